@@ -1,0 +1,36 @@
+# ShardKit. `make demo` and `make test` are all a fresh machine needs (see README.md).
+SWIFT ?= swift
+BIN_RELEASE = .build/release/shardkit
+
+.PHONY: demo test bench bootstrap build release python fixtures format clean
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+build: bootstrap
+	$(SWIFT) build
+
+release: bootstrap
+	$(SWIFT) build -c release --product shardkit
+
+## demo: install what is missing, build, and run the main job on the embedded fixtures.
+demo: release
+	@scripts/demo.sh $(BIN_RELEASE)
+
+## test: the full suite (Swift tests, then TensorFlow interoperability tests).
+test: bootstrap
+	@scripts/test.sh
+
+## bench: throughput and memory benchmarks beside the TensorFlow/Pillow anchors; figures and ratios.
+bench: bootstrap
+	@scripts/bench.sh
+
+## fixtures: regenerate every file under Fixtures/ with our own generator.
+fixtures: bootstrap
+	@scripts/make-fixtures.sh
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests
+
+clean:
+	rm -rf .build

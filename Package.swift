@@ -1,0 +1,73 @@
+// swift-tools-version: 6.1
+// ShardKit: dataset preparation and TFRecord shards in Swift. See README.md and ../shared/design/ARCHITECTURE.md.
+import PackageDescription
+
+/// Every Swift target opts into the same upcoming features, so imports are explicit and
+/// C types stay out of public signatures.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "ShardKit",
+    products: [
+        .executable(name: "shardkit", targets: ["shardkit"]),
+        .library(name: "ShardKit", targets: ["Pipeline", "Trainer", "Formats", "Synth", "Imaging", "Examples", "RecordIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: C libraries and shims (implementation only; never in a public signature)
+        .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O3"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // OpenSSL's SHA-256 uses the SHA extensions of the CPU: shard checksums at GB/s.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // MARK: Library modules, lowest first; each imports only those above it in this list.
+        .target(name: "RecordIO", dependencies: ["CCRC32C", "CZlib", "COpenSSL"], swiftSettings: strictSettings),
+        .target(name: "Examples", swiftSettings: strictSettings),
+        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"], swiftSettings: strictSettings),
+        .target(name: "Synth", dependencies: ["Imaging"], swiftSettings: strictSettings),
+        .target(name: "Formats", dependencies: ["Imaging", "CHDF5", "CZlib"], swiftSettings: strictSettings),
+        .target(
+            name: "Pipeline", dependencies: ["Formats", "Synth", "Imaging", "Examples", "RecordIO"],
+            swiftSettings: strictSettings),
+        .target(
+            name: "Trainer", dependencies: ["Imaging", "Examples", "RecordIO", "COpenBLAS"],
+            swiftSettings: strictSettings),
+
+        // MARK: The command-line tool: argument parsing over the library, no logic of its own.
+        .executableTarget(
+            name: "shardkit",
+            dependencies: [
+                "Pipeline", "Trainer", "Formats", "Synth", "Imaging", "Examples", "RecordIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings),
+
+        // MARK: Tests mirror modules.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "RecordIOTests", dependencies: ["RecordIO", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "ExamplesTests", dependencies: ["Examples", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "FormatsTests", dependencies: ["Formats", "Imaging", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: ["Pipeline", "Formats", "Synth", "Imaging", "Examples", "RecordIO", "TestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "TrainerTests", dependencies: ["Trainer", "Imaging", "Examples", "RecordIO", "TestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "ShardKitCLITests", dependencies: ["shardkit", "TestSupport"], swiftSettings: strictSettings),
+    ]
+)

@@ -1,0 +1,1 @@
+// The Examples module. See ../shared/design/ARCHITECTURE.md for its place in the graph.

@@ -1,0 +1,1 @@
+// The Formats module. See ../shared/design/ARCHITECTURE.md for its place in the graph.

@@ -1,0 +1,1 @@
+// The Imaging module. See ../shared/design/ARCHITECTURE.md for its place in the graph.

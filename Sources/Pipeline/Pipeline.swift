@@ -1,0 +1,1 @@
+// The Pipeline module. See ../shared/design/ARCHITECTURE.md for its place in the graph.

@@ -1,0 +1,1 @@
+// The RecordIO module. See ../shared/design/ARCHITECTURE.md for its place in the graph.

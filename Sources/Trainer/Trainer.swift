@@ -1,0 +1,1 @@
+// The Trainer module. See ../shared/design/ARCHITECTURE.md for its place in the graph.

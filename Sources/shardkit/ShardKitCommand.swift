@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// The `shardkit` command: a thin shell over the library modules. Each subcommand lives in its
+/// own file; shared option groups live in `Options.swift`; exit codes in `ExitCodes.swift`.
+@main
+struct ShardKitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shardkit",
+        abstract: "Turn raw vision datasets into sharded, CRC-checked TFRecord files, and look inside them.",
+        discussion: """
+            Exit codes: 0 success; 1 verification found bad records or a manifest mismatch;
+            64 usage error; 65 malformed input data; 66 input missing or unreadable;
+            74 output could not be written.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            Demo.self,
+        ]
+    )
+}
