@@ -1,0 +1,1 @@
+print("bench-examples: no benchmarks yet")

@@ -1,0 +1,1 @@
+print("bench-shards: no benchmarks yet")

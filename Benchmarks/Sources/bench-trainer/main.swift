@@ -1,0 +1,1 @@
+print("bench-trainer: no benchmarks yet")
