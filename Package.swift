@@ -52,6 +52,24 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // MARK: Benchmarks: release-only executables run by `make bench`; each prints
+        // `RESULT name=… value=… unit=…` lines in the format of ../shared/anchors.
+        .executableTarget(
+            name: "bench-recordio", dependencies: ["RecordIO"], path: "Benchmarks/bench-recordio",
+            swiftSettings: strictSettings),
+        .executableTarget(
+            name: "bench-examples", dependencies: ["Examples"], path: "Benchmarks/bench-examples",
+            swiftSettings: strictSettings),
+        .executableTarget(
+            name: "bench-shards", dependencies: ["Pipeline", "Examples", "RecordIO"], path: "Benchmarks/bench-shards",
+            swiftSettings: strictSettings),
+        .executableTarget(
+            name: "bench-imaging", dependencies: ["Imaging", "Synth"], path: "Benchmarks/bench-imaging",
+            swiftSettings: strictSettings),
+        .executableTarget(
+            name: "bench-trainer", dependencies: ["Trainer"], path: "Benchmarks/bench-trainer",
+            swiftSettings: strictSettings),
+
         // MARK: Tests mirror modules.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(name: "RecordIOTests", dependencies: ["RecordIO", "TestSupport"], swiftSettings: strictSettings),
