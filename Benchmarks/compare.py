@@ -1,0 +1,70 @@
+"""Puts ShardKit's benchmark figures beside the anchors' (TensorFlow, Pillow, the tfrecord
+package) from one run's RESULT lines, and prints each issue target with its measured ratio.
+
+    python Benchmarks/compare.py results.raw
+"""
+import collections
+import statistics
+import sys
+
+# (ours, theirs or None, target ratio or absolute floor, what the target says)
+TARGETS = [
+    ("shardkit_crc32c_bulk", "crc32c_bulk", 1.0, "CRC32C, 256 MiB buffer, vs the crc32c package"),
+    ("shardkit_write_examples", "tf_write_example", 5.0, "build+encode+write Examples vs tf.io.TFRecordWriter"),
+    ("shardkit_write_examples", "tfrecord_write_io_floor", 0.8, "... or vs the file system's write floor"),
+    ("shardkit_read_verify_gbps", None, 1.5, "read with checksum verification, GB/s (absolute)"),
+    ("shardkit_read_decode", "tf_read_parse_batched", 2.0, "read+decode Examples vs tf.data parse_example"),
+    ("shardkit_augment_1core", "pil_augment", 2.0, "augmentation chain, 1 core, vs Pillow"),
+    ("shardkit_augment_2core", "tf_augment_map_par", 2.0, "augmentation chain, 2 cores, vs tf.data map_par"),
+    ("shardkit_png_decode", "pil_png_decode", 1.0, "PNG decode 64x64 RGB vs Pillow"),
+    ("shardkit_png_encode", "pil_png_encode", 1.0, "PNG encode 64x64 RGB vs Pillow"),
+    ("shardkit_convert_mnist_jobs1", "py_convert_mnist", 10.0, "convert 60k MNIST to PNG Examples, 1 job, vs numpy+Pillow+TF"),
+    ("shardkit_convert_mnist_jobs2", "py_convert_mnist", 10.0, "... 2 jobs"),
+    ("shardkit_train_mnist", "tf_train_mnist_tape", 1.0, "train mnist net, batch 128, vs TensorFlow"),
+    ("shardkit_train_digits", "tf_train_svhn_tape", 1.0, "train digits net, batch 32, vs TensorFlow"),
+]
+
+
+def load(path):
+    runs = collections.OrderedDict()
+    for line in open(path):
+        if not line.startswith("RESULT "):
+            continue
+        kv = dict(t.split("=", 1) for t in line.split()[1:] if "=" in t)
+        name = kv["name"]
+        runs.setdefault(name, {"unit": kv.get("unit", ""), "v": [], "extra": kv})
+        runs[name]["v"].append(float(kv["value"]))
+    return runs
+
+
+def main():
+    runs = load(sys.argv[1])
+    print(f"{'benchmark':40s} {'unit':12s} {'median':>12s} {'min':>12s} {'max':>12s} {'n':>3s}")
+    for name, r in runs.items():
+        v = r["v"]
+        print(f"{name:40s} {r['unit']:12s} {statistics.median(v):12.4g} {min(v):12.4g} {max(v):12.4g} {len(v):3d}")
+    print()
+    print(f"{'target':70s} {'ours':>10s} {'theirs':>10s} {'ratio':>7s} {'goal':>6s}  verdict")
+    for ours, theirs, goal, what in TARGETS:
+        if ours not in runs:
+            continue
+        o = statistics.median(runs[ours]["v"])
+        if theirs is None:
+            print(f"{what:70s} {o:10.4g} {'':>10s} {'':>7s} {goal:6.2f}  {'met' if o >= goal else 'NOT met'}")
+            continue
+        if theirs not in runs:
+            print(f"{what:70s} {o:10.4g} {'(none)':>10s}")
+            continue
+        t = statistics.median(runs[theirs]["v"])
+        ratio = o / t if t else float("inf")
+        print(f"{what:70s} {o:10.4g} {t:10.4g} {ratio:7.2f} {goal:6.2f}  {'met' if ratio >= goal else 'NOT met'}")
+    mem = [(n, r) for n, r in runs.items() if "peak_rss" in n]
+    if mem:
+        print()
+        print("peak memory (MiB, median):")
+        for n, r in mem:
+            print(f"  {n:50s} {statistics.median(r['v']):8.1f}  {' '.join(f'{k}={v}' for k, v in r['extra'].items() if k not in ('name', 'value', 'unit', 'rep'))}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs ShardKit's benchmarks and the matching anchors (../shared/anchors: TensorFlow, Pillow, the
+# tfrecord package) in one run, rounds interleaved, then prints figures and ratios against the
+# issues' targets. Env: REPEATS (default 3), SECTIONS (default "records imaging convert trainer").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+python=$(scripts/setup-python.sh | tail -1)
+anchors=${ANCHORS_DIR:-$root/../shared/anchors}
+REPEATS=${REPEATS:-3}
+SECTIONS=${SECTIONS:-records imaging convert trainer}
+results=Benchmarks/results; mkdir -p "$results"
+raw="$results/bench-$(date +%Y%m%d-%H%M%S).raw"; log="${raw%.raw}.log"; : > "$raw"; : > "$log"
+
+swift build -c release >>"$log" 2>&1 || { echo "bench: release build failed; see $log" >&2; exit 1; }
+bin=$(swift build -c release --show-bin-path)
+
+run() {  # rep, command...: keeps every RESULT line, tagged with the round
+    local rep=$1; shift
+    echo "### rep=$rep $*" >>"$log"
+    local lines
+    lines=$("$@" 2>>"$log" | tee -a "$log" | grep '^RESULT' || true)
+    if [ -z "$lines" ]; then echo "FAILED: $*" | tee -a "$raw"; return; fi
+    sed "s/\$/ rep=$rep/" <<<"$lines" | tee -a "$raw"
+}
+has() { [[ " $SECTIONS " == *" $1 "* ]]; }
+
+for ((r = 1; r <= REPEATS; r++)); do
+    if has records; then
+        run "$r" "$python" "$anchors/crc.py" --variant bulk
+        run "$r" "$bin/bench-recordio"
+        run "$r" "$python" "$anchors/tf_write.py" --variant example
+        run "$r" "$python" "$anchors/tfrecord_write.py" --variant io_floor
+        run "$r" "$python" "$anchors/tf_read.py" --variant parse_batched
+        run "$r" "$bin/bench-examples"
+        run "$r" "$bin/bench-shards"
+    fi
+    if has imaging; then
+        run "$r" "$python" "$anchors/pil_augment.py"
+        run "$r" "$python" "$anchors/tf_augment.py" --variant map_par
+        [ -f Benchmarks/bench-imaging/pil_png.py ] && run "$r" "$python" Benchmarks/bench-imaging/pil_png.py
+        run "$r" "$bin/bench-imaging"
+    fi
+    if has convert && [ -f Benchmarks/convert/bench_convert.sh ]; then
+        run "$r" Benchmarks/convert/bench_convert.sh "$bin/shardkit" "$python"
+    fi
+    if has trainer && [ "$r" -eq 1 ]; then
+        run "$r" "$python" "$anchors/tf_train_mnist.py"
+        run "$r" "$python" "$anchors/tf_train_svhn.py"
+        run "$r" "$bin/bench-trainer"
+    fi
+done
+
+echo
+echo "# host: nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\""
+"$python" Benchmarks/compare.py "$raw" | tee "${raw%.raw}.txt"
+echo "raw lines: $raw; full log: $log"
