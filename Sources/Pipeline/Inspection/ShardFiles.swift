@@ -1,0 +1,46 @@
+public import Foundation
+
+/// Finds the record files and manifests named on a command line: files as given, and in each
+/// directory every `*.tfrecord*` file (not index files, temporaries or hidden files), sorted.
+public enum ShardFiles {
+    /// The record files and manifests below `paths`.
+    public struct Found: Sendable {
+        /// Record files, in command-line order, each directory's files sorted by name.
+        public var records: [URL]
+        /// `manifest.json` files of the directories named.
+        public var manifests: [URL]
+    }
+
+    /// Resolves `paths`; a path that does not exist is a `.noInput` error naming it.
+    public static func resolve(_ paths: [String]) throws(PipelineError) -> Found {
+        var found = Found(records: [], manifests: [])
+        let fm = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw PipelineError(.noInput, path: path, "no such file or directory")
+            }
+            let url = URL(fileURLWithPath: path)
+            guard isDirectory.boolValue else {
+                found.records.append(url)
+                continue
+            }
+            let names: [String]
+            do { names = try fm.contentsOfDirectory(atPath: path).sorted() } catch {
+                throw PipelineError(.noInput, path: path, "cannot list directory: \(error.localizedDescription)")
+            }
+            for name in names where isRecordFileName(name) {
+                found.records.append(url.appendingPathComponent(name))
+            }
+            if names.contains("manifest.json") {
+                found.manifests.append(url.appendingPathComponent("manifest.json"))
+            }
+        }
+        return found
+    }
+
+    /// `mnist-train.tfrecord-00000-of-00004` yes; `….index`, `.…tmp…`, `manifest.json` no.
+    static func isRecordFileName(_ name: String) -> Bool {
+        !name.hasPrefix(".") && name.contains(".tfrecord") && !name.hasSuffix(".index") && !name.contains(".tmp")
+    }
+}

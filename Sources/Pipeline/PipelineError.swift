@@ -1,0 +1,40 @@
+/// A failure of a pipeline step, with the place it happened: the file, and where it applies the
+/// record index and the byte offset of the record.
+public struct PipelineError: Error, CustomStringConvertible, Sendable {
+    /// What kind of failure this is; the CLI maps it to an exit code.
+    public enum Kind: Sendable, Equatable {
+        /// An input file or directory is missing or unreadable.
+        case noInput
+        /// An input file is malformed (bad framing, checksum, payload or format).
+        case badInput
+        /// Output could not be written.
+        case output
+        /// The request itself is inconsistent (bad option values found late).
+        case usage
+    }
+
+    public var kind: Kind
+    public var path: String?
+    public var recordIndex: Int?
+    public var byteOffset: Int64?
+    public var message: String
+
+    public init(_ kind: Kind, path: String? = nil, recordIndex: Int? = nil, byteOffset: Int64? = nil, _ message: String) {
+        self.kind = kind
+        self.path = path
+        self.recordIndex = recordIndex
+        self.byteOffset = byteOffset
+        self.message = message
+    }
+
+    /// `path: record 12 at byte 4096: message`, leaving out what is unknown.
+    public var description: String {
+        var place: [String] = []
+        if let path { place.append(path) }
+        var at = ""
+        if let recordIndex { at = "record \(recordIndex)" }
+        if let byteOffset { at += at.isEmpty ? "byte \(byteOffset)" : " at byte \(byteOffset)" }
+        if !at.isEmpty { place.append(at) }
+        return (place + [message]).joined(separator: ": ")
+    }
+}
