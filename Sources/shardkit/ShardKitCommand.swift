@@ -8,13 +8,14 @@ struct ShardKitCommand: ParsableCommand {
         commandName: "shardkit",
         abstract: "Turn raw vision datasets into sharded, CRC-checked TFRecord files, and look inside them.",
         discussion: """
-            Exit codes: 0 success; 1 verification found bad records or a manifest mismatch;
-            64 usage error; 65 malformed input data; 66 input missing or unreadable;
-            74 output could not be written.
+            Exit codes: 0 success; 1 verify found bad records or a manifest mismatch; 64 usage error;
+            65 malformed input data; 66 input missing or unreadable; 74 output could not be written.
             """,
         version: "0.1.0",
         subcommands: [
-            Demo.self,
+            Generate.self,
+            Inspect.self,
+            Verify.self,
         ]
     )
 }

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import RecordIO
+
+/// `shardkit generate`: writes shards of deterministic synthetic digit-string records.
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write shards of generated digit-string records (a smoke test for any TFRecord reader).",
+        discussion: """
+            Record i holds `image` (28x140 bytes, byte j = (i + 7j) mod 251), `length` (1 + i mod 5),
+            `digits` (five int64: (i + 3k) mod 10 for k < length, else 10), `weight` (float, i/4) and
+            `id` ("record-000042"). The same arguments always give the same bytes.
+
+            Example:
+              shardkit generate --output /tmp/gen --records 1000 --shards 4 --compression gzip
+            """)
+
+    @Option(name: .shortAndLong, help: "Directory to write the shards, index files and manifest.json into.")
+    var output: String
+
+    @Option(help: "Number of records.")
+    var records: Int = 1000
+
+    @Option(help: "Number of shards.")
+    var shards: Int = 4
+
+    @Option(help: "none, gzip or zlib (the whole file, as TensorFlow's compression_type).")
+    var compression: String = "none"
+
+    @Option(help: "Dataset name used in shard file names.")
+    var name: String = "generated"
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        guard records >= 0 else { throw ValidationError("--records must be 0 or more") }
+        guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+        guard Compression(rawValue: compression) != nil else {
+            throw ValidationError("--compression must be none, gzip or zlib, not '\(compression)'")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let summary = try SyntheticRecords.write(
+                to: URL(fileURLWithPath: output), name: name, records: records, shards: shards,
+                compression: Compression(rawValue: compression)!, quiet: outputOptions.quiet)
+            print(summary)
+        }
+    }
+}
