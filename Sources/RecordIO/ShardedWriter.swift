@@ -40,6 +40,9 @@ public final class ShardedWriter {
     public private(set) var recordsWritten = 0
 
     private let bufferSize: Int
+    /// Whether shards, indexes and the directory are fsynced before renaming (default true;
+    /// turn off only for scratch data and benchmarks).
+    public let durable: Bool
     private let token: String
     private var writer: RecordWriter?
     private var indexSink: ByteSink?
@@ -48,7 +51,7 @@ public final class ShardedWriter {
 
     public init(
         directory: String, name: String, split: String, sharding: Sharding, compression: Compression = .none,
-        writeIndex: Bool = true, bufferSize: Int = 1 << 20
+        writeIndex: Bool = true, bufferSize: Int = 1 << 20, durable: Bool = true
     ) throws(RecordIOError) {
         switch sharding {
         case .shardCount(let n, let total):
@@ -70,6 +73,7 @@ public final class ShardedWriter {
         self.compression = compression
         self.writesIndex = writeIndex && compression == .none
         self.bufferSize = bufferSize
+        self.durable = durable
         var random = SystemRandomNumberGenerator()
         token = "\(getpid())-\(String(random.next() & 0xFFFF_FFFF, radix: 16))"
     }
@@ -199,9 +203,9 @@ public final class ShardedWriter {
     private func closeShard() throws(RecordIOError) {
         guard var current = writer else { return }
         writer = nil
-        let summary = try current.close(sync: true)
+        let summary = try current.close(sync: durable)
         if let indexSink {
-            _ = try indexSink.close(sync: true)
+            _ = try indexSink.close(sync: durable)
             self.indexSink = nil
         }
         let k = shards.count - 1
@@ -258,7 +262,7 @@ public final class ShardedWriter {
             abort()
             throw error
         }
-        syncDirectory(directory)
+        if durable { syncDirectory(directory) }
         finished = true
         return shards.map { shard in
             let summary = shard.summary!
