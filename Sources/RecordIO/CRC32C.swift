@@ -1,0 +1,58 @@
+import CCRC32C
+public import Foundation  // ContiguousBytes in the generic conveniences
+
+/// CRC-32C (Castagnoli), as TFRecord framing uses it, and TFRecord's checksum mask.
+///
+/// All functions work on finished CRC values (initial value and final xor 0xFFFFFFFF applied), so
+/// `extend(checksum(a), b) == checksum(a + b)`.
+public enum CRC32C {
+    /// The CRC-32C of `bytes`. The corresponding C function is `shardkit_crc32c_extend`.
+    @inlinable
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        extend(0, bytes)
+    }
+
+    /// The CRC-32C of any contiguous bytes (`[UInt8]`, `Data`, ...).
+    @inlinable
+    public static func checksum<C: ContiguousBytes>(_ bytes: C) -> UInt32 {
+        bytes.withUnsafeBytes { extend(0, $0) }
+    }
+
+    /// Continues `crc` (a finished CRC, 0 for none yet) over `bytes`.
+    public static func extend(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return crc }
+        return shardkit_crc32c_extend(crc, base, bytes.count)
+    }
+
+    /// Continues `crc` over any contiguous bytes.
+    @inlinable
+    public static func extend<C: ContiguousBytes>(_ crc: UInt32, _ bytes: C) -> UInt32 {
+        bytes.withUnsafeBytes { extend(crc, $0) }
+    }
+
+    /// The table-driven (slicing-by-8) computation, whatever the CPU offers; for tests.
+    /// The corresponding C function is `shardkit_crc32c_extend_portable`.
+    public static func portableChecksum(_ bytes: UnsafeRawBufferPointer, extending crc: UInt32 = 0) -> UInt32 {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return crc }
+        return shardkit_crc32c_extend_portable(crc, base, bytes.count)
+    }
+
+    /// Whether `checksum` runs on a CPU CRC32C instruction (SSE4.2 or ARMv8 CRC).
+    public static var usesHardware: Bool { shardkit_crc32c_hardware_available() != 0 }
+
+    /// TFRecord's mask: rotate right by 15 bits, then add 0xA282EAD8 (wrapping).
+    @inlinable
+    public static func mask(_ crc: UInt32) -> UInt32 {
+        ((crc >> 15) | (crc << 17)) &+ maskDelta
+    }
+
+    /// The inverse of `mask`.
+    @inlinable
+    public static func unmask(_ masked: UInt32) -> UInt32 {
+        let rotated = masked &- maskDelta
+        return (rotated >> 17) | (rotated << 15)
+    }
+
+    @usableFromInline
+    static let maskDelta: UInt32 = 0xA282_EAD8
+}

@@ -1,0 +1,158 @@
+import Foundation
+
+/// One feature of the records' payloads, as the caller describes it (RecordIO does not parse
+/// payloads): `kind` is "bytes", "int64" or "float"; counts are values per record.
+public struct FeatureSchema: Codable, Sendable, Equatable {
+    public var key: String
+    public var kind: String
+    public var minCount: Int
+    public var maxCount: Int
+
+    public init(key: String, kind: String, minCount: Int, maxCount: Int) {
+        self.key = key
+        self.kind = kind
+        self.minCount = minCount
+        self.maxCount = maxCount
+    }
+}
+
+/// One shard file: its name relative to the dataset directory, record count, size in bytes,
+/// SHA-256 (hex) of its bytes, and its index file's name (nil for compressed shards).
+public struct ShardManifest: Codable, Sendable, Equatable {
+    public var file: String
+    public var records: Int
+    public var bytes: Int64
+    public var sha256: String
+    public var index: String?
+
+    public init(file: String, records: Int, bytes: Int64, sha256: String, index: String?) {
+        self.file = file
+        self.records = records
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.index = index
+    }
+}
+
+/// The shards of one split with their totals.
+public struct SplitManifest: Codable, Sendable, Equatable {
+    public var records: Int
+    public var bytes: Int64
+    public var shards: [ShardManifest]
+
+    /// Totals computed from the shards.
+    public init(shards: [ShardManifest]) {
+        self.shards = shards
+        records = shards.reduce(0) { $0 + $1.records }
+        bytes = shards.reduce(0) { $0 + $1.bytes }
+    }
+}
+
+/// `manifest.json`: the dataset's splits and shards, written last so that a directory with a
+/// manifest is complete. Encoded pretty-printed with sorted keys: the same dataset gives the same
+/// bytes.
+public struct Manifest: Codable, Sendable, Equatable {
+    public static let fileName = "manifest.json"
+
+    public var name: String
+    public var version: String
+    public var format: String
+    public var compression: Compression
+    public var splits: [String: SplitManifest]
+    public var features: [FeatureSchema]
+    public var metadata: [String: String]
+
+    public init(
+        name: String, version: String, format: String = "tfrecord", compression: Compression = .none,
+        splits: [String: SplitManifest] = [:], features: [FeatureSchema] = [], metadata: [String: String] = [:]
+    ) {
+        self.name = name
+        self.version = version
+        self.format = format
+        self.compression = compression
+        self.splits = splits
+        self.features = features
+        self.metadata = metadata
+    }
+
+    /// The JSON bytes (pretty-printed, sorted keys, newline-terminated).
+    public func encoded() throws(RecordIOError) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            return [UInt8](try encoder.encode(self)) + [UInt8(ascii: "\n")]
+        } catch {
+            throw RecordIOError(path: Self.fileName, kind: .invalidArgument("cannot encode manifest: \(error)"))
+        }
+    }
+
+    /// Writes `directory/manifest.json` atomically (temporary file, fsync, rename).
+    public func write(to directory: String) throws(RecordIOError) {
+        let bytes = try encoded()
+        let finalPath = joinPath(directory, Self.fileName)
+        let tempPath = joinPath(directory, ".\(Self.fileName).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+        do throws(RecordIOError) {
+            let file = try WritableFile(path: tempPath)
+            let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
+            defer { raw.deallocate() }
+            raw.copyBytes(from: bytes)
+            try file.write(raw.baseAddress!, count: raw.count)
+            try file.sync()
+            try file.close()
+            try renameFile(tempPath, finalPath)
+        } catch {
+            removeFileQuietly(tempPath)
+            throw error
+        }
+        syncDirectory(directory)
+    }
+
+    /// Reads a manifest from a directory (its `manifest.json`) or from a file path.
+    public static func read(from path: String) throws(RecordIOError) -> Manifest {
+        let filePath = isDirectory(path) ? joinPath(path, fileName) : path
+        guard let data = FileManager.default.contents(atPath: filePath) else {
+            throw RecordIOError(path: filePath, kind: .io("cannot read the manifest"))
+        }
+        do {
+            return try JSONDecoder().decode(Manifest.self, from: data)
+        } catch {
+            throw RecordIOError(path: filePath, kind: .invalidArgument("not a valid manifest: \(error)"))
+        }
+    }
+
+    /// Merges manifests of the same dataset written separately (e.g. one run per split). Name,
+    /// version, format and compression must agree; splits must be distinct; features must agree
+    /// where given; metadata is the union and must not disagree on a key.
+    public static func merged(_ parts: [Manifest]) throws(RecordIOError) -> Manifest {
+        guard var result = parts.first else {
+            throw RecordIOError(path: fileName, kind: .invalidArgument("nothing to merge"))
+        }
+        for part in parts.dropFirst() {
+            try result.merge(part)
+        }
+        return result
+    }
+
+    /// Adds another manifest's splits, features and metadata to this one (see `merged`).
+    public mutating func merge(_ other: Manifest) throws(RecordIOError) {
+        func conflict(_ what: String) -> RecordIOError {
+            RecordIOError(path: Self.fileName, kind: .invalidArgument("cannot merge manifests: \(what)"))
+        }
+        guard name == other.name, version == other.version, format == other.format,
+            compression == other.compression
+        else { throw conflict("name, version, format or compression differ") }
+        for (split, manifest) in other.splits {
+            if let existing = splits[split], existing != manifest { throw conflict("split \(split) appears twice") }
+            splits[split] = manifest
+        }
+        if features.isEmpty {
+            features = other.features
+        } else if !other.features.isEmpty && features != other.features {
+            throw conflict("features differ")
+        }
+        for (key, value) in other.metadata {
+            if let existing = metadata[key], existing != value { throw conflict("metadata \(key) differs") }
+            metadata[key] = value
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import COpenSSL
+import Glibc
+
+/// Incremental SHA-256 over OpenSSL's EVP interface (which uses the CPU's SHA extensions).
+final class SHA256Hasher {
+    private let context: OpaquePointer
+
+    init() {
+        context = EVP_MD_CTX_new()
+        EVP_DigestInit_ex(context, EVP_sha256(), nil)
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    func update(_ bytes: UnsafeRawPointer, count: Int) {
+        if count > 0 { EVP_DigestUpdate(context, bytes, count) }
+    }
+
+    /// The digest as 64 lowercase hex digits; the hasher is spent afterwards.
+    func finalizeHex() -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var size: UInt32 = 32
+        EVP_DigestFinal_ex(context, &digest, &size)
+        return hexString(digest)
+    }
+}
+
+func hexString(_ bytes: [UInt8]) -> String {
+    let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    var out = [UInt8]()
+    out.reserveCapacity(bytes.count * 2)
+    for byte in bytes {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 15)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// The SHA-256 of a file's contents as 64 lowercase hex digits, read in 1 MiB pieces.
+public func sha256(fileAt path: String) throws(RecordIOError) -> String {
+    let file = try ReadableFile(path: path)
+    let hasher = SHA256Hasher()
+    let chunk = 1 << 20
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
+    defer { buffer.deallocate() }
+    while true {
+        let n = try file.read(into: buffer, count: chunk)
+        if n == 0 { break }
+        hasher.update(buffer, count: n)
+    }
+    return hasher.finalizeHex()
+}

@@ -1,0 +1,288 @@
+import Glibc
+
+/// Writes one split of a dataset as TFRecord shards named the TensorFlow Datasets way,
+/// `{name}-{split}.tfrecord-{i:05d}-of-{n:05d}`, each with an index file `{shard}.index` holding one
+/// `offset length` line per record (uncompressed shards only; see `RecordLocation`).
+///
+/// Crash safety: every shard and index is written under a hidden temporary name
+/// (`.{file}.tmp-{token}`), fsynced, and renamed into place only when complete. With a shard
+/// count, shard k holds records [k·N/n, (k+1)·N/n) and is renamed as soon as it is complete; with
+/// a target size, n is only known at the end, so all shards are renamed by `finish()`.
+/// `abort()`, or dropping the writer without `finish()`, removes every file it created.
+///
+/// Per shard it counts records and bytes and computes the SHA-256 of the file as it is written.
+public final class ShardedWriter {
+    public enum Sharding: Sendable, Equatable {
+        /// Exactly `shards` shards; `totalRecords` must be the number of records written.
+        case shardCount(Int, totalRecords: Int)
+        /// A new shard starts once the current one holds at least this many framed bytes
+        /// (uncompressed stream bytes, for compressed shards).
+        case targetShardBytes(Int64)
+    }
+
+    private struct Shard {
+        var baseName: String  // final name without "-of-NNNNN" in target mode
+        var tempPath: String
+        var tempIndexPath: String?
+        var finalPath: String?
+        var finalIndexPath: String?
+        var summary: RecordFileSummary?
+    }
+
+    public let directory: String
+    public let name: String
+    public let split: String
+    public let sharding: Sharding
+    public let compression: Compression
+    /// Whether index files are written (uncompressed shards only).
+    public let writesIndex: Bool
+    /// Records written so far.
+    public private(set) var recordsWritten = 0
+
+    private let bufferSize: Int
+    /// Whether shards, indexes and the directory are fsynced before renaming (default true;
+    /// turn off only for scratch data and benchmarks).
+    public let durable: Bool
+    private let token: String
+    private var writer: RecordWriter?
+    private var indexSink: ByteSink?
+    private var shards: [Shard] = []
+    private var finished = false
+
+    public init(
+        directory: String, name: String, split: String, sharding: Sharding, compression: Compression = .none,
+        writeIndex: Bool = true, bufferSize: Int = 1 << 20, durable: Bool = true
+    ) throws(RecordIOError) {
+        switch sharding {
+        case .shardCount(let n, let total):
+            guard n > 0, total >= 0 else {
+                throw RecordIOError(path: directory, kind: .invalidArgument("shard count must be positive"))
+            }
+        case .targetShardBytes(let bytes):
+            guard bytes > 0 else {
+                throw RecordIOError(path: directory, kind: .invalidArgument("target shard size must be positive"))
+            }
+        }
+        guard isDirectory(directory) else {
+            throw RecordIOError(path: directory, kind: .io("output directory does not exist"))
+        }
+        self.directory = directory
+        self.name = name
+        self.split = split
+        self.sharding = sharding
+        self.compression = compression
+        self.writesIndex = writeIndex && compression == .none
+        self.bufferSize = bufferSize
+        self.durable = durable
+        var random = SystemRandomNumberGenerator()
+        token = "\(getpid())-\(String(random.next() & 0xFFFF_FFFF, radix: 16))"
+    }
+
+    deinit {
+        if !finished { abort() }
+    }
+
+    /// `{name}-{split}.tfrecord-{index:05d}-of-{count:05d}`.
+    public static func shardFileName(name: String, split: String, index: Int, count: Int) -> String {
+        "\(name)-\(split).tfrecord-\(pad5(index))-of-\(pad5(count))"
+    }
+
+    private static func pad5(_ value: Int) -> String {
+        let digits = String(value)
+        return digits.count >= 5 ? digits : String(repeating: "0", count: 5 - digits.count) + digits
+    }
+
+    // MARK: Writing
+
+    /// Writes one record to the current shard.
+    public func write(_ payload: UnsafeRawBufferPointer) throws(RecordIOError) {
+        try prepareRecord()
+        let location = try writer!.write(payload)
+        try recordWritten(location)
+    }
+
+    /// Writes one record to the current shard.
+    public func write(_ payload: [UInt8]) throws(RecordIOError) {
+        try prepareRecord()
+        let location = try writer!.write(payload)
+        try recordWritten(location)
+    }
+
+    /// Writes one record whose payload `body` produces in the shard writer's buffer (see
+    /// `RecordWriter.writeRecord(capacity:_:)`).
+    public func writeRecord(capacity: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> Int) throws {
+        try prepareRecord()
+        let location = try writer!.writeRecord(capacity: capacity, body)
+        try recordWritten(location)
+    }
+
+    private func prepareRecord() throws(RecordIOError) {
+        guard !finished else {
+            throw RecordIOError(path: directory, kind: .invalidArgument("write after finish or abort"))
+        }
+        switch sharding {
+        case .shardCount(let n, let total):
+            guard recordsWritten < total else {
+                throw RecordIOError(
+                    path: directory, recordIndex: recordsWritten,
+                    kind: .invalidArgument("more records than the declared total of \(total)"))
+            }
+            while writer == nil || recordsWritten >= Self.boundary(shards.count, n: n, total: total) {
+                try closeShard()
+                try openShard()
+            }
+        case .targetShardBytes:
+            if writer == nil { try openShard() }
+        }
+    }
+
+    /// The first record of shard `k` when `total` records go to `n` shards.
+    private static func boundary(_ k: Int, n: Int, total: Int) -> Int {
+        Int((Int64(k) * Int64(total)) / Int64(n))
+    }
+
+    private func recordWritten(_ location: RecordLocation) throws(RecordIOError) {
+        recordsWritten += 1
+        if let indexSink {
+            let line = try indexSink.reserve(42)
+            var used = writeDecimal(UInt64(location.offset), to: line)
+            line.storeBytes(of: UInt8(ascii: " "), toByteOffset: used, as: UInt8.self)
+            used += 1
+            used += writeDecimal(UInt64(location.length), to: line + used)
+            line.storeBytes(of: UInt8(ascii: "\n"), toByteOffset: used, as: UInt8.self)
+            indexSink.commit(used + 1)
+        }
+        if case .targetShardBytes(let target) = sharding, let writer, writer.bytesWritten >= target {
+            try closeShard()
+        }
+    }
+
+    private func writeDecimal(_ value: UInt64, to target: UnsafeMutableRawPointer) -> Int {
+        var digits: (UInt64, Int) = (value, 0)
+        repeat {
+            digits.1 += 1
+            digits.0 /= 10
+        } while digits.0 != 0
+        var rest = value
+        for i in stride(from: digits.1 - 1, through: 0, by: -1) {
+            target.storeBytes(of: UInt8(ascii: "0") + UInt8(rest % 10), toByteOffset: i, as: UInt8.self)
+            rest /= 10
+        }
+        return digits.1
+    }
+
+    // MARK: Shard life cycle
+
+    private func openShard() throws(RecordIOError) {
+        let index = shards.count
+        let baseName: String
+        var finalName: String?
+        switch sharding {
+        case .shardCount(let n, _):
+            baseName = Self.shardFileName(name: name, split: split, index: index, count: n)
+            finalName = baseName
+        case .targetShardBytes:
+            baseName = "\(name)-\(split).tfrecord-\(Self.pad5(index))"
+        }
+        var shard = Shard(
+            baseName: baseName, tempPath: joinPath(directory, ".\(baseName).tmp-\(token)"),
+            tempIndexPath: writesIndex ? joinPath(directory, ".\(baseName).index.tmp-\(token)") : nil)
+        if let finalName {
+            shard.finalPath = nil
+            shard.baseName = finalName
+        }
+        shards.append(shard)
+        writer = try RecordWriter(
+            path: shard.tempPath, compression: compression, bufferSize: bufferSize, computeSHA256: true)
+        if let indexPath = shard.tempIndexPath {
+            indexSink = try ByteSink(path: indexPath, compression: .none, level: 0, bufferSize: 64 << 10, hashing: false)
+        }
+    }
+
+    /// Flushes, fsyncs and closes the open shard; with a shard count, renames it into place.
+    private func closeShard() throws(RecordIOError) {
+        guard var current = writer else { return }
+        writer = nil
+        let summary = try current.close(sync: durable)
+        if let indexSink {
+            _ = try indexSink.close(sync: durable)
+            self.indexSink = nil
+        }
+        let k = shards.count - 1
+        shards[k].summary = summary
+        if case .shardCount = sharding {
+            try place(k, finalName: shards[k].baseName)
+        }
+    }
+
+    private func place(_ k: Int, finalName: String) throws(RecordIOError) {
+        let finalPath = joinPath(directory, finalName)
+        if let tempIndex = shards[k].tempIndexPath {
+            let finalIndex = finalPath + ".index"
+            try renameFile(tempIndex, finalIndex)
+            shards[k].finalIndexPath = finalIndex
+        }
+        try renameFile(shards[k].tempPath, finalPath)
+        shards[k].finalPath = finalPath
+        shards[k].baseName = finalName
+    }
+
+    /// Completes the split: closes the last shard, writes empty shards still owed (shard count) or
+    /// renames all shards to their `-of-n` names (target size), syncs the directory, and returns
+    /// the shards in order. An empty split gets one (empty) shard in target-size mode.
+    public func finish() throws(RecordIOError) -> [ShardManifest] {
+        guard !finished else {
+            throw RecordIOError(path: directory, kind: .invalidArgument("finish after finish or abort"))
+        }
+        do throws(RecordIOError) {
+            switch sharding {
+            case .shardCount(let n, let total):
+                guard recordsWritten == total else {
+                    throw RecordIOError(
+                        path: directory,
+                        kind: .invalidArgument("\(recordsWritten) records written, \(total) declared"))
+                }
+                try closeShard()
+                while shards.count < n {
+                    try openShard()
+                    try closeShard()
+                }
+            case .targetShardBytes:
+                try closeShard()
+                if shards.isEmpty {
+                    try openShard()
+                    try closeShard()
+                }
+                let n = shards.count
+                for k in 0..<n {
+                    try place(k, finalName: Self.shardFileName(name: name, split: split, index: k, count: n))
+                }
+            }
+        } catch {
+            abort()
+            throw error
+        }
+        if durable { syncDirectory(directory) }
+        finished = true
+        return shards.map { shard in
+            let summary = shard.summary!
+            return ShardManifest(
+                file: shard.baseName, records: summary.records, bytes: summary.fileBytes,
+                sha256: summary.sha256 ?? "", index: shard.finalIndexPath == nil ? nil : shard.baseName + ".index")
+        }
+    }
+
+    /// Stops writing and removes every file this writer created, temporary or already in place.
+    public func abort() {
+        writer = nil
+        indexSink = nil
+        for shard in shards {
+            removeFileQuietly(shard.tempPath)
+            if let path = shard.tempIndexPath { removeFileQuietly(path) }
+            if let path = shard.finalPath { removeFileQuietly(path) }
+            if let path = shard.finalIndexPath { removeFileQuietly(path) }
+        }
+        shards.removeAll()
+        finished = true
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import RecordIO
+import TestSupport
+
+/// A deterministic byte generator (SplitMix64) so failures reproduce.
+struct TestBytes {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func bytes(_ count: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var i = 0
+        while i < count {
+            var word = next()
+            for _ in 0..<8 where i < count {
+                out[i] = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                i += 1
+            }
+        }
+        return out
+    }
+}
+
+/// A scratch directory removed when the value is dropped at the end of a test.
+final class Scratch {
+    let url: URL
+    var path: String { url.path }
+
+    init() throws { url = try FixturePaths.makeScratchDirectory("recordio-test") }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func file(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    func listing() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+    }
+}
+
+func readBytes(_ path: String) throws -> [UInt8] {
+    [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+}
+
+func writeBytes(_ bytes: [UInt8], to path: String) throws {
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}
+
+/// Writes `payloads` to `path` and returns their locations.
+@discardableResult
+func writeRecords(_ payloads: [[UInt8]], to path: String, compression: Compression = .none) throws
+    -> [RecordLocation]
+{
+    var writer = try RecordWriter(path: path, compression: compression)
+    var locations: [RecordLocation] = []
+    for payload in payloads { locations.append(try writer.write(payload)) }
+    try writer.close()
+    return locations
+}
+
+/// Reads every payload of `path`.
+func readAll(_ path: String, compression: Compression? = nil, options: RecordReader.Options = .init()) throws
+    -> [[UInt8]]
+{
+    var reader = try RecordReader(path: path, compression: compression, options: options)
+    var out: [[UInt8]] = []
+    while let payload = try reader.next() { out.append(payload) }
+    return out
+}
+
+/// Runs `body` and returns the `RecordIOError` it throws (nil if none).
+func recordIOError(_ body: () throws -> Void) -> RecordIOError? {
+    do {
+        try body()
+        return nil
+    } catch let error as RecordIOError {
+        return error
+    } catch {
+        return nil
+    }
+}
