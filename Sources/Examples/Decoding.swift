@@ -21,7 +21,7 @@ func decodeFeatures(_ reader: inout WireReader, into map: inout [String: Feature
                             entryTag, message: "Features map entry", expected: "wire type 2 (string key)")
                     }
                     let keyReader = try entry.readLengthDelimited()
-                    key = try decodeKey(keyReader, keyOffset: entryTag.offset)
+                    key = try decodeKey(keyReader)
                 case 2:
                     guard entryTag.wireType == 2 else {
                         throw WireReader.wrongWireType(
@@ -80,7 +80,7 @@ func decodeFeatureLists(
                             entryTag, message: "FeatureLists map entry", expected: "wire type 2 (string key)")
                     }
                     let keyReader = try entry.readLengthDelimited()
-                    key = try decodeKey(keyReader, keyOffset: entryTag.offset)
+                    key = try decodeKey(keyReader)
                 case 2:
                     guard entryTag.wireType == 2 else {
                         throw WireReader.wrongWireType(

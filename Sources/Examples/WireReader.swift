@@ -138,20 +138,23 @@ struct WireReader {
     }
 }
 
+/// Checks that a proto3 `string` is valid UTF-8.
+@inline(__always)
+func validateKey(_ reader: WireReader) throws(ExampleDecodingError) {
+    let bytes = reader.remainingBytes
+    for byte in bytes where byte >= 0x80 {
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw ExampleDecodingError(
+                .invalidUTF8Key, offset: reader.position, expected: "a UTF-8 map key",
+                found: "\(bytes.count) bytes that are not valid UTF-8")
+        }
+        return
+    }
+}
+
 /// Validates a proto3 `string` and makes a String of it.
 @inline(__always)
-func decodeKey(_ reader: WireReader, keyOffset: Int) throws(ExampleDecodingError) -> String {
-    let bytes = reader.remainingBytes
-    var ascii = true
-    for byte in bytes where byte >= 0x80 {
-        ascii = false
-        break
-    }
-    if ascii { return String(decoding: bytes, as: UTF8.self) }
-    guard let string = String(validating: bytes, as: UTF8.self) else {
-        throw ExampleDecodingError(
-            .invalidUTF8Key, offset: reader.position, expected: "a UTF-8 map key",
-            found: "\(bytes.count) bytes that are not valid UTF-8")
-    }
-    return string
+func decodeKey(_ reader: WireReader) throws(ExampleDecodingError) -> String {
+    try validateKey(reader)
+    return String(decoding: reader.remainingBytes, as: UTF8.self)
 }
