@@ -1,1 +1,0 @@
-// The Examples module. See ../shared/design/ARCHITECTURE.md for its place in the graph.
