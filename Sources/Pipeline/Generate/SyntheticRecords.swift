@@ -1,6 +1,6 @@
 public import Foundation
 public import RecordIO
-import Examples
+public import Examples
 
 /// Deterministic digit-string-shaped records, for the demo and for testing any TFRecord reader
 /// against a formula it can recompute (Tests/Interop does, with TensorFlow).
@@ -35,9 +35,10 @@ public enum SyntheticRecords {
     ) throws -> String {
         let progress = ProgressReporter(label: "generate \(name)/train", total: records, quiet: quiet)
         var schema = SchemaAccumulator()
+        try createDirectory(directory)
         let writer = try ShardedWriter(
-            directory: directory, name: name, split: "train",
-            sharding: .count(shards, totalRecords: records), compression: compression)
+            directory: directory.path, name: name, split: "train",
+            sharding: .shardCount(shards, totalRecords: records), compression: compression)
         var buffer: [UInt8] = []
         for index in 0..<records {
             let example = example(index: index)
@@ -47,13 +48,13 @@ public enum SyntheticRecords {
             try writer.write(buffer)
             progress.advance()
         }
-        let split = try writer.finish()
+        let split = SplitManifest(shards: try writer.finish())
         progress.finish()
         let manifest = Manifest(
-            name: name, compression: compression, splits: ["train": split],
-            features: schema.entries.map { FeatureSchema(key: $0.key, kind: $0.kind, minCount: $0.minCount, maxCount: $0.maxCount) },
+            name: name, version: "1.0.0", compression: compression, splits: ["train": split],
+            features: schema.entries.map(FeatureSchema.init),
             metadata: ["generator": "shardkit generate", "records": String(records)])
-        try manifest.write(to: directory)
+        try manifest.write(to: directory.path)
         return "wrote \(records) records in \(shards) shards (\(split.bytes) bytes) to \(directory.path)"
     }
 }

@@ -1,5 +1,5 @@
 public import Foundation
-import Examples
+public import Examples
 import RecordIO
 
 /// Reads shards once to count records, infer the feature schema, dump records as JSON and count
@@ -72,16 +72,15 @@ public struct ShardInspector: Sendable {
         let progress = ProgressReporter(label: "inspect", total: nil, quiet: quiet, lineInterval: 100_000)
         for url in files {
             var reader: RecordReader
-            do { reader = try RecordReader(path: url.path) } catch { throw PipelineError(readerError: error, path: url.path) }
+            do { reader = try RecordReader(path: url.path) } catch { throw PipelineError(error) }
             var count = 0
             while true {
-                let offset = reader.offset
-                let payload: [UInt8]?
-                do { payload = try reader.next() } catch { throw PipelineError(readerError: error, path: url.path) }
+                let payload: UnsafeRawBufferPointer?
+                do { payload = try reader.nextRecord() } catch { throw PipelineError(error) }
                 guard let payload else { break }
                 let example: Example
                 do { example = try Example(serializedBytes: payload) } catch {
-                    throw PipelineError(.badInput, path: url.path, recordIndex: count, byteOffset: offset,
+                    throw PipelineError(.badInput, path: url.path, recordIndex: count, byteOffset: reader.lastRecordOffset,
                                         "not a tf.train.Example: \(error)")
                 }
                 schema.observe(example)
@@ -95,8 +94,8 @@ public struct ShardInspector: Sendable {
                 count += 1
                 progress.advance()
             }
-            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int64) ?? 0
-            summaries.append(FileSummary(path: url.path, records: count, bytes: size ?? 0, compression: reader.compression.rawValue))
+            let size = ((try? FileManager.default.attributesOfItem(atPath: url.path)[.size]) as? Int64) ?? 0
+            summaries.append(FileSummary(path: url.path, records: count, bytes: size, compression: reader.compression.rawValue))
         }
         progress.finish()
         return Report(files: summaries, schema: schema.entries, histogramKey: histogramKey, histogram: histogram)
@@ -104,13 +103,15 @@ public struct ShardInspector: Sendable {
 }
 
 extension PipelineError {
-    /// Wraps a record reader's error, keeping its place (record index and byte offset).
-    init(readerError error: any Error, path: String) {
-        if let error = error as? RecordIOError {
-            self.init(.badInput, path: path, recordIndex: error.recordIndex, byteOffset: Int64(error.byteOffset),
-                      error.kind.description)
-        } else {
-            self.init(.noInput, path: path, String(describing: error))
+    /// Wraps a record layer error, keeping its place (file, record index and byte offset).
+    init(_ error: RecordIOError) {
+        let kind: Kind
+        switch error.kind {
+        case .io: kind = .noInput
+        case .invalidArgument: kind = .usage
+        default: kind = .badInput
         }
+        self.init(kind, path: error.path, recordIndex: error.recordIndex, byteOffset: error.byteOffset,
+                  error.reason)
     }
 }

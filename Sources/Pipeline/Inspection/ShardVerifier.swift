@@ -10,6 +10,18 @@ public struct ShardVerifier: Sendable {
         public var recordIndex: Int?
         public var byteOffset: Int64?
         public var message: String
+
+        init(path: String, recordIndex: Int? = nil, byteOffset: Int64? = nil, message: String) {
+            self.path = path
+            self.recordIndex = recordIndex
+            self.byteOffset = byteOffset
+            self.message = message
+        }
+
+        init(_ error: RecordIOError) {
+            self.init(path: error.path, recordIndex: error.recordIndex, byteOffset: error.byteOffset, message: error.reason)
+        }
+
         public var description: String {
             PipelineError(.badInput, path: path, recordIndex: recordIndex, byteOffset: byteOffset, message).description
         }
@@ -48,8 +60,9 @@ public struct ShardVerifier: Sendable {
         let progress = ProgressReporter(label: "verify", total: nil, quiet: quiet, lineInterval: 100_000)
         for url in found.records {
             report.files += 1
-            let (records, skipped, problems) = verifyFile(url, progress: progress)
-            counted[url.standardizedFileURL.path] = records
+            let (records, skipped, problems, readToEnd) = verifyFile(url, progress: progress)
+            // A file that could not be read to its end already has its problem; its count means nothing.
+            if readToEnd { counted[url.standardizedFileURL.path] = records + skipped }
             report.records += records
             report.skipped += skipped
             report.problems += problems
@@ -61,37 +74,42 @@ public struct ShardVerifier: Sendable {
         return report
     }
 
-    private func verifyFile(_ url: URL, progress: ProgressReporter) -> (Int, Int, [Problem]) {
+    private func verifyFile(_ url: URL, progress: ProgressReporter) -> (Int, Int, [Problem], Bool) {
         var problems: [Problem] = []
         var reader: RecordReader
-        do { reader = try RecordReader(path: url.path, skipCorrupt: skipCorrupt) } catch {
-            return (0, 0, [Problem(path: url.path, message: String(describing: error))])
+        do { reader = try RecordReader(path: url.path, options: .init(skipCorrupt: skipCorrupt)) } catch {
+            return (0, 0, [Problem(error)], false)
         }
         var records = 0
+        var readToEnd = false
         while true {
             do {
-                guard try reader.nextRecord() != nil else { break }
+                guard try reader.nextRecord() != nil else {
+                    readToEnd = true
+                    break
+                }
                 records += 1
                 progress.advance()
-            } catch let error as RecordIOError {
-                problems.append(Problem(path: url.path, recordIndex: error.recordIndex,
-                                        byteOffset: Int64(error.byteOffset), message: error.kind.description))
-                break
             } catch {
-                problems.append(Problem(path: url.path, message: String(describing: error)))
+                problems.append(Problem(error))
                 break
             }
         }
-        for skip in reader.skippedRecords {
-            problems.append(Problem(path: url.path, recordIndex: skip.recordIndex, byteOffset: Int64(skip.byteOffset),
-                                    message: skip.kind.description + " (skipped)"))
+        // Skipped records come before a fatal error in the file, so list them first.
+        let skipped = reader.skipReports.map { report in
+            var problem = Problem(report)
+            problem.message += " (skipped)"
+            return problem
         }
-        return (records, reader.skippedRecords.count, problems)
+        if reader.skippedRecords > reader.skipReports.count {
+            problems.append(Problem(path: url.path, message: "\(reader.skippedRecords - reader.skipReports.count) more skipped records not listed"))
+        }
+        return (records, reader.skippedRecords, skipped + problems, readToEnd)
     }
 
     private func checkManifest(_ url: URL, counted: [String: Int]) -> [Problem] {
         let manifest: Manifest
-        do { manifest = try Manifest.read(from: url) } catch {
+        do { manifest = try Manifest.read(from: url.path) } catch {
             return [Problem(path: url.path, message: "unreadable manifest: \(error)")]
         }
         var problems: [Problem] = []
@@ -108,7 +126,7 @@ public struct ShardVerifier: Sendable {
                     problems.append(Problem(path: path, message: "manifest says \(shard.records) records, found \(records)"))
                 }
                 do {
-                    let digest = try sha256Hex(fileAt: shardURL)
+                    let digest = try sha256(fileAt: path)
                     if digest != shard.sha256 {
                         problems.append(Problem(path: path, message: "SHA-256 \(digest) differs from the manifest's \(shard.sha256)"))
                     }
