@@ -1,0 +1,44 @@
+public import Foundation
+
+/// Runs the built `shardkit` binary, for end-to-end tests through the command line.
+public enum ShardKitProcess {
+    /// The result of one run.
+    public struct Result: Sendable {
+        public var status: Int32
+        public var standardOutput: String
+        public var standardError: String
+    }
+
+    /// `$SHARDKIT_BIN`, else `shardkit` beside the test bundle (SwiftPM's products directory).
+    public static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["SHARDKIT_BIN"] { return URL(fileURLWithPath: path) }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = executable.deletingLastPathComponent()
+        // Linux: .build/debug/ShardKitPackageTests.xctest; the binary sits beside it.
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("shardkit")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return Bundle.main.bundleURL.appendingPathComponent("shardkit")
+    }
+
+    /// Runs `shardkit arguments…` to completion and returns its exit status and output.
+    public static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting, so a large output cannot block the child.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
+            standardError: String(decoding: errData, as: UTF8.self))
+    }
+}
