@@ -8,6 +8,8 @@
 /// A clean end of file gives `nil`; a file that ends inside a record, a checksum mismatch, an
 /// impossible length, or a damaged compressed stream throw a `RecordIOError` naming the file, the
 /// record index and the byte offset of the record. After an error the reader keeps throwing it.
+///
+/// Copies of a reader share one file position and buffer: use one copy.
 public struct RecordReader {
     public struct Options: Sendable {
         /// Check the length and payload CRCs (default true).
