@@ -37,9 +37,6 @@ public enum PNGCodec {
         }
         var png = png_image()
         png.version = png_uint_32(PNG_IMAGE_VERSION)
-        // 16-bit files without colour-space chunks are taken as sRGB-encoded, so that reading
-        // them as 8-bit is a plain scale and not a linear-to-sRGB curve.
-        png.flags = png_uint_32(PNG_IMAGE_FLAG_16BIT_sRGB)
         guard png_image_begin_read_from_memory(&png, base, bytes.count) != 0 else {
             let error = pngError(&png, "cannot read the header")
             png_image_free(&png)
@@ -54,15 +51,30 @@ public enum PNGCodec {
         }
         let sourceColor = png.format & PNG_FORMAT_FLAG_COLOR != 0
         let sourceAlpha = png.format & PNG_FORMAT_FLAG_ALPHA != 0
+        // A 16-bit file without colour-space chunks is linear to libpng: read it as 16-bit
+        // linear, which passes the samples through untouched, and keep the high byte.
+        let sixteen = png.format & PNG_FORMAT_FLAG_LINEAR != 0
         let nativeChannels = sourceColor ? 3 : 1
         // Read with the file's own alpha so libpng never composites; alpha is dropped below.
         var format = sourceColor ? png_uint_32(PNG_FORMAT_RGB) : png_uint_32(PNG_FORMAT_GRAY)
         if sourceAlpha { format |= png_uint_32(PNG_FORMAT_FLAG_ALPHA) }
+        if sixteen { format |= png_uint_32(PNG_FORMAT_FLAG_LINEAR) }
         png.format = format
         let readChannels = nativeChannels + (sourceAlpha ? 1 : 0)
-        var buffer = [UInt8](repeating: 0, count: width * height * readChannels)
-        let ok = buffer.withUnsafeMutableBytes { out in
-            png_image_finish_read(&png, nil, out.baseAddress, png_int_32(width * readChannels), nil)
+        let sampleCount = width * height * readChannels
+        var buffer: [UInt8]
+        var ok: Int32
+        if sixteen {
+            var wide = [UInt16](repeating: 0, count: sampleCount)
+            ok = wide.withUnsafeMutableBytes { out in
+                png_image_finish_read(&png, nil, out.baseAddress, png_int_32(width * readChannels), nil)
+            }
+            buffer = wide.map { UInt8(truncatingIfNeeded: $0 >> 8) }
+        } else {
+            buffer = [UInt8](repeating: 0, count: sampleCount)
+            ok = buffer.withUnsafeMutableBytes { out in
+                png_image_finish_read(&png, nil, out.baseAddress, png_int_32(width * readChannels), nil)
+            }
         }
         if ok == 0 {
             let error = pngError(&png, "cannot decode the pixels")
