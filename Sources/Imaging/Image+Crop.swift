@@ -37,8 +37,8 @@ extension Image {
         height: Int, width: Int, cropHeight h: Int, cropWidth w: Int, using rng: inout some RandomNumberGenerator
     ) -> (top: Int, left: Int) {
         precondition(h <= height && w <= width, "crop \(h)×\(w) larger than the \(height)×\(width) image")
-        let top = Int.random(in: 0...(height - h), using: &rng)
-        let left = Int.random(in: 0...(width - w), using: &rng)
+        let top = Draw.int(through: height - h, using: &rng)
+        let left = Draw.int(through: width - w, using: &rng)
         return (top, left)
     }
 }
