@@ -1,8 +1,8 @@
-import Foundation
 import Formats
+import Foundation
 import Imaging
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct CIFARReaderTests {
     func check(_ samples: [CIFARSample], _ want: [String: Any]) {
@@ -65,14 +65,17 @@ import TestSupport
         let dir = try FixturePaths.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.copyItem(
-            at: FixturePaths.fixture("cifar10/batches.meta.txt"), to: dir.appendingPathComponent("fine_label_names.txt"))
+            at: FixturePaths.fixture("cifar10/batches.meta.txt"), to: dir.appendingPathComponent("fine_label_names.txt")
+        )
         let e = formatError { _ = try CIFARLabelNames.load(from: dir, variant: .cifar100) }
         #expect(e?.kind == .countMismatch)
         #expect(e?.found == "10")
     }
 
     @Test func fileOneByteShort() {
-        let e = formatError { _ = try CIFARReader(file: FixturePaths.fixture("broken/cifar10/short.bin"), variant: .cifar10) }
+        let e = formatError {
+            _ = try CIFARReader(file: FixturePaths.fixture("broken/cifar10/short.bin"), variant: .cifar10)
+        }
         #expect(e?.kind == .badSize)
         #expect(e?.found == "36875 bytes = 11 records + 3072 bytes")
         #expect(e?.expected == "a multiple of 3073")
@@ -80,7 +83,9 @@ import TestSupport
 
     @Test func wrongVariant() {
         // A CIFAR-10 file of 12 records is not a whole number of CIFAR-100 records.
-        let e = formatError { _ = try CIFARReader(file: FixturePaths.fixture("cifar10/data_batch_1.bin"), variant: .cifar100) }
+        let e = formatError {
+            _ = try CIFARReader(file: FixturePaths.fixture("cifar10/data_batch_1.bin"), variant: .cifar100)
+        }
         #expect(e?.kind == .badSize)
     }
 

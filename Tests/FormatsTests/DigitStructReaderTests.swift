@@ -1,7 +1,7 @@
-import Foundation
 import Formats
-import Testing
+import Foundation
 import TestSupport
+import Testing
 
 @Suite struct DigitStructReaderTests {
     static func boxes(_ json: [String: Any]) -> [DigitBox] {

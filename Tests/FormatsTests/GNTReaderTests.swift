@@ -1,8 +1,8 @@
-import Foundation
 import Formats
+import Foundation
 import Imaging
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct GNTReaderTests {
     static let files = ["train/1001-c.gnt", "train/1002-c.gnt", "test/1241-c.gnt"]
@@ -21,6 +21,13 @@ import TestSupport
             #expect(sample.image.pixels.reduce(0) { $0 + Int($1) } == w.int("pixelSum"))
             #expect(Array(sample.image.pixels[0..<8]).map(Int.init) == w.ints("firstRow"))
         }
+    }
+
+    @Test func resizedTo64() throws {
+        let sample = try #require(try GNTReader(file: FixturePaths.fixture("hwdb/test/1241-c.gnt")).next())
+        let small = sample.resizedImage()
+        #expect(small.width == 64 && small.height == 64 && small.channels == 1)
+        #expect(small == sample.image.resizedBilinear(height: 64, width: 64))
     }
 
     @Test func symbolAndKnownCodes() throws {

@@ -1,8 +1,8 @@
-import Foundation
 import Formats
+import Foundation
 import Imaging
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct MNISTReaderTests {
     static let broken = "broken/mnist/"
@@ -15,7 +15,8 @@ import TestSupport
     func tinySetMatchesGenerator(suffix: String) throws {
         let expected = try expectedJSON("mnist/expected.json")
         for (split, prefix) in [("train", "train"), ("t10k", "t10k")] {
-            let r = try reader("mnist/\(prefix)-images-idx3-ubyte\(suffix)", "mnist/\(prefix)-labels-idx1-ubyte\(suffix)")
+            let r = try reader(
+                "mnist/\(prefix)-images-idx3-ubyte\(suffix)", "mnist/\(prefix)-labels-idx1-ubyte\(suffix)")
             let samples = try readAll(r)
             let want = expected.dict(split)
             #expect(samples.map(\.label) == want.ints("labels"))
@@ -87,7 +88,9 @@ import TestSupport
     }
 
     @Test func truncatedImageFile() {
-        let e = formatError { _ = try reader(Self.broken + "truncated-images-idx3-ubyte", "mnist/train-labels-idx1-ubyte") }
+        let e = formatError {
+            _ = try reader(Self.broken + "truncated-images-idx3-ubyte", "mnist/train-labels-idx1-ubyte")
+        }
         #expect(e?.kind == .truncated)
         #expect(e?.record == 5)
         #expect(e?.offset == 16 + 5 * 784)
@@ -100,7 +103,9 @@ import TestSupport
     }
 
     @Test func headerCut() {
-        let e = formatError { _ = try reader(Self.broken + "header-cut-images-idx3-ubyte", "mnist/train-labels-idx1-ubyte") }
+        let e = formatError {
+            _ = try reader(Self.broken + "header-cut-images-idx3-ubyte", "mnist/train-labels-idx1-ubyte")
+        }
         #expect(e?.kind == .truncated)
         #expect(e?.offset == 4)
         #expect(e?.found == "6")
@@ -108,7 +113,9 @@ import TestSupport
     }
 
     @Test func wrongMagic() {
-        let e = formatError { _ = try reader(Self.broken + "bad-magic-images-idx3-ubyte", "mnist/train-labels-idx1-ubyte") }
+        let e = formatError {
+            _ = try reader(Self.broken + "bad-magic-images-idx3-ubyte", "mnist/train-labels-idx1-ubyte")
+        }
         #expect(e?.kind == .badMagic)
         #expect(e?.offset == 0)
         #expect(e?.found == "0x00000801 (2049)")
@@ -118,7 +125,9 @@ import TestSupport
     }
 
     @Test func wrongTypeByte() {
-        let e = formatError { _ = try reader(Self.broken + "bad-type-images-idx3-ubyte", "mnist/train-labels-idx1-ubyte") }
+        let e = formatError {
+            _ = try reader(Self.broken + "bad-type-images-idx3-ubyte", "mnist/train-labels-idx1-ubyte")
+        }
         #expect(e?.kind == .badType)
         #expect(e?.offset == 2)
         #expect(e?.expected == "0x08")
@@ -126,21 +135,27 @@ import TestSupport
     }
 
     @Test func wrongDimensionCount() {
-        let e = formatError { _ = try reader(Self.broken + "bad-dims-images-idx3-ubyte", "mnist/train-labels-idx1-ubyte") }
+        let e = formatError {
+            _ = try reader(Self.broken + "bad-dims-images-idx3-ubyte", "mnist/train-labels-idx1-ubyte")
+        }
         #expect(e?.kind == .badDimensions)
         #expect(e?.offset == 3)
         #expect(e?.found == "2")
     }
 
     @Test func countMismatch() {
-        let e = formatError { _ = try reader("mnist/train-images-idx3-ubyte", Self.broken + "count19-labels-idx1-ubyte") }
+        let e = formatError {
+            _ = try reader("mnist/train-images-idx3-ubyte", Self.broken + "count19-labels-idx1-ubyte")
+        }
         #expect(e?.kind == .countMismatch)
         #expect(e?.expected == "20")
         #expect(e?.found == "19")
     }
 
     @Test func payloadShorterThanDimensions() {
-        let e = formatError { _ = try reader(Self.broken + "short-payload-images-idx3-ubyte", "mnist/train-labels-idx1-ubyte") }
+        let e = formatError {
+            _ = try reader(Self.broken + "short-payload-images-idx3-ubyte", "mnist/train-labels-idx1-ubyte")
+        }
         #expect(e?.kind == .truncated)
         #expect(e?.record == 17)
         #expect(e?.offset == 16 + 17 * 784)
@@ -148,7 +163,9 @@ import TestSupport
     }
 
     @Test func trailingBytes() {
-        let e = formatError { _ = try reader(Self.broken + "trailing-images-idx3-ubyte", "mnist/train-labels-idx1-ubyte") }
+        let e = formatError {
+            _ = try reader(Self.broken + "trailing-images-idx3-ubyte", "mnist/train-labels-idx1-ubyte")
+        }
         #expect(e?.kind == .trailingData)
         #expect(e?.offset == 16 + 20 * 784)
     }

@@ -1,8 +1,8 @@
-import Foundation
 import Formats
+import Foundation
 import Imaging
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct SVHNReaderTests {
     static func box(_ left: Double, _ top: Double, _ width: Double, _ height: Double) -> DigitBox {
@@ -19,10 +19,14 @@ import TestSupport
         // train/1.png: union x 12…47, y 6…34; centre (29.5, 20); side 35 → half 22.75;
         // left floor(6.75) = 6, top floor(-2.75) → 0, right ceil(52.25) = 53, bottom ceil(42.75) → 40.
         let boxes = [Self.box(12, 6, 16, 28), Self.box(30, 7, 17, 27)]
-        #expect(SVHNCrop.rect(for: boxes, imageWidth: 60, imageHeight: 40) == PixelRect(top: 0, left: 6, height: 40, width: 47))
+        #expect(
+            SVHNCrop.rect(for: boxes, imageWidth: 60, imageHeight: 40)
+                == PixelRect(top: 0, left: 6, height: 40, width: 47))
         // train/4.png with left = -1: everything clamps to the 52×48 image.
         let edge = [Self.box(-1, 9, 14, 30), Self.box(14, 10, 15, 29), Self.box(30, 9, 16, 30)]
-        #expect(SVHNCrop.rect(for: edge, imageWidth: 52, imageHeight: 48) == PixelRect(top: 0, left: 0, height: 48, width: 52))
+        #expect(
+            SVHNCrop.rect(for: edge, imageWidth: 52, imageHeight: 48)
+                == PixelRect(top: 0, left: 0, height: 48, width: 52))
     }
 
     @Test func cropRectOutsideOrEmpty() {
@@ -42,14 +46,17 @@ import TestSupport
         for sample in samples {
             #expect(sample.image.height == 64 && sample.image.width == 64 && sample.image.channels == 3)
             let w = want[sample.index]
-            let full = try PNGCodec.decode([UInt8](Data(contentsOf: dir.appendingPathComponent(sample.name))), channels: 3)
+            let full = try PNGCodec.decode(
+                [UInt8](Data(contentsOf: dir.appendingPathComponent(sample.name))), channels: 3)
             #expect(full.width == w.int("width") && full.height == w.int("height"))
             let probe = w.ints("probe")
             let at = ((full.height / 2) * full.width + full.width / 2) * 3
             #expect(full.pixels[at..<(at + 3)].map(Int.init) == probe)
             let rect = try #require(SVHNCrop.rect(for: sample.boxes, imageWidth: full.width, imageHeight: full.height))
-            #expect(sample.image == full.cropped(top: rect.top, left: rect.left, height: rect.height, width: rect.width)
-                .resizedBilinear(height: 64, width: 64))
+            #expect(
+                sample.image
+                    == full.cropped(top: rect.top, left: rect.left, height: rect.height, width: rect.width)
+                    .resizedBilinear(height: 64, width: 64))
         }
     }
 

@@ -73,16 +73,16 @@ public struct FormatError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         var line = fileName + ":"
         switch (record, offset) {
-        case let (r?, o?): line += " record \(r) at byte \(o):"
-        case let (r?, nil): line += " record \(r):"
-        case let (nil, o?): line += " at byte \(o):"
+        case (let r?, let o?): line += " record \(r) at byte \(o):"
+        case (let r?, nil): line += " record \(r):"
+        case (nil, let o?): line += " at byte \(o):"
         case (nil, nil): break
         }
         line += " " + message
         switch (expected, found) {
-        case let (e?, f?): line += " (expected \(e), found \(f))"
-        case let (e?, nil): line += " (expected \(e))"
-        case let (nil, f?): line += " (found \(f))"
+        case (let e?, let f?): line += " (expected \(e), found \(f))"
+        case (let e?, nil): line += " (expected \(e))"
+        case (nil, let f?): line += " (found \(f))"
         case (nil, nil): break
         }
         return line

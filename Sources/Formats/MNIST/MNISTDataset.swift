@@ -60,11 +60,11 @@ public struct MNISTDataset: Sendable {
             let images = pick("\(split.rawValue)/images")
             let labels = pick("\(split.rawValue)/labels")
             switch (images, labels) {
-            case let (i?, l?): splits[split] = Files(images: i, labels: l)
+            case (let i?, let l?): splits[split] = Files(images: i, labels: l)
             case (nil, nil): break
-            case let (i?, nil):
+            case (let i?, nil):
                 throw FormatError(.missingFile, path: i.path, "no label file beside this \(split.rawValue) image file")
-            case let (nil, l?):
+            case (nil, let l?):
                 throw FormatError(.missingFile, path: l.path, "no image file beside this \(split.rawValue) label file")
             }
         }

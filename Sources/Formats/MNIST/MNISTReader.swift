@@ -84,7 +84,8 @@ public final class MNISTReader: FormatReader {
         }
         let pixelCount = rows * columns
         let label = try readRecord(labels, size: 1, offset: labelHeaderSize + index, what: "a label")
-        let pixels = try readRecord(images, size: pixelCount, offset: imageHeaderSize + index * pixelCount, what: "an image")
+        let pixels = try readRecord(
+            images, size: pixelCount, offset: imageHeaderSize + index * pixelCount, what: "an image")
         defer { index += 1 }
         return MNISTSample(
             index: index, image: Image(height: rows, width: columns, channels: 1, pixels: pixels), label: Int(label[0]))

@@ -148,8 +148,9 @@ public final class DigitStructReader: FormatReader {
                     expected: "1…10", found: "\(label)")
             }
             boxes.append(
-                DigitBox(label: Int(label), left: fields[1][d], top: fields[2][d], width: fields[3][d],
-                         height: fields[4][d]))
+                DigitBox(
+                    label: Int(label), left: fields[1][d], top: fields[2][d], width: fields[3][d],
+                    height: fields[4][d]))
         }
         return DigitStructEntry(index: i, name: name, boxes: boxes)
     }

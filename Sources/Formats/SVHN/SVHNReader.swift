@@ -96,7 +96,8 @@ public final class SVHNReader: FormatReader {
     private func nextSample() throws(FormatError) -> SVHNSample? {
         while let entry = try entries.next() {
             if entry.boxes.count > options.maxDigits {
-                skipped.append(SVHNSkip(index: entry.index, name: entry.name, reason: .tooManyDigits(entry.boxes.count)))
+                skipped.append(
+                    SVHNSkip(index: entry.index, name: entry.name, reason: .tooManyDigits(entry.boxes.count)))
                 continue
             }
             let url = directory.appendingPathComponent(entry.name)
@@ -120,7 +121,9 @@ public final class SVHNReader: FormatReader {
     }
 
     /// Decode (RGB) → `SVHNCrop.rect` → crop → bilinear resize to `size × size`.
-    public static func preprocess(pngBytes: [UInt8], entry: DigitStructEntry, path: String, size: Int = SVHNCrop.outputSize)
+    public static func preprocess(
+        pngBytes: [UInt8], entry: DigitStructEntry, path: String, size: Int = SVHNCrop.outputSize
+    )
         throws(FormatError) -> Image
     {
         let full: Image
