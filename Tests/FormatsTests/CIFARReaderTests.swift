@@ -101,6 +101,18 @@ import Testing
         #expect(try reader.next() == nil)
     }
 
+    @Test func sequenceEndsWithTheFailure() throws {
+        let reader = try CIFARReader(file: FixturePaths.fixture("broken/cifar10/bad-label.bin"), variant: .cifar10)
+        let results = Array(reader)
+        #expect(results.count == 4)
+        #expect(results.prefix(3).allSatisfy { (try? $0.get()) != nil })
+        guard case .failure(let error) = results[3] else {
+            Issue.record("expected a failure last")
+            return
+        }
+        #expect(error.record == 3)
+    }
+
     @Test func coarseLabelOutOfRange() throws {
         let reader = try CIFARReader(file: FixturePaths.fixture("broken/cifar100/bad-coarse.bin"), variant: .cifar100)
         let e = formatError { while try reader.next() != nil {} }
