@@ -28,6 +28,13 @@ public struct CIFARSample: Sendable, Equatable {
     public var label: Int
     /// CIFAR-100: the coarse label 0–19; `nil` for CIFAR-10.
     public var coarseLabel: Int?
+
+    public init(index: Int, image: Image, label: Int, coarseLabel: Int?) {
+        self.index = index
+        self.image = image
+        self.label = label
+        self.coarseLabel = coarseLabel
+    }
 }
 
 /// Streams a CIFAR-10 or CIFAR-100 binary batch file (`data_batch_1.bin`, `test_batch.bin`,

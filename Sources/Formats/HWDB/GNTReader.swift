@@ -11,6 +11,13 @@ public struct GNTSample: Sendable, Equatable {
     public var tagCode: UInt16
     /// `height × width × 1` grayscale, white (255) background, as stored.
     public var image: Image
+
+    public init(index: Int, character: String, tagCode: UInt16, image: Image) {
+        self.index = index
+        self.character = character
+        self.tagCode = tagCode
+        self.image = image
+    }
 }
 
 /// Streams a CASIA HWDB1.x `.gnt` file (one writer's isolated characters), record by record.

@@ -9,6 +9,12 @@ public struct MNISTSample: Sendable, Equatable {
     public var image: Image
     /// The label byte as stored (0–9 for MNIST; EMNIST splits use larger ranges).
     public var label: Int
+
+    public init(index: Int, image: Image, label: Int) {
+        self.index = index
+        self.image = image
+        self.label = label
+    }
 }
 
 /// Streams an idx image file and its idx label file side by side (MNIST, Fashion-MNIST, EMNIST).

@@ -31,6 +31,12 @@ public struct DigitStructEntry: Sendable, Equatable {
     /// The PNG's file name, e.g. "1.png".
     public var name: String
     public var boxes: [DigitBox]
+
+    public init(index: Int, name: String, boxes: [DigitBox]) {
+        self.index = index
+        self.name = name
+        self.boxes = boxes
+    }
 }
 
 /// Streams SVHN format 1's `digitStruct.mat` (MATLAB v7.3, i.e. HDF5 behind a 512-byte user

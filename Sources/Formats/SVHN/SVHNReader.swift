@@ -15,6 +15,15 @@ public struct SVHNSample: Sendable, Equatable {
     public var digits: [Int]
     /// The boxes as stored in `digitStruct`, in the full image's pixels.
     public var boxes: [DigitBox]
+
+    public init(index: Int, name: String, image: Image, length: Int, digits: [Int], boxes: [DigitBox]) {
+        self.index = index
+        self.name = name
+        self.image = image
+        self.length = length
+        self.digits = digits
+        self.boxes = boxes
+    }
 }
 
 /// Why an entry produced no sample without being an error.
