@@ -1,0 +1,51 @@
+public import Foundation
+
+/// Class names shipped beside the CIFAR binaries: `batches.meta.txt` (CIFAR-10), or
+/// `fine_label_names.txt` and `coarse_label_names.txt` (CIFAR-100). One name per line; empty
+/// lines at the end (the real `batches.meta.txt` ends with one) are dropped.
+public struct CIFARLabelNames: Sendable, Equatable {
+    /// CIFAR-10: the 10 names. CIFAR-100: the 100 fine names.
+    public var names: [String]
+    /// CIFAR-100: the 20 coarse names; `nil` for CIFAR-10.
+    public var coarseNames: [String]?
+
+    /// The names in `directory`, or `nil` when the name files are not there. A file with the
+    /// wrong number of names is a `.countMismatch` error.
+    public static func load(from directory: URL, variant: CIFARVariant) throws(FormatError) -> CIFARLabelNames? {
+        switch variant {
+        case .cifar10:
+            guard let names = try readNames(directory.appendingPathComponent("batches.meta.txt"), count: 10) else {
+                return nil
+            }
+            return CIFARLabelNames(names: names, coarseNames: nil)
+        case .cifar100:
+            guard let fine = try readNames(directory.appendingPathComponent("fine_label_names.txt"), count: 100)
+            else { return nil }
+            let coarse = try readNames(directory.appendingPathComponent("coarse_label_names.txt"), count: 20)
+            return CIFARLabelNames(names: fine, coarseNames: coarse)
+        }
+    }
+
+    static func readNames(_ url: URL, count: Int) throws(FormatError) -> [String]? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw FormatError(.io, path: url.path, "cannot read as UTF-8 text: \(error.localizedDescription)")
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        guard lines.count == count else {
+            throw FormatError(
+                .countMismatch, path: url.path, "wrong number of class names", expected: "\(count)",
+                found: "\(lines.count)")
+        }
+        if let blank = lines.firstIndex(where: \.isEmpty) {
+            throw FormatError(.badRecord, path: url.path, record: blank, "empty class name")
+        }
+        return lines
+    }
+}

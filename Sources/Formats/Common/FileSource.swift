@@ -1,0 +1,158 @@
+internal import Glibc
+
+/// Where a `ByteInput` gets its bytes: a plain file or a decompressed gzip stream.
+protocol ChunkSource: AnyObject {
+    /// Fills the front of `buffer`; returns the byte count, 0 only at the end of the data.
+    func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(FormatError) -> Int
+    /// Called once `fill` returned 0: throws if the data ended somewhere it must not (a gzip
+    /// stream without its end marker). `position` is the decompressed byte count so far.
+    func checkCleanEnd(position: Int) throws(FormatError)
+    /// The total size of the data when known before reading (plain files), else `nil`.
+    var knownSize: Int? { get }
+    /// A phrase for a short read: "file ends" or "gzip stream ends early".
+    var endPhrase: String { get }
+}
+
+/// An open file descriptor, closed in `deinit`. The corresponding C functions are `open`,
+/// `read`, `fstat` and `close`.
+final class FileSource: ChunkSource {
+    let path: String
+    private let fd: Int32
+    let knownSize: Int?
+
+    init(path: String) throws(FormatError) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            let kind: FormatError.Kind = code == ENOENT ? .missingFile : .io
+            throw FormatError(kind, path: path, "cannot open: \(String(cString: strerror(code)))")
+        }
+        self.fd = fd
+        var info = stat()
+        knownSize = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
+    }
+
+    deinit {
+        close(fd)
+    }
+
+    var endPhrase: String { "file ends" }
+
+    func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(FormatError) -> Int {
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw FormatError(.io, path: path, "read failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    func checkCleanEnd(position: Int) throws(FormatError) {}
+}
+
+/// Buffered, position-counting reads over a `ChunkSource`. `read(_:)` returns fewer bytes than
+/// asked only at the end of the data; callers turn a short read into a `.truncated` error.
+final class ByteInput {
+    let path: String
+    private let source: any ChunkSource
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var start = 0
+    private var end = 0
+    private var exhausted = false
+    /// Bytes handed out so far: the offset of the next byte in the (decompressed) data.
+    private(set) var position = 0
+
+    /// Opens `path`, choosing gzip decompression when the file starts with 1F 8B (not by its name).
+    init(path: String, bufferSize: Int = 1 << 16) throws(FormatError) {
+        self.path = path
+        let file = try FileSource(path: path)
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        // Sniff two bytes; a plain file keeps them as the start of its data.
+        var sniffed = 0
+        while sniffed < 2 {
+            let n = try file.fill(UnsafeMutableRawBufferPointer(rebasing: buffer[sniffed..<bufferSize]))
+            if n == 0 { break }
+            sniffed += n
+        }
+        if sniffed >= 2 && buffer[0] == 0x1F && buffer[1] == 0x8B {
+            let prefix = Array(buffer[0..<sniffed])
+            source = try GzipSource(file: file, prefix: prefix)
+        } else {
+            source = file
+            end = sniffed
+            if sniffed == 0 { exhausted = true }
+        }
+    }
+
+    deinit {
+        buffer.deallocate()
+    }
+
+    var isCompressed: Bool { source is GzipSource }
+    /// Total data size when known up front (plain files only).
+    var knownSize: Int? { source.knownSize }
+    /// How a short read is described: "gzip stream ends early" when the gzip stream was cut,
+    /// else "file ends".
+    var endPhrase: String { pendingEndError == nil ? "file ends" : source.endPhrase }
+    /// A gzip stream that stopped without its end marker; thrown by `drainRemaining`.
+    private var pendingEndError: FormatError?
+
+    private func refill() throws(FormatError) {
+        guard !exhausted else { return }
+        start = 0
+        end = try source.fill(buffer)
+        if end == 0 {
+            exhausted = true
+            do {
+                try source.checkCleanEnd(position: position)
+            } catch {
+                pendingEndError = error
+            }
+        }
+    }
+
+    /// Copies up to `destination.count` bytes; returns how many (fewer only at the end).
+    func read(into destination: UnsafeMutableRawBufferPointer) throws(FormatError) -> Int {
+        var copied = 0
+        while copied < destination.count {
+            if start == end {
+                try refill()
+                if start == end { break }
+            }
+            let n = min(end - start, destination.count - copied)
+            destination.baseAddress!.advanced(by: copied).copyMemory(
+                from: buffer.baseAddress!.advanced(by: start), byteCount: n)
+            start += n
+            copied += n
+        }
+        position += copied
+        return copied
+    }
+
+    /// Reads `count` bytes into a new array (shorter only at the end of the data).
+    func read(count: Int) throws(FormatError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = try typed { try bytes.withUnsafeMutableBytes { try read(into: $0) } }
+        if n < count { bytes.removeSubrange(n...) }
+        return bytes
+    }
+
+    /// Reads to the end of the data, returning how many bytes were left (0 for a clean end).
+    /// Also surfaces a gzip stream that ends without its trailer.
+    func drainRemaining() throws(FormatError) -> Int {
+        var total = 0
+        while true {
+            if start == end {
+                try refill()
+                if start == end {
+                    if let error = pendingEndError { throw error }
+                    return total
+                }
+            }
+            total += end - start
+            position += end - start
+            start = end
+        }
+    }
+}

@@ -1,0 +1,75 @@
+public import Foundation
+
+/// Maps each character of a handwriting dataset to a class index: the characters sorted by
+/// Unicode scalar values, numbered from 0. Built once from the training files and saved beside
+/// the records as JSON (`{"一": 0, "中": 1, …}`), so indices are stable across runs and machines.
+public struct CharacterDictionary: Sendable, Equatable {
+    /// Characters by index, sorted by Unicode scalar values.
+    public let characters: [String]
+    private let indices: [String: Int]
+
+    /// A dictionary over the distinct `characters`, sorted.
+    public init(characters: some Sequence<String>) {
+        let sorted = Set(characters).sorted(by: Self.scalarOrder)
+        self.characters = sorted
+        indices = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, $0) })
+    }
+
+    /// Compares by Unicode scalar values, the order Python's `sorted` uses for strings.
+    static func scalarOrder(_ a: String, _ b: String) -> Bool {
+        a.unicodeScalars.map(\.value).lexicographicallyPrecedes(b.unicodeScalars.map(\.value))
+    }
+
+    public var count: Int { characters.count }
+
+    /// Scans `.gnt` files (tag codes only, pixels skipped) and collects their characters.
+    public static func build(scanning files: [URL]) throws(FormatError) -> CharacterDictionary {
+        var seen = Set<String>()
+        for file in files {
+            let reader = try GNTReader(file: file)
+            while let character = try reader.nextCharacter() { seen.insert(character) }
+        }
+        return CharacterDictionary(characters: seen)
+    }
+
+    /// The class index of `character`; a character the dictionary does not hold is an
+    /// `.unknownKey` error naming it.
+    public func index(of character: String) throws(FormatError) -> Int {
+        guard let index = indices[character] else {
+            let scalars = character.unicodeScalars.map { "U+" + String($0.value, radix: 16, uppercase: true) }
+            throw FormatError(
+                .unknownKey, path: "character dictionary",
+                "character \"\(character)\" (\(scalars.joined(separator: " "))) is not in the dictionary",
+                expected: "one of \(count) characters")
+        }
+        return index
+    }
+
+    /// Writes `{"character": index, …}` as UTF-8 JSON with sorted keys.
+    public func save(to url: URL) throws(FormatError) {
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            try encoder.encode(indices).write(to: url, options: .atomic)
+        } catch {
+            throw FormatError(.io, path: url.path, "cannot write the dictionary: \(error.localizedDescription)")
+        }
+    }
+
+    /// Reads a dictionary written by `save(to:)`; indices must be 0..<count in sorted character order.
+    public static func load(from url: URL) throws(FormatError) -> CharacterDictionary {
+        let map: [String: Int]
+        do {
+            map = try JSONDecoder().decode([String: Int].self, from: Data(contentsOf: url))
+        } catch {
+            throw FormatError(.io, path: url.path, "cannot read the dictionary: \(error.localizedDescription)")
+        }
+        let dictionary = CharacterDictionary(characters: map.keys)
+        for (character, index) in map where dictionary.indices[character] != index {
+            throw FormatError(
+                .badRecord, path: url.path, "index of \"\(character)\" is not its place in sorted order",
+                expected: "\(dictionary.indices[character]!)", found: "\(index)")
+        }
+        return dictionary
+    }
+}

@@ -1,0 +1,146 @@
+public import Foundation
+public import Imaging
+
+/// One handwritten character from a CASIA HWDB `.gnt` file.
+public struct GNTSample: Sendable, Equatable {
+    /// Zero-based record index in the file.
+    public var index: Int
+    /// The character the tag code stands for (GB2312, decoded), e.g. "中" or "。".
+    public var character: String
+    /// The two tag bytes as stored, first byte in the high 8 bits (0xD6D0 for "中").
+    public var tagCode: UInt16
+    /// `height × width × 1` grayscale, white (255) background, as stored.
+    public var image: Image
+
+    public init(index: Int, character: String, tagCode: UInt16, image: Image) {
+        self.index = index
+        self.character = character
+        self.tagCode = tagCode
+        self.image = image
+    }
+}
+
+/// Streams a CASIA HWDB1.x `.gnt` file (one writer's isolated characters), record by record.
+///
+/// Record layout, little-endian: UInt32 sample size, 2 tag bytes (GB2312, high byte first),
+/// UInt16 width, UInt16 height, then width × height grayscale bytes. A clean end is the end of
+/// the file exactly at a record boundary; anything else is an error naming the record, so
+/// nothing after a damaged record is silently dropped.
+public final class GNTReader: FormatReader {
+    public typealias Sample = GNTSample
+
+    private let input: ByteInput
+    private let decoder: GB18030Decoder
+    private var index = 0
+    private var offset = 0
+    private var finished = false
+
+    public init(file: URL) throws(FormatError) {
+        input = try ByteInput(path: file.path)
+        decoder = try GB18030Decoder()
+    }
+
+    public func next() throws(FormatError) -> GNTSample? {
+        guard let (code, width, height) = try nextHeader() else { return nil }
+        let count = width * height
+        let pixels = try readPixels(count)
+        guard let character = decoder.decode(code) else {
+            finished = true
+            throw FormatError(
+                .decode, path: input.path, record: index, offset: offset + 4,
+                "tag code is not a GB2312 character", expected: "a GB2312 code", found: hex(code))
+        }
+        defer { advance(count) }
+        return GNTSample(
+            index: index, character: character, tagCode: code,
+            image: Image(height: height, width: width, channels: 1, pixels: pixels))
+    }
+
+    /// Reads only the tag codes and skips the pixels (for building a character dictionary).
+    func nextCharacter() throws(FormatError) -> String? {
+        guard let (code, width, height) = try nextHeader() else { return nil }
+        _ = try readPixels(width * height)
+        guard let character = decoder.decode(code) else {
+            finished = true
+            throw FormatError(
+                .decode, path: input.path, record: index, offset: offset + 4,
+                "tag code is not a GB2312 character", expected: "a GB2312 code", found: hex(code))
+        }
+        advance(width * height)
+        return character
+    }
+
+    private func advance(_ pixelCount: Int) {
+        index += 1
+        offset += 10 + pixelCount
+    }
+
+    private func fail(_ error: FormatError) -> FormatError {
+        finished = true
+        return error
+    }
+
+    private func nextHeader() throws(FormatError) -> (UInt16, Int, Int)? {
+        guard !finished else { return nil }
+        let header: [UInt8]
+        do {
+            header = try input.read(count: 10)
+        } catch {
+            throw fail(error.inRecord(index))
+        }
+        if header.isEmpty {
+            finished = true
+            do {
+                _ = try input.drainRemaining()
+            } catch {
+                throw error.inRecord(index)
+            }
+            return nil
+        }
+        guard header.count == 10 else {
+            throw fail(
+                FormatError(
+                    .truncated, path: input.path, record: index, offset: offset,
+                    "\(input.endPhrase) inside a record header", expected: "10 bytes", found: "\(header.count)"))
+        }
+        let size = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
+        let code = UInt16(header[4]) << 8 | UInt16(header[5])
+        let width = Int(header[6]) | Int(header[7]) << 8
+        let height = Int(header[8]) | Int(header[9]) << 8
+        guard width > 0 && height > 0 else {
+            throw fail(
+                FormatError(
+                    .badRecord, path: input.path, record: index, offset: offset,
+                    "image has zero \(width == 0 ? "width" : "height")", expected: "width and height ≥ 1",
+                    found: "\(width)×\(height)"))
+        }
+        guard size == 10 + width * height else {
+            throw fail(
+                FormatError(
+                    .badRecord, path: input.path, record: index, offset: offset,
+                    "sample size disagrees with the \(width)×\(height) image",
+                    expected: "10 + \(width)×\(height) = \(10 + width * height)", found: "\(size)"))
+        }
+        return (code, width, height)
+    }
+
+    private func readPixels(_ count: Int) throws(FormatError) -> [UInt8] {
+        let pixels: [UInt8]
+        do {
+            pixels = try input.read(count: count)
+        } catch {
+            throw fail(error.inRecord(index))
+        }
+        guard pixels.count == count else {
+            throw fail(
+                FormatError(
+                    .truncated, path: input.path, record: index, offset: offset,
+                    "\(input.endPhrase) inside an image", expected: "\(count) bytes", found: "\(pixels.count)"))
+        }
+        return pixels
+    }
+
+    private func hex(_ code: UInt16) -> String {
+        String(format2: UInt8(code >> 8)) + String(String(format2: UInt8(code & 0xFF)).dropFirst(2))
+    }
+}

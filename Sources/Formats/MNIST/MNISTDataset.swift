@@ -1,0 +1,91 @@
+public import Foundation
+
+/// The idx files of one MNIST-style dataset folder, found by name:
+/// `*train-images-idx3-ubyte`, `*train-labels-idx1-ubyte`, `*t10k-…` or `*test-…` (EMNIST),
+/// each with or without `.gz`, and with `-` or `.` before `idx` (`train-images.idx3-ubyte`).
+/// A prefix is allowed (`emnist-digits-train-images-idx3-ubyte`) as long as only one dataset
+/// is in the folder. When both a plain and a `.gz` file exist, the plain one is used.
+public struct MNISTDataset: Sendable {
+    public enum Split: String, Sendable, CaseIterable {
+        case train
+        case test
+    }
+
+    /// The image and label file of one split.
+    public struct Files: Sendable, Equatable {
+        public var images: URL
+        public var labels: URL
+    }
+
+    public let directory: URL
+    /// Files found per split; a split with neither file is absent.
+    public let splits: [Split: Files]
+
+    public init(directory: URL) throws(FormatError) {
+        self.directory = directory
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        } catch {
+            throw FormatError(.io, path: directory.path, "cannot list the folder: \(error.localizedDescription)")
+        }
+        // (split, kind) → candidates (prefix, name, compressed)
+        var found: [String: [(prefix: String, name: String, gz: Bool)]] = [:]
+        for name in names {
+            let gz = name.hasSuffix(".gz")
+            let stem = (gz ? String(name.dropLast(3)) : name).replacingOccurrences(of: ".idx", with: "-idx")
+            for (splitWord, split) in [("train", Split.train), ("t10k", .test), ("test", .test)] {
+                for (kindWord, kind) in [("images-idx3-ubyte", "images"), ("labels-idx1-ubyte", "labels")] {
+                    let suffix = "\(splitWord)-\(kindWord)"
+                    if stem.hasSuffix(suffix) {
+                        let prefix = String(stem.dropLast(suffix.count))
+                        found["\(split.rawValue)/\(kind)", default: []].append((prefix, name, gz))
+                    }
+                }
+            }
+        }
+        let prefixes = Set(found.values.flatMap { $0.map(\.prefix) })
+        guard prefixes.count <= 1 else {
+            throw FormatError(
+                .io, path: directory.path, "more than one idx dataset in the folder",
+                expected: "one", found: prefixes.sorted().map { "'\($0)'" }.joined(separator: ", "))
+        }
+        func pick(_ key: String) -> URL? {
+            guard let candidates = found[key], !candidates.isEmpty else { return nil }
+            let best = candidates.first { !$0.gz } ?? candidates[0]
+            return directory.appendingPathComponent(best.name)
+        }
+        var splits: [Split: Files] = [:]
+        for split in Split.allCases {
+            let images = pick("\(split.rawValue)/images")
+            let labels = pick("\(split.rawValue)/labels")
+            switch (images, labels) {
+            case (let i?, let l?): splits[split] = Files(images: i, labels: l)
+            case (nil, nil): break
+            case (let i?, nil):
+                throw FormatError(.missingFile, path: i.path, "no label file beside this \(split.rawValue) image file")
+            case (nil, let l?):
+                throw FormatError(.missingFile, path: l.path, "no image file beside this \(split.rawValue) label file")
+            }
+        }
+        guard !splits.isEmpty else {
+            throw FormatError(
+                .missingFile, path: directory.path, "no idx files (…-images-idx3-ubyte[.gz], …-labels-idx1-ubyte[.gz])")
+        }
+        self.splits = splits
+    }
+
+    /// The files of `split`, or a `.missingFile` error naming the folder.
+    public func files(for split: Split) throws(FormatError) -> Files {
+        guard let files = splits[split] else {
+            throw FormatError(.missingFile, path: directory.path, "no \(split.rawValue) split in the folder")
+        }
+        return files
+    }
+
+    /// A reader over `split`.
+    public func reader(for split: Split) throws(FormatError) -> MNISTReader {
+        let files = try files(for: split)
+        return try MNISTReader(images: files.images, labels: files.labels)
+    }
+}

@@ -1,0 +1,125 @@
+public import Foundation
+public import Imaging
+
+/// One MNIST-style sample: a `rows × columns × 1` grayscale image and its label.
+public struct MNISTSample: Sendable, Equatable {
+    /// Zero-based position in the file.
+    public var index: Int
+    /// 28×28×1 for MNIST, Fashion-MNIST and EMNIST.
+    public var image: Image
+    /// The label byte as stored (0–9 for MNIST; EMNIST splits use larger ranges).
+    public var label: Int
+
+    public init(index: Int, image: Image, label: Int) {
+        self.index = index
+        self.image = image
+        self.label = label
+    }
+}
+
+/// Streams an idx image file and its idx label file side by side (MNIST, Fashion-MNIST, EMNIST).
+///
+/// Each file may be plain or gzip-compressed; the choice is made from the first two bytes
+/// (1F 8B), not from the name. `init` checks both headers (magic, element type, dimension count)
+/// and that they agree on the count; for plain files it also checks the payload length against
+/// the dimensions, so a short download fails before the first sample. For gzip files a short
+/// or long payload is found when the stream ends too early or too late.
+public final class MNISTReader: FormatReader {
+    public typealias Sample = MNISTSample
+
+    /// Samples announced by the headers.
+    public let count: Int
+    public let rows: Int
+    public let columns: Int
+    private let images: ByteInput
+    private let labels: ByteInput
+    private let imageHeaderSize: Int
+    private let labelHeaderSize: Int
+    private var index = 0
+    private var finished = false
+
+    public init(images imagesURL: URL, labels labelsURL: URL) throws(FormatError) {
+        images = try ByteInput(path: imagesURL.path)
+        labels = try ByteInput(path: labelsURL.path)
+        let imageHeader = try IDXHeader.read(from: images, dimensionCount: 3)
+        let labelHeader = try IDXHeader.read(from: labels, dimensionCount: 1)
+        count = imageHeader.dimensions[0]
+        rows = imageHeader.dimensions[1]
+        columns = imageHeader.dimensions[2]
+        imageHeaderSize = imageHeader.byteCount
+        labelHeaderSize = labelHeader.byteCount
+        guard labelHeader.dimensions[0] == count else {
+            throw FormatError(
+                .countMismatch, path: labels.path, offset: 4,
+                "label count disagrees with the image count of \(images.path.split(separator: "/").last ?? "")",
+                expected: "\(count)", found: "\(labelHeader.dimensions[0])")
+        }
+        if let size = images.knownSize {
+            try checkPayload(images, available: size - imageHeaderSize, recordSize: rows * columns, what: "an image")
+        }
+        if let size = labels.knownSize {
+            try checkPayload(labels, available: size - labelHeaderSize, recordSize: 1, what: "a label")
+        }
+    }
+
+    /// For a plain file: the error the record loop would hit, raised up front.
+    private func checkPayload(_ input: ByteInput, available: Int, recordSize: Int, what: String) throws(FormatError) {
+        let headerSize = recordSize == 1 ? labelHeaderSize : imageHeaderSize
+        let wanted = count * recordSize
+        if available < wanted {
+            let record = available / recordSize
+            throw FormatError(
+                .truncated, path: input.path, record: record, offset: headerSize + record * recordSize,
+                "file ends inside \(what)", expected: "\(recordSize) bytes", found: "\(available % recordSize)")
+        }
+        if available > wanted {
+            throw FormatError(
+                .trailingData, path: input.path, offset: headerSize + wanted,
+                "data after the last of \(count) records", expected: "end of file",
+                found: "\(available - wanted) more bytes")
+        }
+    }
+
+    public func next() throws(FormatError) -> MNISTSample? {
+        guard !finished else { return nil }
+        guard index < count else {
+            finished = true
+            try checkEnd(images, headerSize: imageHeaderSize + count * rows * columns)
+            try checkEnd(labels, headerSize: labelHeaderSize + count)
+            return nil
+        }
+        let pixelCount = rows * columns
+        let label = try readRecord(labels, size: 1, offset: labelHeaderSize + index, what: "a label")
+        let pixels = try readRecord(
+            images, size: pixelCount, offset: imageHeaderSize + index * pixelCount, what: "an image")
+        defer { index += 1 }
+        return MNISTSample(
+            index: index, image: Image(height: rows, width: columns, channels: 1, pixels: pixels), label: Int(label[0]))
+    }
+
+    private func readRecord(_ input: ByteInput, size: Int, offset: Int, what: String) throws(FormatError) -> [UInt8] {
+        let bytes: [UInt8]
+        do {
+            bytes = try input.read(count: size)
+        } catch {
+            finished = true
+            throw error.inRecord(index)
+        }
+        guard bytes.count == size else {
+            finished = true
+            throw FormatError(
+                .truncated, path: input.path, record: index, offset: offset, "\(input.endPhrase) inside \(what)",
+                expected: "\(size) bytes", found: "\(bytes.count)")
+        }
+        return bytes
+    }
+
+    private func checkEnd(_ input: ByteInput, headerSize end: Int) throws(FormatError) {
+        let extra = try input.drainRemaining()
+        guard extra == 0 else {
+            throw FormatError(
+                .trailingData, path: input.path, offset: end, "data after the last of \(count) records",
+                expected: "end of data", found: "\(extra) more bytes")
+        }
+    }
+}

@@ -1,0 +1,198 @@
+internal import CHDF5
+public import Foundation
+
+/// One digit's bounding box from SVHN's `digitStruct.mat`, in pixels of the full image.
+public struct DigitBox: Sendable, Equatable {
+    /// The label as stored: 1–9 for those digits, 10 for the digit 0.
+    public var label: Int
+    /// Column of the box's left edge; may be negative (real boxes have `left = -1`).
+    public var left: Double
+    /// Row of the box's top edge.
+    public var top: Double
+    public var width: Double
+    public var height: Double
+
+    public init(label: Int, left: Double, top: Double, width: Double, height: Double) {
+        self.label = label
+        self.left = left
+        self.top = top
+        self.width = width
+        self.height = height
+    }
+
+    /// The digit 0–9 (label 10 → 0).
+    public var digit: Int { label == 10 ? 0 : label }
+}
+
+/// One entry of `digitStruct`: an image file name and its digit boxes, left to right as stored.
+public struct DigitStructEntry: Sendable, Equatable {
+    /// Zero-based position in `/digitStruct/name` and `/digitStruct/bbox`.
+    public var index: Int
+    /// The PNG's file name, e.g. "1.png".
+    public var name: String
+    public var boxes: [DigitBox]
+
+    public init(index: Int, name: String, boxes: [DigitBox]) {
+        self.index = index
+        self.name = name
+        self.boxes = boxes
+    }
+}
+
+/// Streams SVHN format 1's `digitStruct.mat` (MATLAB v7.3, i.e. HDF5 behind a 512-byte user
+/// block) through libhdf5, one entry at a time.
+///
+/// `/digitStruct/name` and `/digitStruct/bbox` are arrays of object references. A name refers to
+/// a uint16 character array; a bbox refers to a group with datasets `label`, `left`, `top`,
+/// `width`, `height`, each either the value itself (1×1 float64, one-digit images) or an n×1
+/// array of references to 1×1 float64 datasets (several digits). Both forms are read.
+/// Errors name the file and the entry (HDF5 has no useful byte offsets, so `offset` is `nil`).
+public final class DigitStructReader: FormatReader {
+    public typealias Sample = DigitStructEntry
+
+    /// Entries in the file.
+    public let count: Int
+    private let url: URL
+    private let file: HDF5File
+    private let names: H5Handle
+    private let bboxes: H5Handle
+    private let namesShape: [Int]
+    private let bboxShape: [Int]
+    private var index = 0
+    private var finished = false
+
+    public init(url: URL) throws(FormatError) {
+        self.url = url
+        let path = url.path
+        (file, names, bboxes, namesShape, bboxShape) = try withHDF5 { () throws(FormatError) in
+            let file = try HDF5File(path: path)
+            guard file.exists("/digitStruct") else {
+                throw FormatError(
+                    .missingEntry, path: path, "no /digitStruct group (not an SVHN format-1 digitStruct.mat)",
+                    expected: "/digitStruct with name and bbox")
+            }
+            let group = H5Handle(H5Gopen2(file.file.id, "/digitStruct", shardkit_h5p_default()), .group)
+            guard let group else {
+                throw FormatError(.missingEntry, path: path, "/digitStruct is not a group: \(hdf5Message())")
+            }
+            let names = try file.openDataset(group, "name", what: "/digitStruct/name")
+            let bboxes = try file.openDataset(group, "bbox", what: "/digitStruct/bbox")
+            for (ds, what) in [(names, "/digitStruct/name"), (bboxes, "/digitStruct/bbox")]
+            where file.typeClass(ds) != H5T_REFERENCE {
+                throw FormatError(
+                    .badRecord, path: path, "\(what) is not an array of object references",
+                    expected: "object references")
+            }
+            return (
+                file, names, bboxes, try file.shape(names, what: "/digitStruct/name", record: nil),
+                try file.shape(bboxes, what: "/digitStruct/bbox", record: nil)
+            )
+        }
+        count = namesShape.reduce(1, *)
+        let boxCount = bboxShape.reduce(1, *)
+        guard boxCount == count else {
+            throw FormatError(
+                .countMismatch, path: path, "/digitStruct/bbox and /digitStruct/name differ in length",
+                expected: "\(count) (names)", found: "\(boxCount) (boxes)")
+        }
+    }
+
+    public func next() throws(FormatError) -> DigitStructEntry? {
+        guard !finished else { return nil }
+        guard index < count else {
+            finished = true
+            return nil
+        }
+        do {
+            let entry = try withHDF5 { () throws(FormatError) in try readEntry(index) }
+            index += 1
+            return entry
+        } catch {
+            finished = true
+            throw error
+        }
+    }
+
+    private func readEntry(_ i: Int) throws(FormatError) -> DigitStructEntry {
+        // Name: a uint16 character array (MATLAB 'char').
+        let nameRef = try file.reference(names, at: i, shape: namesShape, what: "/digitStruct/name[\(i)]", record: i)
+        let nameSet = try file.dereference(
+            nameRef, from: names, expecting: H5I_DATASET, what: "/digitStruct/name[\(i)]", record: i)
+        let length = try file.shape(nameSet, what: "name", record: i).reduce(1, *)
+        guard length > 0 && length < 4096 else {
+            throw FormatError(
+                .badRecord, path: url.path, record: i, "implausible name length", expected: "1…4095",
+                found: "\(length)")
+        }
+        let codes: [UInt16] = try file.readAll(
+            nameSet, as: shardkit_h5t_native_ushort(), count: length, what: "name", record: i)
+        let name = String(decoding: codes, as: UTF16.self)
+
+        // Boxes: a group with five fields, inline values or references to 1×1 datasets.
+        let boxRef = try file.reference(bboxes, at: i, shape: bboxShape, what: "/digitStruct/bbox[\(i)]", record: i)
+        let group = try file.dereference(
+            boxRef, from: bboxes, expecting: H5I_GROUP, what: "/digitStruct/bbox[\(i)]", record: i)
+        var fields: [[Double]] = []
+        for field in ["label", "left", "top", "width", "height"] {
+            fields.append(try readField(group, field, record: i))
+        }
+        let n = fields[0].count
+        for (field, values) in zip(["left", "top", "width", "height"], fields.dropFirst()) where values.count != n {
+            throw FormatError(
+                .countMismatch, path: url.path, record: i, "bbox field '\(field)' has a different digit count",
+                expected: "\(n) (as 'label')", found: "\(values.count)")
+        }
+        guard n > 0 else {
+            throw FormatError(.badRecord, path: url.path, record: i, "image '\(name)' has no digit boxes")
+        }
+        var boxes: [DigitBox] = []
+        for d in 0..<n {
+            let label = fields[0][d]
+            guard label == label.rounded(), label >= 1, label <= 10 else {
+                throw FormatError(
+                    .badRecord, path: url.path, record: i, "digit \(d) of '\(name)': label out of range",
+                    expected: "1…10", found: "\(label)")
+            }
+            boxes.append(
+                DigitBox(
+                    label: Int(label), left: fields[1][d], top: fields[2][d], width: fields[3][d],
+                    height: fields[4][d]))
+        }
+        return DigitStructEntry(index: i, name: name, boxes: boxes)
+    }
+
+    private func readField(_ group: H5Handle, _ field: String, record: Int) throws(FormatError) -> [Double] {
+        let what = "bbox field '\(field)'"
+        let dataset = try file.openDataset(group, field, what: what, record: record)
+        let count = try file.shape(dataset, what: what, record: record).reduce(1, *)
+        guard count >= 0 && count < 1000 else {
+            throw FormatError(
+                .badRecord, path: url.path, record: record, "implausible digit count in \(what)",
+                expected: "< 1000", found: "\(count)")
+        }
+        switch file.typeClass(dataset) {
+        case H5T_REFERENCE:
+            let refs = try file.readReferences(dataset, count: count, what: what, record: record)
+            var values: [Double] = []
+            for ref in refs {
+                let value = try file.dereference(ref, from: dataset, expecting: H5I_DATASET, what: what, record: record)
+                let n = try file.shape(value, what: what, record: record).reduce(1, *)
+                guard n == 1 else {
+                    throw FormatError(
+                        .badRecord, path: url.path, record: record, "\(what) refers to a non-scalar value",
+                        expected: "1×1", found: "\(n) values")
+                }
+                let v: [Double] = try file.readAll(
+                    value, as: shardkit_h5t_native_double(), count: 1, what: what, record: record)
+                values.append(v[0])
+            }
+            return values
+        case H5T_FLOAT, H5T_INTEGER:
+            return try file.readAll(dataset, as: shardkit_h5t_native_double(), count: count, what: what, record: record)
+        default:
+            throw FormatError(
+                .badRecord, path: url.path, record: record, "\(what) has an unexpected type",
+                expected: "float64 or object references")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+public import Imaging
+
+/// A pixel rectangle, half-open: rows `top..<top + height`, columns `left..<left + width`.
+public struct PixelRect: Sendable, Equatable {
+    public var top: Int
+    public var left: Int
+    public var height: Int
+    public var width: Int
+
+    public init(top: Int, left: Int, height: Int, width: Int) {
+        self.top = top
+        self.left = left
+        self.height = height
+        self.width = width
+    }
+}
+
+/// The usual SVHN multi-digit preprocessing, exactly:
+///
+/// 1. Union of the digit boxes: `x0 = min(left)`, `y0 = min(top)`, `x1 = max(left + width)`,
+///    `y1 = max(top + height)` (real numbers, as stored).
+/// 2. A square about its centre: `cx = (x0 + x1) / 2`, `cy = (y0 + y1) / 2`,
+///    `side = max(x1 - x0, y1 - y0)`.
+/// 3. Expanded by 30 % (15 % on each side): `side' = 1.3 × side`.
+/// 4. To whole pixels, outwards: `left = floor(cx - side'/2)`, `top = floor(cy - side'/2)`,
+///    `right = ceil(cx + side'/2)`, `bottom = ceil(cy + side'/2)` (right and bottom exclusive).
+/// 5. Clamped to the image: `left, top ≥ 0`, `right ≤ width`, `bottom ≤ height`. The result
+///    is no longer square when clamping cut it; it is not padded.
+/// 6. Cropped, then resized to `size × size` with `Image.resizedBilinear` (TensorFlow's bilinear,
+///    half-pixel centres) — the aspect ratio is not preserved for clamped crops.
+public enum SVHNCrop {
+    /// Side of the output image.
+    public static let outputSize = 64
+    /// Total expansion of the square's side (15 % on each side).
+    public static let expansion = 0.3
+
+    /// Steps 1–5: the crop rectangle for `boxes` in a `width × height` image, or `nil` when
+    /// there are no boxes or the expanded square does not overlap the image.
+    public static func rect(for boxes: [DigitBox], imageWidth: Int, imageHeight: Int) -> PixelRect? {
+        guard !boxes.isEmpty else { return nil }
+        let x0 = boxes.map(\.left).min()!
+        let y0 = boxes.map(\.top).min()!
+        let x1 = boxes.map { $0.left + $0.width }.max()!
+        let y1 = boxes.map { $0.top + $0.height }.max()!
+        let cx = (x0 + x1) / 2
+        let cy = (y0 + y1) / 2
+        let half = max(x1 - x0, y1 - y0) * (1 + expansion) / 2
+        let left = max(0, Int((cx - half).rounded(.down)))
+        let top = max(0, Int((cy - half).rounded(.down)))
+        let right = min(imageWidth, Int((cx + half).rounded(.up)))
+        let bottom = min(imageHeight, Int((cy + half).rounded(.up)))
+        guard right > left && bottom > top else { return nil }
+        return PixelRect(top: top, left: left, height: bottom - top, width: right - left)
+    }
+
+    /// Step 6 on an already computed rectangle (must lie inside the image).
+    public static func apply(_ rect: PixelRect, to image: Image, size: Int = outputSize) -> Image {
+        image.cropped(top: rect.top, left: rect.left, height: rect.height, width: rect.width)
+            .resizedBilinear(height: size, width: size)
+    }
+}

@@ -1,0 +1,150 @@
+/// A list of augmentation steps applied in order, parsed from and printed as a short string
+/// such as `crop=54,resize=64,flip=lr,brightness=0.3,contrast=0.8:1.2` (recorded in manifests).
+///
+/// Tokens (comma-separated, applied left to right; sizes are `N` for `N×N` or `HxW`):
+/// - `crop=HxW`: `tf.image.random_crop`; draws the top offset, then the left offset.
+/// - `center=HxW`: a centred crop; no draws.
+/// - `resize=HxW`: `tf.image.resize(method: "bilinear", antialias: false)`; no draws.
+/// - `area=HxW`: `tf.image.resize(method: "area")`; no draws.
+/// - `flip=lr`, `flip=ud`, `flip=lrud`: `random_flip_left_right` / `_up_down`, each one draw
+///   (flip when uniform [0, 1) < 0.5); `lrud` draws left–right first.
+/// - `brightness=B`: `random_brightness(B)`: one draw, delta uniform in [−B, B).
+/// - `contrast=L:U`: `random_contrast(L, U)`: one draw, factor uniform in [L, U).
+/// - `gray`: `rgb_to_grayscale`; no draws.
+/// `none` (or the empty string) is the empty spec.
+public struct AugmentSpec: Sendable, Equatable, CustomStringConvertible {
+    public enum Step: Sendable, Equatable {
+        case randomCrop(height: Int, width: Int)
+        case centerCrop(height: Int, width: Int)
+        case resizeBilinear(height: Int, width: Int)
+        case resizeArea(height: Int, width: Int)
+        case flip(leftRight: Bool, upDown: Bool)
+        case brightness(maxDelta: Double)
+        case contrast(lower: Double, upper: Double)
+        case grayscale
+    }
+
+    public var steps: [Step]
+
+    public init(steps: [Step]) {
+        self.steps = steps
+    }
+
+    /// Parses the spec syntax above; the error names the offending token.
+    public init(parsing text: String) throws(AugmentSpecError) {
+        let trimmed = text.trimmingSpaces
+        if trimmed.isEmpty || trimmed == "none" {
+            steps = []
+            return
+        }
+        var steps: [Step] = []
+        for raw in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
+            let token = String(raw).trimmingSpaces
+            let parts = token.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let key = parts[0], value = parts.count > 1 ? parts[1] : nil
+            func fail(_ why: String) -> AugmentSpecError { AugmentSpecError(token: token, message: why) }
+            func size() throws(AugmentSpecError) -> (Int, Int) {
+                guard let value else { throw fail("expected \(key)=N or \(key)=HxW") }
+                let dims = value.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+                guard (1...2).contains(dims.count), let h = dims[0], let w = dims.last!, h > 0, w > 0 else {
+                    throw fail("expected a positive size N or HxW, found \"\(value)\"")
+                }
+                return (h, w)
+            }
+            func number(_ s: String?) throws(AugmentSpecError) -> Double {
+                guard let s, let v = Double(s), v.isFinite else { throw fail("expected a number, found \"\(s ?? "")\"") }
+                return v
+            }
+            switch key {
+            case "crop": let (h, w) = try size(); steps.append(.randomCrop(height: h, width: w))
+            case "center": let (h, w) = try size(); steps.append(.centerCrop(height: h, width: w))
+            case "resize": let (h, w) = try size(); steps.append(.resizeBilinear(height: h, width: w))
+            case "area": let (h, w) = try size(); steps.append(.resizeArea(height: h, width: w))
+            case "flip":
+                switch value {
+                case "lr": steps.append(.flip(leftRight: true, upDown: false))
+                case "ud": steps.append(.flip(leftRight: false, upDown: true))
+                case "lrud": steps.append(.flip(leftRight: true, upDown: true))
+                default: throw fail("expected flip=lr, flip=ud or flip=lrud")
+                }
+            case "brightness":
+                let b = try number(value)
+                guard b >= 0 else { throw fail("brightness must be ≥ 0") }
+                steps.append(.brightness(maxDelta: b))
+            case "contrast":
+                let bounds = (value ?? "").split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+                guard bounds.count == 2 else { throw fail("expected contrast=LOWER:UPPER") }
+                let lo = try number(bounds[0]), hi = try number(bounds[1])
+                guard lo >= 0, lo <= hi else { throw fail("contrast needs 0 ≤ lower ≤ upper") }
+                steps.append(.contrast(lower: lo, upper: hi))
+            case "gray":
+                guard value == nil else { throw fail("gray takes no value") }
+                steps.append(.grayscale)
+            default:
+                throw fail("unknown step \"\(key)\"; expected crop, center, resize, area, flip, brightness, contrast or gray")
+            }
+        }
+        self.steps = steps
+    }
+
+    /// The spec in the syntax `init(parsing:)` reads; parsing it gives an equal spec.
+    public var description: String {
+        if steps.isEmpty { return "none" }
+        func size(_ h: Int, _ w: Int) -> String { h == w ? "\(h)" : "\(h)x\(w)" }
+        return steps.map { step -> String in
+            switch step {
+            case .randomCrop(let h, let w): return "crop=\(size(h, w))"
+            case .centerCrop(let h, let w): return "center=\(size(h, w))"
+            case .resizeBilinear(let h, let w): return "resize=\(size(h, w))"
+            case .resizeArea(let h, let w): return "area=\(size(h, w))"
+            case .flip(let lr, let ud): return "flip=" + (lr ? "lr" : "") + (ud ? "ud" : "")
+            case .brightness(let b): return "brightness=\(b)"
+            case .contrast(let lo, let hi): return "contrast=\(lo):\(hi)"
+            case .grayscale: return "gray"
+            }
+        }.joined(separator: ",")
+    }
+
+    /// Applies the steps one by one with the `Image` methods, drawing from `rng` in step order.
+    /// A crop larger than the image is clamped to the image. `Augmenter` gives identical
+    /// results faster.
+    public func apply(to image: Image, rng: inout some RandomNumberGenerator) -> Image {
+        var image = image
+        for step in steps {
+            switch step {
+            case .randomCrop(let h, let w):
+                image = image.randomCropped(height: min(h, image.height), width: min(w, image.width), using: &rng)
+            case .centerCrop(let h, let w):
+                image = image.centerCropped(height: min(h, image.height), width: min(w, image.width))
+            case .resizeBilinear(let h, let w):
+                image = image.resizedBilinear(height: h, width: w)
+            case .resizeArea(let h, let w):
+                image = image.resizedArea(height: h, width: w)
+            case .flip(let lr, let ud):
+                if lr, Draw.coin(using: &rng) { image = image.flippedLeftRight() }
+                if ud, Draw.coin(using: &rng) { image = image.flippedUpDown() }
+            case .brightness(let b):
+                image = image.adjustingBrightness(by: Float(Draw.uniform(-b, b, using: &rng)))
+            case .contrast(let lo, let hi):
+                image = image.adjustingContrast(by: Float(Draw.uniform(lo, hi, using: &rng)))
+            case .grayscale:
+                image = image.grayscale()
+            }
+        }
+        return image
+    }
+}
+
+/// A spec string that does not parse; `token` is the offending comma-separated piece.
+public struct AugmentSpecError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var token: String
+    public var message: String
+
+    public var description: String { "augmentation spec: bad token \"\(token)\": \(message)" }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}

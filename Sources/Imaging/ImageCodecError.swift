@@ -1,0 +1,34 @@
+/// A PNG or JPEG stream that could not be decoded or an image that could not be encoded.
+///
+/// Corrupt, truncated or unsupported input always surfaces as this error, never as a crash.
+/// The codec fills in `format` and `message`; the caller may set `source` (a file name or a
+/// record description such as `"train-00003-of-00010.tfrecord record 17"`) before rethrowing.
+public struct ImageCodecError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The container format involved: `"PNG"`, `"JPEG"` or `"image"` when it was not recognised.
+    public var format: String
+    /// What went wrong, in the codec's words where it gave any.
+    public var message: String
+    /// Where the bytes came from, if the caller said so.
+    public var source: String?
+
+    public init(format: String, message: String, source: String? = nil) {
+        self.format = format
+        self.message = message
+        self.source = source
+    }
+
+    /// This error with `source` set, for callers that know where the bytes came from.
+    public func from(_ source: String) -> ImageCodecError {
+        var copy = self
+        copy.source = source
+        return copy
+    }
+
+    public var description: String {
+        if let source { return "\(source): \(format): \(message)" }
+        return "\(format): \(message)"
+    }
+}
+
+/// Largest image the decoders accept (pixels), so that a forged header cannot ask for gigabytes.
+let maximumDecodedPixels = 1 << 28

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Regenerates the committed fixtures under Fixtures/ (all but Fixtures/imaging/) with
+# Fixtures/generate.py. Deterministic: rerunning gives the same bytes. Usage:
+#   scripts/make-fixtures.sh            # everything
+#   scripts/make-fixtures.sh mnist svhn # some formats (mnist, cifar, hwdb, svhn)
+# The Python must have numpy, h5py and Pillow: $SHARDKIT_VENV (default ~/.cache/shardkit-venv)
+# is tried first, then ~/.cache/shardkit-anchors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=""
+for candidate in "${SHARDKIT_VENV:-$HOME/.cache/shardkit-venv}/bin/python" "$HOME/.cache/shardkit-anchors/bin/python"; do
+    if [ -x "$candidate" ] && "$candidate" -c 'import numpy, h5py, PIL' 2>/dev/null; then
+        python=$candidate
+        break
+    fi
+done
+if [ -z "$python" ]; then
+    echo "make-fixtures: no Python with numpy, h5py and Pillow (run scripts/setup-python.sh)" >&2
+    exit 1
+fi
+exec "$python" Fixtures/generate.py "$@"
