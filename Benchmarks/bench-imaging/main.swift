@@ -21,7 +21,8 @@ struct Options {
             case "--repeats": options.repeats = Int(arguments.next() ?? "") ?? options.repeats
             case "--png-file": options.pngFile = arguments.next()
             default:
-                FileHandle.standardError.write("usage: bench-imaging [--n N] [--repeats R] [--png-file PATH]\n".data(using: .utf8)!)
+                FileHandle.standardError.write(
+                    "usage: bench-imaging [--n N] [--repeats R] [--png-file PATH]\n".data(using: .utf8)!)
                 exit(64)
             }
         }
@@ -38,7 +39,8 @@ func svhnLike(count: Int, size: Int = 64, seed: UInt64 = 0) -> [Image] {
     (0..<count).map { i in
         var rng = SeededGenerator(seed: seed, key: UInt64(i))
         func unit() -> Double { Double(rng.next() >> 11) * 0x1p-53 }
-        let base = (0..<3).map { _ in unit() * 160 }, gx = (0..<3).map { _ in unit() * 80 }
+        let base = (0..<3).map { _ in unit() * 160 }
+        let gx = (0..<3).map { _ in unit() * 80 }
         var pixels = [UInt8](repeating: 0, count: size * size * 3)
         for y in 0..<size {
             for x in 0..<size {
@@ -54,13 +56,22 @@ func svhnLike(count: Int, size: Int = 64, seed: UInt64 = 0) -> [Image] {
 }
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s[s.count / 2]
+}
 func timed(_ body: () -> Void) -> Double {
     let repeats = options.repeats
-    return median((0..<repeats).map { _ in let t0 = now(); body(); return now() - t0 })
+    return median(
+        (0..<repeats).map { _ in
+            let t0 = now()
+            body()
+            return now() - t0
+        })
 }
 func result(_ name: String, _ value: Double, _ unit: String, _ extra: String = "") {
-    print("RESULT name=\(name) value=\(String(format: "%.6g", value)) unit=\(unit)" + (extra.isEmpty ? "" : " " + extra))
+    print(
+        "RESULT name=\(name) value=\(String(format: "%.6g", value)) unit=\(unit)" + (extra.isEmpty ? "" : " " + extra))
 }
 
 let spec = try! AugmentSpec(parsing: "crop=54,resize=64,flip=lr,brightness=0.3,contrast=0.8:1.2")
@@ -83,7 +94,8 @@ result("shardkit_augment_1core", Double(n) / oneCore, "images/s", "n=\(n) spec=\
 final class Sums: @unchecked Sendable { var values = [Int](repeating: 0, count: 2) }
 let sums = Sums()
 let twoCore = timed {
-    let images = images, n = n
+    let images = images
+    let n = n
     DispatchQueue.concurrentPerform(iterations: 2) { part in
         let local = Augmenter(spec: spec)
         var sum = 0
@@ -95,8 +107,9 @@ let twoCore = timed {
         sums.values[part] = sum
     }
 }
-result("shardkit_augment_2core", Double(n) / twoCore, "images/s",
-       "threads=2 n=\(n) same_as_1core=\(sums.values[0] &+ sums.values[1] == checksum)")
+result(
+    "shardkit_augment_2core", Double(n) / twoCore, "images/s",
+    "threads=2 n=\(n) same_as_1core=\(sums.values[0] &+ sums.values[1] == checksum)")
 
 // PNG: either Pillow's bytes and images (--png-file) or our own images.
 var pngImages: [Image]
@@ -107,7 +120,8 @@ if let pngFile {
     pngs = []
     var offset = 0
     while offset + 4 <= data.count {
-        let length = Int(data[offset]) | Int(data[offset + 1]) << 8 | Int(data[offset + 2]) << 16 | Int(data[offset + 3]) << 24
+        let length =
+            Int(data[offset]) | Int(data[offset + 1]) << 8 | Int(data[offset + 2]) << 16 | Int(data[offset + 3]) << 24
         pngs.append(Array(data[(offset + 4)..<(offset + 4 + length)]))
         offset += 4 + length
     }
@@ -122,12 +136,14 @@ let decodeTime = timed {
     for bytes in pngs { _ = try! PNGCodec.decode(bytes) }
 }
 result("shardkit_png_decode", Double(count) / decodeTime, "images/s", "n=\(count) source=\(source)")
-for (name, compression) in [("shardkit_png_encode", PNGCodec.Compression.default), ("shardkit_png_encode_fast", .fast)] {
+for (name, compression) in [("shardkit_png_encode", PNGCodec.Compression.default), ("shardkit_png_encode_fast", .fast)]
+{
     var bytes = 0
     let encodeTime = timed {
         bytes = 0
         for image in pngImages { bytes += try! PNGCodec.encode(image, compression: compression).count }
     }
-    result(name, Double(count) / encodeTime, "images/s",
-           "n=\(count) source=\(source) bytes=\(String(format: "%.1f", Double(bytes) / Double(count)))")
+    result(
+        name, Double(count) / encodeTime, "images/s",
+        "n=\(count) source=\(source) bytes=\(String(format: "%.1f", Double(bytes) / Double(count)))")
 }

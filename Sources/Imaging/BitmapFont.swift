@@ -95,7 +95,10 @@ extension Image {
 
     /// Paints a rectangle, clipped to the image.
     mutating func fill(x: Int, y: Int, width w: Int, height h: Int, color: [UInt8]) {
-        let x0 = max(x, 0), x1 = min(x + w, width), y0 = max(y, 0), y1 = min(y + h, height)
+        let x0 = max(x, 0)
+        let x1 = min(x + w, width)
+        let y0 = max(y, 0)
+        let y1 = min(y + h, height)
         guard x0 < x1, y0 < y1 else { return }
         let c = channels
         pixels.withUnsafeMutableBufferPointer { p in

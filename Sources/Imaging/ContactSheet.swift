@@ -9,7 +9,8 @@ public enum ContactSheetLayout {
 
     /// Top-left corner of cell `index` (its image area; the label starts `cellSize + 1` below).
     public static func origin(ofCell index: Int, columns: Int, cellSize: Int) -> (x: Int, y: Int) {
-        let row = index / columns, column = index % columns
+        let row = index / columns
+        let column = index % columns
         return (padding + column * (cellSize + padding), padding + row * (cellSize + labelHeight + padding))
     }
 }
@@ -22,7 +23,8 @@ public enum ContactSheetLayout {
 /// `rows = ⌈count / columns⌉` (see `ContactSheetLayout`).
 public func contactSheet(images: [Image], labels: [String], columns: Int, cellSize: Int) -> Image {
     precondition(columns > 0 && cellSize > 0, "columns and cellSize must be positive")
-    let pad = ContactSheetLayout.padding, labelHeight = ContactSheetLayout.labelHeight
+    let pad = ContactSheetLayout.padding
+    let labelHeight = ContactSheetLayout.labelHeight
     let rows = max(1, (images.count + columns - 1) / columns)
     let width = columns * (cellSize + pad) + pad
     let height = rows * (cellSize + labelHeight + pad) + pad
@@ -53,7 +55,8 @@ extension Image {
         let c = channels
         for row in 0..<other.height where y + row >= 0 && y + row < height {
             for col in 0..<other.width where x + col >= 0 && x + col < width {
-                let from = (row * other.width + col) * c, to = ((y + row) * width + x + col) * c
+                let from = (row * other.width + col) * c
+                let to = ((y + row) * width + x + col) * c
                 for k in 0..<c { pixels[to + k] = other.pixels[from + k] }
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Imaging
 
 @Suite struct BitmapFontTests {
@@ -41,7 +42,8 @@ import TestSupport
     }
 
     @Test func missingGlyphIsQuestionMarkAndDrawingClips() {
-        var a = Image(height: 9, width: 9, channels: 1), b = a
+        var a = Image(height: 9, width: 9, channels: 1)
+        var b = a
         a.drawText("é", x: 1, y: 1, color: [255])
         b.drawText("?", x: 1, y: 1, color: [255])
         #expect(a == b)
@@ -69,7 +71,8 @@ import TestSupport
         // A 28-wide image fills the 32 cell's width: its first column is not background.
         let (x0, y0) = ContactSheetLayout.origin(ofCell: 0, columns: 3, cellSize: 32)
         let fitted = images[0].resizedArea(height: 23, width: 32)  // 20×28 scaled by 32/28
-        #expect(Array(sheet.pixels[(((y0 + 4) * sheet.width + x0) * 3)..<(((y0 + 4) * sheet.width + x0) * 3 + 3)])
+        #expect(
+            Array(sheet.pixels[(((y0 + 4) * sheet.width + x0) * 3)..<(((y0 + 4) * sheet.width + x0) * 3 + 3)])
                 == Array(fitted.pixels[0..<3]))
         let dir = try FixturePaths.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Imaging
 
 @Suite struct JPEGCodecTests {
@@ -9,7 +10,8 @@ import Testing
         #expect(Array(bytes.prefix(3)) == [0xFF, 0xD8, 0xFF])
         let back = try Image.decode(bytes)
         #expect([back.height, back.width, back.channels] == [40, 48, channels])
-        let meanError = zip(back.pixels, image.pixels).map { abs(Double($0) - Double($1)) }.reduce(0, +)
+        let meanError =
+            zip(back.pixels, image.pixels).map { abs(Double($0) - Double($1)) }.reduce(0, +)
             / Double(image.pixels.count)
         #expect(meanError < 6, "mean absolute error \(meanError)")
         #expect(try JPEGCodec.decode(bytes, channels: channels == 1 ? 3 : 1).channels == (channels == 1 ? 3 : 1))
@@ -19,11 +21,15 @@ import Testing
 
     @Test func brokenInputsThrow() throws {
         let good = try JPEGCodec.encode(TestImages.smooth(height: 32, width: 32), quality: 90)
-        let inputs: [[UInt8]] = [[], [0xFF, 0xD8], [0xFF, 0xD8, 0xFF, 0xE0], Array(good.prefix(good.count / 2)),
-                                 Array(good.prefix(200)), [0xFF, 0xD8, 0xFF] + [UInt8](repeating: 7, count: 300)]
+        let inputs: [[UInt8]] = [
+            [], [0xFF, 0xD8], [0xFF, 0xD8, 0xFF, 0xE0], Array(good.prefix(good.count / 2)),
+            Array(good.prefix(200)), [0xFF, 0xD8, 0xFF] + [UInt8](repeating: 7, count: 300),
+        ]
         let accepted = inputs.indices.filter { (try? JPEGCodec.decode(inputs[$0])) != nil }
         #expect(accepted == [])
-        #expect(throws: ImageCodecError.self) { try JPEGCodec.encode(TestImages.smooth(height: 4, width: 4), quality: 0) }
+        #expect(throws: ImageCodecError.self) {
+            try JPEGCodec.encode(TestImages.smooth(height: 4, width: 4), quality: 0)
+        }
         #expect(throws: ImageCodecError.self) { try JPEGCodec.decode(good, channels: 2) }
     }
 
