@@ -1,1 +1,149 @@
-print("bench-imaging: no benchmarks yet")
+// bench-imaging: augmentation chain and PNG codec throughput on 64×64 RGB images like
+// common.svhn_like (smooth gradients + Gaussian noise). Release build only:
+//   swift build -c release --product bench-imaging && .build/release/bench-imaging [--n 20000]
+//     [--repeats 3] [--png-file /tmp/pil_png.bin]
+// With --png-file (written by pil_png.py) the PNG figures use Pillow's bytes and images.
+import Dispatch
+import Foundation
+import Imaging
+
+struct Options {
+    var n = 20_000
+    var repeats = 3
+    var pngFile: String?
+
+    static func parse() -> Options {
+        var options = Options()
+        var arguments = CommandLine.arguments.dropFirst().makeIterator()
+        while let argument = arguments.next() {
+            switch argument {
+            case "--n": options.n = Int(arguments.next() ?? "") ?? options.n
+            case "--repeats": options.repeats = Int(arguments.next() ?? "") ?? options.repeats
+            case "--png-file": options.pngFile = arguments.next()
+            default:
+                FileHandle.standardError.write(
+                    "usage: bench-imaging [--n N] [--repeats R] [--png-file PATH]\n".data(using: .utf8)!)
+                exit(64)
+            }
+        }
+        return options
+    }
+}
+let options = Options.parse()
+let n = options.n
+let repeats = options.repeats
+let pngFile = options.pngFile
+
+/// Images like `common.svhn_like`: base colour + gradient in x and y + N(0, 12) noise, clipped.
+func svhnLike(count: Int, size: Int = 64, seed: UInt64 = 0) -> [Image] {
+    (0..<count).map { i in
+        var rng = SeededGenerator(seed: seed, key: UInt64(i))
+        func unit() -> Double { Double(rng.next() >> 11) * 0x1p-53 }
+        let base = (0..<3).map { _ in unit() * 160 }
+        let gx = (0..<3).map { _ in unit() * 80 }
+        var pixels = [UInt8](repeating: 0, count: size * size * 3)
+        for y in 0..<size {
+            for x in 0..<size {
+                for c in 0..<3 {
+                    let g = (-2 * log(max(unit(), 1e-300))).squareRoot() * cos(2 * Double.pi * unit())
+                    let v = base[c] + gx[c] * Double(x + y) / Double(size) + 12 * g
+                    pixels[(y * size + x) * 3 + c] = UInt8(min(max(v, 0), 255))
+                }
+            }
+        }
+        return Image(height: size, width: size, channels: 3, pixels: pixels)
+    }
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s[s.count / 2]
+}
+func timed(_ body: () -> Void) -> Double {
+    let repeats = options.repeats
+    return median(
+        (0..<repeats).map { _ in
+            let t0 = now()
+            body()
+            return now() - t0
+        })
+}
+func result(_ name: String, _ value: Double, _ unit: String, _ extra: String = "") {
+    print(
+        "RESULT name=\(name) value=\(String(format: "%.6g", value)) unit=\(unit)" + (extra.isEmpty ? "" : " " + extra))
+}
+
+let spec = try! AugmentSpec(parsing: "crop=54,resize=64,flip=lr,brightness=0.3,contrast=0.8:1.2")
+let images = svhnLike(count: n)
+
+// Augmentation, one core.
+var checksum = 0
+let augmenter = Augmenter(spec: spec)
+let oneCore = timed {
+    checksum = 0
+    for i in 0..<n {
+        var rng = SeededGenerator(seed: 0, key: UInt64(i))
+        let out = augmenter.apply(to: images[i], rng: &rng)
+        checksum &+= Int(out.pixels[i % out.pixels.count])
+    }
+}
+result("shardkit_augment_1core", Double(n) / oneCore, "images/s", "n=\(n) spec=\(spec) checksum=\(checksum)")
+
+// Two threads, each over half the images; each image's draws come from (seed, index).
+final class Sums: @unchecked Sendable { var values = [Int](repeating: 0, count: 2) }
+let sums = Sums()
+let twoCore = timed {
+    let images = images
+    let n = n
+    DispatchQueue.concurrentPerform(iterations: 2) { part in
+        let local = Augmenter(spec: spec)
+        var sum = 0
+        for i in stride(from: part * n / 2, to: (part + 1) * n / 2, by: 1) {
+            var rng = SeededGenerator(seed: 0, key: UInt64(i))
+            let out = local.apply(to: images[i], rng: &rng)
+            sum &+= Int(out.pixels[i % out.pixels.count])
+        }
+        sums.values[part] = sum
+    }
+}
+result(
+    "shardkit_augment_2core", Double(n) / twoCore, "images/s",
+    "threads=2 n=\(n) same_as_1core=\(sums.values[0] &+ sums.values[1] == checksum)")
+
+// PNG: either Pillow's bytes and images (--png-file) or our own images.
+var pngImages: [Image]
+var pngs: [[UInt8]]
+var source = "swift-svhn-like"
+if let pngFile {
+    let data = [UInt8](try! Data(contentsOf: URL(fileURLWithPath: pngFile)))
+    pngs = []
+    var offset = 0
+    while offset + 4 <= data.count {
+        let length =
+            Int(data[offset]) | Int(data[offset + 1]) << 8 | Int(data[offset + 2]) << 16 | Int(data[offset + 3]) << 24
+        pngs.append(Array(data[(offset + 4)..<(offset + 4 + length)]))
+        offset += 4 + length
+    }
+    pngImages = pngs.map { try! PNGCodec.decode($0) }
+    source = "pillow-bytes"
+} else {
+    pngImages = images
+    pngs = images.map { try! PNGCodec.encode($0) }
+}
+let count = pngs.count
+let decodeTime = timed {
+    for bytes in pngs { _ = try! PNGCodec.decode(bytes) }
+}
+result("shardkit_png_decode", Double(count) / decodeTime, "images/s", "n=\(count) source=\(source)")
+for (name, compression) in [("shardkit_png_encode", PNGCodec.Compression.default), ("shardkit_png_encode_fast", .fast)]
+{
+    var bytes = 0
+    let encodeTime = timed {
+        bytes = 0
+        for image in pngImages { bytes += try! PNGCodec.encode(image, compression: compression).count }
+    }
+    result(
+        name, Double(count) / encodeTime, "images/s",
+        "n=\(count) source=\(source) bytes=\(String(format: "%.1f", Double(bytes) / Double(count)))")
+}

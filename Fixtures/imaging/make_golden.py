@@ -168,10 +168,14 @@ expect_error("cmyk.jpg")
 
 good = pil_bytes(Image.fromarray(rgb), "PNG")
 save("truncated.png", good[: len(good) // 2]); expect_error("truncated.png")
+idat = good.find(b"IDAT")
+idat_length = struct.unpack(">I", good[idat - 4:idat])[0]
 bad = bytearray(good)
-idat = bad.find(b"IDAT")
-bad[idat + 10] ^= 0x55  # inside IDAT's data; its CRC now fails
+bad[idat + 4 + idat_length] ^= 0x01  # IDAT's CRC only; the data is intact
 save("bad_crc.png", bytes(bad)); expect_error("bad_crc.png")
+bad = bytearray(good)
+bad[idat + 10] ^= 0x55  # inside IDAT's compressed data (zlib fails before the CRC is checked)
+save("corrupt_idat.png", bytes(bad)); expect_error("corrupt_idat.png")
 jpg = pil_bytes(Image.fromarray(rgb), "JPEG", quality=90)
 save("truncated.jpg", jpg[: len(jpg) * 2 // 3]); expect_error("truncated.jpg")
 save("garbage.bin", np.random.default_rng(10).integers(0, 256, 500, dtype=np.uint8).tobytes())

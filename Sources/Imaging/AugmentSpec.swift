@@ -41,7 +41,8 @@ public struct AugmentSpec: Sendable, Equatable, CustomStringConvertible {
         for raw in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
             let token = String(raw).trimmingSpaces
             let parts = token.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            let key = parts[0], value = parts.count > 1 ? parts[1] : nil
+            let key = parts[0]
+            let value = parts.count > 1 ? parts[1] : nil
             func fail(_ why: String) -> AugmentSpecError { AugmentSpecError(token: token, message: why) }
             func size() throws(AugmentSpecError) -> (Int, Int) {
                 guard let value else { throw fail("expected \(key)=N or \(key)=HxW") }
@@ -52,14 +53,24 @@ public struct AugmentSpec: Sendable, Equatable, CustomStringConvertible {
                 return (h, w)
             }
             func number(_ s: String?) throws(AugmentSpecError) -> Double {
-                guard let s, let v = Double(s), v.isFinite else { throw fail("expected a number, found \"\(s ?? "")\"") }
+                guard let s, let v = Double(s), v.isFinite else {
+                    throw fail("expected a number, found \"\(s ?? "")\"")
+                }
                 return v
             }
             switch key {
-            case "crop": let (h, w) = try size(); steps.append(.randomCrop(height: h, width: w))
-            case "center": let (h, w) = try size(); steps.append(.centerCrop(height: h, width: w))
-            case "resize": let (h, w) = try size(); steps.append(.resizeBilinear(height: h, width: w))
-            case "area": let (h, w) = try size(); steps.append(.resizeArea(height: h, width: w))
+            case "crop":
+                let (h, w) = try size()
+                steps.append(.randomCrop(height: h, width: w))
+            case "center":
+                let (h, w) = try size()
+                steps.append(.centerCrop(height: h, width: w))
+            case "resize":
+                let (h, w) = try size()
+                steps.append(.resizeBilinear(height: h, width: w))
+            case "area":
+                let (h, w) = try size()
+                steps.append(.resizeArea(height: h, width: w))
             case "flip":
                 switch value {
                 case "lr": steps.append(.flip(leftRight: true, upDown: false))
@@ -74,14 +85,16 @@ public struct AugmentSpec: Sendable, Equatable, CustomStringConvertible {
             case "contrast":
                 let bounds = (value ?? "").split(separator: ":", omittingEmptySubsequences: false).map(String.init)
                 guard bounds.count == 2 else { throw fail("expected contrast=LOWER:UPPER") }
-                let lo = try number(bounds[0]), hi = try number(bounds[1])
+                let lo = try number(bounds[0])
+                let hi = try number(bounds[1])
                 guard lo >= 0, lo <= hi else { throw fail("contrast needs 0 ≤ lower ≤ upper") }
                 steps.append(.contrast(lower: lo, upper: hi))
             case "gray":
                 guard value == nil else { throw fail("gray takes no value") }
                 steps.append(.grayscale)
             default:
-                throw fail("unknown step \"\(key)\"; expected crop, center, resize, area, flip, brightness, contrast or gray")
+                throw fail(
+                    "unknown step \"\(key)\"; expected crop, center, resize, area, flip, brightness, contrast or gray")
             }
         }
         self.steps = steps

@@ -37,19 +37,25 @@ public final class Augmenter {
     public func apply(to image: Image, rng: inout some RandomNumberGenerator) -> Image {
         guard let fused, image.channels <= 4 else { return spec.apply(to: image, rng: &rng) }
         // Draw everything first, in step order.
-        var top = 0, left = 0
-        var cropH = image.height, cropW = image.width
+        var top = 0
+        var left = 0
+        var cropH = image.height
+        var cropW = image.width
         switch fused.crop {
         case .random(let h, let w)?:
-            cropH = min(h, image.height); cropW = min(w, image.width)
+            cropH = min(h, image.height)
+            cropW = min(w, image.width)
             (top, left) = Image.randomCropOffset(
                 height: image.height, width: image.width, cropHeight: cropH, cropWidth: cropW, using: &rng)
         case .center(let h, let w)?:
-            cropH = min(h, image.height); cropW = min(w, image.width)
-            top = (image.height - cropH) / 2; left = (image.width - cropW) / 2
+            cropH = min(h, image.height)
+            cropW = min(w, image.width)
+            top = (image.height - cropH) / 2
+            left = (image.width - cropW) / 2
         case nil: break
         }
-        var flipX = false, flipY = false
+        var flipX = false
+        var flipY = false
         var photometric: [(isBrightness: Bool, value: Float)] = []
         for step in fused.tail {
             switch step {
@@ -63,7 +69,8 @@ public final class Augmenter {
         }
 
         let c = image.channels
-        let key = PlanKey(sourceHeight: cropH, sourceWidth: cropW, height: fused.height, width: fused.width, channels: c)
+        let key = PlanKey(
+            sourceHeight: cropH, sourceWidth: cropW, height: fused.height, width: fused.width, channels: c)
         let plan = self.plan(for: key)
         if plan.scratchCount > scratchCapacity {
             scratch.deallocate()
@@ -71,17 +78,21 @@ public final class Augmenter {
             scratchCapacity = plan.scratchCount
         }
         let count = fused.height * fused.width * c
-        let scratch = self.scratch, histogram = self.histogram, tables = self.tables
+        let scratch = self.scratch
+        let histogram = self.histogram
+        let tables = self.tables
         let pixels = [UInt8](unsafeUninitializedCapacity: count) { out, n in
             let dst = out.baseAddress!
             image.pixels.withUnsafeBufferPointer { src in
-                plan.run(source: src.baseAddress! + (top * image.width + left) * c, sourceRowStride: image.width * c,
-                         destination: dst, flipX: flipX, flipY: flipY, scratch: scratch)
+                plan.run(
+                    source: src.baseAddress! + (top * image.width + left) * c, sourceRowStride: image.width * c,
+                    destination: dst, flipX: flipX, flipY: flipY, scratch: scratch)
             }
             n = count
             guard !photometric.isEmpty else { return }
-            Augmenter.applyPhotometric(photometric, to: dst, count: count, channels: c,
-                                       histogram: histogram, tables: tables)
+            Augmenter.applyPhotometric(
+                photometric, to: dst, count: count, channels: c,
+                histogram: histogram, tables: tables)
         }
         return Image(height: fused.height, width: fused.width, channels: c, pixels: pixels)
     }
@@ -117,7 +128,8 @@ public final class Augmenter {
                 for k in 0..<(c * 256) { tables[k] = floatToUInt8(Float(tables[k]) * inv + delta) }
             } else {
                 for ch in 0..<c {
-                    let t = tables + ch * 256, h = histogram + ch * 256
+                    let t = tables + ch * 256
+                    let h = histogram + ch * 256
                     var sum = 0
                     for v in 0..<256 { sum += Int(h[v]) * Int(t[v]) }
                     let mean = channelMean(sum: sum, count: pixelCount)
@@ -141,9 +153,11 @@ public final class Augmenter {
 
     private func plan(for key: PlanKey) -> BilinearPlan {
         if let (k, p) = lastPlan, k == key { return p }
-        let plan = plans[key] ?? BilinearPlan(
-            sourceHeight: key.sourceHeight, sourceWidth: key.sourceWidth, height: key.height, width: key.width,
-            channels: key.channels)
+        let plan =
+            plans[key]
+            ?? BilinearPlan(
+                sourceHeight: key.sourceHeight, sourceWidth: key.sourceWidth, height: key.height, width: key.width,
+                channels: key.channels)
         if plans.count < 64 { plans[key] = plan }
         lastPlan = (key, plan)
         return plan
@@ -156,7 +170,10 @@ private struct PlanKey: Hashable {
 
 /// `[crop] resize (flip | brightness | contrast)*`, the shape `Augmenter` fuses.
 private struct FusedShape {
-    enum Crop { case random(Int, Int), center(Int, Int) }
+    enum Crop {
+        case random(Int, Int)
+        case center(Int, Int)
+    }
     var crop: Crop?
     var height: Int, width: Int
     var tail: ArraySlice<AugmentSpec.Step>
@@ -164,8 +181,12 @@ private struct FusedShape {
     init?(_ spec: AugmentSpec) {
         var steps = spec.steps[...]
         switch steps.first {
-        case .randomCrop(let h, let w)?: crop = .random(h, w); steps = steps.dropFirst()
-        case .centerCrop(let h, let w)?: crop = .center(h, w); steps = steps.dropFirst()
+        case .randomCrop(let h, let w)?:
+            crop = .random(h, w)
+            steps = steps.dropFirst()
+        case .centerCrop(let h, let w)?:
+            crop = .center(h, w)
+            steps = steps.dropFirst()
         default: crop = nil
         }
         guard case .resizeBilinear(let h, let w)? = steps.first else { return nil }

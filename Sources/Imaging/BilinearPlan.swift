@@ -27,8 +27,12 @@ struct BilinearPlan: Sendable {
         self.channels = channels
         func taps(_ n: Int, _ inSize: Int) -> (lo: [Int32], hi: [Int32], w: [Int32]) {
             let scale = Float(inSize) / Float(n)
-            var lo = [Int32](), hi = [Int32](), w = [Int32]()
-            lo.reserveCapacity(n); hi.reserveCapacity(n); w.reserveCapacity(n)
+            var lo = [Int32]()
+            var hi = [Int32]()
+            var w = [Int32]()
+            lo.reserveCapacity(n)
+            hi.reserveCapacity(n)
+            w.reserveCapacity(n)
             for o in 0..<n {
                 let s = (Float(o) + 0.5) * scale - 0.5
                 let f = s.rounded(.down)
@@ -39,13 +43,20 @@ struct BilinearPlan: Sendable {
             return (lo, hi, w)
         }
         let (ylo, yhi, yw) = taps(height, sourceHeight)
-        y0 = ylo; y1 = yhi; wy = yw
+        y0 = ylo
+        y1 = yhi
+        wy = yw
         var needed = [Bool](repeating: false, count: sourceHeight)
         for r in ylo { needed[Int(r)] = true }
         for r in yhi { needed[Int(r)] = true }
         rowNeeded = needed
         let (xlo, xhi, xw) = taps(width, sourceWidth)
-        var a = [Int32](), b = [Int32](), w = [Int32](), af = [Int32](), bf = [Int32](), wf = [Int32]()
+        var a = [Int32]()
+        var b = [Int32]()
+        var w = [Int32]()
+        var af = [Int32]()
+        var bf = [Int32]()
+        var wf = [Int32]()
         for o in 0..<width {
             for c in 0..<channels {
                 a.append(xlo[o] * Int32(channels) + Int32(c))
@@ -57,7 +68,12 @@ struct BilinearPlan: Sendable {
                 wf.append(xw[m])
             }
         }
-        x0 = a; x1 = b; wx = w; x0Flipped = af; x1Flipped = bf; wxFlipped = wf
+        x0 = a
+        x1 = b
+        wx = w
+        x0Flipped = af
+        x1Flipped = bf
+        wxFlipped = wf
     }
 
     /// Scratch `Int32`s `run` needs: one horizontally resized row per source row.
@@ -80,7 +96,8 @@ struct BilinearPlan: Sendable {
                         let row = source + r * sourceRowStride
                         let out = scratch + r * rowLength
                         for i in 0..<rowLength {
-                            let a = Int32(row[Int(ta[i])]), b = Int32(row[Int(tb[i])])
+                            let a = Int32(row[Int(ta[i])])
+                            let b = Int32(row[Int(tb[i])])
                             out[i] = a &* BilinearPlan.one &+ (b &- a) &* tw[i]
                         }
                     }
@@ -95,7 +112,8 @@ struct BilinearPlan: Sendable {
             let w = wy[y]
             let out = destination + (flipY ? height - 1 - y : y) * rowLength
             for i in 0..<rowLength {
-                let a = r0[i], b = r1[i]
+                let a = r0[i]
+                let b = r1[i]
                 let v = (a &* BilinearPlan.one &+ (b &- a) &* w &+ round) >> (2 * BilinearPlan.shift)
                 out[i] = UInt8(truncatingIfNeeded: v)
             }

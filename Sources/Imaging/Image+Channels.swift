@@ -10,7 +10,9 @@ extension Image {
             pixels.withUnsafeBufferPointer { src in
                 let inv: Float = 1 / 255
                 for p in 0..<count {
-                    let r = Float(src[3 * p]) * inv, g = Float(src[3 * p + 1]) * inv, b = Float(src[3 * p + 2]) * inv
+                    let r = Float(src[3 * p]) * inv
+                    let g = Float(src[3 * p + 1]) * inv
+                    let b = Float(src[3 * p + 2]) * inv
                     let v = r * 0.2989 + g * 0.5870 + b * 0.1140
                     dst[p] = floatToUInt8(v)
                 }

@@ -3,15 +3,19 @@ extension Image {
     /// `tf.image.crop_to_bounding_box(image, top, left, height, width)`. The box must lie
     /// inside the image.
     public func cropped(top: Int, left: Int, height h: Int, width w: Int) -> Image {
-        precondition(top >= 0 && left >= 0 && h >= 0 && w >= 0 && top + h <= height && left + w <= width,
-                     "crop box (\(top), \(left), \(h), \(w)) outside a \(height)×\(width) image")
+        precondition(
+            top >= 0 && left >= 0 && h >= 0 && w >= 0 && top + h <= height && left + w <= width,
+            "crop box (\(top), \(left), \(h), \(w)) outside a \(height)×\(width) image")
         let rowBytes = w * channels
         let out = [UInt8](unsafeUninitializedCapacity: h * rowBytes) { dst, n in
             pixels.withUnsafeBufferPointer { src in
                 for y in 0..<h {
                     let from = ((top + y) * width + left) * channels
-                    UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(dst)[(y * rowBytes)..<((y + 1) * rowBytes)])
-                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(src)[from..<(from + rowBytes)]))
+                    UnsafeMutableRawBufferPointer(
+                        rebasing: UnsafeMutableRawBufferPointer(dst)[(y * rowBytes)..<((y + 1) * rowBytes)]
+                    )
+                    .copyMemory(
+                        from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(src)[from..<(from + rowBytes)]))
                 }
             }
             n = h * rowBytes

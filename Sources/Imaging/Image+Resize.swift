@@ -17,8 +17,9 @@ extension Image {
         let count = plan.height * plan.width * channels
         let out = [UInt8](unsafeUninitializedCapacity: count) { dst, n in
             pixels.withUnsafeBufferPointer { src in
-                plan.run(source: src.baseAddress!, sourceRowStride: width * channels, destination: dst.baseAddress!,
-                         flipX: flipX, flipY: flipY, scratch: scratch)
+                plan.run(
+                    source: src.baseAddress!, sourceRowStride: width * channels, destination: dst.baseAddress!,
+                    flipX: flipX, flipY: flipY, scratch: scratch)
             }
             n = count
         }
@@ -31,19 +32,24 @@ extension Image {
     /// amounts to nearest-neighbour sampling.
     public func resizedArea(height h: Int, width w: Int) -> Image {
         precondition(h > 0 && w > 0 && height > 0 && width > 0, "empty resize")
-        let sy = Float(height) / Float(h), sx = Float(width) / Float(w)
+        let sy = Float(height) / Float(h)
+        let sx = Float(width) / Float(w)
         // Per output coordinate: (source index, coverage) pairs.
         func spans(_ n: Int, _ scale: Float, _ inSize: Int) -> [[(Int, Float)]] {
             (0..<n).map { o in
-                let a = Float(o) * scale, b = Float(o + 1) * scale
-                let start = Int(a.rounded(.down)), end = Int(b.rounded(.up))
+                let a = Float(o) * scale
+                let b = Float(o + 1) * scale
+                let start = Int(a.rounded(.down))
+                let end = Int(b.rounded(.up))
                 return (start..<end).map { i -> (Int, Float) in
-                    let lo = max(Float(i), a), hi = min(Float(i + 1), b)
+                    let lo = max(Float(i), a)
+                    let hi = min(Float(i + 1), b)
                     return (min(i, inSize - 1), hi - lo)
                 }
             }
         }
-        let ys = spans(h, sy, height), xs = spans(w, sx, width)
+        let ys = spans(h, sy, height)
+        let xs = spans(w, sx, width)
         let norm = 1 / (sy * sx)
         var out = [UInt8](repeating: 0, count: h * w * channels)
         var acc = [Float](repeating: 0, count: channels)

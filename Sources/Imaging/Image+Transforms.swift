@@ -11,7 +11,8 @@ extension Image {
                 for y in 0..<height {
                     let row = y * width * c
                     for x in 0..<width {
-                        let from = row + x * c, to = row + (width - 1 - x) * c
+                        let from = row + x * c
+                        let to = row + (width - 1 - x) * c
                         for k in 0..<c { dst[to + k] = src[from + k] }
                     }
                 }
@@ -56,7 +57,9 @@ extension Image {
         let sums = channelSums()
         let count = width * height
         guard count > 0 else { return out }
-        let tables = (0..<channels).map { contrastTable(mean: channelMean(sum: sums[$0], count: count), factor: factor) }
+        let tables = (0..<channels).map {
+            contrastTable(mean: channelMean(sum: sums[$0], count: count), factor: factor)
+        }
         out.pixels.withUnsafeMutableBufferPointer { p in
             for c in 0..<channels {
                 tables[c].withUnsafeBufferPointer { t in
@@ -76,7 +79,8 @@ extension Image {
     public func perImageStandardization() -> [Float] {
         let n = pixels.count
         guard n > 0 else { return [] }
-        var sum = 0, sumSquares = 0
+        var sum = 0
+        var sumSquares = 0
         for v in pixels {
             sum += Int(v)
             sumSquares += Int(v) * Int(v)
@@ -84,7 +88,8 @@ extension Image {
         let mean = Double(sum) / Double(n)
         let variance = max(Double(sumSquares) / Double(n) - mean * mean, 0)
         let adjusted = max(variance.squareRoot(), 1 / Double(n).squareRoot())
-        let m = Float(mean), inv = Float(1 / adjusted)
+        let m = Float(mean)
+        let inv = Float(1 / adjusted)
         return pixels.map { (Float($0) - m) * inv }
     }
 
@@ -93,9 +98,14 @@ extension Image {
         var sums = [Int](repeating: 0, count: channels)
         pixels.withUnsafeBufferPointer { p in
             if channels == 3 {
-                var r = 0, g = 0, b = 0, i = 0
+                var r = 0
+                var g = 0
+                var b = 0
+                var i = 0
                 while i < p.count {
-                    r += Int(p[i]); g += Int(p[i + 1]); b += Int(p[i + 2])
+                    r += Int(p[i])
+                    g += Int(p[i + 1])
+                    b += Int(p[i + 2])
                     i += 3
                 }
                 sums = [r, g, b]

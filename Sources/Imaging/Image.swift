@@ -22,7 +22,8 @@ public struct Image: Sendable, Equatable {
 
     /// A black (all-zero) image of the given shape.
     public init(height: Int, width: Int, channels: Int) {
-        self.init(height: height, width: width, channels: channels,
-                  pixels: [UInt8](repeating: 0, count: height * width * channels))
+        self.init(
+            height: height, width: width, channels: channels,
+            pixels: [UInt8](repeating: 0, count: height * width * channels))
     }
 }

@@ -24,13 +24,16 @@ public enum JPEGCodec {
         guard bytes.count >= 4, let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             throw ImageCodecError(format: "JPEG", message: "truncated: \(bytes.count) bytes")
         }
-        var width: Int32 = 0, height: Int32 = 0, components: Int32 = 0
+        var width: Int32 = 0
+        var height: Int32 = 0
+        var components: Int32 = 0
         var status = cjpeg_read_header(base, bytes.count, &width, &height, &components)
         if status.status != 0 { throw jpegError(&status) }
         if components == 4 {
             throw ImageCodecError(format: "JPEG", message: "CMYK/YCCK JPEG is not supported; convert it to RGB first")
         }
-        let w = Int(width), h = Int(height)
+        let w = Int(width)
+        let h = Int(height)
         guard w > 0, h > 0, w * h <= maximumDecodedPixels else {
             throw ImageCodecError(format: "JPEG", message: "image of \(w)×\(h) pixels is empty or too large")
         }
@@ -55,13 +58,15 @@ public enum JPEGCodec {
             throw ImageCodecError(format: "JPEG", message: "quality \(quality) outside 1...100")
         }
         guard image.width > 0, image.height > 0, image.width <= 65500, image.height <= 65500 else {
-            throw ImageCodecError(format: "JPEG", message: "cannot encode an image of \(image.width)×\(image.height) pixels")
+            throw ImageCodecError(
+                format: "JPEG", message: "cannot encode an image of \(image.width)×\(image.height) pixels")
         }
         var out: UnsafeMutablePointer<UInt8>? = nil
         var size = 0
         var status = image.pixels.withUnsafeBufferPointer { src in
-            cjpeg_encode(src.baseAddress, Int32(image.width), Int32(image.height), Int32(image.channels),
-                         Int32(quality), &out, &size)
+            cjpeg_encode(
+                src.baseAddress, Int32(image.width), Int32(image.height), Int32(image.channels),
+                Int32(quality), &out, &size)
         }
         if status.status != 0 { throw jpegError(&status) }
         defer { cjpeg_free(out) }

@@ -33,7 +33,8 @@ public enum PNGCodec {
             throw ImageCodecError(format: "PNG", message: "channels must be 1 or 3, not \(channels)")
         }
         guard bytes.count >= 8, let base = bytes.baseAddress else {
-            throw ImageCodecError(format: "PNG", message: "truncated: \(bytes.count) bytes, expected at least a signature and a header")
+            throw ImageCodecError(
+                format: "PNG", message: "truncated: \(bytes.count) bytes, expected at least a signature and a header")
         }
         var png = png_image()
         png.version = png_uint_32(PNG_IMAGE_VERSION)
@@ -42,9 +43,10 @@ public enum PNGCodec {
             png_image_free(&png)
             throw error
         }
-        let width = Int(png.width), height = Int(png.height)
+        let width = Int(png.width)
+        let height = Int(png.height)
         guard width > 0, height > 0, width.multipliedReportingOverflow(by: height).partialValue <= maximumDecodedPixels,
-              width <= maximumDecodedPixels, height <= maximumDecodedPixels
+            width <= maximumDecodedPixels, height <= maximumDecodedPixels
         else {
             png_image_free(&png)
             throw ImageCodecError(format: "PNG", message: "image of \(width)×\(height) pixels is empty or too large")
@@ -96,7 +98,8 @@ public enum PNGCodec {
             throw ImageCodecError(format: "PNG", message: "cannot encode \(image.channels) channels; expected 1 or 3")
         }
         guard image.width > 0, image.height > 0, image.width < Int(Int32.max) / 4, image.height < Int(Int32.max) else {
-            throw ImageCodecError(format: "PNG", message: "cannot encode an image of \(image.width)×\(image.height) pixels")
+            throw ImageCodecError(
+                format: "PNG", message: "cannot encode an image of \(image.width)×\(image.height) pixels")
         }
         var png = png_image()
         png.version = png_uint_32(PNG_IMAGE_VERSION)

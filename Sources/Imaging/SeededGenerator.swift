@@ -10,7 +10,10 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         // One extra round decorrelates neighbouring (seed, key) pairs.
         var keyMix = SplitMix64(state: key)
         mix.state ^= keyMix.next()
-        s0 = mix.next(); s1 = mix.next(); s2 = mix.next(); s3 = mix.next()
+        s0 = mix.next()
+        s1 = mix.next()
+        s2 = mix.next()
+        s3 = mix.next()
         if s0 | s1 | s2 | s3 == 0 { s0 = 1 }  // the all-zero state is a fixed point
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Imaging
 
 @Suite struct SeededGeneratorTests {
@@ -51,8 +52,11 @@ import Testing
 
     @Test func parsesSteps() throws {
         let spec = try AugmentSpec(parsing: "crop=54, resize=64x60,contrast=0.5:1.5")
-        #expect(spec.steps == [.randomCrop(height: 54, width: 54), .resizeBilinear(height: 64, width: 60),
-                               .contrast(lower: 0.5, upper: 1.5)])
+        #expect(
+            spec.steps == [
+                .randomCrop(height: 54, width: 54), .resizeBilinear(height: 64, width: 60),
+                .contrast(lower: 0.5, upper: 1.5),
+            ])
         #expect(try AugmentSpec(parsing: "").steps.isEmpty)
     }
 
@@ -96,7 +100,8 @@ import Testing
     @Test func chainShapeAndDeterminism() throws {
         let spec = try AugmentSpec(parsing: "crop=54,resize=64,flip=lr,brightness=0.3,contrast=0.8:1.2")
         let image = TestImages.smooth(height: 64, width: 64)
-        var g1 = SeededGenerator(seed: 1, key: "x"), g2 = SeededGenerator(seed: 1, key: "x")
+        var g1 = SeededGenerator(seed: 1, key: "x")
+        var g2 = SeededGenerator(seed: 1, key: "x")
         let a = Augmenter(spec: spec).apply(to: image, rng: &g1)
         let b = Augmenter(spec: spec).apply(to: image, rng: &g2)
         #expect(a == b)

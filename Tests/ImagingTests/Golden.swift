@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+
 @testable import Imaging
 
 /// The fixtures `Fixtures/imaging/make_golden.py` writes: TensorFlow's outputs and Pillow's
@@ -50,7 +51,8 @@ struct Golden: Decodable {
         precondition(info.dtype == "float32")
         return (0..<info.count).map { i in
             let o = info.offset + 4 * i
-            let bits = UInt32(blob[o]) | UInt32(blob[o + 1]) << 8 | UInt32(blob[o + 2]) << 16 | UInt32(blob[o + 3]) << 24
+            let bits =
+                UInt32(blob[o]) | UInt32(blob[o + 1]) << 8 | UInt32(blob[o + 2]) << 16 | UInt32(blob[o + 3]) << 24
             return Float(bitPattern: bits)
         }
     }

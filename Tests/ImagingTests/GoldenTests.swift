@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Imaging
 
 /// Every op against TensorFlow's output for the same input and parameters.
@@ -14,7 +15,8 @@ import Testing
         func int(_ key: String) -> Int { Int(p[key]!) }
         switch op.op {
         case "resize_bilinear", "resize_area":
-            let ours = op.op == "resize_area"
+            let ours =
+                op.op == "resize_area"
                 ? input.resizedArea(height: int("height"), width: int("width"))
                 : input.resizedBilinear(height: int("height"), width: int("width"))
             let theirs = Golden.floats(op.output)
@@ -31,7 +33,8 @@ import Testing
         default:
             let ours: Image
             switch op.op {
-            case "crop": ours = input.cropped(top: int("top"), left: int("left"), height: int("height"), width: int("width"))
+            case "crop":
+                ours = input.cropped(top: int("top"), left: int("left"), height: int("height"), width: int("width"))
             case "flip_left_right": ours = input.flippedLeftRight()
             case "flip_up_down": ours = input.flippedUpDown()
             case "adjust_brightness": ours = input.adjustingBrightness(by: Float(p["delta"]!))
@@ -52,17 +55,18 @@ import Testing
 
     @Test(arguments: codecs.indices)
     func decodesLikePillow(_ index: Int) throws {
-        let case_ = Self.codecs[index]
-        let bytes = Golden.file(case_.file)
-        if case_.error == true {
+        let codecCase = Self.codecs[index]
+        let bytes = Golden.file(codecCase.file)
+        if codecCase.error == true {
             let error = try #require(throws: ImageCodecError.self) { try Image.decode(bytes) }
             #expect(!error.message.isEmpty)
             return
         }
-        let image = try Image.decode(bytes, channels: case_.channels)
-        let expected = Golden.image(try #require(case_.expected))
+        let image = try Image.decode(bytes, channels: codecCase.channels)
+        let expected = Golden.image(try #require(codecCase.expected))
         #expect([image.height, image.width, image.channels] == [expected.height, expected.width, expected.channels])
         let worst = zip(image.pixels, expected.pixels).map { abs(Int($0) - Int($1)) }.max() ?? 0
-        #expect(worst <= case_.tolerance ?? 0, "\(case_.file) as \(case_.channels ?? 0) channels: max difference \(worst)")
+        let what = "\(codecCase.file) as \(codecCase.channels ?? 0) channels"
+        #expect(worst <= codecCase.tolerance ?? 0, "\(what): max difference \(worst)")
     }
 }

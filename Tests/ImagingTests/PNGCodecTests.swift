@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Imaging
 
 @Suite struct PNGCodecTests {
@@ -23,9 +24,11 @@ import Testing
 
     @Test func brokenInputsThrow() throws {
         let good = try PNGCodec.encode(TestImages.noise(height: 32, width: 32, channels: 3))
-        var inputs: [[UInt8]] = [[], [0x89], Array(good.prefix(8)), Array(good.prefix(40)),
-                                 Array(good.prefix(good.count / 2)), Array(good.dropLast(13)),
-                                 [UInt8](repeating: 0x41, count: 1000)]
+        var inputs: [[UInt8]] = [
+            [], [0x89], Array(good.prefix(8)), Array(good.prefix(40)),
+            Array(good.prefix(good.count / 2)), Array(good.dropLast(13)),
+            [UInt8](repeating: 0x41, count: 1000),
+        ]
         var badCRC = good
         badCRC[29] ^= 0xFF  // IHDR's CRC
         inputs.append(badCRC)

@@ -3,10 +3,10 @@
 /// Small deterministic images for tests (a fixed LCG; no dependence on Swift's hashing).
 enum TestImages {
     static func noise(height: Int, width: Int, channels: Int, seed: UInt64 = 1) -> Image {
-        var state = seed &* 6364136223846793005 &+ 1442695040888963407
+        var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         var pixels = [UInt8](repeating: 0, count: height * width * channels)
         for i in pixels.indices {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             pixels[i] = UInt8(truncatingIfNeeded: state >> 56)
         }
         return Image(height: height, width: width, channels: channels, pixels: pixels)

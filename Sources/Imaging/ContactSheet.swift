@@ -1,0 +1,64 @@
+/// Geometry of `contactSheet`: cells of `cellSize × cellSize` pixels plus a label line under
+/// each, `padding` pixels between cells and around the edge.
+public enum ContactSheetLayout {
+    public static let padding = 2
+    /// Height of the label line below each cell: the font plus one blank row above and below.
+    public static let labelHeight = BitmapFont.glyphHeight + 2
+    public static let background: [UInt8] = [32, 32, 32]
+    public static let labelColor: [UInt8] = [255, 255, 255]
+
+    /// Top-left corner of cell `index` (its image area; the label starts `cellSize + 1` below).
+    public static func origin(ofCell index: Int, columns: Int, cellSize: Int) -> (x: Int, y: Int) {
+        let row = index / columns
+        let column = index % columns
+        return (padding + column * (cellSize + padding), padding + row * (cellSize + labelHeight + padding))
+    }
+}
+
+/// An RGB sheet of `images` in a grid of `columns`, each scaled to fit a `cellSize` square
+/// (aspect kept, centred; `resizedArea`, which averages when shrinking and repeats pixels when
+/// enlarging), with `labels[i]` (if any) drawn under image `i` in white at scale 1, clipped to
+/// the cell width; characters without a glyph are drawn as `?`. Gray images are shown as RGB.
+/// Size: `columns × (cellSize + 2) + 2` wide, `rows × (cellSize + 9 + 2) + 2` high, where
+/// `rows = ⌈count / columns⌉` (see `ContactSheetLayout`).
+public func contactSheet(images: [Image], labels: [String], columns: Int, cellSize: Int) -> Image {
+    precondition(columns > 0 && cellSize > 0, "columns and cellSize must be positive")
+    let pad = ContactSheetLayout.padding
+    let labelHeight = ContactSheetLayout.labelHeight
+    let rows = max(1, (images.count + columns - 1) / columns)
+    let width = columns * (cellSize + pad) + pad
+    let height = rows * (cellSize + labelHeight + pad) + pad
+    var sheet = Image(height: height, width: width, channels: 3)
+    sheet.fill(x: 0, y: 0, width: width, height: height, color: ContactSheetLayout.background)
+    let maxChars = (cellSize + 1) / BitmapFont.advance
+    for (index, image) in images.enumerated() {
+        let (cx, cy) = ContactSheetLayout.origin(ofCell: index, columns: columns, cellSize: cellSize)
+        if image.width > 0 && image.height > 0 {
+            let scale = min(Double(cellSize) / Double(image.width), Double(cellSize) / Double(image.height))
+            let w = max(1, min(cellSize, Int((Double(image.width) * scale).rounded())))
+            let h = max(1, min(cellSize, Int((Double(image.height) * scale).rounded())))
+            let fitted = image.rgb().resizedArea(height: h, width: w)
+            sheet.paste(fitted, x: cx + (cellSize - w) / 2, y: cy + (cellSize - h) / 2)
+        }
+        if index < labels.count {
+            let label = String(labels[index].prefix(maxChars))
+            sheet.drawText(label, x: cx, y: cy + cellSize + 1, color: ContactSheetLayout.labelColor)
+        }
+    }
+    return sheet
+}
+
+extension Image {
+    /// Copies `other` (same channel count) with its top-left corner at (`x`, `y`), clipped.
+    mutating func paste(_ other: Image, x: Int, y: Int) {
+        precondition(other.channels == channels, "channel counts differ")
+        let c = channels
+        for row in 0..<other.height where y + row >= 0 && y + row < height {
+            for col in 0..<other.width where x + col >= 0 && x + col < width {
+                let from = (row * other.width + col) * c
+                let to = ((y + row) * width + x + col) * c
+                for k in 0..<c { pixels[to + k] = other.pixels[from + k] }
+            }
+        }
+    }
+}
