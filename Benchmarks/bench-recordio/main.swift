@@ -152,13 +152,15 @@ if enabled("shardkit_write_framing") {
     for _ in 0..<3 {
         try? FileManager.default.removeItem(atPath: scratch + "/write")
         let t = now()
-        _ = try writeDataset(directory: scratch + "/write", records: n, payloads: UnsafeRawBufferPointer(payloads), durable: false)
+        _ = try writeDataset(
+            directory: scratch + "/write", records: n, payloads: UnsafeRawBufferPointer(payloads), durable: false)
         times.append(now() - t)
     }
     let dt = median(times)
     try? FileManager.default.removeItem(atPath: scratch + "/write")
     let t = now()
-    _ = try writeDataset(directory: scratch + "/write", records: n, payloads: UnsafeRawBufferPointer(payloads), durable: true)
+    _ = try writeDataset(
+        directory: scratch + "/write", records: n, payloads: UnsafeRawBufferPointer(payloads), durable: true)
     let durable = now() - t
     let bytes = Double(n * (recordSize + 16))
     print(
@@ -184,7 +186,8 @@ if enabled("shardkit_read_verify") {
     precondition(totals.0 == n, "read \(totals.0) records, wrote \(n)")
     print(
         "RESULT name=shardkit_read_verify value=\(String(format: "%.2f", Double(totals.1) / dt / 1e9)) unit=GB/s "
-            + "records_per_s=\(Int(Double(n) / dt)) records=\(n) shards=\(shardCount) record_bytes=\(recordSize) warm=1")
+            + "records_per_s=\(Int(Double(n) / dt)) records=\(n) shards=\(shardCount) record_bytes=\(recordSize) warm=1"
+    )
     try? FileManager.default.removeItem(atPath: directory)
 }
 
@@ -193,7 +196,8 @@ if enabled("shardkit_read_peak_rss") {
     // is the reader's own peak, not this process's benchmark buffers.
     for records in [n, n * 10] {
         let directory = scratch + "/rss"
-        _ = try writeDataset(directory: directory, records: records, payloads: UnsafeRawBufferPointer(payloads), durable: false)
+        _ = try writeDataset(
+            directory: directory, records: records, payloads: UnsafeRawBufferPointer(payloads), durable: false)
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
         child.arguments = ["--rss-child", directory]
