@@ -46,10 +46,11 @@ public struct RecordIOError: Error, CustomStringConvertible, Sendable, Equatable
         } else if let byteOffset {
             location += ": at byte \(byteOffset)"
         }
-        return "\(location): \(message)"
+        return "\(location): \(reason)"
     }
 
-    private var message: String {
+    /// What went wrong, without the place (file, record, offset) that `description` adds.
+    public var reason: String {
         switch kind {
         case .truncated(let expected, let found):
             return "truncated record (expected \(expected) bytes, found \(found))"

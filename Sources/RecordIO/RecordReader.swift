@@ -42,6 +42,11 @@ public struct RecordReader {
     public private(set) var recordIndex = 0
     /// Records skipped in `skipCorrupt` mode.
     public private(set) var skippedRecords = 0
+    /// The first `maxSkipReports` skipped records' errors (file, index, offset, both CRCs), so a
+    /// verifier can name every bad record without holding an unbounded list.
+    public private(set) var skipReports: [RecordIOError] = []
+    /// How many skipped records `skipReports` keeps.
+    public static let maxSkipReports = 10_000
     /// Offset of the last record returned (decompressed-stream offset for compressed files).
     public private(set) var lastRecordOffset: Int64 = -1
     private var failure: RecordIOError?
@@ -144,6 +149,10 @@ public struct RecordReader {
                 let computed = CRC32C.checksum(payload)
                 if stored != computed {
                     if options.skipCorrupt {
+                        if skipReports.count < Self.maxSkipReports {
+                            skipReports.append(
+                                error(.payloadChecksumMismatch(expected: stored, found: computed), at: recordStart))
+                        }
                         source.consume(total)
                         recordIndex += 1
                         skippedRecords += 1

@@ -205,6 +205,9 @@ private func readUntilError(_ path: String, options: RecordReader.Options = .ini
         #expect(payloads == [fivePayloads()[0], fivePayloads()[2], fivePayloads()[4]])
         #expect(reader.skippedRecords == 2)
         #expect(reader.recordIndex == 5)
+        #expect(reader.skipReports.map(\.recordIndex) == [1, 3])
+        #expect(reader.skipReports.map(\.byteOffset) == [116, 348])
+        #expect(reader.skipReports.first?.reason.hasPrefix("payload checksum mismatch (expected 0x") == true)
 
         // A bad length CRC cannot be skipped: the record boundaries are lost.
         let badLength = try makeFile(scratch, "bad-length") { $0[2 * 116] ^= 1 }
