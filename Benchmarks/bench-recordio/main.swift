@@ -23,7 +23,34 @@ func now() -> Double {
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
+func cpuNow() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+/// Wall-clock times (the reported value) and process CPU times (user + system, reported as
+/// `cpu_*` fields: steadier on a machine shared with other jobs) of `repeats` runs.
+struct Timing {
+    var wall: [Double] = []
+    var cpu: [Double] = []
+
+    mutating func measure(_ body: () throws -> Void) rethrows {
+        let w = now()
+        let c = cpuNow()
+        try body()
+        cpu.append(cpuNow() - c)
+        wall.append(now() - w)
+    }
+
+    var medianWall: Double { median(wall) }
+    var bestWall: Double { wall.min()! }
+    var medianCPU: Double { median(cpu) }
+}
+
+func fmt(_ value: Double) -> String { String(format: "%.2f", value) }
 
 func randomBytes(_ count: Int, seed: UInt64) -> UnsafeMutableRawBufferPointer {
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 64)
@@ -107,36 +134,34 @@ if enabled("crc32c_bulk") || enabled("crc32c_records") {
     defer { buffer.deallocate() }
     let bytes = UnsafeRawBufferPointer(buffer)
     if enabled("crc32c_bulk") {
-        var times: [Double] = []
+        var timing = Timing()
         var crc: UInt32 = 0
-        for _ in 0..<7 {
-            let t = now()
-            crc = CRC32C.checksum(bytes)
-            times.append(now() - t)
-        }
-        let gbps = Double(bytes.count) / median(times) / 1e9
+        for _ in 0..<7 { timing.measure { crc = CRC32C.checksum(bytes) } }
+        let gb = Double(bytes.count) / 1e9
         print(
-            "RESULT name=crc32c_bulk value=\(String(format: "%.2f", gbps)) unit=GB/s mib=\(mib) "
+            "RESULT name=crc32c_bulk value=\(fmt(gb / timing.medianWall)) unit=GB/s mib=\(mib) "
+                + "best=\(fmt(gb / timing.bestWall)) cpu_gb_per_s=\(fmt(gb / timing.medianCPU)) "
                 + "hardware=\(CRC32C.usesHardware ? 1 : 0) crc=\(String(crc, radix: 16))")
     }
     if enabled("crc32c_records") {
-        var times: [Double] = []
+        var timing = Timing()
         var combined: UInt32 = 0
         for _ in 0..<7 {
-            let t = now()
-            var offset = 0
-            combined = 0
-            while offset < bytes.count {
-                let end = min(offset + recordSize, bytes.count)
-                combined ^= CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
-                offset = end
+            timing.measure {
+                var offset = 0
+                combined = 0
+                while offset < bytes.count {
+                    let end = min(offset + recordSize, bytes.count)
+                    combined ^= CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
+                    offset = end
+                }
             }
-            times.append(now() - t)
         }
-        let gbps = Double(bytes.count) / median(times) / 1e9
+        let gb = Double(bytes.count) / 1e9
         print(
-            "RESULT name=crc32c_records value=\(String(format: "%.2f", gbps)) unit=GB/s chunk=\(recordSize) "
-                + "mib=\(mib) crc=\(String(combined, radix: 16))")
+            "RESULT name=crc32c_records value=\(fmt(gb / timing.medianWall)) unit=GB/s chunk=\(recordSize) "
+                + "mib=\(mib) best=\(fmt(gb / timing.bestWall)) cpu_gb_per_s=\(fmt(gb / timing.medianCPU)) "
+                + "crc=\(String(combined, radix: 16))")
     }
 }
 
@@ -148,22 +173,25 @@ defer { payloads.deallocate() }
 if enabled("shardkit_write_framing") {
     // Payloads are built beforehand; the timing covers framing, CRC, SHA-256, index lines and
     // write(2) into 4 shards (page cache). fsync is timed separately: it measures the disk.
-    var times: [Double] = []
+    var timing = Timing()
     for _ in 0..<3 {
         try? FileManager.default.removeItem(atPath: scratch + "/write")
-        let t = now()
-        _ = try writeDataset(directory: scratch + "/write", records: n, payloads: UnsafeRawBufferPointer(payloads), durable: false)
-        times.append(now() - t)
+        try timing.measure {
+            _ = try writeDataset(
+                directory: scratch + "/write", records: n, payloads: UnsafeRawBufferPointer(payloads), durable: false)
+        }
     }
-    let dt = median(times)
+    let dt = timing.medianWall
     try? FileManager.default.removeItem(atPath: scratch + "/write")
     let t = now()
-    _ = try writeDataset(directory: scratch + "/write", records: n, payloads: UnsafeRawBufferPointer(payloads), durable: true)
+    _ = try writeDataset(
+        directory: scratch + "/write", records: n, payloads: UnsafeRawBufferPointer(payloads), durable: true)
     let durable = now() - t
     let bytes = Double(n * (recordSize + 16))
     print(
         "RESULT name=shardkit_write_framing value=\(Int(Double(n) / dt)) unit=records/s "
             + "mb_per_s=\(Int(bytes / dt / 1e6)) records=\(n) shards=\(shardCount) record_bytes=\(recordSize) "
+            + "best=\(Int(Double(n) / timing.bestWall)) cpu_records_per_s=\(Int(Double(n) / timing.medianCPU)) "
             + "with_fsync_records_per_s=\(Int(Double(n) / durable))")
     try? FileManager.default.removeItem(atPath: scratch + "/write")
 }
@@ -173,18 +201,16 @@ if enabled("shardkit_read_verify") {
     _ = try writeDataset(directory: directory, records: n, payloads: UnsafeRawBufferPointer(payloads), durable: false)
     let paths = shardPaths(directory)
     _ = try readDataset(paths)  // warm the page cache
-    var times: [Double] = []
+    var timing = Timing()
     var totals = (0, 0)
-    for _ in 0..<5 {
-        let t = now()
-        totals = try readDataset(paths)
-        times.append(now() - t)
-    }
-    let dt = median(times)
+    for _ in 0..<5 { try timing.measure { totals = try readDataset(paths) } }
+    let dt = timing.medianWall
     precondition(totals.0 == n, "read \(totals.0) records, wrote \(n)")
     print(
         "RESULT name=shardkit_read_verify value=\(String(format: "%.2f", Double(totals.1) / dt / 1e9)) unit=GB/s "
-            + "records_per_s=\(Int(Double(n) / dt)) records=\(n) shards=\(shardCount) record_bytes=\(recordSize) warm=1")
+            + "records_per_s=\(Int(Double(n) / dt)) best=\(fmt(Double(totals.1) / timing.bestWall / 1e9)) "
+            + "cpu_gb_per_s=\(fmt(Double(totals.1) / timing.medianCPU / 1e9)) records=\(n) shards=\(shardCount) "
+            + "record_bytes=\(recordSize) warm=1")
     try? FileManager.default.removeItem(atPath: directory)
 }
 
@@ -193,7 +219,8 @@ if enabled("shardkit_read_peak_rss") {
     // is the reader's own peak, not this process's benchmark buffers.
     for records in [n, n * 10] {
         let directory = scratch + "/rss"
-        _ = try writeDataset(directory: directory, records: records, payloads: UnsafeRawBufferPointer(payloads), durable: false)
+        _ = try writeDataset(
+            directory: directory, records: records, payloads: UnsafeRawBufferPointer(payloads), durable: false)
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
         child.arguments = ["--rss-child", directory]

@@ -131,11 +131,13 @@ public struct RecordReader {
                 source.isCompressed ? nil : UInt64(max(0, source.file.size - recordStart - Int64(Framing.headerSize)))
             if length > options.maxRecordLength {
                 throw error(
-                    .lengthTooLarge(length: length, remaining: fileRemaining ?? options.maxRecordLength), at: recordStart)
+                    .lengthTooLarge(length: length, remaining: fileRemaining ?? options.maxRecordLength),
+                    at: recordStart)
             }
             let total = Int(length) + 16
             if let fileRemaining, length + 4 > fileRemaining {
-                throw error(.truncated(expected: total, found: Int(fileRemaining) + Framing.headerSize), at: recordStart)
+                throw error(
+                    .truncated(expected: total, found: Int(fileRemaining) + Framing.headerSize), at: recordStart)
             }
             guard try source.fill(atLeast: total) else {
                 throw error(.truncated(expected: total, found: source.available), at: recordStart)

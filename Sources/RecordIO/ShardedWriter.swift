@@ -195,7 +195,8 @@ public final class ShardedWriter {
         writer = try RecordWriter(
             path: shard.tempPath, compression: compression, bufferSize: bufferSize, computeSHA256: true)
         if let indexPath = shard.tempIndexPath {
-            indexSink = try ByteSink(path: indexPath, compression: .none, level: 0, bufferSize: 64 << 10, hashing: false)
+            indexSink = try ByteSink(
+                path: indexPath, compression: .none, level: 0, bufferSize: 64 << 10, hashing: false)
         }
     }
 

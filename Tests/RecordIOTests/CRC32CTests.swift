@@ -53,6 +53,23 @@ import Testing
         }
     }
 
+    @Test func buffersOfAMebibyteAndMoreUseTheStreamingPathCorrectly() {
+        var random = TestBytes(seed: 4)
+        let bytes = random.bytes((3 << 20) + 5000)
+        bytes.withUnsafeBytes { all in
+            for length in [(1 << 20) - 1, 1 << 20, (1 << 20) + 767, (3 << 20) + 4321] {
+                for alignment in [0, 5] {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[alignment..<(alignment + length)])
+                    let whole = CRC32C.checksum(slice)
+                    #expect(whole == CRC32C.portableChecksum(slice))
+                    let half = length / 2
+                    let first = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: slice[..<half]))
+                    #expect(CRC32C.extend(first, UnsafeRawBufferPointer(rebasing: slice[half...])) == whole)
+                }
+            }
+        }
+    }
+
     @Test func hardwareIsUsedOnThisMachine() {
         #if arch(x86_64)
             #expect(CRC32C.usesHardware)

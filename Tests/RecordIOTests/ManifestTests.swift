@@ -5,7 +5,8 @@ import Testing
 @Suite struct ManifestTests {
     private func sample(split: String = "train", metadata: [String: String] = ["seed": "42"]) -> Manifest {
         let shard = ShardManifest(
-            file: "ds-\(split).tfrecord-00000-of-00001", records: 3, bytes: 300, sha256: String(repeating: "a", count: 64),
+            file: "ds-\(split).tfrecord-00000-of-00001", records: 3, bytes: 300,
+            sha256: String(repeating: "a", count: 64),
             index: "ds-\(split).tfrecord-00000-of-00001.index")
         return Manifest(
             name: "ds", version: "1.0.0", compression: .none, splits: [split: SplitManifest(shards: [shard])],
@@ -60,7 +61,8 @@ import Testing
             let writer = try ShardedWriter(
                 directory: scratch.path, name: "ds", split: split, sharding: .shardCount(2, totalRecords: count))
             for i in 0..<count { try writer.write([UInt8(i)]) }
-            try manifest.merge(Manifest(name: "ds", version: "1", splits: [split: SplitManifest(shards: try writer.finish())]))
+            try manifest.merge(
+                Manifest(name: "ds", version: "1", splits: [split: SplitManifest(shards: try writer.finish())]))
         }
         try manifest.write(to: scratch.path)
         let read = try Manifest.read(from: scratch.path)

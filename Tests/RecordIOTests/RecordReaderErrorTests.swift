@@ -19,7 +19,9 @@ private func makeFile(_ scratch: Scratch, _ name: String = "data.tfrecord", edit
 }
 
 /// Reads until an error; returns the payloads read before it and the error.
-private func readUntilError(_ path: String, options: RecordReader.Options = .init()) throws -> ([[UInt8]], RecordIOError?) {
+private func readUntilError(_ path: String, options: RecordReader.Options = .init()) throws -> (
+    [[UInt8]], RecordIOError?
+) {
     var reader = try RecordReader(path: path, options: options)
     var payloads: [[UInt8]] = []
     do {
@@ -92,7 +94,9 @@ private func readUntilError(_ path: String, options: RecordReader.Options = .ini
             let expected = CRC32C.checksum(fivePayloads()[k])
             let found = CRC32C.checksum(damaged)
             #expect(failure.kind == .payloadChecksumMismatch(expected: expected, found: found))
-            let hex = { (v: UInt32) in "0x" + String(repeating: "0", count: 8 - String(v, radix: 16).count) + String(v, radix: 16) }
+            let hex = { (v: UInt32) in
+                "0x" + String(repeating: "0", count: 8 - String(v, radix: 16).count) + String(v, radix: 16)
+            }
             #expect(
                 failure.description
                     == "\(path): record \(k) at byte \(k * 116): payload checksum mismatch (expected \(hex(expected)), found \(hex(found)))"
@@ -119,7 +123,8 @@ private func readUntilError(_ path: String, options: RecordReader.Options = .ini
             var header = [UInt8](repeating: 0, count: 8)
             header[6] = 0x04  // 1 << 50
             let masked = CRC32C.mask(CRC32C.checksum(header))
-            bytes = Array(bytes[..<116]) + header + withUnsafeBytes(of: masked.littleEndian) { Array($0) }
+            bytes =
+                Array(bytes[..<116]) + header + withUnsafeBytes(of: masked.littleEndian) { Array($0) }
                 + [UInt8](repeating: 0, count: 30)
         }
         let (payloads, error) = try readUntilError(path)
@@ -162,7 +167,9 @@ private func readUntilError(_ path: String, options: RecordReader.Options = .ini
             }
             #expect(count < payloads.count || keep == full.count - 4)
             guard case .compression(let message)? = failure?.kind else {
-                Issue.record("expected a compression error for \(keep) of \(full.count) bytes, got \(String(describing: failure))")
+                Issue.record(
+                    "expected a compression error for \(keep) of \(full.count) bytes, got \(String(describing: failure))"
+                )
                 continue
             }
             #expect(message.contains("cut short"))
@@ -198,6 +205,9 @@ private func readUntilError(_ path: String, options: RecordReader.Options = .ini
         #expect(payloads == [fivePayloads()[0], fivePayloads()[2], fivePayloads()[4]])
         #expect(reader.skippedRecords == 2)
         #expect(reader.recordIndex == 5)
+        #expect(reader.skipReports.map(\.recordIndex) == [1, 3])
+        #expect(reader.skipReports.map(\.byteOffset) == [116, 348])
+        #expect(reader.skipReports.first?.reason.hasPrefix("payload checksum mismatch (expected 0x") == true)
 
         // A bad length CRC cannot be skipped: the record boundaries are lost.
         let badLength = try makeFile(scratch, "bad-length") { $0[2 * 116] ^= 1 }

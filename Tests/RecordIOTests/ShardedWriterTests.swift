@@ -73,7 +73,9 @@ private func payload(_ i: Int) -> [UInt8] {
         let shards = try writer.finish()
         let n = shards.count
         #expect(n > 1)
-        #expect(shards.map(\.file) == (0..<n).map { ShardedWriter.shardFileName(name: "ds", split: "train", index: $0, count: n) })
+        #expect(
+            shards.map(\.file)
+                == (0..<n).map { ShardedWriter.shardFileName(name: "ds", split: "train", index: $0, count: n) })
         for shard in shards.dropLast() {
             #expect(shard.bytes >= 1000)
             #expect(shard.bytes < 1000 + 16 + 100)  // rotated right after reaching the target
