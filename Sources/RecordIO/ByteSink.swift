@@ -1,43 +1,72 @@
+import Dispatch
+import Foundation
+
 /// A buffered output file: bytes are staged in a large buffer and written with few `write(2)`
 /// calls, optionally through deflate, optionally hashed (SHA-256 of the bytes that reach the file).
-final class ByteSink {
+///
+/// Two staging buffers take turns: while the owner frames records into one, a background queue
+/// compresses, hashes and writes the other, so deflate, SHA-256 and the kernel's copy into the
+/// page cache overlap with encoding on a second core. At most one buffer is in flight, so memory
+/// stays at two buffers.
+///
+/// `@unchecked Sendable`: the owner and the flush queue never touch the same state at once. The
+/// owner hands a buffer over in `flushStaging` and then touches only the other one; the deflater,
+/// hasher, file and `fileBytes` are used by the flush job alone until the owner waits for it to
+/// finish (`drain`), which happens before every read of them.
+final class ByteSink: @unchecked Sendable {
+    private struct Buffer {
+        var base: UnsafeMutableRawPointer
+        var capacity: Int
+    }
+
     let file: WritableFile
-    private var staging: UnsafeMutableRawPointer
-    private var capacity: Int
+    private var staging: Buffer
+    /// The other buffer: being written by the flush job, or idle.
+    private var spare: Buffer
     private var count = 0
     private let deflater: Deflater?
     private let hasher: SHA256Hasher?
     /// Bytes accepted so far (before compression).
     private(set) var streamBytes: Int64 = 0
-    /// Bytes handed to the file so far (after compression).
+    /// Bytes handed to the file so far (after compression); read it only after `close`.
     private(set) var fileBytes: Int64 = 0
     private(set) var closed = false
+
+    private let queue = DispatchQueue(label: "shardkit.recordio.flush")
+    /// Signalled when the flush job has finished with `spare`.
+    private let idle = DispatchSemaphore(value: 1)
+    /// The first error the flush job met; thrown to the owner at its next flush or close.
+    private var failure: RecordIOError?
 
     init(path: String, compression: Compression, level: Int32, bufferSize: Int, hashing: Bool)
         throws(RecordIOError)
     {
         file = try WritableFile(path: path)
-        capacity = max(bufferSize, 4096)
-        staging = .allocate(byteCount: capacity, alignment: 64)
+        let capacity = max(bufferSize, 4096)
+        staging = Buffer(base: .allocate(byteCount: capacity, alignment: 64), capacity: capacity)
+        spare = Buffer(base: .allocate(byteCount: capacity, alignment: 64), capacity: capacity)
         deflater = compression == .none ? nil : try Deflater(compression: compression, level: level, path: path)
         hasher = hashing ? SHA256Hasher() : nil
     }
 
-    deinit { staging.deallocate() }
+    deinit {
+        drain()
+        staging.base.deallocate()
+        spare.base.deallocate()
+    }
 
     /// Space for `n` more bytes at the end of the staging buffer (flushing or growing it first).
     /// Call `commit` with the number of bytes actually written there.
     @inline(__always)
     func reserve(_ n: Int) throws(RecordIOError) -> UnsafeMutableRawPointer {
-        if capacity - count < n {
+        if staging.capacity - count < n {
             try flushStaging()
-            if capacity < n {
-                staging.deallocate()
-                capacity = n
-                staging = .allocate(byteCount: capacity, alignment: 64)
+            if staging.capacity < n {
+                staging.base.deallocate()
+                staging = Buffer(base: .allocate(byteCount: n, alignment: 64), capacity: n)
             }
         }
-        return staging + count
+        return staging.base + count
     }
 
     @inline(__always)
@@ -53,26 +82,57 @@ final class ByteSink {
         commit(bytes.count)
     }
 
+    /// Runs on the flush queue: compress (if asked), hash and write `n` bytes at `bytes`.
+    private func write(_ bytes: UnsafeRawPointer, _ n: Int, finish: Bool) throws(RecordIOError) {
+        if let deflater {
+            try deflater.compress(bytes, count: n, finish: finish) { (p, m) throws(RecordIOError) in
+                try emit(p, m)
+            }
+        } else {
+            try emit(bytes, n)
+        }
+    }
+
     private func emit(_ bytes: UnsafeRawPointer, _ n: Int) throws(RecordIOError) {
         hasher?.update(bytes, count: n)
         try file.write(bytes, count: n)
         fileBytes += Int64(n)
     }
 
+    /// Hands the staged bytes to the flush queue and continues in the other buffer.
     private func flushStaging() throws(RecordIOError) {
         guard count > 0 else { return }
-        if let deflater {
-            try deflater.compress(staging, count: count, finish: false) { (p, n) throws(RecordIOError) in
-                try emit(p, n)
-            }
-        } else {
-            try emit(staging, count)
+        idle.wait()  // the previous job is done with `spare`
+        if let failure {
+            idle.signal()
+            throw failure
         }
+        let n = count
+        swap(&staging, &spare)
         count = 0
+        // The job reads `spare`, which the owner leaves alone until the job signals `idle`.
+        queue.async {
+            do throws(RecordIOError) {
+                try self.write(self.spare.base, n, finish: false)
+            } catch {
+                self.failure = error
+            }
+            self.idle.signal()
+        }
+    }
+
+    /// Waits until no flush job is running.
+    private func drain() {
+        idle.wait()
+        idle.signal()
     }
 
     /// Writes out the staged bytes (compressed data may stay inside deflate until `close`).
-    func flush() throws(RecordIOError) { try flushStaging() }
+    func flush() throws(RecordIOError) {
+        try flushStaging()
+        drain()
+        if let failure { throw failure }
+    }
 
     /// Flushes everything, ends the compressed stream, optionally fsyncs, closes the file, and
     /// returns the SHA-256 (hex) when hashing.
@@ -80,9 +140,9 @@ final class ByteSink {
         guard !closed else { return nil }
         closed = true
         try flushStaging()
-        if let deflater {
-            try deflater.compress(nil, count: 0, finish: true) { (p, n) throws(RecordIOError) in try emit(p, n) }
-        }
+        drain()
+        if let failure { throw failure }
+        if deflater != nil { try write(staging.base, 0, finish: true) }
         if sync { try file.sync() }
         try file.close()
         return hasher?.finalizeHex()

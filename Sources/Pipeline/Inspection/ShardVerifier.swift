@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import RecordIO
 
 /// Checks every checksum of every record of a set of shards, and each shard listed in a manifest
