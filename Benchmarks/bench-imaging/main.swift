@@ -60,9 +60,10 @@ func svhnLike(count: Int, size: Int = 64, seed: UInt64 = 0) -> [Image] {
     }
 }
 
-func cpuSeconds() -> Double {
+/// CPU time of this thread, or of the whole process with `process: true`.
+func cpuSeconds(process: Bool = false) -> Double {
     var t = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    clock_gettime(process ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_THREAD_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
@@ -106,8 +107,12 @@ result(
     "n=\(n) cpu_us_per_image=\(String(format: "%.2f", cpuPerImage)) spec=\(spec) checksum=\(checksum)")
 
 // Two threads, each over half the images; each image's draws come from (seed, index).
-final class Sums: @unchecked Sendable { var values = [Int](repeating: 0, count: 2) }
+/// One slot per thread, each written by its own thread only.
+final class Sums: @unchecked Sendable {
+    let values = UnsafeMutableBufferPointer<Int>.allocate(capacity: 2)
+}
 let sums = Sums()
+let cpuBeforeTwo = cpuSeconds(process: true)
 let twoCore = timed {
     let images = images
     let n = n
@@ -147,18 +152,24 @@ if let pngFile {
     pngs = images.map { try! PNGCodec.encode($0) }
 }
 let count = pngs.count
+var cpu0 = cpuSeconds()
 let decodeTime = timed {
     for bytes in pngs { _ = try! PNGCodec.decode(bytes) }
 }
-result("shardkit_png_decode", Double(count) / decodeTime, "images/s", "n=\(count) source=\(source)")
+var cpuPer = (cpuSeconds() - cpu0) / Double(count * repeats) * 1e6
+result(
+    "shardkit_png_decode", Double(count) / decodeTime, "images/s",
+    "n=\(count) cpu_us_per_image=\(String(format: "%.2f", cpuPer)) source=\(source)")
 for (name, compression) in [("shardkit_png_encode", PNGCodec.Compression.default), ("shardkit_png_encode_fast", .fast)]
 {
     var bytes = 0
+    cpu0 = cpuSeconds()
     let encodeTime = timed {
         bytes = 0
         for image in pngImages { bytes += try! PNGCodec.encode(image, compression: compression).count }
     }
     result(
         name, Double(count) / encodeTime, "images/s",
-        "n=\(count) source=\(source) bytes=\(String(format: "%.1f", Double(bytes) / Double(count)))")
+        "n=\(count) cpu_us_per_image=\(String(format: "%.2f", cpuPer)) source=\(source) bytes=\(String(format: "%.1f", Double(bytes) / Double(count)))"
+    )
 }
