@@ -127,9 +127,11 @@ let twoCore = timed {
         sums.values[part] = sum
     }
 }
+let cpuPerImageTwo = (cpuSeconds(process: true) - cpuBeforeTwo) / Double(n * repeats) * 1e6
 result(
     "shardkit_augment_2core", Double(n) / twoCore, "images/s",
-    "threads=2 n=\(n) same_as_1core=\(sums.values[0] &+ sums.values[1] == checksum)")
+    "threads=2 n=\(n) cpu_us_per_image=\(String(format: "%.2f", cpuPerImageTwo))"
+        + " same_as_1core=\(sums.values[0] &+ sums.values[1] == checksum)")
 
 // PNG: either Pillow's bytes and images (--png-file) or our own images.
 var pngImages: [Image]
@@ -160,16 +162,19 @@ var cpuPer = (cpuSeconds() - cpu0) / Double(count * repeats) * 1e6
 result(
     "shardkit_png_decode", Double(count) / decodeTime, "images/s",
     "n=\(count) cpu_us_per_image=\(String(format: "%.2f", cpuPer)) source=\(source)")
-for (name, compression) in [("shardkit_png_encode", PNGCodec.Compression.default), ("shardkit_png_encode_fast", .fast)]
-{
+let encoders: [(String, PNGCodec.Compression)] = [
+    ("shardkit_png_encode", .default), ("shardkit_png_encode_fast", .fast),
+]
+for (name, compression) in encoders {
     var bytes = 0
     cpu0 = cpuSeconds()
     let encodeTime = timed {
         bytes = 0
         for image in pngImages { bytes += try! PNGCodec.encode(image, compression: compression).count }
     }
+    cpuPer = (cpuSeconds() - cpu0) / Double(count * repeats) * 1e6
     result(
         name, Double(count) / encodeTime, "images/s",
-        "n=\(count) cpu_us_per_image=\(String(format: "%.2f", cpuPer)) source=\(source) bytes=\(String(format: "%.1f", Double(bytes) / Double(count)))"
-    )
+        "n=\(count) cpu_us_per_image=\(String(format: "%.2f", cpuPer)) source=\(source)"
+            + " bytes=\(String(format: "%.1f", Double(bytes) / Double(count)))")
 }
