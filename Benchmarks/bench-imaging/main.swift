@@ -34,7 +34,7 @@ let n = options.n
 let repeats = options.repeats
 let pngFile = options.pngFile
 
-/// Images like `common.svhn_like`: base colour + gradient in x and y + N(0, 12) noise, clipped.
+/// Images like `common.svhn_like`: base colour + gradient in x and y + ≈N(0, 12) noise, clipped.
 func svhnLike(count: Int, size: Int = 64, seed: UInt64 = 0) -> [Image] {
     (0..<count).map { i in
         var rng = SeededGenerator(seed: seed, key: UInt64(i))
@@ -45,7 +45,12 @@ func svhnLike(count: Int, size: Int = 64, seed: UInt64 = 0) -> [Image] {
         for y in 0..<size {
             for x in 0..<size {
                 for c in 0..<3 {
-                    let g = (-2 * log(max(unit(), 1e-300))).squareRoot() * cos(2 * Double.pi * unit())
+                    // ≈ N(0, 1): a sum of four 16-bit uniforms (Irwin–Hall), one draw per sample.
+                    let r = rng.next()
+                    let sum =
+                        Double(r & 0xFFFF) + Double((r >> 16) & 0xFFFF) + Double((r >> 32) & 0xFFFF)
+                        + Double(r >> 48)
+                    let g = (sum / 65536 - 2) * 3.0.squareRoot()
                     let v = base[c] + gx[c] * Double(x + y) / Double(size) + 12 * g
                     pixels[(y * size + x) * 3 + c] = UInt8(min(max(v, 0), 255))
                 }
@@ -55,6 +60,12 @@ func svhnLike(count: Int, size: Int = 64, seed: UInt64 = 0) -> [Image] {
     }
 }
 
+/// CPU time of this thread, or of the whole process with `process: true`.
+func cpuSeconds(process: Bool = false) -> Double {
+    var t = timespec()
+    clock_gettime(process ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_THREAD_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 func median(_ xs: [Double]) -> Double {
     let s = xs.sorted()
@@ -80,6 +91,7 @@ let images = svhnLike(count: n)
 // Augmentation, one core.
 var checksum = 0
 let augmenter = Augmenter(spec: spec)
+let cpuBefore = cpuSeconds()
 let oneCore = timed {
     checksum = 0
     for i in 0..<n {
@@ -88,11 +100,19 @@ let oneCore = timed {
         checksum &+= Int(out.pixels[i % out.pixels.count])
     }
 }
-result("shardkit_augment_1core", Double(n) / oneCore, "images/s", "n=\(n) spec=\(spec) checksum=\(checksum)")
+// CPU time per image: the figure that does not depend on other jobs sharing the machine.
+let cpuPerImage = (cpuSeconds() - cpuBefore) / Double(n * repeats) * 1e6
+result(
+    "shardkit_augment_1core", Double(n) / oneCore, "images/s",
+    "n=\(n) cpu_us_per_image=\(String(format: "%.2f", cpuPerImage)) spec=\(spec) checksum=\(checksum)")
 
 // Two threads, each over half the images; each image's draws come from (seed, index).
-final class Sums: @unchecked Sendable { var values = [Int](repeating: 0, count: 2) }
+/// One slot per thread, each written by its own thread only.
+final class Sums: @unchecked Sendable {
+    let values = UnsafeMutableBufferPointer<Int>.allocate(capacity: 2)
+}
 let sums = Sums()
+let cpuBeforeTwo = cpuSeconds(process: true)
 let twoCore = timed {
     let images = images
     let n = n
@@ -107,9 +127,11 @@ let twoCore = timed {
         sums.values[part] = sum
     }
 }
+let cpuPerImageTwo = (cpuSeconds(process: true) - cpuBeforeTwo) / Double(n * repeats) * 1e6
 result(
     "shardkit_augment_2core", Double(n) / twoCore, "images/s",
-    "threads=2 n=\(n) same_as_1core=\(sums.values[0] &+ sums.values[1] == checksum)")
+    "threads=2 n=\(n) cpu_us_per_image=\(String(format: "%.2f", cpuPerImageTwo))"
+        + " same_as_1core=\(sums.values[0] &+ sums.values[1] == checksum)")
 
 // PNG: either Pillow's bytes and images (--png-file) or our own images.
 var pngImages: [Image]
@@ -132,18 +154,27 @@ if let pngFile {
     pngs = images.map { try! PNGCodec.encode($0) }
 }
 let count = pngs.count
+var cpu0 = cpuSeconds()
 let decodeTime = timed {
     for bytes in pngs { _ = try! PNGCodec.decode(bytes) }
 }
-result("shardkit_png_decode", Double(count) / decodeTime, "images/s", "n=\(count) source=\(source)")
-for (name, compression) in [("shardkit_png_encode", PNGCodec.Compression.default), ("shardkit_png_encode_fast", .fast)]
-{
+var cpuPer = (cpuSeconds() - cpu0) / Double(count * repeats) * 1e6
+result(
+    "shardkit_png_decode", Double(count) / decodeTime, "images/s",
+    "n=\(count) cpu_us_per_image=\(String(format: "%.2f", cpuPer)) source=\(source)")
+let encoders: [(String, PNGCodec.Compression)] = [
+    ("shardkit_png_encode", .default), ("shardkit_png_encode_fast", .fast),
+]
+for (name, compression) in encoders {
     var bytes = 0
+    cpu0 = cpuSeconds()
     let encodeTime = timed {
         bytes = 0
         for image in pngImages { bytes += try! PNGCodec.encode(image, compression: compression).count }
     }
+    cpuPer = (cpuSeconds() - cpu0) / Double(count * repeats) * 1e6
     result(
         name, Double(count) / encodeTime, "images/s",
-        "n=\(count) source=\(source) bytes=\(String(format: "%.1f", Double(bytes) / Double(count)))")
+        "n=\(count) cpu_us_per_image=\(String(format: "%.2f", cpuPer)) source=\(source)"
+            + " bytes=\(String(format: "%.1f", Double(bytes) / Double(count)))")
 }

@@ -17,6 +17,7 @@ public final class Augmenter {
     private var scratchCapacity: Int
     private var histogram: UnsafeMutablePointer<Int32>
     private var tables: UnsafeMutablePointer<UInt8>
+    private var photometric: [(isBrightness: Bool, value: Float)] = []
 
     public init(spec: AugmentSpec) {
         self.spec = spec
@@ -56,7 +57,11 @@ public final class Augmenter {
         }
         var flipX = false
         var flipY = false
-        var photometric: [(isBrightness: Bool, value: Float)] = []
+        // Reused between calls: no allocation here once the capacity is reached.
+        var photometric = self.photometric
+        self.photometric = []
+        photometric.removeAll(keepingCapacity: true)
+        defer { self.photometric = photometric }
         for step in fused.tail {
             switch step {
             case .flip(let lr, let ud):

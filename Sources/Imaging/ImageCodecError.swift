@@ -30,5 +30,6 @@ public struct ImageCodecError: Error, Sendable, Equatable, CustomStringConvertib
     }
 }
 
-/// Largest image the decoders accept (pixels), so that a forged header cannot ask for gigabytes.
-let maximumDecodedPixels = 1 << 28
+/// Largest image the decoders accept: 2²⁶ pixels (8192 × 8192, 192 MiB as RGB), so that a
+/// corrupt or forged header cannot make us allocate gigabytes before the data runs out.
+let maximumDecodedPixels = 1 << 26

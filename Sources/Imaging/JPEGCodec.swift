@@ -35,7 +35,10 @@ public enum JPEGCodec {
         let w = Int(width)
         let h = Int(height)
         guard w > 0, h > 0, w * h <= maximumDecodedPixels else {
-            throw ImageCodecError(format: "JPEG", message: "image of \(w)×\(h) pixels is empty or too large")
+            throw ImageCodecError(
+                format: "JPEG",
+                message: "image of \(w)×\(h) pixels is empty or larger than the limit of \(maximumDecodedPixels) pixels"
+            )
         }
         let outChannels = channels ?? (components == 1 ? 1 : 3)
         let count = w * h * outChannels

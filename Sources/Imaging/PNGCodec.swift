@@ -49,7 +49,11 @@ public enum PNGCodec {
             width <= maximumDecodedPixels, height <= maximumDecodedPixels
         else {
             png_image_free(&png)
-            throw ImageCodecError(format: "PNG", message: "image of \(width)×\(height) pixels is empty or too large")
+            throw ImageCodecError(
+                format: "PNG",
+                message:
+                    "image of \(width)×\(height) pixels is empty or larger than the limit of \(maximumDecodedPixels) pixels"
+            )
         }
         let sourceColor = png.format & PNG_FORMAT_FLAG_COLOR != 0
         let sourceAlpha = png.format & PNG_FORMAT_FLAG_ALPHA != 0
