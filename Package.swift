@@ -65,6 +65,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .executableTarget(
             name: "bench-imaging", dependencies: ["Imaging", "Synth"], path: "Benchmarks/bench-imaging",
+            exclude: ["pil_png.py", "pil_cpu.py"],
             swiftSettings: strictSettings),
         .executableTarget(
             name: "bench-trainer", dependencies: ["Trainer"], path: "Benchmarks/bench-trainer",
