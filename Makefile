@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN_RELEASE = .build/release/shardkit
 
-.PHONY: demo test bench bootstrap build release python fixtures format clean
+.PHONY: demo test bench accept bootstrap build release python fixtures format clean
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -24,6 +24,10 @@ test: bootstrap
 ## bench: throughput and memory benchmarks beside the TensorFlow/Pillow anchors; figures and ratios.
 bench: bootstrap
 	@scripts/bench.sh
+
+## accept: the trainer's acceptance runs (accuracy targets on the fixture digits); a few minutes.
+accept: release
+	@scripts/accept.sh $(BIN_RELEASE)
 
 ## fixtures: regenerate every file under Fixtures/ with our own generator.
 fixtures: bootstrap
