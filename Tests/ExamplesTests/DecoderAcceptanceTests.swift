@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Examples
 
 /// Inputs a protobuf parser must accept, built by hand (TensorFlow's Python API cannot write them).
@@ -31,7 +32,9 @@ import Testing
         let featureI = u + PB.ld(3, int64List) + u
         let featureB = u + PB.ld(1, bytesList) + u
         let featureF = u + PB.ld(2, floatList) + u
-        func entry(_ key: String, _ feature: [UInt8]) -> [UInt8] { PB.ld(1, u + PB.ld(1, key) + u + PB.ld(2, feature) + u) }
+        func entry(_ key: String, _ feature: [UInt8]) -> [UInt8] {
+            PB.ld(1, u + PB.ld(1, key) + u + PB.ld(2, feature) + u)
+        }
         let features = u + entry("i", featureI) + u + entry("b", featureB) + entry("f", featureF) + u
         let bytes = u + PB.ld(1, features) + u
         let example = try Example(serializedBytes: bytes)
@@ -70,7 +73,8 @@ import Testing
             #expect(decodeBoth(PB.example(PB.entry("k", feature))).viewAgrees)
         }
         // A map entry that repeats its value field merges the two Features.
-        let twoValues = PB.example(PB.ld(1, PB.ld(1, "k") + PB.ld(2, PB.ld(3, PB.ld(1, [1]))) + PB.ld(2, PB.ld(3, PB.ld(1, [2])))))
+        let twoValues = PB.example(
+            PB.ld(1, PB.ld(1, "k") + PB.ld(2, PB.ld(3, PB.ld(1, [1]))) + PB.ld(2, PB.ld(3, PB.ld(1, [2])))))
         #expect(try Example(serializedBytes: twoValues).int64s("k") == [1, 2])
         #expect(decodeBoth(twoValues).viewAgrees)
     }

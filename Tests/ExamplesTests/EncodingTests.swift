@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Examples
 
 @Suite struct EncodingTests {
@@ -20,7 +21,9 @@ import Testing
     }
 
     @Test func bytesValuesEachAField() {
-        #expect(hexString(Feature.bytes([[], [0xFF], Array("hi".utf8)]).serialized()) == "0a09" + "0a00" + "0a01ff" + "0a026869")
+        #expect(
+            hexString(Feature.bytes([[], [0xFF], Array("hi".utf8)]).serialized()) == "0a09" + "0a00" + "0a01ff"
+                + "0a026869")
         #expect(hexString(Feature.string("é").serialized()) == "0a040a02c3a9")
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Examples
 
 /// Byte vectors produced once by TensorFlow 2.21 (`tf.train.Example(...).SerializeToString().hex()`),
@@ -27,7 +28,10 @@ enum TFVectors {
         #expect(example.bytes("bytes") == [[], [0x00, 0xFF], Array("hello".utf8)])
         #expect(example.int64s("int64") == [0, 1, -1, Int64.min, Int64.max, 300])
         let floats = try #require(example.floats("float"))
-        #expect(floats.map(\.bitPattern) == [0, 0x8000_0000, 0x7FC0_0000, 0x7F80_0000, 0xFF80_0000, 0x3FC0_0000, 1, 0x7F7F_FFFF])
+        #expect(
+            floats.map(\.bitPattern) == [
+                0, 0x8000_0000, 0x7FC0_0000, 0x7F80_0000, 0xFF80_0000, 0x3FC0_0000, 1, 0x7F7F_FFFF,
+            ])
         #expect(floats[1] == 0 && floats[1].sign == .minus)
         #expect(floats[2].isNaN)
         #expect(floats[3] == .infinity && floats[4] == -.infinity)
@@ -45,7 +49,8 @@ enum TFVectors {
         try TFVectors.example.withUnsafeBytes { buffer in
             let view = try ExampleView(unsafeBytes: buffer)
             let int64 = try #require(view.feature("int64"))
-            #expect(int64.kind == .int64 && int64.count == 6 && int64.int64s() == [0, 1, -1, Int64.min, Int64.max, 300])
+            #expect(
+                int64.kind == .int64 && int64.count == 6 && int64.int64s() == [0, 1, -1, Int64.min, Int64.max, 300])
             #expect(view.feature("bytes")?.bytes() == [[], [0x00, 0xFF], Array("hello".utf8)])
             #expect(view.feature("float")?.floats().map(\.bitPattern).count == 8)
             #expect(view.feature("none")?.kind == .bytes && view.feature("none")?.count == 0)

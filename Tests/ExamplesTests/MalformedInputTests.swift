@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Examples
 
 @Suite struct MalformedInputTests {
@@ -81,7 +82,9 @@ import Testing
 
     @Test func errorDescriptionNamesOffsetAndExpectation() throws {
         let error = try #require(decodeError([0x0A, 0x05, 0x00]))
-        #expect(error.description == "lengthBeyondBuffer at payload offset 1: expected length of at most 1 bytes, found length 5")
+        #expect(
+            error.description
+                == "lengthBeyondBuffer at payload offset 1: expected length of at most 1 bytes, found length 5")
         var sequenceError: ExampleDecodingError? = nil
         do throws(ExampleDecodingError) {
             _ = try SequenceExample(serializedBytes: [0x12, 0x02, 0x0A])

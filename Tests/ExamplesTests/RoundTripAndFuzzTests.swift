@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Examples
 
 @Suite struct RoundTripAndFuzzTests {
@@ -50,7 +51,9 @@ import Testing
             var bytes = bases[round % bases.count]
             for _ in 0..<Int.random(in: 1...4, using: &rng) {
                 let i = Int.random(in: 0..<bytes.count, using: &rng)
-                bytes[i] = Bool.random(using: &rng) ? UInt8.random(in: 0...255, using: &rng) : bytes[i] ^ (1 << UInt8.random(in: 0...7, using: &rng))
+                bytes[i] =
+                    Bool.random(using: &rng)
+                    ? UInt8.random(in: 0...255, using: &rng) : bytes[i] ^ (1 << UInt8.random(in: 0...7, using: &rng))
             }
             let (result, viewAgrees) = decodeBoth(bytes)
             #expect(viewAgrees)
