@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Examples
@@ -35,9 +36,10 @@ import Testing
         #expect(left.recordCount == 40)
     }
 
-    @Test func entryIsCodable() {
-        let entry = SchemaEntry(key: "k", kind: "float", minCount: 1, maxCount: 3)
-        #expect(entry.key == "k" && entry.kind == "float")
+    @Test func entryIsCodable() throws {
+        let entries = [SchemaEntry(key: "k", kind: "float", minCount: 1, maxCount: 3)]
+        let data = try JSONEncoder().encode(entries)
+        #expect(try JSONDecoder().decode([SchemaEntry].self, from: data) == entries)
     }
 }
 
