@@ -72,8 +72,18 @@ extension Feature {
     /// Appends the serialized `tf.train.Feature` message to `buffer`.
     public func serialize(into buffer: inout [UInt8]) {
         let listSize = listBodySize
-        buffer.reserveCapacity(buffer.count + fieldSize(payload: listSize))
+        buffer.reserveAdditional(fieldSize(payload: listSize))
         writeMessage(listSize: listSize, into: &buffer)
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Makes room for `count` more bytes, growing geometrically so that appending many records to one
+    /// buffer stays linear (a plain `reserveCapacity(count + n)` would reallocate on every record).
+    @inline(__always)
+    mutating func reserveAdditional(_ count: Int) {
+        let needed = self.count + count
+        if capacity < needed { reserveCapacity(Swift.max(needed, 2 * capacity)) }
     }
 }
 
@@ -155,7 +165,7 @@ extension Example {
     /// true)`) across records to avoid allocations. The `features` field is always written, also when empty.
     public func serialize(into buffer: inout [UInt8]) {
         let bodySize = features.messageSize
-        buffer.reserveCapacity(buffer.count + fieldSize(payload: bodySize))
+        buffer.reserveAdditional(fieldSize(payload: bodySize))
         buffer.append(Tag.field1LengthDelimited)
         buffer.appendVarint(bodySize)
         features.writeMessage(into: &buffer)
@@ -225,7 +235,7 @@ extension SequenceExample {
     public func serialize(into buffer: inout [UInt8]) {
         let contextSize = context.messageSize
         let listsSize = featureLists.messageSize
-        buffer.reserveCapacity(buffer.count + fieldSize(payload: contextSize) + fieldSize(payload: listsSize))
+        buffer.reserveAdditional(fieldSize(payload: contextSize) + fieldSize(payload: listsSize))
         buffer.append(Tag.field1LengthDelimited)
         buffer.appendVarint(contextSize)
         context.writeMessage(into: &buffer)

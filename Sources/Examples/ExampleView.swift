@@ -23,7 +23,8 @@ public struct ExampleView {
                     try validateKey(try reader.readLengthDelimited())
                 } else if tag.field == 2 {
                     var feature = try reader.readLengthDelimited()
-                    try walkFeature(&feature, begin: { _ in }, reserve: { _ in }, bytes: { _ in }, int64: { _ in }, float: { _ in })
+                    try walkFeature(
+                        &feature, begin: { _ in }, reserve: { _ in }, bytes: { _ in }, int64: { _ in }, float: { _ in })
                 } else {
                     try reader.skip(wireType: tag.wireType)
                 }

@@ -51,8 +51,6 @@ public enum Feature: Sendable, Equatable {
 }
 
 extension Feature {
-    /// A bytes feature holding one value.
-    public static func bytes(_ value: [UInt8]) -> Feature { .bytes([value]) }
     /// A bytes feature holding the UTF-8 of one string.
     public static func string(_ value: String) -> Feature { .bytes([Array(value.utf8)]) }
     /// An int64 feature holding one value.
