@@ -74,7 +74,9 @@ let package = Package(
         // MARK: Tests mirror modules.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(name: "RecordIOTests", dependencies: ["RecordIO", "TestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "ExamplesTests", dependencies: ["Examples", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ExamplesTests", dependencies: ["Examples", "TestSupport"], exclude: ["make_vectors.py"],
+            swiftSettings: strictSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
