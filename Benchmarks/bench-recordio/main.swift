@@ -139,7 +139,7 @@ if enabled("crc32c_bulk") || enabled("crc32c_records") {
         for _ in 0..<7 { timing.measure { crc = CRC32C.checksum(bytes) } }
         let gb = Double(bytes.count) / 1e9
         print(
-            "RESULT name=crc32c_bulk value=\(fmt(gb / timing.medianWall)) unit=GB/s mib=\(mib) "
+            "RESULT name=shardkit_crc32c_bulk value=\(fmt(gb / timing.medianWall)) unit=GB/s mib=\(mib) "
                 + "best=\(fmt(gb / timing.bestWall)) cpu_gb_per_s=\(fmt(gb / timing.medianCPU)) "
                 + "hardware=\(CRC32C.usesHardware ? 1 : 0) crc=\(String(crc, radix: 16))")
     }
@@ -159,7 +159,7 @@ if enabled("crc32c_bulk") || enabled("crc32c_records") {
         }
         let gb = Double(bytes.count) / 1e9
         print(
-            "RESULT name=crc32c_records value=\(fmt(gb / timing.medianWall)) unit=GB/s chunk=\(recordSize) "
+            "RESULT name=shardkit_crc32c_records value=\(fmt(gb / timing.medianWall)) unit=GB/s chunk=\(recordSize) "
                 + "mib=\(mib) best=\(fmt(gb / timing.bestWall)) cpu_gb_per_s=\(fmt(gb / timing.medianCPU)) "
                 + "crc=\(String(combined, radix: 16))")
     }
@@ -234,7 +234,7 @@ if enabled("shardkit_read_peak_rss") {
         let mib = fields.count > 1 ? (Double(fields[1]) ?? -1) : -1
         precondition(read == records, "child read \(read) of \(records) records")
         print(
-            "RESULT name=shardkit_read_peak_rss value=\(String(format: "%.1f", mib)) unit=MiB records=\(records) "
+            "RESULT name=shardkit_framing_read_peak_rss_n\(records) value=\(String(format: "%.1f", mib)) unit=MiB records=\(records) "
                 + "file_mib=\((records * (recordSize + 16)) >> 20) process=child")
         try? FileManager.default.removeItem(atPath: directory)
     }
