@@ -1,43 +1,57 @@
 // Decoding of Example, SequenceExample and Feature from their protobuf wire format.
 // What is accepted and rejected is listed in formats/example.md.
 
-/// Decodes a `Features` message body into `map`; a later entry for the same key replaces an earlier one.
-func decodeFeatures(_ reader: inout WireReader, into map: inout [String: Feature]) throws(ExampleDecodingError) {
+/// Decodes the entries of a `map<string, V>` field (field 1 of `message`). On the wire each entry is
+/// a nested message with the key as field 1 and the value as field 2; `decodeValue` merges one value
+/// body into a `V` that starts as `empty`, and `store` receives each finished entry (so a later entry
+/// for the same key replaces an earlier one). Other fields are skipped.
+func decodeStringMap<V>(
+    _ reader: inout WireReader, message: String, valueName: String, empty: V,
+    decodeValue: (inout WireReader, inout V) throws(ExampleDecodingError) -> Void,
+    store: (String, V) -> Void
+) throws(ExampleDecodingError) {
     while !reader.isAtEnd {
         let tag = try reader.readTag()
-        if tag.field == 1 {
-            guard tag.wireType == 2 else {
-                throw WireReader.wrongWireType(tag, message: "Features", expected: "wire type 2 (map entry)")
-            }
-            var entry = try reader.readLengthDelimited()
-            var key = ""
-            var value = FeatureAccumulator()
-            while !entry.isAtEnd {
-                let entryTag = try entry.readTag()
-                switch entryTag.field {
-                case 1:
-                    guard entryTag.wireType == 2 else {
-                        throw WireReader.wrongWireType(
-                            entryTag, message: "Features map entry", expected: "wire type 2 (string key)")
-                    }
-                    let keyReader = try entry.readLengthDelimited()
-                    key = try decodeKey(keyReader)
-                case 2:
-                    guard entryTag.wireType == 2 else {
-                        throw WireReader.wrongWireType(
-                            entryTag, message: "Features map entry", expected: "wire type 2 (Feature)")
-                    }
-                    var featureReader = try entry.readLengthDelimited()
-                    try value.merge(&featureReader)
-                default:
-                    try entry.skip(wireType: entryTag.wireType)
-                }
-            }
-            map[key] = value.feature
-        } else {
+        guard tag.field == 1 else {
             try reader.skip(wireType: tag.wireType)
+            continue
         }
+        guard tag.wireType == 2 else {
+            throw WireReader.wrongWireType(tag, message: message, expected: "wire type 2 (map entry)")
+        }
+        var entry = try reader.readLengthDelimited()
+        var key = ""
+        var value = empty
+        while !entry.isAtEnd {
+            let entryTag = try entry.readTag()
+            switch entryTag.field {
+            case 1:
+                guard entryTag.wireType == 2 else {
+                    throw WireReader.wrongWireType(
+                        entryTag, message: "\(message) map entry", expected: "wire type 2 (string key)")
+                }
+                key = try decodeKey(try entry.readLengthDelimited())
+            case 2:
+                guard entryTag.wireType == 2 else {
+                    throw WireReader.wrongWireType(
+                        entryTag, message: "\(message) map entry", expected: "wire type 2 (\(valueName))")
+                }
+                var valueReader = try entry.readLengthDelimited()
+                try decodeValue(&valueReader, &value)
+            default:
+                try entry.skip(wireType: entryTag.wireType)
+            }
+        }
+        store(key, value)
     }
+}
+
+/// Decodes a `Features` message body into `map`; a later entry for the same key replaces an earlier one.
+func decodeFeatures(_ reader: inout WireReader, into map: inout [String: Feature]) throws(ExampleDecodingError) {
+    try decodeStringMap(
+        &reader, message: "Features", valueName: "Feature", empty: FeatureAccumulator(),
+        decodeValue: { (valueReader, value) throws(ExampleDecodingError) in try value.merge(&valueReader) },
+        store: { key, value in map[key] = value.feature })
 }
 
 /// Decodes a `FeatureList` message body, appending to `features`.
@@ -62,41 +76,12 @@ func decodeFeatureList(_ reader: inout WireReader, into features: inout [Feature
 func decodeFeatureLists(
     _ reader: inout WireReader, into map: inout [String: FeatureList]
 ) throws(ExampleDecodingError) {
-    while !reader.isAtEnd {
-        let tag = try reader.readTag()
-        if tag.field == 1 {
-            guard tag.wireType == 2 else {
-                throw WireReader.wrongWireType(tag, message: "FeatureLists", expected: "wire type 2 (map entry)")
-            }
-            var entry = try reader.readLengthDelimited()
-            var key = ""
-            var value: [Feature] = []
-            while !entry.isAtEnd {
-                let entryTag = try entry.readTag()
-                switch entryTag.field {
-                case 1:
-                    guard entryTag.wireType == 2 else {
-                        throw WireReader.wrongWireType(
-                            entryTag, message: "FeatureLists map entry", expected: "wire type 2 (string key)")
-                    }
-                    let keyReader = try entry.readLengthDelimited()
-                    key = try decodeKey(keyReader)
-                case 2:
-                    guard entryTag.wireType == 2 else {
-                        throw WireReader.wrongWireType(
-                            entryTag, message: "FeatureLists map entry", expected: "wire type 2 (FeatureList)")
-                    }
-                    var listReader = try entry.readLengthDelimited()
-                    try decodeFeatureList(&listReader, into: &value)
-                default:
-                    try entry.skip(wireType: entryTag.wireType)
-                }
-            }
-            map[key] = FeatureList(value)
-        } else {
-            try reader.skip(wireType: tag.wireType)
-        }
-    }
+    try decodeStringMap(
+        &reader, message: "FeatureLists", valueName: "FeatureList", empty: [Feature](),
+        decodeValue: { (valueReader, value) throws(ExampleDecodingError) in
+            try decodeFeatureList(&valueReader, into: &value)
+        },
+        store: { key, value in map[key] = FeatureList(value) })
 }
 
 extension Example {
