@@ -42,7 +42,7 @@ public enum DatasetConverter {
                 }
                 let progress = ProgressReporter(
                     label: "convert \(format.rawValue)/\(pass.label)", total: counts?.reduce(0, +),
-                    quiet: options.quiet)
+                    quiet: options.quiet, lineInterval: lineInterval(total: counts?.reduce(0, +)))
                 let pull = try pass.open()
                 try engine.run(
                     next: pull,
@@ -88,6 +88,13 @@ public enum DatasetConverter {
                     bytes: $0.manifest.bytes)
             },
             skipped: plan.skips.counts, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Records between plain progress lines (not a terminal): about ten lines per pass, at
+    /// least 1,000 and at most 100,000 records apart.
+    static func lineInterval(total: Int?) -> Int {
+        guard let total else { return 10_000 }
+        return min(100_000, max(1_000, (total / 10 + 999) / 1_000 * 1_000))
     }
 
     private static func check(_ options: ConvertOptions) throws(PipelineError) {
