@@ -240,3 +240,46 @@ enum ConvertTesting {
         #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("manifest.json").path))
     }
 }
+
+@Suite struct ConvertDictionaryTests {
+    func hwdbOptions(_ output: URL, dictionary: URL) -> ConvertOptions {
+        ConvertOptions(
+            input: FixturePaths.fixture("hwdb"), output: output, jobs: 2, quiet: true, durable: false,
+            dictionary: dictionary)
+    }
+
+    @Test func aSuppliedDictionaryIsUsedAndCopied() throws {
+        let (first, _) = try ConvertTesting.convert(.hwdb, input: FixturePaths.fixture("hwdb"))
+        defer { ConvertTesting.remove(first) }
+        let scratch = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let output = scratch.appendingPathComponent("out")
+        _ = try DatasetConverter.convert(
+            .hwdb, options: hwdbOptions(output, dictionary: first.appendingPathComponent("characters.json")))
+        #expect(
+            try Data(contentsOf: output.appendingPathComponent("characters.json"))
+                == Data(contentsOf: first.appendingPathComponent("characters.json")))
+        #expect(try Manifest.read(from: output.path).metadata["dictionary"] == "characters.json")
+    }
+
+    @Test func aCharacterMissingFromTheDictionaryIsNamed() throws {
+        let scratch = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let train = ["1001-c.gnt", "1002-c.gnt"].map { FixturePaths.fixture("hwdb/train/\($0)") }
+        let full = try CharacterDictionary.build(scanning: train)
+        let dropped = full.characters[0]
+        let partial = CharacterDictionary(characters: full.characters.dropFirst())
+        let url = scratch.appendingPathComponent("partial.json")
+        try partial.save(to: url)
+        let output = scratch.appendingPathComponent("out")
+        do {
+            _ = try DatasetConverter.convert(.hwdb, options: hwdbOptions(output, dictionary: url))
+            Issue.record("a character outside the dictionary was accepted")
+        } catch {
+            #expect(error.kind == .badInput)
+            #expect(error.message.contains("\"\(dropped)\""))
+            #expect(error.path?.hasSuffix(".gnt") == true && error.recordIndex != nil)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path) == [])
+    }
+}
