@@ -83,6 +83,9 @@ import Testing
         cases.append(("svhn", [("svhn/test/1.png", "test/1.png"), ("svhn/test/2.png", "test/2.png"),
                                ("svhn/test/digitStruct.mat", "test/digitStruct.mat"),
                                ("broken/svhn/no-digitstruct/digitStruct.mat", "train/digitStruct.mat")], 65, "digitStruct.mat"))
+        // A PNG that does not decode: found on an encoding worker, reported like a reader error.
+        cases.append(("svhn", [("imaging/codec/truncated.png", "test/1.png"), ("svhn/test/2.png", "test/2.png"),
+                               ("svhn/test/digitStruct.mat", "test/digitStruct.mat")], 65, "1.png: record 0: PNG does not decode"))
         cases.append(("svhn", [("broken/svhn/missing-png/1.png", "train/1.png"),
                                ("broken/svhn/missing-png/digitStruct.mat", "train/digitStruct.mat")], 66, "7.png"))
         return cases

@@ -57,7 +57,7 @@ enum CIFARConversion {
                                 ]
                                 if let coarse = sample.coarseLabel { features["coarse_label"] = .int64([Int64(coarse)]) }
                                 return PendingRecord(
-                                    split: 0, path: url.path, index: sample.index, image: sample.image, features: features)
+                                    split: 0, path: url.path, index: sample.index, image: .decoded(sample.image), features: features)
                             })
                     }))
         }

@@ -62,7 +62,7 @@ enum HWDBConversion {
                                         "\(error.message) built from \(dictionarySource)")
                                 }
                                 return PendingRecord(
-                                    split: 0, path: url.path, index: sample.index, image: sample.image,
+                                    split: 0, path: url.path, index: sample.index, image: .decoded(sample.image),
                                     resizeSide: side,
                                     features: [
                                         "label": .int64([Int64(label)]),

@@ -22,7 +22,7 @@ enum MNISTConversion {
                             [files.images], open: { _ throws(FormatError) in try dataset.reader(for: split) },
                             map: { sample, url in
                                 PendingRecord(
-                                    split: 0, path: url.path, index: sample.index, image: sample.image,
+                                    split: 0, path: url.path, index: sample.index, image: .decoded(sample.image),
                                     features: ["label": .int64([Int64(sample.label)])])
                             })
                     }))

@@ -48,21 +48,35 @@ struct OrderedEncoder {
         let jobs = max(1, self.jobs)
         var pending: Window?
         var ended = false
+        // A read error ends the input like a clean end, but is thrown only after every record
+        // read before it was encoded and written: an encoding error of an earlier record wins,
+        // whatever the window size (and so whatever the number of jobs).
+        var readError: PipelineError?
         // Whatever happens, do not leave workers writing into a window nobody waits for.
         defer { pending?.group.wait() }
         while true {
             var chunks: [[PendingRecord]] = []
             if !ended {
-                for _ in 0..<(2 * jobs) {
-                    var chunk: [PendingRecord] = []
-                    chunk.reserveCapacity(chunkSize)
-                    while chunk.count < chunkSize, let record = try next() { chunk.append(record) }
-                    if !chunk.isEmpty { chunks.append(chunk) }
-                    if chunk.count < chunkSize {
-                        ended = true
-                        break
+                var chunk: [PendingRecord] = []
+                chunk.reserveCapacity(chunkSize)
+                do throws(PipelineError) {
+                    while chunks.count < 2 * jobs {
+                        guard let record = try next() else {
+                            ended = true
+                            break
+                        }
+                        chunk.append(record)
+                        if chunk.count == chunkSize {
+                            chunks.append(chunk)
+                            chunk = []
+                            chunk.reserveCapacity(chunkSize)
+                        }
                     }
+                } catch {
+                    readError = error
+                    ended = true
                 }
+                if !chunk.isEmpty { chunks.append(chunk) }
             }
             // Write the window encoded meanwhile, then start on the one just read.
             if let window = pending {
@@ -73,6 +87,7 @@ struct OrderedEncoder {
             if chunks.isEmpty { break }
             pending = start(chunks, jobs: jobs)
         }
+        if let readError { throw readError }
     }
 
     private func start(_ chunks: [[PendingRecord]], jobs: Int) -> Window {
