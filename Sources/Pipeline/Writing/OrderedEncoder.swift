@@ -7,8 +7,9 @@ import Examples
 /// The calling thread reads records into chunks (`chunkSize` records) grouped in windows of
 /// `2 × jobs` chunks. A window is encoded by `jobs` workers (`DispatchQueue.concurrentPerform`,
 /// worker w takes chunks w, w + jobs, …) into one buffer per chunk, while the calling thread
-/// reads the next window; then the calling thread writes the encoded window's records in order.
-/// At most two windows are in memory at any time, whatever the input's size.
+/// reads the next window, and then writes the encoded records, in order, while the workers
+/// encode the window read meanwhile. At most two windows are in memory at any time (one being
+/// read or written, one encoding), whatever the input's size.
 struct OrderedEncoder {
     var jobs: Int
     var chunkSize = 256
@@ -78,14 +79,13 @@ struct OrderedEncoder {
                 }
                 if !chunk.isEmpty { chunks.append(chunk) }
             }
-            // Write the window encoded meanwhile, then start on the one just read.
-            if let window = pending {
-                window.group.wait()
-                pending = nil
-                try drain(window, write: write, schema: &schema, progress: progress)
-            }
-            if chunks.isEmpty { break }
-            pending = start(chunks, jobs: jobs)
+            // Once the window encoded meanwhile is done, start the workers on the one just read
+            // and write the finished one while they work: one window encodes at a time.
+            let finished = pending
+            finished?.group.wait()
+            pending = chunks.isEmpty ? nil : start(chunks, jobs: jobs)
+            if let finished { try drain(finished, write: write, schema: &schema, progress: progress) }
+            if pending == nil { break }
         }
         if let readError { throw readError }
     }
