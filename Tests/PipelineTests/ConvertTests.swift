@@ -283,3 +283,21 @@ enum ConvertTesting {
         #expect(try FileManager.default.contentsOfDirectory(atPath: output.path) == [])
     }
 }
+
+@Suite struct ConvertStagingTests {
+    @Test func aKilledRunsStagingFolderIsRemovedByTheNextRun() throws {
+        let scratch = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let output = scratch.appendingPathComponent("out")
+        // No process has pid 2^22 + 1 (above Linux's default pid_max of 2^22).
+        let stale = output.appendingPathComponent(".shardkit-staging-4194305")
+        try FileManager.default.createDirectory(at: stale, withIntermediateDirectories: true)
+        try Data([1, 2, 3]).write(to: stale.appendingPathComponent(".mnist-train.tfrecord-00000.tmp-x"))
+        let options = ConvertOptions(
+            input: FixturePaths.fixture("mnist"), output: output, jobs: 1, quiet: true, durable: false)
+        _ = try DatasetConverter.convert(.mnist, options: options)
+        let names = try FileManager.default.contentsOfDirectory(atPath: output.path)
+        #expect(!names.contains { $0.hasPrefix(".shardkit-staging") })
+        #expect(names.contains("manifest.json"))
+    }
+}
