@@ -40,9 +40,10 @@ public enum DatasetConverter {
                 for (i, split) in pass.splits.enumerated() {
                     try writer.open(split: split, count: counts.map { $0[i] })
                 }
+                let total = counts?.reduce(0, +) ?? (options.quiet ? nil : pass.estimatedTotal())
                 let progress = ProgressReporter(
-                    label: "convert \(format.rawValue)/\(pass.label)", total: counts?.reduce(0, +),
-                    quiet: options.quiet, lineInterval: lineInterval(total: counts?.reduce(0, +)))
+                    label: "convert \(format.rawValue)/\(pass.label)", total: total, quiet: options.quiet,
+                    lineInterval: lineInterval(total: total))
                 let pull = try pass.open()
                 try engine.run(
                     next: pull,

@@ -110,6 +110,15 @@ enum SVHNConversion {
                 return counts
             },
             countIsCheap: false,
+            estimatedTotal: {
+                var total = 0
+                for (_, folder) in sources {
+                    let url = folder.appendingPathComponent("digitStruct.mat")
+                    guard let entries = try? DigitStructReader(url: url) else { return nil }
+                    total += entries.count
+                }
+                return total
+            },
             open: { () throws(PipelineError) in
                 // The reading thread reads digitStruct.mat and the PNG bytes; decoding, cropping and
                 // resizing happen on the workers (`PendingImage.svhnPNG`), with the same skips
