@@ -108,7 +108,8 @@ enum ConvertTesting {
             }
         }
         let labels = try String(contentsOf: output.appendingPathComponent("label.labels.txt"), encoding: .utf8)
-        let names = try #require(try CIFARLabelNames.load(from: FixturePaths.fixture(variant.rawValue), variant: variant))
+        let names = try #require(
+            try CIFARLabelNames.load(from: FixturePaths.fixture(variant.rawValue), variant: variant))
         #expect(labels == names.names.joined(separator: "\n") + "\n")
     }
 
@@ -142,7 +143,10 @@ enum ConvertTesting {
             $0.validationFraction = 0.5
             $0.seed = 7
         }
-        defer { ConvertTesting.remove(a); ConvertTesting.remove(b) }
+        defer {
+            ConvertTesting.remove(a)
+            ConvertTesting.remove(b)
+        }
         #expect(sa.splits == sb.splits)
         let train = try ConvertTesting.examples(a, split: "train").map { $0.bytes("filename")![0] }
         let validation = try ConvertTesting.examples(a, split: "validation").map { $0.bytes("filename")![0] }
@@ -160,7 +164,9 @@ enum ConvertTesting {
         var samples: [(GNTSample, String)] = []
         for file in trainFiles {
             let reader = try GNTReader(file: file)
-            while let sample = try reader.next() { samples.append((sample, file.deletingPathExtension().lastPathComponent)) }
+            while let sample = try reader.next() {
+                samples.append((sample, file.deletingPathExtension().lastPathComponent))
+            }
         }
         let examples = try ConvertTesting.examples(output, split: "train")
         #expect(examples.count == samples.count)
@@ -216,9 +222,11 @@ enum ConvertTesting {
         try fm.createDirectory(at: input.appendingPathComponent("train"), withIntermediateDirectories: true)
         try fm.createDirectory(at: input.appendingPathComponent("test"), withIntermediateDirectories: true)
         for name in ["1001-c.gnt", "1002-c.gnt"] {
-            try fm.copyItem(at: FixturePaths.fixture("hwdb/train/\(name)"), to: input.appendingPathComponent("train/\(name)"))
+            try fm.copyItem(
+                at: FixturePaths.fixture("hwdb/train/\(name)"), to: input.appendingPathComponent("train/\(name)"))
         }
-        try fm.copyItem(at: FixturePaths.fixture("broken/hwdb/bad-size.gnt"), to: input.appendingPathComponent("test/bad-size.gnt"))
+        try fm.copyItem(
+            at: FixturePaths.fixture("broken/hwdb/bad-size.gnt"), to: input.appendingPathComponent("test/bad-size.gnt"))
         let output = input.appendingPathComponent("out")
         let options = ConvertOptions(input: input, output: output, jobs: 2, quiet: true, durable: false)
         do {

@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// Pulls the next record of a pass, `nil` at its end.
 typealias RecordPull = () throws(PipelineError) -> PendingRecord?

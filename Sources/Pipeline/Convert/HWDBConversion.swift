@@ -1,6 +1,6 @@
 import Examples
-import Foundation
 import Formats
+import Foundation
 
 /// CASIA HWDB `.gnt` (`train/*.gnt`, `test/*.gnt`) → `image` (size×size×1), `label` (index in
 /// the character dictionary), `character` (UTF-8) and `writer` (the file's base name). The

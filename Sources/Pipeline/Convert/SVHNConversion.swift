@@ -1,6 +1,6 @@
 import Examples
-import Foundation
 import Formats
+import Foundation
 import Imaging
 
 /// SVHN format 1 (`train/`, `test/`, optionally `extra/`, each digitStruct.mat + PNGs) → records
@@ -22,12 +22,14 @@ enum SVHNConversion {
         let train = subfolder("train")
         let test = subfolder("test")
         guard train != nil || test != nil else {
-            throw PipelineError(.noInput, path: root.path, "no train/ or test/ folder (each with digitStruct.mat and PNGs)")
+            throw PipelineError(
+                .noInput, path: root.path, "no train/ or test/ folder (each with digitStruct.mat and PNGs)")
         }
         var trainSources: [(String, URL)] = train.map { [("train", $0)] } ?? []
         if options.includeExtra {
             guard let extra = subfolder("extra") else {
-                throw PipelineError(.noInput, path: root.appendingPathComponent("extra").path, "--include-extra: no extra/ folder")
+                throw PipelineError(
+                    .noInput, path: root.appendingPathComponent("extra").path, "--include-extra: no extra/ folder")
             }
             trainSources.append(("extra", extra))
         }
@@ -54,7 +56,8 @@ enum SVHNConversion {
         if let test {
             passes.append(
                 pass(
-                    label: "test", splits: ["test"], sources: [("test", test)], options: readerOptions, skips: plan.skips,
+                    label: "test", splits: ["test"], sources: [("test", test)], options: readerOptions,
+                    skips: plan.skips,
                     route: { _ in 0 }))
         }
         var result = plan
@@ -142,7 +145,9 @@ enum SVHNConversion {
                             }
                             throw PipelineError(
                                 .noInput, path: png.path, recordIndex: entry.index,
-                                exists ? "cannot read the image named by digitStruct" : "image named by digitStruct is missing")
+                                exists
+                                    ? "cannot read the image named by digitStruct"
+                                    : "image named by digitStruct is missing")
                         }
                         let filename = "\(prefixes[folder.path]!)/\(entry.name)"
                         let boxes = entry.boxes
@@ -152,7 +157,9 @@ enum SVHNConversion {
                             image: .svhnPNG(bytes: [UInt8](bytes), entry: entry, size: options.size),
                             features: [
                                 "length": .int64([Int64(digits.count)]),
-                                "digits": .int64((digits + Array(repeating: 10, count: options.maxDigits - digits.count)).map(Int64.init)),
+                                "digits": .int64(
+                                    (digits + Array(repeating: 10, count: options.maxDigits - digits.count)).map(
+                                        Int64.init)),
                                 "bbox/left": .int64(boxes.map { Int64($0.left.rounded()) }),
                                 "bbox/top": .int64(boxes.map { Int64($0.top.rounded()) }),
                                 "bbox/width": .int64(boxes.map { Int64($0.width.rounded()) }),

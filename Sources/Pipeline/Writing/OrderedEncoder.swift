@@ -109,7 +109,8 @@ struct OrderedEncoder {
         return Window(slots: slots, group: group, count: chunks.count)
     }
 
-    private static func encode(_ chunk: [PendingRecord], encoder: RecordEncoder) -> Result<EncodedChunk, PipelineError> {
+    private static func encode(_ chunk: [PendingRecord], encoder: RecordEncoder) -> Result<EncodedChunk, PipelineError>
+    {
         var out = EncodedChunk()
         out.ends.reserveCapacity(chunk.count)
         out.splits.reserveCapacity(chunk.count)
