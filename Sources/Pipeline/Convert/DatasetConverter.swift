@@ -1,6 +1,6 @@
 import Examples
 import Formats
-public import Foundation
+import Foundation
 import RecordIO
 
 /// `shardkit convert`: reads a raw dataset as its authors ship it and writes TFRecord shards of
