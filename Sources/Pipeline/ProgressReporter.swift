@@ -70,18 +70,18 @@ public final class ProgressReporter: Sendable {
 
     private func render(done: Int, elapsed: Double) -> String {
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        var text = "\(label): \(done)"
+        var text = "\(label): \(done) records, \(Self.formatRate(rate)) records/s"
         if let total, total > 0 {
             let fraction = min(1, Double(done) / Double(total))
             let width = 24
             let filled = Int(fraction * Double(width))
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            text = "\(label) [\(bar)] \(done)/\(total)"
+            text = "\(label) [\(bar)] \(done)/\(total) records, \(Self.formatRate(rate)) records/s"
             if rate > 0, done < total {
                 text += ", \(Self.formatDuration(Double(total - done) / rate)) left"
             }
         }
-        return text + " records, \(Self.formatRate(rate)) records/s"
+        return text
     }
 
     /// `1234567.0` → `"1.23M"`, `5400` → `"5.4k"`.
