@@ -33,7 +33,7 @@ let package = Package(
         // MARK: Library modules, lowest first; each imports only those above it in this list.
         .target(name: "RecordIO", dependencies: ["CCRC32C", "CZlib", "COpenSSL"], swiftSettings: strictSettings),
         .target(name: "Examples", swiftSettings: strictSettings),
-        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"], swiftSettings: strictSettings),
+        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG", "CZlib"], swiftSettings: strictSettings),
         .target(name: "Synth", dependencies: ["Imaging"], swiftSettings: strictSettings),
         .target(name: "Formats", dependencies: ["Imaging", "CHDF5", "CZlib"], swiftSettings: strictSettings),
         .target(
