@@ -1,0 +1,265 @@
+/// Padding of a convolution or pooling window, with TensorFlow's meaning.
+public enum Padding: Sendable {
+    /// Output size ⌈input / stride⌉; the input is padded (at the end first when odd) so
+    /// every output position has a window.
+    case same
+    /// Output size ⌊(input − window) / stride⌋ + 1; windows never leave the input.
+    case valid
+
+    /// Output extent and leading padding for one spatial dimension.
+    func geometry(input: Int, window: Int, stride: Int) -> (output: Int, padBefore: Int) {
+        switch self {
+        case .same:
+            let out = (input + stride - 1) / stride
+            let total = max((out - 1) * stride + window - input, 0)
+            return (out, total / 2)
+        case .valid:
+            return (max((input - window) / stride + 1, 0), 0)
+        }
+    }
+}
+
+/// A 2-D convolution over NHWC input with a `[k, k, inChannels, filters]` kernel (Keras'
+/// HWIO layout), computed as im2col followed by one `cblas_sgemm` per chunk of images.
+///
+/// Because channels are innermost, each (output pixel, kernel row) in the column matrix is a
+/// single contiguous run of `k · inChannels` input floats, copied with one `memcpy`.
+/// Backward: dW = colᵀ·dY and dX = col2im(dY·Wᵀ), both through sgemm.
+public final class Conv2D: Layer {
+    public let name: String
+    public let inChannels: Int
+    public let filters: Int
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Padding
+    public let activation: Activation
+    /// The kernel, shape `[k, k, inChannels, filters]`.
+    public let kernel: Parameter
+    /// The per-filter bias, or nil when the layer has none (e.g. before batch norm).
+    public let bias: Parameter?
+
+    /// Upper bound on the floats in the column buffer; bigger batches are done in chunks.
+    static let columnBudget = 1 << 22
+
+    private var columns: [Float] = []
+    private var maskedGradient: [Float] = []
+    /// True when `columns` still holds the im2col of the whole last forward input.
+    private var columnsHoldInput = false
+
+    /// Creates a convolution with `filters` output channels and a `kernelSize`² window.
+    public init(
+        name: String, inChannels: Int, filters: Int, kernelSize: Int, stride: Int = 1, padding: Padding = .same,
+        activation: Activation = .identity, useBias: Bool = true, initializer: Initializer = .he, seed: UInt64
+    ) {
+        self.name = name
+        self.inChannels = inChannels
+        self.filters = filters
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        self.activation = activation
+        var k = Tensor(shape: [kernelSize, kernelSize, inChannels, filters])
+        initializer.fill(
+            &k, fanIn: kernelSize * kernelSize * inChannels, fanOut: kernelSize * kernelSize * filters, seed: seed)
+        kernel = Parameter(name: "\(name)/kernel", value: k)
+        bias = useBias ? Parameter(name: "\(name)/bias", value: Tensor(shape: [filters])) : nil
+    }
+
+    public var parameters: [Parameter] { bias.map { [kernel, $0] } ?? [kernel] }
+
+    struct Geometry {
+        var n, h, w, c, oh, ow, padTop, padLeft, k, s, filters: Int
+        var patch: Int { k * k * c }
+        var outPixels: Int { oh * ow }
+    }
+
+    func geometry(_ shape: [Int]) -> Geometry {
+        precondition(shape.count == 4 && shape[3] == inChannels, "\(name): expected [N, H, W, \(inChannels)], got \(shape)")
+        let (oh, pt) = padding.geometry(input: shape[1], window: kernelSize, stride: stride)
+        let (ow, pl) = padding.geometry(input: shape[2], window: kernelSize, stride: stride)
+        return Geometry(
+            n: shape[0], h: shape[1], w: shape[2], c: shape[3], oh: oh, ow: ow, padTop: pt, padLeft: pl,
+            k: kernelSize, s: stride, filters: filters)
+    }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        let g = geometry(inputShape)
+        return [g.n, g.oh, g.ow, filters]
+    }
+
+    /// Images per chunk so that the column buffer stays within `columnBudget`.
+    private func chunkSize(_ g: Geometry) -> Int {
+        max(1, min(g.n, Conv2D.columnBudget / max(1, g.outPixels * g.patch)))
+    }
+
+    private func ensureColumns(_ g: Geometry, chunk: Int) {
+        let need = chunk * g.outPixels * g.patch
+        if columns.count < need { columns = [Float](repeating: 0, count: need) }
+    }
+
+    public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+        let g = geometry(input.shape)
+        output.resize(to: [g.n, g.oh, g.ow, filters])
+        let chunk = chunkSize(g)
+        ensureColumns(g, chunk: chunk)
+        columnsHoldInput = chunk >= g.n
+        let biasValues = bias?.value.scalars ?? []
+        input.scalars.withUnsafeBufferPointer { x in
+            kernel.value.scalars.withUnsafeBufferPointer { wt in
+                columns.withUnsafeMutableBufferPointer { col in
+                    output.scalars.withUnsafeMutableBufferPointer { y in
+                        biasValues.withUnsafeBufferPointer { b in
+                            var first = 0
+                            while first < g.n {
+                                let count = min(chunk, g.n - first)
+                                let rows = count * g.outPixels
+                                Conv2D.im2col(g, x.baseAddress!, firstImage: first, images: count, col.baseAddress!)
+                                let out = y.baseAddress! + first * g.outPixels * g.filters
+                                sgemm(
+                                    m: rows, n: g.filters, k: g.patch, a: col.baseAddress!, lda: g.patch,
+                                    b: wt.baseAddress!, ldb: g.filters, c: out, ldc: g.filters)
+                                addBiasActivate(
+                                    out, rows: rows, cols: g.filters, bias: b.isEmpty ? nil : b.baseAddress!,
+                                    activation: activation)
+                                first += count
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public func backward(
+        input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
+    ) {
+        let g = geometry(input.shape)
+        let chunk = chunkSize(g)
+        ensureColumns(g, chunk: chunk)
+        let total = g.n * g.outPixels * g.filters
+        // The gradient at the pre-activation: dY masked by the ReLU, or dY itself.
+        if activation == .relu {
+            if maskedGradient.count != total { maskedGradient = [Float](repeating: 0, count: total) }
+            output.scalars.withUnsafeBufferPointer { y in
+                outputGradient.scalars.withUnsafeBufferPointer { dy in
+                    maskedGradient.withUnsafeMutableBufferPointer { m in
+                        reluMask(output: y.baseAddress!, gradient: dy.baseAddress!, into: m.baseAddress!, count: total)
+                    }
+                }
+            }
+        }
+        if computeInputGradient { inputGradient.resize(to: input.shape) }
+        let reuseColumns = columnsHoldInput
+        columnsHoldInput = false
+        let useMasked = activation == .relu
+        // Keep the masked gradient alive outside the closure.
+        let gradientSource = useMasked ? maskedGradient : outputGradient.scalars
+        gradientSource.withUnsafeBufferPointer { dyBuf in
+            let dy = dyBuf.baseAddress!
+            if let bias {
+                bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
+                    columnSums(dy, rows: g.n * g.outPixels, cols: g.filters, into: db.baseAddress!)
+                }
+            }
+            input.scalars.withUnsafeBufferPointer { x in
+                kernel.value.scalars.withUnsafeBufferPointer { wt in
+                    kernel.gradient.scalars.withUnsafeMutableBufferPointer { dw in
+                        columns.withUnsafeMutableBufferPointer { col in
+                            inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
+                                var first = 0
+                                while first < g.n {
+                                    let count = min(chunk, g.n - first)
+                                    let rows = count * g.outPixels
+                                    let dyChunk = dy + first * g.outPixels * g.filters
+                                    if !reuseColumns {
+                                        Conv2D.im2col(g, x.baseAddress!, firstImage: first, images: count, col.baseAddress!)
+                                    }
+                                    sgemm(
+                                        transposeA: true, m: g.patch, n: g.filters, k: rows, a: col.baseAddress!,
+                                        lda: g.patch, b: dyChunk, ldb: g.filters, beta: first == 0 ? 0 : 1,
+                                        c: dw.baseAddress!, ldc: g.filters)
+                                    if computeInputGradient {
+                                        sgemm(
+                                            transposeB: true, m: rows, n: g.patch, k: g.filters, a: dyChunk,
+                                            lda: g.filters, b: wt.baseAddress!, ldb: g.filters,
+                                            c: col.baseAddress!, ldc: g.patch)
+                                        Conv2D.col2im(g, col.baseAddress!, firstImage: first, images: count, dx.baseAddress!)
+                                    }
+                                    first += count
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes one row of `k·k·c` floats per output pixel of images `firstImage..<firstImage+images`.
+    static func im2col(
+        _ g: Geometry, _ x: UnsafePointer<Float>, firstImage: Int, images: Int, _ col: UnsafeMutablePointer<Float>
+    ) {
+        let run = g.k * g.c
+        var row = col
+        for n in firstImage..<(firstImage + images) {
+            let image = x + n * g.h * g.w * g.c
+            for oy in 0..<g.oh {
+                let iy0 = oy * g.s - g.padTop
+                for ox in 0..<g.ow {
+                    let ix0 = ox * g.s - g.padLeft
+                    let lo = max(0, -ix0)
+                    let hi = min(g.k, g.w - ix0)
+                    for ky in 0..<g.k {
+                        let dst = row + ky * run
+                        let iy = iy0 + ky
+                        if iy < 0 || iy >= g.h || hi <= lo {
+                            dst.update(repeating: 0, count: run)
+                            continue
+                        }
+                        if lo > 0 { dst.update(repeating: 0, count: lo * g.c) }
+                        let src = image + (iy * g.w + ix0 + lo) * g.c
+                        let len = (hi - lo) * g.c
+                        let d = dst + lo * g.c
+                        if len <= 16 {
+                            for i in 0..<len { d[i] = src[i] }
+                        } else {
+                            d.update(from: src, count: len)
+                        }
+                        if hi < g.k { (dst + hi * g.c).update(repeating: 0, count: (g.k - hi) * g.c) }
+                    }
+                    row += g.patch
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `im2col`: sets the images' input gradient to the sum of the column rows.
+    static func col2im(
+        _ g: Geometry, _ col: UnsafePointer<Float>, firstImage: Int, images: Int, _ dx: UnsafeMutablePointer<Float>
+    ) {
+        let run = g.k * g.c
+        (dx + firstImage * g.h * g.w * g.c).update(repeating: 0, count: images * g.h * g.w * g.c)
+        var row = col
+        for n in firstImage..<(firstImage + images) {
+            let image = dx + n * g.h * g.w * g.c
+            for oy in 0..<g.oh {
+                let iy0 = oy * g.s - g.padTop
+                for ox in 0..<g.ow {
+                    let ix0 = ox * g.s - g.padLeft
+                    let lo = max(0, -ix0)
+                    let hi = min(g.k, g.w - ix0)
+                    if hi > lo {
+                        for ky in 0..<g.k {
+                            let iy = iy0 + ky
+                            if iy < 0 || iy >= g.h { continue }
+                            let src = row + ky * run + lo * g.c
+                            let dst = image + (iy * g.w + ix0 + lo) * g.c
+                            for i in 0..<((hi - lo) * g.c) { dst[i] += src[i] }
+                        }
+                    }
+                    row += g.patch
+                }
+            }
+        }
+    }
+}
