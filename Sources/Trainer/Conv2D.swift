@@ -1,3 +1,5 @@
+import Foundation
+
 /// Padding of a convolution or pooling window, with TensorFlow's meaning.
 public enum Padding: Sendable {
     /// Output size ⌈input / stride⌉; the input is padded (at the end first when odd) so
@@ -38,13 +40,20 @@ public final class Conv2D: Layer {
     /// The per-filter bias, or nil when the layer has none (e.g. before batch norm).
     public let bias: Parameter?
 
-    /// Upper bound on the floats in the column buffer; bigger batches are done in chunks.
-    static let columnBudget = 1 << 22
+    /// Upper bound on the floats in one worker's column buffer; larger work is done in chunks
+    /// of images (which also keeps the buffer closer to the caches).
+    static let columnBudget: Int = {
+        if let v = getenv("SHARDKIT_CONV_BUDGET"), let n = Int(String(cString: v)) { return n }
+        return 1 << 20
+    }()
 
-    private var columns: [Float] = []
-    private var maskedGradient: [Float] = []
-    /// True when `columns` still holds the im2col of the whole last forward input.
-    private var columnsHoldInput = false
+    /// Per worker: the column matrix, then the partial kernel and bias gradients.
+    private var columnScratch: [Scratch] = []
+    private var partialScratch: [Scratch] = []
+    private let maskScratch = Scratch()
+    /// Set by a training forward pass when every worker's column buffer still holds the im2col
+    /// of its whole share of the input, so `backward` can skip recomputing it.
+    private var columnsHoldInput: (parts: Int, count: Int)? = nil
 
     /// Creates a convolution with `filters` output channels and a `kernelSize`² window.
     public init(
@@ -87,40 +96,44 @@ public final class Conv2D: Layer {
         return [g.n, g.oh, g.ow, filters]
     }
 
-    /// Images per chunk so that the column buffer stays within `columnBudget`.
+    /// Images per chunk so that a worker's column buffer stays within `columnBudget`.
     private func chunkSize(_ g: Geometry) -> Int {
         max(1, min(g.n, Conv2D.columnBudget / max(1, g.outPixels * g.patch)))
     }
 
-    private func ensureColumns(_ g: Geometry, chunk: Int) {
-        let need = chunk * g.outPixels * g.patch
-        if columns.count < need { columns = [Float](repeating: 0, count: need) }
+    /// Column buffers for `parts` workers, each big enough for one chunk.
+    private func columnBuffers(_ g: Geometry, parts: Int, chunk: Int) -> [UnsafeMutablePointer<Float>] {
+        while columnScratch.count < parts { columnScratch.append(Scratch()) }
+        return (0..<parts).map { columnScratch[$0].reserve(chunk * g.outPixels * g.patch) }
     }
 
     public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
         let g = geometry(input.shape)
         output.resize(to: [g.n, g.oh, g.ow, filters])
         let chunk = chunkSize(g)
-        ensureColumns(g, chunk: chunk)
-        columnsHoldInput = chunk >= g.n
+        let parts = Workers.parts(for: g.n)
+        let cols = columnBuffers(g, parts: parts, chunk: chunk)
+        columnsHoldInput = training && (g.n + parts - 1) / parts <= chunk ? (parts, g.n) : nil
         let biasValues = bias?.value.scalars ?? []
-        input.scalars.withUnsafeBufferPointer { x in
-            kernel.value.scalars.withUnsafeBufferPointer { wt in
-                columns.withUnsafeMutableBufferPointer { col in
-                    output.scalars.withUnsafeMutableBufferPointer { y in
-                        biasValues.withUnsafeBufferPointer { b in
-                            var first = 0
-                            while first < g.n {
-                                let count = min(chunk, g.n - first)
+        let activation = activation
+        input.scalars.withUnsafeBufferPointer { xb in
+            kernel.value.scalars.withUnsafeBufferPointer { wb in
+                output.scalars.withUnsafeMutableBufferPointer { yb in
+                    biasValues.withUnsafeBufferPointer { bb in
+                        let (x, w, y) = (xb.baseAddress!, wb.baseAddress!, yb.baseAddress!)
+                        let b = bb.isEmpty ? nil : bb.baseAddress!
+                        Workers.run(parts) { part in
+                            let images = Workers.range(g.n, parts: parts, part: part)
+                            var first = images.lowerBound
+                            while first < images.upperBound {
+                                let count = min(chunk, images.upperBound - first)
                                 let rows = count * g.outPixels
-                                Conv2D.im2col(g, x.baseAddress!, firstImage: first, images: count, col.baseAddress!)
-                                let out = y.baseAddress! + first * g.outPixels * g.filters
+                                Conv2D.im2col(g, x, firstImage: first, images: count, cols[part])
+                                let out = y + first * g.outPixels * g.filters
                                 sgemm(
-                                    m: rows, n: g.filters, k: g.patch, a: col.baseAddress!, lda: g.patch,
-                                    b: wt.baseAddress!, ldb: g.filters, c: out, ldc: g.filters)
-                                addBiasActivate(
-                                    out, rows: rows, cols: g.filters, bias: b.isEmpty ? nil : b.baseAddress!,
-                                    activation: activation)
+                                    m: rows, n: g.filters, k: g.patch, a: cols[part], lda: g.patch, b: w,
+                                    ldb: g.filters, c: out, ldc: g.filters)
+                                addBiasActivate(out, rows: rows, cols: g.filters, bias: b, activation: activation)
                                 first += count
                             }
                         }
@@ -135,55 +148,59 @@ public final class Conv2D: Layer {
     ) {
         let g = geometry(input.shape)
         let chunk = chunkSize(g)
-        ensureColumns(g, chunk: chunk)
-        let total = g.n * g.outPixels * g.filters
-        // The gradient at the pre-activation: dY masked by the ReLU, or dY itself.
-        if activation == .relu {
-            if maskedGradient.count != total { maskedGradient = [Float](repeating: 0, count: total) }
-            output.scalars.withUnsafeBufferPointer { y in
-                outputGradient.scalars.withUnsafeBufferPointer { dy in
-                    maskedGradient.withUnsafeMutableBufferPointer { m in
-                        reluMask(output: y.baseAddress!, gradient: dy.baseAddress!, into: m.baseAddress!, count: total)
-                    }
-                }
-            }
-        }
+        let parts = Workers.parts(for: g.n)
+        let cols = columnBuffers(g, parts: parts, chunk: chunk)
+        let reuseColumns = columnsHoldInput.map { $0 == (parts, g.n) } ?? false
+        columnsHoldInput = nil
+        while partialScratch.count < parts { partialScratch.append(Scratch()) }
+        let weightCount = g.patch * g.filters
+        let partials = (0..<parts).map { partialScratch[$0].reserve(weightCount + g.filters) }
+        let pixelsPerImage = g.outPixels * g.filters
+        let masked = activation == .relu ? maskScratch.reserve(g.n * pixelsPerImage) : nil
         if computeInputGradient { inputGradient.resize(to: input.shape) }
-        let reuseColumns = columnsHoldInput
-        columnsHoldInput = false
-        let useMasked = activation == .relu
-        // Keep the masked gradient alive outside the closure.
-        let gradientSource = useMasked ? maskedGradient : outputGradient.scalars
-        gradientSource.withUnsafeBufferPointer { dyBuf in
-            let dy = dyBuf.baseAddress!
-            if let bias {
-                bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
-                    columnSums(dy, rows: g.n * g.outPixels, cols: g.filters, into: db.baseAddress!)
-                }
-            }
-            input.scalars.withUnsafeBufferPointer { x in
-                kernel.value.scalars.withUnsafeBufferPointer { wt in
-                    kernel.gradient.scalars.withUnsafeMutableBufferPointer { dw in
-                        columns.withUnsafeMutableBufferPointer { col in
-                            inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
-                                var first = 0
-                                while first < g.n {
-                                    let count = min(chunk, g.n - first)
+
+        input.scalars.withUnsafeBufferPointer { xb in
+            output.scalars.withUnsafeBufferPointer { yb in
+                outputGradient.scalars.withUnsafeBufferPointer { dyb in
+                    kernel.value.scalars.withUnsafeBufferPointer { wb in
+                        inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
+                            let (x, w) = (xb.baseAddress!, wb.baseAddress!)
+                            let dx = dxb.baseAddress
+                            Workers.run(parts) { part in
+                                let images = Workers.range(g.n, parts: parts, part: part)
+                                // The gradient at the pre-activation: dY masked by the ReLU, or dY itself.
+                                let grad: UnsafePointer<Float>
+                                if let masked {
+                                    let offset = images.lowerBound * pixelsPerImage
+                                    reluMask(
+                                        output: yb.baseAddress! + offset, gradient: dyb.baseAddress! + offset,
+                                        into: masked + offset, count: images.count * pixelsPerImage)
+                                    grad = UnsafePointer(masked)
+                                } else {
+                                    grad = dyb.baseAddress!
+                                }
+                                let dw = partials[part]
+                                let db = dw + weightCount
+                                columnSums(
+                                    grad + images.lowerBound * pixelsPerImage, rows: images.count * g.outPixels,
+                                    cols: g.filters, into: db)
+                                var first = images.lowerBound
+                                while first < images.upperBound {
+                                    let count = min(chunk, images.upperBound - first)
                                     let rows = count * g.outPixels
-                                    let dyChunk = dy + first * g.outPixels * g.filters
+                                    let gChunk = grad + first * pixelsPerImage
                                     if !reuseColumns {
-                                        Conv2D.im2col(g, x.baseAddress!, firstImage: first, images: count, col.baseAddress!)
+                                        Conv2D.im2col(g, x, firstImage: first, images: count, cols[part])
                                     }
                                     sgemm(
-                                        transposeA: true, m: g.patch, n: g.filters, k: rows, a: col.baseAddress!,
-                                        lda: g.patch, b: dyChunk, ldb: g.filters, beta: first == 0 ? 0 : 1,
-                                        c: dw.baseAddress!, ldc: g.filters)
-                                    if computeInputGradient {
+                                        transposeA: true, m: g.patch, n: g.filters, k: rows, a: cols[part],
+                                        lda: g.patch, b: gChunk, ldb: g.filters,
+                                        beta: first == images.lowerBound ? 0 : 1, c: dw, ldc: g.filters)
+                                    if computeInputGradient, let dx {
                                         sgemm(
-                                            transposeB: true, m: rows, n: g.patch, k: g.filters, a: dyChunk,
-                                            lda: g.filters, b: wt.baseAddress!, ldb: g.filters,
-                                            c: col.baseAddress!, ldc: g.patch)
-                                        Conv2D.col2im(g, col.baseAddress!, firstImage: first, images: count, dx.baseAddress!)
+                                            transposeB: true, m: rows, n: g.patch, k: g.filters, a: gChunk,
+                                            lda: g.filters, b: w, ldb: g.filters, c: cols[part], ldc: g.patch)
+                                        Conv2D.col2im(g, cols[part], firstImage: first, images: count, dx)
                                     }
                                     first += count
                                 }
@@ -191,6 +208,17 @@ public final class Conv2D: Layer {
                         }
                     }
                 }
+            }
+        }
+        // Sum the workers' partial gradients in a fixed order (deterministic for a thread count).
+        kernel.gradient.scalars.withUnsafeMutableBufferPointer { dw in
+            dw.baseAddress!.update(from: partials[0], count: weightCount)
+            for p in partials.dropFirst() { for i in 0..<weightCount { dw[i] += p[i] } }
+        }
+        if let bias {
+            bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
+                db.baseAddress!.update(from: partials[0] + weightCount, count: g.filters)
+                for p in partials.dropFirst() { for i in 0..<g.filters { db[i] += p[weightCount + i] } }
             }
         }
     }
@@ -254,7 +282,7 @@ public final class Conv2D: Layer {
                             if iy < 0 || iy >= g.h { continue }
                             let src = row + ky * run + lo * g.c
                             let dst = image + (iy * g.w + ix0 + lo) * g.c
-                            for i in 0..<((hi - lo) * g.c) { dst[i] += src[i] }
+                            addInPlace(dst, src, count: (hi - lo) * g.c)
                         }
                     }
                     row += g.patch

@@ -40,9 +40,15 @@ public final class Dense: Layer {
             kernel.value.scalars.withUnsafeBufferPointer { w in
                 bias.value.scalars.withUnsafeBufferPointer { b in
                     output.scalars.withUnsafeMutableBufferPointer { y in
-                        sgemm(
-                            m: n, n: outputSize, k: inputSize, a: x.baseAddress!, lda: inputSize, b: w.baseAddress!,
-                            ldb: outputSize, c: y.baseAddress!, ldc: outputSize)
+                        // Workers take disjoint column blocks of W and y.
+                        let parts = Workers.parts(for: outputSize, minimum: 128)
+                        Workers.run(parts) { part in
+                            let cols = Workers.range(outputSize, parts: parts, part: part)
+                            sgemm(
+                                m: n, n: cols.count, k: inputSize, a: x.baseAddress!, lda: inputSize,
+                                b: w.baseAddress! + cols.lowerBound, ldb: outputSize,
+                                c: y.baseAddress! + cols.lowerBound, ldc: outputSize)
+                        }
                         addBiasActivate(
                             y.baseAddress!, rows: n, cols: outputSize, bias: b.baseAddress!, activation: activation)
                     }
@@ -74,17 +80,28 @@ public final class Dense: Layer {
             }
             input.scalars.withUnsafeBufferPointer { x in
                 kernel.gradient.scalars.withUnsafeMutableBufferPointer { dw in
-                    sgemm(
-                        transposeA: true, m: inputSize, n: outputSize, k: n, a: x.baseAddress!, lda: inputSize,
-                        b: g, ldb: outputSize, c: dw.baseAddress!, ldc: outputSize)
+                    let parts = Workers.parts(for: outputSize, minimum: 128)
+                    Workers.run(parts) { part in
+                        let cols = Workers.range(outputSize, parts: parts, part: part)
+                        sgemm(
+                            transposeA: true, m: inputSize, n: cols.count, k: n, a: x.baseAddress!, lda: inputSize,
+                            b: g + cols.lowerBound, ldb: outputSize, c: dw.baseAddress! + cols.lowerBound,
+                            ldc: outputSize)
+                    }
                 }
             }
             if computeInputGradient {
                 kernel.value.scalars.withUnsafeBufferPointer { w in
                     inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
-                        sgemm(
-                            transposeB: true, m: n, n: inputSize, k: outputSize, a: g, lda: outputSize,
-                            b: w.baseAddress!, ldb: outputSize, c: dx.baseAddress!, ldc: inputSize)
+                        // Workers take disjoint column blocks of dx (row blocks of W).
+                        let parts = Workers.parts(for: inputSize, minimum: 128)
+                        Workers.run(parts) { part in
+                            let cols = Workers.range(inputSize, parts: parts, part: part)
+                            sgemm(
+                                transposeB: true, m: n, n: cols.count, k: outputSize, a: g, lda: outputSize,
+                                b: w.baseAddress! + cols.lowerBound * outputSize, ldb: outputSize,
+                                c: dx.baseAddress! + cols.lowerBound, ldc: inputSize)
+                        }
                     }
                 }
             }

@@ -9,7 +9,10 @@ public final class ReLU: Layer {
         output.resize(to: input.shape)
         input.scalars.withUnsafeBufferPointer { x in
             output.scalars.withUnsafeMutableBufferPointer { y in
-                for i in 0..<x.count { y[i] = max(x[i], 0) }
+                let parts = Workers.parts(for: x.count, minimum: 1 << 16)
+                Workers.run(parts) { part in
+                    for i in Workers.range(x.count, parts: parts, part: part) { y[i] = max(x[i], 0) }
+                }
             }
         }
     }
@@ -22,7 +25,13 @@ public final class ReLU: Layer {
         output.scalars.withUnsafeBufferPointer { y in
             outputGradient.scalars.withUnsafeBufferPointer { dy in
                 inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
-                    reluMask(output: y.baseAddress!, gradient: dy.baseAddress!, into: dx.baseAddress!, count: y.count)
+                    let parts = Workers.parts(for: y.count, minimum: 1 << 16)
+                    Workers.run(parts) { part in
+                        let r = Workers.range(y.count, parts: parts, part: part)
+                        reluMask(
+                            output: y.baseAddress! + r.lowerBound, gradient: dy.baseAddress! + r.lowerBound,
+                            into: dx.baseAddress! + r.lowerBound, count: r.count)
+                    }
                 }
             }
         }

@@ -35,30 +35,56 @@ public final class MaxPool2D: Layer {
             output.scalars.withUnsafeMutableBufferPointer { yb in
                 argmax.withUnsafeMutableBufferPointer { ab in
                     let x = xb.baseAddress!
-                    var y = yb.baseAddress!
-                    var a = ab.baseAddress!
-                    for b in 0..<n {
+                    let parts = Workers.parts(for: n)
+                    Workers.run(parts) { part in
+                    let images = Workers.range(n, parts: parts, part: part)
+                    var y = yb.baseAddress! + images.lowerBound * oh * ow * c
+                    var a = ab.baseAddress! + images.lowerBound * oh * ow * c
+                    for b in images {
                         for oy in 0..<oh {
                             let y0 = max(oy * stride - padTop, 0)
                             let y1 = min(oy * stride - padTop + poolSize, h)
                             for ox in 0..<ow {
                                 let x0 = max(ox * stride - padLeft, 0)
                                 let x1 = min(ox * stride - padLeft + poolSize, w)
+                                // Channels in groups of 8 with vector compares and selects.
+                                let vc = c & ~7
+                                let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
                                 var first = true
                                 for iy in y0..<y1 {
                                     for ix in x0..<x1 {
                                         let base = ((b * h + iy) * w + ix) * c
                                         let src = x + base
+                                        var ch = 0
                                         if first {
-                                            for ch in 0..<c {
+                                            while ch < vc {
+                                                store8(load8(src + ch), y + ch)
+                                                storeIndices(SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes, a + ch)
+                                                ch += 8
+                                            }
+                                            while ch < c {
                                                 y[ch] = src[ch]
                                                 a[ch] = Int32(base + ch)
+                                                ch += 1
                                             }
                                             first = false
                                         } else {
-                                            for ch in 0..<c where src[ch] > y[ch] {
-                                                y[ch] = src[ch]
-                                                a[ch] = Int32(base + ch)
+                                            while ch < vc {
+                                                let v = load8(src + ch)
+                                                let best = load8(y + ch)
+                                                let better = v .> best
+                                                store8(best.replacing(with: v, where: better), y + ch)
+                                                let candidate = SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes
+                                                let old = loadIndices(a + ch)
+                                                storeIndices(old.replacing(with: candidate, where: better), a + ch)
+                                                ch += 8
+                                            }
+                                            while ch < c {
+                                                if src[ch] > y[ch] {
+                                                    y[ch] = src[ch]
+                                                    a[ch] = Int32(base + ch)
+                                                }
+                                                ch += 1
                                             }
                                         }
                                     }
@@ -67,6 +93,7 @@ public final class MaxPool2D: Layer {
                                 a += c
                             }
                         }
+                    }
                     }
                 }
             }
@@ -78,13 +105,32 @@ public final class MaxPool2D: Layer {
     ) {
         guard computeInputGradient else { return }
         inputGradient.resize(to: input.shape)
+        let n = input.shape[0]
+        let (inPerImage, outPerImage) = (input.count / max(n, 1), outputGradient.count / max(n, 1))
         inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
-            dx.update(repeating: 0)
             outputGradient.scalars.withUnsafeBufferPointer { dy in
                 argmax.withUnsafeBufferPointer { a in
-                    for i in 0..<dy.count { dx[Int(a[i])] += dy[i] }
+                    // Windows never cross images, so workers own whole images of dx.
+                    let parts = Workers.parts(for: n)
+                    Workers.run(parts) { part in
+                        let images = Workers.range(n, parts: parts, part: part)
+                        (dx.baseAddress! + images.lowerBound * inPerImage).update(repeating: 0, count: images.count * inPerImage)
+                        for i in (images.lowerBound * outPerImage)..<(images.upperBound * outPerImage) {
+                            dx[Int(a[i])] += dy[i]
+                        }
+                    }
                 }
             }
         }
     }
+}
+
+@inline(__always)
+private func loadIndices(_ p: UnsafeMutablePointer<Int32>) -> SIMD8<Int32> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int32>.self)
+}
+
+@inline(__always)
+private func storeIndices(_ v: SIMD8<Int32>, _ p: UnsafeMutablePointer<Int32>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Int32>.self)
 }

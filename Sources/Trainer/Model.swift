@@ -64,8 +64,13 @@ public final class Model {
     /// Every parameter and state tensor, in layer order.
     public var parameters: [Parameter] { allLayers.flatMap(\.parameters) }
 
-    /// Sets the number of threads for matrix products (OpenBLAS); call before training.
-    public static func setThreadCount(_ count: Int) { setBLASThreads(count) }
+    /// Sets the number of threads layers use (default 1); call before training. Layers split
+    /// their work into that many parts and run OpenBLAS single-threaded inside each part.
+    public static func setThreadCount(_ count: Int) {
+        precondition(count >= 1, "thread count must be at least 1")
+        Workers.count = count
+        setBLASThreads(1)
+    }
 
     /// Clears the accumulated profile.
     public func resetProfile() {

@@ -143,15 +143,32 @@ public final class Adam: Optimizer {
                 s = Slots(count: p.value.count)
                 slots[p.name] = s
             }
-            p.gradient.scalars.withUnsafeBufferPointer { g in
-                p.value.scalars.withUnsafeMutableBufferPointer { w in
-                    s.m.withUnsafeMutableBufferPointer { m in
-                        s.v.withUnsafeMutableBufferPointer { v in
-                            for i in 0..<w.count {
-                                let gi = g[i]
-                                m[i] = b1 * m[i] + (1 - b1) * gi
-                                v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                                w[i] = w[i] * decay - lrT * m[i] / (v[i].squareRoot() + eps)
+            p.gradient.scalars.withUnsafeBufferPointer { gb in
+                p.value.scalars.withUnsafeMutableBufferPointer { wb in
+                    s.m.withUnsafeMutableBufferPointer { mb in
+                        s.v.withUnsafeMutableBufferPointer { vb in
+                            let (g, w, m, v) = (gb.baseAddress!, wb.baseAddress!, mb.baseAddress!, vb.baseAddress!)
+                            let count = wb.count
+                            let parts = Workers.parts(for: count, minimum: 1 << 16)
+                            Workers.run(parts) { part in
+                                let r = Workers.range(count, parts: parts, part: part)
+                                var i = r.lowerBound
+                                while i + 8 <= r.upperBound {
+                                    let gi = load8(g + i)
+                                    let mi = b1 * load8(m + i) + (1 - b1) * gi
+                                    let vi = b2 * load8(v + i) + (1 - b2) * gi * gi
+                                    store8(mi, m + i)
+                                    store8(vi, v + i)
+                                    store8(load8(w + i) * decay - lrT * mi / (vi.squareRoot() + eps), w + i)
+                                    i += 8
+                                }
+                                while i < r.upperBound {
+                                    let gi = g[i]
+                                    m[i] = b1 * m[i] + (1 - b1) * gi
+                                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                                    w[i] = w[i] * decay - lrT * m[i] / (v[i].squareRoot() + eps)
+                                    i += 1
+                                }
                             }
                         }
                     }
