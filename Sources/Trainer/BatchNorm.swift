@@ -50,6 +50,32 @@ public final class BatchNorm: Layer {
         return inputShape
     }
 
+    /// Per-channel sums over rows, computed by the workers on disjoint row ranges and then
+    /// combined in a fixed order: `first[j] = Σ f(row)[j]`, `second[j] = Σ g(row)[j]`.
+    private func channelSums(
+        rows: Int, into first: inout [Double], _ second: inout [Double],
+        _ body: (Range<Int>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void
+    ) {
+        let c = channels
+        let parts = Workers.parts(for: rows, minimum: 256)
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: 2 * parts * c)
+        defer { partials.deallocate() }
+        partials.initialize(repeating: 0, count: 2 * parts * c)
+        Workers.run(parts) { part in
+            body(Workers.range(rows, parts: parts, part: part), partials + 2 * part * c, partials + (2 * part + 1) * c)
+        }
+        for j in 0..<c {
+            var a = 0.0
+            var b = 0.0
+            for part in 0..<parts {
+                a += partials[2 * part * c + j]
+                b += partials[(2 * part + 1) * c + j]
+            }
+            first[j] = a
+            second[j] = b
+        }
+    }
+
     public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
         output.resize(to: outputShape(for: input.shape))
         let c = channels
@@ -58,18 +84,17 @@ public final class BatchNorm: Layer {
             let x = xb.baseAddress!
             if training {
                 // Two passes in Double: the mean, then the centred sum of squares.
-                sums.withUnsafeMutableBufferPointer { s in
-                    s.update(repeating: 0)
-                    for r in 0..<rows {
+                channelSums(rows: rows, into: &sums, &sums2) { range, s, _ in
+                    for r in range {
                         let row = x + r * c
                         for j in 0..<c { s[j] += Double(row[j]) }
                     }
-                    for j in 0..<c { mean[j] = Float(s[j] / Double(rows)) }
                 }
-                sums2.withUnsafeMutableBufferPointer { s in
-                    mean.withUnsafeBufferPointer { m in
-                        s.update(repeating: 0)
-                        for r in 0..<rows {
+                for j in 0..<c { mean[j] = Float(sums[j] / Double(rows)) }
+                mean.withUnsafeBufferPointer { mb in
+                    let m = mb.baseAddress!
+                    channelSums(rows: rows, into: &sums2, &sums) { range, s, _ in
+                        for r in range {
                             let row = x + r * c
                             for j in 0..<c {
                                 let d = Double(row[j] - m[j])
@@ -97,10 +122,13 @@ public final class BatchNorm: Layer {
             scale.withUnsafeBufferPointer { a in
                 shift.withUnsafeBufferPointer { b in
                     output.scalars.withUnsafeMutableBufferPointer { yb in
-                        for r in 0..<rows {
-                            let xr = x + r * c
-                            let yr = yb.baseAddress! + r * c
-                            for j in 0..<c { yr[j] = xr[j] * a[j] + b[j] }
+                        let parts = Workers.parts(for: rows, minimum: 256)
+                        Workers.run(parts) { part in
+                            for r in Workers.range(rows, parts: parts, part: part) {
+                                let xr = x + r * c
+                                let yr = yb.baseAddress! + r * c
+                                for j in 0..<c { yr[j] = xr[j] * a[j] + b[j] }
+                            }
                         }
                     }
                 }
@@ -119,19 +147,16 @@ public final class BatchNorm: Layer {
             outputGradient.scalars.withUnsafeBufferPointer { dyb in
                 let x = xb.baseAddress!
                 let dy = dyb.baseAddress!
-                sums.withUnsafeMutableBufferPointer { sDy in
-                    sums2.withUnsafeMutableBufferPointer { sDyX in
-                        mean.withUnsafeBufferPointer { m in
-                            inverseStd.withUnsafeBufferPointer { inv in
-                                sDy.update(repeating: 0)
-                                sDyX.update(repeating: 0)
-                                for r in 0..<rows {
-                                    let xr = x + r * c
-                                    let dr = dy + r * c
-                                    for j in 0..<c {
-                                        sDy[j] += Double(dr[j])
-                                        sDyX[j] += Double(dr[j] * (xr[j] - m[j]) * inv[j])
-                                    }
+                mean.withUnsafeBufferPointer { mb in
+                    inverseStd.withUnsafeBufferPointer { ib in
+                        let (m, inv) = (mb.baseAddress!, ib.baseAddress!)
+                        channelSums(rows: rows, into: &sums, &sums2) { range, sDy, sDyX in
+                            for r in range {
+                                let xr = x + r * c
+                                let dr = dy + r * c
+                                for j in 0..<c {
+                                    sDy[j] += Double(dr[j])
+                                    sDyX[j] += Double(dr[j] * (xr[j] - m[j]) * inv[j])
                                 }
                             }
                         }
@@ -143,27 +168,28 @@ public final class BatchNorm: Layer {
                 }
                 guard computeInputGradient else { return }
                 inputGradient.resize(to: input.shape)
-                // dx = k·dy − k·dβ/M − k·dγ/M · (x − μ)σ⁻¹ with k = γσ⁻¹, as a·dy + b·x + d per channel.
+                // dx = k·dy − k·dβ/M − k·dγ/M · (x − μ)σ⁻¹ with k = γσ⁻¹:
+                // per channel k·dy − shift − scale·(x − μ).
                 for j in 0..<c {
                     let k = gamma.value.scalars[j] * inverseStd[j]
-                    let db = Float(sums[j]) / Float(rows)
-                    let dg = Float(sums2[j]) / Float(rows)
-                    scale[j] = k * dg * inverseStd[j]  // coefficient of (x − μ)
-                    shift[j] = k * db  // constant
+                    scale[j] = k * Float(sums2[j]) / Float(rows) * inverseStd[j]
+                    shift[j] = k * Float(sums[j]) / Float(rows)
+                    sums[j] = Double(k)
                 }
-                gamma.value.scalars.withUnsafeBufferPointer { gm in
-                    inverseStd.withUnsafeBufferPointer { inv in
-                        mean.withUnsafeBufferPointer { m in
-                            scale.withUnsafeBufferPointer { a in
-                                shift.withUnsafeBufferPointer { b in
-                                    inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
-                                        for r in 0..<rows {
+                let k = sums.map { Float($0) }
+                k.withUnsafeBufferPointer { kb in
+                    mean.withUnsafeBufferPointer { mb in
+                        scale.withUnsafeBufferPointer { ab in
+                            shift.withUnsafeBufferPointer { bb in
+                                inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
+                                    let (kk, m, a, b) = (kb.baseAddress!, mb.baseAddress!, ab.baseAddress!, bb.baseAddress!)
+                                    let parts = Workers.parts(for: rows, minimum: 256)
+                                    Workers.run(parts) { part in
+                                        for r in Workers.range(rows, parts: parts, part: part) {
                                             let xr = x + r * c
                                             let dr = dy + r * c
                                             let out = dxb.baseAddress! + r * c
-                                            for j in 0..<c {
-                                                out[j] = gm[j] * inv[j] * dr[j] - b[j] - a[j] * (xr[j] - m[j])
-                                            }
+                                            for j in 0..<c { out[j] = kk[j] * dr[j] - b[j] - a[j] * (xr[j] - m[j]) }
                                         }
                                     }
                                 }

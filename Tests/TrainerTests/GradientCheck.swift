@@ -61,6 +61,7 @@ func checkLayerGradients(
     _ layer: any Layer, input: Tensor, seed: UInt64 = 7, h: Float = 1e-2, absTolerance: Double = 2e-3,
     relTolerance: Double = 1e-2, training: Bool = true
 ) -> (mismatches: [GradientMismatch], checked: Int) {
+    useTwoWorkers()
     var rng = TestRandom(seed)
     var output = Tensor(shape: [0])
     layer.forward(input, into: &output, training: training)
@@ -110,4 +111,10 @@ func checkLayerGradients(
         }
     }
     return (mismatches, checked)
+}
+
+/// Every test runs layers with two workers (as training does), so the parallel splits are
+/// what the gradient checks verify. Always the same value, so concurrent tests never disagree.
+func useTwoWorkers() {
+    Model.setThreadCount(2)
 }

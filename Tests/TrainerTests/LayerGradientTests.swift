@@ -127,6 +127,24 @@ struct LayerGradientTests {
         #expect(bad2.isEmpty, "\(bad2.prefix(5))")
     }
 
+    @Test("Layers split over two workers: BatchNorm over 512 rows, wide Dense, Conv2D and pooling over images")
+    func parallelSplits() {
+        var rng = TestRandom(63)
+        let bn = BatchNorm(name: "bn", channels: 3)
+        for i in 0..<3 { bn.gamma.value.scalars[i] = 1 + 0.5 * rng.uniform() }
+        let (bad, _) = checkLayerGradients(bn, input: rng.tensor([8, 8, 8, 3]), h: 5e-3)
+        #expect(bad.isEmpty, "\(bad.prefix(5))")
+        let wide = Dense(name: "w", inputSize: 3, outputSize: 260, seed: 1)
+        let (bad2, _) = checkLayerGradients(wide, input: rng.tensor([2, 3]))
+        #expect(bad2.isEmpty, "\(bad2.prefix(5))")
+        let tall = Dense(name: "t", inputSize: 300, outputSize: 2, seed: 1)
+        let (bad3, _) = checkLayerGradients(tall, input: rng.tensor([3, 300]))
+        #expect(bad3.isEmpty, "\(bad3.prefix(5))")
+        let conv = Conv2D(name: "c", inChannels: 1, filters: 2, kernelSize: 3, activation: .identity, seed: 5)
+        let (bad4, _) = checkLayerGradients(conv, input: rng.tensor([5, 4, 4, 1]))
+        #expect(bad4.isEmpty, "\(bad4.prefix(5))")
+    }
+
     @Test("BatchNorm normalises in training and uses running statistics in inference")
     func batchNormStatistics() {
         var rng = TestRandom(62)

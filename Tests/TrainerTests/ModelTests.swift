@@ -5,6 +5,7 @@ import TestSupport
 
 /// A small two-head network exercising every layer type, stride 2 and both paddings.
 func tinyModel(seed: UInt64 = 1, dropout: Bool = false) -> Model {
+    useTwoWorkers()
     var trunk: [any Layer] = [
         Conv2D(name: "conv1", inChannels: 2, filters: 4, kernelSize: 3, stride: 2, padding: .same, useBias: false, seed: seed),
         BatchNorm(name: "bn1", channels: 4),

@@ -73,6 +73,31 @@ struct OptimizerTests {
         }
     }
 
+    @Test("Adam on a large parameter (split over two workers, vector and scalar tails) matches the scalar formula")
+    func adamLarge() {
+        useTwoWorkers()
+        let n = 200_003
+        var rng = TestRandom(5)
+        let p = Parameter(name: "big", value: rng.tensor([n]))
+        let start = p.value.scalars
+        p.gradient = rng.tensor([n])
+        let adam = Adam(learningRate: .constant(0.01), weightDecay: 0.1)
+        adam.update([p])
+        adam.update([p])
+        // Two steps with the same gradient g: m₂ = 0.19g, v₂ = 0.001999g², lr_t = lr·√(1−β₂²)/(1−β₁²).
+        for i in [0, 1, 7, 8, 100_001, n - 3, n - 1] {
+            let g = Double(p.gradient.scalars[i])
+            var w = Double(start[i])
+            for t in 1...2 {
+                let m = (1 - pow(0.9, Double(t))) * g
+                let v = (1 - pow(0.999, Double(t))) * g * g
+                let lrT = 0.01 * (1 - pow(0.999, Double(t))).squareRoot() / (1 - pow(0.9, Double(t)))
+                w = w * (1 - 0.01 * 0.1) - lrT * m / (v.squareRoot() + 1e-7)
+            }
+            #expect(abs(Double(p.value.scalars[i]) - w) < 1e-5, "index \(i)")
+        }
+    }
+
     @Test("Exponential learning-rate decay, smooth and staircase")
     func schedule() {
         let smooth = LearningRateSchedule(initial: 0.1, decayRate: 0.5, decaySteps: 10)
