@@ -38,7 +38,9 @@ func run(
     let cpuStart = cpuSeconds()
     let start = DispatchTime.now().uptimeNanoseconds
     var loss: Float = 0
-    for i in 0..<steps { loss = model.trainStep(images: images[i % pool], labels: targets[i % pool], optimizer: optimizer) }
+    for i in 0..<steps {
+        loss = model.trainStep(images: images[i % pool], labels: targets[i % pool], optimizer: optimizer)
+    }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
     let cpu = (cpuSeconds() - cpuStart) / Double(steps)
     let rate = Double(steps * batch) / seconds
@@ -50,7 +52,9 @@ func run(
     // A separate profiled run: timing every layer adds a little overhead, so it is not in the figure above.
     model.isProfiling = true
     model.resetProfile()
-    for i in 0..<steps / 2 { model.trainStep(images: images[i % pool], labels: targets[i % pool], optimizer: optimizer) }
+    for i in 0..<steps / 2 {
+        model.trainStep(images: images[i % pool], labels: targets[i % pool], optimizer: optimizer)
+    }
     model.isProfiling = false
     let n = Double(model.profiledSteps)
     print("PROFILE \(name): per step, ms (forward / backward)")
@@ -59,7 +63,8 @@ func run(
         let f = entry.forwardSeconds / n * 1e3
         let b = entry.backwardSeconds / n * 1e3
         total += f + b
-        print("  \(entry.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(format: "%8.2f %8.2f", f, b))")
+        print(
+            "  \(entry.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(format: "%8.2f %8.2f", f, b))")
     }
     print("  total      \(String(format: "%8.2f", total))")
 }
@@ -77,23 +82,23 @@ let steps = args.count > 1 ? Int(args[1]) ?? 50 : 50
 
 let only = args.count > 2 ? args[2] : "all"
 if only != "digits" {
-run(
-    "shardkit_train_mnist", model: .mnist(seed: 0), batch: 128,
-    optimizer: Adam(learningRate: .constant(1e-4)),
-    labelSets: { n, s in [labels(count: n, classes: 10, seed: s)] }, warmup: 5, steps: steps)
+    run(
+        "shardkit_train_mnist", model: .mnist(seed: 0), batch: 128,
+        optimizer: Adam(learningRate: .constant(1e-4)),
+        labelSets: { n, s in [labels(count: n, classes: 10, seed: s)] }, warmup: 5, steps: steps)
 }
 if only != "mnist" {
 
-run(
-    "shardkit_train_digits", model: .digits(seed: 0), batch: 32,
-    optimizer: SGD(learningRate: .constant(0.01)),
-    labelSets: { n, s in
-        let lengths = labels(count: n, classes: 5, seed: s).map { $0 + 1 }
-        var sets = [lengths]
-        for k in 0..<5 {
-            let d = labels(count: n, classes: 10, seed: s &+ UInt64(k + 1) &* 977)
-            sets.append((0..<n).map { k < Int(lengths[$0]) ? d[$0] : 10 })
-        }
-        return sets
-    }, warmup: 5, steps: steps)
+    run(
+        "shardkit_train_digits", model: .digits(seed: 0), batch: 32,
+        optimizer: SGD(learningRate: .constant(0.01)),
+        labelSets: { n, s in
+            let lengths = labels(count: n, classes: 5, seed: s).map { $0 + 1 }
+            var sets = [lengths]
+            for k in 0..<5 {
+                let d = labels(count: n, classes: 10, seed: s &+ UInt64(k + 1) &* 977)
+                sets.append((0..<n).map { k < Int(lengths[$0]) ? d[$0] : 10 })
+            }
+            return sets
+        }, warmup: 5, steps: steps)
 }

@@ -182,7 +182,9 @@ public final class BatchNorm: Layer {
                         scale.withUnsafeBufferPointer { ab in
                             shift.withUnsafeBufferPointer { bb in
                                 inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
-                                    let (kk, m, a, b) = (kb.baseAddress!, mb.baseAddress!, ab.baseAddress!, bb.baseAddress!)
+                                    let (kk, m, a, b) = (
+                                        kb.baseAddress!, mb.baseAddress!, ab.baseAddress!, bb.baseAddress!
+                                    )
                                     let parts = Workers.parts(for: rows, minimum: 256)
                                     Workers.run(parts) { part in
                                         for r in Workers.range(rows, parts: parts, part: part) {

@@ -24,7 +24,8 @@ public struct Checkpoint: Sendable, Equatable {
         for name in names {
             let t = tensors[name]!
             let end = offset + 4 * t.count
-            json += ",\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],"
+            json +=
+                ",\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],"
             json += "\"data_offsets\":[\(offset),\(end)]}"
             offset = end
         }
@@ -49,7 +50,9 @@ public struct Checkpoint: Sendable, Equatable {
             CheckpointError(path: path, offset: offset, message: message)
         }
         guard bytes.count >= 8 else { throw fail(0, "expected an 8-byte header length, found \(bytes.count) bytes") }
-        let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) {
+            $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+        }
         guard headerLength <= UInt64(bytes.count - 8), headerLength <= 100_000_000 else {
             throw fail(0, "header length \(headerLength) exceeds the file (\(bytes.count) bytes)")
         }
@@ -63,7 +66,9 @@ public struct Checkpoint: Sendable, Equatable {
         guard let header = object as? [String: Any] else { throw fail(8, "header is not a JSON object") }
         var checkpoint = Checkpoint()
         if let meta = header["__metadata__"] {
-            guard let pairs = meta as? [String: String] else { throw fail(8, "__metadata__ must map strings to strings") }
+            guard let pairs = meta as? [String: String] else {
+                throw fail(8, "__metadata__ must map strings to strings")
+            }
             checkpoint.metadata = pairs
         }
         let dataLength = bytes.count - dataStart
@@ -78,7 +83,8 @@ public struct Checkpoint: Sendable, Equatable {
             else {
                 throw fail(
                     dataStart + begin,
-                    "tensor \(name): data_offsets [\(begin), \(end)] do not hold shape \(shape) in \(dataLength) data bytes")
+                    "tensor \(name): data_offsets [\(begin), \(end)] do not hold shape \(shape) in \(dataLength) data bytes"
+                )
             }
             var scalars = [Float](repeating: 0, count: count)
             bytes.withUnsafeBytes { raw in
@@ -123,7 +129,9 @@ private func jsonString(_ s: String) -> String {
         case "\r": out += "\\r"
         default:
             if u.value < 0x20 {
-                out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16)
+                out +=
+                    "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count)
+                    + String(u.value, radix: 16)
             } else {
                 out.unicodeScalars.append(u)
             }

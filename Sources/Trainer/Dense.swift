@@ -66,7 +66,9 @@ public final class Dense: Layer {
             output.scalars.withUnsafeBufferPointer { y in
                 outputGradient.scalars.withUnsafeBufferPointer { dy in
                     maskedGradient.withUnsafeMutableBufferPointer { m in
-                        reluMask(output: y.baseAddress!, gradient: dy.baseAddress!, into: m.baseAddress!, count: output.count)
+                        reluMask(
+                            output: y.baseAddress!, gradient: dy.baseAddress!, into: m.baseAddress!, count: output.count
+                        )
                     }
                 }
             }

@@ -67,7 +67,9 @@ func addBiasActivate(
 
 /// g[i] = y[i] > 0 ? dy[i] : 0 — the gradient through a ReLU given its output.
 @inline(__always)
-func reluMask(output y: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int) {
+func reluMask(
+    output y: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int
+) {
     let zero = SIMD8<Float>(repeating: 0)
     var i = 0
     while i + 8 <= count {

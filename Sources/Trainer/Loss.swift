@@ -7,7 +7,9 @@ import Foundation
 public enum SoftmaxCrossEntropy {
     /// The mean loss; writes dLoss/dLogits into `gradient` (resized to the logits' shape).
     public static func loss(logits: Tensor, labels: [Int32], gradient: inout Tensor) -> Float {
-        precondition(logits.shape.count == 2 && logits.shape[0] == labels.count, "logits \(logits.shape) vs \(labels.count) labels")
+        precondition(
+            logits.shape.count == 2 && logits.shape[0] == labels.count,
+            "logits \(logits.shape) vs \(labels.count) labels")
         gradient.resize(to: logits.shape)
         let (n, k) = (logits.shape[0], logits.shape[1])
         var total = 0.0

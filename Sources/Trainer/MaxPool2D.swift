@@ -37,63 +37,64 @@ public final class MaxPool2D: Layer {
                     let x = xb.baseAddress!
                     let parts = Workers.parts(for: n)
                     Workers.run(parts) { part in
-                    let images = Workers.range(n, parts: parts, part: part)
-                    var y = yb.baseAddress! + images.lowerBound * oh * ow * c
-                    var a = ab.baseAddress! + images.lowerBound * oh * ow * c
-                    for b in images {
-                        for oy in 0..<oh {
-                            let y0 = max(oy * stride - padTop, 0)
-                            let y1 = min(oy * stride - padTop + poolSize, h)
-                            for ox in 0..<ow {
-                                let x0 = max(ox * stride - padLeft, 0)
-                                let x1 = min(ox * stride - padLeft + poolSize, w)
-                                // Channels in groups of 8 with vector compares and selects.
-                                let vc = c & ~7
-                                let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-                                var first = true
-                                for iy in y0..<y1 {
-                                    for ix in x0..<x1 {
-                                        let base = ((b * h + iy) * w + ix) * c
-                                        let src = x + base
-                                        var ch = 0
-                                        if first {
-                                            while ch < vc {
-                                                store8(load8(src + ch), y + ch)
-                                                storeIndices(SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes, a + ch)
-                                                ch += 8
-                                            }
-                                            while ch < c {
-                                                y[ch] = src[ch]
-                                                a[ch] = Int32(base + ch)
-                                                ch += 1
-                                            }
-                                            first = false
-                                        } else {
-                                            while ch < vc {
-                                                let v = load8(src + ch)
-                                                let best = load8(y + ch)
-                                                let better = v .> best
-                                                store8(best.replacing(with: v, where: better), y + ch)
-                                                let candidate = SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes
-                                                let old = loadIndices(a + ch)
-                                                storeIndices(old.replacing(with: candidate, where: better), a + ch)
-                                                ch += 8
-                                            }
-                                            while ch < c {
-                                                if src[ch] > y[ch] {
+                        let images = Workers.range(n, parts: parts, part: part)
+                        var y = yb.baseAddress! + images.lowerBound * oh * ow * c
+                        var a = ab.baseAddress! + images.lowerBound * oh * ow * c
+                        for b in images {
+                            for oy in 0..<oh {
+                                let y0 = max(oy * stride - padTop, 0)
+                                let y1 = min(oy * stride - padTop + poolSize, h)
+                                for ox in 0..<ow {
+                                    let x0 = max(ox * stride - padLeft, 0)
+                                    let x1 = min(ox * stride - padLeft + poolSize, w)
+                                    // Channels in groups of 8 with vector compares and selects.
+                                    let vc = c & ~7
+                                    let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+                                    var first = true
+                                    for iy in y0..<y1 {
+                                        for ix in x0..<x1 {
+                                            let base = ((b * h + iy) * w + ix) * c
+                                            let src = x + base
+                                            var ch = 0
+                                            if first {
+                                                while ch < vc {
+                                                    store8(load8(src + ch), y + ch)
+                                                    storeIndices(
+                                                        SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes, a + ch)
+                                                    ch += 8
+                                                }
+                                                while ch < c {
                                                     y[ch] = src[ch]
                                                     a[ch] = Int32(base + ch)
+                                                    ch += 1
                                                 }
-                                                ch += 1
+                                                first = false
+                                            } else {
+                                                while ch < vc {
+                                                    let v = load8(src + ch)
+                                                    let best = load8(y + ch)
+                                                    let better = v .> best
+                                                    store8(best.replacing(with: v, where: better), y + ch)
+                                                    let candidate = SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes
+                                                    let old = loadIndices(a + ch)
+                                                    storeIndices(old.replacing(with: candidate, where: better), a + ch)
+                                                    ch += 8
+                                                }
+                                                while ch < c {
+                                                    if src[ch] > y[ch] {
+                                                        y[ch] = src[ch]
+                                                        a[ch] = Int32(base + ch)
+                                                    }
+                                                    ch += 1
+                                                }
                                             }
                                         }
                                     }
+                                    y += c
+                                    a += c
                                 }
-                                y += c
-                                a += c
                             }
                         }
-                    }
                     }
                 }
             }
@@ -114,7 +115,8 @@ public final class MaxPool2D: Layer {
                     let parts = Workers.parts(for: n)
                     Workers.run(parts) { part in
                         let images = Workers.range(n, parts: parts, part: part)
-                        (dx.baseAddress! + images.lowerBound * inPerImage).update(repeating: 0, count: images.count * inPerImage)
+                        (dx.baseAddress! + images.lowerBound * inPerImage).update(
+                            repeating: 0, count: images.count * inPerImage)
                         for i in (images.lowerBound * outPerImage)..<(images.upperBound * outPerImage) {
                             dx[Int(a[i])] += dy[i]
                         }

@@ -12,10 +12,16 @@ extension Model {
                 Conv2D(name: "conv2", inChannels: 32, filters: 64, kernelSize: 5, activation: .relu, seed: seed &+ 2),
                 MaxPool2D(name: "pool2"),
                 Flatten(name: "flatten"),
-                Dense(name: "fc1", inputSize: 7 * 7 * 64, outputSize: 1024, activation: .relu, initializer: .he, seed: seed &+ 3),
+                Dense(
+                    name: "fc1", inputSize: 7 * 7 * 64, outputSize: 1024, activation: .relu, initializer: .he,
+                    seed: seed &+ 3),
                 Dropout(name: "dropout", rate: 0.5, seed: seed &+ 4),
             ],
-            heads: [Head(name: "logits", layers: [Dense(name: "logits", inputSize: 1024, outputSize: 10, seed: seed &+ 5)], classes: 10)])
+            heads: [
+                Head(
+                    name: "logits", layers: [Dense(name: "logits", inputSize: 1024, outputSize: 10, seed: seed &+ 5)],
+                    classes: 10)
+            ])
     }
 
     /// The multi-digit street-number model (as in the tf_train_svhn.py anchor): three blocks of
@@ -41,12 +47,21 @@ extension Model {
         }
         trunk += [
             Flatten(name: "flatten"),
-            Dense(name: "fc1", inputSize: size * size * channels, outputSize: 1024, activation: .relu, initializer: .he, seed: seed &+ 10),
+            Dense(
+                name: "fc1", inputSize: size * size * channels, outputSize: 1024, activation: .relu, initializer: .he,
+                seed: seed &+ 10),
         ]
-        var heads = [Head(name: "length", layers: [Dense(name: "length", inputSize: 1024, outputSize: 7, seed: seed &+ 11)], classes: 7)]
+        var heads = [
+            Head(
+                name: "length", layers: [Dense(name: "length", inputSize: 1024, outputSize: 7, seed: seed &+ 11)],
+                classes: 7)
+        ]
         for d in 1...5 {
             heads.append(
-                Head(name: "digit\(d)", layers: [Dense(name: "digit\(d)", inputSize: 1024, outputSize: 11, seed: seed &+ 11 &+ UInt64(d))], classes: 11))
+                Head(
+                    name: "digit\(d)",
+                    layers: [Dense(name: "digit\(d)", inputSize: 1024, outputSize: 11, seed: seed &+ 11 &+ UInt64(d))],
+                    classes: 11))
         }
         return Model(name: "digits", inputShape: [54, 54, 3], trunk: trunk, heads: heads)
     }
@@ -59,15 +74,24 @@ extension Model {
         return Model(
             name: "cifar", inputShape: inputShape,
             trunk: [
-                Conv2D(name: "conv1", inChannels: inputShape[2], filters: 64, kernelSize: 5, activation: .relu, seed: seed &+ 1),
+                Conv2D(
+                    name: "conv1", inChannels: inputShape[2], filters: 64, kernelSize: 5, activation: .relu,
+                    seed: seed &+ 1),
                 MaxPool2D(name: "pool1", padding: .same),
                 Conv2D(name: "conv2", inChannels: 64, filters: 64, kernelSize: 5, activation: .relu, seed: seed &+ 2),
                 MaxPool2D(name: "pool2", padding: .same),
                 Flatten(name: "flatten"),
-                Dense(name: "fc1", inputSize: h * w * 64, outputSize: 384, activation: .relu, initializer: .he, seed: seed &+ 3),
-                Dense(name: "fc2", inputSize: 384, outputSize: 192, activation: .relu, initializer: .he, seed: seed &+ 4),
+                Dense(
+                    name: "fc1", inputSize: h * w * 64, outputSize: 384, activation: .relu, initializer: .he,
+                    seed: seed &+ 3),
+                Dense(
+                    name: "fc2", inputSize: 384, outputSize: 192, activation: .relu, initializer: .he, seed: seed &+ 4),
             ],
-            heads: [Head(name: "logits", layers: [Dense(name: "logits", inputSize: 192, outputSize: 10, seed: seed &+ 5)], classes: 10)])
+            heads: [
+                Head(
+                    name: "logits", layers: [Dense(name: "logits", inputSize: 192, outputSize: 10, seed: seed &+ 5)],
+                    classes: 10)
+            ])
     }
 
     /// A handwritten-character (CASIA HWDB) classifier: two blocks of conv 3×3 (32, 64 filters)
@@ -78,12 +102,19 @@ extension Model {
         return Model(
             name: "hwdb", inputShape: inputShape,
             trunk: [
-                Conv2D(name: "conv1", inChannels: inputShape[2], filters: 32, kernelSize: 3, activation: .relu, seed: seed &+ 1),
+                Conv2D(
+                    name: "conv1", inChannels: inputShape[2], filters: 32, kernelSize: 3, activation: .relu,
+                    seed: seed &+ 1),
                 MaxPool2D(name: "pool1", padding: .same),
                 Conv2D(name: "conv2", inChannels: 32, filters: 64, kernelSize: 3, activation: .relu, seed: seed &+ 2),
                 MaxPool2D(name: "pool2", padding: .same),
                 Flatten(name: "flatten"),
             ],
-            heads: [Head(name: "logits", layers: [Dense(name: "logits", inputSize: h * w * 64, outputSize: classes, seed: seed &+ 3)], classes: classes)])
+            heads: [
+                Head(
+                    name: "logits",
+                    layers: [Dense(name: "logits", inputSize: h * w * 64, outputSize: classes, seed: seed &+ 3)],
+                    classes: classes)
+            ])
     }
 }

@@ -46,7 +46,9 @@ extension Model {
         if let saved = c.metadata["model"], saved != name { throw fail("expected model \(name), found \(saved)") }
         for p in parameters {
             guard let t = c.tensors[p.name] else { throw fail("missing tensor \(p.name)") }
-            guard t.shape == p.value.shape else { throw fail("tensor \(p.name): expected shape \(p.value.shape), found \(t.shape)") }
+            guard t.shape == p.value.shape else {
+                throw fail("tensor \(p.name): expected shape \(p.value.shape), found \(t.shape)")
+            }
         }
         for p in parameters { p.value = c.tensors[p.name]! }
         for case let layer as any StatefulLayer in allLayers {
@@ -57,7 +59,9 @@ extension Model {
         if let optimizer {
             guard let kind = c.metadata["optimizer"] else { throw fail("no optimizer state saved") }
             guard kind == optimizer.kind else { throw fail("expected optimizer \(optimizer.kind), found \(kind)") }
-            guard let step = c.metadata["optimizer.step"].flatMap({ Int($0) }) else { throw fail("missing optimizer.step") }
+            guard let step = c.metadata["optimizer.step"].flatMap({ Int($0) }) else {
+                throw fail("missing optimizer.step")
+            }
             var state: [String: Tensor] = [:]
             for (key, t) in c.tensors where key.hasPrefix("optimizer/") { state[String(key.dropFirst(10))] = t }
             optimizer.restore(state: state, step: step)

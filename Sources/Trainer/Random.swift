@@ -55,4 +55,3 @@ struct SeededGenerator: RandomNumberGenerator, Sendable {
         return true
     }
 }
-

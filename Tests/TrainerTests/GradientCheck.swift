@@ -77,7 +77,8 @@ func checkLayerGradients(
 
     var inputGradient = Tensor(shape: [0])
     layer.forward(input, into: &output, training: training)
-    layer.backward(input: input, output: output, outputGradient: r, inputGradient: &inputGradient, computeInputGradient: true)
+    layer.backward(
+        input: input, output: output, outputGradient: r, inputGradient: &inputGradient, computeInputGradient: true)
     let parameterGradients = layer.parameters.filter(\.isTrainable).map { ($0, $0.gradient) }
 
     var mismatches: [GradientMismatch] = []

@@ -1,11 +1,14 @@
 import Testing
+
 @testable import Trainer
 
 @Suite("Layer gradients against finite differences")
 struct LayerGradientTests {
-    @Test("Conv2D, stride 1 and 2, same and valid padding, with bias", arguments: [
-        (1, Padding.same), (2, Padding.same), (1, Padding.valid), (2, Padding.valid),
-    ])
+    @Test(
+        "Conv2D, stride 1 and 2, same and valid padding, with bias",
+        arguments: [
+            (1, Padding.same), (2, Padding.same), (1, Padding.valid), (2, Padding.valid),
+        ])
     func conv(stride: Int, padding: Padding) {
         var rng = TestRandom(UInt64(stride * 10 + (padding == .same ? 1 : 2)))
         let layer = Conv2D(
@@ -52,13 +55,17 @@ struct LayerGradientTests {
         let plain = Conv2D(name: "b", inChannels: 2, filters: 3, kernelSize: 3, seed: 4)
         let relu = ReLU(name: "r")
         let x = rng.tensor([2, 5, 5, 2])
-        var y1 = Tensor(shape: [0]), z = Tensor(shape: [0]), y2 = Tensor(shape: [0])
+        var y1 = Tensor(shape: [0])
+        var z = Tensor(shape: [0])
+        var y2 = Tensor(shape: [0])
         fused.forward(x, into: &y1, training: true)
         plain.forward(x, into: &z, training: true)
         relu.forward(z, into: &y2, training: true)
         #expect(y1 == y2)
         let dy = rng.tensor(y1.shape)
-        var dx1 = Tensor(shape: [0]), dz = Tensor(shape: [0]), dx2 = Tensor(shape: [0])
+        var dx1 = Tensor(shape: [0])
+        var dz = Tensor(shape: [0])
+        var dx2 = Tensor(shape: [0])
         fused.backward(input: x, output: y1, outputGradient: dy, inputGradient: &dx1, computeInputGradient: true)
         relu.backward(input: z, output: y2, outputGradient: dy, inputGradient: &dz, computeInputGradient: true)
         plain.backward(input: x, output: z, outputGradient: dz, inputGradient: &dx2, computeInputGradient: true)
@@ -67,9 +74,11 @@ struct LayerGradientTests {
         #expect(fused.bias!.gradient == plain.bias!.gradient)
     }
 
-    @Test("MaxPool2D 2×2 on even and odd sizes, valid and same", arguments: [
-        ([2, 4, 6, 3], Padding.valid), ([2, 5, 7, 3], Padding.same), ([1, 5, 5, 2], Padding.valid),
-    ])
+    @Test(
+        "MaxPool2D 2×2 on even and odd sizes, valid and same",
+        arguments: [
+            ([2, 4, 6, 3], Padding.valid), ([2, 5, 7, 3], Padding.same), ([1, 5, 5, 2], Padding.valid),
+        ])
     func maxPool(shape: [Int], padding: Padding) {
         var rng = TestRandom(31)
         let layer = MaxPool2D(name: "p", padding: padding)
@@ -175,7 +184,8 @@ struct LayerGradientTests {
         let x = rng.awayFromZero([4, 500])
         let a = Dropout(name: "d", rate: 0.5, seed: 3)
         let b = Dropout(name: "d", rate: 0.5, seed: 3)
-        var ya = Tensor(shape: [0]), yb = Tensor(shape: [0])
+        var ya = Tensor(shape: [0])
+        var yb = Tensor(shape: [0])
         a.forward(x, into: &ya, training: true)
         b.forward(x, into: &yb, training: true)
         #expect(ya == yb)

@@ -1,16 +1,20 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Trainer
 
 /// A small two-head network exercising every layer type, stride 2 and both paddings.
 func tinyModel(seed: UInt64 = 1, dropout: Bool = false) -> Model {
     useTwoWorkers()
     var trunk: [any Layer] = [
-        Conv2D(name: "conv1", inChannels: 2, filters: 4, kernelSize: 3, stride: 2, padding: .same, useBias: false, seed: seed),
+        Conv2D(
+            name: "conv1", inChannels: 2, filters: 4, kernelSize: 3, stride: 2, padding: .same, useBias: false,
+            seed: seed),
         BatchNorm(name: "bn1", channels: 4),
         ReLU(name: "relu1"),
-        Conv2D(name: "conv2", inChannels: 4, filters: 5, kernelSize: 3, padding: .same, activation: .relu, seed: seed &+ 1),
+        Conv2D(
+            name: "conv2", inChannels: 4, filters: 5, kernelSize: 3, padding: .same, activation: .relu, seed: seed &+ 1),
         MaxPool2D(name: "pool", padding: .same),
         Flatten(name: "flatten"),
         Dense(name: "fc", inputSize: 2 * 2 * 5, outputSize: 12, activation: .relu, initializer: .he, seed: seed &+ 2),
@@ -19,8 +23,10 @@ func tinyModel(seed: UInt64 = 1, dropout: Bool = false) -> Model {
     return Model(
         name: "tiny", inputShape: [7, 7, 2], trunk: trunk,
         heads: [
-            Model.Head(name: "a", layers: [Dense(name: "a", inputSize: 12, outputSize: 3, seed: seed &+ 4)], classes: 3),
-            Model.Head(name: "b", layers: [Dense(name: "b", inputSize: 12, outputSize: 4, seed: seed &+ 5)], classes: 4),
+            Model.Head(
+                name: "a", layers: [Dense(name: "a", inputSize: 12, outputSize: 3, seed: seed &+ 4)], classes: 3),
+            Model.Head(
+                name: "b", layers: [Dense(name: "b", inputSize: 12, outputSize: 4, seed: seed &+ 5)], classes: 4),
         ])
 }
 
@@ -97,7 +103,10 @@ struct ModelTests {
         let x = Tensor(shape: [2, 54, 54, 3], repeating: 0.5)
         #expect(digits.predict(x).map(\.shape) == [[2, 7]] + Array(repeating: [2, 11], count: 5))
         #expect(Model.cifar().predict(Tensor(shape: [1, 24, 24, 3])).map(\.shape) == [[1, 10]])
-        #expect(Model.hwdb(classes: 50, inputShape: [32, 32, 1]).predict(Tensor(shape: [1, 32, 32, 1])).map(\.shape) == [[1, 50]])
+        #expect(
+            Model.hwdb(classes: 50, inputShape: [32, 32, 1]).predict(Tensor(shape: [1, 32, 32, 1])).map(\.shape) == [
+                [1, 50]
+            ])
     }
 }
 
@@ -106,7 +115,9 @@ struct CheckpointTests {
     @Test("safetensors bytes: header length, JSON header, aligned data; decode inverts encode")
     func format() throws {
         let c = Checkpoint(
-            tensors: ["b": Tensor(shape: [2], scalars: [1, -2]), "a/w": Tensor(shape: [1, 3], scalars: [0.5, 3, 4])],
+            tensors: [
+                "b": Tensor(shape: [2], scalars: [1, -2]), "a/w": Tensor(shape: [1, 3], scalars: [0.5, 3, 4]),
+            ],
             metadata: ["model": "x \"quoted\"", "step": "3"])
         let bytes = c.encoded()
         let n = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16
@@ -132,7 +143,8 @@ struct CheckpointTests {
         } catch { Issue.record("unexpected \(error)") }
     }
 
-    @Test("Save, load and resume: continuing from a checkpoint equals uninterrupted training", arguments: ["adam", "sgd"])
+    @Test(
+        "Save, load and resume: continuing from a checkpoint equals uninterrupted training", arguments: ["adam", "sgd"])
     func resume(kind: String) throws {
         func makeOptimizer() -> any Optimizer {
             kind == "adam"
@@ -145,10 +157,16 @@ struct CheckpointTests {
 
         let a = tinyModel(seed: 2, dropout: true)
         let optA = makeOptimizer()
-        for i in 0..<3 { let (x, y) = tinyBatch(UInt64(i)); a.trainStep(images: x, labels: y, optimizer: optA) }
+        for i in 0..<3 {
+            let (x, y) = tinyBatch(UInt64(i))
+            a.trainStep(images: x, labels: y, optimizer: optA)
+        }
         try a.save(to: url, optimizer: optA)
         var lossesA: [Float] = []
-        for i in 3..<6 { let (x, y) = tinyBatch(UInt64(i)); lossesA.append(a.trainStep(images: x, labels: y, optimizer: optA)) }
+        for i in 3..<6 {
+            let (x, y) = tinyBatch(UInt64(i))
+            lossesA.append(a.trainStep(images: x, labels: y, optimizer: optA))
+        }
 
         let b = tinyModel(seed: 77, dropout: true)  // different initial weights, overwritten by load
         let optB = makeOptimizer()
@@ -156,7 +174,10 @@ struct CheckpointTests {
         #expect(meta["model"] == "tiny" && meta["step"] == "3" && meta["optimizer"] == kind)
         #expect(meta["input_shape"] == "7,7,2")
         var lossesB: [Float] = []
-        for i in 3..<6 { let (x, y) = tinyBatch(UInt64(i)); lossesB.append(b.trainStep(images: x, labels: y, optimizer: optB)) }
+        for i in 3..<6 {
+            let (x, y) = tinyBatch(UInt64(i))
+            lossesB.append(b.trainStep(images: x, labels: y, optimizer: optB))
+        }
         #expect(lossesA == lossesB)
         for (p, q) in zip(a.parameters, b.parameters) { #expect(p.value == q.value, "\(p.name)") }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Trainer
 
 /// f(w) = ½ Σ aᵢ (wᵢ − cᵢ)², ∇f = a ⊙ (w − c): minimised at w = c.
@@ -64,7 +65,10 @@ struct OptimizerTests {
 
     @Test("Decoupled weight decay shrinks weights by lr·λ with a zero gradient; non-trainable state is untouched")
     func weightDecay() {
-        for opt in [SGD(learningRate: .constant(0.1), weightDecay: 0.5) as any Optimizer, Adam(learningRate: .constant(0.1), weightDecay: 0.5)] {
+        for opt in [
+            SGD(learningRate: .constant(0.1), weightDecay: 0.5) as any Optimizer,
+            Adam(learningRate: .constant(0.1), weightDecay: 0.5),
+        ] {
             let p = Parameter(name: "w", value: Tensor(shape: [2], scalars: [2, -4]))
             let s = Parameter(name: "s", value: Tensor(shape: [1], scalars: [7]), trainable: false)
             opt.update([p, s])
