@@ -53,16 +53,18 @@ public final class Model {
         trunkGradients = trunkActivations
         headActivations = heads.map { Array(repeating: Tensor(shape: [0]), count: $0.layers.count + 1) }
         headGradients = headActivations
+        allLayers = trunk + heads.flatMap(\.layers)
+        parameters = allLayers.flatMap(\.parameters)
         let names = allLayers.map(\.name)
         precondition(Set(names).count == names.count, "layer names must be unique: \(names)")
         resetProfile()
     }
 
     /// Every layer, trunk first, then each head in order.
-    public var allLayers: [any Layer] { trunk + heads.flatMap(\.layers) }
+    public let allLayers: [any Layer]
 
     /// Every parameter and state tensor, in layer order.
-    public var parameters: [Parameter] { allLayers.flatMap(\.parameters) }
+    public let parameters: [Parameter]
 
     /// Sets the number of threads layers use (default 1); call before training. Layers split
     /// their work into that many parts and run OpenBLAS single-threaded inside each part.
