@@ -28,7 +28,10 @@ public final class Model {
     public let name: String
     /// The shape of one input image, `[H, W, C]`.
     public let inputShape: [Int]
+    /// The shared layers, applied in order to the images.
     public let trunk: [any Layer]
+    /// The outputs, each applied to the trunk's output; the training loss is the sum of their
+    /// softmax cross-entropies.
     public let heads: [Head]
     /// When true, `trainStep` accumulates per-layer times into `profile`.
     public var isProfiling = false
