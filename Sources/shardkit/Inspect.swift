@@ -21,6 +21,9 @@ struct Inspect: ParsableCommand {
     @Option(help: "Print the first N records as JSON (bytes values in base64).")
     var dump: Int = 0
 
+    @Option(help: "With --dump, show at most this many bytes of each bytes value (0: all of them).")
+    var bytesPreview: Int = 32
+
     @Option(help: "Print how often each value of this int64 feature occurs.")
     var histogram: String?
 
@@ -29,6 +32,7 @@ struct Inspect: ParsableCommand {
     func validate() throws {
         guard !paths.isEmpty else { throw ValidationError("name at least one record file or directory") }
         guard dump >= 0 else { throw ValidationError("--dump must be 0 or more") }
+        guard bytesPreview >= 0 else { throw ValidationError("--bytes-preview must be 0 or more") }
     }
 
     func run() throws {
@@ -37,7 +41,8 @@ struct Inspect: ParsableCommand {
             guard !found.records.isEmpty else {
                 throw PipelineError(.noInput, path: paths.joined(separator: " "), "no record files found")
             }
-            let inspector = ShardInspector(dumpCount: dump, histogramKey: histogram)
+            let inspector = ShardInspector(
+                dumpCount: dump, histogramKey: histogram, bytesPreview: bytesPreview == 0 ? nil : bytesPreview)
             let report = try inspector.inspect(found.records, quiet: outputOptions.quiet) { line in print(line) }
             print(report.rendered())
         }

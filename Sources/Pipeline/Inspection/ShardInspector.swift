@@ -56,10 +56,14 @@ public struct ShardInspector: Sendable {
 
     public var dumpCount: Int
     public var histogramKey: String?
+    /// In dumped JSON, bytes values longer than this are cut (base64 of the first bytes plus the
+    /// full length); `nil` prints them whole.
+    public var bytesPreview: Int?
 
-    public init(dumpCount: Int = 0, histogramKey: String? = nil) {
+    public init(dumpCount: Int = 0, histogramKey: String? = nil, bytesPreview: Int? = nil) {
         self.dumpCount = dumpCount
         self.histogramKey = histogramKey
+        self.bytesPreview = bytesPreview
     }
 
     /// Reads every record of `files`; calls `dumpLine` with the JSON of each of the first
@@ -88,7 +92,7 @@ public struct ShardInspector: Sendable {
                     for value in values { histogram[value, default: 0] += 1 }
                 }
                 if dumped < dumpCount {
-                    dumpLine(example.jsonString())
+                    dumpLine(example.jsonString(maxBytesPreview: bytesPreview))
                     dumped += 1
                 }
                 count += 1
