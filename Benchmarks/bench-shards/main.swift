@@ -5,7 +5,8 @@
 //   shardkit_read_verify_gbps read every record with both CRCs checked (GB/s of file)
 //   shardkit_read_decode      read + verify + decode image/length/digits into a batch (records/s)
 //   shardkit_{write,read}_peak_rss  peak RSS of a child process at 60k and 600k records (MiB)
-// Flags: --n N (default 60000), --dir DIR, --child write|read (internal: one measured pass).
+// Flags: --n N (default 60000), --dir DIR, --buffer-mib N (writer buffer), --durable (fsync shards),
+// --child write|read (internal: one measured pass).
 import Examples
 import Foundation
 import RecordIO
@@ -20,6 +21,7 @@ struct Args {
     var dir = "/tmp/shardkit-bench/shards"
     var child: String?
     var durable = false
+    var bufferSize = 1 << 20
 
     init() {
         var it = CommandLine.arguments.dropFirst().makeIterator()
@@ -29,6 +31,7 @@ struct Args {
             case "--dir": dir = it.next()!
             case "--child": child = it.next()!
             case "--durable": durable = true
+            case "--buffer-mib": bufferSize = Int(it.next()!)! << 20
             default: fatalError("unknown flag \(a)")
             }
         }
@@ -94,7 +97,7 @@ func writeShards(_ args: Args, _ records: Records) throws -> Double {
     let start = now()
     let writer = try ShardedWriter(
         directory: args.dir, name: "bench", split: "train", sharding: .shardCount(args.shards, totalRecords: args.n),
-        durable: args.durable)
+        bufferSize: args.bufferSize, durable: args.durable)
     var buffer: [UInt8] = []
     buffer.reserveCapacity(8192)
     for i in 0..<args.n {

@@ -5,14 +5,16 @@ import Foundation
 /// calls, optionally through deflate, optionally hashed (SHA-256 of the bytes that reach the file).
 ///
 /// Two staging buffers take turns: while the owner frames records into one, a background queue
-/// compresses, hashes and writes the other, so deflate, SHA-256 and the kernel's copy into the
-/// page cache overlap with encoding on a second core. At most one buffer is in flight, so memory
-/// stays at two buffers.
+/// writes the other (compressing it first, when asked), so deflate and the kernel's copy into the
+/// page cache overlap with encoding on a second core. The SHA-256 is taken where it balances the
+/// two threads: of an uncompressed buffer by the owner as it hands the buffer over (the write is
+/// the slower half), of compressed output by the background queue after deflate. At most one
+/// buffer is in flight, so memory stays at two buffers.
 ///
 /// `@unchecked Sendable`: the owner and the flush queue never touch the same state at once. The
 /// owner hands a buffer over in `flushStaging` and then touches only the other one; the deflater,
-/// hasher, file and `fileBytes` are used by the flush job alone until the owner waits for it to
-/// finish (`drain`), which happens before every read of them.
+/// file and `fileBytes` (and the hasher, for compressed output) are used by the flush job alone
+/// until the owner waits for it to finish (`drain`), which happens before every read of them.
 final class ByteSink: @unchecked Sendable {
     private struct Buffer {
         var base: UnsafeMutableRawPointer
@@ -93,8 +95,10 @@ final class ByteSink: @unchecked Sendable {
         }
     }
 
+    /// Writes bytes that reach the file; hashes them here only when compressed (the owner hashed
+    /// uncompressed bytes already).
     private func emit(_ bytes: UnsafeRawPointer, _ n: Int) throws(RecordIOError) {
-        hasher?.update(bytes, count: n)
+        if deflater != nil { hasher?.update(bytes, count: n) }
         try file.write(bytes, count: n)
         fileBytes += Int64(n)
     }
@@ -108,6 +112,7 @@ final class ByteSink: @unchecked Sendable {
             throw failure
         }
         let n = count
+        if deflater == nil { hasher?.update(staging.base, count: n) }
         swap(&staging, &spare)
         count = 0
         // The job reads `spare`, which the owner leaves alone until the job signals `idle`.
