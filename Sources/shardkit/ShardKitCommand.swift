@@ -15,6 +15,7 @@ struct ShardKitCommand: ParsableCommand {
         subcommands: [
             Generate.self,
             Inspect.self,
+            SynthCommand.self,
             Verify.self,
         ]
     )
