@@ -167,12 +167,17 @@ public struct DigitStringSynthesizer: Sendable {
             boxes.append(box)
             draw(source.images[indices[i]], into: &gray, width: canvasW, height: canvasH, box: box)
         }
-        var pixels = [UInt8](repeating: 0, count: canvasH * canvasW * 3)
-        for p in 0..<(canvasH * canvasW) {
-            let v = gray[p]
-            pixels[3 * p] = v
-            pixels[3 * p + 1] = v
-            pixels[3 * p + 2] = v
+        let pixelCount = canvasH * canvasW
+        let pixels = [UInt8](unsafeUninitializedCapacity: pixelCount * 3) { rgb, initialized in
+            gray.withUnsafeBufferPointer { gray in
+                for p in 0..<pixelCount {
+                    let v = gray[p]
+                    rgb[3 * p] = v
+                    rgb[3 * p + 1] = v
+                    rgb[3 * p + 2] = v
+                }
+            }
+            initialized = pixelCount * 3
         }
         return DigitString(
             image: Image(height: canvasH, width: canvasW, channels: 3, pixels: pixels), digits: digits,
@@ -190,24 +195,42 @@ public struct DigitStringSynthesizer: Sendable {
         guard x0 < x1, y0 < y1 else { return }
         let fx = Double(sw) / box.width
         let fy = Double(sh) / box.height
-        digit.pixels.withUnsafeBufferPointer { src in
-            canvas.withUnsafeMutableBufferPointer { dst in
-                func sample(_ x: Int, _ y: Int) -> Double {
-                    x < 0 || y < 0 || x >= sw || y >= sh ? 0 : Double(src[y * sw + x])
+        let columns = x1 - x0
+        // Pixel centres lie inside the box, so source coordinates are ≥ −0.5 and `Int(v + 1) - 1`
+        // is their floor; values are ≥ 0, so `Int(v + 0.5)` rounds them (half up, as `rounded()`).
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: columns) { tapX in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: columns) { weightX in
+                for c in 0..<columns {
+                    let sx = (Double(x0 + c) + 0.5 - box.left) * fx - 0.5
+                    let ix = Int(sx + 1) - 1
+                    tapX[c] = ix
+                    weightX[c] = sx - Double(ix)
                 }
-                for py in y0..<y1 {
-                    let sy = (Double(py) + 0.5 - box.top) * fy - 0.5
-                    let iy = Int(sy.rounded(.down))
-                    let wy = sy - Double(iy)
-                    for px in x0..<x1 {
-                        let sx = (Double(px) + 0.5 - box.left) * fx - 0.5
-                        let ix = Int(sx.rounded(.down))
-                        let wx = sx - Double(ix)
-                        let top = sample(ix, iy) * (1 - wx) + sample(ix + 1, iy) * wx
-                        let bottom = sample(ix, iy + 1) * (1 - wx) + sample(ix + 1, iy + 1) * wx
-                        let value = UInt8(min(255, (top * (1 - wy) + bottom * wy).rounded()))
-                        let at = py * width + px
-                        if value > dst[at] { dst[at] = value }
+                digit.pixels.withUnsafeBufferPointer { src in
+                    canvas.withUnsafeMutableBufferPointer { dst in
+                        @inline(__always) func sample(_ x: Int, _ row: Int, _ rowValid: Bool) -> Double {
+                            rowValid && x >= 0 && x < sw ? Double(src[row + x]) : 0
+                        }
+                        for py in y0..<y1 {
+                            let sy = (Double(py) + 0.5 - box.top) * fy - 0.5
+                            let iy = Int(sy + 1) - 1
+                            let wy = sy - Double(iy)
+                            let upperValid = iy >= 0 && iy < sh
+                            let lowerValid = iy + 1 >= 0 && iy + 1 < sh
+                            let upper = iy * sw
+                            let lower = (iy + 1) * sw
+                            var at = py * width + x0
+                            for c in 0..<columns {
+                                let ix = tapX[c]
+                                let wx = weightX[c]
+                                let top = sample(ix, upper, upperValid) * (1 - wx) + sample(ix + 1, upper, upperValid) * wx
+                                let bottom =
+                                    sample(ix, lower, lowerValid) * (1 - wx) + sample(ix + 1, lower, lowerValid) * wx
+                                let value = UInt8(min(255, top * (1 - wy) + bottom * wy + 0.5))
+                                if value > dst[at] { dst[at] = value }
+                                at += 1
+                            }
+                        }
                     }
                 }
             }
