@@ -11,11 +11,15 @@ import Synth
 /// train file, a test split drawn only from its test file, each as `shards` TFRecord shards,
 /// then `manifest.json` (last). See formats/digit-strings.md.
 ///
-/// Records are made by `jobs` threads, each taking every `jobs`-th record of a batch, while one
-/// more thread writes the previous batch in order: the bytes do not depend on `jobs`.
+/// Records are made in batches by `jobs` threads, which take chunks of a batch in turn and put
+/// each record in its own slot, while one more thread writes the previous batch in record
+/// order: which thread makes a record never changes its bytes, so the output does not depend
+/// on `jobs`.
 public enum SynthWriter {
     /// Records per thread per batch.
     static let batchPerJob = 256
+    /// Records a thread takes at a time.
+    static let chunk = 16
 
     /// Writes the dataset `request` describes; returns a one-line summary.
     public static func write(_ request: SynthRequest) throws(PipelineError) -> String {
@@ -120,8 +124,12 @@ public enum SynthWriter {
             let count = min(batch, records - start)
             let base = start
             let toWrite = previousCount
-            DispatchQueue.concurrentPerform(iterations: jobs + 1) { worker in
-                if worker == jobs {
+            let chunk = Self.chunk
+            state.cursor.store(0, ordering: .relaxed)
+            // Iteration 0 writes the previous batch; iterations 1…jobs make this one, taking
+            // chunks of `chunk` records in turn, so a thread that is done writing helps making.
+            DispatchQueue.concurrentPerform(iterations: jobs + 1) { iteration in
+                if iteration == 0 {
                     do throws(RecordIOError) {
                         for i in 0..<toWrite { try state.writer.write(state.previous[i]) }
                     } catch {
@@ -129,16 +137,18 @@ public enum SynthWriter {
                     }
                     return
                 }
-                let augmenter = state.augmenters[worker]
-                var i = worker
-                while i < count {
-                    do throws(PipelineError) {
-                        state.current[i] = try maker.payload(base + i, augmenter: augmenter)
-                    } catch {
-                        failure.withLock { $0 = $0 ?? error }
-                        return
+                let augmenter = state.augmenters[iteration - 1]
+                while true {
+                    let first = state.cursor.add(chunk, ordering: .relaxed).oldValue
+                    guard first < count else { return }
+                    for i in first..<min(first + chunk, count) {
+                        do throws(PipelineError) {
+                            state.current[i] = try maker.payload(base + i, augmenter: augmenter)
+                        } catch {
+                            failure.withLock { $0 = $0 ?? error }
+                            return
+                        }
                     }
-                    i += jobs
                 }
             }
             if let error = failure.withLock({ $0 }) {
@@ -156,12 +166,15 @@ public enum SynthWriter {
 }
 
 /// The buffers of the ordered batch scheme. Unchecked `Sendable` because the threads of one
-/// `concurrentPerform` touch disjoint parts: worker `w` writes slots `w, w + jobs, …` of
-/// `current` and uses only `augmenters[w]`; the writer thread alone reads `previous` and uses
-/// `writer`. Buffers are swapped between batches, when no worker runs.
+/// `concurrentPerform` touch disjoint parts: a maker writes only the slots of `current` in the
+/// chunks it claimed through `cursor`, and iteration `w` alone uses `augmenters[w - 1]`; the
+/// writer iteration alone reads `previous` and uses `writer`. Buffers are swapped between
+/// batches, when no thread runs.
 private final class BatchState: @unchecked Sendable {
     let writer: ShardedWriter
     let augmenters: [Augmenter?]
+    /// The next unclaimed slot of `current`.
+    let cursor = Atomic<Int>(0)
     private(set) var current: UnsafeMutableBufferPointer<[UInt8]>
     private(set) var previous: UnsafeMutableBufferPointer<[UInt8]>
 
