@@ -196,37 +196,47 @@ public struct DigitStringSynthesizer: Sendable {
         let fx = Double(sw) / box.width
         let fy = Double(sh) / box.height
         let columns = x1 - x0
-        // Pixel centres lie inside the box, so source coordinates are ≥ −0.5 and `Int(v + 1) - 1`
-        // is their floor; values are ≥ 0, so `Int(v + 0.5)` rounds them (half up, as `rounded()`).
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: columns) { tapX in
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: columns) { weightX in
+        // Each output pixel blends two source columns and two source rows. Pixel centres lie
+        // inside the box, so source coordinates are ≥ −0.5 and `Int(v + 1) - 1` is their floor;
+        // a tap outside the digit reads sample 0 with weight 0 (the same sum as reading a zero).
+        // Values are ≥ 0, so `v + 0.5` truncated rounds them half up, as `rounded()` does.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * columns) { taps in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * columns) { weights in
                 for c in 0..<columns {
                     let sx = (Double(x0 + c) + 0.5 - box.left) * fx - 0.5
                     let ix = Int(sx + 1) - 1
-                    tapX[c] = ix
-                    weightX[c] = sx - Double(ix)
+                    let wx = sx - Double(ix)
+                    let leftValid = ix >= 0 && ix < sw
+                    let rightValid = ix + 1 >= 0 && ix + 1 < sw
+                    taps[2 * c] = leftValid ? ix : 0
+                    weights[2 * c] = leftValid ? 1 - wx : 0
+                    taps[2 * c + 1] = rightValid ? ix + 1 : 0
+                    weights[2 * c + 1] = rightValid ? wx : 0
                 }
                 digit.pixels.withUnsafeBufferPointer { src in
                     canvas.withUnsafeMutableBufferPointer { dst in
-                        @inline(__always) func sample(_ x: Int, _ row: Int, _ rowValid: Bool) -> Double {
-                            rowValid && x >= 0 && x < sw ? Double(src[row + x]) : 0
-                        }
+                        let src = src.baseAddress!
+                        let dst = dst.baseAddress!
                         for py in y0..<y1 {
                             let sy = (Double(py) + 0.5 - box.top) * fy - 0.5
                             let iy = Int(sy + 1) - 1
                             let wy = sy - Double(iy)
                             let upperValid = iy >= 0 && iy < sh
                             let lowerValid = iy + 1 >= 0 && iy + 1 < sh
-                            let upper = iy * sw
-                            let lower = (iy + 1) * sw
+                            let upper = src + (upperValid ? iy * sw : 0)
+                            let lower = src + (lowerValid ? (iy + 1) * sw : 0)
+                            let upperWeight = upperValid ? 1 - wy : 0
+                            let lowerWeight = lowerValid ? wy : 0
                             var at = py * width + x0
                             for c in 0..<columns {
-                                let ix = tapX[c]
-                                let wx = weightX[c]
-                                let top = sample(ix, upper, upperValid) * (1 - wx) + sample(ix + 1, upper, upperValid) * wx
-                                let bottom =
-                                    sample(ix, lower, lowerValid) * (1 - wx) + sample(ix + 1, lower, lowerValid) * wx
-                                let value = UInt8(min(255, top * (1 - wy) + bottom * wy + 0.5))
+                                let a = taps[2 * c]
+                                let b = taps[2 * c + 1]
+                                let wa = weights[2 * c]
+                                let wb = weights[2 * c + 1]
+                                let top = Double(upper[a]) * wa + Double(upper[b]) * wb
+                                let bottom = Double(lower[a]) * wa + Double(lower[b]) * wb
+                                let v = min(255, top * upperWeight + bottom * lowerWeight + 0.5)
+                                let value = UInt8(truncatingIfNeeded: Int(v))
                                 if value > dst[at] { dst[at] = value }
                                 at += 1
                             }

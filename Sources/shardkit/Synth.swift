@@ -10,15 +10,16 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Write shards of synthesized multi-digit strings made from an MNIST-format digit set.",
         discussion: """
-            The train split draws digits only from the digit set's train file, the test split only from
-            its test file. Records have the SVHN schema: `image` (raw HxWx3 bytes, or PNG), `length`
-            (int64) and `digits` (five int64, 10 = no digit). The same arguments give the same bytes,
+            The train split draws digits only from the digit set's train file, the test split only from \
+            its test file. Records have the SVHN schema: `image` (raw HxWx3 bytes, or PNG), `length` \
+            (int64) and `digits` (five int64, 10 = no digit). The same arguments give the same bytes, \
             whatever --jobs. See formats/digit-strings.md.
 
             Examples:
-              shardkit synth --digits Fixtures/digits --output /tmp/strings --count 10000 --test-count 1000
-              shardkit synth --digits mnist --output /tmp/fixed --layout fixed --lengths 1:1,2:1,3:2,4:2,5:4
-              shardkit synth --digits mnist --output /tmp/aug --augment crop=54,resize=64 --copies 2 --preview p.png
+              shardkit synth --digits Fixtures/digits --output /tmp/strings --count 10000
+              shardkit synth --digits mnist --output /tmp/fixed --layout fixed --lengths 1:1,5:4
+              shardkit synth --digits mnist --output /tmp/aug --augment crop=54,resize=64 --copies 2
+              shardkit synth --digits mnist --output /tmp/strings --preview preview.png
             """)
 
     @Option(help: "Folder of MNIST-format idx files (train and test, plain or .gz).")
