@@ -1,0 +1,77 @@
+import Examples
+import Formats
+import Imaging
+
+/// How the `image` feature of a converted record is stored.
+public enum ImageEncoding: String, Sendable, CaseIterable {
+    /// PNG bytes (lossless; what TensorFlow Datasets stores for MNIST and CIFAR).
+    case png
+    /// JPEG bytes, quality 95.
+    case jpeg
+    /// The pixel bytes as they are, row-major H×W×C; the shape is recorded in the metadata.
+    case raw
+}
+
+/// The image of a pending record: decoded pixels, or work the encoding workers still do.
+enum PendingImage: Sendable {
+    case decoded(Image)
+    /// SVHN: PNG bytes to decode as RGB, crop around the digit boxes and resize to `size`
+    /// (`SVHNReader.preprocess`), on a worker rather than on the reading thread.
+    case svhnPNG(bytes: [UInt8], entry: DigitStructEntry, size: Int)
+}
+
+/// One record as the reader thread hands it to the encoding workers: the image as read,
+/// every other feature final. The workers do the per-record work (resize, image encoding,
+/// Example serialization), so nothing here may depend on which worker runs it.
+struct PendingRecord: Sendable {
+    /// Index of the split (in the pass's split list) the record belongs to.
+    var split: Int
+    /// Source file and record index, for error messages.
+    var path: String
+    var index: Int
+    var image: PendingImage
+    /// Resize the image to `side × side` before encoding (HWDB), or keep it as it is.
+    var resizeSide: Int?
+    /// Every feature except `image`.
+    var features: [String: Feature]
+}
+
+/// The per-record work, a pure function of the record: the same record gives the same bytes on
+/// any thread.
+struct RecordEncoder: Sendable {
+    var encoding: ImageEncoding
+    var jpegQuality = 95
+
+    /// Appends the serialized `tf.train.Example` of `record` to `buffer`.
+    func encode(_ record: PendingRecord, into buffer: inout [UInt8]) throws(PipelineError) {
+        var image: Image
+        switch record.image {
+        case .decoded(let decoded):
+            image = decoded
+        case .svhnPNG(let png, let entry, let size):
+            do {
+                image = try SVHNReader.preprocess(pngBytes: png, entry: entry, path: record.path, size: size)
+            } catch {
+                throw PipelineError(error)
+            }
+        }
+        if let side = record.resizeSide, image.height != side || image.width != side {
+            image = image.resizedBilinear(height: side, width: side)
+        }
+        let bytes: [UInt8]
+        do {
+            switch encoding {
+            case .png: bytes = try PNGCodec.encode(image)
+            case .jpeg: bytes = try JPEGCodec.encode(image, quality: jpegQuality)
+            case .raw: bytes = image.pixels
+            }
+        } catch {
+            throw PipelineError(
+                .badInput, path: record.path, recordIndex: record.index,
+                "cannot encode the image as \(encoding.rawValue): \(error)")
+        }
+        var features = record.features
+        features["image"] = .bytes([bytes])
+        Example(features).serialize(into: &buffer)
+    }
+}
