@@ -55,7 +55,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Threads making records (the output does not depend on it).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "raw or png.")
+    @Option(help: "raw (HxWx3 bytes), png or jpeg (quality 95).")
     var imageEncoding: String = "raw"
 
     @Option(help: "Dataset name used in shard file names.")
@@ -89,8 +89,8 @@ struct SynthCommand: ParsableCommand {
         guard parsedSize != nil else { throw ValidationError("--size must be N or HxW with positive numbers") }
         guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        guard SynthRequest.ImageEncoding(rawValue: imageEncoding) != nil else {
-            throw ValidationError("--image-encoding must be raw or png, not '\(imageEncoding)'")
+        guard ImageEncoding(rawValue: imageEncoding) != nil else {
+            throw ValidationError("--image-encoding must be raw, png or jpeg, not '\(imageEncoding)'")
         }
         guard previewCount >= 1 else { throw ValidationError("--preview-count must be at least 1") }
         guard copies >= 1 else { throw ValidationError("--copies must be at least 1") }
@@ -115,7 +115,7 @@ struct SynthCommand: ParsableCommand {
                 configuration: .init(
                     maxLength: maxLength, lengths: try LengthDistribution(parsing: lengths, maxLength: maxLength),
                     layout: DigitLayout(rawValue: layout)!, height: height, width: width, seed: seed),
-                shards: shards, jobs: jobs, imageEncoding: SynthRequest.ImageEncoding(rawValue: imageEncoding)!,
+                shards: shards, jobs: jobs, imageEncoding: ImageEncoding(rawValue: imageEncoding)!,
                 name: name, augment: try augment.map { try AugmentSpec(parsing: $0) }, copies: copies,
                 preview: preview.map { URL(fileURLWithPath: $0) }, previewCount: previewCount,
                 quiet: outputOptions.quiet)
