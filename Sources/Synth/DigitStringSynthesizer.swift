@@ -146,7 +146,10 @@ public struct DigitStringSynthesizer: Sendable {
             lefts.append(x)
             tops.append(-dh * scales[i] / 2 + jitters[i] * dh)
         }
-        var minX = Double.infinity, maxX = -Double.infinity, minY = Double.infinity, maxY = -Double.infinity
+        var minX = Double.infinity
+        var maxX = -Double.infinity
+        var minY = Double.infinity
+        var maxY = -Double.infinity
         for i in 0..<indices.count {
             minX = min(minX, lefts[i])
             maxX = max(maxX, lefts[i] + dw * scales[i])

@@ -1,6 +1,6 @@
 import Examples
-import Foundation
 import Formats
+import Foundation
 import Imaging
 import Pipeline
 import RecordIO
@@ -200,7 +200,8 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
         } throws: { error in
             (error as? PipelineError)?.kind == .noInput
         }
-        let left = (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("out").path)) ?? []
+        let left =
+            (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("out").path)) ?? []
         #expect(left.filter { !$0.hasPrefix(".") }.isEmpty, "\(left)")
         request.testCount = 0
         #expect(try SynthWriter.write(request).hasPrefix("wrote 10 train records"))

@@ -1,7 +1,7 @@
-import Foundation
 import Dispatch
 import Examples
 import Formats
+import Foundation
 import Imaging
 import RecordIO
 import Synchronization
@@ -29,7 +29,9 @@ public enum SynthWriter {
         let trainSource = try DigitSource.mnist(directory: request.digits, split: .train)
         let testSource = request.testCount > 0 ? try DigitSource.mnist(directory: request.digits, split: .test) : nil
         let train = try maker(request, source: trainSource, split: "train")
-        let test = try testSource.map { source throws(PipelineError) in try maker(request, source: source, split: "test") }
+        let test = try testSource.map { source throws(PipelineError) in
+            try maker(request, source: source, split: "test")
+        }
 
         if let preview = request.preview {
             try writePreview(train, count: min(request.previewCount, request.trainCount * request.copies), to: preview)
@@ -135,7 +137,8 @@ public enum SynthWriter {
         let progress = ProgressReporter(
             label: "synth \(request.name)/\(maker.split)", total: records, quiet: request.quiet)
         let batch = batchPerJob * jobs
-        let state = BatchState(writer: writer, split: maker.split, augmenters: (0..<jobs).map { _ in maker.makeAugmenter() }, batch: batch)
+        let state = BatchState(
+            writer: writer, split: maker.split, augmenters: (0..<jobs).map { _ in maker.makeAugmenter() }, batch: batch)
         var previousCount = 0
         var start = 0
         let failure = Mutex<PipelineError?>(nil)
