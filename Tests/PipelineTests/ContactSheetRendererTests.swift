@@ -46,6 +46,14 @@ import Testing
         // Record 6 is in row 1, column 2.
         let (x, y) = ContactSheetLayout.origin(ofCell: 6, columns: 4, cellSize: 64)
         #expect(result.sheet.cropped(top: y, left: x, height: 64, width: 64).pixels == images[6].pixels)
+        // Each label is drawn in white on the line under its cell; an empty label line stays dark.
+        for cell in 0..<10 {
+            let (lx, ly) = ContactSheetLayout.origin(ofCell: cell, columns: 4, cellSize: 64)
+            let line = result.sheet.cropped(top: ly + 65, left: lx, height: 7, width: 64)
+            #expect(line.pixels.contains(255), "label of cell \(cell)")
+        }
+        let (ex, ey) = ContactSheetLayout.origin(ofCell: 10, columns: 4, cellSize: 64)
+        #expect(!result.sheet.cropped(top: ey + 65, left: ex, height: 7, width: 64).pixels.contains(255))
         // Written as PNG.
         let png = directory.appendingPathComponent("sheet.png")
         try ContactSheetRenderer.writePNG(result.sheet, to: png)

@@ -34,7 +34,7 @@ public struct ContactSheetRenderer: Sendable {
     }
 
     /// What was drawn.
-    public struct Result: Sendable {
+    public struct RenderedSheet: Sendable {
         public var sheet: Image
         public var labels: [String]
         /// Records read (all of them when sampling at random).
@@ -43,7 +43,7 @@ public struct ContactSheetRenderer: Sendable {
 
     /// Reads `files` and draws the chosen records. Manifests and label files are looked for in
     /// the directories of `files`.
-    public func render(_ files: [URL]) throws(PipelineError) -> Result {
+    public func render(_ files: [URL]) throws(PipelineError) -> RenderedSheet {
         let context = SheetContext(directories: Array(Set(files.map { $0.deletingLastPathComponent() })))
         var chosen: [(position: Int, example: Example)] = []
         var rng = SeededGenerator(seed: seed, key: "grid")
@@ -83,7 +83,7 @@ public struct ContactSheetRenderer: Sendable {
             images.append(image ?? Image(height: 1, width: 1, channels: 1))
             labels.append(image == nil ? "?" : Self.label(of: example, classNames: context.classNames))
         }
-        return Result(
+        return RenderedSheet(
             sheet: Self.sheet(images: images, labels: labels, columns: columns), labels: labels, recordsRead: seen)
     }
 
