@@ -67,7 +67,7 @@ import Testing
         // MNIST/CIFAR as TFDS writes them: PNG image, int64 label, names in label.labels.txt.
         let classes = directory.appendingPathComponent("classes")
         try FileManager.default.createDirectory(at: classes, withIntermediateDirectories: true)
-        try "airplane\nautomobile\nbird\n".write(
+        try "airplane\nautomobile\noak_tree\n".write(
             to: classes.appendingPathComponent("label.labels.txt"), atomically: true, encoding: .utf8)
         let png = try PNGCodec.encode(gradient(height: 32, width: 32, channels: 3, seed: 1))
         let classShard = try writeShard(
@@ -77,7 +77,7 @@ import Testing
             ],
             to: classes)
         let classSheet = try ContactSheetRenderer().render([classShard])
-        #expect(classSheet.labels == ["bird", "7"])
+        #expect(classSheet.labels == ["oak tree", "7"])
         // HWDB: raw 64×64×1, a CJK character (no glyph: the class index) or a Latin one.
         let hwdb = directory.appendingPathComponent("hwdb")
         try FileManager.default.createDirectory(at: hwdb, withIntermediateDirectories: true)

@@ -17,7 +17,7 @@ import RecordIO
 /// cannot be decoded or shaped gets an empty cell labelled `?`.
 ///
 /// Labels: `digits` up to `length` (`"4071"`); `character` when every character has a glyph in
-/// the bitmap font, else `#label`; `label` as its class name when one is known (a `label_names`
+/// the bitmap font, else `#label`; `label` as its class name (underscores shown as spaces) when one is known (a `label_names`
 /// metadata entry, one name per line, or `label.labels.txt` beside the shards, as TensorFlow
 /// Datasets writes it), else the number; otherwise nothing.
 public struct ContactSheetRenderer: Sendable {
@@ -166,7 +166,10 @@ public struct ContactSheetRenderer: Sendable {
             return label.map { "#\($0)" } ?? "#?"
         }
         if let label {
-            if let classNames, label >= 0, Int(label) < classNames.count { return classNames[Int(label)] }
+            if let classNames, label >= 0, Int(label) < classNames.count {
+                // The bitmap font has no underscore (CIFAR-100's `oak_tree`).
+                return classNames[Int(label)].replacingOccurrences(of: "_", with: " ")
+            }
             return String(label)
         }
         return ""
