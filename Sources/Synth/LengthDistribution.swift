@@ -36,7 +36,8 @@ public struct LengthDistribution: Sendable, Equatable, CustomStringConvertible {
                 throw SynthError("lengths: bad piece \"\(piece)\": expected LENGTH:WEIGHT, e.g. 5:4")
             }
             guard (1...maxLength).contains(length) else {
-                throw SynthError("lengths: bad piece \"\(piece)\": length must be 1…\(maxLength) (the maximum length)")
+                throw SynthError(
+                    "lengths: bad piece \"\(piece)\": length must be 1…\(maxLength) (the maximum length)")
             }
             guard seen.insert(length).inserted else {
                 throw SynthError("lengths: length \(length) is given twice")

@@ -17,9 +17,9 @@ import RecordIO
 /// cannot be decoded or shaped gets an empty cell labelled `?`.
 ///
 /// Labels: `digits` up to `length` (`"4071"`); `character` when every character has a glyph in
-/// the bitmap font, else `#label`; `label` as its class name (underscores shown as spaces) when one is known (a `label_names`
-/// metadata entry, one name per line, or `label.labels.txt` beside the shards, as TensorFlow
-/// Datasets writes it), else the number; otherwise nothing.
+/// the bitmap font, else `#label`; `label` as its class name (underscores shown as spaces) when
+/// one is known (a `label_names` metadata entry, one name per line, or `label.labels.txt` beside
+/// the shards, as TensorFlow Datasets writes it), else the number; otherwise nothing.
 public struct ContactSheetRenderer: Sendable {
     public var count: Int
     public var random: Bool
