@@ -25,7 +25,8 @@ public enum SynthWriter {
 
     /// Writes the dataset `request` describes; returns a one-line summary.
     public static func write(_ request: SynthRequest) throws(PipelineError) -> String {
-        let started = ProgressReporter(label: "", total: nil, quiet: true)
+        let clock = ContinuousClock()
+        let started = clock.now
         let trainSource = try DigitSource.mnist(directory: request.digits, split: .train)
         let testSource = request.testCount > 0 ? try DigitSource.mnist(directory: request.digits, split: .test) : nil
         let train = try maker(request, source: trainSource, split: "train")
@@ -97,7 +98,8 @@ public enum SynthWriter {
             throw error
         }
         let splits = writer.splits.map(\.manifest)
-        let seconds = started.elapsed
+        let elapsed = (clock.now - started).components
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
         let total = splits.reduce(0) { $0 + $1.records }
         let bytes = splits.reduce(Int64(0)) { $0 + $1.bytes }
         let rate = seconds > 0 ? Double(total) / seconds : 0
