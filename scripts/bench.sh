@@ -40,6 +40,7 @@ for ((r = 1; r <= REPEATS; r++)); do
         run "$r" "$python" "$anchors/tf_augment.py" --variant map_par
         [ -f Benchmarks/bench-imaging/pil_png.py ] && run "$r" "$python" Benchmarks/bench-imaging/pil_png.py
         run "$r" "$bin/bench-imaging"
+        run "$r" Benchmarks/synth/bench_synth.sh "$bin/shardkit"
     fi
     if has convert && [ -f Benchmarks/convert/bench_convert.sh ]; then
         run "$r" Benchmarks/convert/bench_convert.sh "$bin/shardkit" "$python"
