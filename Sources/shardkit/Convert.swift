@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Imaging
 import Pipeline
 import RecordIO
 
@@ -78,9 +79,20 @@ struct Convert: ParsableCommand {
     @Option(help: "hwdb: character dictionary JSON to use instead of building one from train/.")
     var dictionary: String?
 
+    @Option(help: "Augment every image, e.g. crop=26,resize=28,brightness=0.2 (see formats/augmentation.md).")
+    var augment: String?
+
+    @Option(help: "With --augment: records written per source image, each augmented on its own.")
+    var copies: Int = 1
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
+        guard copies >= 1 else { throw ValidationError("--copies must be at least 1") }
+        if copies > 1 && augment == nil { throw ValidationError("--copies needs --augment") }
+        if let augment {
+            do { _ = try AugmentSpec(parsing: augment) } catch { throw ValidationError("--augment: \(error)") }
+        }
         guard let format = DatasetFormat(rawValue: format) else {
             throw ValidationError("unknown format '\(self.format)'; expected mnist, cifar10, cifar100, svhn or hwdb")
         }
@@ -126,7 +138,8 @@ struct Convert: ParsableCommand {
                 sharding: sharding, imageEncoding: imageEncoding.flatMap(ImageEncoding.init(rawValue:)),
                 compression: Compression(rawValue: compression)!, seed: seed, jobs: jobs, quiet: outputOptions.quiet,
                 skipMissing: skipMissing, validationFraction: validationFraction ?? 0.1, includeExtra: includeExtra,
-                size: size ?? 64, dictionary: dictionary.map { URL(fileURLWithPath: $0) })
+                size: size ?? 64, dictionary: dictionary.map { URL(fileURLWithPath: $0) },
+                augment: try augment.map { try AugmentSpec(parsing: $0) }, copies: copies)
             let summary = try DatasetConverter.convert(DatasetFormat(rawValue: format)!, options: options)
             print(summary.rendered())
         }

@@ -207,3 +207,15 @@ import Testing
         }
     }
 }
+
+@Suite struct ConvertAugmentCommandTests {
+    @Test(arguments: [["--copies", "2"], ["--augment", "crop=fifty"], ["--augment", "crop=24", "--copies", "0"]])
+    func badAugmentOptionsExitSixtyFour(extra: [String]) throws {
+        let output = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: output) }
+        let result = try ShardKitProcess.run(
+            ["convert", "mnist", "--input", FixturePaths.fixture("mnist").path, "--output",
+             output.appendingPathComponent("out").path] + extra)
+        #expect(result.status == 64)
+    }
+}

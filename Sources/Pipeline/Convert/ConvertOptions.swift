@@ -1,4 +1,5 @@
 public import Foundation
+public import Imaging
 public import RecordIO
 
 /// The raw dataset formats `DatasetConverter` reads.
@@ -40,14 +41,20 @@ public struct ConvertOptions: Sendable {
     public var size: Int
     /// HWDB: a character dictionary to use instead of building one from train.
     public var dictionary: URL?
+    /// Augmentation applied to every image before encoding (recorded in the manifest).
+    public var augment: AugmentSpec?
+    /// Records written per source record: each an augmentation of its own (1 without `augment`).
+    public var copies: Int
 
     public init(
         input: URL, output: URL, name: String? = nil, sharding: ShardingPolicy = .shardBytes(128 << 20),
         imageEncoding: ImageEncoding? = nil, compression: Compression = .none, seed: UInt64 = 0,
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount, quiet: Bool = false, durable: Bool = true,
         skipMissing: Bool = false, validationFraction: Double = 0.1, includeExtra: Bool = false, size: Int = 64,
-        dictionary: URL? = nil
+        dictionary: URL? = nil, augment: AugmentSpec? = nil, copies: Int = 1
     ) {
+        self.augment = augment
+        self.copies = copies
         self.input = input
         self.output = output
         self.name = name

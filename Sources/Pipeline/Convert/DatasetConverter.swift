@@ -1,6 +1,7 @@
 import Examples
 import Formats
 import Foundation
+import Imaging
 import RecordIO
 
 /// `shardkit convert`: reads a raw dataset as its authors ship it and writes TFRecord shards of
@@ -33,19 +34,22 @@ public enum DatasetConverter {
             durable: options.durable)
         do throws(PipelineError) {
             var schema = SchemaAccumulator()
-            let engine = OrderedEncoder(jobs: options.jobs, encoder: RecordEncoder(encoding: encoding))
+            let engine = OrderedEncoder(
+                jobs: options.jobs,
+                encoder: RecordEncoder(encoding: encoding, augment: options.augment, seed: options.seed))
+            let copies = options.copies
             for pass in plan.passes {
                 let needCounts: Bool
                 if case .shards = options.sharding { needCounts = true } else { needCounts = pass.countIsCheap }
-                let counts = needCounts ? try pass.counts() : nil
+                let counts = needCounts ? try pass.counts().map { $0 * copies } : nil
                 for (i, split) in pass.splits.enumerated() {
                     try writer.open(split: split, count: counts.map { $0[i] })
                 }
-                let total = counts?.reduce(0, +) ?? (options.quiet ? nil : pass.estimatedTotal())
+                let total = counts?.reduce(0, +) ?? (options.quiet ? nil : pass.estimatedTotal().map { $0 * copies })
                 let progress = ProgressReporter(
                     label: "convert \(format.rawValue)/\(pass.label)", total: total, quiet: options.quiet,
                     lineInterval: lineInterval(total: total))
-                let pull = try pass.open()
+                let pull = withCopies(try pass.open(), copies)
                 try engine.run(
                     next: pull,
                     write: { (split, bytes) throws(PipelineError) in
@@ -72,6 +76,10 @@ public enum DatasetConverter {
             metadata["converter"] = "shardkit convert"
             metadata["image_encoding"] = encoding.rawValue
             metadata["seed"] = String(options.seed)
+            if let augment = options.augment {
+                metadata["augment"] = augment.description
+                metadata["copies"] = String(copies)
+            }
             for (reason, count) in plan.skips.counts { metadata["skipped: \(reason)"] = String(count) }
             let manifest = Manifest(
                 name: name, version: "1.0.0", compression: options.compression,
@@ -111,10 +119,32 @@ public enum DatasetConverter {
             throw PipelineError(.usage, "validation fraction must be in [0, 1)")
         }
         guard options.size >= 1 else { throw PipelineError(.usage, "size must be at least 1") }
+        guard options.copies >= 1 else { throw PipelineError(.usage, "copies must be at least 1") }
+        guard options.copies == 1 || options.augment != nil else {
+            throw PipelineError(.usage, "more than one copy needs an augmentation")
+        }
         switch options.sharding {
         case .shards(let n) where n < 1: throw PipelineError(.usage, "shard count must be at least 1")
         case .shardBytes(let b) where b < 1: throw PipelineError(.usage, "shard size must be positive")
         default: break
         }
+    }
+}
+
+/// A pull that hands out each record of `pull` `copies` times in a row, numbered 0…copies-1.
+private func withCopies(_ pull: @escaping RecordPull, _ copies: Int) -> RecordPull {
+    guard copies > 1 else { return pull }
+    var current: PendingRecord?
+    var next = copies
+    return { () throws(PipelineError) -> PendingRecord? in
+        if next == copies {
+            guard let record = try pull() else { return nil }
+            current = record
+            next = 0
+        }
+        var record = current!
+        record.copy = next
+        next += 1
+        return record
     }
 }

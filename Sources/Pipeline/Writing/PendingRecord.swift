@@ -34,6 +34,8 @@ struct PendingRecord: Sendable {
     var resizeSide: Int?
     /// Every feature except `image`.
     var features: [String: Feature]
+    /// Which augmented copy of its source record this is (0 when there is one record per source).
+    var copy = 0
 }
 
 /// The per-record work, a pure function of the record: the same record gives the same bytes on
@@ -41,6 +43,10 @@ struct PendingRecord: Sendable {
 struct RecordEncoder: Sendable {
     var encoding: ImageEncoding
     var jpegQuality = 95
+    /// Applied after resizing, with randomness keyed by (seed, source file name, record index,
+    /// copy): the same record always gets the same pixels, on any thread.
+    var augment: AugmentSpec?
+    var seed: UInt64 = 0
 
     /// Appends the serialized `tf.train.Example` of `record` to `buffer`.
     func encode(_ record: PendingRecord, into buffer: inout [UInt8]) throws(PipelineError) {
@@ -57,6 +63,11 @@ struct RecordEncoder: Sendable {
         }
         if let side = record.resizeSide, image.height != side || image.width != side {
             image = image.resizedBilinear(height: side, width: side)
+        }
+        if let augment {
+            let source = record.path.split(separator: "/").last.map(String.init) ?? record.path
+            var rng = SeededGenerator(seed: seed, key: "\(source)/\(record.index)/\(record.copy)")
+            image = augment.apply(to: image, rng: &rng)
         }
         let bytes: [UInt8]
         do {
