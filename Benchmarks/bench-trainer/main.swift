@@ -1,1 +1,104 @@
-print("bench-trainer: no benchmarks yet")
+// Training throughput of the built-in models on random inputs (no input pipeline), in the
+// format of ../shared/anchors: `RESULT name=… value=… unit=…`, plus a per-layer profile.
+// Compare with tf_train_mnist.py / tf_train_svhn.py run in the same session at 2 threads.
+import Foundation
+import Trainer
+
+let threads = 2
+Model.setThreadCount(threads)
+
+func randomBatch(count: Int, shape: [Int], seed: UInt64) -> Tensor {
+    var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+    var t = Tensor(shape: [count] + shape)
+    for i in t.scalars.indices {
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
+        t.scalars[i] = Float(state >> 40) / 16_777_216
+    }
+    return t
+}
+
+func labels(count: Int, classes: Int, seed: UInt64) -> [Int32] {
+    var state = seed &+ 12345
+    return (0..<count).map { _ in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Int32((state >> 33) % UInt64(classes))
+    }
+}
+
+func run(
+    _ name: String, model: Model, batch: Int, optimizer: any Optimizer, labelSets: (Int, UInt64) -> [[Int32]],
+    warmup: Int, steps: Int
+) {
+    let pool = 8
+    let images = (0..<pool).map { randomBatch(count: batch, shape: model.inputShape, seed: UInt64($0)) }
+    let targets = (0..<pool).map { labelSets(batch, UInt64($0)) }
+    for i in 0..<warmup { model.trainStep(images: images[i % pool], labels: targets[i % pool], optimizer: optimizer) }
+    let cpuStart = cpuSeconds()
+    let start = DispatchTime.now().uptimeNanoseconds
+    var loss: Float = 0
+    for i in 0..<steps {
+        loss = model.trainStep(images: images[i % pool], labels: targets[i % pool], optimizer: optimizer)
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+    let cpu = (cpuSeconds() - cpuStart) / Double(steps)
+    let rate = Double(steps * batch) / seconds
+    print(
+        "RESULT name=\(name) value=\(String(format: "%.1f", rate)) unit=images/s batch=\(batch) threads=\(threads)"
+            + " ms_per_step=\(String(format: "%.2f", seconds / Double(steps) * 1e3))"
+            + " cpu_ms_per_step=\(String(format: "%.2f", cpu * 1e3)) steps=\(steps) loss=\(loss)")
+
+    // A separate profiled run: timing every layer adds a little overhead, so it is not in the figure above.
+    model.isProfiling = true
+    model.resetProfile()
+    for i in 0..<steps / 2 {
+        model.trainStep(images: images[i % pool], labels: targets[i % pool], optimizer: optimizer)
+    }
+    model.isProfiling = false
+    let n = Double(model.profiledSteps)
+    print("PROFILE \(name): per step, ms (forward / backward)")
+    var total = 0.0
+    for entry in model.profile {
+        let f = entry.forwardSeconds / n * 1e3
+        let b = entry.backwardSeconds / n * 1e3
+        total += f + b
+        print(
+            "  \(entry.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(format: "%8.2f %8.2f", f, b))")
+    }
+    print("  total      \(String(format: "%8.2f", total))")
+}
+
+/// CPU time of the whole process (all threads), for a view that is less sensitive to other
+/// processes sharing the cores than wall-clock time.
+func cpuSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+let args = CommandLine.arguments
+let steps = args.count > 1 ? Int(args[1]) ?? 50 : 50
+
+let only = args.count > 2 ? args[2] : "all"
+if only != "digits" {
+    run(
+        "shardkit_train_mnist", model: .mnist(seed: 0), batch: 128,
+        optimizer: Adam(learningRate: .constant(1e-4)),
+        labelSets: { n, s in [labels(count: n, classes: 10, seed: s)] }, warmup: 5, steps: steps)
+}
+if only != "mnist" {
+
+    run(
+        "shardkit_train_digits", model: .digits(seed: 0), batch: 32,
+        optimizer: SGD(learningRate: .constant(0.01)),
+        labelSets: { n, s in
+            let lengths = labels(count: n, classes: 5, seed: s).map { $0 + 1 }
+            var sets = [lengths]
+            for k in 0..<5 {
+                let d = labels(count: n, classes: 10, seed: s &+ UInt64(k + 1) &* 977)
+                sets.append((0..<n).map { k < Int(lengths[$0]) ? d[$0] : 10 })
+            }
+            return sets
+        }, warmup: 5, steps: steps)
+}

@@ -1,0 +1,141 @@
+public import Foundation
+
+/// Named float32 tensors plus string metadata, stored in the safetensors format
+/// (see formats/safetensors.md): an 8-byte little-endian header length, a JSON header giving
+/// each tensor's dtype, shape and byte range, then the raw little-endian data.
+public struct Checkpoint: Sendable, Equatable {
+    public var tensors: [String: Tensor]
+    /// Free-form string→string pairs (the header's `__metadata__`).
+    public var metadata: [String: String]
+
+    public init(tensors: [String: Tensor] = [:], metadata: [String: String] = [:]) {
+        self.tensors = tensors
+        self.metadata = metadata
+    }
+
+    /// The file's bytes. Tensors are laid out in name order; the header is padded with spaces
+    /// to a multiple of 8 bytes so the data starts aligned.
+    public func encoded() -> [UInt8] {
+        let names = tensors.keys.sorted()
+        var json = "{\"__metadata__\":{"
+        json += metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }.joined(separator: ",")
+        json += "}"
+        var offset = 0
+        for name in names {
+            let t = tensors[name]!
+            let end = offset + 4 * t.count
+            json +=
+                ",\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],"
+            json += "\"data_offsets\":[\(offset),\(end)]}"
+            offset = end
+        }
+        json += "}"
+        var header = Array(json.utf8)
+        while header.count % 8 != 0 { header.append(0x20) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(8 + header.count + offset)
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: header)
+        for name in names {
+            tensors[name]!.scalars.withUnsafeBufferPointer { p in
+                for v in p { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            }
+        }
+        return bytes
+    }
+
+    /// Parses safetensors bytes; only `F32` tensors are accepted. `path` names the source in errors.
+    public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws -> Checkpoint {
+        func fail(_ offset: Int, _ message: String) -> CheckpointError {
+            CheckpointError(path: path, offset: offset, message: message)
+        }
+        guard bytes.count >= 8 else { throw fail(0, "expected an 8-byte header length, found \(bytes.count) bytes") }
+        let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) {
+            $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+        }
+        guard headerLength <= UInt64(bytes.count - 8), headerLength <= 100_000_000 else {
+            throw fail(0, "header length \(headerLength) exceeds the file (\(bytes.count) bytes)")
+        }
+        let dataStart = 8 + Int(headerLength)
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart]))
+        } catch {
+            throw fail(8, "header is not valid JSON: \(error.localizedDescription)")
+        }
+        guard let header = object as? [String: Any] else { throw fail(8, "header is not a JSON object") }
+        var checkpoint = Checkpoint()
+        if let meta = header["__metadata__"] {
+            guard let pairs = meta as? [String: String] else {
+                throw fail(8, "__metadata__ must map strings to strings")
+            }
+            checkpoint.metadata = pairs
+        }
+        let dataLength = bytes.count - dataStart
+        for (name, value) in header where name != "__metadata__" {
+            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
+                let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
+            else { throw fail(8, "tensor \(name): expected dtype, shape and data_offsets") }
+            guard dtype == "F32" else { throw fail(8, "tensor \(name): expected dtype F32, found \(dtype)") }
+            let (begin, end) = (offsets[0], offsets[1])
+            let count = shape.reduce(1, *)
+            guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, begin <= end, end <= dataLength, end - begin == 4 * count
+            else {
+                throw fail(
+                    dataStart + begin,
+                    "tensor \(name): data_offsets [\(begin), \(end)] do not hold shape \(shape) in \(dataLength) data bytes"
+                )
+            }
+            var scalars = [Float](repeating: 0, count: count)
+            bytes.withUnsafeBytes { raw in
+                for i in 0..<count {
+                    let bits = raw.loadUnaligned(fromByteOffset: dataStart + begin + 4 * i, as: UInt32.self)
+                    scalars[i] = Float(bitPattern: UInt32(littleEndian: bits))
+                }
+            }
+            checkpoint.tensors[name] = Tensor(shape: shape, scalars: scalars)
+        }
+        return checkpoint
+    }
+
+    /// Writes the checkpoint atomically (to a temporary name, then renamed into place).
+    public func write(to url: URL) throws {
+        try Data(encoded()).write(to: url, options: .atomic)
+    }
+
+    /// Reads a checkpoint written by `write(to:)` or any safetensors writer using F32.
+    public static func read(from url: URL) throws -> Checkpoint {
+        try decode(Array(try Data(contentsOf: url)), path: url.path)
+    }
+}
+
+/// A checkpoint that cannot be read or does not fit the model.
+public struct CheckpointError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    /// Byte offset in the file where the problem was found.
+    public var offset: Int
+    public var message: String
+    public var description: String { "\(path) at byte \(offset): \(message)" }
+}
+
+private func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        default:
+            if u.value < 0x20 {
+                out +=
+                    "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count)
+                    + String(u.value, radix: 16)
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+    }
+    return out + "\""
+}

@@ -1,0 +1,112 @@
+/// A fully connected layer y = act(x·W + b) with W of shape `[inputSize, outputSize]`.
+/// Any input `[N, …]` whose item size is `inputSize` is accepted (it is read as `[N, inputSize]`).
+public final class Dense: Layer {
+    public let name: String
+    public let inputSize: Int
+    public let outputSize: Int
+    public let activation: Activation
+    /// The weight matrix, shape `[inputSize, outputSize]`.
+    public let kernel: Parameter
+    /// The bias, shape `[outputSize]`.
+    public let bias: Parameter
+    private var maskedGradient: [Float] = []
+
+    public init(
+        name: String, inputSize: Int, outputSize: Int, activation: Activation = .identity,
+        initializer: Initializer = .glorotUniform, seed: UInt64
+    ) {
+        self.name = name
+        self.inputSize = inputSize
+        self.outputSize = outputSize
+        self.activation = activation
+        var w = Tensor(shape: [inputSize, outputSize])
+        initializer.fill(&w, fanIn: inputSize, fanOut: outputSize, seed: seed)
+        kernel = Parameter(name: "\(name)/kernel", value: w)
+        bias = Parameter(name: "\(name)/bias", value: Tensor(shape: [outputSize]))
+    }
+
+    public var parameters: [Parameter] { [kernel, bias] }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        let items = inputShape.dropFirst().reduce(1, *)
+        precondition(items == inputSize, "\(name): expected \(inputSize) features per item, got shape \(inputShape)")
+        return [inputShape[0], outputSize]
+    }
+
+    public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+        output.resize(to: outputShape(for: input.shape))
+        let n = input.shape[0]
+        input.scalars.withUnsafeBufferPointer { x in
+            kernel.value.scalars.withUnsafeBufferPointer { w in
+                bias.value.scalars.withUnsafeBufferPointer { b in
+                    output.scalars.withUnsafeMutableBufferPointer { y in
+                        // Workers take disjoint column blocks of W and y.
+                        let parts = Workers.parts(for: outputSize, minimum: 128)
+                        Workers.run(parts) { part in
+                            let cols = Workers.range(outputSize, parts: parts, part: part)
+                            sgemm(
+                                m: n, n: cols.count, k: inputSize, a: x.baseAddress!, lda: inputSize,
+                                b: w.baseAddress! + cols.lowerBound, ldb: outputSize,
+                                c: y.baseAddress! + cols.lowerBound, ldc: outputSize)
+                        }
+                        addBiasActivate(
+                            y.baseAddress!, rows: n, cols: outputSize, bias: b.baseAddress!, activation: activation)
+                    }
+                }
+            }
+        }
+    }
+
+    public func backward(
+        input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
+    ) {
+        let n = input.shape[0]
+        if activation == .relu {
+            if maskedGradient.count != output.count { maskedGradient = [Float](repeating: 0, count: output.count) }
+            output.scalars.withUnsafeBufferPointer { y in
+                outputGradient.scalars.withUnsafeBufferPointer { dy in
+                    maskedGradient.withUnsafeMutableBufferPointer { m in
+                        reluMask(
+                            output: y.baseAddress!, gradient: dy.baseAddress!, into: m.baseAddress!, count: output.count
+                        )
+                    }
+                }
+            }
+        }
+        if computeInputGradient { inputGradient.resize(to: input.shape) }
+        let gradientSource = activation == .relu ? maskedGradient : outputGradient.scalars
+        gradientSource.withUnsafeBufferPointer { gb in
+            let g = gb.baseAddress!
+            bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
+                columnSums(g, rows: n, cols: outputSize, into: db.baseAddress!)
+            }
+            input.scalars.withUnsafeBufferPointer { x in
+                kernel.gradient.scalars.withUnsafeMutableBufferPointer { dw in
+                    let parts = Workers.parts(for: outputSize, minimum: 128)
+                    Workers.run(parts) { part in
+                        let cols = Workers.range(outputSize, parts: parts, part: part)
+                        sgemm(
+                            transposeA: true, m: inputSize, n: cols.count, k: n, a: x.baseAddress!, lda: inputSize,
+                            b: g + cols.lowerBound, ldb: outputSize, c: dw.baseAddress! + cols.lowerBound,
+                            ldc: outputSize)
+                    }
+                }
+            }
+            if computeInputGradient {
+                kernel.value.scalars.withUnsafeBufferPointer { w in
+                    inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
+                        // Workers take disjoint column blocks of dx (row blocks of W).
+                        let parts = Workers.parts(for: inputSize, minimum: 128)
+                        Workers.run(parts) { part in
+                            let cols = Workers.range(inputSize, parts: parts, part: part)
+                            sgemm(
+                                transposeB: true, m: n, n: cols.count, k: outputSize, a: g, lda: outputSize,
+                                b: w.baseAddress! + cols.lowerBound * outputSize, ldb: outputSize,
+                                c: dx.baseAddress! + cols.lowerBound, ldc: inputSize)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

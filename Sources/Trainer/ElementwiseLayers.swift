@@ -1,0 +1,130 @@
+/// max(x, 0), element-wise. (`Conv2D` and `Dense` can also fuse it via `activation: .relu`.)
+public final class ReLU: Layer {
+    public let name: String
+    public init(name: String) { self.name = name }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
+
+    public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+        output.resize(to: input.shape)
+        input.scalars.withUnsafeBufferPointer { x in
+            output.scalars.withUnsafeMutableBufferPointer { y in
+                let parts = Workers.parts(for: x.count, minimum: 1 << 16)
+                Workers.run(parts) { part in
+                    for i in Workers.range(x.count, parts: parts, part: part) { y[i] = max(x[i], 0) }
+                }
+            }
+        }
+    }
+
+    public func backward(
+        input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
+    ) {
+        guard computeInputGradient else { return }
+        inputGradient.resize(to: input.shape)
+        output.scalars.withUnsafeBufferPointer { y in
+            outputGradient.scalars.withUnsafeBufferPointer { dy in
+                inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
+                    let parts = Workers.parts(for: y.count, minimum: 1 << 16)
+                    Workers.run(parts) { part in
+                        let r = Workers.range(y.count, parts: parts, part: part)
+                        reluMask(
+                            output: y.baseAddress! + r.lowerBound, gradient: dy.baseAddress! + r.lowerBound,
+                            into: dx.baseAddress! + r.lowerBound, count: r.count)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reshapes `[N, …]` to `[N, F]` (a copy of the contiguous scalars).
+public final class Flatten: Layer {
+    public let name: String
+    public init(name: String) { self.name = name }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] { [inputShape[0], inputShape.dropFirst().reduce(1, *)] }
+
+    public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+        output.resize(to: outputShape(for: input.shape))
+        copy(input.scalars, into: &output.scalars)
+    }
+
+    public func backward(
+        input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
+    ) {
+        guard computeInputGradient else { return }
+        inputGradient.resize(to: input.shape)
+        copy(outputGradient.scalars, into: &inputGradient.scalars)
+    }
+
+    private func copy(_ source: [Float], into destination: inout [Float]) {
+        source.withUnsafeBufferPointer { s in
+            destination.withUnsafeMutableBufferPointer { d in
+                d.baseAddress!.update(from: s.baseAddress!, count: s.count)
+            }
+        }
+    }
+}
+
+/// Inverted dropout: in training each element is zeroed with probability `rate` and the
+/// survivors are scaled by 1 / (1 − rate), so inference is the identity. The mask comes from
+/// the layer's own seeded generator, whose state is saved in checkpoints.
+public final class Dropout: StatefulLayer {
+    public let name: String
+    public let rate: Float
+    private var generator: SeededGenerator
+    private var mask: [Float] = []
+
+    public init(name: String, rate: Float, seed: UInt64) {
+        precondition(rate >= 0 && rate < 1, "dropout rate must be in [0, 1)")
+        self.name = name
+        self.rate = rate
+        self.generator = SeededGenerator(seed: seed)
+    }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
+
+    public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+        output.resize(to: input.shape)
+        if mask.count != input.count { mask = [Float](repeating: 1, count: input.count) }
+        let scale = 1 / (1 - rate)
+        // Keep when a 32-bit uniform is at or above rate·2³².
+        let threshold = UInt64((Double(rate) * 4_294_967_296).rounded())
+        input.scalars.withUnsafeBufferPointer { x in
+            output.scalars.withUnsafeMutableBufferPointer { y in
+                mask.withUnsafeMutableBufferPointer { m in
+                    if !training {
+                        for i in 0..<x.count { m[i] = 1 }
+                    } else {
+                        var i = 0
+                        while i < x.count {
+                            let bits = generator.next()
+                            m[i] = (bits & 0xFFFF_FFFF) >= threshold ? scale : 0
+                            if i + 1 < x.count { m[i + 1] = (bits >> 32) >= threshold ? scale : 0 }
+                            i += 2
+                        }
+                    }
+                    for i in 0..<x.count { y[i] = x[i] * m[i] }
+                }
+            }
+        }
+    }
+
+    public func backward(
+        input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
+    ) {
+        guard computeInputGradient else { return }
+        inputGradient.resize(to: input.shape)
+        outputGradient.scalars.withUnsafeBufferPointer { dy in
+            mask.withUnsafeBufferPointer { m in
+                inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
+                    for i in 0..<dy.count { dx[i] = dy[i] * m[i] }
+                }
+            }
+        }
+    }
+
+    var stateText: String { generator.stateString }
+    func restoreState(_ text: String) -> Bool { generator.restore(from: text) }
+}

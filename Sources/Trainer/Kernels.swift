@@ -1,0 +1,123 @@
+import Foundation
+
+// Small element-wise loops shared by layers. They take raw pointers so the optimiser can
+// vectorise them without bounds checks.
+
+@inline(__always)
+func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// y[r, c] = act(y[r, c] + bias[c]) over a rows×cols row-major matrix (bias optional).
+@inline(__always)
+func addBiasActivate(
+    _ y: UnsafeMutablePointer<Float>, rows: Int, cols: Int, bias: UnsafePointer<Float>?, activation: Activation
+) {
+    let zero = SIMD8<Float>(repeating: 0)
+    let vectorCols = cols & ~7
+    switch (bias, activation) {
+    case (nil, .identity):
+        return
+    case (nil, .relu):
+        let n = rows * cols
+        var i = 0
+        while i + 8 <= n {
+            let v = load8(y + i)
+            store8(v.replacing(with: zero, where: v .< zero), y + i)
+            i += 8
+        }
+        while i < n {
+            y[i] = max(y[i], 0)
+            i += 1
+        }
+    case (let b?, .identity):
+        for r in 0..<rows {
+            let row = y + r * cols
+            var c = 0
+            while c < vectorCols {
+                store8(load8(row + c) + load8(b + c), row + c)
+                c += 8
+            }
+            while c < cols {
+                row[c] += b[c]
+                c += 1
+            }
+        }
+    case (let b?, .relu):
+        for r in 0..<rows {
+            let row = y + r * cols
+            var c = 0
+            while c < vectorCols {
+                let v = load8(row + c) + load8(b + c)
+                store8(v.replacing(with: zero, where: v .< zero), row + c)
+                c += 8
+            }
+            while c < cols {
+                row[c] = max(row[c] + b[c], 0)
+                c += 1
+            }
+        }
+    }
+}
+
+/// g[i] = y[i] > 0 ? dy[i] : 0 — the gradient through a ReLU given its output.
+@inline(__always)
+func reluMask(
+    output y: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int
+) {
+    let zero = SIMD8<Float>(repeating: 0)
+    var i = 0
+    while i + 8 <= count {
+        store8(load8(dy + i).replacing(with: zero, where: load8(y + i) .<= zero), g + i)
+        i += 8
+    }
+    while i < count {
+        g[i] = y[i] > 0 ? dy[i] : 0
+        i += 1
+    }
+}
+
+/// d[i] += s[i] for i in 0..<count.
+@inline(__always)
+func addInPlace(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        store8(load8(d + i) + load8(s + i), d + i)
+        i += 8
+    }
+    while i < count {
+        d[i] += s[i]
+        i += 1
+    }
+}
+
+/// sums[c] = Σ_r m[r, c] over a rows×cols row-major matrix.
+@inline(__always)
+func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into sums: UnsafeMutablePointer<Float>) {
+    sums.update(repeating: 0, count: cols)
+    let vectorCols = cols & ~7
+    for r in 0..<rows {
+        let row = m + r * cols
+        var c = 0
+        while c < vectorCols {
+            store8(load8(sums + c) + load8(row + c), sums + c)
+            c += 8
+        }
+        while c < cols {
+            sums[c] += row[c]
+            c += 1
+        }
+    }
+}
+
+/// Monotonic nanoseconds, for the per-layer profile.
+func nanotime() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}

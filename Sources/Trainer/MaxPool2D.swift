@@ -1,0 +1,138 @@
+/// Max pooling over NHWC input (default 2×2, stride 2). The forward pass records the input
+/// index of each maximum; backward routes each output gradient to that one input element.
+/// With `.same` padding an odd-sized input gets a clipped last window, as in TensorFlow.
+public final class MaxPool2D: Layer {
+    public let name: String
+    public let poolSize: Int
+    public let stride: Int
+    public let padding: Padding
+    private var argmax: [Int32] = []
+
+    public init(name: String, poolSize: Int = 2, stride: Int = 2, padding: Padding = .valid) {
+        self.name = name
+        self.poolSize = poolSize
+        self.stride = stride
+        self.padding = padding
+    }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        precondition(inputShape.count == 4, "\(name): expected [N, H, W, C], got \(inputShape)")
+        let oh = padding.geometry(input: inputShape[1], window: poolSize, stride: stride).output
+        let ow = padding.geometry(input: inputShape[2], window: poolSize, stride: stride).output
+        return [inputShape[0], oh, ow, inputShape[3]]
+    }
+
+    public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+        let shape = outputShape(for: input.shape)
+        output.resize(to: shape)
+        precondition(input.count < Int(Int32.max), "\(name): input too large for 32-bit indices")
+        if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
+        let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (oh, ow) = (shape[1], shape[2])
+        let padTop = padding.geometry(input: h, window: poolSize, stride: stride).padBefore
+        let padLeft = padding.geometry(input: w, window: poolSize, stride: stride).padBefore
+        input.scalars.withUnsafeBufferPointer { xb in
+            output.scalars.withUnsafeMutableBufferPointer { yb in
+                argmax.withUnsafeMutableBufferPointer { ab in
+                    let x = xb.baseAddress!
+                    let parts = Workers.parts(for: n)
+                    Workers.run(parts) { part in
+                        let images = Workers.range(n, parts: parts, part: part)
+                        var y = yb.baseAddress! + images.lowerBound * oh * ow * c
+                        var a = ab.baseAddress! + images.lowerBound * oh * ow * c
+                        for b in images {
+                            for oy in 0..<oh {
+                                let y0 = max(oy * stride - padTop, 0)
+                                let y1 = min(oy * stride - padTop + poolSize, h)
+                                for ox in 0..<ow {
+                                    let x0 = max(ox * stride - padLeft, 0)
+                                    let x1 = min(ox * stride - padLeft + poolSize, w)
+                                    // Channels in groups of 8 with vector compares and selects.
+                                    let vc = c & ~7
+                                    let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+                                    var first = true
+                                    for iy in y0..<y1 {
+                                        for ix in x0..<x1 {
+                                            let base = ((b * h + iy) * w + ix) * c
+                                            let src = x + base
+                                            var ch = 0
+                                            if first {
+                                                while ch < vc {
+                                                    store8(load8(src + ch), y + ch)
+                                                    storeIndices(
+                                                        SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes, a + ch)
+                                                    ch += 8
+                                                }
+                                                while ch < c {
+                                                    y[ch] = src[ch]
+                                                    a[ch] = Int32(base + ch)
+                                                    ch += 1
+                                                }
+                                                first = false
+                                            } else {
+                                                while ch < vc {
+                                                    let v = load8(src + ch)
+                                                    let best = load8(y + ch)
+                                                    let better = v .> best
+                                                    store8(best.replacing(with: v, where: better), y + ch)
+                                                    let candidate = SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes
+                                                    let old = loadIndices(a + ch)
+                                                    storeIndices(old.replacing(with: candidate, where: better), a + ch)
+                                                    ch += 8
+                                                }
+                                                while ch < c {
+                                                    if src[ch] > y[ch] {
+                                                        y[ch] = src[ch]
+                                                        a[ch] = Int32(base + ch)
+                                                    }
+                                                    ch += 1
+                                                }
+                                            }
+                                        }
+                                    }
+                                    y += c
+                                    a += c
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public func backward(
+        input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
+    ) {
+        guard computeInputGradient else { return }
+        inputGradient.resize(to: input.shape)
+        let n = input.shape[0]
+        let (inPerImage, outPerImage) = (input.count / max(n, 1), outputGradient.count / max(n, 1))
+        inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
+            outputGradient.scalars.withUnsafeBufferPointer { dy in
+                argmax.withUnsafeBufferPointer { a in
+                    // Windows never cross images, so workers own whole images of dx.
+                    let parts = Workers.parts(for: n)
+                    Workers.run(parts) { part in
+                        let images = Workers.range(n, parts: parts, part: part)
+                        (dx.baseAddress! + images.lowerBound * inPerImage).update(
+                            repeating: 0, count: images.count * inPerImage)
+                        for i in (images.lowerBound * outPerImage)..<(images.upperBound * outPerImage) {
+                            dx[Int(a[i])] += dy[i]
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+@inline(__always)
+private func loadIndices(_ p: UnsafeMutablePointer<Int32>) -> SIMD8<Int32> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int32>.self)
+}
+
+@inline(__always)
+private func storeIndices(_ v: SIMD8<Int32>, _ p: UnsafeMutablePointer<Int32>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Int32>.self)
+}

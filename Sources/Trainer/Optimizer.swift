@@ -1,0 +1,201 @@
+import Foundation
+
+/// A learning rate as a function of the optimizer step: `initial · rate^(step / decaySteps)`
+/// (exponential decay; with `staircase` the exponent is rounded down).
+public struct LearningRateSchedule: Sendable, Equatable {
+    public var initial: Float
+    public var decayRate: Float
+    public var decaySteps: Int
+    public var staircase: Bool
+
+    /// Exponential decay; `decayRate` 1 gives a constant rate.
+    public init(initial: Float, decayRate: Float = 1, decaySteps: Int = 1, staircase: Bool = false) {
+        precondition(decaySteps > 0, "decaySteps must be positive")
+        self.initial = initial
+        self.decayRate = decayRate
+        self.decaySteps = decaySteps
+        self.staircase = staircase
+    }
+
+    /// A constant learning rate.
+    public static func constant(_ rate: Float) -> LearningRateSchedule { LearningRateSchedule(initial: rate) }
+
+    /// The rate for step `step` (0-based).
+    public func rate(at step: Int) -> Float {
+        var exponent = Double(step) / Double(decaySteps)
+        if staircase { exponent.round(.down) }
+        return initial * Float(pow(Double(decayRate), exponent))
+    }
+}
+
+/// Updates trainable parameters from their gradients.
+///
+/// Weight decay is *decoupled* in both optimizers (Loshchilov & Hutter): before the gradient
+/// update, w ← w − lr·λ·w. It never enters the gradient, so Adam's moments do not see it.
+public protocol Optimizer: AnyObject {
+    /// A short name stored in checkpoints ("sgd", "adam").
+    var kind: String { get }
+    /// Updates applied so far; the schedule is evaluated at this step.
+    var step: Int { get set }
+    var schedule: LearningRateSchedule { get set }
+    /// Applies one update to every trainable parameter and increments `step`.
+    func update(_ parameters: [Parameter])
+    /// The per-parameter state, keyed `<slot>/<parameter name>` (e.g. `m/conv1/kernel`).
+    func state() -> [String: Tensor]
+    /// Restores state written by `state()` (missing slots start at zero).
+    func restore(state: [String: Tensor], step: Int)
+}
+
+/// Stochastic gradient descent with (optional) momentum, Keras-style:
+/// v ← μ·v − lr·g; w ← w + v.
+public final class SGD: Optimizer {
+    public let kind = "sgd"
+    public var step = 0
+    public var schedule: LearningRateSchedule
+    public let momentum: Float
+    public let weightDecay: Float
+    private var velocity: [String: [Float]] = [:]
+
+    public init(learningRate: LearningRateSchedule, momentum: Float = 0, weightDecay: Float = 0) {
+        self.schedule = learningRate
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+    }
+
+    public func update(_ parameters: [Parameter]) {
+        let lr = schedule.rate(at: step)
+        for p in parameters where p.isTrainable {
+            if momentum != 0 && velocity[p.name] == nil {
+                velocity[p.name] = [Float](repeating: 0, count: p.value.count)
+            }
+            let decay = 1 - lr * weightDecay
+            p.gradient.scalars.withUnsafeBufferPointer { g in
+                p.value.scalars.withUnsafeMutableBufferPointer { w in
+                    if momentum == 0 {
+                        for i in 0..<w.count { w[i] = w[i] * decay - lr * g[i] }
+                    } else {
+                        velocity[p.name]!.withUnsafeMutableBufferPointer { v in
+                            for i in 0..<w.count {
+                                v[i] = momentum * v[i] - lr * g[i]
+                                w[i] = w[i] * decay + v[i]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        step += 1
+    }
+
+    public func state() -> [String: Tensor] {
+        velocity.reduce(into: [:]) { $0["velocity/\($1.key)"] = Tensor(shape: [$1.value.count], scalars: $1.value) }
+    }
+
+    public func restore(state: [String: Tensor], step: Int) {
+        self.step = step
+        velocity = [:]
+        for (key, t) in state where key.hasPrefix("velocity/") { velocity[String(key.dropFirst(9))] = t.scalars }
+    }
+}
+
+/// Adam (Kingma & Ba) with Keras' defaults (β₁ 0.9, β₂ 0.999, ε 1e-7) and bias correction
+/// folded into the step size: lr_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ); w ← w − lr_t·m / (√v + ε).
+public final class Adam: Optimizer {
+    public let kind = "adam"
+    public var step = 0
+    public var schedule: LearningRateSchedule
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    public let weightDecay: Float
+    private final class Slots {
+        var m: [Float]
+        var v: [Float]
+        init(count: Int) {
+            m = [Float](repeating: 0, count: count)
+            v = m
+        }
+    }
+    private var slots: [String: Slots] = [:]
+
+    public init(
+        learningRate: LearningRateSchedule, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
+        weightDecay: Float = 0
+    ) {
+        self.schedule = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+    }
+
+    public func update(_ parameters: [Parameter]) {
+        let lr = schedule.rate(at: step)
+        let t = Double(step + 1)
+        let lrT = Float(Double(lr) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t)))
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        let decay = 1 - lr * weightDecay
+        for p in parameters where p.isTrainable {
+            let s: Slots
+            if let existing = slots[p.name] {
+                s = existing
+            } else {
+                s = Slots(count: p.value.count)
+                slots[p.name] = s
+            }
+            p.gradient.scalars.withUnsafeBufferPointer { gb in
+                p.value.scalars.withUnsafeMutableBufferPointer { wb in
+                    s.m.withUnsafeMutableBufferPointer { mb in
+                        s.v.withUnsafeMutableBufferPointer { vb in
+                            let (g, w, m, v) = (gb.baseAddress!, wb.baseAddress!, mb.baseAddress!, vb.baseAddress!)
+                            let count = wb.count
+                            let parts = Workers.parts(for: count, minimum: 1 << 16)
+                            Workers.run(parts) { part in
+                                let r = Workers.range(count, parts: parts, part: part)
+                                var i = r.lowerBound
+                                while i + 8 <= r.upperBound {
+                                    let gi = load8(g + i)
+                                    let mi = b1 * load8(m + i) + (1 - b1) * gi
+                                    let vi = b2 * load8(v + i) + (1 - b2) * gi * gi
+                                    store8(mi, m + i)
+                                    store8(vi, v + i)
+                                    store8(load8(w + i) * decay - lrT * mi / (vi.squareRoot() + eps), w + i)
+                                    i += 8
+                                }
+                                while i < r.upperBound {
+                                    let gi = g[i]
+                                    m[i] = b1 * m[i] + (1 - b1) * gi
+                                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                                    w[i] = w[i] * decay - lrT * m[i] / (v[i].squareRoot() + eps)
+                                    i += 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        step += 1
+    }
+
+    public func state() -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for (name, s) in slots {
+            out["m/\(name)"] = Tensor(shape: [s.m.count], scalars: s.m)
+            out["v/\(name)"] = Tensor(shape: [s.v.count], scalars: s.v)
+        }
+        return out
+    }
+
+    public func restore(state: [String: Tensor], step: Int) {
+        self.step = step
+        slots = [:]
+        for (key, t) in state where key.hasPrefix("m/") {
+            let name = String(key.dropFirst(2))
+            let s = Slots(count: t.count)
+            s.m = t.scalars
+            if let v = state["v/\(name)"] { s.v = v.scalars }
+            slots[name] = s
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Dispatch
+
+/// The trainer's own data parallelism: work is split into a few contiguous parts (one per
+/// thread) and OpenBLAS runs single-threaded inside each part. One hand-off per layer costs far
+/// less than OpenBLAS's per-call thread synchronisation, and it parallelises the non-GEMM work
+/// (im2col, col2im, pooling, masks) too.
+enum Workers {
+    /// Threads used by layers (set through `Model.setThreadCount`).
+    nonisolated(unsafe) static var count = 1
+
+    /// Runs `body(part)` for every part in `0..<parts`, concurrently when `parts > 1`.
+    static func run(_ parts: Int, _ body: (Int) -> Void) {
+        if parts <= 1 {
+            body(0)
+        } else {
+            // The parts touch disjoint memory (callers guarantee it), so handing the closure
+            // to other threads is safe even though the compiler cannot prove it.
+            withoutActuallyEscaping(body) { work in
+                let box = UncheckedBox(work)
+                DispatchQueue.concurrentPerform(iterations: parts) { box.value($0) }
+            }
+        }
+    }
+
+    private struct UncheckedBox: @unchecked Sendable {
+        let value: (Int) -> Void
+        init(_ value: @escaping (Int) -> Void) { self.value = value }
+    }
+
+    /// The number of parts for `items` independent items, given at least `minimum` per part.
+    static func parts(for items: Int, minimum: Int = 1) -> Int {
+        max(1, min(count, items / max(1, minimum)))
+    }
+
+    /// Part `part` of `0..<n` split into `parts` contiguous, nearly equal ranges.
+    static func range(_ n: Int, parts: Int, part: Int) -> Range<Int> {
+        (n * part / parts)..<(n * (part + 1) / parts)
+    }
+}
+
+/// Float scratch memory owned by a layer, grown on demand and reused across steps.
+final class Scratch {
+    private(set) var pointer: UnsafeMutablePointer<Float>
+    private(set) var capacity: Int
+
+    init() {
+        capacity = 0
+        pointer = .allocate(capacity: 1)
+    }
+
+    /// At least `count` floats (contents unspecified).
+    func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > capacity {
+            pointer.deallocate()
+            pointer = .allocate(capacity: count)
+            capacity = count
+        }
+        return pointer
+    }
+
+    deinit { pointer.deallocate() }
+}
+
+/// A raw pointer handed to worker threads; each worker touches a disjoint part of it.
+struct SharedPointer<T>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<T>
+    init(_ base: UnsafeMutablePointer<T>) { self.base = base }
+    init(_ base: UnsafePointer<T>) { self.base = UnsafeMutablePointer(mutating: base) }
+}

@@ -1,1 +1,0 @@
-// The Trainer module. See ../shared/design/ARCHITECTURE.md for its place in the graph.

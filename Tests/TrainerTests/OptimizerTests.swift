@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+@testable import Trainer
+
+/// f(w) = ½ Σ aᵢ (wᵢ − cᵢ)², ∇f = a ⊙ (w − c): minimised at w = c.
+private struct Quadratic {
+    let a: [Float] = [1, 4, 0.5, 2]
+    let c: [Float] = [3, -1, 2, 0.5]
+    func gradient(_ w: [Float]) -> [Float] { (0..<4).map { a[$0] * (w[$0] - c[$0]) } }
+    func value(_ w: [Float]) -> Float {
+        var total: Float = 0
+        for i in 0..<4 {
+            let d: Float = w[i] - c[i]
+            total += 0.5 * a[i] * d * d
+        }
+        return total
+    }
+}
+
+private func minimise(_ optimizer: any Optimizer, steps: Int) -> [Float] {
+    let q = Quadratic()
+    let p = Parameter(name: "w", value: Tensor(shape: [4]))
+    for _ in 0..<steps {
+        p.gradient = Tensor(shape: [4], scalars: q.gradient(p.value.scalars))
+        optimizer.update([p])
+    }
+    return p.value.scalars
+}
+
+@Suite("Optimizers")
+struct OptimizerTests {
+    @Test("SGD, SGD with momentum and Adam reach the minimum of a quadratic")
+    func converge() {
+        let q = Quadratic()
+        for (opt, steps) in [
+            (SGD(learningRate: .constant(0.2)) as any Optimizer, 200),
+            (SGD(learningRate: .constant(0.05), momentum: 0.9), 300),
+            (Adam(learningRate: .constant(0.05)), 1000),
+        ] {
+            let w = minimise(opt, steps: steps)
+            #expect(q.value(w) < 1e-4, "\(opt.kind): f = \(q.value(w)) at \(w)")
+            #expect(opt.step == steps)
+        }
+    }
+
+    @Test("First updates match the formulas")
+    func firstSteps() {
+        // SGD with momentum: v = −lr·g, w = v; then v = μv − lr·g.
+        let sgd = SGD(learningRate: .constant(0.1), momentum: 0.9)
+        let p = Parameter(name: "w", value: Tensor(shape: [1], scalars: [1]))
+        p.gradient = Tensor(shape: [1], scalars: [2])
+        sgd.update([p])
+        #expect(abs(p.value.scalars[0] - 0.8) < 1e-6)
+        sgd.update([p])
+        #expect(abs(p.value.scalars[0] - (0.8 - 0.18 - 0.2)) < 1e-6)
+        // Adam's first step moves each weight by ≈ lr·sign(g).
+        let adam = Adam(learningRate: .constant(0.01))
+        let q = Parameter(name: "w", value: Tensor(shape: [2], scalars: [1, 1]))
+        q.gradient = Tensor(shape: [2], scalars: [3, -0.5])
+        adam.update([q])
+        #expect(abs(q.value.scalars[0] - 0.99) < 1e-5)
+        #expect(abs(q.value.scalars[1] - 1.01) < 1e-5)
+    }
+
+    @Test("Decoupled weight decay shrinks weights by lr·λ with a zero gradient; non-trainable state is untouched")
+    func weightDecay() {
+        for opt in [
+            SGD(learningRate: .constant(0.1), weightDecay: 0.5) as any Optimizer,
+            Adam(learningRate: .constant(0.1), weightDecay: 0.5),
+        ] {
+            let p = Parameter(name: "w", value: Tensor(shape: [2], scalars: [2, -4]))
+            let s = Parameter(name: "s", value: Tensor(shape: [1], scalars: [7]), trainable: false)
+            opt.update([p, s])
+            #expect(abs(p.value.scalars[0] - 1.9) < 1e-6 && abs(p.value.scalars[1] + 3.8) < 1e-6)
+            #expect(s.value.scalars == [7])
+        }
+    }
+
+    @Test("Adam on a large parameter (split over two workers, vector and scalar tails) matches the scalar formula")
+    func adamLarge() {
+        useTwoWorkers()
+        let n = 200_003
+        var rng = TestRandom(5)
+        let p = Parameter(name: "big", value: rng.tensor([n]))
+        let start = p.value.scalars
+        p.gradient = rng.tensor([n])
+        let adam = Adam(learningRate: .constant(0.01), weightDecay: 0.1)
+        adam.update([p])
+        adam.update([p])
+        // Two steps with the same gradient g: m₂ = 0.19g, v₂ = 0.001999g², lr_t = lr·√(1−β₂²)/(1−β₁²).
+        for i in [0, 1, 7, 8, 100_001, n - 3, n - 1] {
+            let g = Double(p.gradient.scalars[i])
+            var w = Double(start[i])
+            for t in 1...2 {
+                let m = (1 - pow(0.9, Double(t))) * g
+                let v = (1 - pow(0.999, Double(t))) * g * g
+                let lrT = 0.01 * (1 - pow(0.999, Double(t))).squareRoot() / (1 - pow(0.9, Double(t)))
+                w = w * (1 - 0.01 * 0.1) - lrT * m / (v.squareRoot() + 1e-7)
+            }
+            #expect(abs(Double(p.value.scalars[i]) - w) < 1e-5, "index \(i)")
+        }
+    }
+
+    @Test("Exponential learning-rate decay, smooth and staircase")
+    func schedule() {
+        let smooth = LearningRateSchedule(initial: 0.1, decayRate: 0.5, decaySteps: 10)
+        #expect(abs(smooth.rate(at: 0) - 0.1) < 1e-7)
+        #expect(abs(smooth.rate(at: 10) - 0.05) < 1e-7)
+        #expect(abs(smooth.rate(at: 5) - 0.1 * Float(0.5).squareRoot()) < 1e-6)
+        let stairs = LearningRateSchedule(initial: 0.1, decayRate: 0.5, decaySteps: 10, staircase: true)
+        #expect(stairs.rate(at: 19) == stairs.rate(at: 10))
+        #expect(LearningRateSchedule.constant(0.3).rate(at: 1000) == 0.3)
+    }
+}
