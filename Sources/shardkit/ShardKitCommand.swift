@@ -13,6 +13,7 @@ struct ShardKitCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
+            Convert.self,
             Generate.self,
             Inspect.self,
             Verify.self,

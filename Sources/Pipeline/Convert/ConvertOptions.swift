@@ -1,0 +1,108 @@
+public import Foundation
+public import RecordIO
+
+/// The raw dataset formats `DatasetConverter` reads.
+public enum DatasetFormat: String, Sendable, CaseIterable {
+    case mnist
+    case cifar10
+    case cifar100
+    case svhn
+    case hwdb
+
+    /// How `image` is stored unless `--image-encoding` says otherwise.
+    public var defaultImageEncoding: ImageEncoding { self == .svhn ? .raw : .png }
+}
+
+/// Everything one conversion needs; the CLI fills it from its options.
+public struct ConvertOptions: Sendable {
+    public var input: URL
+    public var output: URL
+    /// Shard file prefix and dataset name; the format's name when nil.
+    public var name: String?
+    public var sharding: ShardingPolicy
+    /// The format's default when nil.
+    public var imageEncoding: ImageEncoding?
+    public var compression: Compression
+    /// Seeds every per-record random choice (SVHN's train/validation assignment).
+    public var seed: UInt64
+    /// Encoding threads; the output does not depend on it.
+    public var jobs: Int
+    public var quiet: Bool
+    /// Whether shards are fsynced before they are renamed (turn off only for scratch output).
+    public var durable: Bool
+    /// SVHN: skip and count PNGs named in digitStruct.mat but missing.
+    public var skipMissing: Bool
+    /// SVHN: share of train (+ extra) records that go to `validation`, in [0, 1).
+    public var validationFraction: Double
+    /// SVHN: also convert `extra/` into train/validation.
+    public var includeExtra: Bool
+    /// HWDB: side of the square output images.
+    public var size: Int
+    /// HWDB: a character dictionary to use instead of building one from train.
+    public var dictionary: URL?
+
+    public init(
+        input: URL, output: URL, name: String? = nil, sharding: ShardingPolicy = .shardBytes(128 << 20),
+        imageEncoding: ImageEncoding? = nil, compression: Compression = .none, seed: UInt64 = 0,
+        jobs: Int = ProcessInfo.processInfo.activeProcessorCount, quiet: Bool = false, durable: Bool = true,
+        skipMissing: Bool = false, validationFraction: Double = 0.1, includeExtra: Bool = false, size: Int = 64,
+        dictionary: URL? = nil
+    ) {
+        self.input = input
+        self.output = output
+        self.name = name
+        self.sharding = sharding
+        self.imageEncoding = imageEncoding
+        self.compression = compression
+        self.seed = seed
+        self.jobs = jobs
+        self.quiet = quiet
+        self.durable = durable
+        self.skipMissing = skipMissing
+        self.validationFraction = validationFraction
+        self.includeExtra = includeExtra
+        self.size = size
+        self.dictionary = dictionary
+    }
+}
+
+/// What a conversion did, for the final summary.
+public struct ConvertSummary: Sendable {
+    public struct Split: Sendable, Equatable {
+        public var name: String
+        public var records: Int
+        public var shards: Int
+        public var bytes: Int64
+    }
+
+    public var format: DatasetFormat
+    public var output: URL
+    /// Splits in the order they were written.
+    public var splits: [Split]
+    /// Reason → number of source records skipped for it.
+    public var skipped: [String: Int]
+    public var seconds: Double
+
+    public var totalRecords: Int { splits.reduce(0) { $0 + $1.records } }
+    public var totalBytes: Int64 { splits.reduce(0) { $0 + $1.bytes } }
+
+    /// A few lines: one per split, then skipped records, then totals and time.
+    public func rendered() -> String {
+        var lines = ["converted \(format.rawValue) to \(output.path)"]
+        for split in splits {
+            lines.append("  \(split.name): \(split.records) records in \(split.shards) shards, \(split.bytes) bytes")
+        }
+        if skipped.isEmpty {
+            lines.append("  skipped: none")
+        } else {
+            for (reason, count) in skipped.sorted(by: { $0.key < $1.key }) {
+                lines.append("  skipped \(count): \(reason)")
+            }
+        }
+        let rate = seconds > 0 ? Double(totalRecords) / seconds : 0
+        lines.append(
+            "  total: \(totalRecords) records, \(totalBytes) bytes in "
+                + String(format: "%.2f s (%.0f records/s)", seconds, rate))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,118 @@
+public import Foundation
+import Examples
+import Formats
+import RecordIO
+
+/// `shardkit convert`: reads a raw dataset as its authors ship it and writes TFRecord shards of
+/// `tf.train.Example`s, one split after another, with `manifest.json` and the TensorFlow Datasets
+/// files (`dataset_info.json`, `features.json`, label names) beside them.
+///
+/// Reading is sequential; the per-record work runs on `options.jobs` threads and the output is
+/// byte-identical for any number of jobs (`OrderedEncoder`). Nothing appears in the output
+/// directory until every split is complete (`DatasetWriter`).
+public enum DatasetConverter {
+    /// Converts `options.input` in `format`; returns what was written. Errors are
+    /// `PipelineError`s: `.noInput` (missing input), `.badInput` (malformed input, naming file,
+    /// record and byte offset), `.output`, `.usage`.
+    public static func convert(_ format: DatasetFormat, options: ConvertOptions) throws(PipelineError) -> ConvertSummary {
+        let start = Date()
+        try check(options)
+        let encoding = options.imageEncoding ?? format.defaultImageEncoding
+        let plan: ConversionPlan
+        switch format {
+        case .mnist: plan = try MNISTConversion.plan(options, encoding: encoding)
+        case .cifar10: plan = try CIFARConversion.plan(options, variant: .cifar10, encoding: encoding)
+        case .cifar100: plan = try CIFARConversion.plan(options, variant: .cifar100, encoding: encoding)
+        case .svhn: plan = try SVHNConversion.plan(options, encoding: encoding)
+        case .hwdb: plan = try HWDBConversion.plan(options, encoding: encoding)
+        }
+        let name = options.name ?? format.rawValue
+        let writer = try DatasetWriter(
+            output: options.output, name: name, sharding: options.sharding, compression: options.compression,
+            durable: options.durable)
+        do throws(PipelineError) {
+            var schema = SchemaAccumulator()
+            let engine = OrderedEncoder(jobs: options.jobs, encoder: RecordEncoder(encoding: encoding))
+            for pass in plan.passes {
+                let needCounts: Bool
+                if case .shards = options.sharding { needCounts = true } else { needCounts = pass.countIsCheap }
+                let counts = needCounts ? try pass.counts() : nil
+                for (i, split) in pass.splits.enumerated() {
+                    try writer.open(split: split, count: counts.map { $0[i] })
+                }
+                let progress = ProgressReporter(
+                    label: "convert \(format.rawValue)/\(pass.label)", total: counts?.reduce(0, +),
+                    quiet: options.quiet, lineInterval: lineInterval(total: counts?.reduce(0, +)))
+                let pull = try pass.open()
+                try engine.run(
+                    next: pull,
+                    write: { (split, bytes) throws(PipelineError) in
+                        try writer.write(split: pass.splits[split], bytes)
+                    },
+                    schema: &schema, progress: { progress.advance(by: $0) })
+                progress.finish()
+                for split in pass.splits { try writer.finish(split: split) }
+            }
+            var files = TFDSMetadata.labelFiles(plan.features) + plan.files
+            files.append(("features.json", TFDSMetadata.featuresJSON(plan.features)))
+            if options.compression == .none {
+                // TFDS reads uncompressed TFRecord shards only.
+                files.append(
+                    (
+                        "dataset_info.json",
+                        TFDSMetadata.datasetInfoJSON(
+                            name: name, version: "1.0.0", description: plan.description, splits: writer.splits,
+                            supervisedKeys: plan.supervisedKeys)
+                    ))
+            }
+            var metadata = plan.metadata
+            metadata["format"] = format.rawValue
+            metadata["converter"] = "shardkit convert"
+            metadata["image_encoding"] = encoding.rawValue
+            metadata["seed"] = String(options.seed)
+            for (reason, count) in plan.skips.counts { metadata["skipped: \(reason)"] = String(count) }
+            let manifest = Manifest(
+                name: name, version: "1.0.0", compression: options.compression,
+                splits: Dictionary(uniqueKeysWithValues: writer.splits.map { ($0.name, $0.manifest) }),
+                features: schema.entries.map(FeatureSchema.init), metadata: metadata)
+            try writer.commit(files: files, manifest: manifest)
+        } catch {
+            writer.abort()
+            throw error
+        }
+        return ConvertSummary(
+            format: format, output: options.output,
+            splits: writer.splits.map {
+                ConvertSummary.Split(
+                    name: $0.name, records: $0.manifest.records, shards: $0.manifest.shards.count,
+                    bytes: $0.manifest.bytes)
+            },
+            skipped: plan.skips.counts, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Records between plain progress lines (not a terminal): about ten lines per pass, at
+    /// least 1,000 and at most 100,000 records apart.
+    static func lineInterval(total: Int?) -> Int {
+        guard let total else { return 10_000 }
+        return min(100_000, max(1_000, (total / 10 + 999) / 1_000 * 1_000))
+    }
+
+    private static func check(_ options: ConvertOptions) throws(PipelineError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: options.input.path, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else {
+            throw PipelineError(.noInput, path: options.input.path, "no such directory")
+        }
+        guard options.jobs >= 1 else { throw PipelineError(.usage, "jobs must be at least 1") }
+        guard options.validationFraction >= 0, options.validationFraction < 1 else {
+            throw PipelineError(.usage, "validation fraction must be in [0, 1)")
+        }
+        guard options.size >= 1 else { throw PipelineError(.usage, "size must be at least 1") }
+        switch options.sharding {
+        case .shards(let n) where n < 1: throw PipelineError(.usage, "shard count must be at least 1")
+        case .shardBytes(let b) where b < 1: throw PipelineError(.usage, "shard size must be positive")
+        default: break
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Formats
+
+extension PipelineError {
+    /// A reader's error with its file, record and offset kept: a missing or unreadable file is
+    /// `.noInput`, anything wrong inside a file `.badInput`.
+    init(_ error: FormatError) {
+        let kind: Kind = error.kind == .missingFile || error.kind == .io ? .noInput : .badInput
+        var message = error.message
+        switch (error.expected, error.found) {
+        case (let e?, let f?): message += " (expected \(e), found \(f))"
+        case (let e?, nil): message += " (expected \(e))"
+        case (nil, let f?): message += " (found \(f))"
+        case (nil, nil): break
+        }
+        self.init(
+            kind, path: error.path.isEmpty ? nil : error.path, recordIndex: error.record,
+            byteOffset: error.offset.map(Int64.init), message)
+    }
+}
+
+/// Runs `body`, turning a `FormatError` into a `PipelineError`.
+func reading<T>(_ body: () throws(FormatError) -> T) throws(PipelineError) -> T {
+    do {
+        return try body()
+    } catch {
+        throw PipelineError(error)
+    }
+}

@@ -1,0 +1,37 @@
+import Examples
+import Foundation
+import Formats
+
+/// MNIST idx (also Fashion-MNIST, EMNIST) → `image` (28×28×1) and `label` (int64), as TFDS's
+/// `mnist`. Splits `train` and `test`, whichever the folder holds.
+enum MNISTConversion {
+    static func plan(_ options: ConvertOptions, encoding: ImageEncoding) throws(PipelineError) -> ConversionPlan {
+        let dataset = try reading { () throws(FormatError) in try MNISTDataset(directory: options.input) }
+        var passes: [ConversionPass] = []
+        var shape = [28, 28, 1]
+        for split in MNISTDataset.Split.allCases {
+            guard let files = dataset.splits[split] else { continue }
+            let first = try reading { () throws(FormatError) in try dataset.reader(for: split) }
+            shape = [first.rows, first.columns, 1]
+            passes.append(
+                ConversionPass(
+                    label: split.rawValue, splits: [split.rawValue],
+                    counts: { () throws(PipelineError) in [first.count] }, countIsCheap: true,
+                    open: { () throws(PipelineError) in
+                        chainedPull(
+                            [files.images], open: { _ throws(FormatError) in try dataset.reader(for: split) },
+                            map: { sample, url in
+                                PendingRecord(
+                                    split: 0, path: url.path, index: sample.index, image: sample.image,
+                                    features: ["label": .int64([Int64(sample.label)])])
+                            })
+                    }))
+        }
+        return ConversionPlan(
+            passes: passes,
+            features: [("image", .image(shape: shape, encoding: encoding)), ("label", .classLabel(count: 10, names: nil))],
+            supervisedKeys: ("image", "label"),
+            description: "MNIST-style handwritten digits converted by shardkit from \(options.input.lastPathComponent)",
+            metadata: ["image_shape": shape.map(String.init).joined(separator: "x")])
+    }
+}

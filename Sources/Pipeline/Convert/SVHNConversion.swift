@@ -1,0 +1,145 @@
+import Examples
+import Foundation
+import Formats
+import Imaging
+
+/// SVHN format 1 (`train/`, `test/`, optionally `extra/`, each digitStruct.mat + PNGs) → records
+/// with `image` (64×64×3 crop), `length`, `digits` (five, 10 = none), the original boxes
+/// (`bbox/left|top|width|height|label`, label as the digit 0–9) and `filename` ("train/1.png").
+/// train (+ extra) is divided into train and validation per record from (seed, filename), so the
+/// assignment does not depend on order or on the number of jobs; test stays as it is.
+enum SVHNConversion {
+    static let maxDigits = 5
+
+    static func plan(_ options: ConvertOptions, encoding: ImageEncoding) throws(PipelineError) -> ConversionPlan {
+        let root = options.input
+        func subfolder(_ name: String) -> URL? {
+            let url = root.appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+                ? url : nil
+        }
+        let train = subfolder("train")
+        let test = subfolder("test")
+        guard train != nil || test != nil else {
+            throw PipelineError(.noInput, path: root.path, "no train/ or test/ folder (each with digitStruct.mat and PNGs)")
+        }
+        var trainSources: [(String, URL)] = train.map { [("train", $0)] } ?? []
+        if options.includeExtra {
+            guard let extra = subfolder("extra") else {
+                throw PipelineError(.noInput, path: root.appendingPathComponent("extra").path, "--include-extra: no extra/ folder")
+            }
+            trainSources.append(("extra", extra))
+        }
+        let plan = ConversionPlan(
+            passes: [], features: features(encoding: encoding), supervisedKeys: nil,
+            description: "SVHN format 1 (multi-digit) crops converted by shardkit",
+            metadata: [
+                "image_shape": "64x64x3", "validation_fraction": String(options.validationFraction),
+                "include_extra": String(options.includeExtra),
+            ])
+        var passes: [ConversionPass] = []
+        let fraction = options.validationFraction
+        let seed = options.seed
+        let readerOptions = SVHNReader.Options(
+            maxDigits: maxDigits, missingImages: options.skipMissing ? .skip : .fail)
+        if !trainSources.isEmpty {
+            let splits = fraction > 0 ? ["train", "validation"] : ["train"]
+            passes.append(
+                pass(
+                    label: splits.joined(separator: "+"), splits: splits, sources: trainSources, options: readerOptions,
+                    skips: plan.skips,
+                    route: { key in fraction > 0 && isValidation(key: key, seed: seed, fraction: fraction) ? 1 : 0 }))
+        }
+        if let test {
+            passes.append(
+                pass(
+                    label: "test", splits: ["test"], sources: [("test", test)], options: readerOptions, skips: plan.skips,
+                    route: { _ in 0 }))
+        }
+        var result = plan
+        result.passes = passes
+        return result
+    }
+
+    static func features(encoding: ImageEncoding) -> [(String, TFDSFeature)] {
+        [
+            ("image", .image(shape: [64, 64, 3], encoding: encoding)),
+            ("length", .int64),
+            ("digits", .int64Tensor(shape: [maxDigits])),
+            (
+                "bbox",
+                .dict([
+                    ("left", .int64Sequence), ("top", .int64Sequence), ("width", .int64Sequence),
+                    ("height", .int64Sequence), ("label", .int64Sequence),
+                ])
+            ),
+            ("filename", .text),
+        ]
+    }
+
+    /// Whether record `key` goes to validation: one uniform draw from `SeededGenerator(seed, key)`.
+    static func isValidation(key: String, seed: UInt64, fraction: Double) -> Bool {
+        var generator = SeededGenerator(seed: seed, key: "validation/" + key)
+        return Double(generator.next() >> 11) / Double(1 << 53) < fraction
+    }
+
+    private static func pass(
+        label: String, splits: [String], sources: [(String, URL)], options: SVHNReader.Options, skips: SkipCounter,
+        route: @escaping (String) -> Int
+    ) -> ConversionPass {
+        ConversionPass(
+            label: label, splits: splits,
+            counts: { () throws(PipelineError) in
+                // digitStruct.mat only: the same skips the reader makes, without decoding a PNG.
+                var counts = Array(repeating: 0, count: splits.count)
+                for (prefix, folder) in sources {
+                    let entries = try reading { () throws(FormatError) in
+                        try DigitStructReader(url: folder.appendingPathComponent("digitStruct.mat"))
+                    }
+                    while let entry = try reading({ () throws(FormatError) in try entries.next() }) {
+                        if entry.boxes.count > options.maxDigits { continue }
+                        if options.missingImages == .skip
+                            && !FileManager.default.fileExists(atPath: folder.appendingPathComponent(entry.name).path)
+                        {
+                            continue
+                        }
+                        counts[route("\(prefix)/\(entry.name)")] += 1
+                    }
+                }
+                return counts
+            },
+            countIsCheap: false,
+            open: { () throws(PipelineError) in
+                let folders = sources.map(\.1)
+                let prefixes = Dictionary(uniqueKeysWithValues: sources.map { ($0.1, $0.0) })
+                return chainedPull(
+                    folders, open: { folder throws(FormatError) in try SVHNReader(directory: folder, options: options) },
+                    map: { sample, folder in
+                        let filename = "\(prefixes[folder]!)/\(sample.name)"
+                        let boxes = sample.boxes
+                        return PendingRecord(
+                            split: route(filename), path: folder.appendingPathComponent(sample.name).path,
+                            index: sample.index, image: sample.image,
+                            features: [
+                                "length": .int64([Int64(sample.length)]),
+                                "digits": .int64(sample.digits.map(Int64.init)),
+                                "bbox/left": .int64(boxes.map { Int64($0.left.rounded()) }),
+                                "bbox/top": .int64(boxes.map { Int64($0.top.rounded()) }),
+                                "bbox/width": .int64(boxes.map { Int64($0.width.rounded()) }),
+                                "bbox/height": .int64(boxes.map { Int64($0.height.rounded()) }),
+                                "bbox/label": .int64(boxes.map { Int64($0.digit) }),
+                                "filename": .bytes([Array(filename.utf8)]),
+                            ])
+                    },
+                    atEndOfFile: { reader in
+                        for skip in reader.skipped {
+                            switch skip.reason {
+                            case .tooManyDigits: skips.add("more than \(options.maxDigits) digits")
+                            case .missingImage: skips.add("image file missing (--skip-missing)")
+                            }
+                        }
+                    })
+            })
+    }
+}

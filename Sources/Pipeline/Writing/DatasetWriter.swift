@@ -1,0 +1,145 @@
+import Foundation
+import RecordIO
+
+/// How the records of each split are spread over shards.
+public enum ShardingPolicy: Sendable, Equatable {
+    /// Exactly this many shards per split (the split's record count must be known up front).
+    case shards(Int)
+    /// A new shard once the current one holds this many bytes.
+    case shardBytes(Int64)
+}
+
+/// Writes one dataset with several splits into an output directory so that a failed or
+/// interrupted run leaves nothing that looks complete.
+///
+/// Every shard goes first to a hidden staging directory inside the output,
+/// `OUTPUT/.shardkit-staging-<pid>/`. `commit` runs only after every split finished: it moves the
+/// shards and their index files into OUTPUT, writes the side files (label names, the character
+/// dictionary), `dataset_info.json` and `features.json`, and `manifest.json` last. `abort` (also
+/// run when the writer is dropped uncommitted) removes the staging directory and whatever it
+/// already moved.
+final class DatasetWriter {
+    let output: URL
+    let staging: URL
+    let name: String
+    let sharding: ShardingPolicy
+    let compression: Compression
+    let durable: Bool
+    private var writers: [String: ShardedWriter] = [:]
+    /// Finished splits in the order they finished.
+    private(set) var splits: [(name: String, manifest: SplitManifest)] = []
+    private var moved: [URL] = []
+    private var done = false
+
+    init(output: URL, name: String, sharding: ShardingPolicy, compression: Compression, durable: Bool = true)
+        throws(PipelineError)
+    {
+        self.output = output
+        self.name = name
+        self.sharding = sharding
+        self.compression = compression
+        self.durable = durable
+        staging = output.appendingPathComponent(".shardkit-staging-\(ProcessInfo.processInfo.processIdentifier)")
+        try createDirectory(output)
+        let existing = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
+        if let clash = existing.first(where: { $0 == Manifest.fileName || $0.hasPrefix("\(name)-") }) {
+            throw PipelineError(
+                .usage, path: output.appendingPathComponent(clash).path,
+                "the output directory already holds a dataset; remove it or choose another --output")
+        }
+        try? FileManager.default.removeItem(at: staging)
+        try createDirectory(staging)
+    }
+
+    deinit {
+        if !done { abort() }
+    }
+
+    /// Starts writing `split`; `count` is required with `.shards`.
+    func open(split: String, count: Int?) throws(PipelineError) {
+        let mode: ShardedWriter.Sharding
+        switch sharding {
+        case .shards(let n):
+            guard let count else {
+                throw PipelineError(.usage, "--shards needs the record count of split \(split) up front")
+            }
+            mode = .shardCount(n, totalRecords: count)
+        case .shardBytes(let bytes):
+            mode = .targetShardBytes(bytes)
+        }
+        do {
+            writers[split] = try ShardedWriter(
+                directory: staging.path, name: name, split: split, sharding: mode, compression: compression,
+                durable: durable)
+        } catch {
+            throw PipelineError(.output, path: staging.path, error.description)
+        }
+    }
+
+    func write(split: String, _ payload: UnsafeRawBufferPointer) throws(PipelineError) {
+        do {
+            try writers[split]!.write(payload)
+        } catch {
+            throw PipelineError(.output, path: staging.path, error.description)
+        }
+    }
+
+    /// Closes `split`'s last shard (still in staging).
+    func finish(split: String) throws(PipelineError) {
+        guard let writer = writers.removeValue(forKey: split) else { return }
+        do {
+            splits.append((split, SplitManifest(shards: try writer.finish())))
+        } catch {
+            throw PipelineError(.output, path: staging.path, error.description)
+        }
+    }
+
+    /// Moves the shards into place and writes `files` (name → bytes) and then `manifest` last.
+    func commit(files: [(String, [UInt8])], manifest: Manifest) throws(PipelineError) {
+        do {
+            for (_, split) in splits {
+                for shard in split.shards {
+                    for file in [shard.file] + (shard.index.map { [$0] } ?? []) {
+                        let target = output.appendingPathComponent(file)
+                        try FileManager.default.moveItem(at: staging.appendingPathComponent(file), to: target)
+                        moved.append(target)
+                    }
+                }
+            }
+        } catch {
+            abort()
+            throw PipelineError(.output, path: output.path, "cannot move the shards into place: \(error)")
+        }
+        for (file, bytes) in files {
+            try writeAtomically(bytes, to: output.appendingPathComponent(file))
+        }
+        do {
+            try manifest.write(to: output.path)
+        } catch {
+            abort()
+            throw PipelineError(.output, path: output.path, error.description)
+        }
+        try? FileManager.default.removeItem(at: staging)
+        done = true
+    }
+
+    private func writeAtomically(_ bytes: [UInt8], to url: URL) throws(PipelineError) {
+        do {
+            try Data(bytes).write(to: url, options: .atomic)
+            moved.append(url)
+        } catch {
+            abort()
+            throw PipelineError(.output, path: url.path, "cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    /// Removes the staging directory and every file already moved into the output.
+    func abort() {
+        for writer in writers.values { writer.abort() }
+        writers.removeAll()
+        for url in moved { try? FileManager.default.removeItem(at: url) }
+        moved.removeAll()
+        try? FileManager.default.removeItem(at: staging)
+        done = true
+    }
+}

@@ -1,0 +1,150 @@
+import Dispatch
+import Examples
+
+/// Runs the per-record work of a conversion on `jobs` threads while keeping the output order
+/// exactly the reading order, so the bytes written never depend on the number of jobs.
+///
+/// The calling thread reads records into chunks (`chunkSize` records) grouped in windows of
+/// `2 × jobs` chunks. A window is encoded by `jobs` workers (`DispatchQueue.concurrentPerform`,
+/// worker w takes chunks w, w + jobs, …) into one buffer per chunk, while the calling thread
+/// reads the next window; then the calling thread writes the encoded window's records in order.
+/// At most two windows are in memory at any time, whatever the input's size.
+struct OrderedEncoder {
+    var jobs: Int
+    var chunkSize = 256
+    var encoder: RecordEncoder
+
+    /// One chunk's output: the records' serialized bytes back to back, their end offsets and
+    /// splits, and the schema of its Examples.
+    struct EncodedChunk: Sendable {
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        var splits: [Int] = []
+        var schema = SchemaAccumulator()
+    }
+
+    /// Result slots for one window. `@unchecked Sendable` is safe here: each slot is written by
+    /// exactly one worker (chunk i belongs to worker i mod jobs), and the slots are read only
+    /// after `DispatchGroup.wait()`, which orders those writes before the reads.
+    private final class Slots: @unchecked Sendable {
+        var results: [Result<EncodedChunk, PipelineError>?]
+        init(count: Int) { results = Array(repeating: nil, count: count) }
+    }
+
+    private struct Window {
+        var slots: Slots
+        var group: DispatchGroup
+        var count: Int
+    }
+
+    /// Reads with `next` until it returns nil, encodes, and hands each record to `write` in
+    /// reading order with its split index; `progress` is told how many records were written.
+    func run(
+        next: () throws(PipelineError) -> PendingRecord?,
+        write: (Int, UnsafeRawBufferPointer) throws(PipelineError) -> Void,
+        schema: inout SchemaAccumulator,
+        progress: (Int) -> Void
+    ) throws(PipelineError) {
+        let jobs = max(1, self.jobs)
+        var pending: Window?
+        var ended = false
+        // Whatever happens, do not leave workers writing into a window nobody waits for.
+        defer { pending?.group.wait() }
+        while true {
+            var chunks: [[PendingRecord]] = []
+            if !ended {
+                for _ in 0..<(2 * jobs) {
+                    var chunk: [PendingRecord] = []
+                    chunk.reserveCapacity(chunkSize)
+                    while chunk.count < chunkSize, let record = try next() { chunk.append(record) }
+                    if !chunk.isEmpty { chunks.append(chunk) }
+                    if chunk.count < chunkSize {
+                        ended = true
+                        break
+                    }
+                }
+            }
+            // Write the window encoded meanwhile, then start on the one just read.
+            if let window = pending {
+                window.group.wait()
+                pending = nil
+                try drain(window, write: write, schema: &schema, progress: progress)
+            }
+            if chunks.isEmpty { break }
+            pending = start(chunks, jobs: jobs)
+        }
+    }
+
+    private func start(_ chunks: [[PendingRecord]], jobs: Int) -> Window {
+        let slots = Slots(count: chunks.count)
+        let group = DispatchGroup()
+        let encoder = self.encoder
+        let workers = min(jobs, chunks.count)
+        group.enter()
+        DispatchQueue.global().async {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var i = worker
+                while i < chunks.count {
+                    slots.results[i] = Self.encode(chunks[i], encoder: encoder)
+                    i += workers
+                }
+            }
+            group.leave()
+        }
+        return Window(slots: slots, group: group, count: chunks.count)
+    }
+
+    private static func encode(_ chunk: [PendingRecord], encoder: RecordEncoder) -> Result<EncodedChunk, PipelineError> {
+        var out = EncodedChunk()
+        out.ends.reserveCapacity(chunk.count)
+        out.splits.reserveCapacity(chunk.count)
+        var single: [UInt8] = []
+        for record in chunk {
+            do {
+                single.removeAll(keepingCapacity: true)
+                try encoder.encode(record, into: &single)
+            } catch {
+                return .failure(error)
+            }
+            out.bytes.append(contentsOf: single)
+            out.ends.append(out.bytes.count)
+            out.splits.append(record.split)
+        }
+        // The schema is taken from the records' non-image features plus `image` (bytes, 1 value).
+        for record in chunk {
+            var features = record.features
+            features["image"] = .bytes([[]])
+            out.schema.observe(Example(features))
+        }
+        return .success(out)
+    }
+
+    private func drain(
+        _ window: Window, write: (Int, UnsafeRawBufferPointer) throws(PipelineError) -> Void,
+        schema: inout SchemaAccumulator, progress: (Int) -> Void
+    ) throws(PipelineError) {
+        for i in 0..<window.count {
+            let chunk: EncodedChunk
+            switch window.slots.results[i]! {
+            case .success(let c): chunk = c
+            case .failure(let error): throw error
+            }
+            var failure: PipelineError?
+            chunk.bytes.withUnsafeBytes { all in
+                var start = 0
+                for (k, end) in chunk.ends.enumerated() {
+                    do throws(PipelineError) {
+                        try write(chunk.splits[k], UnsafeRawBufferPointer(rebasing: all[start..<end]))
+                    } catch {
+                        failure = error
+                        return
+                    }
+                    start = end
+                }
+            }
+            if let failure { throw failure }
+            schema.merge(chunk.schema)
+            progress(chunk.ends.count)
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import RecordIO
+
+/// `shardkit convert`: a raw dataset (MNIST, CIFAR-10/100, SVHN, HWDB) to TFRecord shards.
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert a raw dataset (mnist, cifar10, cifar100, svhn, hwdb) to TFRecord shards.",
+        discussion: """
+            Writes {name}-{split}.tfrecord-NNNNN-of-NNNNN shards of tf.train.Example records, an index
+            file per shard, features.json and dataset_info.json (tfds.builder_from_directory loads the
+            directory; uncompressed output only) and manifest.json, last. Nothing is placed in the output
+            directory until every split is complete; a failed run leaves no shard and no manifest.
+            The output is byte-identical whatever --jobs is.
+
+            Formats and their input folders:
+              mnist     *-images-idx3-ubyte[.gz] and *-labels-idx1-ubyte[.gz] (train, t10k)
+              cifar10   data_batch_1..5.bin, test_batch.bin, batches.meta.txt
+              cifar100  train.bin, test.bin, fine_label_names.txt, coarse_label_names.txt
+              svhn      train/, test/ [, extra/], each digitStruct.mat + PNGs; train (+ extra) is split
+                        into train and validation by --validation-fraction, per file name and --seed
+              hwdb      train/*.gnt, test/*.gnt; characters.json is written beside the shards
+
+            Examples:
+              shardkit convert mnist --input ~/data/mnist --output out/mnist --shards 4
+              shardkit convert cifar10 --input cifar-10-batches-bin --output out/cifar10 --jobs 2
+              shardkit convert cifar100 --input cifar-100-binary --output out/cifar100 --shard-size 64
+              shardkit convert svhn --input svhn --output out/svhn --include-extra --validation-fraction 0.05
+              shardkit convert hwdb --input hwdb --output out/hwdb --size 64 --image-encoding jpeg
+            """)
+
+    @Argument(help: "The raw format: mnist, cifar10, cifar100, svhn or hwdb.")
+    var format: String
+
+    @Option(name: .shortAndLong, help: "The folder holding the raw dataset.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Directory to write the shards and metadata into.")
+    var output: String
+
+    @Option(help: "Shards per split (default: new shards every 128 MiB).")
+    var shards: Int?
+
+    @Option(help: "Start a new shard once the current one holds this many MiB.")
+    var shardSize: Double?
+
+    @Option(help: "How `image` is stored: png, jpeg or raw (default png; raw for svhn).")
+    var imageEncoding: String?
+
+    @Option(help: "Seed of every per-record random choice (SVHN's validation split).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Dataset name in shard file names and metadata (default: the format's name).")
+    var name: String?
+
+    @Option(help: "Encoding threads (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "none, gzip or zlib (the whole file, as TensorFlow's compression_type).")
+    var compression: String = "none"
+
+    @Flag(help: "svhn: skip and count PNGs named in digitStruct.mat but missing, instead of failing.")
+    var skipMissing = false
+
+    @Option(help: "svhn: share of train (+ extra) records that go to the validation split, in [0, 1) (default 0.1).")
+    var validationFraction: Double?
+
+    @Flag(help: "svhn: also convert extra/ into train and validation.")
+    var includeExtra = false
+
+    @Option(help: "hwdb: side of the square grayscale output images (default 64).")
+    var size: Int?
+
+    @Option(help: "hwdb: character dictionary JSON to use instead of building one from train/.")
+    var dictionary: String?
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        guard let format = DatasetFormat(rawValue: format) else {
+            throw ValidationError("unknown format '\(self.format)'; expected mnist, cifar10, cifar100, svhn or hwdb")
+        }
+        if shards != nil && shardSize != nil { throw ValidationError("use either --shards or --shard-size, not both") }
+        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
+        if let shardSize, !(shardSize > 0) { throw ValidationError("--shard-size must be positive") }
+        if let imageEncoding, ImageEncoding(rawValue: imageEncoding) == nil {
+            throw ValidationError("--image-encoding must be png, jpeg or raw, not '\(imageEncoding)'")
+        }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard Compression(rawValue: compression) != nil else {
+            throw ValidationError("--compression must be none, gzip or zlib, not '\(compression)'")
+        }
+        if format != .svhn {
+            for (used, option) in [
+                (skipMissing, "--skip-missing"), (validationFraction != nil, "--validation-fraction"),
+                (includeExtra, "--include-extra"),
+            ] where used {
+                throw ValidationError("\(option) applies to svhn only, not \(format.rawValue)")
+            }
+        }
+        if format != .hwdb {
+            for (used, option) in [(size != nil, "--size"), (dictionary != nil, "--dictionary")] where used {
+                throw ValidationError("\(option) applies to hwdb only, not \(format.rawValue)")
+            }
+        }
+        if let validationFraction, !(validationFraction >= 0 && validationFraction < 1) {
+            throw ValidationError("--validation-fraction must be in [0, 1), not \(validationFraction)")
+        }
+        if let size, size < 1 || size > 4096 { throw ValidationError("--size must be between 1 and 4096") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let sharding: ShardingPolicy
+            if let shards {
+                sharding = .shards(shards)
+            } else {
+                sharding = .shardBytes(Int64(((shardSize ?? 128) * 1_048_576).rounded()))
+            }
+            let options = ConvertOptions(
+                input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), name: name,
+                sharding: sharding, imageEncoding: imageEncoding.flatMap(ImageEncoding.init(rawValue:)),
+                compression: Compression(rawValue: compression)!, seed: seed, jobs: jobs, quiet: outputOptions.quiet,
+                skipMissing: skipMissing, validationFraction: validationFraction ?? 0.1, includeExtra: includeExtra,
+                size: size ?? 64, dictionary: dictionary.map { URL(fileURLWithPath: $0) })
+            let summary = try DatasetConverter.convert(DatasetFormat(rawValue: format)!, options: options)
+            print(summary.rendered())
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `shardkit convert` end to end through the binary: summaries, exit codes, and that a failed
+/// run leaves no shard and no manifest behind.
+@Suite struct ConvertCommandTests {
+    /// A scratch input folder built from fixture files: (fixture path, name in the folder).
+    func input(_ files: [(String, String)]) throws -> URL {
+        let directory = try FixturePaths.makeScratchDirectory("shardkit-convert-cli")
+        for (fixture, name) in files {
+            let target = directory.appendingPathComponent(name)
+            try FileManager.default.createDirectory(
+                at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: FixturePaths.fixture(fixture), to: target)
+        }
+        return directory
+    }
+
+    /// Files in `output` that look like a dataset: shards, index files or a manifest.
+    func datasetFiles(_ output: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
+        return names.filter { $0.contains(".tfrecord") || $0 == "manifest.json" || $0 == "dataset_info.json" }
+    }
+
+    @Test(arguments: ["mnist", "cifar10", "cifar100", "svhn", "hwdb"])
+    func convertsEveryFixtureAndPrintsASummary(format: String) throws {
+        let output = try FixturePaths.makeScratchDirectory("shardkit-convert-cli")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let result = try ShardKitProcess.run([
+            "convert", format, "--input", FixturePaths.fixture(format).path, "--output", output.path, "--shards", "2",
+            "--quiet",
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.hasPrefix("converted \(format) to \(output.path)"))
+        #expect(result.standardOutput.contains("test: "))
+        #expect(result.standardOutput.contains("total: "))
+        #expect(result.standardError.isEmpty)
+        #expect(datasetFiles(output).contains("manifest.json"))
+        let verify = try ShardKitProcess.run(["verify", output.path, "--quiet"])
+        #expect(verify.status == 0, "\(verify.standardOutput)")
+    }
+
+    @Test func progressLinesGoToStandardErrorWhenNotQuiet() throws {
+        let output = try FixturePaths.makeScratchDirectory("shardkit-convert-cli")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let result = try ShardKitProcess.run([
+            "convert", "mnist", "--input", FixturePaths.fixture("digits").path, "--output", output.path,
+        ])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("train: 2000 records in 1 shards"))
+        #expect(result.standardError.contains("convert mnist/train"))
+    }
+
+    /// Broken input → (files for the input folder, format, expected exit status, text in the error).
+    static let brokenCases: [(String, [(String, String)], Int32, String)] = {
+        var cases: [(String, [(String, String)], Int32, String)] = []
+        let goodTest = [
+            ("mnist/t10k-images-idx3-ubyte", "t10k-images-idx3-ubyte"),
+            ("mnist/t10k-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"),
+        ]
+        for broken in [
+            "bad-magic-images-idx3-ubyte", "bad-type-images-idx3-ubyte", "bad-dims-images-idx3-ubyte",
+            "header-cut-images-idx3-ubyte", "short-payload-images-idx3-ubyte", "trailing-images-idx3-ubyte",
+            "truncated-images-idx3-ubyte", "cut-images-idx3-ubyte.gz", "bad-crc-images-idx3-ubyte.gz",
+        ] {
+            let name = broken.hasSuffix(".gz") ? "train-images-idx3-ubyte.gz" : "train-images-idx3-ubyte"
+            cases.append(
+                ("mnist", goodTest + [("broken/mnist/\(broken)", name), ("mnist/train-labels-idx1-ubyte", "train-labels-idx1-ubyte")],
+                 65, name))
+        }
+        cases.append(
+            ("mnist", goodTest + [("mnist/train-images-idx3-ubyte", "train-images-idx3-ubyte"),
+                                  ("broken/mnist/count19-labels-idx1-ubyte", "train-labels-idx1-ubyte")], 65, "label count"))
+        // Mid-way: train is complete when test turns out broken.
+        cases.append(("cifar10", [("cifar10/data_batch_1.bin", "data_batch_1.bin"), ("broken/cifar10/short.bin", "test_batch.bin")], 65, "test_batch.bin"))
+        cases.append(("cifar10", [("cifar10/data_batch_1.bin", "data_batch_1.bin"), ("broken/cifar10/bad-label.bin", "test_batch.bin")], 65, "record 3"))
+        cases.append(("cifar100", [("cifar100/train.bin", "train.bin"), ("broken/cifar100/bad-coarse.bin", "test.bin")], 65, "coarse label"))
+        for broken in ["bad-size.gnt", "truncated.gnt", "zero-width.gnt"] {
+            cases.append(
+                ("hwdb", [("hwdb/train/1001-c.gnt", "train/1001-c.gnt"), ("broken/hwdb/\(broken)", "test/\(broken)")], 65, broken))
+        }
+        cases.append(("svhn", [("svhn/test/1.png", "test/1.png"), ("svhn/test/2.png", "test/2.png"),
+                               ("svhn/test/digitStruct.mat", "test/digitStruct.mat"),
+                               ("broken/svhn/no-digitstruct/digitStruct.mat", "train/digitStruct.mat")], 65, "digitStruct.mat"))
+        cases.append(("svhn", [("broken/svhn/missing-png/1.png", "train/1.png"),
+                               ("broken/svhn/missing-png/digitStruct.mat", "train/digitStruct.mat")], 66, "7.png"))
+        return cases
+    }()
+
+    @Test(arguments: 0..<brokenCases.count)
+    func brokenInputFailsWithItsExitCodeAndLeavesNoDataset(caseIndex: Int) throws {
+        let (format, files, status, text) = Self.brokenCases[caseIndex]
+        let directory = try input(files)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("out")
+        let result = try ShardKitProcess.run([
+            "convert", format, "--input", directory.path, "--output", output.path, "--jobs", "2", "--quiet",
+        ])
+        #expect(result.status == status, "\(format) \(files.last!.0): \(result.standardError)")
+        #expect(result.standardError.hasPrefix("shardkit: error: "))
+        #expect(result.standardError.contains(text), "\(result.standardError)")
+        #expect(result.standardError.split(separator: "\n").count == 1)
+        #expect(datasetFiles(output) == [])
+        let hidden = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
+        #expect(hidden.isEmpty, "left behind: \(hidden)")
+    }
+
+    @Test func skipMissingCountsTheMissingImage() throws {
+        let directory = try input([
+            ("broken/svhn/missing-png/1.png", "train/1.png"),
+            ("broken/svhn/missing-png/digitStruct.mat", "train/digitStruct.mat"),
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try ShardKitProcess.run([
+            "convert", "svhn", "--input", directory.path, "--output", directory.appendingPathComponent("out").path,
+            "--skip-missing", "--shards", "1", "--quiet",
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("skipped 1: image file missing"))
+    }
+
+    @Test func missingInputDirectoryExitsSixtySix() throws {
+        let result = try ShardKitProcess.run(["convert", "cifar10", "--input", "/nonexistent/cifar", "--output", "/tmp/unused"])
+        #expect(result.status == 66)
+        #expect(result.standardError == "shardkit: error: /nonexistent/cifar: no such directory\n")
+        let empty = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let none = try ShardKitProcess.run(["convert", "mnist", "--input", empty.path, "--output", empty.path + "/out"])
+        #expect(none.status == 66)
+    }
+
+    @Test(arguments: [
+        ["convert", "mnist", "--input", "x", "--output", "y", "--shards", "2", "--shard-size", "10"],
+        ["convert", "mnist", "--input", "x", "--output", "y", "--skip-missing"],
+        ["convert", "cifar10", "--input", "x", "--output", "y", "--size", "32"],
+        ["convert", "svhn", "--input", "x", "--output", "y", "--validation-fraction", "1"],
+        ["convert", "svhn", "--input", "x", "--output", "y", "--validation-fraction", "-0.1"],
+        ["convert", "hwdb", "--input", "x", "--output", "y", "--include-extra"],
+        ["convert", "mnist", "--input", "x", "--output", "y", "--image-encoding", "webp"],
+        ["convert", "mnist", "--input", "x", "--output", "y", "--jobs", "0"],
+        ["convert", "mnist", "--input", "x", "--output", "y", "--shards", "0"],
+        ["convert", "emnist", "--input", "x", "--output", "y"],
+        ["convert", "mnist", "--input", "x"],
+    ])
+    func usageErrorsExitSixtyFour(arguments: [String]) throws {
+        #expect(try ShardKitProcess.run(arguments).status == 64)
+    }
+
+    @Test func helpShowsAnExamplePerFormat() throws {
+        let help = try ShardKitProcess.run(["convert", "--help"])
+        #expect(help.status == 0)
+        #expect(help.standardOutput.contains("Example"))
+        for format in ["mnist", "cifar10", "cifar100", "svhn", "hwdb"] {
+            #expect(help.standardOutput.contains("shardkit convert \(format) "))
+        }
+    }
+}
