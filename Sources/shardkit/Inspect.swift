@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Imaging
 import Pipeline
 
 /// `shardkit inspect`: counts, schema, a JSON dump and label histograms of shards.
@@ -13,6 +15,7 @@ struct Inspect: ParsableCommand {
               shardkit inspect out/mnist
               shardkit inspect out/mnist/mnist-train.tfrecord-00000-of-00004 --dump 2
               shardkit inspect out/mnist --histogram label
+              shardkit inspect out/synth --grid sheet.png --count 64 --random --seed 3
             """)
 
     @Argument(help: "Record files or directories of shards.")
@@ -24,11 +27,25 @@ struct Inspect: ParsableCommand {
     @Option(help: "Print how often each value of this int64 feature occurs.")
     var histogram: String?
 
+    @Option(help: "Draw a contact sheet of records with their labels into this PNG file.")
+    var grid: String?
+
+    @Option(help: "Records on the --grid sheet.")
+    var count: Int = 32
+
+    @Flag(help: "With --grid: a random sample of records (reservoir sampling) instead of the first ones.")
+    var random = false
+
+    @Option(help: "With --grid --random: the sampling seed.")
+    var seed: UInt64 = 0
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
         guard !paths.isEmpty else { throw ValidationError("name at least one record file or directory") }
         guard dump >= 0 else { throw ValidationError("--dump must be 0 or more") }
+        guard count >= 1 else { throw ValidationError("--count must be at least 1") }
+        if grid == nil && random { throw ValidationError("--random needs --grid") }
     }
 
     func run() throws {
@@ -36,6 +53,15 @@ struct Inspect: ParsableCommand {
             let found = try ShardFiles.resolve(paths)
             guard !found.records.isEmpty else {
                 throw PipelineError(.noInput, path: paths.joined(separator: " "), "no record files found")
+            }
+            if let grid {
+                let renderer = ContactSheetRenderer(count: count, random: random, seed: seed)
+                let result = try renderer.render(found.records)
+                try ContactSheetRenderer.writePNG(result.sheet, to: URL(fileURLWithPath: grid))
+                print(
+                    "drew \(result.labels.count) of \(result.recordsRead) records read into \(grid) "
+                        + "(\(result.sheet.width)x\(result.sheet.height))")
+                return
             }
             let inspector = ShardInspector(dumpCount: dump, histogramKey: histogram)
             let report = try inspector.inspect(found.records, quiet: outputOptions.quiet) { line in print(line) }

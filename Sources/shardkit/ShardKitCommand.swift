@@ -16,6 +16,7 @@ struct ShardKitCommand: ParsableCommand {
             Convert.self,
             Generate.self,
             Inspect.self,
+            SynthCommand.self,
             Verify.self,
         ]
     )

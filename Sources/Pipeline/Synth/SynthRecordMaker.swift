@@ -1,0 +1,57 @@
+import Examples
+import Imaging
+import Synth
+
+/// Makes the records of one split: record `r` is copy `r % copies` of string `r / copies`,
+/// augmented (when a spec is given) with `SeededGenerator(seed, "split/index/copy")`.
+struct SynthRecordMaker: Sendable {
+    let synthesizer: DigitStringSynthesizer
+    let split: String
+    let augment: AugmentSpec?
+    let copies: Int
+    let encoding: SynthRequest.ImageEncoding
+
+    /// The augmentation key of copy `copy` of string `index`: `"train/42/1"`.
+    static func augmentKey(split: String, index: Int, copy: Int) -> String { "\(split)/\(index)/\(copy)" }
+
+    /// The image and labels of record `record`.
+    func sample(_ record: Int, augmenter: Augmenter?) -> (image: Image, string: DigitString) {
+        let index = record / copies
+        let copy = record % copies
+        let string = synthesizer.synthesize(split: split, index: index)
+        guard let augmenter else { return (string.image, string) }
+        var rng = SeededGenerator(
+            seed: synthesizer.configuration.seed, key: Self.augmentKey(split: split, index: index, copy: copy))
+        return (augmenter.apply(to: string.image, rng: &rng), string)
+    }
+
+    /// The serialized `tf.train.Example` of record `record`.
+    func payload(_ record: Int, augmenter: Augmenter?) throws(PipelineError) -> [UInt8] {
+        let (image, string) = sample(record, augmenter: augmenter)
+        return try Self.example(image: image, string: string, encoding: encoding).serialized()
+    }
+
+    /// `image` (raw bytes or PNG), `length`, `digits` (five, 10 = none): the SVHN schema.
+    static func example(
+        image: Image, string: DigitString, encoding: SynthRequest.ImageEncoding
+    ) throws(PipelineError) -> Example {
+        let bytes: [UInt8]
+        switch encoding {
+        case .raw: bytes = image.pixels
+        case .png:
+            do { bytes = try PNGCodec.encode(image) } catch {
+                throw PipelineError(.output, "cannot encode a PNG: \(error)")
+            }
+        }
+        return Example([
+            "image": .bytes([bytes]),
+            "length": .int64([Int64(string.length)]),
+            "digits": .int64(string.paddedDigits.map(Int64.init)),
+        ])
+    }
+
+    func makeAugmenter() -> Augmenter? {
+        guard let augment, !augment.steps.isEmpty else { return nil }
+        return Augmenter(spec: augment)
+    }
+}

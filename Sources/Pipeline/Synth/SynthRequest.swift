@@ -1,0 +1,59 @@
+public import Foundation
+public import Imaging
+public import Synth
+
+/// Everything `shardkit synth` needs: where the digits are, what to make, where to write it.
+public struct SynthRequest: Sendable {
+    /// How the `image` feature holds the pixels.
+    public enum ImageEncoding: String, Sendable, CaseIterable {
+        /// `height × width × channels` bytes, row-major, channels interleaved.
+        case raw
+        /// A PNG file.
+        case png
+    }
+
+    /// An MNIST-format folder with a train and a test split.
+    public var digits: URL
+    public var output: URL
+    /// Strings in the train split (drawn from the train digits) and the test split (test digits).
+    public var trainCount: Int
+    public var testCount: Int
+    /// Layout, length distribution, canvas and seed.
+    public var configuration: DigitStringSynthesizer.Configuration
+    /// Shards per split.
+    public var shards: Int
+    /// Threads making records; the output does not depend on it.
+    public var jobs: Int
+    public var imageEncoding: ImageEncoding
+    /// Dataset name in shard file names and the manifest.
+    public var name: String
+    /// Applied to each string `copies` times, with draws keyed by (seed, split/index/copy).
+    public var augment: AugmentSpec?
+    public var copies: Int
+    /// A contact sheet of the first `previewCount` train records, written before the shards.
+    public var preview: URL?
+    public var previewCount: Int
+    public var quiet: Bool
+
+    public init(
+        digits: URL, output: URL, trainCount: Int = 10_000, testCount: Int = 1_000,
+        configuration: DigitStringSynthesizer.Configuration = .init(), shards: Int = 4, jobs: Int = 1,
+        imageEncoding: ImageEncoding = .raw, name: String = "synth", augment: AugmentSpec? = nil, copies: Int = 1,
+        preview: URL? = nil, previewCount: Int = 32, quiet: Bool = false
+    ) {
+        self.digits = digits
+        self.output = output
+        self.trainCount = trainCount
+        self.testCount = testCount
+        self.configuration = configuration
+        self.shards = shards
+        self.jobs = jobs
+        self.imageEncoding = imageEncoding
+        self.name = name
+        self.augment = augment
+        self.copies = copies
+        self.preview = preview
+        self.previewCount = previewCount
+        self.quiet = quiet
+    }
+}

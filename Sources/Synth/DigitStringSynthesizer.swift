@@ -1,0 +1,216 @@
+import Imaging
+
+/// Makes digit strings from a `DigitSource`, each a pure function of (seed, record key): record
+/// `index` of `split` uses `SeededGenerator(seed: seed, key: "split/index")`, so the output does
+/// not depend on thread count or on the order records are made in.
+///
+/// Draw order for one string: the length (one draw, `LengthDistribution.draw`), then one source
+/// index per digit, left to right (uniform over the whole source); then, for `.free` only, per
+/// digit left to right: its scale, its gap (not for the first digit), its vertical jitter
+/// (see `FreeLayout`). `.fixed` makes no further draws.
+public struct DigitStringSynthesizer: Sendable {
+    /// What to make.
+    public struct Configuration: Sendable, Equatable {
+        /// Longest string, 1…5 (the `digits` feature has five slots; longer is refused).
+        public var maxLength: Int
+        /// Length weights; `nil` means uniform over 1…`maxLength`.
+        public var lengths: LengthDistribution?
+        public var layout: DigitLayout
+        /// Canvas of the free layout (the fixed layout's size follows from the digits).
+        public var height: Int
+        public var width: Int
+        public var seed: UInt64
+
+        public init(
+            maxLength: Int = 5, lengths: LengthDistribution? = nil, layout: DigitLayout = .free, height: Int = 64,
+            width: Int = 64, seed: UInt64 = 0
+        ) {
+            self.maxLength = maxLength
+            self.lengths = lengths
+            self.layout = layout
+            self.height = height
+            self.width = width
+            self.seed = seed
+        }
+    }
+
+    public let source: DigitSource
+    public let configuration: Configuration
+    /// The length distribution in use.
+    public let lengths: LengthDistribution
+
+    /// Fails when `maxLength` is outside 1…5, the lengths name a length above it, or the canvas
+    /// is empty.
+    public init(source: DigitSource, configuration: Configuration) throws(SynthError) {
+        guard (1...DigitString.labelSlots).contains(configuration.maxLength) else {
+            throw SynthError(
+                "the maximum length must be 1…\(DigitString.labelSlots) (the digits feature has "
+                    + "\(DigitString.labelSlots) slots), not \(configuration.maxLength)")
+        }
+        guard configuration.height > 0, configuration.width > 0 else {
+            throw SynthError("the canvas size must be positive")
+        }
+        let lengths = configuration.lengths ?? .uniform(maxLength: configuration.maxLength)
+        guard lengths.maxLength <= configuration.maxLength else {
+            throw SynthError(
+                "the lengths give weight to length \(lengths.maxLength), above the maximum length "
+                    + "\(configuration.maxLength)")
+        }
+        self.source = source
+        self.configuration = configuration
+        self.lengths = lengths
+    }
+
+    /// The shape of every image this synthesizer makes (height, width, channels).
+    public var imageShape: (height: Int, width: Int, channels: Int) {
+        switch configuration.layout {
+        case .free: (configuration.height, configuration.width, 3)
+        case .fixed: (source.digitHeight, source.digitWidth * configuration.maxLength, 3)
+        }
+    }
+
+    /// The record key of record `index` of `split`: `"train/42"`.
+    public static func recordKey(split: String, index: Int) -> String { "\(split)/\(index)" }
+
+    /// Record `index` of `split`.
+    public func synthesize(split: String, index: Int) -> DigitString {
+        synthesize(key: Self.recordKey(split: split, index: index))
+    }
+
+    /// The string for record `key`.
+    public func synthesize(key: String) -> DigitString {
+        var rng = SeededGenerator(seed: configuration.seed, key: key)
+        let length = lengths.draw(using: &rng)
+        var indices: [Int] = []
+        indices.reserveCapacity(length)
+        for _ in 0..<length { indices.append(SynthDraw.index(below: source.count, using: &rng)) }
+        let digits = indices.map { source.labels[$0] }
+        switch configuration.layout {
+        case .fixed:
+            return renderFixed(indices: indices, digits: digits)
+        case .free:
+            var scales: [Double] = []
+            var gaps: [Double] = []
+            var jitters: [Double] = []
+            for i in 0..<length {
+                scales.append(SynthDraw.uniform(FreeLayout.scale.lowerBound, FreeLayout.scale.upperBound, using: &rng))
+                gaps.append(
+                    i == 0 ? 0 : SynthDraw.uniform(FreeLayout.gap.lowerBound, FreeLayout.gap.upperBound, using: &rng))
+                jitters.append(
+                    SynthDraw.uniform(FreeLayout.jitter.lowerBound, FreeLayout.jitter.upperBound, using: &rng))
+            }
+            return renderFree(indices: indices, digits: digits, scales: scales, gaps: gaps, jitters: jitters)
+        }
+    }
+
+    // MARK: Rendering
+
+    private func renderFixed(indices: [Int], digits: [Int]) -> DigitString {
+        let dh = source.digitHeight
+        let dw = source.digitWidth
+        let width = dw * configuration.maxLength
+        var pixels = [UInt8](repeating: 0, count: dh * width * 3)
+        var boxes: [DigitBox] = []
+        for (slot, sourceIndex) in indices.enumerated() {
+            let digit = source.images[sourceIndex].pixels
+            for y in 0..<dh {
+                var to = (y * width + slot * dw) * 3
+                for x in 0..<dw {
+                    let v = digit[y * dw + x]
+                    pixels[to] = v
+                    pixels[to + 1] = v
+                    pixels[to + 2] = v
+                    to += 3
+                }
+            }
+            boxes.append(DigitBox(left: Double(slot * dw), top: 0, width: Double(dw), height: Double(dh)))
+        }
+        return DigitString(
+            image: Image(height: dh, width: width, channels: 3, pixels: pixels), digits: digits,
+            sourceIndices: indices, boxes: boxes)
+    }
+
+    /// Places the digits on a line in digit units, fits the line's bounding box into the canvas
+    /// keeping its aspect, centres it, and draws each digit into its box by bilinear sampling
+    /// (zero outside the digit), combining overlaps by the brighter value (ink is bright).
+    private func renderFree(
+        indices: [Int], digits: [Int], scales: [Double], gaps: [Double], jitters: [Double]
+    ) -> DigitString {
+        let dh = Double(source.digitHeight)
+        let dw = Double(source.digitWidth)
+        var lefts: [Double] = []
+        var tops: [Double] = []
+        var x = 0.0
+        for i in 0..<indices.count {
+            if i > 0 { x += dw * scales[i - 1] + gaps[i] * dw }
+            lefts.append(x)
+            tops.append(-dh * scales[i] / 2 + jitters[i] * dh)
+        }
+        var minX = Double.infinity, maxX = -Double.infinity, minY = Double.infinity, maxY = -Double.infinity
+        for i in 0..<indices.count {
+            minX = min(minX, lefts[i])
+            maxX = max(maxX, lefts[i] + dw * scales[i])
+            minY = min(minY, tops[i])
+            maxY = max(maxY, tops[i] + dh * scales[i])
+        }
+        let canvasH = configuration.height
+        let canvasW = configuration.width
+        let k = min(Double(canvasW) / (maxX - minX), Double(canvasH) / (maxY - minY))
+        let offsetX = (Double(canvasW) - k * (maxX - minX)) / 2
+        let offsetY = (Double(canvasH) - k * (maxY - minY)) / 2
+        var gray = [UInt8](repeating: 0, count: canvasH * canvasW)
+        var boxes: [DigitBox] = []
+        for i in 0..<indices.count {
+            let box = DigitBox(
+                left: offsetX + k * (lefts[i] - minX), top: offsetY + k * (tops[i] - minY),
+                width: k * dw * scales[i], height: k * dh * scales[i])
+            boxes.append(box)
+            draw(source.images[indices[i]], into: &gray, width: canvasW, height: canvasH, box: box)
+        }
+        var pixels = [UInt8](repeating: 0, count: canvasH * canvasW * 3)
+        for p in 0..<(canvasH * canvasW) {
+            let v = gray[p]
+            pixels[3 * p] = v
+            pixels[3 * p + 1] = v
+            pixels[3 * p + 2] = v
+        }
+        return DigitString(
+            image: Image(height: canvasH, width: canvasW, channels: 3, pixels: pixels), digits: digits,
+            sourceIndices: indices, boxes: boxes)
+    }
+
+    /// Draws `digit` (gray) into the pixels of `canvas` whose centres lie in `box`.
+    private func draw(_ digit: Image, into canvas: inout [UInt8], width: Int, height: Int, box: DigitBox) {
+        let sw = digit.width
+        let sh = digit.height
+        let x0 = max(0, Int((box.left - 0.5).rounded(.up)))
+        let x1 = min(width, Int((box.left + box.width - 0.5).rounded(.up)))
+        let y0 = max(0, Int((box.top - 0.5).rounded(.up)))
+        let y1 = min(height, Int((box.top + box.height - 0.5).rounded(.up)))
+        guard x0 < x1, y0 < y1 else { return }
+        let fx = Double(sw) / box.width
+        let fy = Double(sh) / box.height
+        digit.pixels.withUnsafeBufferPointer { src in
+            canvas.withUnsafeMutableBufferPointer { dst in
+                func sample(_ x: Int, _ y: Int) -> Double {
+                    x < 0 || y < 0 || x >= sw || y >= sh ? 0 : Double(src[y * sw + x])
+                }
+                for py in y0..<y1 {
+                    let sy = (Double(py) + 0.5 - box.top) * fy - 0.5
+                    let iy = Int(sy.rounded(.down))
+                    let wy = sy - Double(iy)
+                    for px in x0..<x1 {
+                        let sx = (Double(px) + 0.5 - box.left) * fx - 0.5
+                        let ix = Int(sx.rounded(.down))
+                        let wx = sx - Double(ix)
+                        let top = sample(ix, iy) * (1 - wx) + sample(ix + 1, iy) * wx
+                        let bottom = sample(ix, iy + 1) * (1 - wx) + sample(ix + 1, iy + 1) * wx
+                        let value = UInt8(min(255, (top * (1 - wy) + bottom * wy).rounded()))
+                        let at = py * width + px
+                        if value > dst[at] { dst[at] = value }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The Synth module. See ../shared/design/ARCHITECTURE.md for its place in the graph.

@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import Pipeline
+import Synth
+
+/// `shardkit synth`: multi-digit strings from an MNIST-format digit set, as shards.
+struct SynthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth",
+        abstract: "Write shards of synthesized multi-digit strings made from an MNIST-format digit set.",
+        discussion: """
+            The train split draws digits only from the digit set's train file, the test split only from
+            its test file. Records have the SVHN schema: `image` (raw HxWx3 bytes, or PNG), `length`
+            (int64) and `digits` (five int64, 10 = no digit). The same arguments give the same bytes,
+            whatever --jobs. See formats/digit-strings.md.
+
+            Examples:
+              shardkit synth --digits Fixtures/digits --output /tmp/strings --count 10000 --test-count 1000
+              shardkit synth --digits mnist --output /tmp/fixed --layout fixed --lengths 1:1,2:1,3:2,4:2,5:4
+              shardkit synth --digits mnist --output /tmp/aug --augment crop=54,resize=64 --copies 2 --preview p.png
+            """)
+
+    @Option(help: "Folder of MNIST-format idx files (train and test, plain or .gz).")
+    var digits: String
+
+    @Option(name: .shortAndLong, help: "Directory to write the shards and manifest.json into.")
+    var output: String
+
+    @Option(help: "Strings in the train split.")
+    var count: Int = 10_000
+
+    @Option(help: "Strings in the test split (0: no test split).")
+    var testCount: Int = 1_000
+
+    @Option(help: "Longest string, 1 to 5 (the digits feature has five slots).")
+    var maxLength: Int = 5
+
+    @Option(help: "Length weights, e.g. 1:1,2:1,3:2,4:2,5:4 (default: uniform over 1...max-length).")
+    var lengths: String = "uniform"
+
+    @Option(help: "free (random spacing, jitter and scale, fitted to --size) or fixed (28x28 slots side by side).")
+    var layout: String = "free"
+
+    @Option(help: "Canvas of the free layout: N for NxN, or HxW.")
+    var size: String = "64"
+
+    @Option(help: "Seed of every random draw.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Shards per split.")
+    var shards: Int = 4
+
+    @Option(help: "Threads making records (the output does not depend on it).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "raw or png.")
+    var imageEncoding: String = "raw"
+
+    @Option(help: "Dataset name used in shard file names.")
+    var name: String = "synth"
+
+    @Option(help: "Write a contact sheet of the first --preview-count train records to this PNG file.")
+    var preview: String?
+
+    @Option(help: "Records on the preview sheet.")
+    var previewCount: Int = 32
+
+    @Option(help: "Augmentation applied to each string, e.g. crop=54,resize=64,flip=lr,brightness=0.3.")
+    var augment: String?
+
+    @Option(help: "Augmented copies of each string.")
+    var copies: Int = 1
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        guard count >= 0, testCount >= 0, count + testCount > 0 else {
+            throw ValidationError("--count and --test-count must be 0 or more, and not both 0")
+        }
+        guard (1...5).contains(maxLength) else {
+            throw ValidationError("--max-length must be 1 to 5 (the digits feature has five slots), not \(maxLength)")
+        }
+        do { _ = try LengthDistribution(parsing: lengths, maxLength: maxLength) } catch {
+            throw ValidationError("--lengths: \(error.message)")
+        }
+        guard DigitLayout(rawValue: layout) != nil else { throw ValidationError("--layout must be free or fixed") }
+        guard parsedSize != nil else { throw ValidationError("--size must be N or HxW with positive numbers") }
+        guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard SynthRequest.ImageEncoding(rawValue: imageEncoding) != nil else {
+            throw ValidationError("--image-encoding must be raw or png, not '\(imageEncoding)'")
+        }
+        guard previewCount >= 1 else { throw ValidationError("--preview-count must be at least 1") }
+        guard copies >= 1 else { throw ValidationError("--copies must be at least 1") }
+        if copies > 1 && augment == nil { throw ValidationError("--copies needs --augment") }
+        if let augment {
+            do { _ = try AugmentSpec(parsing: augment) } catch { throw ValidationError("--augment: \(error)") }
+        }
+    }
+
+    private var parsedSize: (Int, Int)? {
+        let parts = size.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard (1...2).contains(parts.count), let h = parts[0], let w = parts.last!, h > 0, w > 0 else { return nil }
+        return (h, w)
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let (height, width) = parsedSize!
+            let request = SynthRequest(
+                digits: URL(fileURLWithPath: digits), output: URL(fileURLWithPath: output), trainCount: count,
+                testCount: testCount,
+                configuration: .init(
+                    maxLength: maxLength, lengths: try LengthDistribution(parsing: lengths, maxLength: maxLength),
+                    layout: DigitLayout(rawValue: layout)!, height: height, width: width, seed: seed),
+                shards: shards, jobs: jobs, imageEncoding: SynthRequest.ImageEncoding(rawValue: imageEncoding)!,
+                name: name, augment: try augment.map { try AugmentSpec(parsing: $0) }, copies: copies,
+                preview: preview.map { URL(fileURLWithPath: $0) }, previewCount: previewCount,
+                quiet: outputOptions.quiet)
+            print(try SynthWriter.write(request))
+        }
+    }
+}

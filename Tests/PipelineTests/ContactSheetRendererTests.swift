@@ -1,0 +1,129 @@
+import Examples
+import Foundation
+import Imaging
+import Pipeline
+import RecordIO
+import TestSupport
+import Testing
+
+@Suite struct ContactSheetRendererTests {
+    /// Writes `examples` as one shard `name-train.tfrecord-00000-of-00001` under `directory`.
+    func writeShard(_ examples: [Example], to directory: URL, name: String = "t") throws -> URL {
+        let writer = try ShardedWriter(
+            directory: directory.path, name: name, split: "train", sharding: .shardCount(1, totalRecords: examples.count),
+            durable: false)
+        for example in examples { try writer.write(example.serialized()) }
+        _ = try writer.finish()
+        return directory.appendingPathComponent(
+            ShardedWriter.shardFileName(name: name, split: "train", index: 0, count: 1))
+    }
+
+    func gradient(height: Int, width: Int, channels: Int, seed: Int) -> Image {
+        let count = height * width * channels
+        return Image(
+            height: height, width: width, channels: channels, pixels: (0..<count).map { UInt8((($0 * 7) + seed * 31) % 256) })
+    }
+
+    @Test func sheetHasTheGridSizeAndAKnownRecordsPixelsInItsCell() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let images = (0..<11).map { gradient(height: 64, width: 64, channels: 3, seed: $0) }
+        let examples = images.enumerated().map { index, image in
+            Example([
+                "image": .bytes([image.pixels]), "length": .int64([2]), "digits": .int64([Int64(index % 10), 4, 10, 10, 10]),
+            ])
+        }
+        let shard = try writeShard(examples, to: directory)
+        let result = try ContactSheetRenderer(count: 10, columns: 4).render([shard])
+        // 10 cells of 64 in 4 columns and 3 rows.
+        #expect(result.sheet.width == 4 * 66 + 2)
+        #expect(result.sheet.height == 3 * (64 + 9 + 2) + 2)
+        #expect(result.labels.count == 10)
+        #expect(result.labels[3] == "34")
+        // Record 6 is in row 1, column 2.
+        let (x, y) = ContactSheetLayout.origin(ofCell: 6, columns: 4, cellSize: 64)
+        #expect(result.sheet.cropped(top: y, left: x, height: 64, width: 64).pixels == images[6].pixels)
+        // Written as PNG.
+        let png = directory.appendingPathComponent("sheet.png")
+        try ContactSheetRenderer.writePNG(result.sheet, to: png)
+        let decoded = try PNGCodec.decode(try [UInt8](Data(contentsOf: png)))
+        #expect(decoded == result.sheet)
+    }
+
+    @Test func labelsForEverySchema() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // MNIST/CIFAR as TFDS writes them: PNG image, int64 label, names in label.labels.txt.
+        let classes = directory.appendingPathComponent("classes")
+        try FileManager.default.createDirectory(at: classes, withIntermediateDirectories: true)
+        try "airplane\nautomobile\nbird\n".write(
+            to: classes.appendingPathComponent("label.labels.txt"), atomically: true, encoding: .utf8)
+        let png = try PNGCodec.encode(gradient(height: 32, width: 32, channels: 3, seed: 1))
+        let classShard = try writeShard(
+            [Example(["image": .bytes([png]), "label": .int64([2])]), Example(["image": .bytes([png]), "label": .int64([7])])],
+            to: classes)
+        let classSheet = try ContactSheetRenderer().render([classShard])
+        #expect(classSheet.labels == ["bird", "7"])
+        // HWDB: raw 64×64×1, a CJK character (no glyph: the class index) or a Latin one.
+        let hwdb = directory.appendingPathComponent("hwdb")
+        try FileManager.default.createDirectory(at: hwdb, withIntermediateDirectories: true)
+        let gray = gradient(height: 64, width: 64, channels: 1, seed: 2).pixels
+        let hwdbShard = try writeShard(
+            [
+                Example(["image": .bytes([gray]), "label": .int64([17]), "character": .bytes([Array("中".utf8)])]),
+                Example(["image": .bytes([gray]), "label": .int64([3]), "character": .bytes([Array("A".utf8)])]),
+            ], to: hwdb)
+        let hwdbSheet = try ContactSheetRenderer().render([hwdbShard])
+        #expect(hwdbSheet.labels == ["#17", "A"])
+        // Digit strings (SVHN and synth): digits up to length.
+        let svhn = directory.appendingPathComponent("svhn")
+        try FileManager.default.createDirectory(at: svhn, withIntermediateDirectories: true)
+        let rgb = gradient(height: 64, width: 64, channels: 3, seed: 3).pixels
+        let svhnShard = try writeShard(
+            [Example(["image": .bytes([rgb]), "length": .int64([4]), "digits": .int64([4, 0, 7, 1, 10])])], to: svhn)
+        #expect(try ContactSheetRenderer().render([svhnShard]).labels == ["4071"])
+        // Raw bytes of no known shape: an empty cell marked "?".
+        let odd = directory.appendingPathComponent("odd")
+        try FileManager.default.createDirectory(at: odd, withIntermediateDirectories: true)
+        let oddShard = try writeShard([Example(["image": .bytes([[1, 2, 3, 4, 5]]), "label": .int64([1])])], to: odd)
+        #expect(try ContactSheetRenderer().render([oddShard]).labels == ["?"])
+    }
+
+    @Test func rawShapeComesFromTheManifest() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // 40×30×3 is no known size: only the manifest's image_shape explains it.
+        let image = gradient(height: 40, width: 30, channels: 3, seed: 4)
+        let shard = try writeShard([Example(["image": .bytes([image.pixels]), "label": .int64([0])])], to: directory)
+        #expect(try ContactSheetRenderer().render([shard]).labels == ["?"])
+        try Manifest(name: "t", version: "1.0.0", metadata: ["image_shape": "40x30x3"]).write(to: directory.path)
+        let result = try ContactSheetRenderer().render([shard])
+        #expect(result.labels == ["0"])
+        // Fitted into a 64 cell: 40 rows become 64 and 30 columns 48, centred.
+        #expect(result.sheet.width == 66 + 2)
+    }
+
+    @Test func randomSamplingIsSeededAndBounded() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let examples = (0..<200).map { index in
+            Example([
+                "image": .bytes([[UInt8](repeating: UInt8(index), count: 784)]), "label": .int64([Int64(index)]),
+            ])
+        }
+        let shard = try writeShard(examples, to: directory)
+        let a = try ContactSheetRenderer(count: 10, random: true, seed: 5).render([shard])
+        let b = try ContactSheetRenderer(count: 10, random: true, seed: 5).render([shard])
+        let c = try ContactSheetRenderer(count: 10, random: true, seed: 6).render([shard])
+        #expect(a.labels == b.labels)
+        #expect(a.labels != c.labels)
+        #expect(a.labels.count == 10 && a.recordsRead == 200)
+        #expect(a.labels != (0..<10).map(String.init))
+        let positions = a.labels.map { Int($0)! }
+        #expect(positions == positions.sorted() && Set(positions).count == 10)
+        // Spread over the file, not bunched at the start.
+        #expect(positions.last! > 100)
+        let first = try ContactSheetRenderer(count: 10).render([shard])
+        #expect(first.labels == (0..<10).map(String.init))
+    }
+}

@@ -1,0 +1,183 @@
+import Examples
+import Foundation
+import Formats
+import Imaging
+import Pipeline
+import RecordIO
+import Synth
+import TestSupport
+import Testing
+
+/// Reads every record of the shards of `split` under `directory`, in shard order.
+func readSplit(_ directory: URL, name: String = "synth", split: String) throws -> [Example] {
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        .filter { $0.hasPrefix("\(name)-\(split).tfrecord") && !$0.hasSuffix(".index") }.sorted()
+    var examples: [Example] = []
+    for file in files {
+        var reader = try RecordReader(path: directory.appendingPathComponent(file).path)
+        while let payload = try reader.nextRecord() { examples.append(try Example(serializedBytes: payload)) }
+    }
+    return examples
+}
+
+@Suite struct SynthWriterTests {
+    static let digits = FixturePaths.fixture("digits")
+
+    func request(_ output: URL, train: Int = 60, test: Int = 20, jobs: Int = 1) -> SynthRequest {
+        SynthRequest(
+            digits: Self.digits, output: output, trainCount: train, testCount: test,
+            configuration: .init(seed: 11), shards: 2, jobs: jobs, quiet: true)
+    }
+
+    @Test func writesBothSplitsWithTheSVHNSchemaAndTheManifestLast() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let summary = try SynthWriter.write(request(directory))
+        #expect(summary.hasPrefix("wrote 60 train + 20 test records"))
+        let manifest = try Manifest.read(from: directory.path)
+        #expect(manifest.splits["train"]?.records == 60)
+        #expect(manifest.splits["test"]?.records == 20)
+        #expect(manifest.splits["train"]?.shards.count == 2)
+        #expect(manifest.metadata["image_shape"] == "64x64x3")
+        #expect(manifest.metadata["layout"] == "free")
+        #expect(manifest.metadata["seed"] == "11")
+        #expect(manifest.metadata["lengths"] == "uniform")
+        #expect(manifest.metadata["train_digits"] == "2000")
+        #expect(manifest.metadata["test_digits"] == "500")
+        #expect(Set(manifest.features.map(\.key)) == ["image", "length", "digits"])
+        for split in ["train", "test"] {
+            for example in try readSplit(directory, split: split) {
+                #expect(example.bytes("image")?.first?.count == 64 * 64 * 3)
+                let length = Int(example.int64s("length")![0])
+                let digits = example.int64s("digits")!
+                #expect((1...5).contains(length))
+                #expect(digits.count == 5)
+                #expect(digits.prefix(length).allSatisfy { (0...9).contains($0) })
+                #expect(digits.dropFirst(length).allSatisfy { $0 == 10 })
+            }
+        }
+    }
+
+    @Test func outputIsByteIdenticalWhateverTheNumberOfJobs() throws {
+        let one = try FixturePaths.makeScratchDirectory()
+        let three = try FixturePaths.makeScratchDirectory()
+        defer {
+            try? FileManager.default.removeItem(at: one)
+            try? FileManager.default.removeItem(at: three)
+        }
+        // More records than one batch (256 per job), so batches and buffer swaps are exercised.
+        _ = try SynthWriter.write(request(one, train: 700, test: 30, jobs: 1))
+        _ = try SynthWriter.write(request(three, train: 700, test: 30, jobs: 3))
+        let names = try FileManager.default.contentsOfDirectory(atPath: one.path).sorted()
+        #expect(names == (try FileManager.default.contentsOfDirectory(atPath: three.path).sorted()))
+        #expect(names.count == 9)  // 4 shards, 4 index files, the manifest
+        for name in names {
+            let a = try Data(contentsOf: one.appendingPathComponent(name))
+            let b = try Data(contentsOf: three.appendingPathComponent(name))
+            #expect(a == b, "\(name) differs between --jobs 1 and --jobs 3")
+        }
+    }
+
+    @Test func eachSplitUsesOnlyTheDigitsOfItsOwnFile() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var request = request(directory, train: 150, test: 150)
+        request.configuration.layout = .fixed
+        _ = try SynthWriter.write(request)
+        let trainDigits = Set(try DigitSource.mnist(directory: Self.digits, split: .train).images.map(\.pixels))
+        let testDigits = Set(try DigitSource.mnist(directory: Self.digits, split: .test).images.map(\.pixels))
+        let disjoint = trainDigits.isDisjoint(with: testDigits)
+        for (split, own, other) in [("train", trainDigits, testDigits), ("test", testDigits, trainDigits)] {
+            let examples = try readSplit(directory, split: split)
+            #expect(examples.count == 150)
+            for example in examples {
+                let image = Image(height: 28, width: 140, channels: 3, pixels: example.bytes("image")![0])
+                let length = Int(example.int64s("length")![0])
+                for slot in 0..<length {
+                    let digit = image.cropped(top: 0, left: slot * 28, height: 28, width: 28).grayscale().pixels
+                    #expect(own.contains(digit))
+                    if disjoint { #expect(!other.contains(digit)) }
+                }
+                // Empty slots are blank.
+                for slot in length..<5 {
+                    let blank = image.cropped(top: 0, left: slot * 28, height: 28, width: 28).pixels
+                    #expect(blank.allSatisfy { $0 == 0 })
+                }
+            }
+        }
+    }
+
+    @Test func pngEncodingHoldsTheSamePixelsAsRaw() throws {
+        let raw = try FixturePaths.makeScratchDirectory()
+        let png = try FixturePaths.makeScratchDirectory()
+        defer {
+            try? FileManager.default.removeItem(at: raw)
+            try? FileManager.default.removeItem(at: png)
+        }
+        _ = try SynthWriter.write(request(raw, train: 10, test: 0))
+        var pngRequest = request(png, train: 10, test: 0)
+        pngRequest.imageEncoding = .png
+        _ = try SynthWriter.write(pngRequest)
+        let rawExamples = try readSplit(raw, split: "train")
+        let pngExamples = try readSplit(png, split: "train")
+        #expect(rawExamples.count == 10 && pngExamples.count == 10)
+        for (a, b) in zip(rawExamples, pngExamples) {
+            let decoded = try PNGCodec.decode(b.bytes("image")![0])
+            #expect(decoded.height == 64 && decoded.width == 64 && decoded.channels == 3)
+            #expect(decoded.pixels == a.bytes("image")![0])
+            #expect(a.int64s("digits") == b.int64s("digits"))
+        }
+        #expect(try Manifest.read(from: png.path).metadata["image_encoding"] == "png")
+    }
+
+    @Test func augmentedCopiesShareLabelsAndDiffer() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var request = request(directory, train: 20, test: 0)
+        request.augment = try AugmentSpec(parsing: "crop=54,resize=64,brightness=0.3,contrast=0.8:1.2")
+        request.copies = 3
+        _ = try SynthWriter.write(request)
+        let examples = try readSplit(directory, split: "train")
+        #expect(examples.count == 60)
+        var differing = 0
+        for index in 0..<20 {
+            let copies = examples[(3 * index)..<(3 * index + 3)]
+            #expect(Set(copies.map { $0.int64s("digits")! }).count == 1)
+            #expect(copies.allSatisfy { $0.bytes("image")![0].count == 64 * 64 * 3 })
+            if Set(copies.map { $0.bytes("image")![0] }).count == 3 { differing += 1 }
+        }
+        #expect(differing >= 18)
+        let manifest = try Manifest.read(from: directory.path)
+        #expect(manifest.metadata["augment"] == "crop=54,resize=64,brightness=0.3,contrast=0.8:1.2")
+        #expect(manifest.metadata["copies"] == "3")
+    }
+
+    @Test func previewShowsTheFirstRecordsAboutToBeWritten() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var request = request(directory.appendingPathComponent("out"), train: 12, test: 0)
+        let preview = directory.appendingPathComponent("preview.png")
+        request.preview = preview
+        request.previewCount = 5
+        _ = try SynthWriter.write(request)
+        let sheet = try PNGCodec.decode(try [UInt8](Data(contentsOf: preview)))
+        // 5 cells of 64 in one row: 5 × 66 + 2 wide, 64 + 9 + 2 + 2 high.
+        #expect(sheet.width == 5 * 66 + 2 && sheet.height == 64 + 9 + 2 + 2)
+        let first = try readSplit(directory.appendingPathComponent("out"), split: "train")[0]
+        let cell = sheet.cropped(top: 2, left: 2, height: 64, width: 64)
+        #expect(cell.pixels == first.bytes("image")![0])
+    }
+
+    @Test func aMissingDigitFolderIsANoInputError() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var request = request(directory)
+        request.digits = URL(fileURLWithPath: "/nonexistent/digits")
+        #expect {
+            try SynthWriter.write(request)
+        } throws: { error in
+            (error as? PipelineError)?.kind == .noInput
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("manifest.json").path))
+    }
+}
