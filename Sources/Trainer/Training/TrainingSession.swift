@@ -215,7 +215,7 @@ public final class TrainingSession {
         let lo = values.min() ?? 0
         let hi = values.max() ?? 1
         let scale = hi > lo ? 255 / (hi - lo) : 0
-        return Image(height: h, width: w, channels: ch, pixels: values.map { UInt8(max(0, min(255, ($0 - lo) * scale))) })
+        return Image(height: h, width: w, channels: ch, pixels: values.map { UInt8(max(0, min(255, (($0 - lo) * scale).rounded()))) })
     }
 }
 
