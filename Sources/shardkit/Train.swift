@@ -111,7 +111,10 @@ struct Train: ParsableCommand {
             c.threads = threads
             let session = try TrainingSession(c)
             let quiet = outputOptions.quiet
-            let result = try session.run { line in if !quiet { print(line) } }
+            // Progress lines are written unbuffered, so they appear as they happen also through a pipe.
+            let result = try session.run { line in
+                if !quiet { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+            }
             var summary = "trained \(model) for \(result.steps) steps (\(result.epochs) epochs)"
             summary += String(format: ", %.0f images/s", result.imagesPerSecond)
             if let best = result.bestValidationAccuracy {
