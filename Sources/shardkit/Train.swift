@@ -72,6 +72,12 @@ struct Train: ParsableCommand {
     @Option(help: "Compute threads.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "Decode/augment threads of the input pipeline.")
+    var loaderThreads: Int = 1
+
+    @Option(help: "Measure the input pipeline alone over this many batches (no training) and print images/s.")
+    var inputOnly: Int?
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
@@ -86,8 +92,11 @@ struct Train: ParsableCommand {
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
-        guard logEvery >= 1, decaySteps >= 1, threads >= 1, shuffleBuffer >= 1 else {
-            throw ValidationError("--log-every, --decay-steps, --threads and --shuffle-buffer must be at least 1")
+        guard logEvery >= 1, decaySteps >= 1, threads >= 1, shuffleBuffer >= 1, loaderThreads >= 1, (inputOnly ?? 1) >= 1
+        else {
+            throw ValidationError(
+                "--log-every, --decay-steps, --threads, --loader-threads, --shuffle-buffer and --input-only must be at least 1"
+            )
         }
     }
 
@@ -109,7 +118,15 @@ struct Train: ParsableCommand {
             c.logEvery = logEvery
             c.shuffleBuffer = shuffleBuffer
             c.threads = threads
+            c.loaderWorkers = loaderThreads
             let session = try TrainingSession(c)
+            if let inputOnly {
+                let (images, seconds) = try session.measureInput(batches: inputOnly)
+                print(
+                    "input pipeline alone: \(images) images in \(String(format: "%.2f", seconds)) s, "
+                        + "\(String(format: "%.0f", Double(images) / seconds)) images/s (\(loaderThreads) decode threads)")
+                return
+            }
             let quiet = outputOptions.quiet
             // Progress lines are written unbuffered, so they appear as they happen also through a pipe.
             let result = try session.run { line in

@@ -221,3 +221,32 @@ public final class TrainingSession {
 
 /// `value` with `digits` decimals.
 func fmt(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+
+extension TrainingSession {
+    /// Runs only the input pipeline (read, decode, augment, batch) over the train split for up
+    /// to `batches` batches, without training; returns images per second. For checking that the
+    /// loader keeps ahead of the compute.
+    public func measureInput(batches: Int) throws -> (images: Int, seconds: Double) {
+        let c = configuration
+        var images = 0
+        var epoch = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        var remaining = batches
+        while remaining > 0 {
+            let loader = try ShardLoader(
+                dataset: dataset, split: c.trainSplit, spec: spec,
+                options: .init(
+                    batchSize: c.batchSize, training: true, seed: c.seed, epoch: epoch, shuffleBuffer: c.shuffleBuffer,
+                    workers: c.loaderWorkers))
+            var any = false
+            while remaining > 0, let batch = try loader.nextBatch() {
+                images += batch.count
+                remaining -= 1
+                any = true
+            }
+            if !any { break }
+            epoch += 1
+        }
+        return (images, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+    }
+}
