@@ -27,11 +27,16 @@ public enum Padding: Sendable {
 /// Backward: dW = colᵀ·dY and dX = col2im(dY·Wᵀ), both through sgemm.
 public final class Conv2D: Layer {
     public let name: String
+    /// Input channels (the last input dimension).
     public let inChannels: Int
+    /// Output channels.
     public let filters: Int
+    /// The window is `kernelSize × kernelSize`.
     public let kernelSize: Int
+    /// The step between windows, the same along both spatial dimensions.
     public let stride: Int
     public let padding: Padding
+    /// The activation fused after the bias.
     public let activation: Activation
     /// The kernel, shape `[k, k, inChannels, filters]`.
     public let kernel: Parameter

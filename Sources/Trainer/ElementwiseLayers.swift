@@ -70,7 +70,7 @@ public final class Flatten: Layer {
 /// Inverted dropout: in training each element is zeroed with probability `rate` and the
 /// survivors are scaled by 1 / (1 − rate), so inference is the identity. The mask comes from
 /// the layer's own seeded generator, whose state is saved in checkpoints.
-public final class Dropout: StatefulLayer {
+public final class Dropout: Layer, StatefulLayer {
     public let name: String
     public let rate: Float
     private var generator: SeededGenerator

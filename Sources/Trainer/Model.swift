@@ -28,7 +28,10 @@ public final class Model {
     public let name: String
     /// The shape of one input image, `[H, W, C]`.
     public let inputShape: [Int]
+    /// The shared layers, applied in order to the images.
     public let trunk: [any Layer]
+    /// The outputs, each applied to the trunk's output; the training loss is the sum of their
+    /// softmax cross-entropies.
     public let heads: [Head]
     /// When true, `trainStep` accumulates per-layer times into `profile`.
     public var isProfiling = false
@@ -53,16 +56,18 @@ public final class Model {
         trunkGradients = trunkActivations
         headActivations = heads.map { Array(repeating: Tensor(shape: [0]), count: $0.layers.count + 1) }
         headGradients = headActivations
+        allLayers = trunk + heads.flatMap(\.layers)
+        parameters = allLayers.flatMap(\.parameters)
         let names = allLayers.map(\.name)
         precondition(Set(names).count == names.count, "layer names must be unique: \(names)")
         resetProfile()
     }
 
     /// Every layer, trunk first, then each head in order.
-    public var allLayers: [any Layer] { trunk + heads.flatMap(\.layers) }
+    public let allLayers: [any Layer]
 
     /// Every parameter and state tensor, in layer order.
-    public var parameters: [Parameter] { allLayers.flatMap(\.parameters) }
+    public let parameters: [Parameter]
 
     /// Sets the number of threads layers use (default 1); call before training. Layers split
     /// their work into that many parts and run OpenBLAS single-threaded inside each part.

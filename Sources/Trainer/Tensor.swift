@@ -10,7 +10,8 @@
 public struct Tensor: Sendable, Equatable {
     /// The extent of each dimension, batch first.
     public private(set) var shape: [Int]
-    /// The elements in row-major order; `scalars.count` is the product of `shape`.
+    /// The elements in row-major order; `scalars.count` is the product of `shape`. Elements may
+    /// be changed freely; changing the count breaks that invariant and is a programming error.
     public var scalars: [Float]
 
     /// A tensor of `shape` with every element set to `value`.
