@@ -8,26 +8,29 @@ struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert a raw dataset (mnist, cifar10, cifar100, svhn, hwdb) to TFRecord shards.",
         discussion: """
-            Writes {name}-{split}.tfrecord-NNNNN-of-NNNNN shards of tf.train.Example records, an index
-            file per shard, features.json and dataset_info.json (tfds.builder_from_directory loads the
-            directory; uncompressed output only) and manifest.json, last. Nothing is placed in the output
-            directory until every split is complete; a failed run leaves no shard and no manifest.
-            The output is byte-identical whatever --jobs is.
+            Writes {name}-{split}.tfrecord-NNNNN-of-NNNNN shards of tf.train.Example records, an \
+            index file per shard, features.json and dataset_info.json (so that \
+            tfds.builder_from_directory loads the folder; uncompressed output only) and, last, \
+            manifest.json. Nothing is placed in the output directory until every split is \
+            complete: a failed run leaves no shard and no manifest. The output is byte-identical \
+            whatever --jobs is.
 
-            Formats and their input folders:
-              mnist     *-images-idx3-ubyte[.gz] and *-labels-idx1-ubyte[.gz] (train, t10k)
+            Input folders:
+              mnist     *-images-idx3-ubyte[.gz], *-labels-idx1-ubyte[.gz]
               cifar10   data_batch_1..5.bin, test_batch.bin, batches.meta.txt
-              cifar100  train.bin, test.bin, fine_label_names.txt, coarse_label_names.txt
-              svhn      train/, test/ [, extra/], each digitStruct.mat + PNGs; train (+ extra) is split
-                        into train and validation by --validation-fraction, per file name and --seed
-              hwdb      train/*.gnt, test/*.gnt; characters.json is written beside the shards
+              cifar100  train.bin, test.bin, fine/coarse_label_names.txt
+              svhn      train/, test/ [, extra/]: digitStruct.mat + PNGs
+              hwdb      train/*.gnt, test/*.gnt
+
+            svhn: train (+ extra) is divided into train and validation per file name and \
+            --seed. hwdb: the character dictionary is written as characters.json.
 
             Examples:
-              shardkit convert mnist --input ~/data/mnist --output out/mnist --shards 4
-              shardkit convert cifar10 --input cifar-10-batches-bin --output out/cifar10 --jobs 2
-              shardkit convert cifar100 --input cifar-100-binary --output out/cifar100 --shard-size 64
-              shardkit convert svhn --input svhn --output out/svhn --include-extra --validation-fraction 0.05
-              shardkit convert hwdb --input hwdb --output out/hwdb --size 64 --image-encoding jpeg
+              shardkit convert mnist --input mnist --output out/mnist --shards 4
+              shardkit convert cifar10 --input cifar-10 --output out/c10 --jobs 2
+              shardkit convert cifar100 --input cifar-100 --output out/c100 --shard-size 64
+              shardkit convert svhn --input svhn --output out/svhn --include-extra
+              shardkit convert hwdb --input hwdb --output out/hwdb --image-encoding jpeg
             """)
 
     @Argument(help: "The raw format: mnist, cifar10, cifar100, svhn or hwdb.")

@@ -245,3 +245,16 @@ def test_hwdb_labels_characters_and_images(shardkit, tmp_path):
             image = tf.io.decode_png(rec["image"]).numpy().astype(int)
             reference = tf.image.resize(pixels[:, :, None].astype(np.float32), [64, 64], method="bilinear").numpy()
             assert np.abs(image - np.floor(reference + 0.5)).max() <= 2
+
+
+@pytest.mark.parametrize("compression", ["gzip", "zlib"])
+def test_compressed_shards_read_with_compression_type(shardkit, tmp_path, compression):
+    out = convert(shardkit, tmp_path, "cifar10", "--compression", compression)
+    assert not (out / "dataset_info.json").exists()  # TFDS reads uncompressed shards only
+    labels, images = cifar(os.path.join(FIXTURES, "cifar10", "data_batch_1.bin"), 1)
+    files = sorted(glob.glob(str(out / "cifar10-train.tfrecord-*-of-*")))
+    ds = tf.data.TFRecordDataset(files, compression_type=compression.upper())
+    got = [tf.io.parse_single_example(r, CIFAR_SPEC) for r in ds]
+    assert [int(r["label"]) for r in got] == list(labels[:, 0])
+    for rec, image in zip(got, images):
+        np.testing.assert_array_equal(tf.io.decode_png(rec["image"]).numpy(), image)

@@ -108,7 +108,8 @@ enum ConvertTesting {
             }
         }
         let labels = try String(contentsOf: output.appendingPathComponent("label.labels.txt"), encoding: .utf8)
-        let names = try #require(try CIFARLabelNames.load(from: FixturePaths.fixture(variant.rawValue), variant: variant))
+        let names = try #require(
+            try CIFARLabelNames.load(from: FixturePaths.fixture(variant.rawValue), variant: variant))
         #expect(labels == names.names.joined(separator: "\n") + "\n")
     }
 
@@ -142,7 +143,10 @@ enum ConvertTesting {
             $0.validationFraction = 0.5
             $0.seed = 7
         }
-        defer { ConvertTesting.remove(a); ConvertTesting.remove(b) }
+        defer {
+            ConvertTesting.remove(a)
+            ConvertTesting.remove(b)
+        }
         #expect(sa.splits == sb.splits)
         let train = try ConvertTesting.examples(a, split: "train").map { $0.bytes("filename")![0] }
         let validation = try ConvertTesting.examples(a, split: "validation").map { $0.bytes("filename")![0] }
@@ -160,7 +164,9 @@ enum ConvertTesting {
         var samples: [(GNTSample, String)] = []
         for file in trainFiles {
             let reader = try GNTReader(file: file)
-            while let sample = try reader.next() { samples.append((sample, file.deletingPathExtension().lastPathComponent)) }
+            while let sample = try reader.next() {
+                samples.append((sample, file.deletingPathExtension().lastPathComponent))
+            }
         }
         let examples = try ConvertTesting.examples(output, split: "train")
         #expect(examples.count == samples.count)
@@ -216,9 +222,11 @@ enum ConvertTesting {
         try fm.createDirectory(at: input.appendingPathComponent("train"), withIntermediateDirectories: true)
         try fm.createDirectory(at: input.appendingPathComponent("test"), withIntermediateDirectories: true)
         for name in ["1001-c.gnt", "1002-c.gnt"] {
-            try fm.copyItem(at: FixturePaths.fixture("hwdb/train/\(name)"), to: input.appendingPathComponent("train/\(name)"))
+            try fm.copyItem(
+                at: FixturePaths.fixture("hwdb/train/\(name)"), to: input.appendingPathComponent("train/\(name)"))
         }
-        try fm.copyItem(at: FixturePaths.fixture("broken/hwdb/bad-size.gnt"), to: input.appendingPathComponent("test/bad-size.gnt"))
+        try fm.copyItem(
+            at: FixturePaths.fixture("broken/hwdb/bad-size.gnt"), to: input.appendingPathComponent("test/bad-size.gnt"))
         let output = input.appendingPathComponent("out")
         let options = ConvertOptions(input: input, output: output, jobs: 2, quiet: true, durable: false)
         do {
@@ -238,5 +246,66 @@ enum ConvertTesting {
         let options = ConvertOptions(input: FixturePaths.fixture("cifar10"), output: output, quiet: true)
         #expect(throws: PipelineError.self) { try DatasetConverter.convert(.cifar10, options: options) }
         #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("manifest.json").path))
+    }
+}
+
+@Suite struct ConvertDictionaryTests {
+    func hwdbOptions(_ output: URL, dictionary: URL) -> ConvertOptions {
+        ConvertOptions(
+            input: FixturePaths.fixture("hwdb"), output: output, jobs: 2, quiet: true, durable: false,
+            dictionary: dictionary)
+    }
+
+    @Test func aSuppliedDictionaryIsUsedAndCopied() throws {
+        let (first, _) = try ConvertTesting.convert(.hwdb, input: FixturePaths.fixture("hwdb"))
+        defer { ConvertTesting.remove(first) }
+        let scratch = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let output = scratch.appendingPathComponent("out")
+        _ = try DatasetConverter.convert(
+            .hwdb, options: hwdbOptions(output, dictionary: first.appendingPathComponent("characters.json")))
+        #expect(
+            try Data(contentsOf: output.appendingPathComponent("characters.json"))
+                == Data(contentsOf: first.appendingPathComponent("characters.json")))
+        #expect(try Manifest.read(from: output.path).metadata["dictionary"] == "characters.json")
+    }
+
+    @Test func aCharacterMissingFromTheDictionaryIsNamed() throws {
+        let scratch = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let train = ["1001-c.gnt", "1002-c.gnt"].map { FixturePaths.fixture("hwdb/train/\($0)") }
+        let full = try CharacterDictionary.build(scanning: train)
+        let dropped = full.characters[0]
+        let partial = CharacterDictionary(characters: full.characters.dropFirst())
+        let url = scratch.appendingPathComponent("partial.json")
+        try partial.save(to: url)
+        let output = scratch.appendingPathComponent("out")
+        do {
+            _ = try DatasetConverter.convert(.hwdb, options: hwdbOptions(output, dictionary: url))
+            Issue.record("a character outside the dictionary was accepted")
+        } catch {
+            #expect(error.kind == .badInput)
+            #expect(error.message.contains("\"\(dropped)\""))
+            #expect(error.path?.hasSuffix(".gnt") == true && error.recordIndex != nil)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path) == [])
+    }
+}
+
+@Suite struct ConvertStagingTests {
+    @Test func aKilledRunsStagingFolderIsRemovedByTheNextRun() throws {
+        let scratch = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let output = scratch.appendingPathComponent("out")
+        // No process has pid 2^22 + 1 (above Linux's default pid_max of 2^22).
+        let stale = output.appendingPathComponent(".shardkit-staging-4194305")
+        try FileManager.default.createDirectory(at: stale, withIntermediateDirectories: true)
+        try Data([1, 2, 3]).write(to: stale.appendingPathComponent(".mnist-train.tfrecord-00000.tmp-x"))
+        let options = ConvertOptions(
+            input: FixturePaths.fixture("mnist"), output: output, jobs: 1, quiet: true, durable: false)
+        _ = try DatasetConverter.convert(.mnist, options: options)
+        let names = try FileManager.default.contentsOfDirectory(atPath: output.path)
+        #expect(!names.contains { $0.hasPrefix(".shardkit-staging") })
+        #expect(names.contains("manifest.json"))
     }
 }

@@ -66,25 +66,74 @@ import Testing
         ] {
             let name = broken.hasSuffix(".gz") ? "train-images-idx3-ubyte.gz" : "train-images-idx3-ubyte"
             cases.append(
-                ("mnist", goodTest + [("broken/mnist/\(broken)", name), ("mnist/train-labels-idx1-ubyte", "train-labels-idx1-ubyte")],
-                 65, name))
+                (
+                    "mnist",
+                    goodTest + [
+                        ("broken/mnist/\(broken)", name), ("mnist/train-labels-idx1-ubyte", "train-labels-idx1-ubyte"),
+                    ],
+                    65, name
+                ))
         }
         cases.append(
-            ("mnist", goodTest + [("mnist/train-images-idx3-ubyte", "train-images-idx3-ubyte"),
-                                  ("broken/mnist/count19-labels-idx1-ubyte", "train-labels-idx1-ubyte")], 65, "label count"))
+            (
+                "mnist",
+                goodTest + [
+                    ("mnist/train-images-idx3-ubyte", "train-images-idx3-ubyte"),
+                    ("broken/mnist/count19-labels-idx1-ubyte", "train-labels-idx1-ubyte"),
+                ], 65, "label count"
+            ))
         // Mid-way: train is complete when test turns out broken.
-        cases.append(("cifar10", [("cifar10/data_batch_1.bin", "data_batch_1.bin"), ("broken/cifar10/short.bin", "test_batch.bin")], 65, "test_batch.bin"))
-        cases.append(("cifar10", [("cifar10/data_batch_1.bin", "data_batch_1.bin"), ("broken/cifar10/bad-label.bin", "test_batch.bin")], 65, "record 3"))
-        cases.append(("cifar100", [("cifar100/train.bin", "train.bin"), ("broken/cifar100/bad-coarse.bin", "test.bin")], 65, "coarse label"))
+        cases.append(
+            (
+                "cifar10",
+                [("cifar10/data_batch_1.bin", "data_batch_1.bin"), ("broken/cifar10/short.bin", "test_batch.bin")], 65,
+                "test_batch.bin"
+            ))
+        cases.append(
+            (
+                "cifar10",
+                [("cifar10/data_batch_1.bin", "data_batch_1.bin"), ("broken/cifar10/bad-label.bin", "test_batch.bin")],
+                65, "record 3"
+            ))
+        cases.append(
+            (
+                "cifar100", [("cifar100/train.bin", "train.bin"), ("broken/cifar100/bad-coarse.bin", "test.bin")], 65,
+                "coarse label"
+            ))
         for broken in ["bad-size.gnt", "truncated.gnt", "zero-width.gnt"] {
             cases.append(
-                ("hwdb", [("hwdb/train/1001-c.gnt", "train/1001-c.gnt"), ("broken/hwdb/\(broken)", "test/\(broken)")], 65, broken))
+                (
+                    "hwdb",
+                    [("hwdb/train/1001-c.gnt", "train/1001-c.gnt"), ("broken/hwdb/\(broken)", "test/\(broken)")], 65,
+                    broken
+                ))
         }
-        cases.append(("svhn", [("svhn/test/1.png", "test/1.png"), ("svhn/test/2.png", "test/2.png"),
-                               ("svhn/test/digitStruct.mat", "test/digitStruct.mat"),
-                               ("broken/svhn/no-digitstruct/digitStruct.mat", "train/digitStruct.mat")], 65, "digitStruct.mat"))
-        cases.append(("svhn", [("broken/svhn/missing-png/1.png", "train/1.png"),
-                               ("broken/svhn/missing-png/digitStruct.mat", "train/digitStruct.mat")], 66, "7.png"))
+        cases.append(
+            (
+                "svhn",
+                [
+                    ("svhn/test/1.png", "test/1.png"), ("svhn/test/2.png", "test/2.png"),
+                    ("svhn/test/digitStruct.mat", "test/digitStruct.mat"),
+                    ("broken/svhn/no-digitstruct/digitStruct.mat", "train/digitStruct.mat"),
+                ], 65, "digitStruct.mat"
+            ))
+        // A PNG that does not decode: found on an encoding worker, reported like a reader error.
+        cases.append(
+            (
+                "svhn",
+                [
+                    ("imaging/codec/truncated.png", "test/1.png"), ("svhn/test/2.png", "test/2.png"),
+                    ("svhn/test/digitStruct.mat", "test/digitStruct.mat"),
+                ], 65, "1.png: record 0: PNG does not decode"
+            ))
+        cases.append(
+            (
+                "svhn",
+                [
+                    ("broken/svhn/missing-png/1.png", "train/1.png"),
+                    ("broken/svhn/missing-png/digitStruct.mat", "train/digitStruct.mat"),
+                ], 66, "7.png"
+            ))
         return cases
     }()
 
@@ -121,7 +170,9 @@ import Testing
     }
 
     @Test func missingInputDirectoryExitsSixtySix() throws {
-        let result = try ShardKitProcess.run(["convert", "cifar10", "--input", "/nonexistent/cifar", "--output", "/tmp/unused"])
+        let result = try ShardKitProcess.run([
+            "convert", "cifar10", "--input", "/nonexistent/cifar", "--output", "/tmp/unused",
+        ])
         #expect(result.status == 66)
         #expect(result.standardError == "shardkit: error: /nonexistent/cifar: no such directory\n")
         let empty = try FixturePaths.makeScratchDirectory()

@@ -1,6 +1,6 @@
 import Examples
-import Foundation
 import Formats
+import Foundation
 
 /// CIFAR-10 / CIFAR-100 binary → `id` ("train_00042"), `image` (32×32×3), `label` (fine label for
 /// CIFAR-100) and, for CIFAR-100, `coarse_label`, as TFDS's `cifar10` / `cifar100`.
@@ -17,15 +17,19 @@ enum CIFARConversion {
         let splitFiles: [(String, [URL])]
         switch variant {
         case .cifar10:
-            splitFiles = [("train", present((1...5).map { "data_batch_\($0).bin" })), ("test", present(["test_batch.bin"]))]
+            splitFiles = [
+                ("train", present((1...5).map { "data_batch_\($0).bin" })), ("test", present(["test_batch.bin"])),
+            ]
         case .cifar100:
             splitFiles = [("train", present(["train.bin"])), ("test", present(["test.bin"]))]
         }
         guard splitFiles.contains(where: { !$0.1.isEmpty }) else {
-            let expected = variant == .cifar10 ? "data_batch_1.bin … data_batch_5.bin, test_batch.bin" : "train.bin, test.bin"
+            let expected =
+                variant == .cifar10 ? "data_batch_1.bin … data_batch_5.bin, test_batch.bin" : "train.bin, test.bin"
             throw PipelineError(.noInput, path: directory.path, "no \(variant.rawValue) binary files (\(expected))")
         }
-        let names = try reading { () throws(FormatError) in try CIFARLabelNames.load(from: directory, variant: variant) }
+        let names = try reading { () throws(FormatError) in try CIFARLabelNames.load(from: directory, variant: variant)
+        }
         var passes: [ConversionPass] = []
         for (split, files) in splitFiles where !files.isEmpty {
             var running = 0
@@ -35,7 +39,9 @@ enum CIFARConversion {
                     counts: { () throws(PipelineError) in
                         var total = 0
                         for file in files {
-                            let reader = try reading { () throws(FormatError) in try CIFARReader(file: file, variant: variant) }
+                            let reader = try reading { () throws(FormatError) in
+                                try CIFARReader(file: file, variant: variant)
+                            }
                             if let count = reader.count {
                                 total += count
                             } else {
@@ -55,9 +61,12 @@ enum CIFARConversion {
                                     "id": .bytes([Array("\(split)_\(pad5(running))".utf8)]),
                                     "label": .int64([Int64(sample.label)]),
                                 ]
-                                if let coarse = sample.coarseLabel { features["coarse_label"] = .int64([Int64(coarse)]) }
+                                if let coarse = sample.coarseLabel {
+                                    features["coarse_label"] = .int64([Int64(coarse)])
+                                }
                                 return PendingRecord(
-                                    split: 0, path: url.path, index: sample.index, image: sample.image, features: features)
+                                    split: 0, path: url.path, index: sample.index, image: .decoded(sample.image),
+                                    features: features)
                             })
                     }))
         }

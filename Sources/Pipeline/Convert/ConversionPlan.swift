@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 
 /// Pulls the next record of a pass, `nil` at its end.
 typealias RecordPull = () throws(PipelineError) -> PendingRecord?
@@ -14,6 +14,9 @@ struct ConversionPass {
     /// when `countIsCheap` (headers only).
     var counts: () throws(PipelineError) -> [Int]
     var countIsCheap: Bool
+    /// A cheap upper bound of the pass's records for the progress bar when the exact count is
+    /// not worth a pass of its own (SVHN: the entries in digitStruct.mat, skips included).
+    var estimatedTotal: () -> Int? = { nil }
     /// Opens the pass's files and returns its record pull.
     var open: () throws(PipelineError) -> RecordPull
 }

@@ -1,6 +1,6 @@
-public import Foundation
 import Examples
 import Formats
+public import Foundation
 import RecordIO
 
 /// `shardkit convert`: reads a raw dataset as its authors ship it and writes TFRecord shards of
@@ -14,7 +14,8 @@ public enum DatasetConverter {
     /// Converts `options.input` in `format`; returns what was written. Errors are
     /// `PipelineError`s: `.noInput` (missing input), `.badInput` (malformed input, naming file,
     /// record and byte offset), `.output`, `.usage`.
-    public static func convert(_ format: DatasetFormat, options: ConvertOptions) throws(PipelineError) -> ConvertSummary {
+    public static func convert(_ format: DatasetFormat, options: ConvertOptions) throws(PipelineError) -> ConvertSummary
+    {
         let start = Date()
         try check(options)
         let encoding = options.imageEncoding ?? format.defaultImageEncoding
@@ -40,9 +41,10 @@ public enum DatasetConverter {
                 for (i, split) in pass.splits.enumerated() {
                     try writer.open(split: split, count: counts.map { $0[i] })
                 }
+                let total = counts?.reduce(0, +) ?? (options.quiet ? nil : pass.estimatedTotal())
                 let progress = ProgressReporter(
-                    label: "convert \(format.rawValue)/\(pass.label)", total: counts?.reduce(0, +),
-                    quiet: options.quiet, lineInterval: lineInterval(total: counts?.reduce(0, +)))
+                    label: "convert \(format.rawValue)/\(pass.label)", total: total, quiet: options.quiet,
+                    lineInterval: lineInterval(total: total))
                 let pull = try pass.open()
                 try engine.run(
                     next: pull,

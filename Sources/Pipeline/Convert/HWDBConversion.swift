@@ -1,6 +1,6 @@
 import Examples
-import Foundation
 import Formats
+import Foundation
 
 /// CASIA HWDB `.gnt` (`train/*.gnt`, `test/*.gnt`) → `image` (size×size×1), `label` (index in
 /// the character dictionary), `character` (UTF-8) and `writer` (the file's base name). The
@@ -62,7 +62,7 @@ enum HWDBConversion {
                                         "\(error.message) built from \(dictionarySource)")
                                 }
                                 return PendingRecord(
-                                    split: 0, path: url.path, index: sample.index, image: sample.image,
+                                    split: 0, path: url.path, index: sample.index, image: .decoded(sample.image),
                                     resizeSide: side,
                                     features: [
                                         "label": .int64([Int64(label)]),

@@ -1,6 +1,6 @@
 import Examples
-import Foundation
 import Formats
+import Foundation
 
 /// MNIST idx (also Fashion-MNIST, EMNIST) → `image` (28×28×1) and `label` (int64), as TFDS's
 /// `mnist`. Splits `train` and `test`, whichever the folder holds.
@@ -22,14 +22,16 @@ enum MNISTConversion {
                             [files.images], open: { _ throws(FormatError) in try dataset.reader(for: split) },
                             map: { sample, url in
                                 PendingRecord(
-                                    split: 0, path: url.path, index: sample.index, image: sample.image,
+                                    split: 0, path: url.path, index: sample.index, image: .decoded(sample.image),
                                     features: ["label": .int64([Int64(sample.label)])])
                             })
                     }))
         }
         return ConversionPlan(
             passes: passes,
-            features: [("image", .image(shape: shape, encoding: encoding)), ("label", .classLabel(count: 10, names: nil))],
+            features: [
+                ("image", .image(shape: shape, encoding: encoding)), ("label", .classLabel(count: 10, names: nil)),
+            ],
             supervisedKeys: ("image", "label"),
             description: "MNIST-style handwritten digits converted by shardkit from \(options.input.lastPathComponent)",
             metadata: ["image_shape": shape.map(String.init).joined(separator: "x")])

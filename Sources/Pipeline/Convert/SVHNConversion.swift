@@ -1,6 +1,6 @@
 import Examples
-import Foundation
 import Formats
+import Foundation
 import Imaging
 
 /// SVHN format 1 (`train/`, `test/`, optionally `extra/`, each digitStruct.mat + PNGs) → records
@@ -22,12 +22,14 @@ enum SVHNConversion {
         let train = subfolder("train")
         let test = subfolder("test")
         guard train != nil || test != nil else {
-            throw PipelineError(.noInput, path: root.path, "no train/ or test/ folder (each with digitStruct.mat and PNGs)")
+            throw PipelineError(
+                .noInput, path: root.path, "no train/ or test/ folder (each with digitStruct.mat and PNGs)")
         }
         var trainSources: [(String, URL)] = train.map { [("train", $0)] } ?? []
         if options.includeExtra {
             guard let extra = subfolder("extra") else {
-                throw PipelineError(.noInput, path: root.appendingPathComponent("extra").path, "--include-extra: no extra/ folder")
+                throw PipelineError(
+                    .noInput, path: root.appendingPathComponent("extra").path, "--include-extra: no extra/ folder")
             }
             trainSources.append(("extra", extra))
         }
@@ -54,7 +56,8 @@ enum SVHNConversion {
         if let test {
             passes.append(
                 pass(
-                    label: "test", splits: ["test"], sources: [("test", test)], options: readerOptions, skips: plan.skips,
+                    label: "test", splits: ["test"], sources: [("test", test)], options: readerOptions,
+                    skips: plan.skips,
                     route: { _ in 0 }))
         }
         var result = plan
@@ -110,35 +113,60 @@ enum SVHNConversion {
                 return counts
             },
             countIsCheap: false,
+            estimatedTotal: {
+                var total = 0
+                for (_, folder) in sources {
+                    let url = folder.appendingPathComponent("digitStruct.mat")
+                    guard let entries = try? DigitStructReader(url: url) else { return nil }
+                    total += entries.count
+                }
+                return total
+            },
             open: { () throws(PipelineError) in
-                let folders = sources.map(\.1)
-                let prefixes = Dictionary(uniqueKeysWithValues: sources.map { ($0.1, $0.0) })
+                // The reading thread reads digitStruct.mat and the PNG bytes; decoding, cropping and
+                // resizing happen on the workers (`PendingImage.svhnPNG`), with the same skips
+                // and errors as `SVHNReader`.
+                let prefixes = Dictionary(uniqueKeysWithValues: sources.map { ($0.1.path, $0.0) })
                 return chainedPull(
-                    folders, open: { folder throws(FormatError) in try SVHNReader(directory: folder, options: options) },
-                    map: { sample, folder in
-                        let filename = "\(prefixes[folder]!)/\(sample.name)"
-                        let boxes = sample.boxes
+                    sources.map { $0.1.appendingPathComponent("digitStruct.mat") },
+                    open: { url throws(FormatError) in try DigitStructReader(url: url) },
+                    map: { entry, url throws(PipelineError) in
+                        let folder = url.deletingLastPathComponent()
+                        if entry.boxes.count > options.maxDigits {
+                            skips.add("more than \(options.maxDigits) digits")
+                            return nil
+                        }
+                        let png = folder.appendingPathComponent(entry.name)
+                        guard let bytes = FileManager.default.contents(atPath: png.path) else {
+                            let exists = FileManager.default.fileExists(atPath: png.path)
+                            if options.missingImages == .skip && !exists {
+                                skips.add("image file missing (--skip-missing)")
+                                return nil
+                            }
+                            throw PipelineError(
+                                .noInput, path: png.path, recordIndex: entry.index,
+                                exists
+                                    ? "cannot read the image named by digitStruct"
+                                    : "image named by digitStruct is missing")
+                        }
+                        let filename = "\(prefixes[folder.path]!)/\(entry.name)"
+                        let boxes = entry.boxes
+                        let digits = boxes.map(\.digit)
                         return PendingRecord(
-                            split: route(filename), path: folder.appendingPathComponent(sample.name).path,
-                            index: sample.index, image: sample.image,
+                            split: route(filename), path: png.path, index: entry.index,
+                            image: .svhnPNG(bytes: [UInt8](bytes), entry: entry, size: options.size),
                             features: [
-                                "length": .int64([Int64(sample.length)]),
-                                "digits": .int64(sample.digits.map(Int64.init)),
+                                "length": .int64([Int64(digits.count)]),
+                                "digits": .int64(
+                                    (digits + Array(repeating: 10, count: options.maxDigits - digits.count)).map(
+                                        Int64.init)),
                                 "bbox/left": .int64(boxes.map { Int64($0.left.rounded()) }),
                                 "bbox/top": .int64(boxes.map { Int64($0.top.rounded()) }),
                                 "bbox/width": .int64(boxes.map { Int64($0.width.rounded()) }),
                                 "bbox/height": .int64(boxes.map { Int64($0.height.rounded()) }),
-                                "bbox/label": .int64(boxes.map { Int64($0.digit) }),
+                                "bbox/label": .int64(digits.map(Int64.init)),
                                 "filename": .bytes([Array(filename.utf8)]),
                             ])
-                    },
-                    atEndOfFile: { reader in
-                        for skip in reader.skipped {
-                            switch skip.reason {
-                            case .tooManyDigits: skips.add("more than \(options.maxDigits) digits")
-                            case .missingImage: skips.add("image file missing (--skip-missing)")
-                            }
-                        }
                     })
             })
     }

@@ -1,6 +1,10 @@
 import Foundation
 import RecordIO
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// How the records of each split are spread over shards.
 public enum ShardingPolicy: Sendable, Equatable {
     /// Exactly this many shards per split (the split's record count must be known up front).
@@ -17,7 +21,8 @@ public enum ShardingPolicy: Sendable, Equatable {
 /// shards and their index files into OUTPUT, writes the side files (label names, the character
 /// dictionary), `dataset_info.json` and `features.json`, and `manifest.json` last. `abort` (also
 /// run when the writer is dropped uncommitted) removes the staging directory and whatever it
-/// already moved.
+/// already moved. A staging folder left by a run that was killed is removed by the next run
+/// into the same output once its process is gone.
 final class DatasetWriter {
     let output: URL
     let staging: URL
@@ -39,7 +44,7 @@ final class DatasetWriter {
         self.sharding = sharding
         self.compression = compression
         self.durable = durable
-        staging = output.appendingPathComponent(".shardkit-staging-\(ProcessInfo.processInfo.processIdentifier)")
+        staging = output.appendingPathComponent(Self.stagingPrefix + "\(ProcessInfo.processInfo.processIdentifier)")
         try createDirectory(output)
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
         if let clash = existing.first(where: { $0 == Manifest.fileName || $0.hasPrefix("\(name)-") }) {
@@ -47,9 +52,18 @@ final class DatasetWriter {
                 .usage, path: output.appendingPathComponent(clash).path,
                 "the output directory already holds a dataset; remove it or choose another --output")
         }
-        try? FileManager.default.removeItem(at: staging)
+        // Staging folders of runs that were killed (their process is gone) are removed.
+        for entry in existing where entry.hasPrefix(Self.stagingPrefix) {
+            if let pid = Int32(entry.dropFirst(Self.stagingPrefix.count)),
+                pid == ProcessInfo.processInfo.processIdentifier || (kill(pid, 0) != 0 && errno == ESRCH)
+            {
+                try? FileManager.default.removeItem(at: output.appendingPathComponent(entry))
+            }
+        }
         try createDirectory(staging)
     }
+
+    static let stagingPrefix = ".shardkit-staging-"
 
     deinit {
         if !done { abort() }

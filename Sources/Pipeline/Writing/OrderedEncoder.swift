@@ -7,8 +7,9 @@ import Examples
 /// The calling thread reads records into chunks (`chunkSize` records) grouped in windows of
 /// `2 × jobs` chunks. A window is encoded by `jobs` workers (`DispatchQueue.concurrentPerform`,
 /// worker w takes chunks w, w + jobs, …) into one buffer per chunk, while the calling thread
-/// reads the next window; then the calling thread writes the encoded window's records in order.
-/// At most two windows are in memory at any time, whatever the input's size.
+/// reads the next window, and then writes the encoded records, in order, while the workers
+/// encode the window read meanwhile. At most two windows are in memory at any time (one being
+/// read or written, one encoding), whatever the input's size.
 struct OrderedEncoder {
     var jobs: Int
     var chunkSize = 256
@@ -48,31 +49,45 @@ struct OrderedEncoder {
         let jobs = max(1, self.jobs)
         var pending: Window?
         var ended = false
+        // A read error ends the input like a clean end, but is thrown only after every record
+        // read before it was encoded and written: an encoding error of an earlier record wins,
+        // whatever the window size (and so whatever the number of jobs).
+        var readError: PipelineError?
         // Whatever happens, do not leave workers writing into a window nobody waits for.
         defer { pending?.group.wait() }
         while true {
             var chunks: [[PendingRecord]] = []
             if !ended {
-                for _ in 0..<(2 * jobs) {
-                    var chunk: [PendingRecord] = []
-                    chunk.reserveCapacity(chunkSize)
-                    while chunk.count < chunkSize, let record = try next() { chunk.append(record) }
-                    if !chunk.isEmpty { chunks.append(chunk) }
-                    if chunk.count < chunkSize {
-                        ended = true
-                        break
+                var chunk: [PendingRecord] = []
+                chunk.reserveCapacity(chunkSize)
+                do throws(PipelineError) {
+                    while chunks.count < 2 * jobs {
+                        guard let record = try next() else {
+                            ended = true
+                            break
+                        }
+                        chunk.append(record)
+                        if chunk.count == chunkSize {
+                            chunks.append(chunk)
+                            chunk = []
+                            chunk.reserveCapacity(chunkSize)
+                        }
                     }
+                } catch {
+                    readError = error
+                    ended = true
                 }
+                if !chunk.isEmpty { chunks.append(chunk) }
             }
-            // Write the window encoded meanwhile, then start on the one just read.
-            if let window = pending {
-                window.group.wait()
-                pending = nil
-                try drain(window, write: write, schema: &schema, progress: progress)
-            }
-            if chunks.isEmpty { break }
-            pending = start(chunks, jobs: jobs)
+            // Once the window encoded meanwhile is done, start the workers on the one just read
+            // and write the finished one while they work: one window encodes at a time.
+            let finished = pending
+            finished?.group.wait()
+            pending = chunks.isEmpty ? nil : start(chunks, jobs: jobs)
+            if let finished { try drain(finished, write: write, schema: &schema, progress: progress) }
+            if pending == nil { break }
         }
+        if let readError { throw readError }
     }
 
     private func start(_ chunks: [[PendingRecord]], jobs: Int) -> Window {
@@ -94,7 +109,8 @@ struct OrderedEncoder {
         return Window(slots: slots, group: group, count: chunks.count)
     }
 
-    private static func encode(_ chunk: [PendingRecord], encoder: RecordEncoder) -> Result<EncodedChunk, PipelineError> {
+    private static func encode(_ chunk: [PendingRecord], encoder: RecordEncoder) -> Result<EncodedChunk, PipelineError>
+    {
         var out = EncodedChunk()
         out.ends.reserveCapacity(chunk.count)
         out.splits.reserveCapacity(chunk.count)

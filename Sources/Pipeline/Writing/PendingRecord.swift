@@ -1,4 +1,5 @@
 import Examples
+import Formats
 import Imaging
 
 /// How the `image` feature of a converted record is stored.
@@ -11,7 +12,15 @@ public enum ImageEncoding: String, Sendable, CaseIterable {
     case raw
 }
 
-/// One record as the reader thread hands it to the encoding workers: the image still decoded,
+/// The image of a pending record: decoded pixels, or work the encoding workers still do.
+enum PendingImage: Sendable {
+    case decoded(Image)
+    /// SVHN: PNG bytes to decode as RGB, crop around the digit boxes and resize to `size`
+    /// (`SVHNReader.preprocess`), on a worker rather than on the reading thread.
+    case svhnPNG(bytes: [UInt8], entry: DigitStructEntry, size: Int)
+}
+
+/// One record as the reader thread hands it to the encoding workers: the image as read,
 /// every other feature final. The workers do the per-record work (resize, image encoding,
 /// Example serialization), so nothing here may depend on which worker runs it.
 struct PendingRecord: Sendable {
@@ -20,7 +29,7 @@ struct PendingRecord: Sendable {
     /// Source file and record index, for error messages.
     var path: String
     var index: Int
-    var image: Image
+    var image: PendingImage
     /// Resize the image to `side × side` before encoding (HWDB), or keep it as it is.
     var resizeSide: Int?
     /// Every feature except `image`.
@@ -35,7 +44,17 @@ struct RecordEncoder: Sendable {
 
     /// Appends the serialized `tf.train.Example` of `record` to `buffer`.
     func encode(_ record: PendingRecord, into buffer: inout [UInt8]) throws(PipelineError) {
-        var image = record.image
+        var image: Image
+        switch record.image {
+        case .decoded(let decoded):
+            image = decoded
+        case .svhnPNG(let png, let entry, let size):
+            do {
+                image = try SVHNReader.preprocess(pngBytes: png, entry: entry, path: record.path, size: size)
+            } catch {
+                throw PipelineError(error)
+            }
+        }
         if let side = record.resizeSide, image.height != side || image.width != side {
             image = image.resizedBilinear(height: side, width: side)
         }
