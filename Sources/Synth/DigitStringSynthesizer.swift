@@ -146,7 +146,10 @@ public struct DigitStringSynthesizer: Sendable {
             lefts.append(x)
             tops.append(-dh * scales[i] / 2 + jitters[i] * dh)
         }
-        var minX = Double.infinity, maxX = -Double.infinity, minY = Double.infinity, maxY = -Double.infinity
+        var minX = Double.infinity
+        var maxX = -Double.infinity
+        var minY = Double.infinity
+        var maxY = -Double.infinity
         for i in 0..<indices.count {
             minX = min(minX, lefts[i])
             maxX = max(maxX, lefts[i] + dw * scales[i])
@@ -167,12 +170,17 @@ public struct DigitStringSynthesizer: Sendable {
             boxes.append(box)
             draw(source.images[indices[i]], into: &gray, width: canvasW, height: canvasH, box: box)
         }
-        var pixels = [UInt8](repeating: 0, count: canvasH * canvasW * 3)
-        for p in 0..<(canvasH * canvasW) {
-            let v = gray[p]
-            pixels[3 * p] = v
-            pixels[3 * p + 1] = v
-            pixels[3 * p + 2] = v
+        let pixelCount = canvasH * canvasW
+        let pixels = [UInt8](unsafeUninitializedCapacity: pixelCount * 3) { rgb, initialized in
+            gray.withUnsafeBufferPointer { gray in
+                for p in 0..<pixelCount {
+                    let v = gray[p]
+                    rgb[3 * p] = v
+                    rgb[3 * p + 1] = v
+                    rgb[3 * p + 2] = v
+                }
+            }
+            initialized = pixelCount * 3
         }
         return DigitString(
             image: Image(height: canvasH, width: canvasW, channels: 3, pixels: pixels), digits: digits,
@@ -190,24 +198,52 @@ public struct DigitStringSynthesizer: Sendable {
         guard x0 < x1, y0 < y1 else { return }
         let fx = Double(sw) / box.width
         let fy = Double(sh) / box.height
-        digit.pixels.withUnsafeBufferPointer { src in
-            canvas.withUnsafeMutableBufferPointer { dst in
-                func sample(_ x: Int, _ y: Int) -> Double {
-                    x < 0 || y < 0 || x >= sw || y >= sh ? 0 : Double(src[y * sw + x])
+        let columns = x1 - x0
+        // Each output pixel blends two source columns and two source rows. Pixel centres lie
+        // inside the box, so source coordinates are ≥ −0.5 and `Int(v + 1) - 1` is their floor;
+        // a tap outside the digit reads sample 0 with weight 0 (the same sum as reading a zero).
+        // Values are ≥ 0, so `v + 0.5` truncated rounds them half up, as `rounded()` does.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * columns) { taps in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * columns) { weights in
+                for c in 0..<columns {
+                    let sx = (Double(x0 + c) + 0.5 - box.left) * fx - 0.5
+                    let ix = Int(sx + 1) - 1
+                    let wx = sx - Double(ix)
+                    let leftValid = ix >= 0 && ix < sw
+                    let rightValid = ix + 1 >= 0 && ix + 1 < sw
+                    taps[2 * c] = leftValid ? ix : 0
+                    weights[2 * c] = leftValid ? 1 - wx : 0
+                    taps[2 * c + 1] = rightValid ? ix + 1 : 0
+                    weights[2 * c + 1] = rightValid ? wx : 0
                 }
-                for py in y0..<y1 {
-                    let sy = (Double(py) + 0.5 - box.top) * fy - 0.5
-                    let iy = Int(sy.rounded(.down))
-                    let wy = sy - Double(iy)
-                    for px in x0..<x1 {
-                        let sx = (Double(px) + 0.5 - box.left) * fx - 0.5
-                        let ix = Int(sx.rounded(.down))
-                        let wx = sx - Double(ix)
-                        let top = sample(ix, iy) * (1 - wx) + sample(ix + 1, iy) * wx
-                        let bottom = sample(ix, iy + 1) * (1 - wx) + sample(ix + 1, iy + 1) * wx
-                        let value = UInt8(min(255, (top * (1 - wy) + bottom * wy).rounded()))
-                        let at = py * width + px
-                        if value > dst[at] { dst[at] = value }
+                digit.pixels.withUnsafeBufferPointer { src in
+                    canvas.withUnsafeMutableBufferPointer { dst in
+                        let src = src.baseAddress!
+                        let dst = dst.baseAddress!
+                        for py in y0..<y1 {
+                            let sy = (Double(py) + 0.5 - box.top) * fy - 0.5
+                            let iy = Int(sy + 1) - 1
+                            let wy = sy - Double(iy)
+                            let upperValid = iy >= 0 && iy < sh
+                            let lowerValid = iy + 1 >= 0 && iy + 1 < sh
+                            let upper = src + (upperValid ? iy * sw : 0)
+                            let lower = src + (lowerValid ? (iy + 1) * sw : 0)
+                            let upperWeight = upperValid ? 1 - wy : 0
+                            let lowerWeight = lowerValid ? wy : 0
+                            var at = py * width + x0
+                            for c in 0..<columns {
+                                let a = taps[2 * c]
+                                let b = taps[2 * c + 1]
+                                let wa = weights[2 * c]
+                                let wb = weights[2 * c + 1]
+                                let top = Double(upper[a]) * wa + Double(upper[b]) * wb
+                                let bottom = Double(lower[a]) * wa + Double(lower[b]) * wb
+                                let v = min(255, top * upperWeight + bottom * lowerWeight + 0.5)
+                                let value = UInt8(truncatingIfNeeded: Int(v))
+                                if value > dst[at] { dst[at] = value }
+                                at += 1
+                            }
+                        }
                     }
                 }
             }

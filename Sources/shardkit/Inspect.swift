@@ -11,6 +11,11 @@ struct Inspect: ParsableCommand {
             PATH is a record file (plain, GZIP or ZLIB: recognised by its first bytes) or a directory,
             whose *.tfrecord* files are all read.
 
+            --grid draws each record's `image` (PNG, JPEG, or raw bytes shaped by the manifest's \
+            image_shape or by their size) with its label under it: the digits of a digit string, the \
+            class name (from label.labels.txt) or number, or the HWDB character (#index when the \
+            built-in font has no glyph for it).
+
             Examples:
               shardkit inspect out/mnist
               shardkit inspect out/mnist/mnist-train.tfrecord-00000-of-00004 --dump 2
@@ -27,7 +32,7 @@ struct Inspect: ParsableCommand {
     @Option(help: "Print how often each value of this int64 feature occurs.")
     var histogram: String?
 
-    @Option(help: "Draw a contact sheet of records with their labels into this PNG file.")
+    @Option(help: "Instead of the report, draw a contact sheet of records with their labels into this PNG file.")
     var grid: String?
 
     @Option(help: "Records on the --grid sheet.")

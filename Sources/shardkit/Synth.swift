@@ -10,15 +10,16 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Write shards of synthesized multi-digit strings made from an MNIST-format digit set.",
         discussion: """
-            The train split draws digits only from the digit set's train file, the test split only from
-            its test file. Records have the SVHN schema: `image` (raw HxWx3 bytes, or PNG), `length`
-            (int64) and `digits` (five int64, 10 = no digit). The same arguments give the same bytes,
+            The train split draws digits only from the digit set's train file, the test split only from \
+            its test file. Records have the SVHN schema: `image` (raw HxWx3 bytes, or PNG), `length` \
+            (int64) and `digits` (five int64, 10 = no digit). The same arguments give the same bytes, \
             whatever --jobs. See formats/digit-strings.md.
 
             Examples:
-              shardkit synth --digits Fixtures/digits --output /tmp/strings --count 10000 --test-count 1000
-              shardkit synth --digits mnist --output /tmp/fixed --layout fixed --lengths 1:1,2:1,3:2,4:2,5:4
-              shardkit synth --digits mnist --output /tmp/aug --augment crop=54,resize=64 --copies 2 --preview p.png
+              shardkit synth --digits Fixtures/digits --output /tmp/strings --count 10000
+              shardkit synth --digits mnist --output /tmp/fixed --layout fixed --lengths 1:1,5:4
+              shardkit synth --digits mnist --output /tmp/aug --augment crop=54,resize=64 --copies 2
+              shardkit synth --digits mnist --output /tmp/strings --preview preview.png
             """)
 
     @Option(help: "Folder of MNIST-format idx files (train and test, plain or .gz).")
@@ -54,7 +55,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Threads making records (the output does not depend on it).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "raw or png.")
+    @Option(help: "raw (HxWx3 bytes), png or jpeg (quality 95).")
     var imageEncoding: String = "raw"
 
     @Option(help: "Dataset name used in shard file names.")
@@ -88,8 +89,8 @@ struct SynthCommand: ParsableCommand {
         guard parsedSize != nil else { throw ValidationError("--size must be N or HxW with positive numbers") }
         guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        guard SynthRequest.ImageEncoding(rawValue: imageEncoding) != nil else {
-            throw ValidationError("--image-encoding must be raw or png, not '\(imageEncoding)'")
+        guard ImageEncoding(rawValue: imageEncoding) != nil else {
+            throw ValidationError("--image-encoding must be raw, png or jpeg, not '\(imageEncoding)'")
         }
         guard previewCount >= 1 else { throw ValidationError("--preview-count must be at least 1") }
         guard copies >= 1 else { throw ValidationError("--copies must be at least 1") }
@@ -114,7 +115,7 @@ struct SynthCommand: ParsableCommand {
                 configuration: .init(
                     maxLength: maxLength, lengths: try LengthDistribution(parsing: lengths, maxLength: maxLength),
                     layout: DigitLayout(rawValue: layout)!, height: height, width: width, seed: seed),
-                shards: shards, jobs: jobs, imageEncoding: SynthRequest.ImageEncoding(rawValue: imageEncoding)!,
+                shards: shards, jobs: jobs, imageEncoding: ImageEncoding(rawValue: imageEncoding)!,
                 name: name, augment: try augment.map { try AugmentSpec(parsing: $0) }, copies: copies,
                 preview: preview.map { URL(fileURLWithPath: $0) }, previewCount: previewCount,
                 quiet: outputOptions.quiet)

@@ -93,7 +93,7 @@ def test_same_bytes_whatever_jobs(shardkit, tmp_path):
         shardkit("synth", "--digits", DIGITS, "--output", out, "--count", 600, "--test-count", 50,
                  "--jobs", jobs, "--seed", 21, "--quiet")
         digests.append(digest(out))
-    assert len(digests[0]) == 17  # 4 + 4 shards, their index files, the manifest
+    assert len(digests[0]) == 19  # 4 + 4 shards, their index files, features.json, dataset_info.json, manifest.json
     assert digests[0] == digests[1] == digests[2]
 
 
@@ -107,3 +107,23 @@ def test_augmented_copies(shardkit, tmp_path):
         a, b = records[2 * k], records[2 * k + 1]
         assert a[1] == b[1] and a[2] == b[2]
     check_labels(records)
+
+
+@pytest.mark.parametrize("encoding", ["raw", "png"])
+def test_tfds_builder_from_directory_loads_synth(shardkit, tmp_path, encoding):
+    import tensorflow_datasets as tfds
+
+    out = tmp_path / "tfds"
+    shardkit("synth", "--digits", DIGITS, "--output", out, "--count", 30, "--test-count", 10,
+             "--shards", 2, "--image-encoding", encoding, "--quiet")
+    builder = tfds.builder_from_directory(str(out))
+    assert builder.info.splits["train"].num_examples == 30
+    assert builder.info.splits["test"].num_examples == 10
+    got = list(builder.as_dataset(split="train", shuffle_files=False).as_numpy_iterator())
+    want = read(out, "train", encoding)
+    assert len(got) == 30
+    for ex, (image, length, digits) in zip(got, want):
+        assert ex["image"].shape == (64, 64, 3)
+        np.testing.assert_array_equal(ex["image"], image)
+        assert ex["length"] == length
+        assert ex["digits"].tolist() == digits

@@ -10,7 +10,8 @@ import Testing
     /// Writes `examples` as one shard `name-train.tfrecord-00000-of-00001` under `directory`.
     func writeShard(_ examples: [Example], to directory: URL, name: String = "t") throws -> URL {
         let writer = try ShardedWriter(
-            directory: directory.path, name: name, split: "train", sharding: .shardCount(1, totalRecords: examples.count),
+            directory: directory.path, name: name, split: "train",
+            sharding: .shardCount(1, totalRecords: examples.count),
             durable: false)
         for example in examples { try writer.write(example.serialized()) }
         _ = try writer.finish()
@@ -21,7 +22,8 @@ import Testing
     func gradient(height: Int, width: Int, channels: Int, seed: Int) -> Image {
         let count = height * width * channels
         return Image(
-            height: height, width: width, channels: channels, pixels: (0..<count).map { UInt8((($0 * 7) + seed * 31) % 256) })
+            height: height, width: width, channels: channels,
+            pixels: (0..<count).map { UInt8((($0 * 7) + seed * 31) % 256) })
     }
 
     @Test func sheetHasTheGridSizeAndAKnownRecordsPixelsInItsCell() throws {
@@ -30,7 +32,8 @@ import Testing
         let images = (0..<11).map { gradient(height: 64, width: 64, channels: 3, seed: $0) }
         let examples = images.enumerated().map { index, image in
             Example([
-                "image": .bytes([image.pixels]), "length": .int64([2]), "digits": .int64([Int64(index % 10), 4, 10, 10, 10]),
+                "image": .bytes([image.pixels]), "length": .int64([2]),
+                "digits": .int64([Int64(index % 10), 4, 10, 10, 10]),
             ])
         }
         let shard = try writeShard(examples, to: directory)
@@ -60,7 +63,10 @@ import Testing
             to: classes.appendingPathComponent("label.labels.txt"), atomically: true, encoding: .utf8)
         let png = try PNGCodec.encode(gradient(height: 32, width: 32, channels: 3, seed: 1))
         let classShard = try writeShard(
-            [Example(["image": .bytes([png]), "label": .int64([2])]), Example(["image": .bytes([png]), "label": .int64([7])])],
+            [
+                Example(["image": .bytes([png]), "label": .int64([2])]),
+                Example(["image": .bytes([png]), "label": .int64([7])]),
+            ],
             to: classes)
         let classSheet = try ContactSheetRenderer().render([classShard])
         #expect(classSheet.labels == ["bird", "7"])

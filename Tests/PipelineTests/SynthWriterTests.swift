@@ -1,6 +1,6 @@
 import Examples
-import Foundation
 import Formats
+import Foundation
 import Imaging
 import Pipeline
 import RecordIO
@@ -70,7 +70,7 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
         _ = try SynthWriter.write(request(three, train: 700, test: 30, jobs: 3))
         let names = try FileManager.default.contentsOfDirectory(atPath: one.path).sorted()
         #expect(names == (try FileManager.default.contentsOfDirectory(atPath: three.path).sorted()))
-        #expect(names.count == 9)  // 4 shards, 4 index files, the manifest
+        #expect(names.count == 11)  // 4 shards, 4 index files, features.json, dataset_info.json, manifest.json
         for name in names {
             let a = try Data(contentsOf: one.appendingPathComponent(name))
             let b = try Data(contentsOf: three.appendingPathComponent(name))
@@ -166,6 +166,45 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
         let first = try readSplit(directory.appendingPathComponent("out"), split: "train")[0]
         let cell = sheet.cropped(top: 2, left: 2, height: 64, width: 64)
         #expect(cell.pixels == first.bytes("image")![0])
+    }
+
+    @Test func refusesToWriteOverAnExistingDataset() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        _ = try SynthWriter.write(request(directory, train: 5, test: 0))
+        let before = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        #expect {
+            try SynthWriter.write(request(directory, train: 7, test: 0))
+        } throws: { error in
+            (error as? PipelineError)?.kind == .usage
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == before)
+        #expect(try Manifest.read(from: directory.path).splits["train"]?.records == 5)
+    }
+
+    @Test func aMissingTestSplitLeavesNoDataset() throws {
+        // A digit folder with a train split only: asking for a test split fails (both sources are
+        // loaded before anything is written) and nothing that looks like a dataset is left.
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let digits = directory.appendingPathComponent("digits")
+        try FileManager.default.createDirectory(at: digits, withIntermediateDirectories: true)
+        for name in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"] {
+            try FileManager.default.copyItem(
+                at: Self.digits.appendingPathComponent(name), to: digits.appendingPathComponent(name))
+        }
+        var request = request(directory.appendingPathComponent("out"), train: 10, test: 10)
+        request.digits = digits
+        #expect {
+            try SynthWriter.write(request)
+        } throws: { error in
+            (error as? PipelineError)?.kind == .noInput
+        }
+        let left =
+            (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("out").path)) ?? []
+        #expect(left.filter { !$0.hasPrefix(".") }.isEmpty, "\(left)")
+        request.testCount = 0
+        #expect(try SynthWriter.write(request).hasPrefix("wrote 10 train records"))
     }
 
     @Test func aMissingDigitFolderIsANoInputError() throws {

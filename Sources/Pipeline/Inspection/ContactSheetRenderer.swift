@@ -1,6 +1,6 @@
+import Examples
 public import Foundation
 public import Imaging
-import Examples
 import RecordIO
 
 /// Draws records from shards as a contact sheet: each record's `image` with its label under it.
@@ -83,7 +83,8 @@ public struct ContactSheetRenderer: Sendable {
             images.append(image ?? Image(height: 1, width: 1, channels: 1))
             labels.append(image == nil ? "?" : Self.label(of: example, classNames: context.classNames))
         }
-        return Result(sheet: Self.sheet(images: images, labels: labels, columns: columns), labels: labels, recordsRead: seen)
+        return Result(
+            sheet: Self.sheet(images: images, labels: labels, columns: columns), labels: labels, recordsRead: seen)
     }
 
     /// The contact sheet of `images` with `labels`: cells as large as the largest image side,
@@ -180,7 +181,9 @@ struct SheetContext {
     init(directories: [URL]) {
         for directory in directories.sorted(by: { $0.path < $1.path }) {
             let manifestPath = directory.appendingPathComponent(Manifest.fileName).path
-            if FileManager.default.fileExists(atPath: manifestPath), let manifest = try? Manifest.read(from: manifestPath) {
+            if FileManager.default.fileExists(atPath: manifestPath),
+                let manifest = try? Manifest.read(from: manifestPath)
+            {
                 if shape == nil, let text = manifest.metadata["image_shape"] { shape = Self.parseShape(text) }
                 if classNames == nil, let names = manifest.metadata["label_names"] {
                     classNames = Self.lines(names)

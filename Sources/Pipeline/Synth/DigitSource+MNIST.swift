@@ -1,7 +1,7 @@
-public import Foundation
 public import Formats
-public import Synth
+public import Foundation
 import Imaging
+public import Synth
 
 extension DigitSource {
     /// The digits of one split of an MNIST-format folder (`MNISTDataset`: plain or `.gz` idx

@@ -9,7 +9,7 @@ struct SynthRecordMaker: Sendable {
     let split: String
     let augment: AugmentSpec?
     let copies: Int
-    let encoding: SynthRequest.ImageEncoding
+    let encoding: ImageEncoding
 
     /// The augmentation key of copy `copy` of string `index`: `"train/42/1"`.
     static func augmentKey(split: String, index: Int, copy: Int) -> String { "\(split)/\(index)/\(copy)" }
@@ -31,9 +31,9 @@ struct SynthRecordMaker: Sendable {
         return try Self.example(image: image, string: string, encoding: encoding).serialized()
     }
 
-    /// `image` (raw bytes or PNG), `length`, `digits` (five, 10 = none): the SVHN schema.
+    /// `image` (raw bytes, PNG or JPEG), `length`, `digits` (five, 10 = none): the SVHN schema.
     static func example(
-        image: Image, string: DigitString, encoding: SynthRequest.ImageEncoding
+        image: Image, string: DigitString, encoding: ImageEncoding
     ) throws(PipelineError) -> Example {
         let bytes: [UInt8]
         switch encoding {
@@ -41,6 +41,10 @@ struct SynthRecordMaker: Sendable {
         case .png:
             do { bytes = try PNGCodec.encode(image) } catch {
                 throw PipelineError(.output, "cannot encode a PNG: \(error)")
+            }
+        case .jpeg:
+            do { bytes = try JPEGCodec.encode(image, quality: 95) } catch {
+                throw PipelineError(.output, "cannot encode a JPEG: \(error)")
             }
         }
         return Example([

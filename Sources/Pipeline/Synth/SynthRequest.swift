@@ -4,14 +4,6 @@ public import Synth
 
 /// Everything `shardkit synth` needs: where the digits are, what to make, where to write it.
 public struct SynthRequest: Sendable {
-    /// How the `image` feature holds the pixels.
-    public enum ImageEncoding: String, Sendable, CaseIterable {
-        /// `height × width × channels` bytes, row-major, channels interleaved.
-        case raw
-        /// A PNG file.
-        case png
-    }
-
     /// An MNIST-format folder with a train and a test split.
     public var digits: URL
     public var output: URL
@@ -24,6 +16,7 @@ public struct SynthRequest: Sendable {
     public var shards: Int
     /// Threads making records; the output does not depend on it.
     public var jobs: Int
+    /// How the `image` feature holds the pixels (raw bytes by default, as the SVHN conversion).
     public var imageEncoding: ImageEncoding
     /// Dataset name in shard file names and the manifest.
     public var name: String

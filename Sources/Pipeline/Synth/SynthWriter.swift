@@ -1,7 +1,7 @@
-import Foundation
 import Dispatch
 import Examples
 import Formats
+import Foundation
 import Imaging
 import RecordIO
 import Synchronization
@@ -9,13 +9,19 @@ import Synth
 
 /// Writes a synthesized digit-string dataset: a train split drawn only from the digit set's
 /// train file, a test split drawn only from its test file, each as `shards` TFRecord shards,
-/// then `manifest.json` (last). See formats/digit-strings.md.
+/// through `DatasetWriter` (shards staged and moved into place at the end, then
+/// `features.json`, `dataset_info.json`, and `manifest.json` last; a failure leaves nothing
+/// that looks complete). See formats/digit-strings.md.
 ///
-/// Records are made by `jobs` threads, each taking every `jobs`-th record of a batch, while one
-/// more thread writes the previous batch in order: the bytes do not depend on `jobs`.
+/// Records are made in batches by `jobs` threads, which take chunks of a batch in turn and put
+/// each record in its own slot, while one more thread writes the previous batch in record
+/// order: which thread makes a record never changes its bytes, so the output does not depend
+/// on `jobs`.
 public enum SynthWriter {
     /// Records per thread per batch.
     static let batchPerJob = 256
+    /// Records a thread takes at a time.
+    static let chunk = 16
 
     /// Writes the dataset `request` describes; returns a one-line summary.
     public static func write(_ request: SynthRequest) throws(PipelineError) -> String {
@@ -23,52 +29,77 @@ public enum SynthWriter {
         let trainSource = try DigitSource.mnist(directory: request.digits, split: .train)
         let testSource = request.testCount > 0 ? try DigitSource.mnist(directory: request.digits, split: .test) : nil
         let train = try maker(request, source: trainSource, split: "train")
-        let test = try testSource.map { source throws(PipelineError) in try maker(request, source: source, split: "test") }
+        let test = try testSource.map { source throws(PipelineError) in
+            try maker(request, source: source, split: "test")
+        }
 
         if let preview = request.preview {
             try writePreview(train, count: min(request.previewCount, request.trainCount * request.copies), to: preview)
         }
-        try createDirectory(request.output)
-        var splits: [String: SplitManifest] = [:]
+        let writer = try DatasetWriter(
+            output: request.output, name: request.name, sharding: .shards(request.shards), compression: .none)
         var schema = SchemaAccumulator()
         var shape = train.synthesizer.imageShape
         var written: [String] = []
-        for (maker, count) in [(train, request.trainCount), (test, request.testCount)] {
-            guard let maker, count > 0 else { continue }
-            let records = count * request.copies
-            let first = maker.sample(0, augmenter: maker.makeAugmenter()).image
-            shape = (first.height, first.width, first.channels)
-            schema.observe(
-                try SynthRecordMaker.example(
-                    image: first, string: maker.synthesizer.synthesize(split: maker.split, index: 0),
-                    encoding: request.imageEncoding))
-            let split = try writeSplit(maker, records: records, request: request)
-            splits[maker.split] = split
-            written.append("\(records) \(maker.split)")
+        do throws(PipelineError) {
+            for (maker, count) in [(train, request.trainCount), (test, request.testCount)] {
+                guard let maker, count > 0 else { continue }
+                let records = count * request.copies
+                let first = maker.sample(0, augmenter: maker.makeAugmenter()).image
+                shape = (first.height, first.width, first.channels)
+                schema.observe(
+                    try SynthRecordMaker.example(
+                        image: first, string: maker.synthesizer.synthesize(split: maker.split, index: 0),
+                        encoding: request.imageEncoding))
+                try writer.open(split: maker.split, count: records)
+                try writeSplit(maker, records: records, into: writer, request: request)
+                try writer.finish(split: maker.split)
+                written.append("\(records) \(maker.split)")
+            }
+            let configuration = train.synthesizer.configuration
+            var metadata = [
+                "generator": "shardkit synth",
+                "layout": configuration.layout.rawValue,
+                "seed": String(configuration.seed),
+                "max_length": String(configuration.maxLength),
+                "lengths": train.synthesizer.lengths.description,
+                "image_shape": "\(shape.height)x\(shape.width)x\(shape.channels)",
+                "image_encoding": request.imageEncoding.rawValue,
+                "copies": String(request.copies),
+                "augment": request.augment?.description ?? "none",
+                "digits": request.digits.path,
+                "train_digits": String(trainSource.count),
+            ]
+            if configuration.layout == .free { metadata["size"] = "\(configuration.height)x\(configuration.width)" }
+            if let testSource { metadata["test_digits"] = String(testSource.count) }
+            let features: [(String, TFDSFeature)] = [
+                ("image", .image(shape: [shape.height, shape.width, shape.channels], encoding: request.imageEncoding)),
+                ("length", .int64),
+                ("digits", .int64Tensor(shape: [DigitString.labelSlots])),
+            ]
+            let files: [(String, [UInt8])] = [
+                ("features.json", TFDSMetadata.featuresJSON(features)),
+                (
+                    "dataset_info.json",
+                    TFDSMetadata.datasetInfoJSON(
+                        name: request.name, version: "1.0.0",
+                        description: "Multi-digit strings synthesized by shardkit synth from \(request.digits.path)",
+                        splits: writer.splits, supervisedKeys: nil)
+                ),
+            ]
+            let manifest = Manifest(
+                name: request.name, version: "1.0.0",
+                splits: Dictionary(uniqueKeysWithValues: writer.splits.map { ($0.name, $0.manifest) }),
+                features: schema.entries.map(FeatureSchema.init), metadata: metadata)
+            try writer.commit(files: files, manifest: manifest)
+        } catch {
+            writer.abort()
+            throw error
         }
-        let configuration = train.synthesizer.configuration
-        var metadata = [
-            "generator": "shardkit synth",
-            "layout": configuration.layout.rawValue,
-            "seed": String(configuration.seed),
-            "max_length": String(configuration.maxLength),
-            "lengths": train.synthesizer.lengths.description,
-            "image_shape": "\(shape.height)x\(shape.width)x\(shape.channels)",
-            "image_encoding": request.imageEncoding.rawValue,
-            "copies": String(request.copies),
-            "augment": request.augment?.description ?? "none",
-            "digits": request.digits.path,
-            "train_digits": String(trainSource.count),
-        ]
-        if configuration.layout == .free { metadata["size"] = "\(configuration.height)x\(configuration.width)" }
-        if let testSource { metadata["test_digits"] = String(testSource.count) }
-        let manifest = Manifest(
-            name: request.name, version: "1.0.0", splits: splits, features: schema.entries.map(FeatureSchema.init),
-            metadata: metadata)
-        do { try manifest.write(to: request.output.path) } catch { throw PipelineError(error) }
+        let splits = writer.splits.map(\.manifest)
         let seconds = started.elapsed
-        let total = splits.values.reduce(0) { $0 + $1.records }
-        let bytes = splits.values.reduce(Int64(0)) { $0 + $1.bytes }
+        let total = splits.reduce(0) { $0 + $1.records }
+        let bytes = splits.reduce(Int64(0)) { $0 + $1.bytes }
         let rate = seconds > 0 ? Double(total) / seconds : 0
         return "wrote \(written.joined(separator: " + ")) records (\(bytes) bytes, \(request.shards) shards per split) "
             + "to \(request.output.path) in \(String(format: "%.2f", seconds))s (\(Int(rate)) records/s)"
@@ -98,21 +129,16 @@ public enum SynthWriter {
         try ContactSheetRenderer.writeSheet(images: images, labels: labels, to: url)
     }
 
-    /// Writes `records` records of one split; returns its manifest entry.
-    static func writeSplit(_ maker: SynthRecordMaker, records: Int, request: SynthRequest) throws(PipelineError)
-        -> SplitManifest
-    {
+    /// Writes the `records` records of `maker`'s split, in order, into `writer` (whose split is open).
+    static func writeSplit(
+        _ maker: SynthRecordMaker, records: Int, into writer: DatasetWriter, request: SynthRequest
+    ) throws(PipelineError) {
         let jobs = max(1, request.jobs)
         let progress = ProgressReporter(
             label: "synth \(request.name)/\(maker.split)", total: records, quiet: request.quiet)
-        let writer: ShardedWriter
-        do {
-            writer = try ShardedWriter(
-                directory: request.output.path, name: request.name, split: maker.split,
-                sharding: .shardCount(request.shards, totalRecords: records))
-        } catch { throw PipelineError(error) }
         let batch = batchPerJob * jobs
-        let state = BatchState(writer: writer, augmenters: (0..<jobs).map { _ in maker.makeAugmenter() }, batch: batch)
+        let state = BatchState(
+            writer: writer, split: maker.split, augmenters: (0..<jobs).map { _ in maker.makeAugmenter() }, batch: batch)
         var previousCount = 0
         var start = 0
         let failure = Mutex<PipelineError?>(nil)
@@ -120,53 +146,67 @@ public enum SynthWriter {
             let count = min(batch, records - start)
             let base = start
             let toWrite = previousCount
-            DispatchQueue.concurrentPerform(iterations: jobs + 1) { worker in
-                if worker == jobs {
-                    do throws(RecordIOError) {
-                        for i in 0..<toWrite { try state.writer.write(state.previous[i]) }
-                    } catch {
-                        failure.withLock { $0 = $0 ?? PipelineError(error) }
+            let chunk = Self.chunk
+            state.cursor.store(0, ordering: .relaxed)
+            // Iteration 0 writes the previous batch; iterations 1…jobs make this one, taking
+            // chunks of `chunk` records in turn, so a thread that is done writing helps making.
+            DispatchQueue.concurrentPerform(iterations: jobs + 1) { iteration in
+                if iteration == 0 {
+                    for i in 0..<toWrite {
+                        let error: PipelineError? = state.previous[i].withUnsafeBytes { bytes in
+                            do throws(PipelineError) {
+                                try state.writer.write(split: state.split, bytes)
+                                return nil
+                            } catch { return error }
+                        }
+                        if let error {
+                            failure.withLock { $0 = $0 ?? error }
+                            return
+                        }
                     }
                     return
                 }
-                let augmenter = state.augmenters[worker]
-                var i = worker
-                while i < count {
-                    do throws(PipelineError) {
-                        state.current[i] = try maker.payload(base + i, augmenter: augmenter)
-                    } catch {
-                        failure.withLock { $0 = $0 ?? error }
-                        return
+                let augmenter = state.augmenters[iteration - 1]
+                while true {
+                    let first = state.cursor.add(chunk, ordering: .relaxed).oldValue
+                    guard first < count else { return }
+                    for i in first..<min(first + chunk, count) {
+                        do throws(PipelineError) {
+                            state.current[i] = try maker.payload(base + i, augmenter: augmenter)
+                        } catch {
+                            failure.withLock { $0 = $0 ?? error }
+                            return
+                        }
                     }
-                    i += jobs
                 }
             }
-            if let error = failure.withLock({ $0 }) {
-                writer.abort()
-                throw error
-            }
+            if let error = failure.withLock({ $0 }) { throw error }
             progress.advance(by: toWrite)
             state.swapBuffers()
             previousCount = count
             start += count
         }
         progress.finish()
-        do { return SplitManifest(shards: try writer.finish()) } catch { throw PipelineError(error) }
     }
 }
 
 /// The buffers of the ordered batch scheme. Unchecked `Sendable` because the threads of one
-/// `concurrentPerform` touch disjoint parts: worker `w` writes slots `w, w + jobs, …` of
-/// `current` and uses only `augmenters[w]`; the writer thread alone reads `previous` and uses
-/// `writer`. Buffers are swapped between batches, when no worker runs.
+/// `concurrentPerform` touch disjoint parts: a maker writes only the slots of `current` in the
+/// chunks it claimed through `cursor`, and iteration `w` alone uses `augmenters[w - 1]`; the
+/// writer iteration alone reads `previous` and uses `writer`. Buffers are swapped between
+/// batches, when no thread runs.
 private final class BatchState: @unchecked Sendable {
-    let writer: ShardedWriter
+    let writer: DatasetWriter
+    let split: String
     let augmenters: [Augmenter?]
+    /// The next unclaimed slot of `current`.
+    let cursor = Atomic<Int>(0)
     private(set) var current: UnsafeMutableBufferPointer<[UInt8]>
     private(set) var previous: UnsafeMutableBufferPointer<[UInt8]>
 
-    init(writer: ShardedWriter, augmenters: [Augmenter?], batch: Int) {
+    init(writer: DatasetWriter, split: String, augmenters: [Augmenter?], batch: Int) {
         self.writer = writer
+        self.split = split
         self.augmenters = augmenters
         current = .allocate(capacity: batch)
         current.initialize(repeating: [])
