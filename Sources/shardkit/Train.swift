@@ -82,7 +82,8 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         guard Model.builtinNames.contains(model) else {
-            throw ValidationError("--model must be one of \(Model.builtinNames.joined(separator: ", ")), not '\(model)'")
+            throw ValidationError(
+                "--model must be one of \(Model.builtinNames.joined(separator: ", ")), not '\(model)'")
         }
         guard optimizer == "adam" || optimizer == "sgd" else {
             throw ValidationError("--optimizer must be adam or sgd, not '\(optimizer)'")
@@ -92,7 +93,8 @@ struct Train: ParsableCommand {
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
-        guard logEvery >= 1, decaySteps >= 1, threads >= 1, shuffleBuffer >= 1, loaderThreads >= 1, (inputOnly ?? 1) >= 1
+        guard logEvery >= 1, decaySteps >= 1, threads >= 1, shuffleBuffer >= 1, loaderThreads >= 1,
+            (inputOnly ?? 1) >= 1
         else {
             throw ValidationError(
                 "--log-every, --decay-steps, --threads, --loader-threads, --shuffle-buffer and --input-only must be at least 1"
@@ -124,7 +126,8 @@ struct Train: ParsableCommand {
                 let (images, seconds) = try session.measureInput(batches: inputOnly)
                 print(
                     "input pipeline alone: \(images) images in \(String(format: "%.2f", seconds)) s, "
-                        + "\(String(format: "%.0f", Double(images) / seconds)) images/s (\(loaderThreads) decode threads)")
+                        + "\(String(format: "%.0f", Double(images) / seconds)) images/s (\(loaderThreads) decode threads)"
+                )
                 return
             }
             let quiet = outputOptions.quiet

@@ -54,7 +54,9 @@ import Testing
             "predict", "--checkpoint", checkpoints + "/latest.safetensors", image,
         ])
         #expect(predict.status == 0, "\(predict.standardError)")
-        #expect(predict.standardOutput.range(of: #"^.*1\.png: [0-9] \(p=[01]\.[0-9]{3}\)\n$"#, options: .regularExpression) != nil)
+        #expect(
+            predict.standardOutput.range(of: #"^.*1\.png: [0-9] \(p=[01]\.[0-9]{3}\)\n$"#, options: .regularExpression)
+                != nil)
     }
 
     @Test func usageErrorsExit64() throws {
@@ -80,7 +82,9 @@ import Testing
         #expect(train.status == 65)
         #expect(train.standardError.hasPrefix("shardkit: error: "))
         #expect(train.standardError.contains("feature 'label'"))
-        let missing = try ShardKitProcess.run(["eval", "--checkpoint", data.path + "/none.safetensors", "--data", data.path])
+        let missing = try ShardKitProcess.run([
+            "eval", "--checkpoint", data.path + "/none.safetensors", "--data", data.path,
+        ])
         #expect(missing.status != 0)
         #expect(missing.standardError.hasPrefix("shardkit: error: "))
     }

@@ -9,7 +9,8 @@ import Testing
 @Suite("Shard loader")
 struct DataLoaderTests {
     /// Records are labelled with their own index so the order is visible.
-    let spec = InputSpec(inputShape: [8, 8, 1], labels: .classifier(key: "label", classes: 1000), normalization: .scale)
+    let spec = InputSpec(
+        inputShape: [8, 8, 1], labels: .classifier(key: "label", classes: 1000), normalization: .scale)
 
     @Test func evaluationReadsEveryRecordInManifestOrder() throws {
         let dir = try writeClassifierDataset(splits: ["test": 50], size: 8, classes: 1000, label: { Int64($0) })
@@ -31,7 +32,8 @@ struct DataLoaderTests {
         func run(seed: UInt64, epoch: Int, workers: Int = 1) throws -> [Int32] {
             try loadLabels(
                 dir, spec: spec,
-                options: .init(batchSize: 10, training: true, seed: seed, epoch: epoch, shuffleBuffer: 32, workers: workers))
+                options: .init(
+                    batchSize: 10, training: true, seed: seed, epoch: epoch, shuffleBuffer: 32, workers: workers))
         }
         let a = try run(seed: 1, epoch: 0)
         #expect(a.count == 100)
@@ -47,14 +49,16 @@ struct DataLoaderTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let full = try loadLabels(dir, spec: spec, options: .init(batchSize: 10, training: true, seed: 3))
         #expect(full.count == 40)
-        let skipped = try loadLabels(dir, spec: spec, options: .init(batchSize: 10, training: true, seed: 3, skipBatches: 2))
+        let skipped = try loadLabels(
+            dir, spec: spec, options: .init(batchSize: 10, training: true, seed: 3, skipBatches: 2))
         #expect(skipped == Array(full.dropFirst(20)))
         let kept = try loadLabels(dir, spec: spec, options: .init(batchSize: 10, training: false))
         #expect(kept.count == 45)
     }
 
     @Test func imagesAreScaledAndShaped() throws {
-        let dir = try writeClassifierDataset(splits: ["test": 4], shards: 1, size: 8, classes: 1000, label: { Int64($0) })
+        let dir = try writeClassifierDataset(
+            splits: ["test": 4], shards: 1, size: 8, classes: 1000, label: { Int64($0) })
         defer { try? FileManager.default.removeItem(at: dir) }
         let loader = try ShardLoader(
             dataset: try Dataset(directory: dir.path), split: "test", spec: spec,
@@ -70,7 +74,8 @@ struct DataLoaderTests {
         let dir = try writeClassifierDataset(
             splits: ["test": 30], shards: 2, size: 8, classes: 10, corrupt: (split: "test", record: 20))
         defer { try? FileManager.default.removeItem(at: dir) }
-        let spec10 = InputSpec(inputShape: [8, 8, 1], labels: .classifier(key: "label", classes: 10), normalization: .scale)
+        let spec10 = InputSpec(
+            inputShape: [8, 8, 1], labels: .classifier(key: "label", classes: 10), normalization: .scale)
         let loader = try ShardLoader(
             dataset: try Dataset(directory: dir.path), split: "test", spec: spec10,
             options: .init(batchSize: 4, training: false, cycleLength: 1))
@@ -88,7 +93,8 @@ struct DataLoaderTests {
         let dir = try writeClassifierDataset(splits: ["test": 4], shards: 1, size: 8)
         defer { try? FileManager.default.removeItem(at: dir) }
         let digits = InputSpec(
-            inputShape: [8, 8, 1], labels: .digitString(lengthKey: "length", digitsKey: "digits"), normalization: .scale)
+            inputShape: [8, 8, 1], labels: .digitString(lengthKey: "length", digitsKey: "digits"), normalization: .scale
+        )
         let error = #expect(throws: DataError.self) {
             _ = try ShardLoader(
                 dataset: try Dataset(directory: dir.path), split: "test", spec: digits,

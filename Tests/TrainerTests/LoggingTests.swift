@@ -26,7 +26,8 @@ struct LoggingTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let writer = try EventWriter(directory: dir.path, time: Date(timeIntervalSince1970: 1_700_000_000))
         try writer.scalars([("loss", 1), ("accuracy", 0.25)], step: 10)
-        try writer.image("input/0", Image(height: 2, width: 3, channels: 1, pixels: [0, 50, 100, 150, 200, 255]), step: 0)
+        try writer.image(
+            "input/0", Image(height: 2, width: 3, channels: 1, pixels: [0, 50, 100, 150, 200, 255]), step: 0)
         try writer.close()
         let name = URL(fileURLWithPath: writer.path).lastPathComponent
         #expect(name.hasPrefix("events.out.tfevents.1700000000."))

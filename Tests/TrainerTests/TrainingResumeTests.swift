@@ -7,7 +7,8 @@ import Testing
 @Suite("Training session", .serialized)
 struct TrainingResumeTests {
     func configuration(_ data: URL, _ checkpoints: URL, steps: Int) -> TrainingConfiguration {
-        var c = TrainingConfiguration(dataDirectory: data.path, modelName: "mnist", checkpointDirectory: checkpoints.path)
+        var c = TrainingConfiguration(
+            dataDirectory: data.path, modelName: "mnist", checkpointDirectory: checkpoints.path)
         c.steps = steps
         c.batchSize = 8
         c.logEvery = 2

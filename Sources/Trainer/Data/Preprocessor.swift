@@ -1,5 +1,5 @@
-public import Imaging
 import Examples
+public import Imaging
 
 /// Turns one record (or one image file) into the model's input floats and labels, following an
 /// `InputSpec`. Not thread-safe (it owns an `Augmenter`): one per thread.

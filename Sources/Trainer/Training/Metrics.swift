@@ -28,7 +28,9 @@ public struct Metrics: Sendable, Equatable {
     }
 
     /// Top-1 accuracy (classifiers) or whole-sequence accuracy (digit strings), in [0, 1].
-    public var accuracy: Double { examples == 0 ? 0 : Double(isDigitString ? sequencesCorrect : top1Correct) / Double(examples) }
+    public var accuracy: Double {
+        examples == 0 ? 0 : Double(isDigitString ? sequencesCorrect : top1Correct) / Double(examples)
+    }
     public var top3Accuracy: Double { examples == 0 ? 0 : Double(top3Correct) / Double(examples) }
     public var digitAccuracy: Double { digitsSeen == 0 ? 0 : Double(digitsCorrect) / Double(digitsSeen) }
     public var lengthAccuracy: Double { examples == 0 ? 0 : Double(lengthsCorrect) / Double(examples) }

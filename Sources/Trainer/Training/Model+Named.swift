@@ -1,7 +1,8 @@
 extension Model {
     /// The built-in model called `name` (`mnist`, `digits`, `cifar`, `hwdb`); `inputShape` and
     /// `classes` apply where the architecture allows them (cifar: input; hwdb: input, classes).
-    public static func named(_ name: String, inputShape: [Int]? = nil, classes: Int? = nil, seed: UInt64 = 0) -> Model? {
+    public static func named(_ name: String, inputShape: [Int]? = nil, classes: Int? = nil, seed: UInt64 = 0) -> Model?
+    {
         switch name {
         case "mnist": return .mnist(seed: seed)
         case "digits": return .digits(seed: seed)

@@ -47,9 +47,13 @@ public final class TrainingSession {
         case "hwdb": shape = dataset.rawImageShape.map { [$0[0], $0[1], 1] }
         default: shape = nil
         }
-        guard let model = Model.named(configuration.modelName, inputShape: shape, classes: classes, seed: configuration.seed)
+        guard
+            let model = Model.named(
+                configuration.modelName, inputShape: shape, classes: classes, seed: configuration.seed)
         else {
-            throw DataError(path: configuration.modelName, message: "unknown model (known: \(Model.builtinNames.joined(separator: ", ")))")
+            throw DataError(
+                path: configuration.modelName,
+                message: "unknown model (known: \(Model.builtinNames.joined(separator: ", ")))")
         }
         self.model = model
         spec = InputSpec.forModel(model)
@@ -127,7 +131,8 @@ public final class TrainingSession {
                 let rate = optimizer.schedule.rate(at: optimizer.step)
                 let loss = model.trainStep(images: batch.images, labels: batch.labels, optimizer: optimizer)
                 guard loss.isFinite else {
-                    throw DataError(path: c.dataDirectory, message: "loss is \(loss) at step \(optimizer.step); lower --lr")
+                    throw DataError(
+                        path: c.dataDirectory, message: "loss is \(loss) at step \(optimizer.step); lower --lr")
                 }
                 windowLoss += Double(loss)
                 windowSteps += 1
@@ -145,8 +150,10 @@ public final class TrainingSession {
                         "step \(step)/\(totalSteps) epoch \(epoch + 1) loss \(fmt(meanLoss, 4)) accuracy \(fmt(m.accuracy * 100, 1))% lr \(rate) \(Int(speed)) images/s"
                     )
                     try events?.scalars(
-                        [("loss", Float(meanLoss)), ("accuracy", Float(m.accuracy)), ("learning_rate", rate),
-                         ("images_per_second", Float(speed))], step: step)
+                        [
+                            ("loss", Float(meanLoss)), ("accuracy", Float(m.accuracy)), ("learning_rate", rate),
+                            ("images_per_second", Float(speed)),
+                        ], step: step)
                     try events?.flush()
                     windowStart = now
                     windowImages = 0
@@ -215,7 +222,9 @@ public final class TrainingSession {
         let lo = values.min() ?? 0
         let hi = values.max() ?? 1
         let scale = hi > lo ? 255 / (hi - lo) : 0
-        return Image(height: h, width: w, channels: ch, pixels: values.map { UInt8(max(0, min(255, (($0 - lo) * scale).rounded()))) })
+        return Image(
+            height: h, width: w, channels: ch,
+            pixels: values.map { UInt8(max(0, min(255, (($0 - lo) * scale).rounded()))) })
     }
 }
 
