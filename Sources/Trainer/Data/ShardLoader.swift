@@ -65,7 +65,7 @@ public final class ShardLoader: IteratorProtocol, Sequence {
         let paths = try dataset.shardPaths(split)
         self.spec = spec
         self.options = options
-        state = LoaderState()
+        state = LoaderState(prefetch: options.prefetch)
         let state = self.state
         let rawShape = dataset.rawImageShape
         let reader = Thread { readRecords(paths: paths, options: options, state: state) }
@@ -119,7 +119,9 @@ final class LoaderState: @unchecked Sendable {
     private var readerDone = false
     private var readerError: DataError?
     private(set) var cancelled = false
-    var prefetch = 4
+    let prefetch: Int
+
+    init(prefetch: Int) { self.prefetch = prefetch }
 
     func cancel() {
         condition.lock()
@@ -199,7 +201,6 @@ final class LoaderState: @unchecked Sendable {
 
 /// The reader thread: interleave, shuffle, group into raw batches.
 private func readRecords(paths: [String], options: ShardLoader.Options, state: LoaderState) {
-    state.prefetch = options.prefetch
     var rng = Imaging.SeededGenerator(seed: options.seed, key: "shuffle/epoch\(options.epoch)")
     var order = Array(paths.indices)
     if options.training { order.shuffle(using: &rng) }
