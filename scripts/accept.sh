@@ -10,7 +10,7 @@
 #   scripts/accept.sh --demo     a short digits run (about a minute) that prints the accuracy reached
 #
 # Environment: SHARDKIT_BIN (default: a release build), ACCEPT_OUT (default out/accept),
-# DIGITS_EPOCHS (default 5), DIGITS_SIZE (default 54), DIGITS_TRAIN / DIGITS_TEST (default 20000 / 2000), DEMO_STEPS (250).
+# DIGITS_EPOCHS (default 4), DIGITS_SIZE (default 54), DIGITS_TRAIN / DIGITS_TEST (default 20000 / 2000), DEMO_STEPS (250).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${SHARDKIT_BIN:-}" ]; then
@@ -31,7 +31,7 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }'; }
 if [ "${1:-}" = "--demo" ]; then
     steps=${DEMO_STEPS:-250}
     echo "== demo: synthesize 4,000 digit strings from Fixtures/digits, train 'digits' for $steps steps"
-    "$bin" synth --digits Fixtures/digits --output "$out/strings" --count 4000 --test-count 500 --quiet
+    "$bin" synth --digits Fixtures/digits --output "$out/strings" --count 4000 --test-count 500 --size 54 --quiet
     start=$(now)
     "$bin" train --data "$out/strings" --model digits --steps "$steps" --batch 32 --log-every 50 \
         --checkpoint-dir "$out/ckpt" --logdir "$out/logs"
@@ -60,7 +60,7 @@ echo "== (b) digits on strings synthesized from Fixtures/digits, target sequence
 "$bin" synth --digits Fixtures/digits --output "$out/strings" --count "${DIGITS_TRAIN:-20000}" \
     --test-count "${DIGITS_TEST:-2000}" --size "${DIGITS_SIZE:-54}" --quiet
 start=$(now)
-"$bin" train --data "$out/strings" --model digits --epochs "${DIGITS_EPOCHS:-5}" --batch 32 --log-every 100 \
+"$bin" train --data "$out/strings" --model digits --epochs "${DIGITS_EPOCHS:-4}" --batch 32 --log-every 100 \
         --decay-rate 0.5 --decay-steps 1250 \
     --checkpoint-dir "$out/digits-ckpt" --logdir "$out/digits-logs" | tee "$out/digits-train.txt"
 seconds_b=$(elapsed "$start")

@@ -13,7 +13,8 @@ public struct TrainingResult: Sendable {
     public var bestValidationAccuracy: Double?
     /// The last validation metrics.
     public var lastValidation: Metrics?
-    /// Mean training images per second in this run (data waits included).
+    /// Mean training images per second in this run (data waits included; validation and
+    /// checkpoint writing left out).
     public var imagesPerSecond: Double
     public var stoppedEarly: Bool
     public var latestCheckpoint: String
@@ -109,6 +110,9 @@ public final class TrainingSession {
         var imagesThisRun = 0
         let runStart = DispatchTime.now().uptimeNanoseconds
         var windowStart = runStart
+        // Time spent validating and saving checkpoints, left out of the images/s figures.
+        var windowPaused: UInt64 = 0
+        var runPaused: UInt64 = 0
         var windowImages = 0
         var windowLoss = 0.0
         var windowSteps = 0
@@ -144,7 +148,7 @@ public final class TrainingSession {
                     var m = Metrics(isDigitString: spec.isDigitString, classes: model.heads[0].classes)
                     m.add(logits: model.predict(batch.images), labels: batch.labels)
                     let now = DispatchTime.now().uptimeNanoseconds
-                    let speed = Double(windowImages) / max(1e-9, Double(now - windowStart) * 1e-9)
+                    let speed = Double(windowImages) / max(1e-9, Double(now - windowStart - windowPaused) * 1e-9)
                     let meanLoss = windowLoss / Double(max(1, windowSteps))
                     log(
                         "step \(step)/\(totalSteps) epoch \(epoch + 1) loss \(fmt(meanLoss, 4)) accuracy \(fmt(m.accuracy * 100, 1))% lr \(rate) \(Int(speed)) images/s"
@@ -156,12 +160,19 @@ public final class TrainingSession {
                         ], step: step)
                     try events?.flush()
                     windowStart = now
+                    windowPaused = 0
                     windowImages = 0
                     windowLoss = 0
                     windowSteps = 0
                 }
             }
             let step = optimizer.step
+            let pauseStart = DispatchTime.now().uptimeNanoseconds
+            defer {
+                let paused = DispatchTime.now().uptimeNanoseconds - pauseStart
+                windowPaused += paused
+                runPaused += paused
+            }
             let epochDone = step % stepsPerEpoch == 0
             if let validation, epochDone || step == totalSteps {
                 let m = try Evaluation.run(
@@ -192,7 +203,7 @@ public final class TrainingSession {
             }
             try save(to: latestPath, step: step, stepsPerEpoch: stepsPerEpoch, validation: lastValidation?.accuracy)
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - runStart) * 1e-9
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - runStart - runPaused) * 1e-9
         return TrainingResult(
             steps: optimizer.step, epochs: optimizer.step / stepsPerEpoch, bestValidationAccuracy: bestAccuracy,
             lastValidation: lastValidation, imagesPerSecond: Double(imagesThisRun) / max(seconds, 1e-9),
