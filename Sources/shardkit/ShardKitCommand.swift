@@ -14,9 +14,12 @@ struct ShardKitCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Convert.self,
+            Eval.self,
             Generate.self,
             Inspect.self,
+            Predict.self,
             SynthCommand.self,
+            Train.self,
             Verify.self,
         ]
     )

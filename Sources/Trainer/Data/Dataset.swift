@@ -1,0 +1,70 @@
+public import RecordIO
+
+/// A dataset directory as the trainer sees it: its manifest, and per split the shard paths.
+public struct Dataset: Sendable {
+    public let directory: String
+    public let manifest: Manifest
+
+    /// Reads `directory/manifest.json`.
+    public init(directory: String) throws(DataError) {
+        self.directory = directory
+        do {
+            manifest = try Manifest.read(from: directory)
+        } catch {
+            throw DataError(path: directory, message: "no readable manifest.json: \(error.reason)")
+        }
+    }
+
+    /// The split names, sorted.
+    public var splits: [String] { manifest.splits.keys.sorted() }
+
+    /// The records in `split` (0 if absent).
+    public func recordCount(_ split: String) -> Int { manifest.splits[split]?.records ?? 0 }
+
+    /// The shard paths of `split`, in manifest order.
+    public func shardPaths(_ split: String) throws(DataError) -> [String] {
+        guard let s = manifest.splits[split] else {
+            throw DataError(
+                path: directory, message: "no split '\(split)' (has \(splits.joined(separator: ", ")))")
+        }
+        return s.shards.map { directory.hasSuffix("/") ? directory + $0.file : directory + "/" + $0.file }
+    }
+
+    /// The shape of raw image bytes from the manifest's `image_shape` metadata ("64x64x3"), if any.
+    public var rawImageShape: [Int]? {
+        guard let text = manifest.metadata["image_shape"] else { return nil }
+        let dims = text.split(separator: "x").compactMap { Int($0) }
+        return dims.count == 3 ? dims : nil
+    }
+
+    /// The split used for validation: `validation`, else `test`, else nil.
+    public var validationSplit: String? {
+        ["validation", "test"].first { manifest.splits[$0] != nil }
+    }
+
+    /// Checks that the manifest's schema has what `spec` reads (kinds and value counts).
+    public func check(_ spec: InputSpec) throws(DataError) {
+        guard !manifest.features.isEmpty else { return }
+        var wanted: [(String, String, Int?)] = [(spec.imageKey, "bytes", nil)]
+        switch spec.labels {
+        case .classifier(let key, _): wanted.append((key, "int64", 1))
+        case .digitString(let l, let d): wanted += [(l, "int64", 1), (d, "int64", 5)]
+        }
+        for (key, kind, count) in wanted {
+            guard let f = manifest.features.first(where: { $0.key == key }) else {
+                throw DataError(
+                    path: directory + "/manifest.json",
+                    message:
+                        "the model needs feature '\(key)' (\(kind)); the dataset has \(manifest.features.map(\.key).joined(separator: ", "))"
+                )
+            }
+            guard f.kind == kind, count == nil || (f.minCount == count && f.maxCount == count) else {
+                throw DataError(
+                    path: directory + "/manifest.json",
+                    message:
+                        "feature '\(key)': expected \(count.map { "\($0) " } ?? "")\(kind), found \(f.minCount)...\(f.maxCount) \(f.kind)"
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+public import Foundation
+public import Imaging
+import RecordIO
+
+/// Writes TensorBoard event files: `events.out.tfevents.<seconds>.<host>` in a log directory,
+/// TFRecord-framed `Event` protocol buffers (see formats/tensorboard-events.md). The first event
+/// carries `file_version = "brain.Event:2"`; the others carry scalar or image summaries.
+///
+/// Events are flushed to the file after every `flush()` (and on `close()`), so TensorBoard sees
+/// them while training runs.
+public final class EventWriter {
+    /// The event file's path.
+    public let path: String
+    private var writer: RecordWriter?
+
+    /// Creates `directory` if needed and a new event file in it.
+    public init(directory: String, time: Date = Date()) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
+        let seconds = Int(time.timeIntervalSince1970)
+        var candidate = "\(directory)/events.out.tfevents.\(seconds).\(host)"
+        var n = 1
+        while FileManager.default.fileExists(atPath: candidate) {
+            candidate = "\(directory)/events.out.tfevents.\(seconds).\(host).\(n)"
+            n += 1
+        }
+        path = candidate
+        writer = try RecordWriter(path: path, bufferSize: 1 << 16)
+        var event = EventEncoder.header(wallTime: time.timeIntervalSince1970)
+        try write(&event)
+        try flush()
+    }
+
+    deinit { try? close() }
+
+    /// Adds scalar summaries (tag → value) at `step`.
+    public func scalars(_ values: [(tag: String, value: Float)], step: Int, wallTime: Date = Date()) throws {
+        var event = EventEncoder.scalars(values, step: Int64(step), wallTime: wallTime.timeIntervalSince1970)
+        try write(&event)
+    }
+
+    /// Adds an image summary (PNG-encoded) at `step`.
+    public func image(_ tag: String, _ image: Image, step: Int, wallTime: Date = Date()) throws {
+        let png = try PNGCodec.encode(image)
+        var event = EventEncoder.image(
+            tag: tag, height: image.height, width: image.width, channels: image.channels, png: png, step: Int64(step),
+            wallTime: wallTime.timeIntervalSince1970)
+        try write(&event)
+    }
+
+    /// Writes buffered events to the file.
+    public func flush() throws { try writer?.flush() }
+
+    /// Flushes and closes the file; further writes fail.
+    public func close() throws {
+        guard var w = writer else { return }
+        writer = nil
+        _ = try w.close()
+    }
+
+    private func write(_ event: inout [UInt8]) throws {
+        guard writer != nil else { throw DataError(path: path, message: "event file is closed") }
+        _ = try writer!.write(event)
+    }
+}
+
+/// The few protobuf messages of an event file, encoded by hand (proto3 wire format).
+enum EventEncoder {
+    static func header(wallTime: Double) -> [UInt8] {
+        var e = ProtoBuffer()
+        e.double(1, wallTime)
+        e.varint(2, 0)
+        e.bytes(3, Array("brain.Event:2".utf8))
+        return e.bytes
+    }
+
+    static func scalars(_ values: [(tag: String, value: Float)], step: Int64, wallTime: Double) -> [UInt8] {
+        var summary = ProtoBuffer()
+        for (tag, value) in values {
+            var v = ProtoBuffer()
+            v.bytes(1, Array(tag.utf8))
+            v.float(2, value)
+            summary.bytes(1, v.bytes)
+        }
+        return event(summary: summary.bytes, step: step, wallTime: wallTime)
+    }
+
+    static func image(
+        tag: String, height: Int, width: Int, channels: Int, png: [UInt8], step: Int64, wallTime: Double
+    ) -> [UInt8] {
+        var image = ProtoBuffer()
+        image.varint(1, UInt64(height))
+        image.varint(2, UInt64(width))
+        image.varint(3, UInt64(channels))
+        image.bytes(4, png)
+        var v = ProtoBuffer()
+        v.bytes(1, Array(tag.utf8))
+        v.bytes(4, image.bytes)
+        var summary = ProtoBuffer()
+        summary.bytes(1, v.bytes)
+        return event(summary: summary.bytes, step: step, wallTime: wallTime)
+    }
+
+    private static func event(summary: [UInt8], step: Int64, wallTime: Double) -> [UInt8] {
+        var e = ProtoBuffer()
+        e.double(1, wallTime)
+        e.varint(2, UInt64(bitPattern: step))
+        e.bytes(5, summary)
+        return e.bytes
+    }
+}
+
+/// A minimal protobuf writer: varint, 64-bit, 32-bit and length-delimited fields.
+struct ProtoBuffer {
+    var bytes: [UInt8] = []
+
+    mutating func rawVarint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func tag(_ field: Int, _ wireType: Int) { rawVarint(UInt64(field << 3 | wireType)) }
+
+    mutating func varint(_ field: Int, _ value: UInt64) {
+        tag(field, 0)
+        rawVarint(value)
+    }
+
+    mutating func double(_ field: Int, _ value: Double) {
+        tag(field, 1)
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func float(_ field: Int, _ value: Float) {
+        tag(field, 5)
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func bytes(_ field: Int, _ value: [UInt8]) {
+        tag(field, 2)
+        rawVarint(UInt64(value.count))
+        bytes.append(contentsOf: value)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+public import Imaging
+
+/// Predicts labels or digit strings of image files with a trained checkpoint, preprocessing them
+/// as evaluation does.
+public final class Predictor {
+    /// One prediction: the label (a class index, or the digit string) and its probability (for a
+    /// digit string, the product of the length's and each digit's probability).
+    public struct Prediction: Sendable, Equatable {
+        public var text: String
+        public var probability: Float
+    }
+
+    public let trained: TrainedModel
+    private let preprocessor: Preprocessor
+
+    public init(checkpoint path: String) throws {
+        trained = try TrainedModel(checkpoint: path)
+        preprocessor = Preprocessor(spec: trained.spec, training: false)
+    }
+
+    /// Reads and predicts a PNG or JPEG file.
+    public func predict(file path: String) throws -> Prediction {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError(path: path, message: "cannot read the file")
+        }
+        let image: Image
+        do {
+            image = try Image.decode(Array(data), channels: trained.spec.inputShape[2])
+        } catch {
+            throw DataError(path: path, message: "\(error)")
+        }
+        return predict(image)
+    }
+
+    /// Predicts one decoded image.
+    public func predict(_ source: Image) -> Prediction {
+        var image = source
+        if let s = trained.sourceShape, s.count == 3, image.height != s[0] || image.width != s[1] {
+            image = image.resizedBilinear(height: s[0], width: s[1])
+        }
+        var rng = Imaging.SeededGenerator(seed: 0, key: 0)
+        image = preprocessor.prepare(image, rng: &rng)
+        var input = Tensor(shape: [1] + trained.spec.inputShape)
+        input.scalars.withUnsafeMutableBufferPointer { preprocessor.normalize(image, into: $0.baseAddress!) }
+        let logits = trained.model.predict(input)
+        let probabilities = logits.map { Metrics.softmax($0.scalars[...]) }
+        func best(_ p: [Float]) -> (Int, Float) {
+            let i = p.indices.max { p[$0] < p[$1] }!
+            return (i, p[i])
+        }
+        if !trained.spec.isDigitString {
+            let (label, p) = best(probabilities[0])
+            return Prediction(text: String(label), probability: p)
+        }
+        let (length, pl) = best(probabilities[0])
+        var text = ""
+        var p = pl
+        for k in 0..<min(length, 5) {
+            let (d, pd) = best(probabilities[k + 1])
+            text += d == 10 ? "?" : String(d)
+            p *= pd
+        }
+        if length > 5 { text += "+" }
+        return Prediction(text: text, probability: p)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// A model restored from a checkpoint written by `TrainingSession`, with the preprocessing it
+/// was trained with (rebuilt from the model name and the checkpoint's metadata).
+public struct TrainedModel {
+    public let model: Model
+    public let spec: InputSpec
+    public let metadata: [String: String]
+    /// The dataset's raw image shape `[H, W, C]` at training time, if recorded.
+    public let sourceShape: [Int]?
+
+    /// Builds the model named in the checkpoint's metadata and loads its weights.
+    public init(checkpoint path: String) throws {
+        let c = try Checkpoint.read(from: URL(fileURLWithPath: path))
+        func fail(_ m: String) -> CheckpointError { CheckpointError(path: path, offset: 0, message: m) }
+        guard let name = c.metadata["model"] else { throw fail("no 'model' in the metadata") }
+        let shape = c.metadata["input_shape"]?.split(separator: ",").compactMap { Int($0) }
+        let classes = c.metadata["classes"].flatMap { Int($0) }
+        guard let model = Model.named(name, inputShape: shape, classes: classes) else {
+            throw fail("unknown model '\(name)'")
+        }
+        try model.restore(from: c, path: path)
+        self.model = model
+        spec = InputSpec.forModel(model)
+        metadata = c.metadata
+        sourceShape = c.metadata["source_shape"]?.split(separator: "x").compactMap { Int($0) }
+    }
+}
+
+extension TrainingSession {
+    /// The checkpoint with the training run's own metadata added.
+    static func checkpoint(
+        model: Model, optimizer: any Optimizer, extra: [String: String]
+    ) -> Checkpoint {
+        var c = model.checkpoint(optimizer: optimizer)
+        for (k, v) in extra { c.metadata[k] = v }
+        c.metadata["classes"] = String(model.heads[0].classes)
+        return c
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import Trainer
+
+/// `shardkit eval`: accuracy of a checkpoint on a split.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a checkpoint on a split of a dataset: accuracy and the most confused pairs.",
+        discussion: """
+            Classifiers: top-1 and top-3 accuracy. Digit strings: whole-sequence, per-digit and length
+            accuracy. Uses the evaluation preprocessing the model was trained with (e.g. the centre
+            54x54 crop for digits).
+
+            Example:
+              shardkit eval --checkpoint /tmp/ckpt/best.safetensors --data /tmp/mnist --split test
+            """)
+
+    @Option(help: "A checkpoint written by shardkit train (.safetensors).")
+    var checkpoint: String
+
+    @Option(help: "Dataset directory (with manifest.json).")
+    var data: String
+
+    @Option(help: "Split to evaluate.")
+    var split: String = "test"
+
+    @Option(help: "Images per forward pass.")
+    var batch: Int = 100
+
+    @Option(help: "Compute threads.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        guard batch >= 1, threads >= 1 else { throw ValidationError("--batch and --threads must be at least 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            Model.setThreadCount(threads)
+            let trained = try TrainedModel(checkpoint: checkpoint)
+            let dataset = try Dataset(directory: data)
+            let m = try Evaluation.run(
+                model: trained.model, dataset: dataset, split: split, spec: trained.spec, batchSize: batch)
+            let name = trained.model.name
+            print("\(name) on \(split) (\(m.examples) images):")
+            if m.isDigitString {
+                print(String(format: "  sequence accuracy %.2f%%", m.accuracy * 100))
+                print(String(format: "  per-digit accuracy %.2f%%", m.digitAccuracy * 100))
+                print(String(format: "  length accuracy %.2f%%", m.lengthAccuracy * 100))
+            } else {
+                print(String(format: "  top-1 accuracy %.2f%%", m.accuracy * 100))
+                print(String(format: "  top-3 accuracy %.2f%%", m.top3Accuracy * 100))
+            }
+            print(String(format: "  loss %.4f", m.meanLoss))
+            let confused = m.mostConfused(5)
+            if !confused.isEmpty {
+                let label = { (c: Int) in m.isDigitString && c == 10 ? "none" : String(c) }
+                print(
+                    "  most confused (truth -> predicted x times): "
+                        + confused.map { "\(label($0.truth))->\(label($0.predicted)) x\($0.times)" }.joined(
+                            separator: ", "))
+            }
+        }
+    }
+}
