@@ -27,7 +27,7 @@ bench: bootstrap
 
 ## accept: the trainer's acceptance runs (accuracy targets on the fixture digits); a few minutes.
 accept: release
-	@scripts/accept.sh $(BIN_RELEASE)
+	@SHARDKIT_BIN=$(BIN_RELEASE) scripts/accept.sh
 
 ## fixtures: regenerate every file under Fixtures/ with our own generator.
 fixtures: bootstrap

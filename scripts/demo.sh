@@ -45,7 +45,8 @@ if "$bin" inspect --help | grep -q -- '--grid'; then
 fi
 
 # 5. The trainer: a short run that proves the shards end to end (when this build has it).
-if has train && [ -x scripts/demo-train.sh ]; then
-    scripts/demo-train.sh "$bin" "$out"
+if has train; then
+    printf '\n== Train the multi-digit net briefly on synthesized strings, then evaluate it\n'
+    SHARDKIT_BIN="$bin" ACCEPT_OUT="$out/train" scripts/accept.sh --demo
 fi
 printf '\ndemo: done; everything is in %s\n' "$out"

@@ -10,10 +10,8 @@ import pytest
 
 DIGITS = os.path.join(os.path.dirname(__file__), "..", "..", "Fixtures", "digits")
 
-try:  # TensorBoard's reader; TensorFlow's summary_iterator parses the same records if it is absent.
-    from tensorboard.backend.event_processing import event_accumulator, event_file_loader
-except ImportError:  # pragma: no cover
-    event_accumulator = None
+# TensorBoard's own readers (scripts/requirements.txt installs the tensorboard package).
+from tensorboard.backend.event_processing import event_accumulator, event_file_loader
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +30,12 @@ def test_file_name_and_version(run):
     files = glob.glob(str(logs / "*"))
     assert len(files) == 1
     assert re.fullmatch(r"events\.out\.tfevents\.\d{10}\.[^/]+", os.path.basename(files[0]))
-    if event_accumulator is None:
-        import tensorflow as tf
-        events = list(tf.compat.v1.train.summary_iterator(files[0]))
-    else:
-        events = list(event_file_loader.EventFileLoader(files[0]).Load())
+    events = list(event_file_loader.EventFileLoader(files[0]).Load())
     assert events[0].file_version == "brain.Event:2"
     assert events[0].wall_time > 1.6e9
     assert all(e.wall_time >= events[0].wall_time for e in events)
 
 
-@pytest.mark.skipif(event_accumulator is None, reason="the tensorboard package is not installed")
 def test_scalars_and_images_read_by_tensorboard(run):
     logs, stdout = run
     acc = event_accumulator.EventAccumulator(str(logs), size_guidance={"images": 0, "scalars": 0})

@@ -20,7 +20,7 @@ func writeClassifierDataset(
             durable: false)
         for i in 0..<count {
             let pixels = (0..<(size * size)).map { UInt8(truncatingIfNeeded: i + 3 * $0) }
-            var features: [String: Feature] = ["image": .bytes(pixels), "label": .int64(labelOf(i))]
+            var features: [String: Feature] = ["image": .bytes([pixels]), "label": .int64(labelOf(i))]
             if let corrupt, corrupt.split == split, corrupt.record == i { features["label"] = .int64(Int64(classes)) }
             try writer.write(Example(features).serialized())
         }

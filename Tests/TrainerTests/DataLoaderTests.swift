@@ -119,7 +119,7 @@ struct DataLoaderTests {
             let digits: [Int64] = (0..<5).map { $0 < length ? Int64((i + $0) % 10) : 10 }
             try writer.write(
                 Example([
-                    "image": .bytes([UInt8](repeating: UInt8(i * 40), count: 64 * 64 * 3)), "length": .int64(length),
+                    "image": .bytes([[UInt8](repeating: UInt8(i * 40), count: 64 * 64 * 3)]), "length": .int64(length),
                     "digits": .int64(digits),
                 ]).serialized())
         }
