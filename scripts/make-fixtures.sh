@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Regenerates the committed fixtures under Fixtures/ (all but Fixtures/imaging/) with
-# Fixtures/generate.py. Deterministic: rerunning gives the same bytes. Usage:
+# Regenerates the committed fixtures: the raw dataset formats with Fixtures/generate.py, and with no
+# arguments also the TFRecord files TensorFlow writes (Fixtures/tfrecord/make_golden.py) and the
+# tf.image / Pillow golden outputs (Fixtures/imaging/make_golden.py). Deterministic: rerunning gives
+# the same bytes. Usage:
 #   scripts/make-fixtures.sh            # everything
-#   scripts/make-fixtures.sh mnist svhn # some formats (mnist, cifar, hwdb, svhn)
+#   scripts/make-fixtures.sh mnist svhn # some raw formats (mnist, cifar, hwdb, svhn)
 # The Python must have numpy, h5py and Pillow: $SHARDKIT_VENV (default ~/.cache/shardkit-venv)
 # is tried first, then ~/.cache/shardkit-anchors.
 set -euo pipefail
@@ -18,4 +20,9 @@ if [ -z "$python" ]; then
     echo "make-fixtures: no Python with numpy, h5py and Pillow (run scripts/setup-python.sh)" >&2
     exit 1
 fi
-exec "$python" Fixtures/generate.py "$@"
+"$python" Fixtures/generate.py "$@"
+if [ $# -eq 0 ]; then
+    tf_python=$(scripts/setup-python.sh | tail -1)   # TensorFlow 2.21 for the golden files
+    "$tf_python" Fixtures/tfrecord/make_golden.py
+    "$tf_python" Fixtures/imaging/make_golden.py
+fi
