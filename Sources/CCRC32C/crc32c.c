@@ -128,6 +128,21 @@ static uint32_t portable_register(uint32_t reg, const unsigned char *p, size_t l
 // --- x86-64: SSE4.2, three streams. -----------------------------------------------------------
 
 #if defined(__x86_64__)
+/// CRC of the 3 × STRIDE_SHORT bytes at `p`, continuing from `reg`: three interleaved streams
+/// (the instruction's latency is 3 cycles, its throughput 1), joined with the shift operator.
+__attribute__((target("sse4.2"))) static inline uint64_t three_short_streams(uint64_t reg, const unsigned char *p) {
+    uint64_t a = reg, b = 0, c = 0;
+    const unsigned char *end = p + STRIDE_SHORT;
+    do {
+        a = _mm_crc32_u64(a, load64(p));
+        b = _mm_crc32_u64(b, load64(p + STRIDE_SHORT));
+        c = _mm_crc32_u64(c, load64(p + 2 * STRIDE_SHORT));
+        p += 8;
+    } while (p < end);
+    uint64_t joined = shift(shift_short, (uint32_t)a) ^ (uint32_t)b;
+    return shift(shift_short, (uint32_t)joined) ^ (uint32_t)c;
+}
+
 __attribute__((target("sse4.2"))) static uint32_t hardware_register(uint32_t reg32, const unsigned char *p,
                                                                      size_t len) {
     uint64_t reg = reg32;
@@ -137,20 +152,11 @@ __attribute__((target("sse4.2"))) static uint32_t hardware_register(uint32_t reg
     }
     if (len >= STREAMING_MIN) {
         while (len >= 3 * STRIDE_SHORT + PREFETCH_AHEAD) {
-            uint64_t a = reg, b = 0, c = 0;
-            const unsigned char *end = p + STRIDE_SHORT;
             __builtin_prefetch(p + PREFETCH_AHEAD);
             __builtin_prefetch(p + PREFETCH_AHEAD + STRIDE_SHORT);
             __builtin_prefetch(p + PREFETCH_AHEAD + 2 * STRIDE_SHORT);
-            do {
-                a = _mm_crc32_u64(a, load64(p));
-                b = _mm_crc32_u64(b, load64(p + STRIDE_SHORT));
-                c = _mm_crc32_u64(c, load64(p + 2 * STRIDE_SHORT));
-                p += 8;
-            } while (p < end);
-            reg = shift(shift_short, (uint32_t)a) ^ (uint32_t)b;
-            reg = shift(shift_short, (uint32_t)reg) ^ (uint32_t)c;
-            p += 2 * STRIDE_SHORT;
+            reg = three_short_streams(reg, p);
+            p += 3 * STRIDE_SHORT;
             len -= 3 * STRIDE_SHORT;
         }
     }
@@ -172,17 +178,8 @@ __attribute__((target("sse4.2"))) static uint32_t hardware_register(uint32_t reg
         len -= 3 * STRIDE_LONG;
     }
     while (len >= 3 * STRIDE_SHORT) {
-        uint64_t a = reg, b = 0, c = 0;
-        const unsigned char *end = p + STRIDE_SHORT;
-        do {
-            a = _mm_crc32_u64(a, load64(p));
-            b = _mm_crc32_u64(b, load64(p + STRIDE_SHORT));
-            c = _mm_crc32_u64(c, load64(p + 2 * STRIDE_SHORT));
-            p += 8;
-        } while (p < end);
-        reg = shift(shift_short, (uint32_t)a) ^ (uint32_t)b;
-        reg = shift(shift_short, (uint32_t)reg) ^ (uint32_t)c;
-        p += 2 * STRIDE_SHORT;
+        reg = three_short_streams(reg, p);
+        p += 3 * STRIDE_SHORT;
         len -= 3 * STRIDE_SHORT;
     }
     while (len >= 8) {
