@@ -28,7 +28,12 @@ public struct DigitSource: Sendable {
         }
         self.images = images
         self.labels = labels
+        inkBoxes = images.map(InkBox.init)
     }
+
+    /// The rows and columns of each digit that hold ink (a non-zero pixel): drawing skips the
+    /// blank margin around them, about half of an MNIST digit.
+    let inkBoxes: [InkBox]
 
     /// Number of digits.
     public var count: Int { images.count }
@@ -36,4 +41,36 @@ public struct DigitSource: Sendable {
     public var digitHeight: Int { images[0].height }
     /// Columns of every digit image.
     public var digitWidth: Int { images[0].width }
+}
+
+/// The smallest block of rows and columns of a gray image outside which every pixel is zero;
+/// empty ranges for an all-zero image.
+struct InkBox: Sendable {
+    var rows: Range<Int>
+    var columns: Range<Int>
+
+    init(_ image: Image) {
+        var top = image.height
+        var bottom = 0
+        var left = image.width
+        var right = 0
+        image.pixels.withUnsafeBufferPointer { pixels in
+            for y in 0..<image.height {
+                let row = pixels.baseAddress! + y * image.width
+                var first = -1
+                var last = -1
+                for x in 0..<image.width where row[x] != 0 {
+                    if first < 0 { first = x }
+                    last = x
+                }
+                guard first >= 0 else { continue }
+                top = min(top, y)
+                bottom = y + 1
+                left = min(left, first)
+                right = max(right, last + 1)
+            }
+        }
+        rows = top < bottom ? top..<bottom : 0..<0
+        columns = left < right ? left..<right : 0..<0
+    }
 }

@@ -141,6 +141,61 @@ import Testing
         }
     }
 
+    /// The fast renderer (fixed-point weights, ink clipping, 16-pixel RGB stores) against a
+    /// plain double-precision bilinear sampler written here from the boxes it reports: within
+    /// ±1 per pixel, on a canvas whose pixel count is not a multiple of 16.
+    @Test func freeLayoutMatchesAPlainBilinearRendering() throws {
+        let source = try TestDigits.source()
+        let synth = try DigitStringSynthesizer(
+            source: source, configuration: .init(layout: .free, height: 37, width: 45, seed: 5))
+        func sample(_ digit: Image, _ x: Int, _ y: Int) -> Double {
+            guard x >= 0, y >= 0, x < digit.width, y < digit.height else { return 0 }
+            return Double(digit.pixels[y * digit.width + x])
+        }
+        var largest = 0
+        for index in 0..<60 {
+            let string = synth.synthesize(split: "train", index: index)
+            var expected = [Double](repeating: 0, count: 37 * 45)
+            for (box, sourceIndex) in zip(string.boxes, string.sourceIndices) {
+                let digit = source.images[sourceIndex]
+                for y in 0..<37 {
+                    for x in 0..<45 {
+                        let cx = Double(x) + 0.5
+                        let cy = Double(y) + 0.5
+                        guard cx >= box.left, cx < box.left + box.width, cy >= box.top, cy < box.top + box.height
+                        else { continue }
+                        let sx = (cx - box.left) * Double(digit.width) / box.width - 0.5
+                        let sy = (cy - box.top) * Double(digit.height) / box.height - 0.5
+                        let ix = Int(sx.rounded(.down))
+                        let iy = Int(sy.rounded(.down))
+                        let wx = sx - Double(ix)
+                        let wy = sy - Double(iy)
+                        let top = sample(digit, ix, iy) * (1 - wx) + sample(digit, ix + 1, iy) * wx
+                        let bottom = sample(digit, ix, iy + 1) * (1 - wx) + sample(digit, ix + 1, iy + 1) * wx
+                        expected[y * 45 + x] = max(expected[y * 45 + x], top * (1 - wy) + bottom * wy)
+                    }
+                }
+            }
+            for p in 0..<37 * 45 {
+                let got = string.image.pixels[3 * p]
+                #expect(string.image.pixels[3 * p + 1] == got && string.image.pixels[3 * p + 2] == got)
+                largest = max(largest, abs(Int(got) - Int(expected[p].rounded())))
+            }
+        }
+        #expect(largest <= 1)
+    }
+
+    @Test func blankDigitsDrawNothing() throws {
+        let blank = (0..<10).map { _ in Image(height: 28, width: 28, channels: 1) }
+        let synth = try DigitStringSynthesizer(
+            source: DigitSource(images: blank, labels: Array(0..<10)), configuration: .init(seed: 3))
+        for index in 0..<20 {
+            let string = synth.synthesize(split: "train", index: index)
+            #expect(!string.boxes.isEmpty)
+            #expect(string.image.pixels.allSatisfy { $0 == 0 })
+        }
+    }
+
     @Test func freeLayoutUsesTheRequestedCanvas() throws {
         let synth = try DigitStringSynthesizer(
             source: TestDigits.source(), configuration: .init(layout: .free, height: 32, width: 100, seed: 1))

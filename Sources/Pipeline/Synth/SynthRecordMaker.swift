@@ -25,10 +25,13 @@ struct SynthRecordMaker: Sendable {
         return (augmenter.apply(to: string.image, rng: &rng), string)
     }
 
-    /// The serialized `tf.train.Example` of record `record`.
-    func payload(_ record: Int, augmenter: Augmenter?) throws(PipelineError) -> [UInt8] {
+    /// Replaces the contents of `buffer` with the serialized `tf.train.Example` of record
+    /// `record`. The buffer keeps its capacity, so a slot reused batch after batch costs no
+    /// allocation (and no fresh pages) once it has held one record.
+    func serialize(_ record: Int, augmenter: Augmenter?, into buffer: inout [UInt8]) throws(PipelineError) {
         let (image, string) = sample(record, augmenter: augmenter)
-        return try Self.example(image: image, string: string, encoding: encoding).serialized()
+        buffer.removeAll(keepingCapacity: true)
+        try Self.example(image: image, string: string, encoding: encoding).serialize(into: &buffer)
     }
 
     /// `image` (raw bytes, PNG or JPEG), `length`, `digits` (five, 10 = none): the SVHN schema.

@@ -18,8 +18,9 @@ import Synth
 /// order: which thread makes a record never changes its bytes, so the output does not depend
 /// on `jobs`.
 public enum SynthWriter {
-    /// Records per thread per batch.
-    static let batchPerJob = 256
+    /// Records per thread per batch: small enough that a batch (about 1.6 MB of 64×64 RGB records
+    /// at two jobs) is still in cache when the writer copies and hashes it.
+    static let batchPerJob = 64
     /// Records a thread takes at a time.
     static let chunk = 16
 
@@ -174,7 +175,7 @@ public enum SynthWriter {
                     guard first < count else { return }
                     for i in first..<min(first + chunk, count) {
                         do throws(PipelineError) {
-                            state.current[i] = try maker.payload(base + i, augmenter: augmenter)
+                            try maker.serialize(base + i, augmenter: augmenter, into: &state.current[i])
                         } catch {
                             failure.withLock { $0 = $0 ?? error }
                             return
