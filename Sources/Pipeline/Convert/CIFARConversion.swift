@@ -55,7 +55,7 @@ enum CIFARConversion {
                         running = 0
                         return chainedPull(
                             files, open: { url throws(FormatError) in try CIFARReader(file: url, variant: variant) },
-                            map: { sample, url in
+                            map: { sample, file in
                                 defer { running += 1 }
                                 var features: [String: Feature] = [
                                     "id": .bytes([Array("\(split)_\(pad5(running))".utf8)]),
@@ -65,7 +65,7 @@ enum CIFARConversion {
                                     features["coarse_label"] = .int64([Int64(coarse)])
                                 }
                                 return PendingRecord(
-                                    split: 0, path: url.path, index: sample.index, image: .decoded(sample.image),
+                                    split: 0, path: file.path, index: sample.index, image: .decoded(sample.image),
                                     features: features)
                             })
                     }))

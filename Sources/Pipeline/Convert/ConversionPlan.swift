@@ -43,19 +43,40 @@ struct ConversionPlan {
     var skips = SkipCounter()
 }
 
+/// A file being read by `chainedPull`, with the strings records need worked out once per file
+/// rather than once per record (`URL.path` costs about a microsecond).
+struct SourceFile {
+    let url: URL
+    /// `url.path`.
+    let path: String
+    /// The file name without its extension.
+    let stem: String
+
+    init(_ url: URL) {
+        self.url = url
+        path = url.path
+        stem = url.deletingPathExtension().lastPathComponent
+    }
+}
+
 /// A pull over several files read one after another with readers made by `open`; `map` turns a
-/// sample into a record (or nil to leave it out), given the file and its position in the list.
+/// sample into a record (or nil to leave it out), given the file it came from.
 func chainedPull<Reader: FormatReader>(
     _ files: [URL], open: @escaping (URL) throws(FormatError) -> Reader,
-    map: @escaping (Reader.Sample, URL) throws(PipelineError) -> PendingRecord?,
+    map: @escaping (Reader.Sample, SourceFile) throws(PipelineError) -> PendingRecord?,
     atEndOfFile: @escaping (Reader) -> Void = { _ in }
 ) -> RecordPull {
     var fileIndex = 0
     var reader: Reader?
+    var file: SourceFile?
     return { () throws(PipelineError) -> PendingRecord? in
         while fileIndex < files.count {
-            let file = files[fileIndex]
-            if reader == nil { reader = try reading { () throws(FormatError) in try open(file) } }
+            if reader == nil {
+                let url = files[fileIndex]
+                reader = try reading { () throws(FormatError) in try open(url) }
+                file = SourceFile(url)
+            }
+            let file = file!
             let current = reader!
             while let sample = try reading({ () throws(FormatError) in try current.next() }) {
                 if let record = try map(sample, file) { return record }

@@ -52,22 +52,22 @@ enum HWDBConversion {
                     open: { () throws(PipelineError) in
                         chainedPull(
                             files, open: { url throws(FormatError) in try GNTReader(file: url) },
-                            map: { sample, url throws(PipelineError) in
+                            map: { sample, file throws(PipelineError) in
                                 let label: Int
                                 do throws(FormatError) {
                                     label = try dictionary.index(of: sample.character)
                                 } catch {
                                     throw PipelineError(
-                                        .badInput, path: url.path, recordIndex: sample.index,
+                                        .badInput, path: file.path, recordIndex: sample.index,
                                         "\(error.message) built from \(dictionarySource)")
                                 }
                                 return PendingRecord(
-                                    split: 0, path: url.path, index: sample.index, image: .decoded(sample.image),
+                                    split: 0, path: file.path, index: sample.index, image: .decoded(sample.image),
                                     resizeSide: side,
                                     features: [
                                         "label": .int64([Int64(label)]),
                                         "character": .bytes([Array(sample.character.utf8)]),
-                                        "writer": .bytes([Array(url.deletingPathExtension().lastPathComponent.utf8)]),
+                                        "writer": .bytes([Array(file.stem.utf8)]),
                                     ])
                             })
                     }))

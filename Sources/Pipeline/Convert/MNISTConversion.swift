@@ -20,9 +20,9 @@ enum MNISTConversion {
                     open: { () throws(PipelineError) in
                         chainedPull(
                             [files.images], open: { _ throws(FormatError) in try dataset.reader(for: split) },
-                            map: { sample, url in
+                            map: { sample, file in
                                 PendingRecord(
-                                    split: 0, path: url.path, index: sample.index, image: .decoded(sample.image),
+                                    split: 0, path: file.path, index: sample.index, image: .decoded(sample.image),
                                     features: ["label": .int64([Int64(sample.label)])])
                             })
                     }))

@@ -130,8 +130,8 @@ enum SVHNConversion {
                 return chainedPull(
                     sources.map { $0.1.appendingPathComponent("digitStruct.mat") },
                     open: { url throws(FormatError) in try DigitStructReader(url: url) },
-                    map: { entry, url throws(PipelineError) in
-                        let folder = url.deletingLastPathComponent()
+                    map: { entry, file throws(PipelineError) in
+                        let folder = file.url.deletingLastPathComponent()
                         if entry.boxes.count > options.maxDigits {
                             skips.add("more than \(options.maxDigits) digits")
                             return nil

@@ -114,23 +114,17 @@ struct OrderedEncoder {
         var out = EncodedChunk()
         out.ends.reserveCapacity(chunk.count)
         out.splits.reserveCapacity(chunk.count)
-        var single: [UInt8] = []
         for record in chunk {
             do {
-                single.removeAll(keepingCapacity: true)
-                try encoder.encode(record, into: &single)
+                try encoder.encode(record, into: &out.bytes, schema: &out.schema)
             } catch {
                 return .failure(error)
             }
-            out.bytes.append(contentsOf: single)
             out.ends.append(out.bytes.count)
             out.splits.append(record.split)
-        }
-        // The schema is taken from the records' non-image features plus `image` (bytes, 1 value).
-        for record in chunk {
-            var features = record.features
-            features["image"] = .bytes([[]])
-            out.schema.observe(Example(features))
+            // Size the chunk's buffer from its first record rather than growing it by doubling,
+            // which copies everything encoded so far each time.
+            if out.ends.count == 1 { out.bytes.reserveCapacity(out.bytes.count * chunk.count * 9 / 8) }
         }
         return .success(out)
     }

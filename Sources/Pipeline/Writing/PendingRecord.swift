@@ -48,8 +48,11 @@ struct RecordEncoder: Sendable {
     var augment: AugmentSpec?
     var seed: UInt64 = 0
 
-    /// Appends the serialized `tf.train.Example` of `record` to `buffer`.
-    func encode(_ record: PendingRecord, into buffer: inout [UInt8]) throws(PipelineError) {
+    /// Appends the serialized `tf.train.Example` of `record` to `buffer` and adds the Example to
+    /// `schema`.
+    func encode(
+        _ record: PendingRecord, into buffer: inout [UInt8], schema: inout SchemaAccumulator
+    ) throws(PipelineError) {
         var image: Image
         switch record.image {
         case .decoded(let decoded):
@@ -83,6 +86,8 @@ struct RecordEncoder: Sendable {
         }
         var features = record.features
         features["image"] = .bytes([bytes])
-        Example(features).serialize(into: &buffer)
+        let example = Example(features)
+        example.serialize(into: &buffer)
+        schema.observe(example)
     }
 }
