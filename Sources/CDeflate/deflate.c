@@ -79,8 +79,11 @@ static inline unsigned length_index(unsigned length) {
 static void build_lengths(const uint32_t *freq, int n, int limit, uint8_t *lengths) {
     int symbols[288], m = 0;
     memset(lengths, 0, (size_t)n);
-    for (int s = 0; s < n; s++)
-        if (freq[s]) symbols[m++] = s;
+    // Without a branch: which symbols are used is data, and would be mispredicted half the time.
+    for (int s = 0; s < n; s++) {
+        symbols[m] = s;
+        m += freq[s] != 0;
+    }
     if (m <= 1) {
         if (m == 1) lengths[symbols[0]] = 1;
         return;
@@ -132,7 +135,7 @@ static void build_lengths(const uint32_t *freq, int n, int limit, uint8_t *lengt
         int deepest = 0;
         for (int node = 2 * m - 3; node >= 0; node--) {
             depth[node] = depth[parent[node]] + 1;
-            if (node < m && depth[node] > deepest) deepest = depth[node];
+            deepest = depth[node] > deepest ? depth[node] : deepest; // leaves are the deepest nodes
         }
         if (deepest <= limit) {
             for (int k = 0; k < m; k++) lengths[key[k] & 511] = (uint8_t)depth[k];
