@@ -22,6 +22,8 @@ let package = Package(
     targets: [
         // MARK: C libraries and shims (implementation only; never in a public signature)
         .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O3"])]),
+        // Our deflate encoder for PNG scanlines and the PNG row filters (used by Imaging's PNGWriter).
+        .target(name: "CDeflate", cSettings: [.unsafeFlags(["-O3"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
@@ -33,7 +35,7 @@ let package = Package(
         // MARK: Library modules, lowest first; each imports only those above it in this list.
         .target(name: "RecordIO", dependencies: ["CCRC32C", "CZlib", "COpenSSL"], swiftSettings: strictSettings),
         .target(name: "Examples", swiftSettings: strictSettings),
-        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG", "CZlib"], swiftSettings: strictSettings),
+        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG", "CZlib", "CDeflate"], swiftSettings: strictSettings),
         .target(name: "Synth", dependencies: ["Imaging"], swiftSettings: strictSettings),
         .target(name: "Formats", dependencies: ["Imaging", "CHDF5", "CZlib"], swiftSettings: strictSettings),
         .target(

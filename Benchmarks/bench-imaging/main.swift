@@ -1,7 +1,9 @@
 // bench-imaging: augmentation chain and PNG codec throughput on 64×64 RGB images like
-// common.svhn_like (smooth gradients + Gaussian noise). Release build only:
+// common.svhn_like (smooth gradients + Gaussian noise), and PNG encoding of 28×28 gray digits
+// (the 500 of Fixtures/digits/t10k-images-idx3-ubyte, as `convert mnist` writes them; compare
+// with pil_png.py --digits). Release build only:
 //   swift build -c release --product bench-imaging && .build/release/bench-imaging [--n 20000]
-//     [--repeats 3] [--png-file /tmp/pil_png.bin]
+//     [--repeats 3] [--png-file /tmp/pil_png.bin] [--png-only]
 // With --png-file (written by pil_png.py) the PNG figures use Pillow's bytes and images.
 import Dispatch
 import Foundation
@@ -11,6 +13,7 @@ struct Options {
     var n = 20_000
     var repeats = 3
     var pngFile: String?
+    var augment = true
 
     static func parse() -> Options {
         var options = Options()
@@ -20,9 +23,10 @@ struct Options {
             case "--n": options.n = Int(arguments.next() ?? "") ?? options.n
             case "--repeats": options.repeats = Int(arguments.next() ?? "") ?? options.repeats
             case "--png-file": options.pngFile = arguments.next()
+            case "--png-only": options.augment = false
             default:
                 FileHandle.standardError.write(
-                    "usage: bench-imaging [--n N] [--repeats R] [--png-file PATH]\n".data(using: .utf8)!)
+                    "usage: bench-imaging [--n N] [--repeats R] [--png-file PATH] [--png-only]\n".data(using: .utf8)!)
                 exit(64)
             }
         }
@@ -88,50 +92,52 @@ func result(_ name: String, _ value: Double, _ unit: String, _ extra: String = "
 let spec = try! AugmentSpec(parsing: "crop=54,resize=64,flip=lr,brightness=0.3,contrast=0.8:1.2")
 let images = svhnLike(count: n)
 
-// Augmentation, one core.
+// Augmentation, one core (skipped with --png-only).
 var checksum = 0
-let augmenter = Augmenter(spec: spec)
-let cpuBefore = cpuSeconds()
-let oneCore = timed {
-    checksum = 0
-    for i in 0..<n {
-        var rng = SeededGenerator(seed: 0, key: UInt64(i))
-        let out = augmenter.apply(to: images[i], rng: &rng)
-        checksum &+= Int(out.pixels[i % out.pixels.count])
-    }
-}
-// CPU time per image: the figure that does not depend on other jobs sharing the machine.
-let cpuPerImage = (cpuSeconds() - cpuBefore) / Double(n * repeats) * 1e6
-result(
-    "shardkit_augment_1core", Double(n) / oneCore, "images/s",
-    "n=\(n) cpu_us_per_image=\(String(format: "%.2f", cpuPerImage)) spec=\(spec) checksum=\(checksum)")
-
-// Two threads, each over half the images; each image's draws come from (seed, index).
-/// One slot per thread, each written by its own thread only.
-final class Sums: @unchecked Sendable {
-    let values = UnsafeMutableBufferPointer<Int>.allocate(capacity: 2)
-}
-let sums = Sums()
-let cpuBeforeTwo = cpuSeconds(process: true)
-let twoCore = timed {
-    let images = images
-    let n = n
-    DispatchQueue.concurrentPerform(iterations: 2) { part in
-        let local = Augmenter(spec: spec)
-        var sum = 0
-        for i in stride(from: part * n / 2, to: (part + 1) * n / 2, by: 1) {
+if options.augment {
+    let augmenter = Augmenter(spec: spec)
+    let cpuBefore = cpuSeconds()
+    let oneCore = timed {
+        checksum = 0
+        for i in 0..<n {
             var rng = SeededGenerator(seed: 0, key: UInt64(i))
-            let out = local.apply(to: images[i], rng: &rng)
-            sum &+= Int(out.pixels[i % out.pixels.count])
+            let out = augmenter.apply(to: images[i], rng: &rng)
+            checksum &+= Int(out.pixels[i % out.pixels.count])
         }
-        sums.values[part] = sum
     }
+    // CPU time per image: the figure that does not depend on other jobs sharing the machine.
+    let cpuPerImage = (cpuSeconds() - cpuBefore) / Double(n * repeats) * 1e6
+    result(
+        "shardkit_augment_1core", Double(n) / oneCore, "images/s",
+        "n=\(n) cpu_us_per_image=\(String(format: "%.2f", cpuPerImage)) spec=\(spec) checksum=\(checksum)")
+
+    // Two threads, each over half the images; each image's draws come from (seed, index).
+    /// One slot per thread, each written by its own thread only.
+    final class Sums: @unchecked Sendable {
+        let values = UnsafeMutableBufferPointer<Int>.allocate(capacity: 2)
+    }
+    let sums = Sums()
+    let cpuBeforeTwo = cpuSeconds(process: true)
+    let twoCore = timed {
+        let images = images
+        let n = n
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            let local = Augmenter(spec: spec)
+            var sum = 0
+            for i in stride(from: part * n / 2, to: (part + 1) * n / 2, by: 1) {
+                var rng = SeededGenerator(seed: 0, key: UInt64(i))
+                let out = local.apply(to: images[i], rng: &rng)
+                sum &+= Int(out.pixels[i % out.pixels.count])
+            }
+            sums.values[part] = sum
+        }
+    }
+    let cpuPerImageTwo = (cpuSeconds(process: true) - cpuBeforeTwo) / Double(n * repeats) * 1e6
+    result(
+        "shardkit_augment_2core", Double(n) / twoCore, "images/s",
+        "threads=2 n=\(n) cpu_us_per_image=\(String(format: "%.2f", cpuPerImageTwo))"
+            + " same_as_1core=\(sums.values[0] &+ sums.values[1] == checksum)")
 }
-let cpuPerImageTwo = (cpuSeconds(process: true) - cpuBeforeTwo) / Double(n * repeats) * 1e6
-result(
-    "shardkit_augment_2core", Double(n) / twoCore, "images/s",
-    "threads=2 n=\(n) cpu_us_per_image=\(String(format: "%.2f", cpuPerImageTwo))"
-        + " same_as_1core=\(sums.values[0] &+ sums.values[1] == checksum)")
 
 // PNG: either Pillow's bytes and images (--png-file) or our own images.
 var pngImages: [Image]
@@ -177,4 +183,31 @@ for (name, compression) in encoders {
         name, Double(count) / encodeTime, "images/s",
         "n=\(count) cpu_us_per_image=\(String(format: "%.2f", cpuPer)) source=\(source)"
             + " bytes=\(String(format: "%.1f", Double(bytes) / Double(count)))")
+}
+
+// PNG encode of 28×28 gray digits, the images `convert mnist` writes: the fixture digit set's
+// test images (a plain idx3 file: 16-byte header, then 28×28 bytes per digit), cycled to n.
+let digitsPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("../../Fixtures/digits/t10k-images-idx3-ubyte").standardized.path
+let digitBytes = [UInt8](try! Data(contentsOf: URL(fileURLWithPath: digitsPath)))
+let digitCount = (digitBytes.count - 16) / 784
+let digits = (0..<digitCount).map { i in
+    Image(height: 28, width: 28, channels: 1, pixels: Array(digitBytes[(16 + i * 784)..<(16 + (i + 1) * 784)]))
+}
+for (name, compression) in [("shardkit_png_encode_digit", PNGCodec.Compression.default)] {
+    var bytes = 0
+    cpu0 = cpuSeconds()
+    let encodeTime = timed {
+        bytes = 0
+        for i in 0..<n { bytes += try! PNGCodec.encode(digits[i % digitCount], compression: compression).count }
+    }
+    let seconds = cpuSeconds() - cpu0
+    cpuPer = seconds / Double(n * repeats) * 1e6
+    // MB/s of raw pixels (784 bytes a digit) per core of CPU time.
+    let megabytesPerSecond = Double(n * repeats * 784) / seconds / 1e6
+    result(
+        name, Double(n) / encodeTime, "images/s",
+        "n=\(n) cpu_us_per_image=\(String(format: "%.2f", cpuPer))"
+            + " cpu_mb_per_s=\(String(format: "%.1f", megabytesPerSecond)) source=fixture-digits"
+            + " bytes=\(String(format: "%.1f", Double(bytes) / Double(n)))")
 }
