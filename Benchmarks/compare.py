@@ -18,6 +18,7 @@ TARGETS = [
     ("shardkit_augment_2core", "tf_augment_map_par", 2.0, "augmentation chain, 2 cores, vs tf.data map_par"),
     ("shardkit_png_decode", "pil_png_decode", 1.0, "PNG decode 64x64 RGB vs Pillow"),
     ("shardkit_png_encode", "pil_png_encode", 1.0, "PNG encode 64x64 RGB vs Pillow"),
+    ("shardkit_png_encode_digit", "pil_png_encode_digit", 1.0, "PNG encode 28x28 gray digits vs Pillow (what convert mnist writes)"),
     ("shardkit_synth", "shardkit_augment_2core", 1.0, "synth 100k five-digit strings, 2 cores, vs our augmentation chain"),
     ("shardkit_convert_mnist_jobs1", "py_convert_mnist", 10.0, "convert 60k MNIST to PNG Examples, 1 job, vs numpy+Pillow+TF"),
     ("shardkit_convert_mnist_jobs2", "py_convert_mnist", 10.0, "... 2 jobs"),

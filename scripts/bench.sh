@@ -38,7 +38,8 @@ for ((r = 1; r <= REPEATS; r++)); do
     if has imaging; then
         run "$r" "$python" "$anchors/pil_augment.py"
         run "$r" "$python" "$anchors/tf_augment.py" --variant map_par
-        [ -f Benchmarks/bench-imaging/pil_png.py ] && run "$r" "$python" Benchmarks/bench-imaging/pil_png.py
+        run "$r" "$python" Benchmarks/bench-imaging/pil_png.py
+        run "$r" "$python" Benchmarks/bench-imaging/pil_png.py --digits --n 20000
         run "$r" "$bin/bench-imaging"
         run "$r" Benchmarks/synth/bench_synth.sh "$bin/shardkit"
     fi

@@ -168,15 +168,12 @@ var cpuPer = (cpuSeconds() - cpu0) / Double(count * repeats) * 1e6
 result(
     "shardkit_png_decode", Double(count) / decodeTime, "images/s",
     "n=\(count) cpu_us_per_image=\(String(format: "%.2f", cpuPer)) source=\(source)")
-let encoders: [(String, PNGCodec.Compression)] = [
-    ("shardkit_png_encode", .default), ("shardkit_png_encode_fast", .fast),
-]
-for (name, compression) in encoders {
+for name in ["shardkit_png_encode"] {
     var bytes = 0
     cpu0 = cpuSeconds()
     let encodeTime = timed {
         bytes = 0
-        for image in pngImages { bytes += try! PNGCodec.encode(image, compression: compression).count }
+        for image in pngImages { bytes += try! PNGCodec.encode(image).count }
     }
     cpuPer = (cpuSeconds() - cpu0) / Double(count * repeats) * 1e6
     result(
@@ -194,12 +191,12 @@ let digitCount = (digitBytes.count - 16) / 784
 let digits = (0..<digitCount).map { i in
     Image(height: 28, width: 28, channels: 1, pixels: Array(digitBytes[(16 + i * 784)..<(16 + (i + 1) * 784)]))
 }
-for (name, compression) in [("shardkit_png_encode_digit", PNGCodec.Compression.default)] {
+for name in ["shardkit_png_encode_digit"] {
     var bytes = 0
     cpu0 = cpuSeconds()
     let encodeTime = timed {
         bytes = 0
-        for i in 0..<n { bytes += try! PNGCodec.encode(digits[i % digitCount], compression: compression).count }
+        for i in 0..<n { bytes += try! PNGCodec.encode(digits[i % digitCount]).count }
     }
     let seconds = cpuSeconds() - cpu0
     cpuPer = seconds / Double(n * repeats) * 1e6

@@ -9,14 +9,6 @@ internal import CPNG
 /// asked for as RGB is replicated; an RGB file asked for as gray uses `Image.grayscale()`
 /// (TensorFlow's `rgb_to_grayscale` weights).
 public enum PNGCodec {
-    /// How hard the encoder compresses.
-    public enum Compression: Sendable {
-        /// libpng's default (zlib level 6 with adaptive filters): smallest files.
-        case `default`
-        /// libpng's `PNG_IMAGE_FLAG_FAST`: larger files, faster encode and decode.
-        case fast
-    }
-
     /// Decodes a PNG stream. `channels` is 1 or 3, or `nil` for the file's own (gray stays
     /// gray, everything else becomes RGB). The corresponding C functions are
     /// `png_image_begin_read_from_memory` and `png_image_finish_read`.
@@ -95,9 +87,9 @@ public enum PNGCodec {
         return image.converted(toChannels: channels ?? nativeChannels)
     }
 
-    /// Encodes a gray or RGB image as an 8-bit PNG, with `PNGWriter` (zlib level 6 for
-    /// `.default`, as Pillow's default; level 1 for `.fast`).
-    public static func encode(_ image: Image, compression: Compression = .default) throws(ImageCodecError) -> [UInt8] {
+    /// Encodes a gray or RGB image as an 8-bit PNG with our own encoder, `PNGWriter` (one
+    /// setting: on dataset images its files are as small as zlib level 6's, in a third of the time).
+    public static func encode(_ image: Image) throws(ImageCodecError) -> [UInt8] {
         guard image.channels == 1 || image.channels == 3 else {
             throw ImageCodecError(format: "PNG", message: "cannot encode \(image.channels) channels; expected 1 or 3")
         }
@@ -105,7 +97,7 @@ public enum PNGCodec {
             throw ImageCodecError(
                 format: "PNG", message: "cannot encode an image of \(image.width)×\(image.height) pixels")
         }
-        return try PNGWriter.encode(image, level: compression == .fast ? 1 : 6)
+        return try PNGWriter.encode(image)
     }
 
     private static func pngError(_ png: inout png_image, _ fallback: String) -> ImageCodecError {

@@ -13,9 +13,8 @@ import CZlib
 enum PNGWriter {
     static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    /// The PNG bytes of `image` (1 or 3 channels, validated by the caller). `level` is the zlib
-    /// level the caller asked for; our encoder has one setting, so every level gives the same bytes.
-    static func encode(_ image: Image, level: Int32) throws(ImageCodecError) -> [UInt8] {
+    /// The PNG bytes of `image` (1 or 3 channels, validated by the caller).
+    static func encode(_ image: Image) throws(ImageCodecError) -> [UInt8] {
         // Gray dataset images (digits, characters) are flat background and strokes: unfiltered,
         // their rows make long runs, even across rows, of few distinct bytes, which compress
         // better than any per-row filter choice (fixture digits: 8% smaller than with libpng's
