@@ -22,6 +22,8 @@ let package = Package(
     targets: [
         // MARK: C libraries and shims (implementation only; never in a public signature)
         .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O3"])]),
+        // -O3 in every configuration: the register tiles rely on full unrolling.
+        .target(name: "CConvKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
@@ -40,7 +42,7 @@ let package = Package(
             name: "Pipeline", dependencies: ["Formats", "Synth", "Imaging", "Examples", "RecordIO"],
             swiftSettings: strictSettings),
         .target(
-            name: "Trainer", dependencies: ["Imaging", "Examples", "RecordIO", "COpenBLAS"],
+            name: "Trainer", dependencies: ["Imaging", "Examples", "RecordIO", "COpenBLAS", "CConvKernels"],
             swiftSettings: strictSettings),
 
         // MARK: The command-line tool: argument parsing over the library, no logic of its own.
