@@ -24,6 +24,8 @@ let package = Package(
         .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O3"])]),
         // Our deflate encoder for PNG scanlines and the PNG row filters (used by Imaging's PNGWriter).
         .target(name: "CDeflate", cSettings: [.unsafeFlags(["-O3"])]),
+        // -O3 in every configuration: the register tiles rely on full unrolling.
+        .target(name: "CConvKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
@@ -42,7 +44,7 @@ let package = Package(
             name: "Pipeline", dependencies: ["Formats", "Synth", "Imaging", "Examples", "RecordIO"],
             swiftSettings: strictSettings),
         .target(
-            name: "Trainer", dependencies: ["Imaging", "Examples", "RecordIO", "COpenBLAS"],
+            name: "Trainer", dependencies: ["Imaging", "Examples", "RecordIO", "COpenBLAS", "CConvKernels"],
             swiftSettings: strictSettings),
 
         // MARK: The command-line tool: argument parsing over the library, no logic of its own.

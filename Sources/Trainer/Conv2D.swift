@@ -20,11 +20,15 @@ public enum Padding: Sendable {
 }
 
 /// A 2-D convolution over NHWC input with a `[k, k, inChannels, filters]` kernel (Keras'
-/// HWIO layout), computed as im2col followed by one `cblas_sgemm` per chunk of images.
+/// HWIO layout), computed as im2col followed by a GEMM per chunk of output pixels.
 ///
 /// Because channels are innermost, each (output pixel, kernel row) in the column matrix is a
 /// single contiguous run of `k · inChannels` input floats, copied with one `memcpy`.
-/// Backward: dW = colᵀ·dY and dX = col2im(dY·Wᵀ), both through sgemm.
+/// Backward: dW = colᵀ·dY and dX = col2im(dY·Wᵀ). The GEMMs go through `gemm`, which adds the
+/// bias and applies the ReLU while the output is still in registers.
+///
+/// With the AVX-512 kernel (`implicitGEMM`), the forward and dW products read the column
+/// matrix in place from a zero-padded copy of the input through offset tables: no im2col.
 public final class Conv2D: Layer {
     public let name: String
     /// Input channels (the last input dimension).
@@ -44,15 +48,26 @@ public final class Conv2D: Layer {
     public let bias: Parameter?
 
     /// Upper bound on the floats in one worker's column buffer; larger work is done in chunks
-    /// of images (which also keeps the buffer closer to the caches).
-    /// 1 M floats (4 MB) measured best here among 256 K…8 M: big enough to amortise OpenBLAS's
-    /// packing, small enough to stay in cache between im2col and the GEMM.
-    static let columnBudget = 1 << 20
+    /// of output pixels. The AVX-512 GEMM has no per-call packing to amortise, so the chunk is
+    /// sized to stay in the L2 cache between the dX GEMM and col2im (64 K floats measured as
+    /// good as 16 K…1 M); OpenBLAS, used on other CPUs, prefers bigger calls (1 M measured best).
+    static let columnBudget = gemmUsesAVX512 ? 1 << 16 : 1 << 20
 
     /// Per worker: the column matrix, then the partial kernel and bias gradients.
     private var columnScratch: [Scratch] = []
     private var partialScratch: [Scratch] = []
     private let maskScratch = Scratch()
+    /// Wᵀ in column blocks for the dX GEMM (see `transposedKernelBlocks`).
+    private let transposedScratch = Scratch()
+    /// Whether forward and dW read the padded input through offset tables (`gemmGathered`)
+    /// instead of building column matrices. Tests turn it off to compare both paths.
+    var implicitGEMM = gemmUsesAVX512
+    private let paddedScratch = Scratch()
+    /// Offsets into the padded input: of each output pixel's window, and of each column-matrix
+    /// column (kernel row, kernel column, channel) within a window; built for `tableShape`.
+    private let pixelOffsets = OffsetTable()
+    private let patchOffsets = OffsetTable()
+    private var tableShape: [Int] = []
     /// Set by a training forward pass when every worker's column buffer still holds the im2col
     /// of its whole share of the input, so `backward` can skip recomputing it.
     private var columnsHoldInput: (parts: Int, count: Int)? = nil
@@ -82,6 +97,10 @@ public final class Conv2D: Layer {
         var n, h, w, c, oh, ow, padTop, padLeft, k, s, filters: Int
         var patch: Int { k * k * c }
         var outPixels: Int { oh * ow }
+        /// The padded input's extent: room for every window, padding included.
+        var paddedHeight: Int { max(padTop + h, (oh - 1) * s + k) }
+        var paddedWidth: Int { max(padLeft + w, (ow - 1) * s + k) }
+        var paddedImage: Int { paddedHeight * paddedWidth * c }
     }
 
     func geometry(_ shape: [Int]) -> Geometry {
@@ -99,26 +118,95 @@ public final class Conv2D: Layer {
         return [g.n, g.oh, g.ow, filters]
     }
 
-    /// Images per chunk so that a worker's column buffer stays within `columnBudget`.
-    private func chunkSize(_ g: Geometry) -> Int {
-        max(1, min(g.n, Conv2D.columnBudget / max(1, g.outPixels * g.patch)))
+    /// Output pixels (column rows) per chunk so that a worker's column buffer stays within
+    /// `columnBudget`.
+    private func chunkRows(_ g: Geometry) -> Int {
+        max(1, min(g.n * g.outPixels, Conv2D.columnBudget / max(1, g.patch)))
     }
 
     /// Column buffers for `parts` workers, each big enough for one chunk.
     private func columnBuffers(_ g: Geometry, parts: Int, chunk: Int) -> [UnsafeMutablePointer<Float>] {
         while columnScratch.count < parts { columnScratch.append(Scratch()) }
-        return (0..<parts).map { columnScratch[$0].reserve(chunk * g.outPixels * g.patch) }
+        return (0..<parts).map { columnScratch[$0].reserve(chunk * g.patch) }
+    }
+
+    /// Wᵀ (filters × patch) stored as consecutive blocks of at most 64 patch columns, block j0
+    /// at offset `filters · j0` with row stride equal to its width: each block is then a small
+    /// contiguous B operand for `gemm`, which streams B rows far better than rows 4·patch bytes apart.
+    private func transposedKernelBlocks(_ g: Geometry, _ w: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        let blocks = transposedScratch.reserve(g.patch * g.filters)
+        for j0 in Swift.stride(from: 0, to: g.patch, by: 64) {
+            let width = min(64, g.patch - j0)
+            let block = blocks + g.filters * j0
+            for f in 0..<g.filters {
+                for j in 0..<width { block[f * width + j] = w[(j0 + j) * g.filters + f] }
+            }
+        }
+        return UnsafePointer(blocks)
+    }
+
+    /// Copies images `images` of `x` into `padded` with zero borders (geometry `g`).
+    private static func pad(
+        _ g: Geometry, _ x: UnsafePointer<Float>, images: Range<Int>, into padded: UnsafeMutablePointer<Float>
+    ) {
+        let (hp, wp) = (g.paddedHeight, g.paddedWidth)
+        let rowFloats = g.w * g.c
+        let right = (wp - g.padLeft - g.w) * g.c
+        for n in images {
+            let image = padded + n * g.paddedImage
+            image.update(repeating: 0, count: g.padTop * wp * g.c)
+            for iy in 0..<g.h {
+                let row = image + (g.padTop + iy) * wp * g.c
+                row.update(repeating: 0, count: g.padLeft * g.c)
+                (row + g.padLeft * g.c).update(from: x + (n * g.h + iy) * rowFloats, count: rowFloats)
+                (row + g.padLeft * g.c + rowFloats).update(repeating: 0, count: right)
+            }
+            let bottom = g.padTop + g.h
+            (image + bottom * wp * g.c).update(repeating: 0, count: (hp - bottom) * wp * g.c)
+        }
+    }
+
+    /// Rebuilds `pixelOffsets` and `patchOffsets` when the input shape changes.
+    private func buildOffsetTables(_ g: Geometry, shape: [Int]) {
+        guard shape != tableShape else { return }
+        let wp = g.paddedWidth
+        var pixels: [Int] = []
+        pixels.reserveCapacity(g.n * g.outPixels)
+        for n in 0..<g.n {
+            for oy in 0..<g.oh {
+                for ox in 0..<g.ow { pixels.append(n * g.paddedImage + (oy * g.s * wp + ox * g.s) * g.c) }
+            }
+        }
+        var patch: [Int] = []
+        patch.reserveCapacity(g.patch)
+        for ky in 0..<g.k {
+            for kx in 0..<g.k {
+                for ci in 0..<g.c { patch.append((ky * wp + kx) * g.c + ci) }
+            }
+        }
+        pixelOffsets.set(pixels)
+        patchOffsets.set(patch)
+        tableShape = shape
+    }
+
+    /// The padded input for `implicitGEMM` (filled by the workers' `pad` calls).
+    private func paddedBuffer(_ g: Geometry) -> UnsafeMutablePointer<Float> {
+        paddedScratch.reserve(g.n * g.paddedImage)
     }
 
     public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
         let g = geometry(input.shape)
         output.resize(to: [g.n, g.oh, g.ow, filters])
-        let chunk = chunkSize(g)
+        let implicit = implicitGEMM
+        if implicit { buildOffsetTables(g, shape: input.shape) }
+        let padded = implicit ? paddedBuffer(g) : nil
+        let chunk = chunkRows(g)
         let parts = Workers.parts(for: g.n)
-        let cols = columnBuffers(g, parts: parts, chunk: chunk)
-        columnsHoldInput = training && (g.n + parts - 1) / parts <= chunk ? (parts, g.n) : nil
+        let cols = columnBuffers(g, parts: parts, chunk: implicit ? 0 : chunk)
+        let holdsAll = (g.n + parts - 1) / parts * g.outPixels <= chunk
+        columnsHoldInput = training && !implicit && holdsAll ? (parts, g.n) : nil
         let biasValues = bias?.value.scalars ?? []
-        let activation = activation
+        let relu = activation == .relu
         input.scalars.withUnsafeBufferPointer { xb in
             kernel.value.scalars.withUnsafeBufferPointer { wb in
                 output.scalars.withUnsafeMutableBufferPointer { yb in
@@ -127,17 +215,24 @@ public final class Conv2D: Layer {
                         let b = bb.isEmpty ? nil : bb.baseAddress!
                         Workers.run(parts) { part in
                             let images = Workers.range(g.n, parts: parts, part: part)
-                            var first = images.lowerBound
-                            while first < images.upperBound {
-                                let count = min(chunk, images.upperBound - first)
-                                let rows = count * g.outPixels
-                                Conv2D.im2col(g, x, firstImage: first, images: count, cols[part])
-                                let out = y + first * g.outPixels * g.filters
-                                sgemm(
+                            let end = images.upperBound * g.outPixels
+                            var first = images.lowerBound * g.outPixels
+                            if let padded {
+                                Conv2D.pad(g, x, images: images, into: padded)
+                                gemmGathered(
+                                    m: end - first, n: g.filters, k: g.patch, a: padded,
+                                    rowOffsets: pixelOffsets.pointer + first, depthOffsets: patchOffsets.pointer,
+                                    b: w, ldb: g.filters, c: y + first * g.filters, ldc: g.filters, bias: b,
+                                    relu: relu)
+                                return
+                            }
+                            while first < end {
+                                let rows = min(chunk, end - first)
+                                Conv2D.im2col(g, x, firstRow: first, rows: rows, cols[part])
+                                gemm(
                                     m: rows, n: g.filters, k: g.patch, a: cols[part], lda: g.patch, b: w,
-                                    ldb: g.filters, c: out, ldc: g.filters)
-                                addBiasActivate(out, rows: rows, cols: g.filters, bias: b, activation: activation)
-                                first += count
+                                    ldb: g.filters, c: y + first * g.filters, ldc: g.filters, bias: b, relu: relu)
+                                first += rows
                             }
                         }
                     }
@@ -150,9 +245,12 @@ public final class Conv2D: Layer {
         input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
     ) {
         let g = geometry(input.shape)
-        let chunk = chunkSize(g)
+        let implicit = implicitGEMM
+        if implicit { buildOffsetTables(g, shape: input.shape) }
+        let padded = implicit ? paddedBuffer(g) : nil
+        let chunk = chunkRows(g)
         let parts = Workers.parts(for: g.n)
-        let cols = columnBuffers(g, parts: parts, chunk: chunk)
+        let cols = columnBuffers(g, parts: parts, chunk: implicit && !computeInputGradient ? 0 : chunk)
         let reuseColumns = columnsHoldInput.map { $0 == (parts, g.n) } ?? false
         columnsHoldInput = nil
         while partialScratch.count < parts { partialScratch.append(Scratch()) }
@@ -167,8 +265,9 @@ public final class Conv2D: Layer {
                 outputGradient.scalars.withUnsafeBufferPointer { dyb in
                     kernel.value.scalars.withUnsafeBufferPointer { wb in
                         inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
-                            let (x, w) = (xb.baseAddress!, wb.baseAddress!)
-                            let dx = dxb.baseAddress
+                            let x = xb.baseAddress!
+                            let dx = computeInputGradient ? dxb.baseAddress : nil
+                            let wt = dx == nil ? nil : transposedKernelBlocks(g, wb.baseAddress!)
                             Workers.run(parts) { part in
                                 let images = Workers.range(g.n, parts: parts, part: part)
                                 // The gradient at the pre-activation: dY masked by the ReLU, or dY itself.
@@ -187,26 +286,47 @@ public final class Conv2D: Layer {
                                 columnSums(
                                     grad + images.lowerBound * pixelsPerImage, rows: images.count * g.outPixels,
                                     cols: g.filters, into: db)
-                                var first = images.lowerBound
-                                while first < images.upperBound {
-                                    let count = min(chunk, images.upperBound - first)
-                                    let rows = count * g.outPixels
-                                    let gChunk = grad + first * pixelsPerImage
-                                    if !reuseColumns {
-                                        Conv2D.im2col(g, x, firstImage: first, images: count, cols[part])
-                                    }
-                                    sgemm(
-                                        transposeA: true, m: g.patch, n: g.filters, k: rows, a: cols[part],
-                                        lda: g.patch, b: gChunk, ldb: g.filters,
-                                        beta: first == images.lowerBound ? 0 : 1, c: dw, ldc: g.filters)
-                                    if computeInputGradient, let dx {
-                                        sgemm(
-                                            transposeB: true, m: rows, n: g.patch, k: g.filters, a: gChunk,
-                                            lda: g.filters, b: w, ldb: g.filters, c: cols[part], ldc: g.patch)
-                                        Conv2D.col2im(g, cols[part], firstImage: first, images: count, dx)
-                                    }
-                                    first += count
+                                if let dx {
+                                    let imageSize = g.h * g.w * g.c
+                                    (dx + images.lowerBound * imageSize).update(
+                                        repeating: 0, count: images.count * imageSize)
                                 }
+                                let start = images.lowerBound * g.outPixels
+                                let end = images.upperBound * g.outPixels
+                                if let padded {
+                                    // dW = colᵀ·G with colᵀ read from the padded input: its rows are
+                                    // the window offsets, its depth the output pixels.
+                                    Conv2D.pad(g, x, images: images, into: padded)
+                                    gemmGathered(
+                                        m: g.patch, n: g.filters, k: end - start, a: padded,
+                                        rowOffsets: patchOffsets.pointer, depthOffsets: pixelOffsets.pointer + start,
+                                        b: grad + start * g.filters, ldb: g.filters, c: dw, ldc: g.filters)
+                                }
+                                var first = start
+                                while first < end && (padded == nil || dx != nil) {
+                                    let rows = min(chunk, end - first)
+                                    let gChunk = grad + first * g.filters
+                                    if padded == nil {
+                                        if !reuseColumns {
+                                            Conv2D.im2col(g, x, firstRow: first, rows: rows, cols[part])
+                                        }
+                                        gemm(
+                                            transposeA: true, m: g.patch, n: g.filters, k: rows, a: cols[part],
+                                            lda: g.patch, b: gChunk, ldb: g.filters, c: dw, ldc: g.filters,
+                                            accumulate: first != start)
+                                    }
+                                    if let dx, let wt {
+                                        for j0 in Swift.stride(from: 0, to: g.patch, by: 64) {
+                                            let width = min(64, g.patch - j0)
+                                            gemm(
+                                                m: rows, n: width, k: g.filters, a: gChunk, lda: g.filters,
+                                                b: wt + g.filters * j0, ldb: width, c: cols[part] + j0, ldc: g.patch)
+                                        }
+                                        Conv2D.col2im(g, cols[part], firstRow: first, rows: rows, dx)
+                                    }
+                                    first += rows
+                                }
+                                if start == end { dw.update(repeating: 0, count: weightCount) }
                             }
                         }
                     }
@@ -226,69 +346,82 @@ public final class Conv2D: Layer {
         }
     }
 
-    /// Writes one row of `k·k·c` floats per output pixel of images `firstImage..<firstImage+images`.
+    /// Writes one row of `k·k·c` floats for each output pixel `firstRow..<firstRow+rows`, the
+    /// pixels numbered image by image, row by row.
     static func im2col(
-        _ g: Geometry, _ x: UnsafePointer<Float>, firstImage: Int, images: Int, _ col: UnsafeMutablePointer<Float>
+        _ g: Geometry, _ x: UnsafePointer<Float>, firstRow: Int, rows: Int, _ col: UnsafeMutablePointer<Float>
     ) {
         let run = g.k * g.c
         var row = col
-        for n in firstImage..<(firstImage + images) {
+        forEachPixel(g, firstRow: firstRow, rows: rows) { n, oy, ox in
             let image = x + n * g.h * g.w * g.c
-            for oy in 0..<g.oh {
-                let iy0 = oy * g.s - g.padTop
-                for ox in 0..<g.ow {
-                    let ix0 = ox * g.s - g.padLeft
-                    let lo = max(0, -ix0)
-                    let hi = min(g.k, g.w - ix0)
-                    for ky in 0..<g.k {
-                        let dst = row + ky * run
-                        let iy = iy0 + ky
-                        if iy < 0 || iy >= g.h || hi <= lo {
-                            dst.update(repeating: 0, count: run)
-                            continue
-                        }
-                        if lo > 0 { dst.update(repeating: 0, count: lo * g.c) }
-                        let src = image + (iy * g.w + ix0 + lo) * g.c
-                        let len = (hi - lo) * g.c
-                        let d = dst + lo * g.c
-                        if len <= 16 {
-                            for i in 0..<len { d[i] = src[i] }
-                        } else {
-                            d.update(from: src, count: len)
-                        }
-                        if hi < g.k { (dst + hi * g.c).update(repeating: 0, count: (g.k - hi) * g.c) }
-                    }
-                    row += g.patch
+            let iy0 = oy * g.s - g.padTop
+            let ix0 = ox * g.s - g.padLeft
+            let lo = max(0, -ix0)
+            let hi = min(g.k, g.w - ix0)
+            for ky in 0..<g.k {
+                let dst = row + ky * run
+                let iy = iy0 + ky
+                if iy < 0 || iy >= g.h || hi <= lo {
+                    dst.update(repeating: 0, count: run)
+                    continue
                 }
+                if lo > 0 { dst.update(repeating: 0, count: lo * g.c) }
+                let src = image + (iy * g.w + ix0 + lo) * g.c
+                let len = (hi - lo) * g.c
+                let d = dst + lo * g.c
+                if len <= 16 {
+                    for i in 0..<len { d[i] = src[i] }
+                } else {
+                    d.update(from: src, count: len)
+                }
+                if hi < g.k { (dst + hi * g.c).update(repeating: 0, count: (g.k - hi) * g.c) }
             }
+            row += g.patch
         }
     }
 
-    /// The adjoint of `im2col`: sets the images' input gradient to the sum of the column rows.
+    /// The adjoint of `im2col`: adds the column rows of output pixels `firstRow..<firstRow+rows`
+    /// into the input gradient (which the caller zeroes first).
     static func col2im(
-        _ g: Geometry, _ col: UnsafePointer<Float>, firstImage: Int, images: Int, _ dx: UnsafeMutablePointer<Float>
+        _ g: Geometry, _ col: UnsafePointer<Float>, firstRow: Int, rows: Int, _ dx: UnsafeMutablePointer<Float>
     ) {
         let run = g.k * g.c
-        (dx + firstImage * g.h * g.w * g.c).update(repeating: 0, count: images * g.h * g.w * g.c)
         var row = col
-        for n in firstImage..<(firstImage + images) {
+        forEachPixel(g, firstRow: firstRow, rows: rows) { n, oy, ox in
             let image = dx + n * g.h * g.w * g.c
-            for oy in 0..<g.oh {
-                let iy0 = oy * g.s - g.padTop
-                for ox in 0..<g.ow {
-                    let ix0 = ox * g.s - g.padLeft
-                    let lo = max(0, -ix0)
-                    let hi = min(g.k, g.w - ix0)
-                    if hi > lo {
-                        for ky in 0..<g.k {
-                            let iy = iy0 + ky
-                            if iy < 0 || iy >= g.h { continue }
-                            let src = row + ky * run + lo * g.c
-                            let dst = image + (iy * g.w + ix0 + lo) * g.c
-                            addInPlace(dst, src, count: (hi - lo) * g.c)
-                        }
-                    }
-                    row += g.patch
+            let iy0 = oy * g.s - g.padTop
+            let ix0 = ox * g.s - g.padLeft
+            let lo = max(0, -ix0)
+            let hi = min(g.k, g.w - ix0)
+            if hi > lo {
+                for ky in 0..<g.k {
+                    let iy = iy0 + ky
+                    if iy < 0 || iy >= g.h { continue }
+                    let src = row + ky * run + lo * g.c
+                    let dst = image + (iy * g.w + ix0 + lo) * g.c
+                    addInPlace(dst, src, count: (hi - lo) * g.c)
+                }
+            }
+            row += g.patch
+        }
+    }
+
+    /// Calls `body(image, oy, ox)` for output pixels `firstRow..<firstRow+rows` in order.
+    @inline(__always)
+    private static func forEachPixel(_ g: Geometry, firstRow: Int, rows: Int, _ body: (Int, Int, Int) -> Void) {
+        var n = firstRow / g.outPixels
+        var oy = firstRow % g.outPixels / g.ow
+        var ox = firstRow % g.ow
+        for _ in 0..<rows {
+            body(n, oy, ox)
+            ox += 1
+            if ox == g.ow {
+                ox = 0
+                oy += 1
+                if oy == g.oh {
+                    oy = 0
+                    n += 1
                 }
             }
         }

@@ -10,6 +10,9 @@ public final class Dense: Layer {
     /// The bias, shape `[outputSize]`.
     public let bias: Parameter
     private var maskedGradient: [Float] = []
+    /// Gᵀ and dXᵀ for the input-gradient GEMM (see `backward`).
+    private let transposedGradient = Scratch()
+    private let transposedInputGradient = Scratch()
 
     public init(
         name: String, inputSize: Int, outputSize: Int, activation: Activation = .identity,
@@ -36,6 +39,7 @@ public final class Dense: Layer {
     public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
         output.resize(to: outputShape(for: input.shape))
         let n = input.shape[0]
+        let relu = activation == .relu
         input.scalars.withUnsafeBufferPointer { x in
             kernel.value.scalars.withUnsafeBufferPointer { w in
                 bias.value.scalars.withUnsafeBufferPointer { b in
@@ -44,13 +48,12 @@ public final class Dense: Layer {
                         let parts = Workers.parts(for: outputSize, minimum: 128)
                         Workers.run(parts) { part in
                             let cols = Workers.range(outputSize, parts: parts, part: part)
-                            sgemm(
+                            gemm(
                                 m: n, n: cols.count, k: inputSize, a: x.baseAddress!, lda: inputSize,
                                 b: w.baseAddress! + cols.lowerBound, ldb: outputSize,
-                                c: y.baseAddress! + cols.lowerBound, ldc: outputSize)
+                                c: y.baseAddress! + cols.lowerBound, ldc: outputSize,
+                                bias: b.baseAddress! + cols.lowerBound, relu: relu)
                         }
-                        addBiasActivate(
-                            y.baseAddress!, rows: n, cols: outputSize, bias: b.baseAddress!, activation: activation)
                     }
                 }
             }
@@ -85,7 +88,7 @@ public final class Dense: Layer {
                     let parts = Workers.parts(for: outputSize, minimum: 128)
                     Workers.run(parts) { part in
                         let cols = Workers.range(outputSize, parts: parts, part: part)
-                        sgemm(
+                        gemm(
                             transposeA: true, m: inputSize, n: cols.count, k: n, a: x.baseAddress!, lda: inputSize,
                             b: g + cols.lowerBound, ldb: outputSize, c: dw.baseAddress! + cols.lowerBound,
                             ldc: outputSize)
@@ -93,16 +96,23 @@ public final class Dense: Layer {
                 }
             }
             if computeInputGradient {
+                // dXᵀ = W·Gᵀ rather than dX = G·Wᵀ: `gemm` wants its B operand row-major, and
+                // transposing G and dXᵀ (a batch's worth each) is far cheaper than transposing W.
+                let gt = transposedGradient.reserve(outputSize * n)
+                let dxt = transposedInputGradient.reserve(inputSize * n)
+                transpose(g, rows: n, cols: outputSize, sourceStride: outputSize, into: gt, destinationStride: n)
                 kernel.value.scalars.withUnsafeBufferPointer { w in
                     inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
-                        // Workers take disjoint column blocks of dx (row blocks of W).
+                        // Workers take disjoint row blocks of W (column blocks of dx).
                         let parts = Workers.parts(for: inputSize, minimum: 128)
                         Workers.run(parts) { part in
-                            let cols = Workers.range(inputSize, parts: parts, part: part)
-                            sgemm(
-                                transposeB: true, m: n, n: cols.count, k: outputSize, a: g, lda: outputSize,
-                                b: w.baseAddress! + cols.lowerBound * outputSize, ldb: outputSize,
-                                c: dx.baseAddress! + cols.lowerBound, ldc: inputSize)
+                            let rows = Workers.range(inputSize, parts: parts, part: part)
+                            gemm(
+                                m: rows.count, n: n, k: outputSize, a: w.baseAddress! + rows.lowerBound * outputSize,
+                                lda: outputSize, b: gt, ldb: n, c: dxt + rows.lowerBound * n, ldc: n)
+                            transpose(
+                                dxt + rows.lowerBound * n, rows: rows.count, cols: n, sourceStride: n,
+                                into: dx.baseAddress! + rows.lowerBound, destinationStride: inputSize)
                         }
                     }
                 }

@@ -115,6 +115,22 @@ func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into sums: Unsa
     }
 }
 
+/// d[j, i] = s[i, j] for a rows×cols matrix s (row strides given), in square blocks so that
+/// both sides are read and written a few cache lines at a time.
+func transpose(
+    _ s: UnsafePointer<Float>, rows: Int, cols: Int, sourceStride: Int, into d: UnsafeMutablePointer<Float>,
+    destinationStride: Int
+) {
+    let block = 16
+    for i0 in Swift.stride(from: 0, to: rows, by: block) {
+        for j0 in Swift.stride(from: 0, to: cols, by: block) {
+            for i in i0..<min(i0 + block, rows) {
+                for j in j0..<min(j0 + block, cols) { d[j * destinationStride + i] = s[i * sourceStride + j] }
+            }
+        }
+    }
+}
+
 /// Monotonic nanoseconds, for the per-layer profile.
 func nanotime() -> UInt64 {
     var ts = timespec()

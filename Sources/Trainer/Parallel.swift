@@ -61,6 +61,25 @@ final class Scratch {
     deinit { pointer.deallocate() }
 }
 
+/// A fixed table of offsets (for `gemmGathered`), rebuilt in place when its contents change.
+/// Workers read it through `pointer` while no one writes it.
+final class OffsetTable {
+    private(set) var pointer: UnsafeMutablePointer<Int> = .allocate(capacity: 1)
+    private(set) var count = 0
+
+    /// Replaces the contents with `values`.
+    func set(_ values: [Int]) {
+        if values.count > count {
+            pointer.deallocate()
+            pointer = .allocate(capacity: values.count)
+        }
+        count = values.count
+        pointer.update(from: values, count: values.count)
+    }
+
+    deinit { pointer.deallocate() }
+}
+
 /// A raw pointer handed to worker threads; each worker touches a disjoint part of it.
 struct SharedPointer<T>: @unchecked Sendable {
     let base: UnsafeMutablePointer<T>
