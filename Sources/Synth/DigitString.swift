@@ -7,7 +7,7 @@ public struct DigitString: Sendable, Equatable {
     /// The value of an empty slot in `paddedDigits`.
     public static let noDigit = 10
 
-    /// The string's image (3 channels: the gray digits replicated to RGB).
+    /// The string's image: gray, or with the gray value replicated to RGB (see `Configuration.channels`).
     public var image: Image
     /// The digits left to right, each 0…9; `digits.count` is the string's length.
     public var digits: [Int]

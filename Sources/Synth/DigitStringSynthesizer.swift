@@ -19,17 +19,21 @@ public struct DigitStringSynthesizer: Sendable {
         /// Canvas of the free layout (the fixed layout's size follows from the digits).
         public var height: Int
         public var width: Int
+        /// 1 (gray, as the source digits: a third of the bytes to write, hash and read) or 3 (the
+        /// gray value in R, G and B: the shape of SVHN's images).
+        public var channels: Int
         public var seed: UInt64
 
         public init(
             maxLength: Int = 5, lengths: LengthDistribution? = nil, layout: DigitLayout = .free, height: Int = 64,
-            width: Int = 64, seed: UInt64 = 0
+            width: Int = 64, channels: Int = 1, seed: UInt64 = 0
         ) {
             self.maxLength = maxLength
             self.lengths = lengths
             self.layout = layout
             self.height = height
             self.width = width
+            self.channels = channels
             self.seed = seed
         }
     }
@@ -50,6 +54,9 @@ public struct DigitStringSynthesizer: Sendable {
         guard configuration.height > 0, configuration.width > 0 else {
             throw SynthError("the canvas size must be positive")
         }
+        guard configuration.channels == 1 || configuration.channels == 3 else {
+            throw SynthError("the image must have 1 or 3 channels, not \(configuration.channels)")
+        }
         let lengths = configuration.lengths ?? .uniform(maxLength: configuration.maxLength)
         guard lengths.maxLength <= configuration.maxLength else {
             throw SynthError(
@@ -64,8 +71,8 @@ public struct DigitStringSynthesizer: Sendable {
     /// The shape of every image this synthesizer makes (height, width, channels).
     public var imageShape: (height: Int, width: Int, channels: Int) {
         switch configuration.layout {
-        case .free: (configuration.height, configuration.width, 3)
-        case .fixed: (source.digitHeight, source.digitWidth * configuration.maxLength, 3)
+        case .free: (configuration.height, configuration.width, configuration.channels)
+        case .fixed: (source.digitHeight, source.digitWidth * configuration.maxLength, configuration.channels)
         }
     }
 
@@ -109,25 +116,18 @@ public struct DigitStringSynthesizer: Sendable {
         let dh = source.digitHeight
         let dw = source.digitWidth
         let width = dw * configuration.maxLength
-        var pixels = [UInt8](repeating: 0, count: dh * width * 3)
+        var gray = [UInt8](repeating: 0, count: dh * width)
         var boxes: [DigitBox] = []
         for (slot, sourceIndex) in indices.enumerated() {
             let digit = source.images[sourceIndex].pixels
             for y in 0..<dh {
-                var to = (y * width + slot * dw) * 3
-                for x in 0..<dw {
-                    let v = digit[y * dw + x]
-                    pixels[to] = v
-                    pixels[to + 1] = v
-                    pixels[to + 2] = v
-                    to += 3
-                }
+                gray.replaceSubrange(
+                    (y * width + slot * dw)..<(y * width + slot * dw + dw), with: digit[(y * dw)..<(y * dw + dw)])
             }
             boxes.append(DigitBox(left: Double(slot * dw), top: 0, width: Double(dw), height: Double(dh)))
         }
         return DigitString(
-            image: Image(height: dh, width: width, channels: 3, pixels: pixels), digits: digits,
-            sourceIndices: indices, boxes: boxes)
+            image: image(gray: gray, height: dh, width: width), digits: digits, sourceIndices: indices, boxes: boxes)
     }
 
     /// Places the digits on a line in digit units, fits the line's bounding box into the canvas
@@ -172,14 +172,19 @@ public struct DigitStringSynthesizer: Sendable {
                 source.images[indices[i]], ink: source.inkBoxes[indices[i]], into: &gray, width: canvasW,
                 height: canvasH, box: box)
         }
-        let pixelCount = canvasH * canvasW
-        let pixels = [UInt8](unsafeUninitializedCapacity: pixelCount * 3) { rgb, initialized in
-            gray.withUnsafeBufferPointer { gray in Self.replicateToRGB(gray, into: rgb) }
-            initialized = pixelCount * 3
-        }
         return DigitString(
-            image: Image(height: canvasH, width: canvasW, channels: 3, pixels: pixels), digits: digits,
-            sourceIndices: indices, boxes: boxes)
+            image: image(gray: gray, height: canvasH, width: canvasW), digits: digits, sourceIndices: indices,
+            boxes: boxes)
+    }
+
+    /// The gray canvas as the configured image: itself, or replicated to RGB.
+    private func image(gray: [UInt8], height: Int, width: Int) -> Image {
+        guard configuration.channels == 3 else { return Image(height: height, width: width, channels: 1, pixels: gray) }
+        let pixels = [UInt8](unsafeUninitializedCapacity: gray.count * 3) { rgb, initialized in
+            gray.withUnsafeBufferPointer { gray in Self.replicateToRGB(gray, into: rgb) }
+            initialized = gray.count * 3
+        }
+        return Image(height: height, width: width, channels: 3, pixels: pixels)
     }
 
     /// Writes each gray value three times (R, G, B), 16 pixels at a time: three 16-byte stores

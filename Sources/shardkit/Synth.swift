@@ -11,8 +11,8 @@ struct SynthCommand: ParsableCommand {
         abstract: "Write shards of synthesized multi-digit strings made from an MNIST-format digit set.",
         discussion: """
             The train split draws digits only from the digit set's train file, the test split only from \
-            its test file. Records have the SVHN schema: `image` (raw HxWx3 bytes, or PNG), `length` \
-            (int64) and `digits` (five int64, 10 = no digit). The same arguments give the same bytes, \
+            its test file. Records have the SVHN schema: `image` (raw HxWxC bytes, or PNG; gray unless \
+            --channels 3), `length` (int64) and `digits` (five int64, 10 = no digit). The same arguments give the same bytes, \
             whatever --jobs. See formats/digit-strings.md.
 
             Examples:
@@ -46,6 +46,10 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Canvas of the free layout: N for NxN, or HxW.")
     var size: String = "64"
 
+    @Option(
+        help: "1 (gray, as the source digits; a third of the bytes) or 3 (the gray value in R, G and B, the shape of SVHN's images; the trainer reads either).")
+    var channels: Int = 1
+
     @Option(help: "Seed of every random draw.")
     var seed: UInt64 = 0
 
@@ -55,7 +59,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Threads making records (the output does not depend on it).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "raw (HxWx3 bytes), png or jpeg (quality 95).")
+    @Option(help: "raw (HxWxC bytes), png or jpeg (quality 95).")
     var imageEncoding: String = "raw"
 
     @Option(help: "Dataset name used in shard file names.")
@@ -92,6 +96,7 @@ struct SynthCommand: ParsableCommand {
         guard ImageEncoding(rawValue: imageEncoding) != nil else {
             throw ValidationError("--image-encoding must be raw, png or jpeg, not '\(imageEncoding)'")
         }
+        guard channels == 1 || channels == 3 else { throw ValidationError("--channels must be 1 or 3") }
         guard previewCount >= 1 else { throw ValidationError("--preview-count must be at least 1") }
         guard copies >= 1 else { throw ValidationError("--copies must be at least 1") }
         if copies > 1 && augment == nil { throw ValidationError("--copies needs --augment") }
@@ -114,7 +119,8 @@ struct SynthCommand: ParsableCommand {
                 testCount: testCount,
                 configuration: .init(
                     maxLength: maxLength, lengths: try LengthDistribution(parsing: lengths, maxLength: maxLength),
-                    layout: DigitLayout(rawValue: layout)!, height: height, width: width, seed: seed),
+                    layout: DigitLayout(rawValue: layout)!, height: height, width: width, channels: channels,
+                    seed: seed),
                 shards: shards, jobs: jobs, imageEncoding: ImageEncoding(rawValue: imageEncoding)!,
                 name: name, augment: try augment.map { try AugmentSpec(parsing: $0) }, copies: copies,
                 preview: preview.map { URL(fileURLWithPath: $0) }, previewCount: previewCount,

@@ -24,7 +24,7 @@ def shard_files(directory, split):
     return [f for f in files if not f.endswith(".index")]
 
 
-def read(directory, split, encoding="raw", shape=(64, 64, 3)):
+def read(directory, split, encoding="raw", shape=(64, 64, 1)):
     """All records of a split through tf.data + parse_single_example, images decoded."""
     def parse(raw):
         got = tf.io.parse_single_example(raw, SPEC)
@@ -46,24 +46,25 @@ def check_labels(records, max_length=5):
         assert image.max() > 0, "a string with no ink"
 
 
-@pytest.mark.parametrize("encoding", ["raw", "png"])
-def test_free_layout_reads_in_tensorflow(shardkit, tmp_path, encoding):
+@pytest.mark.parametrize("encoding,channels", [("raw", 1), ("png", 1), ("raw", 3), ("png", 3)])
+def test_free_layout_reads_in_tensorflow(shardkit, tmp_path, encoding, channels):
     out = tmp_path / "free"
     shardkit("synth", "--digits", DIGITS, "--output", out, "--count", 120, "--test-count", 40,
-             "--shards", 3, "--image-encoding", encoding, "--seed", 4, "--quiet")
+             "--shards", 3, "--image-encoding", encoding, "--seed", 4, "--channels", channels, "--quiet")
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["splits"]["train"]["records"] == 120
     assert manifest["splits"]["test"]["records"] == 40
-    assert manifest["metadata"]["image_shape"] == "64x64x3"
+    assert manifest["metadata"]["image_shape"] == f"64x64x{channels}"
+    shape = (64, 64, channels)
     for split, n in [("train", 120), ("test", 40)]:
-        records = read(out, split, encoding)
+        records = read(out, split, encoding, shape)
         assert len(records) == n
-        assert all(image.shape == (64, 64, 3) for image, _, _ in records)
-        # Gray digits replicated to RGB.
-        assert all((image[..., 0] == image[..., 1]).all() and (image[..., 0] == image[..., 2]).all()
+        assert all(image.shape == shape for image, _, _ in records)
+        # With three channels, the gray digits are replicated to RGB.
+        assert all((image[..., 0] == image[..., -1]).all() and (image[..., 0] == image[..., 1 % channels]).all()
                    for image, _, _ in records)
         check_labels(records)
-    lengths = [length for _, length, _ in read(out, "train", encoding)]
+    lengths = [length for _, length, _ in read(out, "train", encoding, shape)]
     assert set(lengths) == {1, 2, 3, 4, 5}
 
 
@@ -71,7 +72,7 @@ def test_fixed_layout_slots(shardkit, tmp_path):
     out = tmp_path / "fixed"
     shardkit("synth", "--digits", DIGITS, "--output", out, "--count", 60, "--test-count", 0,
              "--layout", "fixed", "--max-length", 4, "--lengths", "1:1,4:3", "--quiet")
-    records = read(out, "train", shape=(28, 112, 3))
+    records = read(out, "train", shape=(28, 112, 1))
     assert len(records) == 60
     check_labels(records, max_length=4)
     for image, length, digits in records:
@@ -123,7 +124,7 @@ def test_tfds_builder_from_directory_loads_synth(shardkit, tmp_path, encoding):
     want = read(out, "train", encoding)
     assert len(got) == 30
     for ex, (image, length, digits) in zip(got, want):
-        assert ex["image"].shape == (64, 64, 3)
+        assert ex["image"].shape == (64, 64, 1)
         np.testing.assert_array_equal(ex["image"], image)
         assert ex["length"] == length
         assert ex["digits"].tolist() == digits

@@ -38,7 +38,7 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
         #expect(manifest.splits["train"]?.records == 60)
         #expect(manifest.splits["test"]?.records == 20)
         #expect(manifest.splits["train"]?.shards.count == 2)
-        #expect(manifest.metadata["image_shape"] == "64x64x3")
+        #expect(manifest.metadata["image_shape"] == "64x64x1")
         #expect(manifest.metadata["layout"] == "free")
         #expect(manifest.metadata["seed"] == "11")
         #expect(manifest.metadata["lengths"] == "uniform")
@@ -47,7 +47,7 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
         #expect(Set(manifest.features.map(\.key)) == ["image", "length", "digits"])
         for split in ["train", "test"] {
             for example in try readSplit(directory, split: split) {
-                #expect(example.bytes("image")?.first?.count == 64 * 64 * 3)
+                #expect(example.bytes("image")?.first?.count == 64 * 64)
                 let length = Int(example.int64s("length")![0])
                 let digits = example.int64s("digits")!
                 #expect((1...5).contains(length))
@@ -91,10 +91,10 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
             let examples = try readSplit(directory, split: split)
             #expect(examples.count == 150)
             for example in examples {
-                let image = Image(height: 28, width: 140, channels: 3, pixels: example.bytes("image")![0])
+                let image = Image(height: 28, width: 140, channels: 1, pixels: example.bytes("image")![0])
                 let length = Int(example.int64s("length")![0])
                 for slot in 0..<length {
-                    let digit = image.cropped(top: 0, left: slot * 28, height: 28, width: 28).grayscale().pixels
+                    let digit = image.cropped(top: 0, left: slot * 28, height: 28, width: 28).pixels
                     #expect(own.contains(digit))
                     if disjoint { #expect(!other.contains(digit)) }
                 }
@@ -104,6 +104,29 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
                     #expect(blank.allSatisfy { $0 == 0 })
                 }
             }
+        }
+    }
+
+    /// `channels: 3` writes SVHN's shape, each pixel the gray value of the default output in R, G, B.
+    @Test func threeChannelsReplicateTheGrayOutput() throws {
+        let gray = try FixturePaths.makeScratchDirectory()
+        let rgb = try FixturePaths.makeScratchDirectory()
+        defer {
+            try? FileManager.default.removeItem(at: gray)
+            try? FileManager.default.removeItem(at: rgb)
+        }
+        _ = try SynthWriter.write(request(gray, train: 25, test: 0))
+        var rgbRequest = request(rgb, train: 25, test: 0)
+        rgbRequest.configuration.channels = 3
+        _ = try SynthWriter.write(rgbRequest)
+        #expect(try Manifest.read(from: rgb.path).metadata["image_shape"] == "64x64x3")
+        let grayExamples = try readSplit(gray, split: "train")
+        let rgbExamples = try readSplit(rgb, split: "train")
+        #expect(grayExamples.count == 25 && rgbExamples.count == 25)
+        for (a, b) in zip(grayExamples, rgbExamples) {
+            let pixels = a.bytes("image")![0]
+            #expect(b.bytes("image")![0] == pixels.flatMap { [$0, $0, $0] })
+            #expect(a.int64s("digits") == b.int64s("digits"))
         }
     }
 
@@ -123,7 +146,7 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
         #expect(rawExamples.count == 10 && pngExamples.count == 10)
         for (a, b) in zip(rawExamples, pngExamples) {
             let decoded = try PNGCodec.decode(b.bytes("image")![0])
-            #expect(decoded.height == 64 && decoded.width == 64 && decoded.channels == 3)
+            #expect(decoded.height == 64 && decoded.width == 64 && decoded.channels == 1)
             #expect(decoded.pixels == a.bytes("image")![0])
             #expect(a.int64s("digits") == b.int64s("digits"))
         }
@@ -143,7 +166,7 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
         for index in 0..<20 {
             let copies = examples[(3 * index)..<(3 * index + 3)]
             #expect(Set(copies.map { $0.int64s("digits")! }).count == 1)
-            #expect(copies.allSatisfy { $0.bytes("image")![0].count == 64 * 64 * 3 })
+            #expect(copies.allSatisfy { $0.bytes("image")![0].count == 64 * 64 })
             if Set(copies.map { $0.bytes("image")![0] }).count == 3 { differing += 1 }
         }
         #expect(differing >= 18)
@@ -165,7 +188,10 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
         #expect(sheet.width == 5 * 66 + 2 && sheet.height == 64 + 9 + 2 + 2)
         let first = try readSplit(directory.appendingPathComponent("out"), split: "train")[0]
         let cell = sheet.cropped(top: 2, left: 2, height: 64, width: 64)
-        #expect(cell.pixels == first.bytes("image")![0])
+        // The sheet is RGB; the gray record appears with its value in R, G and B.
+        let gray = first.bytes("image")![0]
+        #expect(cell.channels == 3 && gray.count == 64 * 64)
+        #expect(cell.pixels == gray.flatMap { [$0, $0, $0] }, "the first cell is not the first record")
     }
 
     @Test func refusesToWriteOverAnExistingDataset() throws {

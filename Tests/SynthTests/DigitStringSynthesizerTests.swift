@@ -4,13 +4,14 @@ import Testing
 
 @Suite struct DigitStringSynthesizerTests {
     func synthesizer(
-        layout: DigitLayout = .free, maxLength: Int = 5, lengths: String = "", seed: UInt64 = 7, count: Int = 30
+        layout: DigitLayout = .free, maxLength: Int = 5, lengths: String = "", seed: UInt64 = 7, count: Int = 30,
+        channels: Int = 3
     ) throws -> DigitStringSynthesizer {
         try DigitStringSynthesizer(
             source: TestDigits.source(count: count),
             configuration: .init(
                 maxLength: maxLength, lengths: LengthDistribution(parsing: lengths, maxLength: maxLength),
-                layout: layout, seed: seed))
+                layout: layout, channels: channels, seed: seed))
     }
 
     @Test(arguments: DigitLayout.allCases)
@@ -147,7 +148,7 @@ import Testing
     @Test func freeLayoutMatchesAPlainBilinearRendering() throws {
         let source = try TestDigits.source()
         let synth = try DigitStringSynthesizer(
-            source: source, configuration: .init(layout: .free, height: 37, width: 45, seed: 5))
+            source: source, configuration: .init(layout: .free, height: 37, width: 45, channels: 3, seed: 5))
         func sample(_ digit: Image, _ x: Int, _ y: Int) -> Double {
             guard x >= 0, y >= 0, x < digit.width, y < digit.height else { return 0 }
             return Double(digit.pixels[y * digit.width + x])
@@ -201,7 +202,7 @@ import Testing
             source: TestDigits.source(), configuration: .init(layout: .free, height: 32, width: 100, seed: 1))
         let string = synth.synthesize(split: "train", index: 0)
         #expect(string.image.height == 32 && string.image.width == 100)
-        #expect(synth.imageShape == (32, 100, 3))
+        #expect(synth.imageShape == (32, 100, 1))
     }
 
     @Test func eachSplitUsesOnlyItsOwnSource() throws {
@@ -217,7 +218,25 @@ import Testing
         }
     }
 
+    /// Gray (the default) is the red channel of the RGB rendering, for both layouts.
+    @Test(arguments: DigitLayout.allCases)
+    func grayIsTheRGBRenderingsOwnValue(layout: DigitLayout) throws {
+        let gray = try synthesizer(layout: layout, channels: 1)
+        let rgb = try synthesizer(layout: layout, channels: 3)
+        #expect(gray.imageShape.channels == 1)
+        for index in 0..<30 {
+            let a = gray.synthesize(split: "train", index: index)
+            let b = rgb.synthesize(split: "train", index: index)
+            #expect(a.image.channels == 1 && b.image.channels == 3)
+            #expect(b.image.pixels == a.image.pixels.flatMap { [$0, $0, $0] })
+            #expect(a.digits == b.digits && a.boxes == b.boxes)
+        }
+    }
+
     @Test func refusesMoreThanFiveDigitsAndLengthsAboveTheMaximum() throws {
+        #expect(throws: SynthError.self) {
+            try DigitStringSynthesizer(source: TestDigits.source(), configuration: .init(channels: 2))
+        }
         #expect(throws: SynthError.self) {
             try DigitStringSynthesizer(source: TestDigits.source(), configuration: .init(maxLength: 6))
         }
