@@ -42,6 +42,7 @@ for ((r = 1; r <= REPEATS; r++)); do
         run "$r" "$python" Benchmarks/bench-imaging/pil_png.py --digits --n 20000
         run "$r" "$bin/bench-imaging"
         run "$r" Benchmarks/synth/bench_synth.sh "$bin/shardkit"
+        run "$r" env SYNTH_ARGS="--channels 3" SYNTH_NAME=shardkit_synth_rgb Benchmarks/synth/bench_synth.sh "$bin/shardkit"
     fi
     if has convert && [ -f Benchmarks/convert/bench_convert.sh ]; then
         run "$r" Benchmarks/convert/bench_convert.sh "$bin/shardkit" "$python"
