@@ -21,11 +21,13 @@ let package = Package(
     ],
     targets: [
         // MARK: C libraries and shims (implementation only; never in a public signature)
-        .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O3"])]),
+        // The one place that decides, from the CPU and SHARDKIT_ISA, which kernel tier runs.
+        .target(name: "CShardKitCPU"),
+        .target(name: "CCRC32C", dependencies: ["CShardKitCPU"], cSettings: [.unsafeFlags(["-O3"])]),
         // Our deflate encoder for PNG scanlines and the PNG row filters (used by Imaging's PNGWriter).
         .target(name: "CDeflate", cSettings: [.unsafeFlags(["-O3"])]),
         // -O3 in every configuration: the register tiles rely on full unrolling.
-        .target(name: "CConvKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CConvKernels", dependencies: ["CShardKitCPU"], cSettings: [.unsafeFlags(["-O3"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
@@ -35,7 +37,9 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // MARK: Library modules, lowest first; each imports only those above it in this list.
-        .target(name: "RecordIO", dependencies: ["CCRC32C", "CZlib", "COpenSSL"], swiftSettings: strictSettings),
+        // Helpers shared by our own modules with `package` access: CPU features and the kernel tier.
+        .target(name: "ShardKitSupport", dependencies: ["CShardKitCPU"], swiftSettings: strictSettings),
+        .target(name: "RecordIO", dependencies: ["ShardKitSupport", "CCRC32C", "CZlib", "COpenSSL"], swiftSettings: strictSettings),
         .target(name: "Examples", swiftSettings: strictSettings),
         .target(name: "Imaging", dependencies: ["CPNG", "CJPEG", "CZlib", "CDeflate"], swiftSettings: strictSettings),
         .target(name: "Synth", dependencies: ["Imaging"], swiftSettings: strictSettings),
@@ -44,14 +48,14 @@ let package = Package(
             name: "Pipeline", dependencies: ["Formats", "Synth", "Imaging", "Examples", "RecordIO"],
             swiftSettings: strictSettings),
         .target(
-            name: "Trainer", dependencies: ["Imaging", "Examples", "RecordIO", "COpenBLAS", "CConvKernels"],
+            name: "Trainer", dependencies: ["ShardKitSupport", "Imaging", "Examples", "RecordIO", "COpenBLAS", "CConvKernels"],
             swiftSettings: strictSettings),
 
         // MARK: The command-line tool: argument parsing over the library, no logic of its own.
         .executableTarget(
             name: "shardkit",
             dependencies: [
-                "Pipeline", "Trainer", "Formats", "Synth", "Imaging", "Examples", "RecordIO",
+                "Pipeline", "Trainer", "Formats", "Synth", "Imaging", "Examples", "RecordIO", "ShardKitSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -77,6 +81,8 @@ let package = Package(
 
         // MARK: Tests mirror modules.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .testTarget(
+            name: "ShardKitSupportTests", dependencies: ["ShardKitSupport", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "RecordIOTests", dependencies: ["RecordIO", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "ExamplesTests", dependencies: ["Examples", "TestSupport"], exclude: ["make_vectors.py"],

@@ -10,6 +10,8 @@
 // (one per register byte) once at start-up, which makes each combine step four lookups.
 #include "crc32c.h"
 
+#include "shardkit_cpu.h"
+
 #include <pthread.h>
 #include <string.h>
 
@@ -194,10 +196,7 @@ __attribute__((target("sse4.2"))) static uint32_t hardware_register(uint32_t reg
     return (uint32_t)reg;
 }
 
-static int detect_hardware(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("sse4.2");
-}
+static int detect_hardware(void) { return shardkit_cpu_tier_runnable(SHARDKIT_TIER_AVX2); }
 #endif
 
 // --- aarch64: ARMv8 CRC extension, one stream. -----------------------------------------------
@@ -221,7 +220,7 @@ __attribute__((target("crc"))) static uint32_t hardware_register(uint32_t reg, c
     return reg;
 }
 
-static int detect_hardware(void) { return (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0; }
+static int detect_hardware(void) { return shardkit_cpu_tier_runnable(SHARDKIT_TIER_ARMV8); }
 #endif
 
 // --- Set-up and entry points. -----------------------------------------------------------------
@@ -262,4 +261,14 @@ uint32_t shardkit_crc32c_extend(uint32_t crc, const void *data, size_t len) {
 int shardkit_crc32c_hardware_available(void) {
     ensure_initialized();
     return use_hardware;
+}
+
+const char *shardkit_crc32c_kernel_name(void) {
+    ensure_initialized();
+#if defined(__x86_64__)
+    if (use_hardware) return "sse4.2 crc32, 3 streams";
+#elif defined(__aarch64__)
+    if (use_hardware) return "armv8 crc32c";
+#endif
+    return "slicing-by-8";
 }

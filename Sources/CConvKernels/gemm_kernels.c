@@ -9,13 +9,12 @@
 // check, so the rest of the library builds and runs for any x86-64 (or other) CPU.
 #include "gemm_kernels.h"
 
+#include "shardkit_cpu.h"
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
-int shardkit_sgemm_available(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
-}
+int shardkit_sgemm_available(void) { return shardkit_cpu_tier_runnable(SHARDKIT_TIER_AVX512); }
 
 #define AVX512 __attribute__((target("avx512f,fma")))
 #define INLINE static inline __attribute__((always_inline))

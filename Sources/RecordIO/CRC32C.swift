@@ -40,6 +40,9 @@ public enum CRC32C {
     /// Whether `checksum` runs on a CPU CRC32C instruction (SSE4.2 or ARMv8 CRC).
     public static var usesHardware: Bool { shardkit_crc32c_hardware_available() != 0 }
 
+    /// The implementation `checksum` uses in this process (for `shardkit --version`).
+    package static var kernelName: String { String(cString: shardkit_crc32c_kernel_name()) }
+
     /// TFRecord's mask: rotate right by 15 bits, then add 0xA282EAD8 (wrapping).
     @inlinable
     public static func mask(_ crc: UInt32) -> UInt32 {

@@ -1,8 +1,9 @@
 import COpenSSL
+internal import ShardKitSupport
 import Glibc
 
 /// Incremental SHA-256 over OpenSSL's EVP interface (which uses the CPU's SHA extensions).
-final class SHA256Hasher {
+package final class SHA256Hasher {
     private let context: OpaquePointer
 
     init() {
@@ -22,6 +23,14 @@ final class SHA256Hasher {
         var size: UInt32 = 32
         EVP_DigestFinal_ex(context, &digest, &size)
         return hexString(digest)
+    }
+}
+
+extension SHA256Hasher {
+    /// Who computes SHA-256 here: OpenSSL, which picks its own code path from the CPU (it uses the
+    /// SHA extensions where the CPU has them; SHARDKIT_ISA does not reach it).
+    package static var kernelName: String {
+        CPUFeatures.hasSHAInstructions ? "openssl (CPU has SHA extensions)" : "openssl (no SHA extensions)"
     }
 }
 

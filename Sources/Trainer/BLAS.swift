@@ -14,6 +14,11 @@ func sgemm(
         blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
 }
 
+/// The GEMM implementation in use (for `shardkit --version`).
+package var gemmKernelName: String {
+    gemmUsesAVX512 ? "avx512 tiles (no packing, bias and ReLU fused, offset tables)" : "openblas + im2col"
+}
+
 /// Whether `gemm` runs the AVX-512 kernel of CConvKernels on this CPU (checked once).
 let gemmUsesAVX512 = shardkit_sgemm_available() != 0
 

@@ -11,7 +11,7 @@ struct ShardKitCommand: ParsableCommand {
             Exit codes: 0 success; 1 verify found bad records or a manifest mismatch; 64 usage error;
             65 malformed input data; 66 input missing or unreadable; 74 output could not be written.
             """,
-        version: "0.1.0",
+        version: VersionText.text,
         subcommands: [
             Convert.self,
             Eval.self,

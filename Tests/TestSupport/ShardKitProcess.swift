@@ -23,11 +23,17 @@ public enum ShardKitProcess {
         return Bundle.main.bundleURL.appendingPathComponent("shardkit")
     }
 
-    /// Runs `shardkit arguments…` to completion and returns its exit status and output.
-    public static func run(_ arguments: [String]) throws -> Result {
+    /// Runs `shardkit arguments…` to completion and returns its exit status and output;
+    /// `environment` adds to (or, with nil values, removes from) this process's environment.
+    public static func run(_ arguments: [String], environment: [String: String?] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            var merged = ProcessInfo.processInfo.environment
+            for (name, value) in environment { merged[name] = value }
+            process.environment = merged
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -20,6 +20,9 @@ uint32_t shardkit_crc32c_extend_portable(uint32_t crc, const void *data, size_t 
 /// 1 when `shardkit_crc32c_extend` uses a hardware CRC32C instruction, 0 otherwise.
 int shardkit_crc32c_hardware_available(void);
 
+/// The implementation `shardkit_crc32c_extend` uses in this process, e.g. "slicing-by-8".
+const char *shardkit_crc32c_kernel_name(void);
+
 #ifdef __cplusplus
 }
 #endif
