@@ -76,7 +76,7 @@ let package = Package(
             exclude: ["pil_png.py", "pil_cpu.py"],
             swiftSettings: strictSettings),
         .executableTarget(
-            name: "bench-trainer", dependencies: ["Trainer"], path: "Benchmarks/bench-trainer",
+            name: "bench-trainer", dependencies: ["Trainer", "ShardKitSupport"], path: "Benchmarks/bench-trainer",
             swiftSettings: strictSettings),
 
         // MARK: Tests mirror modules.

@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
-# The whole test suite: the Swift tests (every module), then the interoperability tests in which a
-# real TensorFlow reads what shardkit writes and shardkit reads what TensorFlow wrote.
+# The whole test suite: the Swift tests (every module), the kernel-level suites once more capped at
+# the portable tier, the C kernels on their own (native, under ASan/UBSan, and for aarch64 under
+# qemu), then the interoperability tests in which a real TensorFlow reads what shardkit writes and
+# shardkit reads what TensorFlow wrote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=$(scripts/setup-python.sh | tail -1)
 
 swift build --build-tests
+bin="$(swift build --show-bin-path)/shardkit"
+echo "== kernels on this machine"
+"$bin" --version
+
+echo "== Swift tests (kernel tier in force: the CPU's best)"
 swift test --skip-build --parallel --num-workers 2
 
-SHARDKIT_BIN="$(swift build --show-bin-path)/shardkit" "$python" -m pytest -q Tests/Interop
+# The tier is decided once per process, so the fallbacks get a run of their own; tests of tiers
+# above the cap report themselves skipped, with the reason.
+echo "== kernel-level Swift tests capped at the portable tier (SHARDKIT_ISA=portable)"
+SHARDKIT_ISA=portable swift test --skip-build --parallel --num-workers 2 \
+    --filter 'CRC32C|GEMM|ConvPath|Gradient|ModelTests|CPUFeatures|VersionCommand|PNG|ShardBytes'
+
+echo "== TensorFlow interoperability"
+SHARDKIT_BIN="$bin" "$python" -m pytest -q Tests/Interop

@@ -2,10 +2,52 @@
 // format of ../shared/anchors: `RESULT name=… value=… unit=…`, plus a per-layer profile.
 // Compare with tf_train_mnist.py / tf_train_svhn.py run in the same session at 2 threads.
 import Foundation
+import ShardKitSupport
 import Trainer
 
 let threads = 2
 Model.setThreadCount(threads)
+
+// The kernels in force and the CPU's FP32 FMA peak at that tier: every training figure below is
+// also given as a fraction of it.
+let peak = FMAPeak.measure(tier: CPUFeatures.tier, threads: threads)
+print(
+    "KERNELS tier=\(CPUFeatures.tier) cpu_tier=\(CPUFeatures.cpuTier) gemm=\"\(gemmKernelName)\"")
+print(
+    "RESULT name=fma_peak_\(peak.tier) value=\(String(format: "%.1f", peak.flops / 1e9)) unit=GFLOP/s threads=\(threads)"
+        + " clock_mhz=\(peak.clockHz.map { String(format: "%.0f", $0 / 1e6) } ?? "unknown")"
+        + " fma_units=\(peak.fmaUnitsPerCore) lanes=\(peak.lanes)"
+        + " clock_based=\(peak.clockBasedFLOPS.map { String(format: "%.1f", $0 / 1e9) } ?? "none")"
+        + " measured=\(String(format: "%.1f", peak.measuredFLOPS / 1e9))")
+
+/// Multiply-add FLOPs (2 per multiply-add) of each layer in one training step, in `allLayers`
+/// order: forward, then backward (dW, plus dX for every layer but the model's first).
+func stepFLOPs(_ model: Model, batch: Int) -> [(forward: Double, backward: Double)] {
+    func cost(_ layer: any Layer, input: [Int], first: Bool) -> (Double, Double) {
+        let output = layer.outputShape(for: input)
+        var forward = 0.0
+        if let conv = layer as? Conv2D {
+            forward = 2 * Double(output.reduce(1, *)) * Double(conv.kernelSize * conv.kernelSize * conv.inChannels)
+        } else if let dense = layer as? Dense {
+            forward = 2 * Double(input[0] * dense.inputSize * dense.outputSize)
+        }
+        return (forward, forward * (first ? 1 : 2))
+    }
+    var result: [(Double, Double)] = []
+    var shape = [batch] + model.inputShape
+    for (i, layer) in model.trunk.enumerated() {
+        result.append(cost(layer, input: shape, first: i == 0))
+        shape = layer.outputShape(for: shape)
+    }
+    for head in model.heads {
+        var headShape = shape
+        for layer in head.layers {
+            result.append(cost(layer, input: headShape, first: false))
+            headShape = layer.outputShape(for: headShape)
+        }
+    }
+    return result
+}
 
 func randomBatch(count: Int, shape: [Int], seed: UInt64) -> Tensor {
     var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
@@ -44,10 +86,19 @@ func run(
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
     let cpu = (cpuSeconds() - cpuStart) / Double(steps)
     let rate = Double(steps * batch) / seconds
+    let flops = stepFLOPs(model, batch: batch)
+    let flopsPerStep = flops.reduce(0) { $0 + $1.forward + $1.backward }
+    let achieved = flopsPerStep * Double(steps) / seconds
     print(
         "RESULT name=\(name) value=\(String(format: "%.1f", rate)) unit=images/s batch=\(batch) threads=\(threads)"
+            + " tier=\(CPUFeatures.tier)"
             + " ms_per_step=\(String(format: "%.2f", seconds / Double(steps) * 1e3))"
-            + " cpu_ms_per_step=\(String(format: "%.2f", cpu * 1e3)) steps=\(steps) loss=\(loss)")
+            + " cpu_ms_per_step=\(String(format: "%.2f", cpu * 1e3)) steps=\(steps) loss=\(loss)"
+            + " gflop_per_step=\(String(format: "%.3f", flopsPerStep / 1e9))")
+    print(
+        "RESULT name=\(name)_peak_fraction value=\(String(format: "%.3f", achieved / peak.flops)) unit=fraction"
+            + " tier=\(CPUFeatures.tier) gflops=\(String(format: "%.1f", achieved / 1e9))"
+            + " peak_gflops=\(String(format: "%.1f", peak.flops / 1e9))")
 
     // A separate profiled run: timing every layer adds a little overhead, so it is not in the figure above.
     model.isProfiling = true
@@ -57,14 +108,26 @@ func run(
     }
     model.isProfiling = false
     let n = Double(model.profiledSteps)
-    print("PROFILE \(name): per step, ms (forward / backward)")
+    print(
+        "PROFILE \(name) (tier \(CPUFeatures.tier), peak \(String(format: "%.1f", peak.flops / 1e9)) GFLOP/s):"
+            + " per step, ms forward / backward, GFLOP/s forward / backward, fraction of peak forward / backward")
     var total = 0.0
-    for entry in model.profile {
+    func gflops(_ work: Double, _ ms: Double) -> String {
+        work == 0 ? "       -" : String(format: "%8.1f", work / (ms * 1e-3) / 1e9)
+    }
+    func share(_ work: Double, _ ms: Double) -> String {
+        work == 0 ? "     -" : String(format: "%6.2f", work / (ms * 1e-3) / peak.flops)
+    }
+    // The profile has one entry per layer, then the loss and the optimizer step.
+    for (i, entry) in model.profile.enumerated() {
         let f = entry.forwardSeconds / n * 1e3
         let b = entry.backwardSeconds / n * 1e3
         total += f + b
-        print(
-            "  \(entry.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(format: "%8.2f %8.2f", f, b))")
+        let work: (forward: Double, backward: Double) = i < flops.count ? flops[i] : (0, 0)
+        let times = String(format: "%8.2f %8.2f", f, b)
+        let rates = "\(gflops(work.forward, f)) \(gflops(work.backward, b))"
+        let shares = "\(share(work.forward, f)) \(share(work.backward, b))"
+        print("  \(entry.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(times) \(rates) \(shares)")
     }
     print("  total      \(String(format: "%8.2f", total))")
 }

@@ -66,6 +66,14 @@ int shardkit_cpu_clamp_tier(int tier);
 /// "portable", "avx2", "avx512" or "armv8".
 const char *shardkit_cpu_tier_name(int tier);
 
+/// Runs `iterations` rounds of independent FP32 fused multiply-adds with `tier`'s vectors (clamped
+/// to the tier in force) on the calling thread and returns the floating-point operations done
+/// (2 per lane per FMA); 0 where the tier has no probe (portable, armv8). For benchmarks.
+double shardkit_cpu_fma_probe(int tier, long iterations);
+
+/// FP32 lanes in one vector register of `tier` (16 for avx512, 8 for avx2, 4 for armv8, else 1).
+int shardkit_cpu_vector_lanes(int tier);
+
 #ifdef __cplusplus
 }
 #endif
