@@ -25,6 +25,12 @@ TARGETS = [
     ("shardkit_convert_mnist_jobs2", "py_convert_mnist", 10.0, "... 2 jobs"),
     ("shardkit_train_mnist", "tf_train_mnist_tape", 1.0, "train mnist net, batch 128, vs TensorFlow"),
     ("shardkit_train_digits", "tf_train_svhn_tape", 1.0, "train digits net, batch 32, vs TensorFlow"),
+    ("shardkit_train_mnist_peak_fraction", None, 0.70, "train mnist: step FLOPs/time as a fraction of FP32 FMA peak"),
+    ("shardkit_train_digits_peak_fraction", None, 0.70, "train digits: step FLOPs/time as a fraction of FP32 FMA peak"),
+    ("shardkit_train_mnist_avx2", "tf_train_mnist_tape", 1.0, "train mnist capped at avx2, vs TensorFlow (this CPU)"),
+    ("shardkit_train_digits_avx2", "tf_train_svhn_tape", 1.0, "train digits capped at avx2, vs TensorFlow (this CPU)"),
+    ("shardkit_train_mnist_avx2_peak_fraction", None, 0.70, "train mnist capped at avx2: fraction of AVX2 FMA peak"),
+    ("shardkit_train_digits_avx2_peak_fraction", None, 0.70, "train digits capped at avx2: fraction of AVX2 FMA peak"),
 ]
 
 

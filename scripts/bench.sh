@@ -14,6 +14,9 @@ raw="$results/bench-$(date +%Y%m%d-%H%M%S).raw"; log="${raw%.raw}.log"; : > "$ra
 
 swift build -c release >>"$log" 2>&1 || { echo "bench: release build failed; see $log" >&2; exit 1; }
 bin=$(swift build -c release --show-bin-path)
+# First: which kernel each piece uses on this CPU.
+"$bin/shardkit" --version | tee -a "$log"
+cpu_tier=$("$bin/shardkit" --version | sed -n 's/^kernel tier: \([a-z0-9]*\).*/\1/p')
 
 run() {  # rep, command...: keeps every RESULT line, tagged with the round
     local rep=$1; shift
@@ -51,10 +54,13 @@ for ((r = 1; r <= REPEATS; r++)); do
         run "$r" "$python" "$anchors/tf_train_mnist.py"
         run "$r" "$python" "$anchors/tf_train_svhn.py"
         run "$r" "$bin/bench-trainer"
+        # The AVX2 kernels on an AVX-512 CPU too (SHARDKIT_ISA caps the tier), as on AVX2-only machines.
+        if [ "$cpu_tier" = avx512 ]; then run "$r" env SHARDKIT_ISA=avx2 "$bin/bench-trainer"; fi
     fi
 done
 
 echo
-echo "# host: nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\""
+echo "# host: nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\" mhz=$(grep -m1 'cpu MHz' /proc/cpuinfo | cut -d: -f2- | tr -d ' ')"
+echo "# flags: $(grep -m1 -E '^(flags|Features)' /proc/cpuinfo | cut -d: -f2- | tr ' ' '\n' | grep -E '^(sse4_2|pclmulqdq|avx|avx2|fma|avx512[a-z_]*|vpclmulqdq|sha_ni|crc32|pmull|asimd|sha2)$' | tr '\n' ' ')"
 "$python" Benchmarks/compare.py "$raw" | tee "${raw%.raw}.txt"
 echo "raw lines: $raw; full log: $log"

@@ -69,10 +69,15 @@ func labels(count: Int, classes: Int, seed: UInt64) -> [Int32] {
     }
 }
 
+/// Results of a run capped below the CPU's own tier (SHARDKIT_ISA) carry the tier in their names,
+/// so one `make bench` can show both tiers side by side.
+let nameSuffix = CPUFeatures.tier == CPUFeatures.cpuTier ? "" : "_\(CPUFeatures.tier)"
+
 func run(
-    _ name: String, model: Model, batch: Int, optimizer: any Optimizer, labelSets: (Int, UInt64) -> [[Int32]],
+    _ baseName: String, model: Model, batch: Int, optimizer: any Optimizer, labelSets: (Int, UInt64) -> [[Int32]],
     warmup: Int, steps: Int
 ) {
+    let name = baseName + nameSuffix
     let pool = 8
     let images = (0..<pool).map { randomBatch(count: batch, shape: model.inputShape, seed: UInt64($0)) }
     let targets = (0..<pool).map { labelSets(batch, UInt64($0)) }
