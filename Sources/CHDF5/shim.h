@@ -7,7 +7,6 @@
 
 static inline hid_t shardkit_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t shardkit_h5s_all(void) { return H5S_ALL; }
-static inline hid_t shardkit_h5e_default(void) { return H5E_DEFAULT; }
 static inline unsigned shardkit_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline hid_t shardkit_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }
 static inline hid_t shardkit_h5t_native_ushort(void) { return H5T_NATIVE_USHORT; }

@@ -113,10 +113,6 @@ func syncDirectory(_ path: String) {
     close(fd)
 }
 
-func fileExists(_ path: String) -> Bool {
-    access(path, F_OK) == 0
-}
-
 func isDirectory(_ path: String) -> Bool {
     var info = stat()
     return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR

@@ -178,11 +178,4 @@ public struct RecordReader {
     public mutating func forEach(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         while let payload = try nextRecord() { try body(payload) }
     }
-
-    /// Reads all remaining records and returns their number (a full verification pass).
-    public mutating func countRecords() throws(RecordIOError) -> Int {
-        var count = 0
-        while try nextRecord() != nil { count += 1 }
-        return count
-    }
 }

@@ -79,10 +79,3 @@ final class OffsetTable {
 
     deinit { pointer.deallocate() }
 }
-
-/// A raw pointer handed to worker threads; each worker touches a disjoint part of it.
-struct SharedPointer<T>: @unchecked Sendable {
-    let base: UnsafeMutablePointer<T>
-    init(_ base: UnsafeMutablePointer<T>) { self.base = base }
-    init(_ base: UnsafePointer<T>) { self.base = UnsafeMutablePointer(mutating: base) }
-}

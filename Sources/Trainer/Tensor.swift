@@ -44,9 +44,4 @@ public struct Tensor: Sendable, Equatable {
         if n != scalars.count { scalars = [Float](repeating: 0, count: n) }
         shape = newShape
     }
-
-    /// Reinterprets the scalars under `newShape` with the same element count.
-    public func reshaped(to newShape: [Int]) -> Tensor {
-        Tensor(shape: newShape, scalars: scalars)
-    }
 }

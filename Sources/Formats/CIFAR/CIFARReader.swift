@@ -14,8 +14,6 @@ public enum CIFARVariant: String, Sendable, CaseIterable {
     public var recordSize: Int { labelByteCount + CIFARReader.pixelCount }
     /// Number of (fine) classes: 10 or 100.
     public var classCount: Int { self == .cifar10 ? 10 : 100 }
-    /// Number of coarse classes (CIFAR-100 only): 20.
-    public var coarseClassCount: Int? { self == .cifar10 ? nil : 20 }
 }
 
 /// One CIFAR sample.
