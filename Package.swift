@@ -40,10 +40,10 @@ let package = Package(
         // Helpers shared by our own modules with `package` access: CPU features and the kernel tier.
         .target(name: "ShardKitSupport", dependencies: ["CShardKitCPU"], swiftSettings: strictSettings),
         .target(name: "RecordIO", dependencies: ["ShardKitSupport", "CCRC32C", "CZlib", "COpenSSL"], swiftSettings: strictSettings),
-        .target(name: "Examples", swiftSettings: strictSettings),
+        .target(name: "Examples", dependencies: ["ShardKitSupport"], swiftSettings: strictSettings),
         .target(name: "Imaging", dependencies: ["CPNG", "CJPEG", "CZlib", "CDeflate"], swiftSettings: strictSettings),
         .target(name: "Synth", dependencies: ["Imaging"], swiftSettings: strictSettings),
-        .target(name: "Formats", dependencies: ["Imaging", "CHDF5", "CZlib"], swiftSettings: strictSettings),
+        .target(name: "Formats", dependencies: ["ShardKitSupport", "Imaging", "CHDF5", "CZlib"], swiftSettings: strictSettings),
         .target(
             name: "Pipeline", dependencies: ["Formats", "Synth", "Imaging", "Examples", "RecordIO"],
             swiftSettings: strictSettings),

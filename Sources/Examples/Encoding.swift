@@ -2,6 +2,8 @@
 // buffer (no nested temporary buffers). Map entries are written in byte-wise UTF-8 order of their keys;
 // int64 and float lists are packed; an empty list is an empty list message.
 
+internal import ShardKitSupport
+
 extension Feature {
     /// Size of the list message (BytesList / FloatList / Int64List) body.
     @inline(__always)

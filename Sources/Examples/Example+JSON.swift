@@ -3,6 +3,8 @@
 // standard base64 (RFC 4648, with padding); floats in their shortest round-trip form; NaN and the
 // infinities as the strings "NaN", "Infinity", "-Infinity".
 
+internal import ShardKitSupport
+
 extension Example {
     /// One JSON object, keys sorted. With `maxBytesPreview`, a byte string longer than that many bytes
     /// renders as `{"base64": "<first maxBytesPreview bytes>", "truncated_from": <full length>}`.
@@ -23,7 +25,7 @@ extension SequenceExample {
         let keys = featureLists.featureList.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         for (i, key) in keys.enumerated() {
             if i > 0 { out += ", " }
-            appendJSONString(key, to: &out)
+            JSONText.appendString(key, to: &out)
             out += ": ["
             for (j, feature) in featureLists.featureList[key]!.feature.enumerated() {
                 if j > 0 { out += ", " }
@@ -50,7 +52,7 @@ func appendJSON(_ features: Features, to out: inout String, maxBytesPreview: Int
     let keys = features.feature.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     for (i, key) in keys.enumerated() {
         if i > 0 { out += ", " }
-        appendJSONString(key, to: &out)
+        JSONText.appendString(key, to: &out)
         out += ": "
         appendJSON(features.feature[key]!, to: &out, maxBytesPreview: maxBytesPreview)
     }
@@ -96,27 +98,6 @@ func jsonFloat(_ value: Float) -> String {
     return value.description  // Swift prints the shortest round-trip form, e.g. 0.1, 1e-45, -0.0
 }
 
-/// A JSON string literal with the escapes RFC 8259 requires.
-func appendJSONString(_ string: String, to out: inout String) {
-    out += "\""
-    for scalar in string.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    out += "\""
-}
 
 private let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 

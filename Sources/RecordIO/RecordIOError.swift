@@ -1,3 +1,4 @@
+internal import ShardKitSupport
 /// An error reading or writing TFRecord files, with the file, the record and the byte offset.
 ///
 /// `byteOffset` is the offset of the start of the record (its 8-byte length field). For compressed
@@ -55,9 +56,9 @@ public struct RecordIOError: Error, CustomStringConvertible, Sendable, Equatable
         case .truncated(let expected, let found):
             return "truncated record (expected \(expected) bytes, found \(found))"
         case .lengthChecksumMismatch(let expected, let found):
-            return "length checksum mismatch (expected \(hex(expected)), found \(hex(found)))"
+            return "length checksum mismatch (expected \(Hex.literal(expected)), found \(Hex.literal(found)))"
         case .payloadChecksumMismatch(let expected, let found):
-            return "payload checksum mismatch (expected \(hex(expected)), found \(hex(found)))"
+            return "payload checksum mismatch (expected \(Hex.literal(expected)), found \(Hex.literal(found)))"
         case .lengthTooLarge(let length, let remaining):
             return "record length \(length) is larger than the \(remaining) bytes that can follow"
         case .io(let reason):
@@ -67,10 +68,5 @@ public struct RecordIOError: Error, CustomStringConvertible, Sendable, Equatable
         case .invalidArgument(let reason):
             return reason
         }
-    }
-
-    private func hex(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
     }
 }

@@ -22,7 +22,7 @@ package final class SHA256Hasher {
         var digest = [UInt8](repeating: 0, count: 32)
         var size: UInt32 = 32
         EVP_DigestFinal_ex(context, &digest, &size)
-        return hexString(digest)
+        return Hex.string(digest)
     }
 }
 
@@ -34,16 +34,6 @@ extension SHA256Hasher {
     }
 }
 
-func hexString(_ bytes: [UInt8]) -> String {
-    let digits: [UInt8] = Array("0123456789abcdef".utf8)
-    var out = [UInt8]()
-    out.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 15)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}
 
 /// The SHA-256 of a file's contents as 64 lowercase hex digits, read in 1 MiB pieces.
 public func sha256(fileAt path: String) throws(RecordIOError) -> String {

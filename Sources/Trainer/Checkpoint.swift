@@ -1,4 +1,5 @@
 public import Foundation
+internal import ShardKitSupport
 
 /// Named float32 tensors plus string metadata, stored in the safetensors format
 /// (see formats/safetensors.md): an 8-byte little-endian header length, a JSON header giving
@@ -18,14 +19,14 @@ public struct Checkpoint: Sendable, Equatable {
     public func encoded() -> [UInt8] {
         let names = tensors.keys.sorted()
         var json = "{\"__metadata__\":{"
-        json += metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }.joined(separator: ",")
+        json += metadata.keys.sorted().map { "\(JSONText.string($0)):\(JSONText.string(metadata[$0]!))" }.joined(separator: ",")
         json += "}"
         var offset = 0
         for name in names {
             let t = tensors[name]!
             let end = offset + 4 * t.count
             json +=
-                ",\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],"
+                ",\(JSONText.string(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],"
             json += "\"data_offsets\":[\(offset),\(end)]}"
             offset = end
         }
@@ -116,26 +117,4 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable {
     public var offset: Int
     public var message: String
     public var description: String { "\(path) at byte \(offset): \(message)" }
-}
-
-private func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        default:
-            if u.value < 0x20 {
-                out +=
-                    "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count)
-                    + String(u.value, radix: 16)
-            } else {
-                out.unicodeScalars.append(u)
-            }
-        }
-    }
-    return out + "\""
 }

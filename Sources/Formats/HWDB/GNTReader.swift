@@ -1,5 +1,6 @@
 public import Foundation
 public import Imaging
+internal import ShardKitSupport
 
 /// One handwritten character from a CASIA HWDB `.gnt` file.
 public struct GNTSample: Sendable, Equatable {
@@ -140,7 +141,5 @@ public final class GNTReader: FormatReader {
         return pixels
     }
 
-    private func hex(_ code: UInt16) -> String {
-        String(format2: UInt8(code >> 8)) + String(String(format2: UInt8(code & 0xFF)).dropFirst(2))
-    }
+    private func hex(_ code: UInt16) -> String { Hex.literal(code, digitCount: 4, uppercase: true) }
 }

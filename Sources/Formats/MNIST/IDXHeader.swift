@@ -1,3 +1,4 @@
+internal import ShardKitSupport
 /// The header of an idx file: two zero bytes, an element-type byte (0x08 = unsigned byte), a
 /// dimension-count byte, then one big-endian UInt32 per dimension.
 struct IDXHeader {
@@ -31,7 +32,7 @@ struct IDXHeader {
         guard magicBytes[2] == 0x08 else {
             throw FormatError(
                 .badType, path: path, offset: 2, "unsupported idx element type (only unsigned byte is used)",
-                expected: "0x08", found: String(format2: magicBytes[2]))
+                expected: "0x08", found: Hex.literal(magicBytes[2], digitCount: 2, uppercase: true))
         }
         guard Int(magicBytes[3]) == dimensionCount else {
             throw FormatError(
@@ -57,15 +58,5 @@ struct IDXHeader {
         return IDXHeader(dimensions: dims)
     }
 
-    private static func hex(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits + " (\(value))"
-    }
-}
-
-extension String {
-    init(format2 byte: UInt8) {
-        let digits = String(byte, radix: 16, uppercase: true)
-        self = "0x" + (digits.count == 1 ? "0" : "") + digits
-    }
+    private static func hex(_ value: UInt32) -> String { Hex.literal(value) + " (\(value))" }
 }

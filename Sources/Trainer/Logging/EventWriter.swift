@@ -1,6 +1,7 @@
 public import Foundation
 public import Imaging
 import RecordIO
+internal import ShardKitSupport
 
 /// Writes TensorBoard event files: `events.out.tfevents.<seconds>.<host>` in a log directory,
 /// TFRecord-framed `Event` protocol buffers (see formats/tensorboard-events.md). The first event
@@ -67,7 +68,7 @@ public final class EventWriter {
 /// The few protobuf messages of an event file, encoded by hand (proto3 wire format).
 enum EventEncoder {
     static func header(wallTime: Double) -> [UInt8] {
-        var e = ProtoBuffer()
+        var e = ProtobufWriter()
         e.double(1, wallTime)
         e.varint(2, 0)
         e.bytes(3, Array("brain.Event:2".utf8))
@@ -75,9 +76,9 @@ enum EventEncoder {
     }
 
     static func scalars(_ values: [(tag: String, value: Float)], step: Int64, wallTime: Double) -> [UInt8] {
-        var summary = ProtoBuffer()
+        var summary = ProtobufWriter()
         for (tag, value) in values {
-            var v = ProtoBuffer()
+            var v = ProtobufWriter()
             v.bytes(1, Array(tag.utf8))
             v.float(2, value)
             summary.bytes(1, v.bytes)
@@ -88,61 +89,24 @@ enum EventEncoder {
     static func image(
         tag: String, height: Int, width: Int, channels: Int, png: [UInt8], step: Int64, wallTime: Double
     ) -> [UInt8] {
-        var image = ProtoBuffer()
+        var image = ProtobufWriter()
         image.varint(1, UInt64(height))
         image.varint(2, UInt64(width))
         image.varint(3, UInt64(channels))
         image.bytes(4, png)
-        var v = ProtoBuffer()
+        var v = ProtobufWriter()
         v.bytes(1, Array(tag.utf8))
         v.bytes(4, image.bytes)
-        var summary = ProtoBuffer()
+        var summary = ProtobufWriter()
         summary.bytes(1, v.bytes)
         return event(summary: summary.bytes, step: step, wallTime: wallTime)
     }
 
     private static func event(summary: [UInt8], step: Int64, wallTime: Double) -> [UInt8] {
-        var e = ProtoBuffer()
+        var e = ProtobufWriter()
         e.double(1, wallTime)
         e.varint(2, UInt64(bitPattern: step))
         e.bytes(5, summary)
         return e.bytes
-    }
-}
-
-/// A minimal protobuf writer: varint, 64-bit, 32-bit and length-delimited fields.
-struct ProtoBuffer {
-    var bytes: [UInt8] = []
-
-    mutating func rawVarint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(v & 0x7F) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
-
-    mutating func tag(_ field: Int, _ wireType: Int) { rawVarint(UInt64(field << 3 | wireType)) }
-
-    mutating func varint(_ field: Int, _ value: UInt64) {
-        tag(field, 0)
-        rawVarint(value)
-    }
-
-    mutating func double(_ field: Int, _ value: Double) {
-        tag(field, 1)
-        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    mutating func float(_ field: Int, _ value: Float) {
-        tag(field, 5)
-        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    mutating func bytes(_ field: Int, _ value: [UInt8]) {
-        tag(field, 2)
-        rawVarint(UInt64(value.count))
-        bytes.append(contentsOf: value)
     }
 }
