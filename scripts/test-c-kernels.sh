@@ -104,25 +104,33 @@ if [ "$(basename "$cc")" != clang ] && command -v clang >/dev/null 2>&1; then
 fi
 build_one sanitized "$sanitize_cc" "${sanitize_flags[@]}" "${sanitize_extra[@]}" "${flags[@]}"
 [ $cross = 1 ] && build_one aarch64 aarch64-linux-gnu-gcc -O2 -static "${flags[@]}"
-build_failed=0
+# A build that fails counts as one failed case and its runs are left out; the others still run.
+declare -A built=()
+failed_builds=()
 for i in "${!pids[@]}"; do
-    if ! wait "${pids[$i]}"; then
-        echo "test-c-kernels: FAILED to build ${names[$i]}:" >&2
-        cat "$build/build-${names[$i]}.log" >&2
-        build_failed=1
+    if wait "${pids[$i]}"; then
+        built[${names[$i]}]=1
+    else
+        echo "== build ${names[$i]}: FAILED; the compiler said:"
+        sed 's/^/   | /' "$build/build-${names[$i]}.log"
+        failed_builds+=("${names[$i]}")
     fi
 done
-[ $build_failed = 0 ] || { echo "c-kernels: 0 passed, 1 failed"; exit 1; }
-echo "test-c-kernels: built native ($cc -O2)$([ $clang = 1 ] && echo ', clang -O2'), sanitized ($sanitize_cc -fsanitize=address,undefined)$([ $cross = 1 ] && echo ', aarch64 (aarch64-linux-gnu-gcc -O2 -static)') in $((SECONDS - start)) s"
+echo "test-c-kernels: builds done in $((SECONDS - start)) s: native ($cc -O2)$([ $clang = 1 ] && echo ', clang (clang -O2)'), sanitized ($sanitize_cc -fsanitize=address,undefined)$([ $cross = 1 ] && echo ', aarch64 (aarch64-linux-gnu-gcc -O2 -static)')"
 
 # ---- Runs.
 
 total_passed=0
-total_failed=0
+total_failed=${#failed_builds[@]}
 failed_runs=()
-run() {  # label, expected tier, then the command (with env assignments through `env`)
-    local label=$1 expect=$2
-    shift 2
+for b in "${failed_builds[@]}"; do failed_runs+=("build $b"); done
+run() {  # build, label, expected tier, then the command (with env assignments through `env`)
+    local binary=$1 label=$2 expect=$3
+    shift 3
+    if [ -z "${built[$binary]:-}" ]; then
+        echo "== $label: not run (the $binary build failed)"
+        return
+    fi
     local log="$build/run-${label//[^A-Za-z0-9]/_}.log" t0=$SECONDS rc=0
     CK_EXPECT_TIER=$expect "$@" >"$log" 2>&1 || rc=$?
     local summary
@@ -150,32 +158,35 @@ x86_64) native_tiers=(portable avx2 avx512) ;;
 aarch64) native_tiers=(portable armv8) ;;
 *) native_tiers=(portable) ;;
 esac
-runnable=" $(env -u SHARDKIT_ISA "$build/c-kernels-native" --tiers) "
+# The tiers this CPU can run, from the native build (or the sanitized one if that failed).
+probe=native
+[ -n "${built[native]:-}" ] || probe=sanitized
+runnable=" $(env -u SHARDKIT_ISA "$build/c-kernels-$probe" --tiers 2>/dev/null || echo portable) "
 best=$(awk '{print $NF}' <<<"$runnable")
 for tier in "${native_tiers[@]}"; do
     if [[ $runnable == *" $tier "* ]]; then
-        run "native $host $tier" "$tier" env SHARDKIT_ISA="$tier" "$build/c-kernels-native"
+        run native "native $host $tier" "$tier" env SHARDKIT_ISA="$tier" "$build/c-kernels-native"
     else
         echo "skipped: $tier: this CPU's best kernel tier is $best (runnable: ${runnable# })"
     fi
 done
 
-[ $clang = 1 ] && run "clang $host $best" "$best" env -u SHARDKIT_ISA "$build/c-kernels-clang"
+[ $clang = 1 ] && run clang "clang $host $best" "$best" env -u SHARDKIT_ISA "$build/c-kernels-clang"
 
 # detect_leaks: the tests free what they allocate, so a leak is a failure too.
 sanitizer_env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
-run "asan+ubsan $host $best" "$best" env -u SHARDKIT_ISA "${sanitizer_env[@]}" "$build/c-kernels-sanitized"
-run "asan+ubsan $host portable" portable env SHARDKIT_ISA=portable "${sanitizer_env[@]}" "$build/c-kernels-sanitized"
+run sanitized "asan+ubsan $host $best" "$best" env -u SHARDKIT_ISA "${sanitizer_env[@]}" "$build/c-kernels-sanitized"
+run sanitized "asan+ubsan $host portable" portable env SHARDKIT_ISA=portable "${sanitizer_env[@]}" "$build/c-kernels-sanitized"
 
 if [ $cross = 1 ]; then
     # qemu's "max" CPU has NEON and the CRC extension, so the best tier is armv8.
-    run "qemu-aarch64 armv8" armv8 env -u SHARDKIT_ISA qemu-aarch64 -cpu max "$build/c-kernels-aarch64"
-    run "qemu-aarch64 portable" portable env SHARDKIT_ISA=portable qemu-aarch64 -cpu max "$build/c-kernels-aarch64"
+    run aarch64 "qemu-aarch64 armv8" armv8 env -u SHARDKIT_ISA qemu-aarch64 -cpu max "$build/c-kernels-aarch64"
+    run aarch64 "qemu-aarch64 portable" portable env SHARDKIT_ISA=portable qemu-aarch64 -cpu max "$build/c-kernels-aarch64"
 fi
 
 echo "test-c-kernels: $((SECONDS - start)) s in all"
 if [ ${#failed_runs[@]} -gt 0 ]; then
-    echo "test-c-kernels: FAILED runs: ${failed_runs[*]}"
+    echo "test-c-kernels: FAILED: $(IFS=,; echo "${failed_runs[*]}" | sed 's/,/, /g')"
 fi
 echo "c-kernels: $total_passed passed, $total_failed failed"
 [ ${#failed_runs[@]} -eq 0 ]
