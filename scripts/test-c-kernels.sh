@@ -16,7 +16,8 @@
 #
 # Environment: CC (native compiler, default cc), CK_SANITIZE_CC (gcc or clang, default: the first
 # that works), CK_GEMM_EVERY_TIER=1 (call the GEMM at every tier even without a portable kernel),
-# CK_SOURCES (the folder holding the four targets, default Sources), CK_SEED (random inputs).
+# CK_SOURCES (the folder holding the four targets, default Sources), CK_SEED (random inputs),
+# CK_JOBS (runs at a time, default the number of cores). Builds and logs go to .build/c-kernels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -118,37 +119,55 @@ for i in "${!pids[@]}"; do
 done
 echo "test-c-kernels: builds done in $((SECONDS - start)) s: native ($cc -O2)$([ $clang = 1 ] && echo ', clang (clang -O2)'), sanitized ($sanitize_cc -fsanitize=address,undefined)$([ $cross = 1 ] && echo ', aarch64 (aarch64-linux-gnu-gcc -O2 -static)')"
 
-# ---- Runs.
+# ---- Runs: CK_JOBS at a time (default: the number of cores), reported in a fixed order.
 
+jobs=${CK_JOBS:-$(nproc 2>/dev/null || echo 2)}
 total_passed=0
 total_failed=${#failed_builds[@]}
 failed_runs=()
 for b in "${failed_builds[@]}"; do failed_runs+=("build $b"); done
-run() {  # build, label, expected tier, then the command (with env assignments through `env`)
+labels=()
+declare -A run_binary=()
+log_of() { echo "$build/run-${1//[^A-Za-z0-9]/_}.log"; }
+
+start_run() {  # build, label, expected tier, then the command (env assignments through `env`)
     local binary=$1 label=$2 expect=$3
     shift 3
-    if [ -z "${built[$binary]:-}" ]; then
-        echo "== $label: not run (the $binary build failed)"
+    labels+=("$label")
+    run_binary[$label]=$binary
+    [ -n "${built[$binary]:-}" ] || return 0
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+    local log
+    log=$(log_of "$label")
+    (
+        t0=$SECONDS rc=0
+        CK_EXPECT_TIER=$expect "$@" >"$log" 2>&1 || rc=$?
+        echo "$rc $((SECONDS - t0))" >"$log.status"
+    ) &
+}
+
+report() {  # label
+    local label=$1 log rc seconds summary p f
+    if [ -z "${built[${run_binary[$label]}]:-}" ]; then
+        echo "== $label: not run (the ${run_binary[$label]} build failed)"
         return
     fi
-    local log="$build/run-${label//[^A-Za-z0-9]/_}.log" t0=$SECONDS rc=0
-    CK_EXPECT_TIER=$expect "$@" >"$log" 2>&1 || rc=$?
-    local summary
+    log=$(log_of "$label")
+    read -r rc seconds <"$log.status"
     summary=$(grep -E '^c-kernels: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 || true)
     if [ -n "$summary" ]; then
-        local p f
         p=$(sed -E 's/^c-kernels: ([0-9]+) passed.*/\1/' <<<"$summary")
         f=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$summary")
         total_passed=$((total_passed + p))
         total_failed=$((total_failed + f))
     fi
-    if [ $rc -ne 0 ] || [ -z "$summary" ]; then
-        [ -z "$summary" ] && total_failed=$((total_failed + 1))  # crashed before its summary
+    if [ "$rc" -ne 0 ] || [ -z "$summary" ]; then
+        [ -z "$summary" ] && total_failed=$((total_failed + 1)) # crashed before its summary
         failed_runs+=("$label")
-        echo "== $label: FAILED (exit $rc, $((SECONDS - t0)) s); its output:"
+        echo "== $label: FAILED (exit $rc, $seconds s); its output:"
         sed 's/^/   | /' "$log"
     else
-        echo "== $label: ${summary#c-kernels: } ($((SECONDS - t0)) s)"
+        echo "== $label: ${summary#c-kernels: } ($seconds s)"
         grep -E '^skipped:|^  deflate digest:|crc32c kernel' "$log" | sed -E 's/^c-kernels: //; s/^ +//; s/^/   /' || true
     fi
 }
@@ -163,26 +182,30 @@ probe=native
 [ -n "${built[native]:-}" ] || probe=sanitized
 runnable=" $(env -u SHARDKIT_ISA "$build/c-kernels-$probe" --tiers 2>/dev/null || echo portable) "
 best=$(awk '{print $NF}' <<<"$runnable")
-for tier in "${native_tiers[@]}"; do
-    if [[ $runnable == *" $tier "* ]]; then
-        run native "native $host $tier" "$tier" env SHARDKIT_ISA="$tier" "$build/c-kernels-native"
-    else
-        echo "skipped: $tier: this CPU's best kernel tier is $best (runnable: ${runnable# })"
-    fi
-done
 
-[ $clang = 1 ] && run clang "clang $host $best" "$best" env -u SHARDKIT_ISA "$build/c-kernels-clang"
-
-# detect_leaks: the tests free what they allocate, so a leak is a failure too.
-sanitizer_env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
-run sanitized "asan+ubsan $host $best" "$best" env -u SHARDKIT_ISA "${sanitizer_env[@]}" "$build/c-kernels-sanitized"
-run sanitized "asan+ubsan $host portable" portable env SHARDKIT_ISA=portable "${sanitizer_env[@]}" "$build/c-kernels-sanitized"
-
+# The slowest first: qemu emulates every instruction.
 if [ $cross = 1 ]; then
     # qemu's "max" CPU has NEON and the CRC extension, so the best tier is armv8.
-    run aarch64 "qemu-aarch64 armv8" armv8 env -u SHARDKIT_ISA qemu-aarch64 -cpu max "$build/c-kernels-aarch64"
-    run aarch64 "qemu-aarch64 portable" portable env SHARDKIT_ISA=portable qemu-aarch64 -cpu max "$build/c-kernels-aarch64"
+    start_run aarch64 "qemu-aarch64 armv8" armv8 env -u SHARDKIT_ISA qemu-aarch64 -cpu max "$build/c-kernels-aarch64"
+    start_run aarch64 "qemu-aarch64 portable" portable env SHARDKIT_ISA=portable qemu-aarch64 -cpu max "$build/c-kernels-aarch64"
 fi
+# detect_leaks: the tests free what they allocate, so a leak is a failure too.
+sanitizer_env=(ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
+start_run sanitized "asan+ubsan $host $best" "$best" env -u SHARDKIT_ISA "${sanitizer_env[@]}" "$build/c-kernels-sanitized"
+start_run sanitized "asan+ubsan $host portable" portable env SHARDKIT_ISA=portable "${sanitizer_env[@]}" "$build/c-kernels-sanitized"
+skipped_tiers=()
+for tier in "${native_tiers[@]}"; do
+    if [[ $runnable == *" $tier "* ]]; then
+        start_run native "native $host $tier" "$tier" env SHARDKIT_ISA="$tier" "$build/c-kernels-native"
+    else
+        skipped_tiers+=("skipped: $tier: this CPU's best kernel tier is $best (runnable: ${runnable# })")
+    fi
+done
+[ $clang = 1 ] && start_run clang "clang $host $best" "$best" env -u SHARDKIT_ISA "$build/c-kernels-clang"
+wait
+
+for label in "${labels[@]}"; do report "$label"; done
+for line in "${skipped_tiers[@]}"; do echo "$line"; done
 
 echo "test-c-kernels: $((SECONDS - start)) s in all"
 if [ ${#failed_runs[@]} -gt 0 ]; then
