@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN_RELEASE = .build/release/shardkit
 
-.PHONY: demo test bench accept bootstrap build release python fixtures format clean
+.PHONY: demo test test-c bench accept bootstrap build release python fixtures format clean
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -20,6 +20,10 @@ demo: release
 ## test: the full suite (Swift tests, then TensorFlow interoperability tests).
 test: bootstrap
 	@scripts/test.sh
+
+## test-c: the C kernels' own tests: per tier natively, under ASan/UBSan, and for aarch64 under qemu.
+test-c: bootstrap
+	@scripts/test-c-kernels.sh
 
 ## bench: throughput and memory benchmarks beside the TensorFlow/Pillow anchors; figures and ratios.
 bench: bootstrap

@@ -1,0 +1,227 @@
+// The GEMM (Sources/CConvKernels): `shardkit_sgemm` and `shardkit_sgemm_gathered`, whichever
+// kernel the tier in force selects, against a double-precision triple loop, on odd shapes around
+// the register tiles' edges (16-float vectors, up to 12 rows, 64-column blocks, depth blocks of
+// 131072/n), with A row-major or transposed through its strides, padded leading dimensions, and
+// the accumulate, bias and ReLU options. Padding between C's rows must stay untouched.
+//
+// When the GEMM runs: today's header says both entry points require `shardkit_sgemm_available()`
+// (AVX-512 in force); the portable and AVX2 kernels being added make them run at every tier, and
+// come with `shardkit_sgemm_tier`. So by default (CK_GEMM_EVERY_TIER undefined or 0) the tests run
+// when `shardkit_sgemm_available()` or when `shardkit_sgemm_tier` is linked in, and are skipped
+// with the reason printed otherwise. Build with -DCK_GEMM_EVERY_TIER=1 to call the entry points
+// at every tier regardless (a tier without a kernel then traps, failing the run).
+#include "ck.h"
+#include "gemm_kernels.h"
+#include "shardkit_cpu.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef CK_GEMM_EVERY_TIER
+#define CK_GEMM_EVERY_TIER 0
+#endif
+
+enum { ROW_MAJOR = 0, TRANSPOSED = 1 };
+
+typedef struct {
+    int layout;     // of A
+    int padded;     // leading dimensions larger than the matrices
+    int accumulate; // C += A·B
+    int bias;       // + bias[j]
+    int relu;
+} options;
+
+// Eight combinations; shapes take them in turn so that every option meets many shapes.
+static options variant(int v) {
+    static const options table[8] = {
+        {ROW_MAJOR, 0, 0, 0, 0},  {TRANSPOSED, 0, 0, 0, 0}, {ROW_MAJOR, 1, 1, 0, 0},  {TRANSPOSED, 1, 0, 1, 0},
+        {ROW_MAJOR, 0, 0, 0, 1},  {TRANSPOSED, 1, 1, 1, 1}, {ROW_MAJOR, 1, 0, 1, 1},  {TRANSPOSED, 0, 1, 0, 1},
+    };
+    return table[v & 7];
+}
+
+static const float SENTINEL = -12345.5f;
+
+// C, with its padding columns filled with SENTINEL; the result is checked against `product` (the
+// double-precision A·B), then the padding.
+typedef struct {
+    long m, n, ldc;
+    float *c;      // (m-1)·ldc + n floats, exactly (so ASan sees a write past the last row)
+    float *start;  // C before the call
+} output;
+
+static output make_output(long m, long n, long ldc, int accumulate, ck_rng *rng) {
+    output o = {m, n, ldc, 0, 0};
+    size_t size = m > 0 ? (size_t)((m - 1) * ldc + n) : 0;
+    o.c = ck_alloc(size * sizeof(float));
+    o.start = ck_alloc(size * sizeof(float));
+    for (size_t i = 0; i < size; i++) {
+        long column = (long)(i % (size_t)ldc);
+        // Without accumulate C's old values must not matter: fill them with garbage, NaN included.
+        float value = column >= n ? SENTINEL : accumulate ? ck_unit(rng) : (i % 7 == 3 ? NAN : 1e30f);
+        o.c[i] = o.start[i] = value;
+    }
+    return o;
+}
+
+static void check_output(const output *o, const double *product, long k, const options *opt, const float *bias,
+                         const char *what) {
+    double tolerance = 1e-5 * (double)(k + 4);
+    long bad = 0;
+    for (long i = 0; i < o->m; i++) {
+        for (long j = 0; j < o->n; j++) {
+            double want = product[i * o->n + j];
+            if (opt->accumulate) want += o->start[i * o->ldc + j];
+            if (opt->bias) want += bias[j];
+            if (opt->relu && want < 0) want = 0;
+            float got = o->c[i * o->ldc + j];
+            int ok = fabs((double)got - want) <= tolerance && !(opt->relu && got < 0);
+            if (!ok && bad++ < 3)
+                ck_fail("%s: C(%ld,%ld) = %.9g, want %.9g (tolerance %.2g)", what, i, j, (double)got, want, tolerance);
+        }
+        for (long j = o->n; j < o->ldc && i < o->m - 1; j++) {
+            float got = o->c[i * o->ldc + j];
+            if (got != SENTINEL && bad++ < 3) ck_fail("%s: padding C(%ld,%ld) was written (%.9g)", what, i, j, (double)got);
+        }
+    }
+}
+
+static void free_output(output *o) {
+    free(o->c);
+    free(o->start);
+}
+
+static float *random_floats(size_t count, ck_rng *rng) {
+    float *p = ck_alloc(count * sizeof(float));
+    for (size_t i = 0; i < count; i++) p[i] = ck_unit(rng);
+    return p;
+}
+
+// shardkit_sgemm with A (m×k) either row-major or transposed (k×m), both through the strides.
+static void strided_case(long m, long n, long k, options opt, ck_rng *rng) {
+    long lda = (opt.layout == ROW_MAJOR ? k : m) + (opt.padded ? 3 : 0);
+    long ldb = n + (opt.padded ? 5 : 0), ldc = n + (opt.padded ? 7 : 0);
+    long rowStride = opt.layout == ROW_MAJOR ? lda : 1, depthStride = opt.layout == ROW_MAJOR ? 1 : lda;
+    size_t a_size = m > 0 && k > 0 ? (size_t)((opt.layout == ROW_MAJOR ? m - 1 : k - 1) * lda + (opt.layout == ROW_MAJOR ? k : m)) : 0;
+    size_t b_size = k > 0 ? (size_t)((k - 1) * ldb + n) : 0;
+    float *a = random_floats(a_size, rng), *b = random_floats(b_size, rng), *bias = random_floats((size_t)n, rng);
+    double *product = ck_alloc((size_t)(m * n) * sizeof(double));
+    for (long i = 0; i < m; i++)
+        for (long j = 0; j < n; j++) {
+            double sum = 0;
+            for (long p = 0; p < k; p++) sum += (double)a[i * rowStride + p * depthStride] * (double)b[p * ldb + j];
+            product[i * n + j] = sum;
+        }
+    output o = make_output(m, n, ldc, opt.accumulate, rng);
+    shardkit_sgemm(m, n, k, a, rowStride, depthStride, b, ldb, o.c, ldc, opt.accumulate, opt.bias ? bias : NULL, opt.relu);
+    char what[160];
+    snprintf(what, sizeof what, "sgemm m=%ld n=%ld k=%ld A %s%s%s%s%s", m, n, k,
+             opt.layout == ROW_MAJOR ? "row-major" : "transposed", opt.padded ? " padded" : "",
+             opt.accumulate ? " accumulate" : "", opt.bias ? " bias" : "", opt.relu ? " relu" : "");
+    check_output(&o, product, k, &opt, bias, what);
+    free_output(&o);
+    free(a), free(b), free(bias), free(product);
+}
+
+// shardkit_sgemm_gathered: A(i, p) = a[rowOffsets[i] + depthOffsets[p]] with random offsets
+// (overlapping reads, any order), or, with `conv` set, the column matrix of a 3×3 convolution
+// over an H×W×C input, as the trainer uses it.
+static void gathered_case(long m, long n, long k, options opt, int conv, ck_rng *rng) {
+    long *rowOffsets = ck_alloc((size_t)m * sizeof(long)), *depthOffsets = ck_alloc((size_t)k * sizeof(long));
+    size_t a_size;
+    if (conv) {
+        // m = outH·outW outputs of a 3×3 "valid" convolution over (outH+2)×(outW+2)×channels.
+        long outW = 9, outH = m / outW, channels = k / 9, width = outW + 2;
+        for (long y = 0; y < outH; y++)
+            for (long x = 0; x < outW; x++) rowOffsets[y * outW + x] = (y * width + x) * channels;
+        for (long ky = 0; ky < 3; ky++)
+            for (long kx = 0; kx < 3; kx++)
+                for (long ch = 0; ch < channels; ch++) depthOffsets[(ky * 3 + kx) * channels + ch] = (ky * width + kx) * channels + ch;
+        a_size = (size_t)((outH + 2) * width * channels);
+    } else {
+        long rows = 3 * m + 1, depths = 2 * k + 1;
+        for (long i = 0; i < m; i++) rowOffsets[i] = (long)ck_below(rng, (uint64_t)rows);
+        for (long p = 0; p < k; p++) depthOffsets[p] = (long)ck_below(rng, (uint64_t)depths);
+        a_size = (size_t)(rows + depths);
+    }
+    long ldb = n + (opt.padded ? 5 : 0), ldc = n + (opt.padded ? 7 : 0);
+    size_t b_size = k > 0 ? (size_t)((k - 1) * ldb + n) : 0;
+    float *a = random_floats(a_size, rng), *b = random_floats(b_size, rng), *bias = random_floats((size_t)n, rng);
+    double *product = ck_alloc((size_t)(m * n) * sizeof(double));
+    for (long i = 0; i < m; i++)
+        for (long j = 0; j < n; j++) {
+            double sum = 0;
+            for (long p = 0; p < k; p++) sum += (double)a[rowOffsets[i] + depthOffsets[p]] * (double)b[p * ldb + j];
+            product[i * n + j] = sum;
+        }
+    output o = make_output(m, n, ldc, opt.accumulate, rng);
+    shardkit_sgemm_gathered(m, n, k, a, rowOffsets, depthOffsets, b, ldb, o.c, ldc, opt.accumulate,
+                            opt.bias ? bias : NULL, opt.relu);
+    char what[160];
+    snprintf(what, sizeof what, "sgemm_gathered%s m=%ld n=%ld k=%ld%s%s%s%s", conv ? " (3x3 conv)" : "", m, n, k,
+             opt.padded ? " padded" : "", opt.accumulate ? " accumulate" : "", opt.bias ? " bias" : "",
+             opt.relu ? " relu" : "");
+    check_output(&o, product, k, &opt, bias, what);
+    free_output(&o);
+    free(a), free(b), free(bias), free(product), free(rowOffsets), free(depthOffsets);
+}
+
+static int gemm_runs_here(const char **why) {
+    const int tier = shardkit_cpu()->tier;
+    if (CK_GEMM_EVERY_TIER) return 1;
+    if (shardkit_sgemm_available()) return 1;
+    if (ck_have_sgemm_tier()) return 1;
+    (void)tier;
+    *why = "shardkit_sgemm_available() is 0 at this tier and this tree has no shardkit_sgemm_tier (no portable "
+           "kernel yet); build with -DCK_GEMM_EVERY_TIER=1 to call the entry points anyway";
+    return 0;
+}
+
+void test_gemm(void) {
+    const char *why = "";
+    ck_note("shardkit_sgemm_available() = %d, shardkit_sgemm_tier %s", shardkit_sgemm_available(),
+            ck_have_sgemm_tier() ? "linked" : "absent");
+    if (!gemm_runs_here(&why)) {
+        ck_skip("gemm", "tier %s: %s", shardkit_cpu_tier_name(shardkit_cpu()->tier), why);
+        return;
+    }
+    ck_rng rng = {ck_seed() ^ 0x6E6D6D00ull};
+    static const long ms[] = {1, 7, 13, 25, 37, 50, 100};
+    static const long ns[] = {1, 7, 13, 16, 17, 31, 33, 47, 48, 63, 64, 65, 100, 130};
+    static const long ks[] = {0, 1, 7, 13, 25, 37, 100, 257};
+    const int mcount = sizeof ms / sizeof ms[0], ncount = sizeof ns / sizeof ns[0], kcount = sizeof ks / sizeof ks[0];
+
+    // Each (m, n) meets two depths, the depths and options taking turns.
+    ck_begin("shardkit_sgemm: m in {1..100}, n in {1..130}, k in {0..257}, strided and transposed A, options");
+    int turn = 0;
+    for (int mi = 0; mi < mcount; mi++)
+        for (int ni = 0; ni < ncount; ni++)
+            for (int r = 0; r < 2; r++, turn++) strided_case(ms[mi], ns[ni], ks[(turn * 3 + mi) % kcount], variant(turn), &rng);
+    ck_end();
+
+    ck_begin("shardkit_sgemm_gathered: random offset tables, same shapes and options");
+    turn = 0;
+    for (int mi = 0; mi < mcount; mi++)
+        for (int ni = 0; ni < ncount; ni++)
+            for (int r = 0; r < 2; r++, turn++)
+                gathered_case(ms[mi], ns[ni], ks[(turn * 5 + mi + 1) % kcount], variant(turn + 3), 0, &rng);
+    ck_end();
+
+    // Deep products: several depth blocks (131072/n floats of B each) for the wider shapes, with
+    // the bias and ReLU applied once to the finished sum.
+    ck_begin("deep products: k = 2100 (several depth blocks), every option");
+    static const long deep[][2] = {{1, 1}, {7, 17}, {13, 65}, {25, 33}, {37, 130}, {50, 64}, {100, 16}};
+    for (size_t d = 0; d < sizeof deep / sizeof deep[0]; d++) {
+        strided_case(deep[d][0], deep[d][1], 2100, variant((int)d * 3 + 5), &rng);
+        gathered_case(deep[d][0], deep[d][1], 2100, variant((int)d + 2), 0, &rng);
+    }
+    ck_end();
+
+    ck_begin("shardkit_sgemm_gathered as a 3x3 convolution (im2col through offsets)");
+    gathered_case(63, 17, 45, variant(0), 1, &rng);  // 7×9 outputs, 5 channels
+    gathered_case(27, 64, 9 * 16, variant(6), 1, &rng);
+    gathered_case(90, 33, 9 * 3, variant(5), 1, &rng);
+    ck_end();
+}
