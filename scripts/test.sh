@@ -21,5 +21,8 @@ echo "== kernel-level Swift tests capped at the portable tier (SHARDKIT_ISA=port
 SHARDKIT_ISA=portable swift test --skip-build --parallel --num-workers 2 \
     --filter 'CRC32C|GEMM|ConvPath|Gradient|ModelTests|CPUFeatures|VersionCommand|PNG|ShardBytes'
 
+echo "== C kernels on their own: every tier here, under ASan/UBSan, and for aarch64 under qemu"
+scripts/test-c-kernels.sh
+
 echo "== TensorFlow interoperability"
 SHARDKIT_BIN="$bin" "$python" -m pytest -q Tests/Interop
