@@ -41,11 +41,11 @@ let package = Package(
         .target(name: "ShardKitSupport", dependencies: ["CShardKitCPU"], swiftSettings: strictSettings),
         .target(name: "RecordIO", dependencies: ["ShardKitSupport", "CCRC32C", "CZlib", "COpenSSL"], swiftSettings: strictSettings),
         .target(name: "Examples", dependencies: ["ShardKitSupport"], swiftSettings: strictSettings),
-        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG", "CZlib", "CDeflate"], swiftSettings: strictSettings),
-        .target(name: "Synth", dependencies: ["Imaging"], swiftSettings: strictSettings),
+        .target(name: "Imaging", dependencies: ["ShardKitSupport", "CPNG", "CJPEG", "CZlib", "CDeflate"], swiftSettings: strictSettings),
+        .target(name: "Synth", dependencies: ["ShardKitSupport", "Imaging"], swiftSettings: strictSettings),
         .target(name: "Formats", dependencies: ["ShardKitSupport", "Imaging", "CHDF5", "CZlib"], swiftSettings: strictSettings),
         .target(
-            name: "Pipeline", dependencies: ["Formats", "Synth", "Imaging", "Examples", "RecordIO"],
+            name: "Pipeline", dependencies: ["ShardKitSupport", "Formats", "Synth", "Imaging", "Examples", "RecordIO"],
             swiftSettings: strictSettings),
         .target(
             name: "Trainer", dependencies: ["ShardKitSupport", "Imaging", "Examples", "RecordIO", "COpenBLAS", "CConvKernels"],

@@ -1,3 +1,4 @@
+package import ShardKitSupport
 /// A payload that is not a well-formed serialized Example, SequenceExample or Feature.
 ///
 /// `offset` is the byte offset within the payload (the record's bytes) where the problem starts;
@@ -45,4 +46,8 @@ public struct ExampleDecodingError: Error, CustomStringConvertible, Sendable, Eq
     public var description: String {
         "\(reason.rawValue) at payload offset \(offset): expected \(expected), found \(found)"
     }
+}
+
+extension ExampleDecodingError: CategorizedError {
+    package var category: ErrorCategory { .malformedInput }
 }

@@ -1,3 +1,4 @@
+package import ShardKitSupport
 /// A list of augmentation steps applied in order, parsed from and printed as a short string
 /// such as `crop=54,resize=64,flip=lr,brightness=0.3,contrast=0.8:1.2` (recorded in manifests).
 ///
@@ -160,4 +161,8 @@ extension String {
     var trimmingSpaces: String {
         String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
+}
+
+extension AugmentSpecError: CategorizedError {
+    package var category: ErrorCategory { .usage }
 }

@@ -1,3 +1,4 @@
+package import ShardKitSupport
 /// A PNG or JPEG stream that could not be decoded or an image that could not be encoded.
 ///
 /// Corrupt, truncated or unsupported input always surfaces as this error, never as a crash.
@@ -33,3 +34,7 @@ public struct ImageCodecError: Error, Sendable, Equatable, CustomStringConvertib
 /// Largest image the decoders accept: 2²⁶ pixels (8192 × 8192, 192 MiB as RGB), so that a
 /// corrupt or forged header cannot make us allocate gigabytes before the data runs out.
 let maximumDecodedPixels = 1 << 26
+
+extension ImageCodecError: CategorizedError {
+    package var category: ErrorCategory { .malformedInput }
+}

@@ -1,3 +1,5 @@
+package import ShardKitSupport
+
 /// A failure of a pipeline step, with the place it happened: the file, and where it applies the
 /// record index and the byte offset of the record.
 public struct PipelineError: Error, CustomStringConvertible, Sendable {
@@ -11,6 +13,8 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
         case output
         /// The request itself is inconsistent (bad option values found late).
         case usage
+        /// The output directory already holds a dataset.
+        case outputExists
     }
 
     public var kind: Kind
@@ -18,13 +22,20 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
     public var recordIndex: Int?
     public var byteOffset: Int64?
     public var message: String
+    /// The lower-level error this one reports (a reader's `FormatError`, a `RecordIOError`, …),
+    /// kept whole for callers that want its details.
+    public var underlying: (any Error & Sendable)?
 
-    public init(_ kind: Kind, path: String? = nil, recordIndex: Int? = nil, byteOffset: Int64? = nil, _ message: String) {
+    public init(
+        _ kind: Kind, path: String? = nil, recordIndex: Int? = nil, byteOffset: Int64? = nil, _ message: String,
+        underlying: (any Error & Sendable)? = nil
+    ) {
         self.kind = kind
         self.path = path
         self.recordIndex = recordIndex
         self.byteOffset = byteOffset
         self.message = message
+        self.underlying = underlying
     }
 
     /// `path: record 12 at byte 4096: message`, leaving out what is unknown.
@@ -36,5 +47,17 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
         if let byteOffset { at += at.isEmpty ? "byte \(byteOffset)" : " at byte \(byteOffset)" }
         if !at.isEmpty { place.append(at) }
         return (place + [message]).joined(separator: ": ")
+    }
+}
+
+extension PipelineError: CategorizedError {
+    package var category: ErrorCategory {
+        switch kind {
+        case .noInput: .missingInput
+        case .badInput: .malformedInput
+        case .output: .outputFailed
+        case .usage: .usage
+        case .outputExists: .outputExists
+        }
     }
 }

@@ -1,4 +1,4 @@
-internal import ShardKitSupport
+package import ShardKitSupport
 /// An error reading or writing TFRecord files, with the file, the record and the byte offset.
 ///
 /// `byteOffset` is the offset of the start of the record (its 8-byte length field). For compressed
@@ -67,6 +67,20 @@ public struct RecordIOError: Error, CustomStringConvertible, Sendable, Equatable
             return "compressed stream: \(reason)"
         case .invalidArgument(let reason):
             return reason
+        }
+    }
+}
+
+extension RecordIOError: CategorizedError {
+    /// A failed system call is an output failure when writing and missing input when reading;
+    /// the error does not know which, so callers that write wrap it (see `PipelineError`). Here it
+    /// counts as missing input; damaged records are malformed input.
+    package var category: ErrorCategory {
+        switch kind {
+        case .io: .missingInput
+        case .invalidArgument: .usage
+        case .truncated, .lengthChecksumMismatch, .payloadChecksumMismatch, .lengthTooLarge, .compression:
+            .malformedInput
         }
     }
 }

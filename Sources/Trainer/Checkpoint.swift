@@ -1,5 +1,5 @@
 public import Foundation
-internal import ShardKitSupport
+package import ShardKitSupport
 
 /// Named float32 tensors plus string metadata, stored in the safetensors format
 /// (see formats/safetensors.md): an 8-byte little-endian header length, a JSON header giving
@@ -106,15 +106,38 @@ public struct Checkpoint: Sendable, Equatable {
 
     /// Reads a checkpoint written by `write(to:)` or any safetensors writer using F32.
     public static func read(from url: URL) throws -> Checkpoint {
-        try decode(Array(try Data(contentsOf: url)), path: url.path)
+        let bytes: Data
+        do {
+            bytes = try Data(contentsOf: url)
+        } catch {
+            let reason = (error as? CocoaError)?.code == .fileReadNoSuchFile ? "no such file" : "cannot read the file"
+            throw CheckpointError(path: url.path, offset: nil, message: reason, isMissing: true)
+        }
+        return try decode(Array(bytes), path: url.path)
     }
 }
 
 /// A checkpoint that cannot be read or does not fit the model.
 public struct CheckpointError: Error, CustomStringConvertible, Sendable {
     public var path: String
-    /// Byte offset in the file where the problem was found.
-    public var offset: Int
+    /// Byte offset in the file where the problem was found, when it is inside the file.
+    public var offset: Int?
     public var message: String
-    public var description: String { "\(path) at byte \(offset): \(message)" }
+    /// True when the file is not there or cannot be read at all.
+    public var isMissing: Bool
+
+    public init(path: String, offset: Int?, message: String, isMissing: Bool = false) {
+        self.path = path
+        self.offset = offset
+        self.message = message
+        self.isMissing = isMissing
+    }
+
+    public var description: String {
+        offset.map { "\(path) at byte \($0): \(message)" } ?? "\(path): \(message)"
+    }
+}
+
+extension CheckpointError: CategorizedError {
+    package var category: ErrorCategory { isMissing ? .missingInput : .malformedInput }
 }

@@ -42,7 +42,7 @@ extension Model {
 
     /// Restores from an in-memory checkpoint (see `load(from:optimizer:)`).
     public func restore(from c: Checkpoint, optimizer: (any Optimizer)? = nil, path: String = "<memory>") throws {
-        func fail(_ message: String) -> CheckpointError { CheckpointError(path: path, offset: 0, message: message) }
+        func fail(_ message: String) -> CheckpointError { CheckpointError(path: path, offset: nil, message: message) }
         if let saved = c.metadata["model"], saved != name { throw fail("expected model \(name), found \(saved)") }
         for p in parameters {
             guard let t = c.tensors[p.name] else { throw fail("missing tensor \(p.name)") }

@@ -202,7 +202,7 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
         #expect {
             try SynthWriter.write(request(directory, train: 7, test: 0))
         } throws: { error in
-            (error as? PipelineError)?.kind == .usage
+            (error as? PipelineError)?.kind == .outputExists
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == before)
         #expect(try Manifest.read(from: directory.path).splits["train"]?.records == 5)

@@ -85,7 +85,7 @@ import Testing
         let missing = try ShardKitProcess.run([
             "eval", "--checkpoint", data.path + "/none.safetensors", "--data", data.path,
         ])
-        #expect(missing.status != 0)
+        #expect(missing.status == 66)
         #expect(missing.standardError.hasPrefix("shardkit: error: "))
     }
 

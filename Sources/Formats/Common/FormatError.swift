@@ -1,3 +1,4 @@
+package import ShardKitSupport
 /// What went wrong while reading a raw dataset file, with enough context to find the bad bytes:
 /// the file, the record index, the byte offset, and what was expected versus what was found.
 ///
@@ -106,4 +107,10 @@ func typed<T>(_ body: () throws -> T) throws(FormatError) -> T {
     } catch {
         throw FormatError(.io, path: "", "\(error)")
     }
+}
+
+extension FormatError: CategorizedError {
+    /// A file that cannot be opened or is not there is missing input; anything wrong inside a
+    /// file is malformed input.
+    package var category: ErrorCategory { kind == .missingFile || kind == .io ? .missingInput : .malformedInput }
 }

@@ -14,7 +14,7 @@ extension PipelineError {
         }
         self.init(
             kind, path: error.path.isEmpty ? nil : error.path, recordIndex: error.record,
-            byteOffset: error.offset.map(Int64.init), message)
+            byteOffset: error.offset.map(Int64.init), message, underlying: error)
     }
 }
 

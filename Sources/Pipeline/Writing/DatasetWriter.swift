@@ -49,7 +49,7 @@ final class DatasetWriter {
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
         if let clash = existing.first(where: { $0 == Manifest.fileName || $0.hasPrefix("\(name)-") }) {
             throw PipelineError(
-                .usage, path: output.appendingPathComponent(clash).path,
+                .outputExists, path: output.appendingPathComponent(clash).path,
                 "the output directory already holds a dataset; remove it or choose another --output")
         }
         // Staging folders of runs that were killed (their process is gone) are removed.

@@ -11,7 +11,7 @@ public struct Dataset: Sendable {
         do {
             manifest = try Manifest.read(from: directory)
         } catch {
-            throw DataError(path: directory, message: "no readable manifest.json: \(error.reason)")
+            throw DataError(.missing, path: directory, message: "no readable manifest.json: \(error.reason)")
         }
     }
 
@@ -25,7 +25,7 @@ public struct Dataset: Sendable {
     public func shardPaths(_ split: String) throws(DataError) -> [String] {
         guard let s = manifest.splits[split] else {
             throw DataError(
-                path: directory, message: "no split '\(split)' (has \(splits.joined(separator: ", ")))")
+                .unusable, path: directory, message: "no split '\(split)' (has \(splits.joined(separator: ", ")))")
         }
         return s.shards.map { directory.hasSuffix("/") ? directory + $0.file : directory + "/" + $0.file }
     }

@@ -22,7 +22,7 @@ public final class Predictor {
     /// Reads and predicts a PNG or JPEG file.
     public func predict(file path: String) throws -> Prediction {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(path: path, message: "cannot read the file")
+            throw DataError(.missing, path: path, message: "cannot read the file")
         }
         let image: Image
         do {

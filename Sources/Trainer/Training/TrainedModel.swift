@@ -12,7 +12,7 @@ public struct TrainedModel {
     /// Builds the model named in the checkpoint's metadata and loads its weights.
     public init(checkpoint path: String) throws {
         let c = try Checkpoint.read(from: URL(fileURLWithPath: path))
-        func fail(_ m: String) -> CheckpointError { CheckpointError(path: path, offset: 0, message: m) }
+        func fail(_ m: String) -> CheckpointError { CheckpointError(path: path, offset: nil, message: m) }
         guard let name = c.metadata["model"] else { throw fail("no 'model' in the metadata") }
         let shape = c.metadata["input_shape"]?.split(separator: ",").compactMap { Int($0) }
         let classes = c.metadata["classes"].flatMap { Int($0) }

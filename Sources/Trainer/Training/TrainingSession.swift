@@ -53,7 +53,7 @@ public final class TrainingSession {
                 configuration.modelName, inputShape: shape, classes: classes, seed: configuration.seed)
         else {
             throw DataError(
-                path: configuration.modelName,
+                .unusable, path: configuration.modelName,
                 message: "unknown model (known: \(Model.builtinNames.joined(separator: ", ")))")
         }
         self.model = model
@@ -69,7 +69,7 @@ public final class TrainingSession {
         case "adam":
             optimizer = Adam(learningRate: schedule, weightDecay: configuration.weightDecay)
         default:
-            throw DataError(path: configuration.optimizer, message: "unknown optimizer (sgd or adam)")
+            throw DataError(.unusable, path: configuration.optimizer, message: "unknown optimizer (sgd or adam)")
         }
     }
 
@@ -85,17 +85,17 @@ public final class TrainingSession {
         let stepsPerEpoch = trainRecords / c.batchSize
         guard stepsPerEpoch > 0 else {
             throw DataError(
-                path: c.dataDirectory,
+                .unusable, path: c.dataDirectory,
                 message: "split '\(c.trainSplit)' has \(trainRecords) records, fewer than one batch of \(c.batchSize)")
         }
         let validation = c.validationSplit ?? dataset.validationSplit
         if c.resume {
             guard FileManager.default.fileExists(atPath: latestPath) else {
-                throw DataError(path: latestPath, message: "--resume: no checkpoint to resume from")
+                throw DataError(.missing, path: latestPath, message: "--resume: no checkpoint to resume from")
             }
             let meta = try model.load(from: URL(fileURLWithPath: latestPath), optimizer: optimizer)
             if let b = meta["batch_size"].flatMap({ Int($0) }), b != c.batchSize {
-                throw DataError(path: latestPath, message: "--resume: checkpoint used batch \(b), not \(c.batchSize)")
+                throw DataError(.unusable, path: latestPath, message: "--resume: checkpoint used batch \(b), not \(c.batchSize)")
             }
             bestAccuracy = meta["best_accuracy"].flatMap { Double($0) }
             staleEpochs = meta["stale_epochs"].flatMap { Int($0) } ?? 0
@@ -136,7 +136,7 @@ public final class TrainingSession {
                 let loss = model.trainStep(images: batch.images, labels: batch.labels, optimizer: optimizer)
                 guard loss.isFinite else {
                     throw DataError(
-                        path: c.dataDirectory, message: "loss is \(loss) at step \(optimizer.step); lower --lr")
+                        .unusable, path: c.dataDirectory, message: "loss is \(loss) at step \(optimizer.step); lower --lr")
                 }
                 windowLoss += Double(loss)
                 windowSteps += 1
