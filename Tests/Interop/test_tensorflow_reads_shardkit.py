@@ -95,3 +95,21 @@ def test_tfrecord_package_reads_with_our_index(shardkit, tmp_path):
     out = subprocess.run([sys.executable, "-c", script, str(shard)], capture_output=True, text=True, check=True)
     # The second half of the index: records 6 to 11.
     assert json.loads(out.stdout) == [[1 + i % 5, f"record-{i:06d}"] for i in range(6, 12)]
+
+
+def test_tfds_builder_from_directory_loads_generate(shardkit, tmp_path):
+    """generate writes features.json and dataset_info.json like every other command, so TFDS
+    decodes its records (raw image tensor, scalars, the digits tensor, a float and text)."""
+    import tensorflow_datasets as tfds
+
+    shardkit("generate", "--output", tmp_path, "--records", 9, "--shards", 2, "--quiet")
+    builder = tfds.builder_from_directory(str(tmp_path))
+    assert builder.info.splits["train"].num_examples == 9
+    for i, record in enumerate(tfds.as_numpy(builder.as_dataset(split="train", shuffle_files=False))):
+        want = expected(i)
+        assert record["image"].tobytes() == want["image"]
+        assert record["image"].shape == (28, 140, 1)
+        assert int(record["length"]) == want["length"]
+        assert list(record["digits"]) == want["digits"]
+        assert float(record["weight"]) == want["weight"]
+        assert record["id"] == want["id"]

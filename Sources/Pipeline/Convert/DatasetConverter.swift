@@ -59,18 +59,6 @@ public enum DatasetConverter {
                 progress.finish()
                 for split in pass.splits { try writer.finish(split: split) }
             }
-            var files = TFDSMetadata.labelFiles(plan.features) + plan.files
-            files.append(("features.json", TFDSMetadata.featuresJSON(plan.features)))
-            if options.compression == .none {
-                // TFDS reads uncompressed TFRecord shards only.
-                files.append(
-                    (
-                        "dataset_info.json",
-                        TFDSMetadata.datasetInfoJSON(
-                            name: name, version: "1.0.0", description: plan.description, splits: writer.splits,
-                            supervisedKeys: plan.supervisedKeys)
-                    ))
-            }
             var metadata = plan.metadata
             metadata["format"] = format.rawValue
             metadata["converter"] = "shardkit convert"
@@ -81,11 +69,11 @@ public enum DatasetConverter {
                 metadata["copies"] = String(copies)
             }
             for (reason, count) in plan.skips.counts { metadata["skipped: \(reason)"] = String(count) }
-            let manifest = Manifest(
-                name: name, version: "1.0.0", compression: options.compression,
-                splits: Dictionary(uniqueKeysWithValues: writer.splits.map { ($0.name, $0.manifest) }),
-                features: schema.entries.map(FeatureSchema.init), metadata: metadata)
-            try writer.commit(files: files, manifest: manifest)
+            try writer.commit(
+                DatasetDescription(
+                    name: name, description: plan.description, features: plan.features,
+                    supervisedKeys: plan.supervisedKeys, files: plan.files, metadata: metadata),
+                schema: schema)
         } catch {
             writer.abort()
             throw error

@@ -79,21 +79,12 @@ public enum SynthWriter {
                 ("length", .int64),
                 ("digits", .int64Tensor(shape: [DigitString.labelSlots])),
             ]
-            let files: [(String, [UInt8])] = [
-                ("features.json", TFDSMetadata.featuresJSON(features)),
-                (
-                    "dataset_info.json",
-                    TFDSMetadata.datasetInfoJSON(
-                        name: request.name, version: "1.0.0",
-                        description: "Multi-digit strings synthesized by shardkit synth from \(request.digits.path)",
-                        splits: writer.splits, supervisedKeys: nil)
-                ),
-            ]
-            let manifest = Manifest(
-                name: request.name, version: "1.0.0",
-                splits: Dictionary(uniqueKeysWithValues: writer.splits.map { ($0.name, $0.manifest) }),
-                features: schema.entries.map(FeatureSchema.init), metadata: metadata)
-            try writer.commit(files: files, manifest: manifest)
+            try writer.commit(
+                DatasetDescription(
+                    name: request.name,
+                    description: "Multi-digit strings synthesized by shardkit synth from \(request.digits.path)",
+                    features: features, metadata: metadata),
+                schema: schema)
         } catch {
             writer.abort()
             throw error

@@ -13,6 +13,8 @@ indirect enum TFDSFeature: Sendable {
     case text
     /// One int64.
     case int64
+    /// One float32.
+    case float
     /// A fixed-shape int64 tensor.
     case int64Tensor(shape: [Int])
     /// A variable-length list of int64.
@@ -49,6 +51,11 @@ indirect enum TFDSFeature: Sendable {
             return [
                 "pythonClassName": Self.prefix + "scalar.Scalar",
                 "tensor": ["shape": [String: Any](), "dtype": "int64", "encoding": "none"],
+            ]
+        case .float:
+            return [
+                "pythonClassName": Self.prefix + "scalar.Scalar",
+                "tensor": ["shape": [String: Any](), "dtype": "float32", "encoding": "none"],
             ]
         case .int64Tensor(let dims):
             return [

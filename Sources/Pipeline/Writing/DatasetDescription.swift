@@ -1,0 +1,46 @@
+import Examples
+import RecordIO
+
+/// Everything a writing command says about its dataset beyond the records. `DatasetWriter`
+/// generates every side file from it (`features.json`, `dataset_info.json`, the label name files)
+/// and `manifest.json` last, so convert, synth and generate describe their output one way.
+struct DatasetDescription {
+    /// The version every dataset we write carries (TFDS wants one in `dataset_info.json`).
+    static let version = "1.0.0"
+
+    var name: String
+    /// One sentence for `dataset_info.json`.
+    var description: String
+    /// The features as TFDS describes them, in `features.json` order.
+    var features: [(String, TFDSFeature)]
+    /// TFDS's `as_supervised` pair (input key, label key), when there is one.
+    var supervisedKeys: (String, String)? = nil
+    /// Further files written beside the shards (e.g. `characters.json`).
+    var files: [(String, [UInt8])] = []
+    /// Manifest metadata: how the dataset was made.
+    var metadata: [String: String] = [:]
+}
+
+extension DatasetWriter {
+    /// Moves the finished splits into place, then writes `dataset`'s side files and the manifest
+    /// (with the feature schema the records showed) last.
+    func commit(_ dataset: DatasetDescription, schema: SchemaAccumulator) throws(PipelineError) {
+        var files = TFDSMetadata.labelFiles(dataset.features) + dataset.files
+        files.append(("features.json", TFDSMetadata.featuresJSON(dataset.features)))
+        if compression == .none {
+            // TFDS reads uncompressed TFRecord shards only.
+            files.append(
+                (
+                    "dataset_info.json",
+                    TFDSMetadata.datasetInfoJSON(
+                        name: dataset.name, version: DatasetDescription.version, description: dataset.description,
+                        splits: splits, supervisedKeys: dataset.supervisedKeys)
+                ))
+        }
+        let manifest = Manifest(
+            name: dataset.name, version: DatasetDescription.version, compression: compression,
+            splits: Dictionary(uniqueKeysWithValues: splits.map { ($0.name, $0.manifest) }),
+            features: schema.entries.map(FeatureSchema.init), metadata: dataset.metadata)
+        try commit(files: files, manifest: manifest)
+    }
+}
