@@ -34,8 +34,8 @@ struct Convert: ParsableCommand {
               shardkit convert hwdb --input hwdb --output out/hwdb --image-encoding jpeg
             """)
 
-    @Argument(help: "The raw format: mnist, cifar10, cifar100, svhn or hwdb.")
-    var format: String
+    @Argument(help: "The raw format.")
+    var format: DatasetFormat
 
     @Option(name: .shortAndLong, help: "The folder holding the raw dataset.")
     var input: String
@@ -49,8 +49,8 @@ struct Convert: ParsableCommand {
     @Option(help: "Start a new shard once the current one holds this many MiB.")
     var shardSize: Double?
 
-    @Option(help: "How `image` is stored: png, jpeg or raw (default png; raw for svhn).")
-    var imageEncoding: String?
+    @Option(help: "How `image` is stored (default png; raw for svhn).")
+    var imageEncoding: ImageEncoding?
 
     @Option(help: "Seed of every per-record random choice (SVHN's validation split).")
     var seed: UInt64 = 0
@@ -61,8 +61,8 @@ struct Convert: ParsableCommand {
     @Option(help: "Encoding threads (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "none, gzip or zlib (the whole file, as TensorFlow's compression_type).")
-    var compression: String = "none"
+    @Option(help: "Compression of whole shard files, as TensorFlow's compression_type.")
+    var compression: Compression = .none
 
     @Flag(help: "svhn: skip and count PNGs named in digitStruct.mat but missing, instead of failing.")
     var skipMissing = false
@@ -79,33 +79,15 @@ struct Convert: ParsableCommand {
     @Option(help: "hwdb: character dictionary JSON to use instead of building one from train/.")
     var dictionary: String?
 
-    @Option(help: "Augment every image, e.g. crop=26,resize=28,brightness=0.2 (see formats/augmentation.md).")
-    var augment: String?
-
-    @Option(help: "With --augment: records written per source image, each augmented on its own.")
-    var copies: Int = 1
+    @OptionGroup var augmentation: AugmentationOptions
 
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
-        guard copies >= 1 else { throw ValidationError("--copies must be at least 1") }
-        if copies > 1 && augment == nil { throw ValidationError("--copies needs --augment") }
-        if let augment {
-            do { _ = try AugmentSpec(parsing: augment) } catch { throw ValidationError("--augment: \(error)") }
-        }
-        guard let format = DatasetFormat(rawValue: format) else {
-            throw ValidationError("unknown format '\(self.format)'; expected mnist, cifar10, cifar100, svhn or hwdb")
-        }
         if shards != nil && shardSize != nil { throw ValidationError("use either --shards or --shard-size, not both") }
         if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
         if let shardSize, !(shardSize > 0) { throw ValidationError("--shard-size must be positive") }
-        if let imageEncoding, ImageEncoding(rawValue: imageEncoding) == nil {
-            throw ValidationError("--image-encoding must be png, jpeg or raw, not '\(imageEncoding)'")
-        }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        guard Compression(rawValue: compression) != nil else {
-            throw ValidationError("--compression must be none, gzip or zlib, not '\(compression)'")
-        }
         if format != .svhn {
             for (used, option) in [
                 (skipMissing, "--skip-missing"), (validationFraction != nil, "--validation-fraction"),
@@ -135,12 +117,11 @@ struct Convert: ParsableCommand {
             }
             let options = ConvertOptions(
                 input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), name: name,
-                sharding: sharding, imageEncoding: imageEncoding.flatMap(ImageEncoding.init(rawValue:)),
-                compression: Compression(rawValue: compression)!, seed: seed, jobs: jobs, quiet: outputOptions.quiet,
+                sharding: sharding, imageEncoding: imageEncoding, compression: compression, seed: seed, jobs: jobs, quiet: outputOptions.quiet,
                 skipMissing: skipMissing, validationFraction: validationFraction ?? 0.1, includeExtra: includeExtra,
                 size: size ?? 64, dictionary: dictionary.map { URL(fileURLWithPath: $0) },
-                augment: try augment.map { try AugmentSpec(parsing: $0) }, copies: copies)
-            let summary = try DatasetConverter.convert(DatasetFormat(rawValue: format)!, options: options)
+                augment: augmentation.augment, copies: augmentation.copies)
+            let summary = try DatasetConverter.convert(format, options: options)
             print(summary.rendered())
         }
     }

@@ -25,8 +25,8 @@ struct Generate: ParsableCommand {
     @Option(help: "Number of shards.")
     var shards: Int = 4
 
-    @Option(help: "none, gzip or zlib (the whole file, as TensorFlow's compression_type).")
-    var compression: String = "none"
+    @Option(help: "Compression of whole shard files, as TensorFlow's compression_type.")
+    var compression: Compression = .none
 
     @Option(help: "Dataset name used in shard file names.")
     var name: String = "generated"
@@ -36,16 +36,13 @@ struct Generate: ParsableCommand {
     func validate() throws {
         guard records >= 0 else { throw ValidationError("--records must be 0 or more") }
         guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
-        guard Compression(rawValue: compression) != nil else {
-            throw ValidationError("--compression must be none, gzip or zlib, not '\(compression)'")
-        }
     }
 
     func run() throws {
         try reportingErrors {
             let summary = try SyntheticRecords.write(
                 to: URL(fileURLWithPath: output), name: name, records: records, shards: shards,
-                compression: Compression(rawValue: compression)!, quiet: outputOptions.quiet)
+                compression: compression, quiet: outputOptions.quiet)
             print(summary)
         }
     }

@@ -41,7 +41,7 @@ struct SynthCommand: ParsableCommand {
     var lengths: String = "uniform"
 
     @Option(help: "free (random spacing, jitter and scale, fitted to --size) or fixed (28x28 slots side by side).")
-    var layout: String = "free"
+    var layout: DigitLayout = .free
 
     @Option(help: "Canvas of the free layout: N for NxN, or HxW.")
     var size: String = "64"
@@ -60,7 +60,7 @@ struct SynthCommand: ParsableCommand {
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "raw (HxWxC bytes), png or jpeg (quality 95).")
-    var imageEncoding: String = "raw"
+    var imageEncoding: ImageEncoding = .raw
 
     @Option(help: "Dataset name used in shard file names.")
     var name: String = "synth"
@@ -71,11 +71,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Records on the preview sheet.")
     var previewCount: Int = 32
 
-    @Option(help: "Augmentation applied to each string, e.g. crop=54,resize=64,flip=lr,brightness=0.3.")
-    var augment: String?
-
-    @Option(help: "Augmented copies of each string.")
-    var copies: Int = 1
+    @OptionGroup var augmentation: AugmentationOptions
 
     @OptionGroup var outputOptions: OutputOptions
 
@@ -89,20 +85,11 @@ struct SynthCommand: ParsableCommand {
         do { _ = try LengthDistribution(parsing: lengths, maxLength: maxLength) } catch {
             throw ValidationError("--lengths: \(error.message)")
         }
-        guard DigitLayout(rawValue: layout) != nil else { throw ValidationError("--layout must be free or fixed") }
         guard parsedSize != nil else { throw ValidationError("--size must be N or HxW with positive numbers") }
         guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        guard ImageEncoding(rawValue: imageEncoding) != nil else {
-            throw ValidationError("--image-encoding must be raw, png or jpeg, not '\(imageEncoding)'")
-        }
         guard channels == 1 || channels == 3 else { throw ValidationError("--channels must be 1 or 3") }
         guard previewCount >= 1 else { throw ValidationError("--preview-count must be at least 1") }
-        guard copies >= 1 else { throw ValidationError("--copies must be at least 1") }
-        if copies > 1 && augment == nil { throw ValidationError("--copies needs --augment") }
-        if let augment {
-            do { _ = try AugmentSpec(parsing: augment) } catch { throw ValidationError("--augment: \(error)") }
-        }
     }
 
     private var parsedSize: (Int, Int)? {
@@ -119,10 +106,10 @@ struct SynthCommand: ParsableCommand {
                 testCount: testCount,
                 configuration: .init(
                     maxLength: maxLength, lengths: try LengthDistribution(parsing: lengths, maxLength: maxLength),
-                    layout: DigitLayout(rawValue: layout)!, height: height, width: width, channels: channels,
+                    layout: layout, height: height, width: width, channels: channels,
                     seed: seed),
-                shards: shards, jobs: jobs, imageEncoding: ImageEncoding(rawValue: imageEncoding)!,
-                name: name, augment: try augment.map { try AugmentSpec(parsing: $0) }, copies: copies,
+                shards: shards, jobs: jobs, imageEncoding: imageEncoding,
+                name: name, augment: augmentation.augment, copies: augmentation.copies,
                 preview: preview.map { URL(fileURLWithPath: $0) }, previewCount: previewCount,
                 quiet: outputOptions.quiet)
             print(try SynthWriter.write(request))
