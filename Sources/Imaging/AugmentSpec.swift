@@ -120,9 +120,10 @@ public struct AugmentSpec: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Applies the steps one by one with the `Image` methods, drawing from `rng` in step order.
-    /// A crop larger than the image is clamped to the image. `Augmenter` gives identical
-    /// results faster.
-    public func apply(to image: Image, rng: inout some RandomNumberGenerator) -> Image {
+    /// A crop larger than the image is clamped to the image. This is the reference `Augmenter`
+    /// (the one augmentation engine) falls back on for specs it does not fuse, and that tests
+    /// compare it with.
+    func applyStepByStep(to image: Image, rng: inout some RandomNumberGenerator) -> Image {
         var image = image
         for step in steps {
             switch step {

@@ -1,6 +1,8 @@
 /// Applies an `AugmentSpec` fast, reusing resize plans and scratch memory between images.
 ///
-/// Gives exactly the result of `AugmentSpec.apply(to:rng:)` with the same draws. The common
+/// The one augmentation engine: every command and the trainer augment through it. Gives exactly
+/// the result of applying the spec's steps one by one (`AugmentSpec.applyStepByStep`) with the
+/// same draws. The common
 /// shape — an optional crop, a bilinear resize, then any flips, brightness and contrast — runs
 /// fused: the crop is an offset into the source, flips mirror the resize's taps or rows, and
 /// brightness/contrast become one 256-entry table per channel built from a histogram of the
@@ -36,7 +38,7 @@ public final class Augmenter {
 
     /// The augmented image; draws from `rng` in step order (see `AugmentSpec`).
     public func apply(to image: Image, rng: inout some RandomNumberGenerator) -> Image {
-        guard let fused, image.channels <= 4 else { return spec.apply(to: image, rng: &rng) }
+        guard let fused, image.channels <= 4 else { return spec.applyStepByStep(to: image, rng: &rng) }
         // Draw everything first, in step order.
         var top = 0
         var left = 0

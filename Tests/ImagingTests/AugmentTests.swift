@@ -91,7 +91,7 @@ import Testing
             var a = SeededGenerator(seed: 42, key: UInt64(index))
             var b = a
             let fast = augmenter.apply(to: image, rng: &a)
-            let slow = spec.apply(to: image, rng: &b)
+            let slow = spec.applyStepByStep(to: image, rng: &b)
             #expect(fast == slow, "\(text) image \(index)")
             #expect(a.next() == b.next(), "same number of draws")
         }

@@ -114,9 +114,10 @@ struct OrderedEncoder {
         var out = EncodedChunk()
         out.ends.reserveCapacity(chunk.count)
         out.splits.reserveCapacity(chunk.count)
+        let augmenter = encoder.makeAugmenter()
         for record in chunk {
             do {
-                try encoder.encode(record, into: &out.bytes, schema: &out.schema)
+                try encoder.encode(record, augmenter: augmenter, into: &out.bytes, schema: &out.schema)
             } catch {
                 return .failure(error)
             }

@@ -48,10 +48,13 @@ struct RecordEncoder: Sendable {
     var augment: AugmentSpec?
     var seed: UInt64 = 0
 
+    /// One augmentation engine for one worker (nil without a spec).
+    func makeAugmenter() -> Augmenter? { augment.map(Augmenter.init(spec:)) }
+
     /// Appends the serialized `tf.train.Example` of `record` to `buffer` and adds the Example to
-    /// `schema`.
+    /// `schema`. `augmenter` is this worker's `makeAugmenter()`.
     func encode(
-        _ record: PendingRecord, into buffer: inout [UInt8], schema: inout SchemaAccumulator
+        _ record: PendingRecord, augmenter: Augmenter?, into buffer: inout [UInt8], schema: inout SchemaAccumulator
     ) throws(PipelineError) {
         var image: Image
         switch record.image {
@@ -67,10 +70,10 @@ struct RecordEncoder: Sendable {
         if let side = record.resizeSide, image.height != side || image.width != side {
             image = image.resizedBilinear(height: side, width: side)
         }
-        if let augment {
+        if let augmenter {
             let source = record.path.split(separator: "/").last.map(String.init) ?? record.path
             var rng = SeededGenerator(seed: seed, key: "\(source)/\(record.index)/\(record.copy)")
-            image = augment.apply(to: image, rng: &rng)
+            image = augmenter.apply(to: image, rng: &rng)
         }
         let bytes: [UInt8]
         do {
