@@ -8,31 +8,24 @@
 // Enough independent chains to cover the FMA latency (4 cycles) on two FMA ports.
 #define CHAINS 12
 
-__attribute__((target("avx512f"))) static double probe_avx512(long iterations, float *sink) {
-    __m512 acc[CHAINS];
-    const __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
-    for (int c = 0; c < CHAINS; c++) acc[c] = _mm512_set1_ps((float)c);
-    for (long i = 0; i < iterations; i++)
-        for (int c = 0; c < CHAINS; c++) acc[c] = _mm512_fmadd_ps(acc[c], m, a);
-    __m512 sum = acc[0];
-    for (int c = 1; c < CHAINS; c++) sum = _mm512_add_ps(sum, acc[c]);
-    *sink = _mm512_reduce_add_ps(sum);
-    return (double)iterations * CHAINS * 16 * 2;
-}
+// One probe per vector width: CHAINS accumulators, each `acc = acc * m + a` per iteration, summed
+// at the end into *sink so the compiler keeps the work. Returns the FLOPs done.
+#define DEFINE_PROBE(NAME, TARGET, VECTOR, LANES, SET1, FMADD, ADD, STORE)                      \
+    __attribute__((target(TARGET))) static double NAME(long iterations, float *sink) {          \
+        VECTOR acc[CHAINS];                                                                     \
+        const VECTOR m = SET1(0.999999f), a = SET1(1e-7f);                                      \
+        for (int c = 0; c < CHAINS; c++) acc[c] = SET1((float)c);                               \
+        for (long i = 0; i < iterations; i++)                                                   \
+            for (int c = 0; c < CHAINS; c++) acc[c] = FMADD(acc[c], m, a);                      \
+        for (int c = 1; c < CHAINS; c++) acc[0] = ADD(acc[0], acc[c]);                          \
+        float lanes[LANES];                                                                     \
+        STORE(lanes, acc[0]);                                                                   \
+        *sink = lanes[0] + lanes[LANES - 1];                                                    \
+        return (double)iterations * CHAINS * LANES * 2;                                         \
+    }
 
-__attribute__((target("avx2,fma"))) static double probe_avx2(long iterations, float *sink) {
-    __m256 acc[CHAINS];
-    const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
-    for (int c = 0; c < CHAINS; c++) acc[c] = _mm256_set1_ps((float)c);
-    for (long i = 0; i < iterations; i++)
-        for (int c = 0; c < CHAINS; c++) acc[c] = _mm256_fmadd_ps(acc[c], m, a);
-    __m256 sum = acc[0];
-    for (int c = 1; c < CHAINS; c++) sum = _mm256_add_ps(sum, acc[c]);
-    float lanes[8];
-    _mm256_storeu_ps(lanes, sum);
-    *sink = lanes[0] + lanes[7];
-    return (double)iterations * CHAINS * 8 * 2;
-}
+DEFINE_PROBE(probe_avx512, "avx512f", __m512, 16, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_storeu_ps)
+DEFINE_PROBE(probe_avx2, "avx2,fma", __m256, 8, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps, _mm256_storeu_ps)
 #endif
 
 double shardkit_cpu_fma_probe(int tier, long iterations) {
