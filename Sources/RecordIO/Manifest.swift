@@ -48,6 +48,23 @@ public struct SplitManifest: Codable, Sendable, Equatable {
     }
 }
 
+/// The stored images of a dataset: which feature holds them, their shape and how they are encoded.
+/// Written once, from the dataset's feature description; every reader takes the shape from here.
+public struct ImageManifest: Codable, Sendable, Equatable {
+    /// The feature that holds the image bytes (`image`).
+    public var key: String
+    /// `[height, width, channels]` of every stored image.
+    public var shape: [Int]
+    /// `png`, `jpeg` or `raw` (row-major H×W×C bytes).
+    public var encoding: String
+
+    public init(key: String, shape: [Int], encoding: String) {
+        self.key = key
+        self.shape = shape
+        self.encoding = encoding
+    }
+}
+
 /// `manifest.json`: the dataset's splits and shards, written last so that a directory with a
 /// manifest is complete. Encoded pretty-printed with sorted keys: the same dataset gives the same
 /// bytes.
@@ -60,11 +77,14 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var compression: Compression
     public var splits: [String: SplitManifest]
     public var features: [FeatureSchema]
+    /// The stored images, when the records hold images.
+    public var image: ImageManifest?
     public var metadata: [String: String]
 
     public init(
         name: String, version: String, format: String = "tfrecord", compression: Compression = .none,
-        splits: [String: SplitManifest] = [:], features: [FeatureSchema] = [], metadata: [String: String] = [:]
+        splits: [String: SplitManifest] = [:], features: [FeatureSchema] = [], image: ImageManifest? = nil,
+        metadata: [String: String] = [:]
     ) {
         self.name = name
         self.version = version
@@ -72,6 +92,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         self.compression = compression
         self.splits = splits
         self.features = features
+        self.image = image
         self.metadata = metadata
     }
 

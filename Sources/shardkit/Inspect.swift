@@ -12,7 +12,7 @@ struct Inspect: ParsableCommand {
             whose *.tfrecord* files are all read.
 
             --grid draws each record's `image` (PNG, JPEG, or raw bytes shaped by the manifest's \
-            image_shape or by their size) with its label under it: the digits of a digit string, the \
+            image entry or by their size) with its label under it: the digits of a digit string, the \
             class name (from label.labels.txt) or number, or the HWDB character (#index when the \
             built-in font has no glyph for it).
 

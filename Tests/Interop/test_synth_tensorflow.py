@@ -54,7 +54,7 @@ def test_free_layout_reads_in_tensorflow(shardkit, tmp_path, encoding, channels)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["splits"]["train"]["records"] == 120
     assert manifest["splits"]["test"]["records"] == 40
-    assert manifest["metadata"]["image_shape"] == f"64x64x{channels}"
+    assert manifest["image"] == {"key": "image", "shape": [64, 64, channels], "encoding": encoding}
     shape = (64, 64, channels)
     for split, n in [("train", 120), ("test", 40)]:
         records = read(out, split, encoding, shape)

@@ -106,11 +106,12 @@ import Testing
     @Test func rawShapeComesFromTheManifest() throws {
         let directory = try FixturePaths.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        // 40×30×3 is no known size: only the manifest's image_shape explains it.
+        // 40×30×3 is no known size: only the manifest's image entry explains it.
         let image = gradient(height: 40, width: 30, channels: 3, seed: 4)
         let shard = try writeShard([Example(["image": .bytes([image.pixels]), "label": .int64([0])])], to: directory)
         #expect(try ContactSheetRenderer().render([shard]).labels == ["?"])
-        try Manifest(name: "t", version: "1.0.0", metadata: ["image_shape": "40x30x3"]).write(to: directory.path)
+        try Manifest(name: "t", version: "1.0.0", image: ImageManifest(key: "image", shape: [40, 30, 3], encoding: "raw"))
+            .write(to: directory.path)
         let result = try ContactSheetRenderer().render([shard])
         #expect(result.labels == ["0"])
         // Fitted into a 64 cell: 40 rows become 64 and 30 columns 48, centred.

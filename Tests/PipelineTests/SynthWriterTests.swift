@@ -38,7 +38,7 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
         #expect(manifest.splits["train"]?.records == 60)
         #expect(manifest.splits["test"]?.records == 20)
         #expect(manifest.splits["train"]?.shards.count == 2)
-        #expect(manifest.metadata["image_shape"] == "64x64x1")
+        #expect(manifest.image?.shape == [64, 64, 1])
         #expect(manifest.metadata["layout"] == "free")
         #expect(manifest.metadata["seed"] == "11")
         #expect(manifest.metadata["lengths"] == "uniform")
@@ -119,7 +119,7 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
         var rgbRequest = request(rgb, train: 25, test: 0)
         rgbRequest.configuration.channels = 3
         _ = try SynthWriter.write(rgbRequest)
-        #expect(try Manifest.read(from: rgb.path).metadata["image_shape"] == "64x64x3")
+        #expect(try Manifest.read(from: rgb.path).image?.shape == [64, 64, 3])
         let grayExamples = try readSplit(gray, split: "train")
         let rgbExamples = try readSplit(rgb, split: "train")
         #expect(grayExamples.count == 25 && rgbExamples.count == 25)
@@ -150,7 +150,7 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
             #expect(decoded.pixels == a.bytes("image")![0])
             #expect(a.int64s("digits") == b.int64s("digits"))
         }
-        #expect(try Manifest.read(from: png.path).metadata["image_encoding"] == "png")
+        #expect(try Manifest.read(from: png.path).image?.encoding == "png")
     }
 
     @Test func augmentedCopiesShareLabelsAndDiffer() throws {

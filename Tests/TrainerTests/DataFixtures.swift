@@ -32,7 +32,7 @@ func writeClassifierDataset(
             FeatureSchema(key: "image", kind: "bytes", minCount: 1, maxCount: 1),
             FeatureSchema(key: "label", kind: "int64", minCount: 1, maxCount: 1),
         ],
-        metadata: ["image_shape": "\(size)x\(size)x1", "image_encoding": "raw"])
+        image: ImageManifest(key: "image", shape: [size, size, 1], encoding: "raw"))
     try manifest.write(to: dir.path)
     return dir
 }

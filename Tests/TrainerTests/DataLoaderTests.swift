@@ -125,7 +125,7 @@ struct DataLoaderTests {
         }
         try Manifest(
             name: "s", version: "1", splits: ["train": SplitManifest(shards: try writer.finish())],
-            metadata: ["image_shape": "64x64x3"]
+            image: ImageManifest(key: "image", shape: [64, 64, 3], encoding: "raw")
         ).write(to: dir.path)
         let spec = InputSpec.forModel(Model.digits())
         let loader = try ShardLoader(

@@ -79,8 +79,7 @@ enum CIFARConversion {
         }
         return ConversionPlan(
             passes: passes, features: features, supervisedKeys: ("image", "label"),
-            description: "\(variant == .cifar10 ? "CIFAR-10" : "CIFAR-100") converted by shardkit",
-            metadata: ["image_shape": "32x32x3"])
+            description: "\(variant == .cifar10 ? "CIFAR-10" : "CIFAR-100") converted by shardkit")
     }
 
     static func pad5(_ value: Int) -> String {

@@ -62,7 +62,6 @@ public enum DatasetConverter {
             var metadata = plan.metadata
             metadata["format"] = format.rawValue
             metadata["converter"] = "shardkit convert"
-            metadata["image_encoding"] = encoding.rawValue
             metadata["seed"] = String(options.seed)
             if let augment = options.augment {
                 metadata["augment"] = augment.description

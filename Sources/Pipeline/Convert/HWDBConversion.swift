@@ -83,7 +83,7 @@ enum HWDBConversion {
             description: "CASIA HWDB handwritten characters converted by shardkit",
             files: [("characters.json", charactersJSON(dictionary))],
             metadata: [
-                "image_shape": "\(side)x\(side)x1", "classes": String(dictionary.count),
+                "classes": String(dictionary.count),
                 "dictionary": dictionarySource,
             ])
     }

@@ -33,7 +33,6 @@ enum MNISTConversion {
                 ("image", .image(shape: shape, encoding: encoding)), ("label", .classLabel(count: 10, names: nil)),
             ],
             supervisedKeys: ("image", "label"),
-            description: "MNIST-style handwritten digits converted by shardkit from \(options.input.lastPathComponent)",
-            metadata: ["image_shape": shape.map(String.init).joined(separator: "x")])
+            description: "MNIST-style handwritten digits converted by shardkit from \(options.input.lastPathComponent)")
     }
 }

@@ -37,7 +37,7 @@ enum SVHNConversion {
             passes: [], features: features(encoding: encoding), supervisedKeys: nil,
             description: "SVHN format 1 (multi-digit) crops converted by shardkit",
             metadata: [
-                "image_shape": "64x64x3", "validation_fraction": String(options.validationFraction),
+                "validation_fraction": String(options.validationFraction),
                 "include_extra": String(options.includeExtra),
             ])
         var passes: [ConversionPass] = []

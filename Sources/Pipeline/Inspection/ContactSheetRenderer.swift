@@ -10,7 +10,7 @@ import RecordIO
 /// shown in file order.
 ///
 /// Images: PNG or JPEG bytes are decoded. Raw bytes take their shape from, in order, the
-/// manifest's `image_shape` metadata (`HxWxC`); `image/height`, `image/width`, `image/channels`
+/// manifest's `image` entry; `image/height`, `image/width`, `image/channels`
 /// (or `height`, `width`, `depth`) int64 features; or the byte count: 784 = 28×28×1,
 /// 3072 = 32×32×3, 4096 = 64×64×1, 12288 = 64×64×3, 8748 = 54×54×3, 3920 = 28×140×1, and any
 /// other multiple of 2352 (784) = 28×(28·k)×3 (×1), the fixed digit-string layout. An image that
@@ -187,7 +187,7 @@ struct SheetContext {
             if FileManager.default.fileExists(atPath: manifestPath),
                 let manifest = try? Manifest.read(from: manifestPath)
             {
-                if shape == nil, let text = manifest.metadata["image_shape"] { shape = Self.parseShape(text) }
+                if shape == nil, let dims = manifest.image?.shape, dims.count == 3 { shape = (dims[0], dims[1], dims[2]) }
                 if classNames == nil, let names = manifest.metadata["label_names"] {
                     classNames = Self.lines(names)
                 }
@@ -197,13 +197,6 @@ struct SheetContext {
                 classNames = Self.lines(String(decoding: data, as: UTF8.self))
             }
         }
-    }
-
-    /// `"64x64x3"` or `"64,64,3"`.
-    static func parseShape(_ text: String) -> (Int, Int, Int)? {
-        let parts = text.split(whereSeparator: { $0 == "x" || $0 == "," || $0 == " " }).compactMap { Int($0) }
-        guard parts.count == 3 else { return nil }
-        return (parts[0], parts[1], parts[2])
     }
 
     static func lines(_ text: String) -> [String] {

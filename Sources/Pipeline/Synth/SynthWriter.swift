@@ -65,8 +65,6 @@ public enum SynthWriter {
                 "seed": String(configuration.seed),
                 "max_length": String(configuration.maxLength),
                 "lengths": train.synthesizer.lengths.description,
-                "image_shape": "\(shape.height)x\(shape.width)x\(shape.channels)",
-                "image_encoding": request.imageEncoding.rawValue,
                 "copies": String(request.copies),
                 "augment": request.augment?.description ?? "none",
                 "digits": request.digits.path,

@@ -19,6 +19,16 @@ struct DatasetDescription {
     var files: [(String, [UInt8])] = []
     /// Manifest metadata: how the dataset was made.
     var metadata: [String: String] = [:]
+
+    /// The manifest's `image` entry, from the first image feature.
+    var image: ImageManifest? {
+        for (key, feature) in features {
+            if case .image(let shape, let encoding) = feature {
+                return ImageManifest(key: key, shape: shape, encoding: encoding.rawValue)
+            }
+        }
+        return nil
+    }
 }
 
 extension DatasetWriter {
@@ -40,7 +50,7 @@ extension DatasetWriter {
         let manifest = Manifest(
             name: dataset.name, version: DatasetDescription.version, compression: compression,
             splits: Dictionary(uniqueKeysWithValues: splits.map { ($0.name, $0.manifest) }),
-            features: schema.entries.map(FeatureSchema.init), metadata: dataset.metadata)
+            features: schema.entries.map(FeatureSchema.init), image: dataset.image, metadata: dataset.metadata)
         try commit(files: files, manifest: manifest)
     }
 }

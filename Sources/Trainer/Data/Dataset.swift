@@ -30,11 +30,10 @@ public struct Dataset: Sendable {
         return s.shards.map { directory.hasSuffix("/") ? directory + $0.file : directory + "/" + $0.file }
     }
 
-    /// The shape of raw image bytes from the manifest's `image_shape` metadata ("64x64x3"), if any.
+    /// The shape `[H, W, C]` of the stored images, from the manifest's `image` entry, if any.
     public var rawImageShape: [Int]? {
-        guard let text = manifest.metadata["image_shape"] else { return nil }
-        let dims = text.split(separator: "x").compactMap { Int($0) }
-        return dims.count == 3 ? dims : nil
+        guard let shape = manifest.image?.shape, shape.count == 3 else { return nil }
+        return shape
     }
 
     /// The split used for validation: `validation`, else `test`, else nil.

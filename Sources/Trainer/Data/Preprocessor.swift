@@ -12,7 +12,7 @@ public final class Preprocessor {
 
     /// - Parameters:
     ///   - training: use the training augmentation (else the evaluation one).
-    ///   - rawShape: the shape of raw image bytes (from the manifest's `image_shape`).
+    ///   - rawShape: the shape of raw image bytes (from the manifest's `image` entry).
     public init(spec: InputSpec, training: Bool, rawShape: [Int]? = nil) {
         self.spec = spec
         self.rawShape = rawShape
