@@ -1,10 +1,26 @@
-/// Format sniffing for encoded images.
+/// Format sniffing for encoded images: the one place that knows the signatures.
 extension Image {
-    /// Decodes PNG or JPEG bytes, recognised by their signature (`89 50 4E 47` or `FF D8 FF`).
+    /// An encoded image format recognised by its first bytes.
+    public enum EncodedFormat: Sendable, Equatable {
+        case png
+        case jpeg
+    }
+
+    /// PNG (`89 50 4E 47`) or JPEG (`FF D8 FF`) by the first bytes, else nil.
+    public static func encodedFormat(of bytes: [UInt8]) -> EncodedFormat? {
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return .png }
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
+        return nil
+    }
+
+    /// Decodes PNG or JPEG bytes, recognised by their signature (`encodedFormat(of:)`).
     /// `channels` is 1, 3 or `nil` for the file's own.
     public static func decode(_ bytes: [UInt8], channels: Int? = nil) throws(ImageCodecError) -> Image {
-        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return try PNGCodec.decode(bytes, channels: channels) }
-        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return try JPEGCodec.decode(bytes, channels: channels) }
+        switch encodedFormat(of: bytes) {
+        case .png: return try PNGCodec.decode(bytes, channels: channels)
+        case .jpeg: return try JPEGCodec.decode(bytes, channels: channels)
+        case nil: break
+        }
         let head = bytes.prefix(4).map { String($0, radix: 16) }.joined(separator: " ")
         throw ImageCodecError(
             format: "image",

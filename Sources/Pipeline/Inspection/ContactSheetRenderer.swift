@@ -117,9 +117,7 @@ public struct ContactSheetRenderer: Sendable {
     /// The record's `image`, decoded or shaped as the type documentation describes.
     static func image(of example: Example, shape: (Int, Int, Int)?) -> Image? {
         guard let bytes = example.bytes("image")?.first, !bytes.isEmpty else { return nil }
-        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) || bytes.starts(with: [0xFF, 0xD8, 0xFF]) {
-            return try? Image.decode(bytes)
-        }
+        if Image.encodedFormat(of: bytes) != nil { return try? Image.decode(bytes) }
         func feature(_ keys: [String]) -> Int? {
             for key in keys { if let v = example.int64s(key)?.first { return Int(v) } }
             return nil
