@@ -14,7 +14,7 @@ let package = Package(
     name: "ShardKit",
     products: [
         .executable(name: "shardkit", targets: ["shardkit"]),
-        .library(name: "ShardKit", targets: ["Pipeline", "Trainer", "Formats", "Synth", "Imaging", "Examples", "RecordIO"]),
+        .library(name: "ShardKit", targets: ["Pipeline", "Shards", "Trainer", "Formats", "Synth", "Imaging", "Examples", "RecordIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -44,18 +44,24 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["ShardKitSupport", "CPNG", "CJPEG", "CZlib", "CDeflate"], swiftSettings: strictSettings),
         .target(name: "Synth", dependencies: ["ShardKitSupport", "Imaging"], swiftSettings: strictSettings),
         .target(name: "Formats", dependencies: ["ShardKitSupport", "Imaging", "CHDF5", "CZlib"], swiftSettings: strictSettings),
+        // Datasets of shards: the sharded writer, the typed manifest and TFDS side files, the one
+        // crash-safety mechanism, and inspect/verify/contact sheets beside them.
         .target(
-            name: "Pipeline", dependencies: ["ShardKitSupport", "Formats", "Synth", "Imaging", "Examples", "RecordIO"],
+            name: "Shards", dependencies: ["ShardKitSupport", "RecordIO", "Examples", "Imaging"],
             swiftSettings: strictSettings),
         .target(
-            name: "Trainer", dependencies: ["ShardKitSupport", "Imaging", "Examples", "RecordIO", "COpenBLAS", "CConvKernels"],
+            name: "Pipeline",
+            dependencies: ["ShardKitSupport", "Shards", "Formats", "Synth", "Imaging", "Examples", "RecordIO"],
+            swiftSettings: strictSettings),
+        .target(
+            name: "Trainer", dependencies: ["ShardKitSupport", "Shards", "Imaging", "Examples", "RecordIO", "COpenBLAS", "CConvKernels"],
             swiftSettings: strictSettings),
 
         // MARK: The command-line tool: argument parsing over the library, no logic of its own.
         .executableTarget(
             name: "shardkit",
             dependencies: [
-                "Pipeline", "Trainer", "Formats", "Synth", "Imaging", "Examples", "RecordIO", "ShardKitSupport",
+                "Pipeline", "Shards", "Trainer", "Formats", "Synth", "Imaging", "Examples", "RecordIO", "ShardKitSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -63,13 +69,13 @@ let package = Package(
         // MARK: Benchmarks: release-only executables run by `make bench`; each prints
         // `RESULT name=… value=… unit=…` lines in the format of ../shared/anchors.
         .executableTarget(
-            name: "bench-recordio", dependencies: ["RecordIO"], path: "Benchmarks/bench-recordio",
+            name: "bench-recordio", dependencies: ["RecordIO", "Shards"], path: "Benchmarks/bench-recordio",
             swiftSettings: strictSettings),
         .executableTarget(
             name: "bench-examples", dependencies: ["Examples"], path: "Benchmarks/bench-examples",
             swiftSettings: strictSettings),
         .executableTarget(
-            name: "bench-shards", dependencies: ["Pipeline", "Examples", "RecordIO"], path: "Benchmarks/bench-shards",
+            name: "bench-shards", dependencies: ["Pipeline", "Shards", "Examples", "RecordIO"], path: "Benchmarks/bench-shards",
             swiftSettings: strictSettings),
         .executableTarget(
             name: "bench-imaging", dependencies: ["Imaging", "Synth"], path: "Benchmarks/bench-imaging",
@@ -80,9 +86,12 @@ let package = Package(
             swiftSettings: strictSettings),
 
         // MARK: Tests mirror modules.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .target(name: "TestSupport", dependencies: ["RecordIO"], path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(
             name: "ShardKitSupportTests", dependencies: ["ShardKitSupport", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ShardsTests", dependencies: ["Shards", "Pipeline", "RecordIO", "Examples", "Imaging", "TestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(name: "RecordIOTests", dependencies: ["RecordIO", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "ExamplesTests", dependencies: ["Examples", "TestSupport"], exclude: ["make_vectors.py"],
@@ -93,10 +102,10 @@ let package = Package(
             name: "FormatsTests", dependencies: ["Formats", "Imaging", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline", "Formats", "Synth", "Imaging", "Examples", "RecordIO", "TestSupport"],
+            dependencies: ["Pipeline", "Shards", "Formats", "Synth", "Imaging", "Examples", "RecordIO", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "TrainerTests", dependencies: ["Trainer", "Imaging", "Examples", "RecordIO", "TestSupport"],
+            name: "TrainerTests", dependencies: ["Trainer", "Shards", "Imaging", "Examples", "RecordIO", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "ShardKitCLITests", dependencies: ["shardkit", "TestSupport"], swiftSettings: strictSettings),

@@ -3,6 +3,7 @@
 // Prints `RESULT name=… value=… unit=…` lines. GB = 1e9 bytes.
 import Foundation
 import RecordIO
+import Shards
 
 // MARK: Arguments
 

@@ -10,6 +10,7 @@
 import Examples
 import Foundation
 import RecordIO
+import Shards
 
 #if canImport(Glibc)
     import Glibc

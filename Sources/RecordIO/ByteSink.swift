@@ -15,7 +15,7 @@ import Foundation
 /// owner hands a buffer over in `flushStaging` and then touches only the other one; the deflater,
 /// file and `fileBytes` (and the hasher, for compressed output) are used by the flush job alone
 /// until the owner waits for it to finish (`drain`), which happens before every read of them.
-final class ByteSink: @unchecked Sendable {
+package final class ByteSink: @unchecked Sendable {
     private struct Buffer {
         var base: UnsafeMutableRawPointer
         var capacity: Int
@@ -40,7 +40,7 @@ final class ByteSink: @unchecked Sendable {
     /// The first error the flush job met; thrown to the owner at its next flush or close.
     private var failure: RecordIOError?
 
-    init(path: String, compression: Compression, level: Int32, bufferSize: Int, hashing: Bool)
+    package init(path: String, compression: Compression, level: Int32, bufferSize: Int, hashing: Bool)
         throws(RecordIOError)
     {
         file = try WritableFile(path: path)
@@ -60,7 +60,7 @@ final class ByteSink: @unchecked Sendable {
     /// Space for `n` more bytes at the end of the staging buffer (flushing or growing it first).
     /// Call `commit` with the number of bytes actually written there.
     @inline(__always)
-    func reserve(_ n: Int) throws(RecordIOError) -> UnsafeMutableRawPointer {
+    package func reserve(_ n: Int) throws(RecordIOError) -> UnsafeMutableRawPointer {
         if staging.capacity - count < n {
             try flushStaging()
             if staging.capacity < n {
@@ -72,12 +72,12 @@ final class ByteSink: @unchecked Sendable {
     }
 
     @inline(__always)
-    func commit(_ n: Int) {
+    package func commit(_ n: Int) {
         count += n
         streamBytes += Int64(n)
     }
 
-    func append(_ bytes: UnsafeRawBufferPointer) throws(RecordIOError) {
+    package func append(_ bytes: UnsafeRawBufferPointer) throws(RecordIOError) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         let target = try reserve(bytes.count)
         target.copyMemory(from: base, byteCount: bytes.count)
@@ -133,7 +133,7 @@ final class ByteSink: @unchecked Sendable {
     }
 
     /// Writes out the staged bytes (compressed data may stay inside deflate until `close`).
-    func flush() throws(RecordIOError) {
+    package func flush() throws(RecordIOError) {
         try flushStaging()
         drain()
         if let failure { throw failure }
@@ -141,7 +141,7 @@ final class ByteSink: @unchecked Sendable {
 
     /// Flushes everything, ends the compressed stream, optionally fsyncs, closes the file, and
     /// returns the SHA-256 (hex) when hashing.
-    func close(sync: Bool) throws(RecordIOError) -> String? {
+    package func close(sync: Bool) throws(RecordIOError) -> String? {
         guard !closed else { return nil }
         closed = true
         try flushStaging()

@@ -1,17 +1,17 @@
 import Glibc
 
-func errnoMessage(_ operation: String) -> String {
+package func errnoMessage(_ operation: String) -> String {
     "\(operation) failed: \(String(cString: strerror(errno)))"
 }
 
 /// A file opened for reading; closed in `deinit`. The corresponding C functions are `open`,
 /// `read`, `pread`, `fstat` and `close`.
-final class ReadableFile {
-    let path: String
-    let descriptor: Int32
-    let size: Int64
+package final class ReadableFile {
+    package let path: String
+    package let descriptor: Int32
+    package let size: Int64
 
-    init(path: String) throws(RecordIOError) {
+    package init(path: String) throws(RecordIOError) {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw RecordIOError(path: path, kind: .io(errnoMessage("open"))) }
@@ -28,7 +28,7 @@ final class ReadableFile {
     deinit { close(descriptor) }
 
     /// Reads up to `count` bytes; 0 at end of file.
-    func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(RecordIOError) -> Int {
+    package func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(RecordIOError) -> Int {
         while true {
             let n = Glibc.read(descriptor, buffer, count)
             if n >= 0 { return n }
@@ -38,7 +38,7 @@ final class ReadableFile {
     }
 
     /// Reads up to `count` bytes at `offset` without moving the file position.
-    func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int64) throws(RecordIOError) -> Int {
+    package func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int64) throws(RecordIOError) -> Int {
         var done = 0
         while done < count {
             let n = pread(descriptor, buffer + done, count - done, off_t(offset) + off_t(done))
@@ -55,11 +55,11 @@ final class ReadableFile {
 
 /// A file opened for writing (created or truncated); closed in `deinit`. The corresponding C
 /// functions are `open`, `write`, `fsync` and `close`.
-final class WritableFile {
-    let path: String
+package final class WritableFile {
+    package let path: String
     private(set) var descriptor: Int32
 
-    init(path: String) throws(RecordIOError) {
+    package init(path: String) throws(RecordIOError) {
         self.path = path
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw RecordIOError(path: path, kind: .io(errnoMessage("open"))) }
@@ -69,7 +69,7 @@ final class WritableFile {
     deinit { if descriptor >= 0 { Glibc.close(descriptor) } }
 
     /// Writes all `count` bytes, retrying partial writes.
-    func write(_ bytes: UnsafeRawPointer, count: Int) throws(RecordIOError) {
+    package func write(_ bytes: UnsafeRawPointer, count: Int) throws(RecordIOError) {
         var done = 0
         while done < count {
             let n = Glibc.write(descriptor, bytes + done, count - done)
@@ -81,11 +81,11 @@ final class WritableFile {
         }
     }
 
-    func sync() throws(RecordIOError) {
+    package func sync() throws(RecordIOError) {
         guard fsync(descriptor) == 0 else { throw RecordIOError(path: path, kind: .io(errnoMessage("fsync"))) }
     }
 
-    func close() throws(RecordIOError) {
+    package func close() throws(RecordIOError) {
         guard descriptor >= 0 else { return }
         let result = Glibc.close(descriptor)
         descriptor = -1
@@ -94,30 +94,30 @@ final class WritableFile {
 }
 
 /// Renames `from` to `to` (replacing `to`). The corresponding C function is `rename`.
-func renameFile(_ from: String, _ to: String) throws(RecordIOError) {
+package func renameFile(_ from: String, _ to: String) throws(RecordIOError) {
     guard rename(from, to) == 0 else {
         throw RecordIOError(path: from, kind: .io(errnoMessage("rename to \(to)")))
     }
 }
 
 /// Removes a file if it exists, ignoring errors (for clean-up paths).
-func removeFileQuietly(_ path: String) {
+package func removeFileQuietly(_ path: String) {
     _ = unlink(path)
 }
 
 /// Flushes a directory's entries (after renames) to disk; best effort.
-func syncDirectory(_ path: String) {
+package func syncDirectory(_ path: String) {
     let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard fd >= 0 else { return }
     _ = fsync(fd)
     close(fd)
 }
 
-func isDirectory(_ path: String) -> Bool {
+package func isDirectory(_ path: String) -> Bool {
     var info = stat()
     return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
 }
 
-func joinPath(_ directory: String, _ name: String) -> String {
+package func joinPath(_ directory: String, _ name: String) -> String {
     directory.hasSuffix("/") ? directory + name : directory + "/" + name
 }

@@ -73,7 +73,7 @@ public struct RecordIOError: Error, CustomStringConvertible, Sendable, Equatable
 
 extension RecordIOError: CategorizedError {
     /// A failed system call is an output failure when writing and missing input when reading;
-    /// the error does not know which, so callers that write wrap it (see `PipelineError`). Here it
+    /// the error does not know which, so callers that write wrap it (see `DatasetError`). Here it
     /// counts as missing input; damaged records are malformed input.
     package var category: ErrorCategory {
         switch kind {

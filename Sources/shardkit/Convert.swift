@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Imaging
 import Pipeline
+import Shards
 import RecordIO
 
 /// `shardkit convert`: a raw dataset (MNIST, CIFAR-10/100, SVHN, HWDB) to TFRecord shards.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Imaging
 import Pipeline
+import Shards
 
 /// `shardkit inspect`: counts, schema, a JSON dump and label histograms of shards.
 struct Inspect: ParsableCommand {
@@ -61,7 +62,7 @@ struct Inspect: ParsableCommand {
         try reportingErrors {
             let found = try ShardFiles.resolve(paths)
             guard !found.records.isEmpty else {
-                throw PipelineError(.noInput, path: paths.joined(separator: " "), "no record files found")
+                throw DatasetError(.noInput, path: paths.joined(separator: " "), "no record files found")
             }
             if let grid {
                 let renderer = ContactSheetRenderer(count: count, random: random, seed: seed)

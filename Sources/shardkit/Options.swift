@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Imaging
 import Pipeline
+public import Shards
 import RecordIO
 import Synth
 

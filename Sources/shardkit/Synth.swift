@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Imaging
 import Pipeline
+import Shards
 import Synth
 
 /// `shardkit synth`: multi-digit strings from an MNIST-format digit set, as shards.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Pipeline
+import Shards
 
 /// `shardkit verify`: checks every checksum of every record, and shards against their manifest.
 struct Verify: ParsableCommand {

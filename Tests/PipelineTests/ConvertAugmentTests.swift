@@ -2,6 +2,7 @@ import Examples
 import Foundation
 import Imaging
 import Pipeline
+import Shards
 import RecordIO
 import TestSupport
 import Testing
@@ -48,7 +49,7 @@ import Testing
     }
 
     @Test func copiesWithoutAugmentationAreRefused() throws {
-        #expect(throws: PipelineError.self) {
+        #expect(throws: DatasetError.self) {
             _ = try ConvertTesting.convert(.mnist, input: FixturePaths.fixture("mnist")) { $0.copies = 2 }
         }
     }

@@ -3,6 +3,7 @@ import Formats
 import Foundation
 import Imaging
 import Pipeline
+import Shards
 import RecordIO
 import TestSupport
 import Testing
@@ -244,7 +245,7 @@ enum ConvertTesting {
         let (output, _) = try ConvertTesting.convert(.cifar10, input: FixturePaths.fixture("cifar10"))
         defer { ConvertTesting.remove(output) }
         let options = ConvertOptions(input: FixturePaths.fixture("cifar10"), output: output, quiet: true)
-        #expect(throws: PipelineError.self) { try DatasetConverter.convert(.cifar10, options: options) }
+        #expect(throws: DatasetError.self) { try DatasetConverter.convert(.cifar10, options: options) }
         #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("manifest.json").path))
     }
 }

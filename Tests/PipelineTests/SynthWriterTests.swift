@@ -3,6 +3,7 @@ import Formats
 import Foundation
 import Imaging
 import Pipeline
+import Shards
 import RecordIO
 import Synth
 import TestSupport
@@ -202,7 +203,7 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
         #expect {
             try SynthWriter.write(request(directory, train: 7, test: 0))
         } throws: { error in
-            (error as? PipelineError)?.kind == .outputExists
+            (error as? DatasetError)?.kind == .outputExists
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == before)
         #expect(try Manifest.read(from: directory.path).splits["train"]?.records == 5)
@@ -224,7 +225,7 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
         #expect {
             try SynthWriter.write(request)
         } throws: { error in
-            (error as? PipelineError)?.kind == .noInput
+            (error as? DatasetError)?.kind == .noInput
         }
         let left =
             (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("out").path)) ?? []
@@ -241,7 +242,7 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
         #expect {
             try SynthWriter.write(request)
         } throws: { error in
-            (error as? PipelineError)?.kind == .noInput
+            (error as? DatasetError)?.kind == .noInput
         }
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("manifest.json").path))
     }

@@ -1,4 +1,5 @@
 import RecordIO
+import TestSupport
 import Testing
 
 @Suite struct CRC32CTests {

@@ -1,5 +1,6 @@
 import Foundation
 import RecordIO
+import TestSupport
 import Testing
 
 @Suite struct RecordFramingTests {

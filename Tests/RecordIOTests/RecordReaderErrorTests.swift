@@ -1,5 +1,6 @@
 import Foundation
 import RecordIO
+import TestSupport
 import Testing
 
 /// Five records of 100 bytes: record k starts at byte 116·k.

@@ -1,6 +1,7 @@
 import Examples
 import Foundation
 import RecordIO
+import Shards
 import TestSupport
 import Testing
 

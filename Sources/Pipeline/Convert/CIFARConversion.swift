@@ -1,3 +1,5 @@
+internal import ShardKitSupport
+import Shards
 import Examples
 import Formats
 import Foundation
@@ -6,7 +8,7 @@ import Foundation
 /// CIFAR-100) and, for CIFAR-100, `coarse_label`, as TFDS's `cifar10` / `cifar100`.
 enum CIFARConversion {
     static func plan(_ options: ConvertOptions, variant: CIFARVariant, encoding: ImageEncoding)
-        throws(PipelineError) -> ConversionPlan
+        throws(DatasetError) -> ConversionPlan
     {
         let directory = options.input
         func present(_ names: [String]) -> [URL] {
@@ -26,7 +28,7 @@ enum CIFARConversion {
         guard splitFiles.contains(where: { !$0.1.isEmpty }) else {
             let expected =
                 variant == .cifar10 ? "data_batch_1.bin … data_batch_5.bin, test_batch.bin" : "train.bin, test.bin"
-            throw PipelineError(.noInput, path: directory.path, "no \(variant.rawValue) binary files (\(expected))")
+            throw DatasetError(.noInput, path: directory.path, "no \(variant.rawValue) binary files (\(expected))")
         }
         let names = try reading { () throws(FormatError) in try CIFARLabelNames.load(from: directory, variant: variant)
         }
@@ -36,7 +38,7 @@ enum CIFARConversion {
             passes.append(
                 ConversionPass(
                     label: split, splits: [split],
-                    counts: { () throws(PipelineError) in
+                    counts: { () throws(DatasetError) in
                         var total = 0
                         for file in files {
                             let reader = try reading { () throws(FormatError) in
@@ -51,7 +53,7 @@ enum CIFARConversion {
                         return [total]
                     },
                     countIsCheap: true,
-                    open: { () throws(PipelineError) in
+                    open: { () throws(DatasetError) in
                         running = 0
                         return chainedPull(
                             files, open: { url throws(FormatError) in try CIFARReader(file: url, variant: variant) },

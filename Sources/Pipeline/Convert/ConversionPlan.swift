@@ -1,8 +1,10 @@
+internal import ShardKitSupport
+import Shards
 import Formats
 import Foundation
 
 /// Pulls the next record of a pass, `nil` at its end.
-typealias RecordPull = () throws(PipelineError) -> PendingRecord?
+typealias RecordPull = () throws(DatasetError) -> PendingRecord?
 
 /// One sequential read over source files, feeding one or more splits (SVHN's train and extra
 /// feed train and validation in one read).
@@ -12,13 +14,13 @@ struct ConversionPass {
     var splits: [String]
     /// Exact record counts per split. Called when sharding by count, and for the progress total
     /// when `countIsCheap` (headers only).
-    var counts: () throws(PipelineError) -> [Int]
+    var counts: () throws(DatasetError) -> [Int]
     var countIsCheap: Bool
     /// A cheap upper bound of the pass's records for the progress bar when the exact count is
     /// not worth a pass of its own (SVHN: the entries in digitStruct.mat, skips included).
     var estimatedTotal: () -> Int? = { nil }
     /// Opens the pass's files and returns its record pull.
-    var open: () throws(PipelineError) -> RecordPull
+    var open: () throws(DatasetError) -> RecordPull
 }
 
 /// Reason → count of source records left out on purpose (not errors).
@@ -63,13 +65,13 @@ struct SourceFile {
 /// sample into a record (or nil to leave it out), given the file it came from.
 func chainedPull<Reader: FormatReader>(
     _ files: [URL], open: @escaping (URL) throws(FormatError) -> Reader,
-    map: @escaping (Reader.Sample, SourceFile) throws(PipelineError) -> PendingRecord?,
+    map: @escaping (Reader.Sample, SourceFile) throws(DatasetError) -> PendingRecord?,
     atEndOfFile: @escaping (Reader) -> Void = { _ in }
 ) -> RecordPull {
     var fileIndex = 0
     var reader: Reader?
     var file: SourceFile?
-    return { () throws(PipelineError) -> PendingRecord? in
+    return { () throws(DatasetError) -> PendingRecord? in
         while fileIndex < files.count {
             if reader == nil {
                 let url = files[fileIndex]

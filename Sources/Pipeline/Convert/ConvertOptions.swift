@@ -1,6 +1,8 @@
+internal import ShardKitSupport
 public import Foundation
 public import Imaging
 public import RecordIO
+public import Shards
 
 /// The raw dataset formats `DatasetConverter` reads.
 public enum DatasetFormat: String, Sendable, CaseIterable {

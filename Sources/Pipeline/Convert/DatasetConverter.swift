@@ -1,8 +1,10 @@
+internal import ShardKitSupport
 import Examples
 import Formats
 import Foundation
 import Imaging
 import RecordIO
+public import Shards
 
 /// `shardkit convert`: reads a raw dataset as its authors ship it and writes TFRecord shards of
 /// `tf.train.Example`s, one split after another, with `manifest.json` and the TensorFlow Datasets
@@ -13,9 +15,9 @@ import RecordIO
 /// directory until every split is complete (`DatasetWriter`).
 public enum DatasetConverter {
     /// Converts `options.input` in `format`; returns what was written. Errors are
-    /// `PipelineError`s: `.noInput` (missing input), `.badInput` (malformed input, naming file,
+    /// `DatasetError`s: `.noInput` (missing input), `.badInput` (malformed input, naming file,
     /// record and byte offset), `.output`, `.usage`.
-    public static func convert(_ format: DatasetFormat, options: ConvertOptions) throws(PipelineError) -> ConvertSummary
+    public static func convert(_ format: DatasetFormat, options: ConvertOptions) throws(DatasetError) -> ConvertSummary
     {
         let start = Date()
         try check(options)
@@ -32,7 +34,7 @@ public enum DatasetConverter {
         let writer = try DatasetWriter(
             output: options.output, name: name, sharding: options.sharding, compression: options.compression,
             durable: options.durable)
-        do throws(PipelineError) {
+        do throws(DatasetError) {
             var schema = SchemaAccumulator()
             let engine = OrderedEncoder(
                 jobs: options.jobs,
@@ -52,7 +54,7 @@ public enum DatasetConverter {
                 let pull = withCopies(try pass.open(), copies)
                 try engine.run(
                     next: pull,
-                    write: { (split, bytes) throws(PipelineError) in
+                    write: { (split, bytes) throws(DatasetError) in
                         try writer.write(split: pass.splits[split], bytes)
                     },
                     schema: &schema, progress: { progress.advance(by: $0) })
@@ -94,25 +96,25 @@ public enum DatasetConverter {
         return min(100_000, max(1_000, (total / 10 + 999) / 1_000 * 1_000))
     }
 
-    private static func check(_ options: ConvertOptions) throws(PipelineError) {
+    private static func check(_ options: ConvertOptions) throws(DatasetError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: options.input.path, isDirectory: &isDirectory),
             isDirectory.boolValue
         else {
-            throw PipelineError(.noInput, path: options.input.path, "no such directory")
+            throw DatasetError(.noInput, path: options.input.path, "no such directory")
         }
-        guard options.jobs >= 1 else { throw PipelineError(.usage, "jobs must be at least 1") }
+        guard options.jobs >= 1 else { throw DatasetError(.usage, "jobs must be at least 1") }
         guard options.validationFraction >= 0, options.validationFraction < 1 else {
-            throw PipelineError(.usage, "validation fraction must be in [0, 1)")
+            throw DatasetError(.usage, "validation fraction must be in [0, 1)")
         }
-        guard options.size >= 1 else { throw PipelineError(.usage, "size must be at least 1") }
-        guard options.copies >= 1 else { throw PipelineError(.usage, "copies must be at least 1") }
+        guard options.size >= 1 else { throw DatasetError(.usage, "size must be at least 1") }
+        guard options.copies >= 1 else { throw DatasetError(.usage, "copies must be at least 1") }
         guard options.copies == 1 || options.augment != nil else {
-            throw PipelineError(.usage, "more than one copy needs an augmentation")
+            throw DatasetError(.usage, "more than one copy needs an augmentation")
         }
         switch options.sharding {
-        case .shards(let n) where n < 1: throw PipelineError(.usage, "shard count must be at least 1")
-        case .shardBytes(let b) where b < 1: throw PipelineError(.usage, "shard size must be positive")
+        case .shards(let n) where n < 1: throw DatasetError(.usage, "shard count must be at least 1")
+        case .shardBytes(let b) where b < 1: throw DatasetError(.usage, "shard size must be positive")
         default: break
         }
     }
@@ -123,7 +125,7 @@ private func withCopies(_ pull: @escaping RecordPull, _ copies: Int) -> RecordPu
     guard copies > 1 else { return pull }
     var current: PendingRecord?
     var next = copies
-    return { () throws(PipelineError) -> PendingRecord? in
+    return { () throws(DatasetError) -> PendingRecord? in
         if next == copies {
             guard let record = try pull() else { return nil }
             current = record

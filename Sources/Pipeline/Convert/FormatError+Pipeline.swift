@@ -1,6 +1,8 @@
+internal import ShardKitSupport
+import Shards
 import Formats
 
-extension PipelineError {
+extension DatasetError {
     /// A reader's error with its file, record and offset kept: a missing or unreadable file is
     /// `.noInput`, anything wrong inside a file `.badInput`.
     init(_ error: FormatError) {
@@ -18,11 +20,11 @@ extension PipelineError {
     }
 }
 
-/// Runs `body`, turning a `FormatError` into a `PipelineError`.
-func reading<T>(_ body: () throws(FormatError) -> T) throws(PipelineError) -> T {
+/// Runs `body`, turning a `FormatError` into a `DatasetError`.
+func reading<T>(_ body: () throws(FormatError) -> T) throws(DatasetError) -> T {
     do {
         return try body()
     } catch {
-        throw PipelineError(error)
+        throw DatasetError(error)
     }
 }

@@ -1,3 +1,5 @@
+internal import ShardKitSupport
+import Shards
 import Examples
 import Formats
 import Foundation
@@ -7,7 +9,7 @@ import Foundation
 /// dictionary is built from train (or loaded with `--dictionary`) and saved as `characters.json`
 /// beside the shards; a test character it lacks is an error naming file, record and character.
 enum HWDBConversion {
-    static func plan(_ options: ConvertOptions, encoding: ImageEncoding) throws(PipelineError) -> ConversionPlan {
+    static func plan(_ options: ConvertOptions, encoding: ImageEncoding) throws(DatasetError) -> ConversionPlan {
         func gntFiles(_ folder: URL) -> [URL] {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
             return names.filter { $0.hasSuffix(".gnt") }.sorted().map { folder.appendingPathComponent($0) }
@@ -15,19 +17,19 @@ enum HWDBConversion {
         let trainFiles = gntFiles(options.input.appendingPathComponent("train"))
         let testFiles = gntFiles(options.input.appendingPathComponent("test"))
         guard !trainFiles.isEmpty || !testFiles.isEmpty else {
-            throw PipelineError(.noInput, path: options.input.path, "no train/*.gnt or test/*.gnt files")
+            throw DatasetError(.noInput, path: options.input.path, "no train/*.gnt or test/*.gnt files")
         }
         let dictionary: CharacterDictionary
         let dictionarySource: String
         if let url = options.dictionary {
             guard FileManager.default.fileExists(atPath: url.path) else {
-                throw PipelineError(.noInput, path: url.path, "no such dictionary file")
+                throw DatasetError(.noInput, path: url.path, "no such dictionary file")
             }
             dictionary = try reading { () throws(FormatError) in try CharacterDictionary.load(from: url) }
             dictionarySource = url.lastPathComponent
         } else {
             guard !trainFiles.isEmpty else {
-                throw PipelineError(
+                throw DatasetError(
                     .noInput, path: options.input.appendingPathComponent("train").path,
                     "no train/*.gnt to build the character dictionary from; pass --dictionary FILE")
             }
@@ -40,7 +42,7 @@ enum HWDBConversion {
             passes.append(
                 ConversionPass(
                     label: split, splits: [split],
-                    counts: { () throws(PipelineError) in
+                    counts: { () throws(DatasetError) in
                         var total = 0
                         for file in files {
                             let reader = try reading { () throws(FormatError) in try GNTReader(file: file) }
@@ -49,15 +51,15 @@ enum HWDBConversion {
                         return [total]
                     },
                     countIsCheap: false,
-                    open: { () throws(PipelineError) in
+                    open: { () throws(DatasetError) in
                         chainedPull(
                             files, open: { url throws(FormatError) in try GNTReader(file: url) },
-                            map: { sample, file throws(PipelineError) in
+                            map: { sample, file throws(DatasetError) in
                                 let label: Int
                                 do throws(FormatError) {
                                     label = try dictionary.index(of: sample.character)
                                 } catch {
-                                    throw PipelineError(
+                                    throw DatasetError(
                                         .badInput, path: file.path, recordIndex: sample.index,
                                         "\(error.message) built from \(dictionarySource)")
                                 }

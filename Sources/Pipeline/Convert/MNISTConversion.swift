@@ -1,3 +1,5 @@
+internal import ShardKitSupport
+import Shards
 import Examples
 import Formats
 import Foundation
@@ -5,7 +7,7 @@ import Foundation
 /// MNIST idx (also Fashion-MNIST, EMNIST) → `image` (28×28×1) and `label` (int64), as TFDS's
 /// `mnist`. Splits `train` and `test`, whichever the folder holds.
 enum MNISTConversion {
-    static func plan(_ options: ConvertOptions, encoding: ImageEncoding) throws(PipelineError) -> ConversionPlan {
+    static func plan(_ options: ConvertOptions, encoding: ImageEncoding) throws(DatasetError) -> ConversionPlan {
         let dataset = try reading { () throws(FormatError) in try MNISTDataset(directory: options.input) }
         var passes: [ConversionPass] = []
         var shape = [28, 28, 1]
@@ -16,8 +18,8 @@ enum MNISTConversion {
             passes.append(
                 ConversionPass(
                     label: split.rawValue, splits: [split.rawValue],
-                    counts: { () throws(PipelineError) in [first.count] }, countIsCheap: true,
-                    open: { () throws(PipelineError) in
+                    counts: { () throws(DatasetError) in [first.count] }, countIsCheap: true,
+                    open: { () throws(DatasetError) in
                         chainedPull(
                             [files.images], open: { _ throws(FormatError) in try dataset.reader(for: split) },
                             map: { sample, file in

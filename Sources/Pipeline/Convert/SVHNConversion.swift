@@ -1,3 +1,5 @@
+internal import ShardKitSupport
+import Shards
 import Examples
 import Formats
 import Foundation
@@ -11,7 +13,7 @@ import Imaging
 enum SVHNConversion {
     static let maxDigits = 5
 
-    static func plan(_ options: ConvertOptions, encoding: ImageEncoding) throws(PipelineError) -> ConversionPlan {
+    static func plan(_ options: ConvertOptions, encoding: ImageEncoding) throws(DatasetError) -> ConversionPlan {
         let root = options.input
         func subfolder(_ name: String) -> URL? {
             let url = root.appendingPathComponent(name)
@@ -22,13 +24,13 @@ enum SVHNConversion {
         let train = subfolder("train")
         let test = subfolder("test")
         guard train != nil || test != nil else {
-            throw PipelineError(
+            throw DatasetError(
                 .noInput, path: root.path, "no train/ or test/ folder (each with digitStruct.mat and PNGs)")
         }
         var trainSources: [(String, URL)] = train.map { [("train", $0)] } ?? []
         if options.includeExtra {
             guard let extra = subfolder("extra") else {
-                throw PipelineError(
+                throw DatasetError(
                     .noInput, path: root.appendingPathComponent("extra").path, "--include-extra: no extra/ folder")
             }
             trainSources.append(("extra", extra))
@@ -93,7 +95,7 @@ enum SVHNConversion {
     ) -> ConversionPass {
         ConversionPass(
             label: label, splits: splits,
-            counts: { () throws(PipelineError) in
+            counts: { () throws(DatasetError) in
                 // digitStruct.mat only: the same skips the reader makes, without decoding a PNG.
                 var counts = Array(repeating: 0, count: splits.count)
                 for (prefix, folder) in sources {
@@ -122,7 +124,7 @@ enum SVHNConversion {
                 }
                 return total
             },
-            open: { () throws(PipelineError) in
+            open: { () throws(DatasetError) in
                 // The reading thread reads digitStruct.mat and the PNG bytes; decoding, cropping and
                 // resizing happen on the workers (`PendingImage.svhnPNG`), with the same skips
                 // and errors as `SVHNReader`.
@@ -130,7 +132,7 @@ enum SVHNConversion {
                 return chainedPull(
                     sources.map { $0.1.appendingPathComponent("digitStruct.mat") },
                     open: { url throws(FormatError) in try DigitStructReader(url: url) },
-                    map: { entry, file throws(PipelineError) in
+                    map: { entry, file throws(DatasetError) in
                         let folder = file.url.deletingLastPathComponent()
                         if entry.boxes.count > options.maxDigits {
                             skips.add("more than \(options.maxDigits) digits")
@@ -143,7 +145,7 @@ enum SVHNConversion {
                                 skips.add("image file missing (--skip-missing)")
                                 return nil
                             }
-                            throw PipelineError(
+                            throw DatasetError(
                                 .noInput, path: png.path, recordIndex: entry.index,
                                 exists
                                     ? "cannot read the image named by digitStruct"

@@ -1,5 +1,7 @@
+internal import ShardKitSupport
 public import Foundation
 public import RecordIO
+public import Shards
 public import Examples
 
 /// Deterministic digit-string-shaped records, for the demo and for testing any TFRecord reader
@@ -33,11 +35,11 @@ public enum SyntheticRecords {
     /// `DatasetWriter` like every other writing command; returns a one-line summary.
     public static func write(
         to directory: URL, name: String, records: Int, shards: Int, compression: Compression, quiet: Bool
-    ) throws(PipelineError) -> String {
+    ) throws(DatasetError) -> String {
         let progress = ProgressReporter(label: "generate \(name)/train", total: records, quiet: quiet)
         var schema = SchemaAccumulator()
         let writer = try DatasetWriter(output: directory, name: name, sharding: .shards(shards), compression: compression)
-        do throws(PipelineError) {
+        do throws(DatasetError) {
             try writer.open(split: "train", count: records)
             var buffer: [UInt8] = []
             for index in 0..<records {
@@ -45,8 +47,8 @@ public enum SyntheticRecords {
                 schema.observe(example)
                 buffer.removeAll(keepingCapacity: true)
                 example.serialize(into: &buffer)
-                let failure: PipelineError? = buffer.withUnsafeBytes { bytes in
-                    do throws(PipelineError) {
+                let failure: DatasetError? = buffer.withUnsafeBytes { bytes in
+                    do throws(DatasetError) {
                         try writer.write(split: "train", bytes)
                         return nil
                     } catch { return error }

@@ -1,3 +1,5 @@
+internal import ShardKitSupport
+public import Shards
 public import Formats
 public import Foundation
 import Imaging
@@ -7,7 +9,7 @@ extension DigitSource {
     /// The digits of one split of an MNIST-format folder (`MNISTDataset`: plain or `.gz` idx
     /// files). A missing split is `.noInput`; a malformed file `.badInput`, naming the file,
     /// record and offset.
-    public static func mnist(directory: URL, split: MNISTDataset.Split) throws(PipelineError) -> DigitSource {
+    public static func mnist(directory: URL, split: MNISTDataset.Split) throws(DatasetError) -> DigitSource {
         var images: [Image] = []
         var labels: [Int] = []
         do {
@@ -20,13 +22,13 @@ extension DigitSource {
                 labels.append(sample.label)
             }
         } catch {
-            let kind: PipelineError.Kind = error.kind == .io || error.kind == .missingFile ? .noInput : .badInput
-            throw PipelineError(kind, error.description)
+            let kind: DatasetError.Kind = error.kind == .io || error.kind == .missingFile ? .noInput : .badInput
+            throw DatasetError(kind, error.description)
         }
         do {
             return try DigitSource(images: images, labels: labels)
         } catch {
-            throw PipelineError(.badInput, path: directory.path, "\(split.rawValue) digits: \(error.message)")
+            throw DatasetError(.badInput, path: directory.path, "\(split.rawValue) digits: \(error.message)")
         }
     }
 }

@@ -1,3 +1,5 @@
+internal import ShardKitSupport
+import Shards
 import Examples
 import Imaging
 import Synth
@@ -28,7 +30,7 @@ struct SynthRecordMaker: Sendable {
     /// Replaces the contents of `buffer` with the serialized `tf.train.Example` of record
     /// `record`. The buffer keeps its capacity, so a slot reused batch after batch costs no
     /// allocation (and no fresh pages) once it has held one record.
-    func serialize(_ record: Int, augmenter: Augmenter?, into buffer: inout [UInt8]) throws(PipelineError) {
+    func serialize(_ record: Int, augmenter: Augmenter?, into buffer: inout [UInt8]) throws(DatasetError) {
         let (image, string) = sample(record, augmenter: augmenter)
         buffer.removeAll(keepingCapacity: true)
         try Self.example(image: image, string: string, encoding: encoding).serialize(into: &buffer)
@@ -37,17 +39,17 @@ struct SynthRecordMaker: Sendable {
     /// `image` (raw bytes, PNG or JPEG), `length`, `digits` (five, 10 = none): the SVHN schema.
     static func example(
         image: Image, string: DigitString, encoding: ImageEncoding
-    ) throws(PipelineError) -> Example {
+    ) throws(DatasetError) -> Example {
         let bytes: [UInt8]
         switch encoding {
         case .raw: bytes = image.pixels
         case .png:
             do { bytes = try PNGCodec.encode(image) } catch {
-                throw PipelineError(.output, "cannot encode a PNG: \(error)")
+                throw DatasetError(.output, "cannot encode a PNG: \(error)")
             }
         case .jpeg:
             do { bytes = try JPEGCodec.encode(image, quality: 95) } catch {
-                throw PipelineError(.output, "cannot encode a JPEG: \(error)")
+                throw DatasetError(.output, "cannot encode a JPEG: \(error)")
             }
         }
         return Example([

@@ -1,3 +1,5 @@
+internal import ShardKitSupport
+public import Shards
 public import Foundation
 public import Imaging
 public import Synth

@@ -1,9 +1,11 @@
+internal import ShardKitSupport
 import Dispatch
 import Examples
 import Formats
 import Foundation
 import Imaging
 import RecordIO
+public import Shards
 import Synchronization
 import Synth
 
@@ -25,13 +27,13 @@ public enum SynthWriter {
     static let chunk = 16
 
     /// Writes the dataset `request` describes; returns a one-line summary.
-    public static func write(_ request: SynthRequest) throws(PipelineError) -> String {
+    public static func write(_ request: SynthRequest) throws(DatasetError) -> String {
         let clock = ContinuousClock()
         let started = clock.now
         let trainSource = try DigitSource.mnist(directory: request.digits, split: .train)
         let testSource = request.testCount > 0 ? try DigitSource.mnist(directory: request.digits, split: .test) : nil
         let train = try maker(request, source: trainSource, split: "train")
-        let test = try testSource.map { source throws(PipelineError) in
+        let test = try testSource.map { source throws(DatasetError) in
             try maker(request, source: source, split: "test")
         }
 
@@ -43,7 +45,7 @@ public enum SynthWriter {
         var schema = SchemaAccumulator()
         var shape = train.synthesizer.imageShape
         var written: [String] = []
-        do throws(PipelineError) {
+        do throws(DatasetError) {
             for (maker, count) in [(train, request.trainCount), (test, request.testCount)] {
                 guard let maker, count > 0 else { continue }
                 let records = count * request.copies
@@ -97,19 +99,19 @@ public enum SynthWriter {
             + "to \(request.output.path) in \(String(format: "%.2f", seconds))s (\(Int(rate)) records/s)"
     }
 
-    static func maker(_ request: SynthRequest, source: DigitSource, split: String) throws(PipelineError)
+    static func maker(_ request: SynthRequest, source: DigitSource, split: String) throws(DatasetError)
         -> SynthRecordMaker
     {
         let synthesizer: DigitStringSynthesizer
         do { synthesizer = try DigitStringSynthesizer(source: source, configuration: request.configuration) } catch {
-            throw PipelineError(.usage, error.message)
+            throw DatasetError(.usage, error.message)
         }
         return SynthRecordMaker(
             synthesizer: synthesizer, split: split, augment: request.augment, copies: max(1, request.copies),
             encoding: request.imageEncoding)
     }
 
-    static func writePreview(_ maker: SynthRecordMaker, count: Int, to url: URL) throws(PipelineError) {
+    static func writePreview(_ maker: SynthRecordMaker, count: Int, to url: URL) throws(DatasetError) {
         let augmenter = maker.makeAugmenter()
         var images: [Image] = []
         var labels: [String] = []
@@ -124,7 +126,7 @@ public enum SynthWriter {
     /// Writes the `records` records of `maker`'s split, in order, into `writer` (whose split is open).
     static func writeSplit(
         _ maker: SynthRecordMaker, records: Int, into writer: DatasetWriter, request: SynthRequest
-    ) throws(PipelineError) {
+    ) throws(DatasetError) {
         let jobs = max(1, request.jobs)
         let progress = ProgressReporter(
             label: "synth \(request.name)/\(maker.split)", total: records, quiet: request.quiet)
@@ -133,7 +135,7 @@ public enum SynthWriter {
             writer: writer, split: maker.split, augmenters: (0..<jobs).map { _ in maker.makeAugmenter() }, batch: batch)
         var previousCount = 0
         var start = 0
-        let failure = Mutex<PipelineError?>(nil)
+        let failure = Mutex<DatasetError?>(nil)
         while start < records || previousCount > 0 {
             let count = min(batch, records - start)
             let base = start
@@ -145,8 +147,8 @@ public enum SynthWriter {
             DispatchQueue.concurrentPerform(iterations: jobs + 1) { iteration in
                 if iteration == 0 {
                     for i in 0..<toWrite {
-                        let error: PipelineError? = state.previous[i].withUnsafeBytes { bytes in
-                            do throws(PipelineError) {
+                        let error: DatasetError? = state.previous[i].withUnsafeBytes { bytes in
+                            do throws(DatasetError) {
                                 try state.writer.write(split: state.split, bytes)
                                 return nil
                             } catch { return error }
@@ -163,7 +165,7 @@ public enum SynthWriter {
                     let first = state.cursor.add(chunk, ordering: .relaxed).oldValue
                     guard first < count else { return }
                     for i in first..<min(first + chunk, count) {
-                        do throws(PipelineError) {
+                        do throws(DatasetError) {
                             try maker.serialize(base + i, augmenter: augmenter, into: &state.current[i])
                         } catch {
                             failure.withLock { $0 = $0 ?? error }

@@ -1,3 +1,5 @@
+internal import ShardKitSupport
+import Shards
 import Dispatch
 import Examples
 
@@ -28,7 +30,7 @@ struct OrderedEncoder {
     /// exactly one worker (chunk i belongs to worker i mod jobs), and the slots are read only
     /// after `DispatchGroup.wait()`, which orders those writes before the reads.
     private final class Slots: @unchecked Sendable {
-        var results: [Result<EncodedChunk, PipelineError>?]
+        var results: [Result<EncodedChunk, DatasetError>?]
         init(count: Int) { results = Array(repeating: nil, count: count) }
     }
 
@@ -41,18 +43,18 @@ struct OrderedEncoder {
     /// Reads with `next` until it returns nil, encodes, and hands each record to `write` in
     /// reading order with its split index; `progress` is told how many records were written.
     func run(
-        next: () throws(PipelineError) -> PendingRecord?,
-        write: (Int, UnsafeRawBufferPointer) throws(PipelineError) -> Void,
+        next: () throws(DatasetError) -> PendingRecord?,
+        write: (Int, UnsafeRawBufferPointer) throws(DatasetError) -> Void,
         schema: inout SchemaAccumulator,
         progress: (Int) -> Void
-    ) throws(PipelineError) {
+    ) throws(DatasetError) {
         let jobs = max(1, self.jobs)
         var pending: Window?
         var ended = false
         // A read error ends the input like a clean end, but is thrown only after every record
         // read before it was encoded and written: an encoding error of an earlier record wins,
         // whatever the window size (and so whatever the number of jobs).
-        var readError: PipelineError?
+        var readError: DatasetError?
         // Whatever happens, do not leave workers writing into a window nobody waits for.
         defer { pending?.group.wait() }
         while true {
@@ -60,7 +62,7 @@ struct OrderedEncoder {
             if !ended {
                 var chunk: [PendingRecord] = []
                 chunk.reserveCapacity(chunkSize)
-                do throws(PipelineError) {
+                do throws(DatasetError) {
                     while chunks.count < 2 * jobs {
                         guard let record = try next() else {
                             ended = true
@@ -109,7 +111,7 @@ struct OrderedEncoder {
         return Window(slots: slots, group: group, count: chunks.count)
     }
 
-    private static func encode(_ chunk: [PendingRecord], encoder: RecordEncoder) -> Result<EncodedChunk, PipelineError>
+    private static func encode(_ chunk: [PendingRecord], encoder: RecordEncoder) -> Result<EncodedChunk, DatasetError>
     {
         var out = EncodedChunk()
         out.ends.reserveCapacity(chunk.count)
@@ -131,20 +133,20 @@ struct OrderedEncoder {
     }
 
     private func drain(
-        _ window: Window, write: (Int, UnsafeRawBufferPointer) throws(PipelineError) -> Void,
+        _ window: Window, write: (Int, UnsafeRawBufferPointer) throws(DatasetError) -> Void,
         schema: inout SchemaAccumulator, progress: (Int) -> Void
-    ) throws(PipelineError) {
+    ) throws(DatasetError) {
         for i in 0..<window.count {
             let chunk: EncodedChunk
             switch window.slots.results[i]! {
             case .success(let c): chunk = c
             case .failure(let error): throw error
             }
-            var failure: PipelineError?
+            var failure: DatasetError?
             chunk.bytes.withUnsafeBytes { all in
                 var start = 0
                 for (k, end) in chunk.ends.enumerated() {
-                    do throws(PipelineError) {
+                    do throws(DatasetError) {
                         try write(chunk.splits[k], UnsafeRawBufferPointer(rebasing: all[start..<end]))
                     } catch {
                         failure = error

@@ -1,16 +1,8 @@
+internal import ShardKitSupport
+import Shards
 import Examples
 import Formats
 import Imaging
-
-/// How the `image` feature of a converted record is stored.
-public enum ImageEncoding: String, Sendable, CaseIterable {
-    /// PNG bytes (lossless; what TensorFlow Datasets stores for MNIST and CIFAR).
-    case png
-    /// JPEG bytes, quality 95.
-    case jpeg
-    /// The pixel bytes as they are, row-major H×W×C; the shape is recorded in the metadata.
-    case raw
-}
 
 /// The image of a pending record: decoded pixels, or work the encoding workers still do.
 enum PendingImage: Sendable {
@@ -55,7 +47,7 @@ struct RecordEncoder: Sendable {
     /// `schema`. `augmenter` is this worker's `makeAugmenter()`.
     func encode(
         _ record: PendingRecord, augmenter: Augmenter?, into buffer: inout [UInt8], schema: inout SchemaAccumulator
-    ) throws(PipelineError) {
+    ) throws(DatasetError) {
         var image: Image
         switch record.image {
         case .decoded(let decoded):
@@ -64,7 +56,7 @@ struct RecordEncoder: Sendable {
             do {
                 image = try SVHNReader.preprocess(pngBytes: png, entry: entry, path: record.path, size: size)
             } catch {
-                throw PipelineError(error)
+                throw DatasetError(error)
             }
         }
         if let side = record.resizeSide, image.height != side || image.width != side {
@@ -83,7 +75,7 @@ struct RecordEncoder: Sendable {
             case .raw: bytes = image.pixels
             }
         } catch {
-            throw PipelineError(
+            throw DatasetError(
                 .badInput, path: record.path, recordIndex: record.index,
                 "cannot encode the image as \(encoding.rawValue): \(error)")
         }

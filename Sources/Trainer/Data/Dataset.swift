@@ -1,4 +1,5 @@
 public import RecordIO
+public import Shards
 
 /// A dataset directory as the trainer sees it: its manifest, and per split the shard paths.
 public struct Dataset: Sendable {

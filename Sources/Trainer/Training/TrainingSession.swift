@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Shards
 import Imaging
 import RecordIO
 

@@ -1,3 +1,5 @@
+internal import ShardKitSupport
+public import RecordIO
 import Foundation
 
 /// One feature of the records' payloads, as the caller describes it (RecordIO does not parse

@@ -1,5 +1,6 @@
-import Foundation
-import RecordIO
+internal import ShardKitSupport
+package import Foundation
+package import RecordIO
 
 #if canImport(Glibc)
     import Glibc
@@ -23,21 +24,21 @@ public enum ShardingPolicy: Sendable, Equatable {
 /// run when the writer is dropped uncommitted) removes the staging directory and whatever it
 /// already moved. A staging folder left by a run that was killed is removed by the next run
 /// into the same output once its process is gone.
-final class DatasetWriter {
-    let output: URL
-    let staging: URL
-    let name: String
-    let sharding: ShardingPolicy
-    let compression: Compression
-    let durable: Bool
+package final class DatasetWriter {
+    package let output: URL
+    package let staging: URL
+    package let name: String
+    package let sharding: ShardingPolicy
+    package let compression: Compression
+    package let durable: Bool
     private var writers: [String: ShardedWriter] = [:]
     /// Finished splits in the order they finished.
-    private(set) var splits: [(name: String, manifest: SplitManifest)] = []
+    package private(set) var splits: [(name: String, manifest: SplitManifest)] = []
     private var moved: [URL] = []
     private var done = false
 
-    init(output: URL, name: String, sharding: ShardingPolicy, compression: Compression, durable: Bool = true)
-        throws(PipelineError)
+    package init(output: URL, name: String, sharding: ShardingPolicy, compression: Compression, durable: Bool = true)
+        throws(DatasetError)
     {
         self.output = output
         self.name = name
@@ -48,7 +49,7 @@ final class DatasetWriter {
         try createDirectory(output)
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
         if let clash = existing.first(where: { $0 == Manifest.fileName || $0.hasPrefix("\(name)-") }) {
-            throw PipelineError(
+            throw DatasetError(
                 .outputExists, path: output.appendingPathComponent(clash).path,
                 "the output directory already holds a dataset; remove it or choose another --output")
         }
@@ -63,19 +64,19 @@ final class DatasetWriter {
         try createDirectory(staging)
     }
 
-    static let stagingPrefix = ".shardkit-staging-"
+    package static let stagingPrefix = ".shardkit-staging-"
 
     deinit {
         if !done { abort() }
     }
 
     /// Starts writing `split`; `count` is required with `.shards`.
-    func open(split: String, count: Int?) throws(PipelineError) {
+    package func open(split: String, count: Int?) throws(DatasetError) {
         let mode: ShardedWriter.Sharding
         switch sharding {
         case .shards(let n):
             guard let count else {
-                throw PipelineError(.usage, "--shards needs the record count of split \(split) up front")
+                throw DatasetError(.usage, "--shards needs the record count of split \(split) up front")
             }
             mode = .shardCount(n, totalRecords: count)
         case .shardBytes(let bytes):
@@ -86,30 +87,30 @@ final class DatasetWriter {
                 directory: staging.path, name: name, split: split, sharding: mode, compression: compression,
                 durable: durable)
         } catch {
-            throw PipelineError(.output, path: staging.path, error.description)
+            throw DatasetError(.output, path: staging.path, error.description)
         }
     }
 
-    func write(split: String, _ payload: UnsafeRawBufferPointer) throws(PipelineError) {
+    package func write(split: String, _ payload: UnsafeRawBufferPointer) throws(DatasetError) {
         do {
             try writers[split]!.write(payload)
         } catch {
-            throw PipelineError(.output, path: staging.path, error.description)
+            throw DatasetError(.output, path: staging.path, error.description)
         }
     }
 
     /// Closes `split`'s last shard (still in staging).
-    func finish(split: String) throws(PipelineError) {
+    package func finish(split: String) throws(DatasetError) {
         guard let writer = writers.removeValue(forKey: split) else { return }
         do {
             splits.append((split, SplitManifest(shards: try writer.finish())))
         } catch {
-            throw PipelineError(.output, path: staging.path, error.description)
+            throw DatasetError(.output, path: staging.path, error.description)
         }
     }
 
     /// Moves the shards into place and writes `files` (name → bytes) and then `manifest` last.
-    func commit(files: [(String, [UInt8])], manifest: Manifest) throws(PipelineError) {
+    package func commit(files: [(String, [UInt8])], manifest: Manifest) throws(DatasetError) {
         do {
             for (_, split) in splits {
                 for shard in split.shards {
@@ -122,7 +123,7 @@ final class DatasetWriter {
             }
         } catch {
             abort()
-            throw PipelineError(.output, path: output.path, "cannot move the shards into place: \(error)")
+            throw DatasetError(.output, path: output.path, "cannot move the shards into place: \(error)")
         }
         for (file, bytes) in files {
             try writeAtomically(bytes, to: output.appendingPathComponent(file))
@@ -131,24 +132,24 @@ final class DatasetWriter {
             try manifest.write(to: output.path)
         } catch {
             abort()
-            throw PipelineError(.output, path: output.path, error.description)
+            throw DatasetError(.output, path: output.path, error.description)
         }
         try? FileManager.default.removeItem(at: staging)
         done = true
     }
 
-    private func writeAtomically(_ bytes: [UInt8], to url: URL) throws(PipelineError) {
+    private func writeAtomically(_ bytes: [UInt8], to url: URL) throws(DatasetError) {
         do {
             try Data(bytes).write(to: url, options: .atomic)
             moved.append(url)
         } catch {
             abort()
-            throw PipelineError(.output, path: url.path, "cannot write: \(error.localizedDescription)")
+            throw DatasetError(.output, path: url.path, "cannot write: \(error.localizedDescription)")
         }
     }
 
     /// Removes the staging directory and every file already moved into the output.
-    func abort() {
+    package func abort() {
         for writer in writers.values { writer.abort() }
         writers.removeAll()
         for url in moved { try? FileManager.default.removeItem(at: url) }

@@ -1,3 +1,4 @@
+internal import ShardKitSupport
 import Examples
 public import Foundation
 public import Imaging
@@ -43,19 +44,19 @@ public struct ContactSheetRenderer: Sendable {
 
     /// Reads `files` and draws the chosen records. Manifests and label files are looked for in
     /// the directories of `files`.
-    public func render(_ files: [URL]) throws(PipelineError) -> RenderedSheet {
+    public func render(_ files: [URL]) throws(DatasetError) -> RenderedSheet {
         let context = SheetContext(directories: Array(Set(files.map { $0.deletingLastPathComponent() })))
         var chosen: [(position: Int, example: Example)] = []
         var rng = SeededGenerator(seed: seed, key: "grid")
         var seen = 0
         reading: for url in files {
             var reader: RecordReader
-            do { reader = try RecordReader(path: url.path) } catch { throw PipelineError(error) }
+            do { reader = try RecordReader(path: url.path) } catch { throw DatasetError(error) }
             var index = 0
             while true {
                 if !random && chosen.count >= count { break reading }
                 let payload: UnsafeRawBufferPointer?
-                do { payload = try reader.nextRecord() } catch { throw PipelineError(error) }
+                do { payload = try reader.nextRecord() } catch { throw DatasetError(error) }
                 guard let payload else { break }
                 var slot: Int? = chosen.count < count ? chosen.count : nil
                 if slot == nil && random {
@@ -65,7 +66,7 @@ public struct ContactSheetRenderer: Sendable {
                 if let slot {
                     let example: Example
                     do { example = try Example(serializedBytes: payload) } catch {
-                        throw PipelineError(
+                        throw DatasetError(
                             .badInput, path: url.path, recordIndex: index, byteOffset: reader.lastRecordOffset,
                             "not a tf.train.Example: \(error)")
                     }
@@ -97,18 +98,18 @@ public struct ContactSheetRenderer: Sendable {
     }
 
     /// Writes `sheet(images:labels:)` as a PNG file.
-    public static func writeSheet(images: [Image], labels: [String], to url: URL) throws(PipelineError) {
+    public static func writeSheet(images: [Image], labels: [String], to url: URL) throws(DatasetError) {
         try writePNG(sheet(images: images, labels: labels), to: url)
     }
 
     /// Writes `image` as a PNG file.
-    public static func writePNG(_ image: Image, to url: URL) throws(PipelineError) {
+    public static func writePNG(_ image: Image, to url: URL) throws(DatasetError) {
         let bytes: [UInt8]
         do { bytes = try PNGCodec.encode(image) } catch {
-            throw PipelineError(.output, path: url.path, "cannot encode the PNG: \(error)")
+            throw DatasetError(.output, path: url.path, "cannot encode the PNG: \(error)")
         }
         do { try Data(bytes).write(to: url, options: .atomic) } catch {
-            throw PipelineError(.output, path: url.path, "cannot write: \(error.localizedDescription)")
+            throw DatasetError(.output, path: url.path, "cannot write: \(error.localizedDescription)")
         }
     }
 

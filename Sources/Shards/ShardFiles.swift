@@ -1,3 +1,5 @@
+internal import ShardKitSupport
+import RecordIO
 public import Foundation
 
 /// Finds the record files and manifests named on a command line: files as given, and in each
@@ -12,13 +14,13 @@ public enum ShardFiles {
     }
 
     /// Resolves `paths`; a path that does not exist is a `.noInput` error naming it.
-    public static func resolve(_ paths: [String]) throws(PipelineError) -> Found {
+    public static func resolve(_ paths: [String]) throws(DatasetError) -> Found {
         var found = Found(records: [], manifests: [])
         let fm = FileManager.default
         for path in paths {
             var isDirectory: ObjCBool = false
             guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw PipelineError(.noInput, path: path, "no such file or directory")
+                throw DatasetError(.noInput, path: path, "no such file or directory")
             }
             let url = URL(fileURLWithPath: path)
             guard isDirectory.boolValue else {
@@ -27,7 +29,7 @@ public enum ShardFiles {
             }
             let names: [String]
             do { names = try fm.contentsOfDirectory(atPath: path).sorted() } catch {
-                throw PipelineError(.noInput, path: path, "cannot list directory: \(error.localizedDescription)")
+                throw DatasetError(.noInput, path: path, "cannot list directory: \(error.localizedDescription)")
             }
             for name in names where isRecordFileName(name) {
                 found.records.append(url.appendingPathComponent(name))

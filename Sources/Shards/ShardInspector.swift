@@ -1,3 +1,4 @@
+internal import ShardKitSupport
 public import Foundation
 public import Examples
 import RecordIO
@@ -76,15 +77,15 @@ public struct ShardInspector: Sendable {
         let progress = ProgressReporter(label: "inspect", total: nil, quiet: quiet, lineInterval: 100_000)
         for url in files {
             var reader: RecordReader
-            do { reader = try RecordReader(path: url.path) } catch { throw PipelineError(error) }
+            do { reader = try RecordReader(path: url.path) } catch { throw DatasetError(error) }
             var count = 0
             while true {
                 let payload: UnsafeRawBufferPointer?
-                do { payload = try reader.nextRecord() } catch { throw PipelineError(error) }
+                do { payload = try reader.nextRecord() } catch { throw DatasetError(error) }
                 guard let payload else { break }
                 let example: Example
                 do { example = try Example(serializedBytes: payload) } catch {
-                    throw PipelineError(.badInput, path: url.path, recordIndex: count, byteOffset: reader.lastRecordOffset,
+                    throw DatasetError(.badInput, path: url.path, recordIndex: count, byteOffset: reader.lastRecordOffset,
                                         "not a tf.train.Example: \(error)")
                 }
                 schema.observe(example)
@@ -106,7 +107,7 @@ public struct ShardInspector: Sendable {
     }
 }
 
-extension PipelineError {
+extension DatasetError {
     /// Wraps a record layer error, keeping its place (file, record index and byte offset).
     init(_ error: RecordIOError) {
         let kind: Kind

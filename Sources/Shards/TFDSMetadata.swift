@@ -1,10 +1,11 @@
-import Foundation
-import RecordIO
+internal import ShardKitSupport
+package import Foundation
+package import RecordIO
 
 /// A feature as TensorFlow Datasets describes it in `features.json` (the JSON form of its
 /// `FeaturesDict` proto), so `tfds.builder_from_directory` can decode our records.
 /// formats/tfds-directory.md explains the layout.
-indirect enum TFDSFeature: Sendable {
+package indirect enum TFDSFeature: Sendable {
     /// An encoded image (`encoding` png or jpeg) or, for `.raw`, a uint8 tensor stored as bytes.
     case image(shape: [Int], encoding: ImageEncoding)
     /// An int64 class index with `count` classes; `names` go to `{key}.labels.txt`.
@@ -79,14 +80,14 @@ indirect enum TFDSFeature: Sendable {
 }
 
 /// Builds the TFDS side files of a converted dataset.
-enum TFDSMetadata {
+package enum TFDSMetadata {
     /// `features.json` for the top-level `features`.
-    static func featuresJSON(_ features: [(String, TFDSFeature)]) -> [UInt8] {
+    package static func featuresJSON(_ features: [(String, TFDSFeature)]) -> [UInt8] {
         encode(TFDSFeature.dict(features).json)
     }
 
     /// `{key}.labels.txt` for every top-level class label with names.
-    static func labelFiles(_ features: [(String, TFDSFeature)]) -> [(String, [UInt8])] {
+    package static func labelFiles(_ features: [(String, TFDSFeature)]) -> [(String, [UInt8])] {
         features.compactMap { key, feature in
             guard case .classLabel(_, let names?) = feature else { return nil }
             return ("\(key).labels.txt", Array((names.joined(separator: "\n") + "\n").utf8))
@@ -94,7 +95,7 @@ enum TFDSMetadata {
     }
 
     /// `dataset_info.json`: name, version, file format and per split the shard lengths and bytes.
-    static func datasetInfoJSON(
+    package static func datasetInfoJSON(
         name: String, version: String, description: String, splits: [(name: String, manifest: SplitManifest)],
         supervisedKeys: (String, String)?
     ) -> [UInt8] {

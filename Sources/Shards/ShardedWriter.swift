@@ -1,3 +1,5 @@
+internal import ShardKitSupport
+public import RecordIO
 import Glibc
 
 /// Writes one split of a dataset as TFRecord shards named the TensorFlow Datasets way,

@@ -2,6 +2,7 @@ import Examples
 import Foundation
 import Imaging
 import Pipeline
+import Shards
 import RecordIO
 import TestSupport
 import Testing

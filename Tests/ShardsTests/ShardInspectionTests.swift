@@ -1,6 +1,7 @@
 import Examples
 import Foundation
 import Pipeline
+import Shards
 import RecordIO
 import TestSupport
 import Testing
@@ -72,7 +73,7 @@ import Testing
         #expect {
             _ = try ShardInspector().inspect([URL(fileURLWithPath: path)]) { _ in }
         } throws: { error in
-            guard let error = error as? PipelineError else { return false }
+            guard let error = error as? DatasetError else { return false }
             return error.kind == .badInput && error.recordIndex == 1 && error.byteOffset == 4041
                 && error.path == path
         }
@@ -113,6 +114,6 @@ import Testing
     }
 
     @Test func missingPathIsANoInputError() {
-        #expect(throws: PipelineError.self) { try ShardFiles.resolve(["/nonexistent/shards"]) }
+        #expect(throws: DatasetError.self) { try ShardFiles.resolve(["/nonexistent/shards"]) }
     }
 }

@@ -1,8 +1,9 @@
+import RecordIO
 package import ShardKitSupport
 
 /// A failure of a pipeline step, with the place it happened: the file, and where it applies the
 /// record index and the byte offset of the record.
-public struct PipelineError: Error, CustomStringConvertible, Sendable {
+public struct DatasetError: Error, CustomStringConvertible, Sendable {
     /// What kind of failure this is; the CLI maps it to an exit code.
     public enum Kind: Sendable, Equatable {
         /// An input file or directory is missing or unreadable.
@@ -50,7 +51,7 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-extension PipelineError: CategorizedError {
+extension DatasetError: CategorizedError {
     package var category: ErrorCategory {
         switch kind {
         case .noInput: .missingInput

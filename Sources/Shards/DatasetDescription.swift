@@ -1,27 +1,40 @@
-import Examples
-import RecordIO
+internal import ShardKitSupport
+package import Examples
+package import RecordIO
 
 /// Everything a writing command says about its dataset beyond the records. `DatasetWriter`
 /// generates every side file from it (`features.json`, `dataset_info.json`, the label name files)
 /// and `manifest.json` last, so convert, synth and generate describe their output one way.
-struct DatasetDescription {
+package struct DatasetDescription {
     /// The version every dataset we write carries (TFDS wants one in `dataset_info.json`).
-    static let version = "1.0.0"
+    package static let version = "1.0.0"
 
-    var name: String
+    package var name: String
     /// One sentence for `dataset_info.json`.
-    var description: String
+    package var description: String
     /// The features as TFDS describes them, in `features.json` order.
-    var features: [(String, TFDSFeature)]
+    package var features: [(String, TFDSFeature)]
     /// TFDS's `as_supervised` pair (input key, label key), when there is one.
-    var supervisedKeys: (String, String)? = nil
+    package var supervisedKeys: (String, String)? = nil
     /// Further files written beside the shards (e.g. `characters.json`).
-    var files: [(String, [UInt8])] = []
+    package var files: [(String, [UInt8])] = []
     /// Manifest metadata: how the dataset was made.
-    var metadata: [String: String] = [:]
+    package var metadata: [String: String] = [:]
+
+    package init(
+        name: String, description: String, features: [(String, TFDSFeature)],
+        supervisedKeys: (String, String)? = nil, files: [(String, [UInt8])] = [], metadata: [String: String] = [:]
+    ) {
+        self.name = name
+        self.description = description
+        self.features = features
+        self.supervisedKeys = supervisedKeys
+        self.files = files
+        self.metadata = metadata
+    }
 
     /// The manifest's `image` entry, from the first image feature.
-    var image: ImageManifest? {
+    package var image: ImageManifest? {
         for (key, feature) in features {
             if case .image(let shape, let encoding) = feature {
                 return ImageManifest(key: key, shape: shape, encoding: encoding.rawValue)
@@ -34,7 +47,7 @@ struct DatasetDescription {
 extension DatasetWriter {
     /// Moves the finished splits into place, then writes `dataset`'s side files and the manifest
     /// (with the feature schema the records showed) last.
-    func commit(_ dataset: DatasetDescription, schema: SchemaAccumulator) throws(PipelineError) {
+    package func commit(_ dataset: DatasetDescription, schema: SchemaAccumulator) throws(DatasetError) {
         var files = TFDSMetadata.labelFiles(dataset.features) + dataset.files
         files.append(("features.json", TFDSMetadata.featuresJSON(dataset.features)))
         if compression == .none {

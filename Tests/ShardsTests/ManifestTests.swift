@@ -1,5 +1,7 @@
 import Foundation
 import RecordIO
+import TestSupport
+import Shards
 import Testing
 
 @Suite struct ManifestTests {

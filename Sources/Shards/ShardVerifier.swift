@@ -1,3 +1,4 @@
+internal import ShardKitSupport
 import Foundation
 import RecordIO
 
@@ -23,7 +24,7 @@ public struct ShardVerifier: Sendable {
         }
 
         public var description: String {
-            PipelineError(.badInput, path: path, recordIndex: recordIndex, byteOffset: byteOffset, message).description
+            DatasetError(.badInput, path: path, recordIndex: recordIndex, byteOffset: byteOffset, message).description
         }
     }
 

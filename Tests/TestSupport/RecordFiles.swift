@@ -1,14 +1,15 @@
-import Foundation
-import RecordIO
-import TestSupport
+public import Foundation
+public import RecordIO
+
+// Record-file helpers shared by the RecordIO and Shards tests.
 
 /// A deterministic byte generator (SplitMix64) so failures reproduce.
-struct TestBytes {
-    var state: UInt64
+public struct TestBytes {
+    public var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -16,7 +17,7 @@ struct TestBytes {
         return z ^ (z >> 31)
     }
 
-    mutating func bytes(_ count: Int) -> [UInt8] {
+    public mutating func bytes(_ count: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         var i = 0
         while i < count {
@@ -32,32 +33,32 @@ struct TestBytes {
 }
 
 /// A scratch directory removed when the value is dropped at the end of a test.
-final class Scratch {
-    let url: URL
-    var path: String { url.path }
+public final class Scratch {
+    public let url: URL
+    public var path: String { url.path }
 
-    init() throws { url = try FixturePaths.makeScratchDirectory("recordio-test") }
+    public init() throws { url = try FixturePaths.makeScratchDirectory("recordio-test") }
 
     deinit { try? FileManager.default.removeItem(at: url) }
 
-    func file(_ name: String) -> String { url.appendingPathComponent(name).path }
+    public func file(_ name: String) -> String { url.appendingPathComponent(name).path }
 
-    func listing() throws -> [String] {
+    public func listing() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: path).sorted()
     }
 }
 
-func readBytes(_ path: String) throws -> [UInt8] {
+public func readBytes(_ path: String) throws -> [UInt8] {
     [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
 }
 
-func writeBytes(_ bytes: [UInt8], to path: String) throws {
+public func writeBytes(_ bytes: [UInt8], to path: String) throws {
     try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
 
 /// Writes `payloads` to `path` and returns their locations.
 @discardableResult
-func writeRecords(_ payloads: [[UInt8]], to path: String, compression: Compression = .none) throws
+public func writeRecords(_ payloads: [[UInt8]], to path: String, compression: Compression = .none) throws
     -> [RecordLocation]
 {
     var writer = try RecordWriter(path: path, compression: compression)
@@ -68,7 +69,7 @@ func writeRecords(_ payloads: [[UInt8]], to path: String, compression: Compressi
 }
 
 /// Reads every payload of `path`.
-func readAll(_ path: String, compression: Compression? = nil, options: RecordReader.Options = .init()) throws
+public func readAll(_ path: String, compression: Compression? = nil, options: RecordReader.Options = .init()) throws
     -> [[UInt8]]
 {
     var reader = try RecordReader(path: path, compression: compression, options: options)
@@ -78,7 +79,7 @@ func readAll(_ path: String, compression: Compression? = nil, options: RecordRea
 }
 
 /// Runs `body` and returns the `RecordIOError` it throws (nil if none).
-func recordIOError(_ body: () throws -> Void) -> RecordIOError? {
+public func recordIOError(_ body: () throws -> Void) -> RecordIOError? {
     do {
         try body()
         return nil
