@@ -59,8 +59,7 @@ struct Convert: ParsableCommand {
     @Option(help: "Dataset name in shard file names and metadata (default: the format's name).")
     var name: String?
 
-    @Option(help: "Encoding threads (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var jobs: JobsOptions
 
     @Option(help: "Compression of whole shard files, as TensorFlow's compression_type.")
     var compression: Compression = .none
@@ -88,7 +87,6 @@ struct Convert: ParsableCommand {
         if shards != nil && shardSize != nil { throw ValidationError("use either --shards or --shard-size, not both") }
         if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
         if let shardSize, !(shardSize > 0) { throw ValidationError("--shard-size must be positive") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         if format != .svhn {
             for (used, option) in [
                 (skipMissing, "--skip-missing"), (validationFraction != nil, "--validation-fraction"),
@@ -118,7 +116,7 @@ struct Convert: ParsableCommand {
             }
             let options = ConvertOptions(
                 input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), name: name,
-                sharding: sharding, imageEncoding: imageEncoding, compression: compression, seed: seed, jobs: jobs, quiet: outputOptions.quiet,
+                sharding: sharding, imageEncoding: imageEncoding, compression: compression, seed: seed, jobs: jobs.count, quiet: outputOptions.quiet,
                 skipMissing: skipMissing, validationFraction: validationFraction ?? 0.1, includeExtra: includeExtra,
                 size: size ?? 64, dictionary: dictionary.map { URL(fileURLWithPath: $0) },
                 augment: augmentation.augment, copies: augmentation.copies)

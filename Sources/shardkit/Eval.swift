@@ -27,18 +27,17 @@ struct Eval: ParsableCommand {
     @Option(help: "Images per forward pass.")
     var batch: Int = 100
 
-    @Option(help: "Compute threads.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var jobs: JobsOptions
 
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
-        guard batch >= 1, threads >= 1 else { throw ValidationError("--batch and --threads must be at least 1") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
     }
 
     func run() throws {
         try reportingErrors {
-            Model.setThreadCount(threads)
+            Model.setThreadCount(jobs.count)
             let trained = try TrainedModel(checkpoint: checkpoint)
             let dataset = try Dataset(directory: data)
             let m = try Evaluation.run(

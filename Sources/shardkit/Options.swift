@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Foundation
 import Imaging
 import Pipeline
 public import Shards
@@ -9,6 +10,23 @@ import Synth
 struct OutputOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Print no progress; only results and errors.")
     var quiet = false
+}
+
+/// `--jobs N`: worker threads, one name in every command that runs work in parallel.
+struct JobsOptions: ParsableArguments {
+    @Option(help: "Worker threads (default: the number of cores).")
+    var jobs: Int?
+
+    /// The name train and eval used before `--jobs`, still accepted.
+    @Option(name: .customLong("threads"), help: .hidden)
+    var legacyThreads: Int?
+
+    /// The thread count asked for.
+    var count: Int { legacyThreads ?? jobs ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    func validate() throws {
+        guard count >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
 }
 
 /// `--augment SPEC --copies K`, for every command that writes augmented records (convert, synth).

@@ -57,8 +57,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Shards per split.")
     var shards: Int = 4
 
-    @Option(help: "Threads making records (the output does not depend on it).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var jobs: JobsOptions
 
     @Option(help: "raw (HxWxC bytes), png or jpeg (quality 95).")
     var imageEncoding: ImageEncoding = .raw
@@ -88,7 +87,6 @@ struct SynthCommand: ParsableCommand {
         }
         guard parsedSize != nil else { throw ValidationError("--size must be N or HxW with positive numbers") }
         guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard channels == 1 || channels == 3 else { throw ValidationError("--channels must be 1 or 3") }
         guard previewCount >= 1 else { throw ValidationError("--preview-count must be at least 1") }
     }
@@ -109,7 +107,7 @@ struct SynthCommand: ParsableCommand {
                     maxLength: maxLength, lengths: try LengthDistribution(parsing: lengths, maxLength: maxLength),
                     layout: layout, height: height, width: width, channels: channels,
                     seed: seed),
-                shards: shards, jobs: jobs, imageEncoding: imageEncoding,
+                shards: shards, jobs: jobs.count, imageEncoding: imageEncoding,
                 name: name, augment: augmentation.augment, copies: augmentation.copies,
                 preview: preview.map { URL(fileURLWithPath: $0) }, previewCount: previewCount,
                 quiet: outputOptions.quiet)

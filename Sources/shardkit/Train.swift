@@ -69,8 +69,7 @@ struct Train: ParsableCommand {
     @Option(help: "Records in the shuffle buffer.")
     var shuffleBuffer: Int = 4096
 
-    @Option(help: "Compute threads.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var jobs: JobsOptions
 
     @Option(help: "Decode/augment threads of the input pipeline.")
     var loaderThreads: Int = 1
@@ -93,11 +92,11 @@ struct Train: ParsableCommand {
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
-        guard logEvery >= 1, decaySteps >= 1, threads >= 1, shuffleBuffer >= 1, loaderThreads >= 1,
+        guard logEvery >= 1, decaySteps >= 1, shuffleBuffer >= 1, loaderThreads >= 1,
             (inputOnly ?? 1) >= 1
         else {
             throw ValidationError(
-                "--log-every, --decay-steps, --threads, --loader-threads, --shuffle-buffer and --input-only must be at least 1"
+                "--log-every, --decay-steps, --loader-threads, --shuffle-buffer and --input-only must be at least 1"
             )
         }
     }
@@ -119,7 +118,7 @@ struct Train: ParsableCommand {
             c.seed = seed
             c.logEvery = logEvery
             c.shuffleBuffer = shuffleBuffer
-            c.threads = threads
+            c.threads = jobs.count
             c.loaderWorkers = loaderThreads
             let session = try TrainingSession(c)
             if let inputOnly {

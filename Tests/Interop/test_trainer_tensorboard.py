@@ -21,7 +21,7 @@ def run(shardkit, tmp_path_factory):
     shardkit("convert", "mnist", "--input", DIGITS, "--output", data, "--quiet")
     proc = shardkit("train", "--data", data, "--model", "mnist", "--steps", 4, "--batch", 16, "--log-every", 2,
                     "--lr", 0.002, "--decay-rate", 0.5, "--decay-steps", 2, "--logdir", logs,
-                    "--checkpoint-dir", ckpt, "--threads", 2)
+                    "--checkpoint-dir", ckpt, "--jobs", 2)
     return logs, proc.stdout
 
 

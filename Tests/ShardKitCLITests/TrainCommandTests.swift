@@ -22,7 +22,7 @@ import Testing
         let logs = work.appendingPathComponent("logs").path
         let train = try ShardKitProcess.run([
             "train", "--data", data.path, "--model", "mnist", "--steps", "4", "--batch", "16", "--log-every", "2",
-            "--checkpoint-dir", checkpoints, "--logdir", logs, "--threads", "2",
+            "--checkpoint-dir", checkpoints, "--logdir", logs, "--jobs", "2",
         ])
         #expect(train.status == 0, "\(train.standardError)")
         let lines = train.standardOutput.split(separator: "\n").map(String.init)
