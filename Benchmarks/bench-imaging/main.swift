@@ -8,6 +8,7 @@
 import Dispatch
 import Foundation
 import Imaging
+import ShardKitSupport
 
 struct Options {
     var n = 20_000
@@ -41,7 +42,7 @@ let pngFile = options.pngFile
 /// Images like `common.svhn_like`: base colour + gradient in x and y + ≈N(0, 12) noise, clipped.
 func svhnLike(count: Int, size: Int = 64, seed: UInt64 = 0) -> [Image] {
     (0..<count).map { i in
-        var rng = SeededGenerator(seed: seed, key: UInt64(i))
+        var rng = RecordKey(UInt64(i)).generator(seed: seed)
         func unit() -> Double { Double(rng.next() >> 11) * 0x1p-53 }
         let base = (0..<3).map { _ in unit() * 160 }
         let gx = (0..<3).map { _ in unit() * 80 }
@@ -100,7 +101,7 @@ if options.augment {
     let oneCore = timed {
         checksum = 0
         for i in 0..<n {
-            var rng = SeededGenerator(seed: 0, key: UInt64(i))
+            var rng = RecordKey(UInt64(i)).generator(seed: 0)
             let out = augmenter.apply(to: images[i], rng: &rng)
             checksum &+= Int(out.pixels[i % out.pixels.count])
         }
@@ -125,7 +126,7 @@ if options.augment {
             let local = Augmenter(spec: spec)
             var sum = 0
             for i in stride(from: part * n / 2, to: (part + 1) * n / 2, by: 1) {
-                var rng = SeededGenerator(seed: 0, key: UInt64(i))
+                var rng = RecordKey(UInt64(i)).generator(seed: 0)
                 let out = local.apply(to: images[i], rng: &rng)
                 sum &+= Int(out.pixels[i % out.pixels.count])
             }

@@ -1,3 +1,4 @@
+internal import ShardKitSupport
 /// Applies an `AugmentSpec` fast, reusing resize plans and scratch memory between images.
 ///
 /// The one augmentation engine: every command and the trainer augment through it. Gives exactly

@@ -1,3 +1,4 @@
+internal import ShardKitSupport
 /// Cropping, as `tf.image.crop_to_bounding_box`, `central_crop`-style centring and `random_crop`.
 extension Image {
     /// `tf.image.crop_to_bounding_box(image, top, left, height, width)`. The box must lie

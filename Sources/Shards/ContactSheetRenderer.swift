@@ -7,7 +7,7 @@ import RecordIO
 /// Draws records from shards as a contact sheet: each record's `image` with its label under it.
 ///
 /// Records: the first `count`, or with `random` a uniform sample of `count` chosen by reservoir
-/// sampling (at most `count` records held at once) with draws from `SeededGenerator(seed, "grid")`,
+/// sampling (at most `count` records held at once) with draws from `RecordKey("grid").generator(seed:)`,
 /// shown in file order.
 ///
 /// Images: PNG or JPEG bytes are decoded. Raw bytes take their shape from, in order, the
@@ -47,7 +47,7 @@ public struct ContactSheetRenderer: Sendable {
     public func render(_ files: [URL]) throws(DatasetError) -> RenderedSheet {
         let context = SheetContext(directories: Array(Set(files.map { $0.deletingLastPathComponent() })))
         var chosen: [(position: Int, example: Example)] = []
-        var rng = SeededGenerator(seed: seed, key: "grid")
+        var rng = RecordKey("grid").generator(seed: seed)
         var seen = 0
         reading: for url in files {
             var reader: RecordReader

@@ -1,7 +1,8 @@
 import Imaging
+internal import ShardKitSupport
 
 /// Makes digit strings from a `DigitSource`, each a pure function of (seed, record key): record
-/// `index` of `split` uses `SeededGenerator(seed: seed, key: "split/index")`, so the output does
+/// `index` of `split` uses `RecordKey("split/index").generator(seed: seed)`, so the output does
 /// not depend on thread count or on the order records are made in.
 ///
 /// Draw order for one string: the length (one draw, `LengthDistribution.draw`), then one source
@@ -86,11 +87,11 @@ public struct DigitStringSynthesizer: Sendable {
 
     /// The string for record `key`.
     public func synthesize(key: String) -> DigitString {
-        var rng = SeededGenerator(seed: configuration.seed, key: key)
+        var rng = RecordKey(key).generator(seed: configuration.seed)
         let length = lengths.draw(using: &rng)
         var indices: [Int] = []
         indices.reserveCapacity(length)
-        for _ in 0..<length { indices.append(SynthDraw.index(below: source.count, using: &rng)) }
+        for _ in 0..<length { indices.append(Draw.index(below: source.count, using: &rng)) }
         let digits = indices.map { source.labels[$0] }
         switch configuration.layout {
         case .fixed:
@@ -100,11 +101,11 @@ public struct DigitStringSynthesizer: Sendable {
             var gaps: [Double] = []
             var jitters: [Double] = []
             for i in 0..<length {
-                scales.append(SynthDraw.uniform(FreeLayout.scale.lowerBound, FreeLayout.scale.upperBound, using: &rng))
+                scales.append(Draw.uniform(FreeLayout.scale.lowerBound, FreeLayout.scale.upperBound, using: &rng))
                 gaps.append(
-                    i == 0 ? 0 : SynthDraw.uniform(FreeLayout.gap.lowerBound, FreeLayout.gap.upperBound, using: &rng))
+                    i == 0 ? 0 : Draw.uniform(FreeLayout.gap.lowerBound, FreeLayout.gap.upperBound, using: &rng))
                 jitters.append(
-                    SynthDraw.uniform(FreeLayout.jitter.lowerBound, FreeLayout.jitter.upperBound, using: &rng))
+                    Draw.uniform(FreeLayout.jitter.lowerBound, FreeLayout.jitter.upperBound, using: &rng))
             }
             return renderFree(indices: indices, digits: digits, scales: scales, gaps: gaps, jitters: jitters)
         }

@@ -1,3 +1,4 @@
+internal import ShardKitSupport
 /// How many digits a string has: weights for lengths 1…`maxLength`, written as
 /// `1:1,2:1,3:2,4:2,5:4` (length:weight, any order, unnamed lengths weigh 0) or `uniform`.
 public struct LengthDistribution: Sendable, Equatable, CustomStringConvertible {
@@ -65,7 +66,7 @@ public struct LengthDistribution: Sendable, Equatable, CustomStringConvertible {
     /// cumulative weight exceeds `u`.
     public func draw(using rng: inout some RandomNumberGenerator) -> Int {
         let total = weights.reduce(0, +)
-        let u = SynthDraw.unit(using: &rng) * total
+        let u = Draw.unit(using: &rng) * total
         var cumulative = 0.0
         for (k, weight) in weights.enumerated() {
             cumulative += weight

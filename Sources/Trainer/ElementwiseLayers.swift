@@ -1,3 +1,5 @@
+internal import ShardKitSupport
+
 /// max(x, 0), element-wise. (`Conv2D` and `Dense` can also fuse it via `activation: .relu`.)
 public final class ReLU: Layer {
     public let name: String

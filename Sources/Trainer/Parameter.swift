@@ -1,3 +1,4 @@
+internal import ShardKitSupport
 /// A named tensor owned by a layer: a trainable weight with its gradient, or a piece of
 /// non-trainable state (batch-norm running statistics) that checkpoints must still save.
 public final class Parameter {
@@ -31,10 +32,10 @@ public enum Initializer: Sendable {
         switch self {
         case .he:
             let std = (2 / Float(fanIn)).squareRoot()
-            for i in tensor.scalars.indices { tensor.scalars[i] = std * rng.nextNormal() }
+            for i in tensor.scalars.indices { tensor.scalars[i] = std * Draw.normal(using: &rng) }
         case .glorotUniform:
             let limit = (6 / Float(fanIn + fanOut)).squareRoot()
-            for i in tensor.scalars.indices { tensor.scalars[i] = limit * (2 * rng.nextUniform() - 1) }
+            for i in tensor.scalars.indices { tensor.scalars[i] = limit * (2 * Draw.unitFloat(using: &rng) - 1) }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Imaging
+import ShardKitSupport
 
 @Suite struct JPEGCodecTests {
     @Test(arguments: [1, 3])
@@ -74,7 +75,7 @@ import Testing
         func run(_ range: Range<Int>) -> [Image] {
             let augmenter = Augmenter(spec: spec)
             return range.map { i in
-                var rng = SeededGenerator(seed: 9, key: "record-\(i)")
+                var rng = RecordKey("record-\(i)").generator(seed: 9)
                 return augmenter.apply(to: images[i], rng: &rng)
             }
         }

@@ -3,6 +3,7 @@ import Dispatch
 import Testing
 
 @testable import Imaging
+import ShardKitSupport
 
 /// The PNG encoder (`PNGWriter` over `CDeflate`): files libpng and zlib read back exactly, for
 /// every shape and kind of content, and one file checked byte for byte.
@@ -58,7 +59,7 @@ import Testing
     }
 
     @Test func randomShapes() throws {
-        var rng = SeededGenerator(seed: 7, key: 0)
+        var rng = RecordKey(0).generator(seed: 7)
         for round in 0..<40 {
             let height = Int(rng.next() % 90) + 1
             let width = Int(rng.next() % 90) + 1

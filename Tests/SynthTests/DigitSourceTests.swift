@@ -1,6 +1,7 @@
 import Imaging
 import Synth
 import Testing
+import ShardKitSupport
 
 @Suite struct DigitSourceTests {
     @Test func acceptsOneGrayShape() throws {
@@ -44,7 +45,7 @@ import Testing
         var counts = [Int](repeating: 0, count: 5)
         let n = 5_000
         for i in 0..<n {
-            var rng = SeededGenerator(seed: 3, key: UInt64(i))
+            var rng = RecordKey(UInt64(i)).generator(seed: 3)
             counts[spec.draw(using: &rng) - 1] += 1
         }
         let chiSquare = zip(counts, spec.probabilities).reduce(0.0) { sum, pair in

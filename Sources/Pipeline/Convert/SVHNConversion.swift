@@ -83,9 +83,9 @@ enum SVHNConversion {
         ]
     }
 
-    /// Whether record `key` goes to validation: one uniform draw from `SeededGenerator(seed, key)`.
+    /// Whether record `key` goes to validation: one uniform draw from `RecordKey("validation/" + key).generator(seed:)`.
     static func isValidation(key: String, seed: UInt64, fraction: Double) -> Bool {
-        var generator = SeededGenerator(seed: seed, key: "validation/" + key)
+        var generator = RecordKey("validation/" + key).generator(seed: seed)
         return Double(generator.next() >> 11) / Double(1 << 53) < fraction
     }
 

@@ -5,7 +5,7 @@ import Imaging
 import Synth
 
 /// Makes the records of one split: record `r` is copy `r % copies` of string `r / copies`,
-/// augmented (when a spec is given) with `SeededGenerator(seed, "split/index/copy")`.
+/// augmented (when a spec is given) with `RecordKey("split/index/copy").generator(seed:)`.
 struct SynthRecordMaker: Sendable {
     let synthesizer: DigitStringSynthesizer
     let split: String
@@ -22,8 +22,7 @@ struct SynthRecordMaker: Sendable {
         let copy = record % copies
         let string = synthesizer.synthesize(split: split, index: index)
         guard let augmenter else { return (string.image, string) }
-        var rng = SeededGenerator(
-            seed: synthesizer.configuration.seed, key: Self.augmentKey(split: split, index: index, copy: copy))
+        var rng = RecordKey(Self.augmentKey(split: split, index: index, copy: copy)).generator(seed: synthesizer.configuration.seed)
         return (augmenter.apply(to: string.image, rng: &rng), string)
     }
 

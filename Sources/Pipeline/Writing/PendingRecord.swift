@@ -64,7 +64,7 @@ struct RecordEncoder: Sendable {
         }
         if let augmenter {
             let source = record.path.split(separator: "/").last.map(String.init) ?? record.path
-            var rng = SeededGenerator(seed: seed, key: "\(source)/\(record.index)/\(record.copy)")
+            var rng = RecordKey("\(source)/\(record.index)/\(record.copy)").generator(seed: seed)
             image = augmenter.apply(to: image, rng: &rng)
         }
         let bytes: [UInt8]

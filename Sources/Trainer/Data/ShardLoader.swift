@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import RecordIO
+internal import ShardKitSupport
 
 /// One batch: images `[N, H, W, C]` and, per head, one label per image.
 public struct Batch: Sendable {
@@ -201,7 +202,7 @@ final class LoaderState: @unchecked Sendable {
 
 /// The reader thread: interleave, shuffle, group into raw batches.
 private func readRecords(paths: [String], options: ShardLoader.Options, state: LoaderState) {
-    var rng = Imaging.SeededGenerator(seed: options.seed, key: "shuffle/epoch\(options.epoch)")
+    var rng = RecordKey("shuffle/epoch\(options.epoch)").generator(seed: options.seed)
     var order = Array(paths.indices)
     if options.training { order.shuffle(using: &rng) }
     let buffer = options.training ? options.shuffleBuffer : 0
@@ -290,7 +291,7 @@ private func decodeBatches(
         scalars.withUnsafeMutableBufferPointer { out in
             for (i, record) in records.enumerated() {
                 let key = UInt64(options.epoch) << 48 ^ UInt64(record.shard) << 32 ^ UInt64(record.index)
-                var rng = Imaging.SeededGenerator(seed: options.seed, key: key)
+                var rng = RecordKey(key).generator(seed: options.seed)
                 let problem = record.bytes.withUnsafeBytes { bytes -> DataError? in
                     do {
                         try preprocessor.process(

@@ -1,5 +1,6 @@
 import Foundation
 public import Imaging
+internal import ShardKitSupport
 
 /// Predicts labels or digit strings of image files with a trained checkpoint, preprocessing them
 /// as evaluation does.
@@ -39,7 +40,7 @@ public final class Predictor {
         if let s = trained.sourceShape, s.count == 3, image.height != s[0] || image.width != s[1] {
             image = image.resizedBilinear(height: s[0], width: s[1])
         }
-        var rng = Imaging.SeededGenerator(seed: 0, key: 0)
+        var rng = RecordKey(0).generator(seed: 0)
         image = preprocessor.prepare(image, rng: &rng)
         var input = Tensor(shape: [1] + trained.spec.inputShape)
         input.scalars.withUnsafeMutableBufferPointer { preprocessor.normalize(image, into: $0.baseAddress!) }
