@@ -1,15 +1,15 @@
 /// What the records seen so far say about one key.
 public struct SchemaEntry: Sendable, Equatable, Codable {
     public var key: String
-    /// The kind of the first record that had the key (`"bytes"`, `"float"`, `"int64"`); see
-    /// ``SchemaAccumulator/kindConflicts`` for keys whose kind varied.
-    public var kind: String
+    /// The kind of the first record that had the key; see ``SchemaAccumulator/kindConflicts``
+    /// for keys whose kind varied. Encoded as `"bytes"`, `"float"` or `"int64"`.
+    public var kind: FeatureKind
     /// The fewest values in one record; 0 when some record lacked the key.
     public var minCount: Int
     /// The most values in one record.
     public var maxCount: Int
 
-    public init(key: String, kind: String, minCount: Int, maxCount: Int) {
+    public init(key: String, kind: FeatureKind, minCount: Int, maxCount: Int) {
         self.key = key
         self.kind = kind
         self.minCount = minCount
@@ -72,7 +72,7 @@ public struct SchemaAccumulator: Sendable, Equatable {
         stats.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { key in
             let s = stats[key]!
             return SchemaEntry(
-                key: key, kind: s.kind.rawValue, minCount: s.present < recordCount ? 0 : s.minCount,
+                key: key, kind: s.kind, minCount: s.present < recordCount ? 0 : s.minCount,
                 maxCount: s.maxCount)
         }
     }

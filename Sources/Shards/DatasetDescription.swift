@@ -63,7 +63,7 @@ extension DatasetWriter {
         let manifest = Manifest(
             name: dataset.name, version: DatasetDescription.version, compression: compression,
             splits: Dictionary(uniqueKeysWithValues: splits.map { ($0.name, $0.manifest) }),
-            features: schema.entries.map(FeatureSchema.init), image: dataset.image, metadata: dataset.metadata)
+            features: schema.entries, image: dataset.image, metadata: dataset.metadata)
         try commit(files: files, manifest: manifest)
     }
 }

@@ -11,10 +11,3 @@ package func createDirectory(_ directory: URL) throws(DatasetError) {
         throw DatasetError(.output, path: directory.path, "cannot create directory: \(error.localizedDescription)")
     }
 }
-
-extension FeatureSchema {
-    /// The manifest's schema entry for what `SchemaAccumulator` saw.
-    package init(_ entry: SchemaEntry) {
-        self.init(key: entry.key, kind: entry.kind, minCount: entry.minCount, maxCount: entry.maxCount)
-    }
-}

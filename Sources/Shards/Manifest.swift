@@ -1,22 +1,7 @@
+public import Examples
 internal import ShardKitSupport
 public import RecordIO
 import Foundation
-
-/// One feature of the records' payloads, as the caller describes it (RecordIO does not parse
-/// payloads): `kind` is "bytes", "int64" or "float"; counts are values per record.
-public struct FeatureSchema: Codable, Sendable, Equatable {
-    public var key: String
-    public var kind: String
-    public var minCount: Int
-    public var maxCount: Int
-
-    public init(key: String, kind: String, minCount: Int, maxCount: Int) {
-        self.key = key
-        self.kind = kind
-        self.minCount = minCount
-        self.maxCount = maxCount
-    }
-}
 
 /// One shard file: its name relative to the dataset directory, record count, size in bytes,
 /// SHA-256 (hex) of its bytes, and its index file's name (nil for compressed shards).
@@ -78,14 +63,15 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var format: String
     public var compression: Compression
     public var splits: [String: SplitManifest]
-    public var features: [FeatureSchema]
+    /// What the records hold, key by key (kinds and value counts, as the writer observed).
+    public var features: [SchemaEntry]
     /// The stored images, when the records hold images.
     public var image: ImageManifest?
     public var metadata: [String: String]
 
     public init(
         name: String, version: String, format: String = "tfrecord", compression: Compression = .none,
-        splits: [String: SplitManifest] = [:], features: [FeatureSchema] = [], image: ImageManifest? = nil,
+        splits: [String: SplitManifest] = [:], features: [SchemaEntry] = [], image: ImageManifest? = nil,
         metadata: [String: String] = [:]
     ) {
         self.name = name

@@ -39,7 +39,7 @@ public struct ShardInspector: Sendable {
                 for entry in schema {
                     let padding = String(repeating: " ", count: keyWidth - entry.key.count)
                     let counts = entry.minCount == entry.maxCount ? "\(entry.minCount)" : "\(entry.minCount)-\(entry.maxCount)"
-                    lines.append("  \(entry.key)\(padding)  \(entry.kind.padding(toLength: 5, withPad: " ", startingAt: 0))  \(counts) value\(counts == "1" ? "" : "s")")
+                    lines.append("  \(entry.key)\(padding)  \(entry.kind.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0))  \(counts) value\(counts == "1" ? "" : "s")")
                 }
             }
             if let histogramKey {

@@ -12,9 +12,9 @@ import Testing
         #expect(schema.recordCount == 3)
         #expect(
             schema.entries == [
-                SchemaEntry(key: "digits", kind: "int64", minCount: 1, maxCount: 5),
-                SchemaEntry(key: "image", kind: "bytes", minCount: 0, maxCount: 2),
-                SchemaEntry(key: "length", kind: "int64", minCount: 0, maxCount: 1),
+                SchemaEntry(key: "digits", kind: .int64, minCount: 1, maxCount: 5),
+                SchemaEntry(key: "image", kind: .bytes, minCount: 0, maxCount: 2),
+                SchemaEntry(key: "length", kind: .int64, minCount: 0, maxCount: 1),
             ])
         #expect(schema.kindConflicts == ["length"])
         #expect(schema.optionalKeys == ["length"])
@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func entryIsCodable() throws {
-        let entries = [SchemaEntry(key: "k", kind: "float", minCount: 1, maxCount: 3)]
+        let entries = [SchemaEntry(key: "k", kind: .float, minCount: 1, maxCount: 3)]
         let data = try JSONEncoder().encode(entries)
         #expect(try JSONDecoder().decode([SchemaEntry].self, from: data) == entries)
     }

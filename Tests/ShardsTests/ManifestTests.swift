@@ -2,6 +2,7 @@ import Foundation
 import RecordIO
 import TestSupport
 import Shards
+import Examples
 import Testing
 
 @Suite struct ManifestTests {
@@ -12,7 +13,7 @@ import Testing
             index: "ds-\(split).tfrecord-00000-of-00001.index")
         return Manifest(
             name: "ds", version: "1.0.0", compression: .none, splits: [split: SplitManifest(shards: [shard])],
-            features: [FeatureSchema(key: "image", kind: "bytes", minCount: 1, maxCount: 1)], metadata: metadata)
+            features: [SchemaEntry(key: "image", kind: .bytes, minCount: 1, maxCount: 1)], metadata: metadata)
     }
 
     @Test func roundTripAndDeterministicBytes() throws {

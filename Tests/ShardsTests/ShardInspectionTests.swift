@@ -54,7 +54,7 @@ import Testing
         let report = try ShardInspector(dumpCount: 2, histogramKey: "length").inspect(found.records) { dumped.append($0) }
         #expect(report.files.map(\.records) == [7, 8, 8])
         #expect(report.schema.map(\.key) == ["digits", "id", "image", "length", "weight"])
-        #expect(report.schema.first { $0.key == "digits" }.map { ($0.kind, $0.minCount, $0.maxCount) }! == ("int64", 5, 5))
+        #expect(report.schema.first { $0.key == "digits" }.map { ($0.kind, $0.minCount, $0.maxCount) }! == (.int64, 5, 5))
         // Lengths 1…5 cycle: 23 records give 5, 5, 5, 4, 4.
         #expect(report.histogram == [1: 5, 2: 5, 3: 5, 4: 4, 5: 4])
         #expect(dumped.count == 2)

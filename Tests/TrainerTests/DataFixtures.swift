@@ -30,8 +30,8 @@ func writeClassifierDataset(
     let manifest = Manifest(
         name: "toy", version: "1.0.0", splits: splitManifests,
         features: [
-            FeatureSchema(key: "image", kind: "bytes", minCount: 1, maxCount: 1),
-            FeatureSchema(key: "label", kind: "int64", minCount: 1, maxCount: 1),
+            SchemaEntry(key: "image", kind: .bytes, minCount: 1, maxCount: 1),
+            SchemaEntry(key: "label", kind: .int64, minCount: 1, maxCount: 1),
         ],
         image: ImageManifest(key: "image", shape: [size, size, 1], encoding: "raw"))
     try manifest.write(to: dir.path)

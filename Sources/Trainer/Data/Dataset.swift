@@ -1,5 +1,6 @@
 public import RecordIO
 public import Shards
+import Examples
 
 /// A dataset directory as the trainer sees it: its manifest, and per split the shard paths.
 public struct Dataset: Sendable {
@@ -45,10 +46,10 @@ public struct Dataset: Sendable {
     /// Checks that the manifest's schema has what `spec` reads (kinds and value counts).
     public func check(_ spec: InputSpec) throws(DataError) {
         guard !manifest.features.isEmpty else { return }
-        var wanted: [(String, String, Int?)] = [(spec.imageKey, "bytes", nil)]
+        var wanted: [(String, FeatureKind, Int?)] = [(spec.imageKey, .bytes, nil)]
         switch spec.labels {
-        case .classifier(let key, _): wanted.append((key, "int64", 1))
-        case .digitString(let l, let d): wanted += [(l, "int64", 1), (d, "int64", 5)]
+        case .classifier(let key, _): wanted.append((key, .int64, 1))
+        case .digitString(let l, let d): wanted += [(l, .int64, 1), (d, .int64, 5)]
         }
         for (key, kind, count) in wanted {
             guard let f = manifest.features.first(where: { $0.key == key }) else {
