@@ -83,7 +83,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(
             name: "ShardKitSupportTests", dependencies: ["ShardKitSupport", "TestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "RecordIOTests", dependencies: ["RecordIO", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "RecordIOTests", dependencies: ["RecordIO", "ShardKitSupport", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "ExamplesTests", dependencies: ["Examples", "TestSupport"], exclude: ["make_vectors.py"],
             swiftSettings: strictSettings),
