@@ -89,7 +89,9 @@ static inline uint64_t load64(const unsigned char *p) {
 // (and the ARM kernel below FOLD_MIN) they use the plain instruction loop: setting up the lanes and
 // reducing them would cost more than it saves.
 #define FOLD_MIN 128
+#ifndef FOLD4_MIN
 #define FOLD4_MIN 64
+#endif
 // The 512-bit kernel starts at this length (four zmm registers of data); below, the 128-bit one.
 #define FOLD512_MIN 512
 
@@ -136,13 +138,30 @@ static uint32_t portable_register(uint32_t reg, const unsigned char *p, size_t l
 #define X86_V4 __attribute__((target("sse4.2,pclmul,avx2,avx512f,avx512bw,avx512vl,avx512dq,vpclmulqdq")))
 
 /// The `crc32` instruction over any length, eight bytes at a time: the short-buffer path and the
-/// tail of the folding kernels.
+/// tail of the folding kernels. Below 64 bytes the length's bits select straight-line steps (no
+/// loop whose exit the branch predictor has to guess).
 X86_V3 static inline uint32_t sse42_register(uint32_t reg32, const unsigned char *p, size_t len) {
     uint64_t reg = reg32;
-    while (len >= 8) {
+    while (len >= 64) {
+        for (int i = 0; i < 64; i += 8) reg = _mm_crc32_u64(reg, load64(p + i));
+        p += 64;
+        len -= 64;
+    }
+    if (len & 32) {
+        reg = _mm_crc32_u64(reg, load64(p));
+        reg = _mm_crc32_u64(reg, load64(p + 8));
+        reg = _mm_crc32_u64(reg, load64(p + 16));
+        reg = _mm_crc32_u64(reg, load64(p + 24));
+        p += 32;
+    }
+    if (len & 16) {
+        reg = _mm_crc32_u64(reg, load64(p));
+        reg = _mm_crc32_u64(reg, load64(p + 8));
+        p += 16;
+    }
+    if (len & 8) {
         reg = _mm_crc32_u64(reg, load64(p));
         p += 8;
-        len -= 8;
     }
     uint32_t r = (uint32_t)reg;
     if (len & 4) {
@@ -297,7 +316,7 @@ X86_V3 static inline uint32_t hybrid_block(const unsigned char *p) {
 
 /// The avx2 tier: hybrid blocks for long buffers, eight folding lanes for the rest, the plain
 /// instruction below FOLD_MIN bytes.
-X86_V3 static uint32_t avx2_register(uint32_t reg, const unsigned char *p, size_t len) {
+X86_V3 __attribute__((noinline)) static uint32_t avx2_register(uint32_t reg, const unsigned char *p, size_t len) {
     if (len < FOLD_MIN) return len < FOLD4_MIN ? sse42_register(reg, p, len) : fold4_register(reg, p, len);
     if (len >= HYBRID_MIN) {
         do {
@@ -392,10 +411,6 @@ ARM_CRC static inline uint32_t armv8_crc_register(uint32_t reg, const unsigned c
     return reg;
 }
 
-ARM_CRC static uint32_t armv8_register(uint32_t reg, const unsigned char *p, size_t len) {
-    return armv8_crc_register(reg, p, len);
-}
-
 ARM_CRC_PMULL static inline uint64x2_t fold_neon(uint64x2_t a, uint64_t k_lo, uint64_t k_hi, uint64x2_t next) {
     poly128_t h = vmull_p64((poly64_t)vgetq_lane_u64(a, 0), (poly64_t)k_lo);
     poly128_t l = vmull_p64((poly64_t)vgetq_lane_u64(a, 1), (poly64_t)k_hi);
@@ -444,7 +459,32 @@ ARM_CRC_PMULL static uint32_t armv8_pmull_register(uint32_t reg, const unsigned 
 
 // --- Dispatch. --------------------------------------------------------------------------------
 
-typedef uint32_t (*kernel_fn)(uint32_t reg, const unsigned char *p, size_t len);
+// The kernels proper take and return finished CRCs (the inversions done inside), so that the entry
+// point is a single indirect tail call.
+typedef uint32_t (*kernel_fn)(uint32_t crc, const unsigned char *p, size_t len);
+
+static uint32_t portable_kernel(uint32_t crc, const unsigned char *p, size_t len) {
+    return ~portable_register(~crc, p, len);
+}
+#if defined(__x86_64__)
+X86_V3 static uint32_t avx2_kernel(uint32_t crc, const unsigned char *p, size_t len) {
+    // Short buffers (TFRecord's 8-byte lengths, small payloads) stay out of the folding code,
+    // which needs a stack frame.
+    if (len < FOLD4_MIN) return ~sse42_register(~crc, p, len);
+    return ~avx2_register(~crc, p, len);
+}
+X86_V4 static uint32_t avx512_kernel(uint32_t crc, const unsigned char *p, size_t len) {
+    if (len < FOLD512_MIN) return avx2_kernel(crc, p, len);
+    return ~avx512_register(~crc, p, len);
+}
+#elif defined(__aarch64__)
+ARM_CRC static uint32_t armv8_kernel(uint32_t crc, const unsigned char *p, size_t len) {
+    return ~armv8_crc_register(~crc, p, len);
+}
+ARM_CRC_PMULL static uint32_t armv8_pmull_kernel(uint32_t crc, const unsigned char *p, size_t len) {
+    return ~armv8_pmull_register(~crc, p, len);
+}
+#endif
 
 static kernel_fn tier_kernels[4];
 static const char *tier_kernel_names[4];
@@ -457,39 +497,40 @@ static void build_dispatch(void) {
     const uint32_t features = shardkit_cpu()->features;
     (void)features;
     for (int t = 0; t < 4; t++) {
-        tier_kernels[t] = portable_register;
+        tier_kernels[t] = portable_kernel;
         tier_kernel_names[t] = "slicing-by-8";
     }
 #if defined(__x86_64__)
     // The tier definitions guarantee SSE4.2 and PCLMULQDQ from avx2 up, AVX-512 F/BW/DQ/VL at avx512.
-    tier_kernels[SHARDKIT_TIER_AVX2] = avx2_register;
+    tier_kernels[SHARDKIT_TIER_AVX2] = avx2_kernel;
     tier_kernel_names[SHARDKIT_TIER_AVX2] = "pclmulqdq folding + sse4.2";
     if (features & SHARDKIT_CPU_VPCLMULQDQ) {
-        tier_kernels[SHARDKIT_TIER_AVX512] = avx512_register;
+        tier_kernels[SHARDKIT_TIER_AVX512] = avx512_kernel;
         tier_kernel_names[SHARDKIT_TIER_AVX512] = "avx512 vpclmulqdq folding";
     } else {
-        tier_kernels[SHARDKIT_TIER_AVX512] = avx2_register;
+        tier_kernels[SHARDKIT_TIER_AVX512] = avx2_kernel;
         tier_kernel_names[SHARDKIT_TIER_AVX512] = "pclmulqdq folding + sse4.2";
     }
 #elif defined(__aarch64__)
     if (features & SHARDKIT_CPU_ARM_PMULL) {
-        tier_kernels[SHARDKIT_TIER_ARMV8] = armv8_pmull_register;
+        tier_kernels[SHARDKIT_TIER_ARMV8] = armv8_pmull_kernel;
         tier_kernel_names[SHARDKIT_TIER_ARMV8] = "armv8 pmull folding + crc32c";
     } else {
-        tier_kernels[SHARDKIT_TIER_ARMV8] = armv8_register;
+        tier_kernels[SHARDKIT_TIER_ARMV8] = armv8_kernel;
         tier_kernel_names[SHARDKIT_TIER_ARMV8] = "armv8 crc32c";
     }
 #endif
     __atomic_store_n(&active_kernel, tier_kernels[shardkit_cpu()->tier], __ATOMIC_RELEASE);
 }
 
+__attribute__((noinline, cold)) static kernel_fn first_use(void) {
+    pthread_once(&dispatch_once, build_dispatch);
+    return __atomic_load_n(&active_kernel, __ATOMIC_ACQUIRE);
+}
+
 static inline kernel_fn in_force_kernel(void) {
     kernel_fn k = __atomic_load_n(&active_kernel, __ATOMIC_ACQUIRE);
-    if (__builtin_expect(k == NULL, 0)) {
-        pthread_once(&dispatch_once, build_dispatch);
-        k = __atomic_load_n(&active_kernel, __ATOMIC_ACQUIRE);
-    }
-    return k;
+    return __builtin_expect(k != NULL, 1) ? k : first_use();
 }
 
 // A runnable tier (the request clamped by CShardKitCPU), with the dispatch tables built.
@@ -502,14 +543,11 @@ static inline int runnable_tier(int tier) {
 // --- Entry points. ----------------------------------------------------------------------------
 
 uint32_t shardkit_crc32c_extend(uint32_t crc, const void *data, size_t len) {
-    if (len == 0) return crc;
-    return ~in_force_kernel()(~crc, (const unsigned char *)data, len);
+    return in_force_kernel()(crc, (const unsigned char *)data, len);
 }
 
 uint32_t shardkit_crc32c_extend_tier(int tier, uint32_t crc, const void *data, size_t len) {
-    kernel_fn k = tier_kernels[runnable_tier(tier)];
-    if (len == 0) return crc;
-    return ~k(~crc, (const unsigned char *)data, len);
+    return tier_kernels[runnable_tier(tier)](crc, (const unsigned char *)data, len);
 }
 
 uint32_t shardkit_crc32c_extend_portable(uint32_t crc, const void *data, size_t len) {
@@ -517,7 +555,7 @@ uint32_t shardkit_crc32c_extend_portable(uint32_t crc, const void *data, size_t 
     return ~portable_register(~crc, (const unsigned char *)data, len);
 }
 
-int shardkit_crc32c_hardware_available(void) { return in_force_kernel() != portable_register; }
+int shardkit_crc32c_hardware_available(void) { return in_force_kernel() != portable_kernel; }
 
 const char *shardkit_crc32c_kernel_name(void) { return shardkit_crc32c_tier_kernel_name(shardkit_cpu()->tier); }
 
