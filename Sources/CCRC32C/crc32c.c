@@ -1,8 +1,9 @@
 // CRC-32C for ShardKit: one implementation per kernel tier, chosen through CShardKitCPU only.
 //
 //   portable  slicing-by-8 tables, any CPU
-//   avx2      x86-64-v3: PCLMULQDQ folding of eight 128-bit lanes, the SSE4.2 `crc32` instruction
-//             for the final reduction, for the last bytes and for short buffers
+//   avx2      x86-64-v3: PCLMULQDQ folding of four or eight 128-bit lanes; from 3264 bytes on,
+//             hybrid blocks that fold and run three SSE4.2 `crc32` streams at once; `crc32` also
+//             for the final reduction, the last bytes and buffers under 64 bytes
 //   avx512    x86-64-v4 with VPCLMULQDQ: the same folding on four 512-bit registers (sixteen lanes);
 //             without VPCLMULQDQ the avx2 code
 //   armv8     aarch64 with the CRC extension: with PMULL, the avx2 tier's folding on NEON
@@ -77,7 +78,9 @@ static inline uint64_t load64(const unsigned char *p) {
 #define HYBRID_FOLD 1536
 #define HYBRID_STREAM 576
 #define HYBRID_BLOCK (HYBRID_FOLD + 3 * HYBRID_STREAM)
-#define HYBRID_MIN (2 * HYBRID_BLOCK)
+#ifndef HYBRID_MIN
+#define HYBRID_MIN HYBRID_BLOCK
+#endif
 // Software prefetch distance of the long loops: the hardware prefetcher alone leaves the
 // folding loops waiting on memory for buffers that are not in cache. 2, 4, 8 and 16 KiB measured
 // alike within the noise of a shared machine; -DPREFETCH_AHEAD=... overrides it for such runs.
