@@ -10,7 +10,8 @@
 //             registers; without it, the `crc32cx` instruction on eight bytes at a time
 //
 // Notation: the "register" is the CRC state without the final inversion. The instructions and the
-// tables both update a register; the entry points invert on the way in and out.
+// tables both update a register; the `*_kernel` functions (what the entry points call) invert on
+// the way in and out.
 //
 // Folding. Read the message as a polynomial over GF(2) whose first bit (bit 0 of byte 0, CRC-32C
 // being bit-reflected) has the highest degree; the register after the message (from a zero
@@ -101,7 +102,8 @@ static inline uint64_t load64(const unsigned char *p) {
 #ifndef FOLD_MIN
 #define FOLD_MIN 128
 #endif
-// The 512-bit kernel starts at this length (four zmm registers of data); below, the 128-bit one.
+// The 512-bit kernel starts at this length (two passes over its four zmm registers); below it the
+// avx2 kernel runs.
 #define FOLD512_MIN 512
 
 // --- Portable: slicing-by-8. ------------------------------------------------------------------
