@@ -69,7 +69,7 @@ let package = Package(
         // MARK: Benchmarks: release-only executables run by `make bench`; each prints
         // `RESULT name=… value=… unit=…` lines in the format of ../shared/anchors.
         .executableTarget(
-            name: "bench-recordio", dependencies: ["RecordIO", "Shards"], path: "Benchmarks/bench-recordio",
+            name: "bench-recordio", dependencies: ["RecordIO", "Shards", "ShardKitSupport"], path: "Benchmarks/bench-recordio",
             swiftSettings: strictSettings),
         .executableTarget(
             name: "bench-examples", dependencies: ["Examples"], path: "Benchmarks/bench-examples",
@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(
             name: "ShardsTests", dependencies: ["Shards", "Pipeline", "RecordIO", "Examples", "Imaging", "TestSupport"],
             swiftSettings: strictSettings),
-        .testTarget(name: "RecordIOTests", dependencies: ["RecordIO", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "RecordIOTests", dependencies: ["RecordIO", "ShardKitSupport", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "ExamplesTests", dependencies: ["Examples", "TestSupport"], exclude: ["make_vectors.py"],
             swiftSettings: strictSettings),

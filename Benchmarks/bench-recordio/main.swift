@@ -1,9 +1,10 @@
 // RecordIO throughput benchmarks. Run in release:
-//   swift build -c release --product bench-recordio && .build/release/bench-recordio [--n N] [--only NAME]
+//   swift build -c release --product bench-recordio && .build/release/bench-recordio [--n N] [--only NAME] [--crc-passes P]
 // Prints `RESULT name=… value=… unit=…` lines. GB = 1e9 bytes.
 import Foundation
 import RecordIO
 import Shards
+import ShardKitSupport
 
 // MARK: Arguments
 
@@ -129,40 +130,77 @@ defer { try? FileManager.default.removeItem(atPath: scratch) }
 
 // MARK: CRC32C
 
+/// A kernel name as one RESULT field (no spaces).
+func field(_ name: String) -> String { name.replacingOccurrences(of: " ", with: "_") }
+
 if enabled("crc32c_bulk") || enabled("crc32c_records") {
     let mib = 256
     let buffer = randomBytes(mib << 20, seed: 1)
     defer { buffer.deallocate() }
     let bytes = UnsafeRawBufferPointer(buffer)
+    let gb = Double(bytes.count) / 1e9
+    let passes = Int(option("--crc-passes") ?? "") ?? 7
+    // Every tier this process may run, measured in interleaved passes (one pass of each tier in
+    // turn), so a slow spell on the shared machine falls on all of them alike.
+    let tiers = CPUFeatures.tiersOfThisArchitecture.filter { CPUFeatures.runs($0) }
+    func recordsPass(_ checksum: (UnsafeRawBufferPointer) -> UInt32) -> UInt32 {
+        var offset = 0
+        var combined: UInt32 = 0
+        while offset < bytes.count {
+            let end = min(offset + recordSize, bytes.count)
+            combined ^= checksum(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
+            offset = end
+        }
+        return combined
+    }
     if enabled("crc32c_bulk") {
         var timing = Timing()
+        var perTier = [Timing](repeating: Timing(), count: tiers.count)
         var crc: UInt32 = 0
-        for _ in 0..<7 { timing.measure { crc = CRC32C.checksum(bytes) } }
-        let gb = Double(bytes.count) / 1e9
+        var tierCRCs = [UInt32](repeating: 0, count: tiers.count)
+        for _ in 0..<passes {
+            timing.measure { crc = CRC32C.checksum(bytes) }
+            for (i, tier) in tiers.enumerated() {
+                perTier[i].measure { tierCRCs[i] = CRC32C.checksum(tier: tier, bytes) }
+            }
+        }
         print(
-            "RESULT name=shardkit_crc32c_bulk value=\(fmt(gb / timing.medianWall)) unit=GB/s mib=\(mib) "
+            "RESULT name=shardkit_crc32c_bulk value=\(fmt(gb / timing.medianWall)) unit=GB/s mib=\(mib) passes=\(passes) "
                 + "best=\(fmt(gb / timing.bestWall)) cpu_gb_per_s=\(fmt(gb / timing.medianCPU)) "
-                + "hardware=\(CRC32C.usesHardware ? 1 : 0) crc=\(String(crc, radix: 16))")
+                + "hardware=\(CRC32C.usesHardware ? 1 : 0) tier=\(CPUFeatures.tier) kernel=\(field(CRC32C.kernelName)) "
+                + "crc=\(String(crc, radix: 16))")
+        for (i, tier) in tiers.enumerated() {
+            precondition(tierCRCs[i] == crc, "\(tier) kernel disagrees with the tier in force")
+            print(
+                "RESULT name=shardkit_crc32c_bulk_\(tier) value=\(fmt(gb / perTier[i].medianWall)) unit=GB/s mib=\(mib) "
+                    + "passes=\(passes) best=\(fmt(gb / perTier[i].bestWall)) "
+                    + "cpu_gb_per_s=\(fmt(gb / perTier[i].medianCPU)) kernel=\(field(CRC32C.kernelName(tier: tier))) "
+                    + "crc=\(String(tierCRCs[i], radix: 16))")
+        }
     }
     if enabled("crc32c_records") {
         var timing = Timing()
+        var perTier = [Timing](repeating: Timing(), count: tiers.count)
         var combined: UInt32 = 0
-        for _ in 0..<7 {
-            timing.measure {
-                var offset = 0
-                combined = 0
-                while offset < bytes.count {
-                    let end = min(offset + recordSize, bytes.count)
-                    combined ^= CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
-                    offset = end
-                }
+        var tierCombined = [UInt32](repeating: 0, count: tiers.count)
+        for _ in 0..<passes {
+            timing.measure { combined = recordsPass { CRC32C.checksum($0) } }
+            for (i, tier) in tiers.enumerated() {
+                perTier[i].measure { tierCombined[i] = recordsPass { CRC32C.checksum(tier: tier, $0) } }
             }
         }
-        let gb = Double(bytes.count) / 1e9
         print(
             "RESULT name=shardkit_crc32c_records value=\(fmt(gb / timing.medianWall)) unit=GB/s chunk=\(recordSize) "
-                + "mib=\(mib) best=\(fmt(gb / timing.bestWall)) cpu_gb_per_s=\(fmt(gb / timing.medianCPU)) "
-                + "crc=\(String(combined, radix: 16))")
+                + "mib=\(mib) passes=\(passes) best=\(fmt(gb / timing.bestWall)) "
+                + "cpu_gb_per_s=\(fmt(gb / timing.medianCPU)) crc=\(String(combined, radix: 16))")
+        for (i, tier) in tiers.enumerated() {
+            precondition(tierCombined[i] == combined, "\(tier) kernel disagrees with the tier in force")
+            print(
+                "RESULT name=shardkit_crc32c_records_\(tier) value=\(fmt(gb / perTier[i].medianWall)) unit=GB/s "
+                    + "chunk=\(recordSize) mib=\(mib) passes=\(passes) best=\(fmt(gb / perTier[i].bestWall)) "
+                    + "cpu_gb_per_s=\(fmt(gb / perTier[i].medianCPU)) kernel=\(field(CRC32C.kernelName(tier: tier))) "
+                    + "crc=\(String(tierCombined[i], radix: 16))")
+        }
     }
 }
 
