@@ -22,8 +22,7 @@ extension DigitSource {
                 labels.append(sample.label)
             }
         } catch {
-            let kind: DatasetError.Kind = error.kind == .io || error.kind == .missingFile ? .noInput : .badInput
-            throw DatasetError(kind, error.description)
+            throw DatasetError(error)
         }
         do {
             return try DigitSource(images: images, labels: labels)
