@@ -11,6 +11,11 @@ public enum ShardFiles {
         public var records: [URL]
         /// `manifest.json` files of the directories named.
         public var manifests: [URL]
+        /// The directories named, with every file name in each (for what a manifest does not list).
+        public var directories: [(url: URL, names: [String])] = []
+
+        /// True when nothing was found to look at: no record file and no manifest.
+        public var isEmpty: Bool { records.isEmpty && manifests.isEmpty }
     }
 
     /// Resolves `paths`; a path that does not exist is a `.noInput` error naming it.
@@ -31,6 +36,7 @@ public enum ShardFiles {
             do { names = try fm.contentsOfDirectory(atPath: path).sorted() } catch {
                 throw DatasetError(.noInput, path: path, "cannot list directory: \(error.localizedDescription)")
             }
+            found.directories.append((url, names))
             for name in names where isRecordFileName(name) {
                 found.records.append(url.appendingPathComponent(name))
             }
@@ -39,6 +45,11 @@ public enum ShardFiles {
             }
         }
         return found
+    }
+
+    /// `mnist-train.tfrecord-00000-of-00004.index` yes.
+    static func isIndexFileName(_ name: String) -> Bool {
+        !name.hasPrefix(".") && name.contains(".tfrecord") && name.hasSuffix(".index")
     }
 
     /// `mnist-train.tfrecord-00000-of-00004` yes; `….index`, `.…tmp…`, `manifest.json` no.

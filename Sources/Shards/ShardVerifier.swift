@@ -50,44 +50,147 @@ public struct ShardVerifier: Sendable {
     }
 
     public var skipCorrupt: Bool
+    /// Whether a directory of record files without `manifest.json` is a problem (it is, unless
+    /// the caller only wants the records' checksums: `verify --no-manifest`).
+    public var requireManifest: Bool
 
-    public init(skipCorrupt: Bool = false) { self.skipCorrupt = skipCorrupt }
+    public init(skipCorrupt: Bool = false, requireManifest: Bool = true) {
+        self.skipCorrupt = skipCorrupt
+        self.requireManifest = requireManifest
+    }
 
     /// Verifies the record files and manifests of `found`; never throws: everything wrong is a
     /// problem in the report.
     public func verify(_ found: ShardFiles.Found, quiet: Bool = true) -> Report {
         var report = Report()
         var counted: [String: Int] = [:]
+        var framing: [String: [RecordLocation]] = [:]
         let progress = ProgressReporter(label: "verify", total: nil, quiet: quiet, lineInterval: 100_000)
         for url in found.records {
             report.files += 1
-            let (records, skipped, problems, readToEnd) = verifyFile(url, progress: progress)
+            let (records, skipped, problems, locations) = verifyFile(url, progress: progress)
             // A file that could not be read to its end already has its problem; its count means nothing.
-            if readToEnd { counted[url.standardizedFileURL.path] = records + skipped }
+            if let locations {
+                counted[url.standardizedFileURL.path] = records + skipped
+                framing[url.standardizedFileURL.path] = locations
+            }
             report.records += records
             report.skipped += skipped
             report.problems += problems
         }
         progress.finish()
         for manifestURL in found.manifests {
-            report.problems += checkManifest(manifestURL, counted: counted)
+            report.problems += checkManifest(manifestURL, counted: counted, framing: framing)
+        }
+        for (directory, names) in found.directories {
+            report.problems += checkDirectory(directory, names: names)
         }
         return report
     }
 
-    private func verifyFile(_ url: URL, progress: ProgressReporter) -> (Int, Int, [Problem], Bool) {
+    /// What a directory holds beside its shards: a manifest, and nothing it does not list.
+    private func checkDirectory(_ directory: URL, names: [String]) -> [Problem] {
+        var problems: [Problem] = []
+        for name in names where name.hasPrefix(DatasetWriter.stagingPrefix) {
+            problems.append(
+                Problem(
+                    path: directory.appendingPathComponent(name).path,
+                    message: "staging folder left by an interrupted run (not part of the dataset)"))
+        }
+        let recordFiles = names.filter(ShardFiles.isRecordFileName)
+        guard names.contains(Manifest.fileName) else {
+            if requireManifest && !recordFiles.isEmpty {
+                problems.append(
+                    Problem(
+                        path: directory.path,
+                        message: "no \(Manifest.fileName): not a complete dataset (interrupted, or not written by "
+                            + "shardkit); verify --no-manifest checks the records alone"))
+            }
+            return problems
+        }
+        guard let manifest = try? Manifest.read(from: directory.path) else { return problems }
+        var listed: Set<String> = []
+        for split in manifest.splits.values {
+            for shard in split.shards {
+                listed.insert(shard.file)
+                if let index = shard.index { listed.insert(index) }
+            }
+        }
+        for name in names where !listed.contains(name) && (ShardFiles.isRecordFileName(name) || ShardFiles.isIndexFileName(name)) {
+            problems.append(
+                Problem(
+                    path: directory.appendingPathComponent(name).path,
+                    message: "not listed in \(Manifest.fileName) (a shard of another run?)"))
+        }
+        return problems
+    }
+
+    /// Every line of `shard`'s index file against the shard's framing (`offset length` per record).
+    private func checkIndex(_ indexPath: String, locations: [RecordLocation]) -> [Problem] {
+        guard let data = FileManager.default.contents(atPath: indexPath) else {
+            return [Problem(path: indexPath, message: "listed in manifest but missing or unreadable")]
+        }
+        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        var problems: [Problem] = []
+        var byteOffset: Int64 = 0
+        for (i, line) in lines.enumerated() {
+            defer { byteOffset += Int64(line.count) + 1 }
+            if i == lines.count - 1 && line.isEmpty { break }  // the final newline
+            let fields = line.split(separator: UInt8(ascii: " ")).map { Int64(String(decoding: $0, as: UTF8.self)) }
+            guard i < locations.count else {
+                problems.append(
+                    Problem(
+                        path: indexPath, recordIndex: i, byteOffset: byteOffset,
+                        message: "index has more lines than the shard has records (\(locations.count))"))
+                break
+            }
+            let want = locations[i]
+            guard fields.count == 2, let offset = fields[0], let length = fields[1] else {
+                problems.append(
+                    Problem(
+                        path: indexPath, recordIndex: i, byteOffset: byteOffset,
+                        message: "index line is not `offset length` (expected \(want.offset) \(want.length))"))
+                continue
+            }
+            if offset != want.offset || length != want.length {
+                problems.append(
+                    Problem(
+                        path: indexPath, recordIndex: i, byteOffset: byteOffset,
+                        message: "index says \(offset) \(length), the shard's framing \(want.offset) \(want.length)"))
+            }
+        }
+        let indexed = lines.count - (lines.last?.isEmpty == true ? 1 : 0)
+        if indexed < locations.count {
+            problems.append(
+                Problem(
+                    path: indexPath, byteOffset: Int64(data.count),
+                    message: "index has \(indexed) lines, the shard \(locations.count) records"))
+        }
+        if let last = data.last, last != UInt8(ascii: "\n") {
+            problems.append(Problem(path: indexPath, byteOffset: Int64(data.count), message: "index does not end with a newline"))
+        }
+        return problems
+    }
+
+    /// Reads every record of `url`; the locations are nil when the file could not be read to its
+    /// end, and empty for compressed files (which have no index).
+    private func verifyFile(_ url: URL, progress: ProgressReporter) -> (Int, Int, [Problem], [RecordLocation]?) {
         var problems: [Problem] = []
         var reader: RecordReader
         do { reader = try RecordReader(path: url.path, options: .init(skipCorrupt: skipCorrupt)) } catch {
-            return (0, 0, [Problem(error)], false)
+            return (0, 0, [Problem(error)], nil)
         }
         var records = 0
         var readToEnd = false
+        var locations: [RecordLocation] = []
         while true {
             do {
-                guard try reader.nextRecord() != nil else {
+                guard let payload = try reader.nextRecord() else {
                     readToEnd = true
                     break
+                }
+                if reader.compression == .none {
+                    locations.append(RecordLocation(offset: reader.lastRecordOffset, length: 16 + Int64(payload.count)))
                 }
                 records += 1
                 progress.advance()
@@ -105,10 +208,12 @@ public struct ShardVerifier: Sendable {
         if reader.skippedRecords > reader.skipReports.count {
             problems.append(Problem(path: url.path, message: "\(reader.skippedRecords - reader.skipReports.count) more skipped records not listed"))
         }
-        return (records, reader.skippedRecords, skipped + problems, readToEnd)
+        // With skipped records the framing no longer lines up with an index; it was reported already.
+        let complete = readToEnd && reader.skippedRecords == 0
+        return (records, reader.skippedRecords, skipped + problems, readToEnd ? (complete ? locations : []) : nil)
     }
 
-    private func checkManifest(_ url: URL, counted: [String: Int]) -> [Problem] {
+    private func checkManifest(_ url: URL, counted: [String: Int], framing: [String: [RecordLocation]]) -> [Problem] {
         let manifest: Manifest
         do { manifest = try Manifest.read(from: url.path) } catch {
             return [Problem(path: url.path, message: "unreadable manifest: \(error)")]
@@ -125,6 +230,11 @@ public struct ShardVerifier: Sendable {
                 }
                 if let records = counted[shardURL.standardizedFileURL.path], records != shard.records {
                     problems.append(Problem(path: path, message: "manifest says \(shard.records) records, found \(records)"))
+                }
+                if let index = shard.index, let locations = framing[shardURL.standardizedFileURL.path],
+                    locations.count == counted[shardURL.standardizedFileURL.path]
+                {
+                    problems += checkIndex(directory.appendingPathComponent(index).path, locations: locations)
                 }
                 do {
                     let digest = try sha256(fileAt: path)

@@ -7,8 +7,11 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check every record's checksums, and each shard's count and SHA-256 against manifest.json.",
         discussion: """
-            Each bad record is reported as `file: record N at byte OFFSET: what failed`. Exit status 0
-            when everything checks out, 1 when anything is bad.
+            In a dataset directory it also checks each index file against its shard's framing, and \
+            reports a missing manifest.json, files the manifest does not list, and staging folders \
+            left by interrupted runs. Each problem is one line: `file: record N at byte OFFSET: what \
+            failed`. Exit status 0 when everything checks out, 1 when anything is bad, 66 when there \
+            is nothing to verify.
 
             Examples:
               shardkit verify out/mnist
@@ -21,6 +24,9 @@ struct Verify: ParsableCommand {
     @Flag(help: "Continue past a record whose payload checksum fails but whose length checksum holds, and count it.")
     var skipCorrupt = false
 
+    @Flag(help: "Check the records of a directory without manifest.json instead of reporting it.")
+    var noManifest = false
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
@@ -31,7 +37,12 @@ struct Verify: ParsableCommand {
         var clean = true
         try reportingErrors {
             let found = try ShardFiles.resolve(paths)
-            let report = ShardVerifier(skipCorrupt: skipCorrupt).verify(found, quiet: outputOptions.quiet)
+            if found.isEmpty {
+                throw DatasetError(
+                    .noInput, path: paths.joined(separator: ", "), "nothing to verify: no TFRecord files and no manifest.json")
+            }
+            let report = ShardVerifier(skipCorrupt: skipCorrupt, requireManifest: !noManifest)
+                .verify(found, quiet: outputOptions.quiet)
             for line in report.problemLines() { print(line) }
             print(report.summary())
             clean = report.isClean

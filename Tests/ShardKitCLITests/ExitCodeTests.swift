@@ -81,6 +81,16 @@ import Testing
         #expect(convert.standardError == "shardkit: error: /nonexistent/mnist: no such directory\n")
     }
 
+    @Test func nothingToVerifyIs66() throws {
+        let empty = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: empty) }
+        for folder in [empty.path, FixturePaths.fixture("mnist").path] {
+            let result = try ShardKitProcess.run(["verify", folder])
+            #expect(result.status == 66, "\(folder)")
+            #expect(result.standardError.contains("nothing to verify"))
+        }
+    }
+
     @Test func aMissingCheckpointIs66WithOneReadableLine() throws {
         let result = try ShardKitProcess.run([
             "eval", "--checkpoint", "/nonexistent/best.safetensors", "--data", FixturePaths.fixture("mnist").path,

@@ -1,0 +1,108 @@
+import Examples
+import Foundation
+import RecordIO
+import TestSupport
+import Testing
+
+@testable import Shards
+
+/// `verify` finds every kind of damage: each flipped bit of a shard and of an index file, a
+/// missing manifest, files the manifest does not list, leftovers of interrupted runs.
+@Suite struct ShardVerifierTests {
+    /// A small dataset written the way every command writes: 2 shards of tiny records.
+    static func tinyDataset() throws -> URL {
+        let directory = try FixturePaths.makeScratchDirectory("verify-test")
+        let writer = try DatasetWriter(output: directory, name: "t", sharding: .shards(2), compression: .none, durable: false)
+        try writer.open(split: "train", count: 5)
+        var schema = SchemaAccumulator()
+        for i in 0..<5 {
+            let example = Example(["v": .int64([Int64(i)])])
+            schema.observe(example)
+            try example.serialized().withUnsafeBytes { bytes in try writer.write(split: "train", bytes) }
+        }
+        try writer.finish(split: "train")
+        try writer.commit(DatasetDescription(name: "t", description: "tiny", features: [("v", .int64)]), schema: schema)
+        return directory
+    }
+
+    static func verify(_ directory: URL, requireManifest: Bool = true) throws -> ShardVerifier.Report {
+        ShardVerifier(requireManifest: requireManifest).verify(try ShardFiles.resolve([directory.path]))
+    }
+
+    @Test func aFreshDatasetIsClean() throws {
+        let directory = try Self.tinyDataset()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let report = try Self.verify(directory)
+        #expect(report.isClean, "\(report.problemLines())")
+        #expect(report.files == 2 && report.records == 5)
+    }
+
+    /// Every bit of every byte of each shard and each index file, flipped one at a time: each
+    /// flip is reported, naming the flipped file and a byte offset in it.
+    @Test func everyFlippedBitOfShardsAndIndexesIsReported() throws {
+        let directory = try Self.tinyDataset()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains(".tfrecord-") }
+        #expect(names.count == 4)
+        var flips = 0
+        for name in names.sorted() {
+            let url = directory.appendingPathComponent(name)
+            let original = try Data(contentsOf: url)
+            for offset in 0..<original.count {
+                for bit in 0..<8 {
+                    var damaged = original
+                    damaged[offset] ^= UInt8(1 << bit)
+                    try damaged.write(to: url)
+                    let report = try Self.verify(directory)
+                    let named = report.problems.contains { $0.path == url.path && $0.byteOffset != nil }
+                    #expect(named, "\(name) byte \(offset) bit \(bit): \(report.problemLines())")
+                    flips += 1
+                }
+            }
+            try original.write(to: url)
+        }
+        #expect(flips > 500)
+        #expect(try Self.verify(directory).isClean)
+    }
+
+    @Test func aDirectoryWithoutItsManifestIsReportedUnlessAsked() throws {
+        let directory = try Self.tinyDataset()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("manifest.json"))
+        let report = try Self.verify(directory)
+        #expect(report.problemLines().contains { $0.contains("no manifest.json: not a complete dataset") })
+        #expect(try Self.verify(directory, requireManifest: false).isClean)
+    }
+
+    @Test func filesTheManifestDoesNotListAndStagingLeftoversAreReported() throws {
+        let directory = try Self.tinyDataset()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fm = FileManager.default
+        let shard = directory.appendingPathComponent("t-train.tfrecord-00000-of-00002")
+        let stray = directory.appendingPathComponent("other-train.tfrecord-00000-of-00001")
+        try fm.copyItem(at: shard, to: stray)
+        try fm.copyItem(
+            at: directory.appendingPathComponent("t-train.tfrecord-00000-of-00002.index"),
+            to: directory.appendingPathComponent("other-train.tfrecord-00000-of-00001.index"))
+        try fm.createDirectory(
+            at: directory.appendingPathComponent(".shardkit-staging-999999"), withIntermediateDirectories: true)
+        let lines = try Self.verify(directory).problemLines()
+        #expect(lines.contains("\(stray.path): not listed in manifest.json (a shard of another run?)"))
+        #expect(lines.contains("\(stray.path).index: not listed in manifest.json (a shard of another run?)"))
+        #expect(lines.contains { $0.contains(".shardkit-staging-999999: staging folder left by an interrupted run") })
+    }
+
+    @Test func anIndexLineThatDisagreesWithTheFramingIsNamedWithItsRecordAndOffset() throws {
+        let directory = try Self.tinyDataset()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let index = directory.appendingPathComponent("t-train.tfrecord-00001-of-00002.index")
+        var lines = try String(contentsOf: index, encoding: .utf8).split(separator: "\n").map(String.init)
+        let firstLineBytes = lines[0].utf8.count + 1
+        lines[1] = "0 17"
+        try (lines.joined(separator: "\n") + "\n").write(to: index, atomically: true, encoding: .utf8)
+        let problems = try Self.verify(directory).problems.filter { $0.path == index.path }
+        #expect(problems.count == 1)
+        #expect(problems.first?.recordIndex == 1)
+        #expect(problems.first?.byteOffset == Int64(firstLineBytes))
+    }
+}
