@@ -27,8 +27,9 @@ public enum Padding: Sendable {
 /// Backward: dW = colᵀ·dY and dX = col2im(dY·Wᵀ). The GEMMs go through `gemm`, which adds the
 /// bias and applies the ReLU while the output is still in registers.
 ///
-/// With the AVX-512 kernel (`implicitGEMM`), the forward and dW products read the column
-/// matrix in place from a zero-padded copy of the input through offset tables: no im2col.
+/// At a tier with GEMM tiles (AVX2+FMA, AVX-512: `implicitGEMM`), the forward and dW products
+/// read the column matrix in place from a zero-padded copy of the input through offset tables:
+/// no im2col.
 public final class Conv2D: Layer {
     public let name: String
     /// Input channels (the last input dimension).
@@ -48,10 +49,11 @@ public final class Conv2D: Layer {
     public let bias: Parameter?
 
     /// Upper bound on the floats in one worker's column buffer; larger work is done in chunks
-    /// of output pixels. The AVX-512 GEMM has no per-call packing to amortise, so the chunk is
+    /// of output pixels. Our GEMM tiles have no per-call packing to amortise, so the chunk is
     /// sized to stay in the L2 cache between the dX GEMM and col2im (64 K floats measured as
-    /// good as 16 K…1 M); OpenBLAS, used on other CPUs, prefers bigger calls (1 M measured best).
-    static let columnBudget = gemmUsesAVX512 ? 1 << 16 : 1 << 20
+    /// good as 16 K…1 M on AVX-512); OpenBLAS, used at the other tiers, prefers bigger calls
+    /// (1 M measured best).
+    static let columnBudget = gemmTier.hasGEMMTiles ? 1 << 16 : 1 << 20
 
     /// Per worker: the column matrix, then the partial kernel and bias gradients.
     private var columnScratch: [Scratch] = []
@@ -60,8 +62,12 @@ public final class Conv2D: Layer {
     /// Wᵀ in column blocks for the dX GEMM (see `transposedKernelBlocks`).
     private let transposedScratch = Scratch()
     /// Whether forward and dW read the padded input through offset tables (`gemmGathered`)
-    /// instead of building column matrices. Tests turn it off to compare both paths.
-    var implicitGEMM = gemmUsesAVX512
+    /// instead of building column matrices: by default at the tiers with GEMM tiles. Either
+    /// path runs at every tier; tests choose each to compare them.
+    var implicitGEMM = gemmTier.hasGEMMTiles
+    /// The tier whose GEMM kernels this layer calls (the tier in force; tests pick others, and
+    /// the C side clamps a tier this process may not run).
+    var kernelTier = gemmTier
     private let paddedScratch = Scratch()
     /// Offsets into the padded input: of each output pixel's window, and of each column-matrix
     /// column (kernel row, kernel column, channel) within a window; built for `tableShape`.
@@ -223,7 +229,7 @@ public final class Conv2D: Layer {
                                     m: end - first, n: g.filters, k: g.patch, a: padded,
                                     rowOffsets: pixelOffsets.pointer + first, depthOffsets: patchOffsets.pointer,
                                     b: w, ldb: g.filters, c: y + first * g.filters, ldc: g.filters, bias: b,
-                                    relu: relu)
+                                    relu: relu, tier: kernelTier)
                                 return
                             }
                             while first < end {
@@ -231,7 +237,8 @@ public final class Conv2D: Layer {
                                 Conv2D.im2col(g, x, firstRow: first, rows: rows, cols[part])
                                 gemm(
                                     m: rows, n: g.filters, k: g.patch, a: cols[part], lda: g.patch, b: w,
-                                    ldb: g.filters, c: y + first * g.filters, ldc: g.filters, bias: b, relu: relu)
+                                    ldb: g.filters, c: y + first * g.filters, ldc: g.filters, bias: b, relu: relu,
+                                    tier: kernelTier)
                                 first += rows
                             }
                         }
@@ -300,7 +307,8 @@ public final class Conv2D: Layer {
                                     gemmGathered(
                                         m: g.patch, n: g.filters, k: end - start, a: padded,
                                         rowOffsets: patchOffsets.pointer, depthOffsets: pixelOffsets.pointer + start,
-                                        b: grad + start * g.filters, ldb: g.filters, c: dw, ldc: g.filters)
+                                        b: grad + start * g.filters, ldb: g.filters, c: dw, ldc: g.filters,
+                                        tier: kernelTier)
                                 }
                                 var first = start
                                 while first < end && (padded == nil || dx != nil) {
@@ -313,14 +321,15 @@ public final class Conv2D: Layer {
                                         gemm(
                                             transposeA: true, m: g.patch, n: g.filters, k: rows, a: cols[part],
                                             lda: g.patch, b: gChunk, ldb: g.filters, c: dw, ldc: g.filters,
-                                            accumulate: first != start)
+                                            accumulate: first != start, tier: kernelTier)
                                     }
                                     if let dx, let wt {
                                         for j0 in Swift.stride(from: 0, to: g.patch, by: 64) {
                                             let width = min(64, g.patch - j0)
                                             gemm(
                                                 m: rows, n: width, k: g.filters, a: gChunk, lda: g.filters,
-                                                b: wt + g.filters * j0, ldb: width, c: cols[part] + j0, ldc: g.patch)
+                                                b: wt + g.filters * j0, ldb: width, c: cols[part] + j0, ldc: g.patch,
+                                                tier: kernelTier)
                                         }
                                         Conv2D.col2im(g, cols[part], firstRow: first, rows: rows, dx)
                                     }
