@@ -96,7 +96,7 @@ let package = Package(
             dependencies: ["Pipeline", "Formats", "Synth", "Imaging", "Examples", "RecordIO", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "TrainerTests", dependencies: ["Trainer", "Imaging", "Examples", "RecordIO", "TestSupport"],
+            name: "TrainerTests", dependencies: ["Trainer", "ShardKitSupport", "Imaging", "Examples", "RecordIO", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "ShardKitCLITests", dependencies: ["shardkit", "TestSupport"], swiftSettings: strictSettings),
