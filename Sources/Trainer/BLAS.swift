@@ -103,3 +103,126 @@ func gemmBLAS(
 func setBLASThreads(_ n: Int) {
     openblas_set_num_threads(Int32(n))
 }
+
+/// The three GEMMs of one stride-1 "same" convolution layer, timed on one thread: bench-trainer's
+/// micro-benchmark of the GEMM kernels on the trainer's own shapes.
+package struct ConvolutionGEMMBenchmark {
+    package let images, size, channels, filters, kernelSize: Int
+
+    package init(images: Int, size: Int, channels: Int, filters: Int, kernelSize: Int) {
+        (self.images, self.size, self.channels, self.filters, self.kernelSize) =
+            (images, size, channels, filters, kernelSize)
+    }
+
+    /// The tier whose tiles `rates(openBLAS: false)` runs ("avx512", "avx2", "portable").
+    package static var tierName: String { "\(gemmTier)" }
+
+    /// GFLOP/s (best of `repeats`) of the forward product (m = pixels, n = filters, k = patch), the
+    /// kernel gradient's (m = patch, n = filters, k = pixels) and the input gradient's column
+    /// product (m = pixels, n = patch in blocks of 64, k = filters). Through our tiles of the tier
+    /// in force, reading the input through offset tables for the first two as Conv2D does, or,
+    /// when `openBLAS`, through `cblas_sgemm` on an im2col matrix.
+    package func rates(openBLAS: Bool, repeats: Int = 3) -> (forward: Double, weights: Double, inputColumns: Double) {
+        let padded = size + kernelSize - 1
+        let patch = kernelSize * kernelSize * channels
+        let pixels = images * size * size
+        var state: UInt32 = 12345
+        func values(_ count: Int) -> [Float] {
+            (0..<count).map { _ in
+                state = state &* 1_664_525 &+ 1_013_904_223
+                return Float(state >> 8) / 16_777_216 - 0.5
+            }
+        }
+        let input = values(images * padded * padded * channels)
+        let weights = values(patch * filters)
+        let bias = values(filters)
+        var output = values(pixels * filters)
+        var weightGradient = values(patch * filters)
+        var rowOffsets: [Int] = []
+        for n in 0..<images {
+            for y in 0..<size {
+                for x in 0..<size { rowOffsets.append(((n * padded + y) * padded + x) * channels) }
+            }
+        }
+        var depthOffsets: [Int] = []
+        for ky in 0..<kernelSize {
+            for kx in 0..<kernelSize {
+                for c in 0..<channels { depthOffsets.append((ky * padded + kx) * channels + c) }
+            }
+        }
+        var columns = [Float](repeating: 0, count: pixels * patch)
+        for i in 0..<pixels {
+            for p in 0..<patch { columns[i * patch + p] = input[rowOffsets[i] + depthOffsets[p]] }
+        }
+        let flops = 2 * Double(pixels) * Double(patch) * Double(filters)
+        func best(_ body: () -> Void) -> Double {
+            var fastest = Double.infinity
+            for _ in 0..<repeats {
+                let start = nanotime()
+                body()
+                fastest = min(fastest, Double(nanotime() - start) * 1e-9)
+            }
+            return flops / fastest * 1e-9
+        }
+        setBLASThreads(1)
+        return input.withUnsafeBufferPointer { x in
+            weights.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    rowOffsets.withUnsafeBufferPointer { rows in
+                        depthOffsets.withUnsafeBufferPointer { depths in
+                            columns.withUnsafeMutableBufferPointer { col in
+                                output.withUnsafeMutableBufferPointer { y in
+                                    weightGradient.withUnsafeMutableBufferPointer { dw in
+                                        let (x, w, b, rows, depths) = (
+                                            x.baseAddress!, w.baseAddress!, b.baseAddress!, rows.baseAddress!,
+                                            depths.baseAddress!
+                                        )
+                                        let (col, y, dw) = (col.baseAddress!, y.baseAddress!, dw.baseAddress!)
+                                        let forward = best {
+                                            if openBLAS {
+                                                sgemm(
+                                                    m: pixels, n: filters, k: patch, a: col, lda: patch, b: w,
+                                                    ldb: filters, c: y, ldc: filters)
+                                            } else {
+                                                gemmGathered(
+                                                    m: pixels, n: filters, k: patch, a: x, rowOffsets: rows,
+                                                    depthOffsets: depths, b: w, ldb: filters, c: y, ldc: filters,
+                                                    bias: b, relu: true)
+                                            }
+                                        }
+                                        let weights = best {
+                                            if openBLAS {
+                                                sgemm(
+                                                    transposeA: true, m: patch, n: filters, k: pixels, a: col,
+                                                    lda: patch, b: y, ldb: filters, c: dw, ldc: filters)
+                                            } else {
+                                                gemmGathered(
+                                                    m: patch, n: filters, k: pixels, a: x, rowOffsets: depths,
+                                                    depthOffsets: rows, b: y, ldb: filters, c: dw, ldc: filters)
+                                            }
+                                        }
+                                        let inputColumns = best {
+                                            for j0 in Swift.stride(from: 0, to: patch, by: 64) {
+                                                let width = min(64, patch - j0)
+                                                if openBLAS {
+                                                    sgemm(
+                                                        m: pixels, n: width, k: filters, a: y, lda: filters,
+                                                        b: w + filters * j0, ldb: width, c: col + j0, ldc: patch)
+                                                } else {
+                                                    gemmTiles(
+                                                        m: pixels, n: width, k: filters, a: y, lda: filters,
+                                                        b: w + filters * j0, ldb: width, c: col + j0, ldc: patch)
+                                                }
+                                            }
+                                        }
+                                        return (forward, weights, inputColumns)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
