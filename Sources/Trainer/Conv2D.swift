@@ -74,6 +74,15 @@ public final class Conv2D: Layer {
     private let pixelOffsets = OffsetTable()
     private let patchOffsets = OffsetTable()
     private var tableShape: [Int] = []
+    /// For dX as a convolution (`directInputGradient`): the output gradient zero-padded by
+    /// `k − 1 − pad` on each side, the kernel flipped and transposed to `[k, k, filters,
+    /// inChannels]`, and the offset tables into the padded gradient of each input pixel and of
+    /// each (kernel row, kernel column, filter).
+    private let paddedGradientScratch = Scratch()
+    private let flippedScratch = Scratch()
+    private let inputPixelOffsets = OffsetTable()
+    private let flippedPatchOffsets = OffsetTable()
+    private var gradientTableShape: [Int] = []
     /// Set by a training forward pass when every worker's column buffer still holds the im2col
     /// of its whole share of the input, so `backward` can skip recomputing it.
     private var columnsHoldInput: (parts: Int, count: Int)? = nil
@@ -195,6 +204,89 @@ public final class Conv2D: Layer {
         tableShape = shape
     }
 
+    /// Whether `backward` computes dX as the convolution of the padded output gradient with the
+    /// flipped kernel (one gathered GEMM per worker, no column matrix and no col2im): with
+    /// `implicitGEMM`, for stride 1.
+    private func directInputGradient(_ g: Geometry) -> Bool { implicitGEMM && g.s == 1 }
+
+    /// The padded output gradient's extent for `directInputGradient`: with stride 1, input pixel
+    /// (iy, ix) receives G(iy + padTop − ky, ix + padLeft − kx)·W(ky, kx) for the ky, kx that
+    /// land inside G. Padding G by k − 1 − padTop rows above (k − 1 − padLeft columns left) and
+    /// up to h + k − 1 rows (w + k − 1 columns) in all, the sum is over a full k×k window at
+    /// (iy, ix) of the padded G with the kernel flipped.
+    private struct GradientGeometry {
+        var height, width, top, left: Int
+        init(_ g: Geometry) {
+            (height, width) = (g.h + g.k - 1, g.w + g.k - 1)
+            (top, left) = (g.k - 1 - g.padTop, g.k - 1 - g.padLeft)
+        }
+        func image(_ g: Geometry) -> Int { height * width * g.filters }
+    }
+
+    /// Rebuilds `inputPixelOffsets` and `flippedPatchOffsets` when the input shape changes.
+    private func buildGradientOffsetTables(_ g: Geometry, shape: [Int]) {
+        guard shape != gradientTableShape else { return }
+        let gg = GradientGeometry(g)
+        var pixels: [Int] = []
+        pixels.reserveCapacity(g.n * g.h * g.w)
+        for n in 0..<g.n {
+            for iy in 0..<g.h {
+                for ix in 0..<g.w { pixels.append(((n * gg.height + iy) * gg.width + ix) * g.filters) }
+            }
+        }
+        var patch: [Int] = []
+        patch.reserveCapacity(g.k * g.k * g.filters)
+        for ky in 0..<g.k {
+            for kx in 0..<g.k {
+                for f in 0..<g.filters { patch.append((ky * gg.width + kx) * g.filters + f) }
+            }
+        }
+        inputPixelOffsets.set(pixels)
+        flippedPatchOffsets.set(patch)
+        gradientTableShape = shape
+    }
+
+    /// The kernel `[k, k, c, filters]` flipped in both spatial dimensions and transposed to
+    /// `[k, k, filters, c]`: the B operand of the direct dX convolution.
+    private func flippedKernel(_ g: Geometry, _ w: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        let flipped = flippedScratch.reserve(g.patch * g.filters)
+        for ky in 0..<g.k {
+            for kx in 0..<g.k {
+                let source = w + ((g.k - 1 - ky) * g.k + (g.k - 1 - kx)) * g.c * g.filters
+                let destination = flipped + (ky * g.k + kx) * g.filters * g.c
+                transpose(
+                    source, rows: g.c, cols: g.filters, sourceStride: g.filters, into: destination,
+                    destinationStride: g.c)
+            }
+        }
+        return UnsafePointer(flipped)
+    }
+
+    /// Copies the output gradient of images `images` into `padded` with the zero borders of
+    /// `GradientGeometry`.
+    private static func padGradient(
+        _ g: Geometry, _ grad: UnsafePointer<Float>, images: Range<Int>, into padded: UnsafeMutablePointer<Float>
+    ) {
+        let gg = GradientGeometry(g)
+        let rowFloats = g.ow * g.filters
+        let paddedRow = gg.width * g.filters
+        let right = paddedRow - gg.left * g.filters - rowFloats
+        for n in images {
+            let image = padded + n * gg.image(g)
+            for y in 0..<gg.height {
+                let row = image + y * paddedRow
+                let oy = y - gg.top
+                guard oy >= 0 && oy < g.oh else {
+                    row.update(repeating: 0, count: paddedRow)
+                    continue
+                }
+                row.update(repeating: 0, count: gg.left * g.filters)
+                (row + gg.left * g.filters).update(from: grad + (n * g.oh + oy) * rowFloats, count: rowFloats)
+                (row + gg.left * g.filters + rowFloats).update(repeating: 0, count: right)
+            }
+        }
+    }
+
     /// The padded input for `implicitGEMM` (filled by the workers' `pad` calls).
     private func paddedBuffer(_ g: Geometry) -> UnsafeMutablePointer<Float> {
         paddedScratch.reserve(g.n * g.paddedImage)
@@ -257,7 +349,11 @@ public final class Conv2D: Layer {
         let padded = implicit ? paddedBuffer(g) : nil
         let chunk = chunkRows(g)
         let parts = Workers.parts(for: g.n)
-        let cols = columnBuffers(g, parts: parts, chunk: implicit && !computeInputGradient ? 0 : chunk)
+        let direct = computeInputGradient && directInputGradient(g)
+        if direct { buildGradientOffsetTables(g, shape: input.shape) }
+        let paddedGradient = direct ? paddedGradientScratch.reserve(g.n * GradientGeometry(g).image(g)) : nil
+        let cols = columnBuffers(
+            g, parts: parts, chunk: implicit && (!computeInputGradient || direct) ? 0 : chunk)
         let reuseColumns = columnsHoldInput.map { $0 == (parts, g.n) } ?? false
         columnsHoldInput = nil
         while partialScratch.count < parts { partialScratch.append(Scratch()) }
@@ -274,7 +370,8 @@ public final class Conv2D: Layer {
                         inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
                             let x = xb.baseAddress!
                             let dx = computeInputGradient ? dxb.baseAddress : nil
-                            let wt = dx == nil ? nil : transposedKernelBlocks(g, wb.baseAddress!)
+                            let wt = dx == nil || direct ? nil : transposedKernelBlocks(g, wb.baseAddress!)
+                            let flipped = direct ? flippedKernel(g, wb.baseAddress!) : nil
                             Workers.run(parts) { part in
                                 let images = Workers.range(g.n, parts: parts, part: part)
                                 // The gradient at the pre-activation: dY masked by the ReLU, or dY itself.
@@ -293,7 +390,18 @@ public final class Conv2D: Layer {
                                 columnSums(
                                     grad + images.lowerBound * pixelsPerImage, rows: images.count * g.outPixels,
                                     cols: g.filters, into: db)
-                                if let dx {
+                                if let dx, let paddedGradient, let flipped {
+                                    // dX = the padded G convolved with the flipped kernel: a gathered
+                                    // GEMM over input pixels that writes every dX value once.
+                                    Conv2D.padGradient(g, grad, images: images, into: paddedGradient)
+                                    let pixels = g.h * g.w
+                                    gemmGathered(
+                                        m: images.count * pixels, n: g.c, k: g.patch / g.c * g.filters,
+                                        a: paddedGradient,
+                                        rowOffsets: inputPixelOffsets.pointer + images.lowerBound * pixels,
+                                        depthOffsets: flippedPatchOffsets.pointer, b: flipped, ldb: g.c,
+                                        c: dx + images.lowerBound * pixels * g.c, ldc: g.c, tier: kernelTier)
+                                } else if let dx {
                                     let imageSize = g.h * g.w * g.c
                                     (dx + images.lowerBound * imageSize).update(
                                         repeating: 0, count: images.count * imageSize)
@@ -311,7 +419,7 @@ public final class Conv2D: Layer {
                                         tier: kernelTier)
                                 }
                                 var first = start
-                                while first < end && (padded == nil || dx != nil) {
+                                while first < end && (padded == nil || (dx != nil && !direct)) {
                                     let rows = min(chunk, end - first)
                                     let gChunk = grad + first * g.filters
                                     if padded == nil {
@@ -323,7 +431,7 @@ public final class Conv2D: Layer {
                                             lda: g.patch, b: gChunk, ldb: g.filters, c: dw, ldc: g.filters,
                                             accumulate: first != start, tier: kernelTier)
                                     }
-                                    if let dx, let wt {
+                                    if let dx, let wt, !direct {
                                         for j0 in Swift.stride(from: 0, to: g.patch, by: 64) {
                                             let width = min(64, g.patch - j0)
                                             gemm(
