@@ -86,6 +86,9 @@ public final class Conv2D: Layer {
     /// Set by a training forward pass when every worker's column buffer still holds the im2col
     /// of its whole share of the input, so `backward` can skip recomputing it.
     private var columnsHoldInput: (parts: Int, count: Int)? = nil
+    /// Set by a training forward pass on the gathered path: the padded buffer holds that input
+    /// (of this shape), so `backward` need not pad it again.
+    private var paddedHoldsInput: [Int]? = nil
 
     /// Creates a convolution with `filters` output channels and a `kernelSize`² window.
     public init(
@@ -303,6 +306,7 @@ public final class Conv2D: Layer {
         let cols = columnBuffers(g, parts: parts, chunk: implicit ? 0 : chunk)
         let holdsAll = (g.n + parts - 1) / parts * g.outPixels <= chunk
         columnsHoldInput = training && !implicit && holdsAll ? (parts, g.n) : nil
+        paddedHoldsInput = training && implicit ? input.shape : nil
         let biasValues = bias?.value.scalars ?? []
         let relu = activation == .relu
         input.scalars.withUnsafeBufferPointer { xb in
@@ -356,6 +360,8 @@ public final class Conv2D: Layer {
             g, parts: parts, chunk: implicit && (!computeInputGradient || direct) ? 0 : chunk)
         let reuseColumns = columnsHoldInput.map { $0 == (parts, g.n) } ?? false
         columnsHoldInput = nil
+        let reusePadded = paddedHoldsInput == input.shape
+        paddedHoldsInput = nil
         while partialScratch.count < parts { partialScratch.append(Scratch()) }
         let weightCount = g.patch * g.filters
         let partials = (0..<parts).map { partialScratch[$0].reserve(weightCount + g.filters) }
@@ -411,7 +417,7 @@ public final class Conv2D: Layer {
                                 if let padded {
                                     // dW = colᵀ·G with colᵀ read from the padded input: its rows are
                                     // the window offsets, its depth the output pixels.
-                                    Conv2D.pad(g, x, images: images, into: padded)
+                                    if !reusePadded { Conv2D.pad(g, x, images: images, into: padded) }
                                     gemmGathered(
                                         m: g.patch, n: g.filters, k: end - start, a: padded,
                                         rowOffsets: patchOffsets.pointer, depthOffsets: pixelOffsets.pointer + start,
