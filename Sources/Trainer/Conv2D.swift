@@ -209,8 +209,9 @@ public final class Conv2D: Layer {
 
     /// Whether `backward` computes dX as the convolution of the padded output gradient with the
     /// flipped kernel (one gathered GEMM per worker, no column matrix and no col2im): with
-    /// `implicitGEMM`, for stride 1.
-    private func directInputGradient(_ g: Geometry) -> Bool { implicitGEMM && g.s == 1 }
+    /// `implicitGEMM`, for stride 1 and at least 8 input channels (that product's n; with fewer,
+    /// its vectors would be mostly empty, while col2im's product has n = k·k·c).
+    private func directInputGradient(_ g: Geometry) -> Bool { implicitGEMM && g.s == 1 && g.c >= 8 }
 
     /// The padded output gradient's extent for `directInputGradient`: with stride 1, input pixel
     /// (iy, ix) receives G(iy + padTop − ky, ix + padLeft − kx)·W(ky, kx) for the ky, kx that

@@ -160,11 +160,12 @@ struct GEMMTests {
 struct ConvPathTests {
     /// Odd sizes, stride 2, valid padding, even kernels (uneven "same" padding), filter and channel
     /// counts around the 8- and 16-lane vectors. Stride 1 takes dX as a convolution of the padded
-    /// output gradient on the gathered path, stride 2 col2im.
+    /// output gradient on the gathered path when there are at least 8 channels; otherwise col2im.
     static let cases: [(shape: [Int], filters: Int, kernel: Int, stride: Int, padding: Padding, relu: Bool)] = [
         ([3, 7, 9, 1], 5, 3, 1, .same, true), ([2, 11, 6, 3], 17, 5, 2, .same, false),
         ([4, 9, 9, 2], 33, 4, 1, .valid, true), ([1, 13, 10, 5], 48, 5, 2, .valid, false),
-        ([5, 6, 6, 32], 64, 5, 1, .same, true), ([2, 8, 7, 3], 16, 4, 1, .same, false),
+        ([5, 6, 6, 32], 64, 5, 1, .same, true), ([2, 8, 7, 8], 16, 4, 1, .same, false),
+        ([2, 7, 5, 9], 6, 3, 1, .same, true),
     ]
 
     func check(tier: KernelTier, index: Int) {
