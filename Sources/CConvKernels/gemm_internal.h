@@ -20,13 +20,14 @@ typedef void (*GemmTile)(
 
 enum { GEMM_MAX_VECTORS = 4, GEMM_MAX_ROWS = 12 };
 
-/// A kernel: tiles of 1 ... maxVectors vectors of `lanes` floats, each 1 ... maxRows[vectors]
-/// rows tall, for strided (`tiles[0]`) and gathered (`tiles[1]`) A.
+/// A kernel: tiles of 1 ... maxVectors vectors of `lanes` floats, each 1 ... maxRows[g][vectors]
+/// rows tall, for strided (g = 0) and gathered (g = 1) A. Gathered tiles keep a row offset per
+/// row in a general register, so they may be shorter than strided ones.
 typedef struct {
     const char *name;
     int lanes;
     int maxVectors;
-    int maxRows[GEMM_MAX_VECTORS + 1];
+    int maxRows[2][GEMM_MAX_VECTORS + 1];
     GemmTile tiles[2][GEMM_MAX_VECTORS + 1][GEMM_MAX_ROWS + 1];
 } GemmKernel;
 

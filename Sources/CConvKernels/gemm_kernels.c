@@ -30,7 +30,7 @@ static void multiply(
     // Depth blocks keep the k×n block of B within about half of a 1 MB L2 cache.
     long depthBlock = 131072 / (n > 0 ? n : 1);
     if (depthBlock < 128) depthBlock = 128;
-    // Row panels of 24 (a multiple of every tile height) so A's rows stay in cache while every
+    // Row panels of 24 (a multiple of every full tile height) so A's rows stay in cache while every
     // column block of B passes over them.
     const long panel = 24;
     // Column blocks of at most maxVectors vectors, as even as possible (64 columns as 24+24+16
@@ -50,9 +50,10 @@ static void multiply(
                 long width = n - j0 < vectors * lanes ? n - j0 : vectors * lanes;
                 int lastWidth = (int)(width - lanes * (vectors - 1));
                 const GemmTile *tiles = K->tiles[gathered][vectors];
+                const long maxRows = K->maxRows[gathered][vectors];
                 for (long i = i0; i < i0 + panelRows;) {
                     long rows = i0 + panelRows - i;
-                    if (rows > K->maxRows[vectors]) rows = K->maxRows[vectors];
+                    if (rows > maxRows) rows = maxRows;
                     tiles[rows](
                         lastWidth, depth, A, i, p0, b + p0 * ldb + j0, ldb, c + i * ldc + j0, ldc, add,
                         last && bias ? bias + j0 : 0, last && relu);

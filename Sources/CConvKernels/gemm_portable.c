@@ -60,7 +60,7 @@ const GemmKernel shardkit_gemm_portable = {
     .name = "portable C tiles (no packing, bias and ReLU fused, offset tables)",
     .lanes = LANES,
     .maxVectors = 1,
-    .maxRows = {0, ROWS},
+    .maxRows = {{0, ROWS}, {0, ROWS}},
     .tiles =
         {
             {{0}, {0, tile_1_0, tile_2_0, tile_3_0, tile_4_0, tile_5_0, tile_6_0}},

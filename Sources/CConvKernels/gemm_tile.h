@@ -11,8 +11,10 @@
 //   TILE_SPLIT_FULL          1 to compile each tile twice, unmasked for full-width column blocks
 //                            (when masked loads cost more than plain ones), 0 to always mask
 //   TILE_MAX_VECTORS         the widest tile, in vectors
-//   TILE_MAX_ROWS            the `maxRows` initializer: the tallest tile of each width
-//   TILE_LIST(X)             X(rows, vectors) for every tile to compile
+//   TILE_MAX_ROWS            the `maxRows` initializer: the tallest strided and gathered tiles
+//                            of each width
+//   TILE_LIST(X)             X(rows, vectors) for every strided tile to compile
+//   TILE_LIST_GATHERED(X)    X(rows, vectors) for every gathered tile to compile
 //
 // The tile reads A and B where they are: per depth step it loads `vectors` B vectors (one row of
 // B), broadcasts one A value per row and issues rows·vectors FMAs into accumulators that stay in
@@ -88,18 +90,21 @@ static inline __attribute__((always_inline)) TILE_TARGET void TILE_BODY(
             TILE_BODY(R, V, G, 1, V_MASK(lastWidth), k, A, i0, p0, b, ldb, c, ldc, accumulate, bias, relu); \
     }
 
-// The tiles named by TILE_LIST, for strided and gathered A, and the kernel's table of them.
-#define TILE_PAIR(R, V) TILE_DEFINE(R, V, 0) TILE_DEFINE(R, V, 1)
-#define TILE_ENTRY(R, V) [0][V][R] = TILE_NAME(R, V, 0), [1][V][R] = TILE_NAME(R, V, 1),
+// The tiles named by TILE_LIST (strided A) and TILE_LIST_GATHERED, and the kernel's table of them.
+#define TILE_STRIDED(R, V) TILE_DEFINE(R, V, 0)
+#define TILE_GATHERED(R, V) TILE_DEFINE(R, V, 1)
+#define TILE_ENTRY(R, V) [0][V][R] = TILE_NAME(R, V, 0),
+#define TILE_ENTRY_GATHERED(R, V) [1][V][R] = TILE_NAME(R, V, 1),
 
-TILE_LIST(TILE_PAIR)
+TILE_LIST(TILE_STRIDED)
+TILE_LIST_GATHERED(TILE_GATHERED)
 
 const GemmKernel TILE_XGLUE2(shardkit_gemm, TILE_ISA) = {
     .name = TILE_DESCRIPTION,
     .lanes = TILE_LANES,
     .maxVectors = TILE_MAX_VECTORS,
     .maxRows = TILE_MAX_ROWS,
-    .tiles = {TILE_LIST(TILE_ENTRY)},
+    .tiles = {TILE_LIST(TILE_ENTRY) TILE_LIST_GATHERED(TILE_ENTRY_GATHERED)},
 };
 
 #undef TILE_GLUE2
@@ -109,5 +114,7 @@ const GemmKernel TILE_XGLUE2(shardkit_gemm, TILE_ISA) = {
 #undef TILE_NAME
 #undef TILE_BODY
 #undef TILE_DEFINE
-#undef TILE_PAIR
+#undef TILE_STRIDED
+#undef TILE_GATHERED
 #undef TILE_ENTRY
+#undef TILE_ENTRY_GATHERED
