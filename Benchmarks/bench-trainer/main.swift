@@ -82,8 +82,10 @@ let steps = args.count > 1 ? Int(args[1]) ?? 50 : 50
 
 let only = args.count > 2 ? args[2] : "all"
 
-// GEMM micro-benchmark: one thread, the three products of each convolution of the two nets (one
-// worker's share of the batch), our tiles of the tier in force against OpenBLAS on im2col.
+// GEMM micro-benchmark: one thread, the products of each convolution of the two nets (one
+// worker's share of the batch): forward, dW, and dX both as the column product before col2im
+// and as a convolution of the padded gradient (what Conv2D runs with 8+ channels at stride 1);
+// our tiles of the tier in force against OpenBLAS on im2col matrices.
 if only == "all" || only == "gemm" {
     let convolutions = [
         ("mnist_conv1", ConvolutionGEMMBenchmark(images: 64, size: 28, channels: 1, filters: 32, kernelSize: 5)),
@@ -98,7 +100,8 @@ if only == "all" || only == "gemm" {
             print(
                 "RESULT name=shardkit_gemm_\(name) value=\(String(format: "%.1f", r.forward)) unit=GFLOP/s"
                     + " kernel=\(kernel) threads=1 dW_gflops=\(String(format: "%.1f", r.weights))"
-                    + " dXcol_gflops=\(String(format: "%.1f", r.inputColumns))")
+                    + " dXcol_gflops=\(String(format: "%.1f", r.inputColumns))"
+                    + " dXconv_gflops=\(String(format: "%.1f", r.inputConvolution))")
         }
     }
 }

@@ -118,11 +118,15 @@ package struct ConvolutionGEMMBenchmark {
     package static var tierName: String { "\(gemmTier)" }
 
     /// GFLOP/s (best of `repeats`) of the forward product (m = pixels, n = filters, k = patch), the
-    /// kernel gradient's (m = patch, n = filters, k = pixels) and the input gradient's column
-    /// product (m = pixels, n = patch in blocks of 64, k = filters). Through our tiles of the tier
-    /// in force, reading the input through offset tables for the first two as Conv2D does, or,
-    /// when `openBLAS`, through `cblas_sgemm` on an im2col matrix.
-    package func rates(openBLAS: Bool, repeats: Int = 3) -> (forward: Double, weights: Double, inputColumns: Double) {
+    /// kernel gradient's (m = patch, n = filters, k = pixels), the input gradient's column
+    /// product before col2im (m = pixels, n = patch in blocks of 64, k = filters) and the input
+    /// gradient as a convolution of the padded output gradient with the flipped kernel (m =
+    /// pixels, n = channels, k = k·k·filters). Through our tiles of the tier in force, reading the
+    /// input and the padded gradient through offset tables as Conv2D does, or, when `openBLAS`,
+    /// through `cblas_sgemm` on im2col matrices (built outside the timing).
+    package func rates(
+        openBLAS: Bool, repeats: Int = 3
+    ) -> (forward: Double, weights: Double, inputColumns: Double, inputConvolution: Double) {
         let padded = size + kernelSize - 1
         let patch = kernelSize * kernelSize * channels
         let pixels = images * size * size
@@ -153,6 +157,27 @@ package struct ConvolutionGEMMBenchmark {
         var columns = [Float](repeating: 0, count: pixels * patch)
         for i in 0..<pixels {
             for p in 0..<patch { columns[i * patch + p] = input[rowOffsets[i] + depthOffsets[p]] }
+        }
+        // The padded output gradient (filters channels, same geometry), its offset tables, the
+        // flipped kernel ((k·k·filters) × channels) and, for OpenBLAS, its im2col matrix.
+        let gradientPatch = kernelSize * kernelSize * filters
+        let paddedGradient = values(images * padded * padded * filters)
+        let flipped = values(gradientPatch * channels)
+        var inputGradient = values(pixels * channels)
+        let gradientRows = rowOffsets.map { $0 / channels * filters }
+        var gradientDepths: [Int] = []
+        for ky in 0..<kernelSize {
+            for kx in 0..<kernelSize {
+                for f in 0..<filters { gradientDepths.append((ky * padded + kx) * filters + f) }
+            }
+        }
+        var gradientColumns = [Float](repeating: 0, count: openBLAS ? pixels * gradientPatch : 0)
+        if openBLAS {
+            for i in 0..<pixels {
+                for p in 0..<gradientPatch {
+                    gradientColumns[i * gradientPatch + p] = paddedGradient[gradientRows[i] + gradientDepths[p]]
+                }
+            }
         }
         let flops = 2 * Double(pixels) * Double(patch) * Double(filters)
         func best(_ body: () -> Void) -> Double {
@@ -215,7 +240,20 @@ package struct ConvolutionGEMMBenchmark {
                                                 }
                                             }
                                         }
-                                        return (forward, weights, inputColumns)
+                                        let inputConvolution = best {
+                                            if openBLAS {
+                                                sgemm(
+                                                    m: pixels, n: channels, k: gradientPatch, a: gradientColumns,
+                                                    lda: gradientPatch, b: flipped, ldb: channels, c: &inputGradient,
+                                                    ldc: channels)
+                                            } else {
+                                                gemmGathered(
+                                                    m: pixels, n: channels, k: gradientPatch, a: paddedGradient,
+                                                    rowOffsets: gradientRows, depthOffsets: gradientDepths, b: flipped,
+                                                    ldb: channels, c: &inputGradient, ldc: channels)
+                                            }
+                                        }
+                                        return (forward, weights, inputColumns, inputConvolution)
                                     }
                                 }
                             }
