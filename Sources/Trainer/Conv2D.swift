@@ -29,7 +29,8 @@ public enum Padding: Sendable {
 ///
 /// At a tier with GEMM tiles (AVX2+FMA, AVX-512: `implicitGEMM`), the forward and dW products
 /// read the column matrix in place from a zero-padded copy of the input through offset tables:
-/// no im2col.
+/// no im2col. dX, at stride 1 with 8 or more input channels, is then the zero-padded dY
+/// convolved with the flipped kernel, the same kind of gathered product: no col2im either.
 public final class Conv2D: Layer {
     public let name: String
     /// Input channels (the last input dimension).
