@@ -105,7 +105,8 @@ let package = Package(
             dependencies: ["Pipeline", "Shards", "Formats", "Synth", "Imaging", "Examples", "RecordIO", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "TrainerTests", dependencies: ["Trainer", "Shards", "Imaging", "Examples", "RecordIO", "TestSupport"],
+            name: "TrainerTests",
+            dependencies: ["Trainer", "Shards", "ShardKitSupport", "Imaging", "Examples", "RecordIO", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "ShardKitCLITests", dependencies: ["shardkit", "TestSupport"], swiftSettings: strictSettings),

@@ -149,6 +149,31 @@ let args = CommandLine.arguments
 let steps = args.count > 1 ? Int(args[1]) ?? 50 : 50
 
 let only = args.count > 2 ? args[2] : "all"
+
+// GEMM micro-benchmark: one thread, the products of each convolution of the two nets (one
+// worker's share of the batch): forward, dW, and dX both as the column product before col2im
+// and as a convolution of the padded gradient (what Conv2D runs with 8+ channels at stride 1);
+// our tiles of the tier in force against OpenBLAS on im2col matrices.
+if only == "all" || only == "gemm" {
+    let convolutions = [
+        ("mnist_conv1", ConvolutionGEMMBenchmark(images: 64, size: 28, channels: 1, filters: 32, kernelSize: 5)),
+        ("mnist_conv2", ConvolutionGEMMBenchmark(images: 64, size: 14, channels: 32, filters: 64, kernelSize: 5)),
+        ("digits_conv1", ConvolutionGEMMBenchmark(images: 16, size: 54, channels: 3, filters: 48, kernelSize: 5)),
+        ("digits_conv2", ConvolutionGEMMBenchmark(images: 16, size: 27, channels: 48, filters: 64, kernelSize: 5)),
+        ("digits_conv3", ConvolutionGEMMBenchmark(images: 16, size: 14, channels: 64, filters: 128, kernelSize: 5)),
+    ]
+    for (name, conv) in convolutions {
+        for (kernel, openBLAS) in [(ConvolutionGEMMBenchmark.tierName, false), ("openblas", true)] {
+            let r = conv.rates(openBLAS: openBLAS)
+            print(
+                "RESULT name=shardkit_gemm_\(name) value=\(String(format: "%.1f", r.forward)) unit=GFLOP/s"
+                    + " kernel=\(kernel) threads=1 dW_gflops=\(String(format: "%.1f", r.weights))"
+                    + " dXcol_gflops=\(String(format: "%.1f", r.inputColumns))"
+                    + " dXconv_gflops=\(String(format: "%.1f", r.inputConvolution))")
+        }
+    }
+}
+if only == "gemm" { exit(0) }
 if only != "digits" {
     run(
         "shardkit_train_mnist", model: .mnist(seed: 0), batch: 128,

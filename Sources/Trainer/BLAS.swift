@@ -1,5 +1,6 @@
 internal import CConvKernels
 internal import COpenBLAS
+internal import ShardKitSupport
 
 /// Row-major single-precision GEMM: C = alpha·op(A)·op(B) + beta·C, where op(A) is m×k and
 /// op(B) is k×n. Calls `cblas_sgemm`.
@@ -14,30 +15,40 @@ func sgemm(
         blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
 }
 
-/// The GEMM implementation in use (for `shardkit --version`).
-package var gemmKernelName: String {
-    gemmUsesAVX512 ? "avx512 tiles (no packing, bias and ReLU fused, offset tables)" : "openblas + im2col"
+extension KernelTier {
+    /// Whether `gemm` runs our own register-tile kernel at this tier (AVX2+FMA or AVX-512) and
+    /// Conv2D reads its input through offset tables by default. At the other tiers OpenBLAS,
+    /// which packs its operands into its own layout, beats plain C, so `gemm` calls it and
+    /// Conv2D builds column matrices; the gathered GEMM still runs there, in plain C.
+    var hasGEMMTiles: Bool { self == .avx2 || self == .avx512 }
 }
 
-/// Whether `gemm` runs the AVX-512 kernel of CConvKernels on this CPU (checked once).
-let gemmUsesAVX512 = shardkit_sgemm_available() != 0
+/// The tier whose GEMM kernels run: `CPUFeatures.tier`, read once (ShardKitSupport and
+/// CShardKitCPU decide it; nothing here tests the CPU).
+let gemmTier = CPUFeatures.tier
+
+/// The GEMM implementation in force (for `shardkit --version`).
+package var gemmKernelName: String {
+    gemmTier.hasGEMMTiles ? String(cString: shardkit_sgemm_kernel_name(gemmTier.rawValue)) : "openblas + im2col"
+}
 
 /// Row-major C = op(A)·B, or C += op(A)·B when `accumulate`; then C[i, j] += bias[j] when a
 /// bias is given, and negatives set to 0 when `relu`. op(A) is m×k (A is stored k×m when
 /// `transposeA`), B is k×n.
 ///
-/// Calls `shardkit_sgemm` (AVX-512, no packing, bias and ReLU applied in registers) when the
-/// CPU has AVX-512, `gemmBLAS` otherwise.
+/// At a tier with GEMM tiles (`hasGEMMTiles`), calls `shardkit_sgemm_tier` (no packing, bias and
+/// ReLU applied in registers); otherwise `gemmBLAS`. `tier` defaults to the tier in force; a
+/// tier this process may not run is clamped down by the C side, so every value is safe.
 @inline(__always)
 func gemm(
     transposeA: Bool = false, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
     ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false, bias: UnsafePointer<Float>? = nil,
-    relu: Bool = false
+    relu: Bool = false, tier: KernelTier = gemmTier
 ) {
-    if gemmUsesAVX512 {
-        shardkit_sgemm(
-            m, n, k, a, transposeA ? 1 : lda, transposeA ? lda : 1, b, ldb, c, ldc, accumulate ? 1 : 0, bias,
-            relu ? 1 : 0)
+    if tier.hasGEMMTiles {
+        gemmTiles(
+            transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+            accumulate: accumulate, bias: bias, relu: relu, tier: tier)
     } else {
         gemmBLAS(
             transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
@@ -45,22 +56,34 @@ func gemm(
     }
 }
 
+/// `gemm` through our C kernel of `tier` whatever the tier (the portable tier's plain C tiles
+/// included): `shardkit_sgemm_tier`. For tests and benchmarks that compare the kernels.
+@inline(__always)
+func gemmTiles(
+    transposeA: Bool = false, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+    ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false, bias: UnsafePointer<Float>? = nil,
+    relu: Bool = false, tier: KernelTier = gemmTier
+) {
+    shardkit_sgemm_tier(
+        tier.rawValue, m, n, k, a, transposeA ? 1 : lda, transposeA ? lda : 1, b, ldb, c, ldc, accumulate ? 1 : 0,
+        bias, relu ? 1 : 0)
+}
+
 /// `gemm` with A given by offset tables, A(i, p) = a[rowOffsets[i] + depthOffsets[p]]: a
 /// convolution's column matrix read straight from its padded input. Calls
-/// `shardkit_sgemm_gathered`; only for CPUs where `gemmUsesAVX512`.
+/// `shardkit_sgemm_gathered_tier`, which runs at every tier (plain C at the portable one).
 @inline(__always)
 func gemmGathered(
     m: Int, n: Int, k: Int, a: UnsafePointer<Float>, rowOffsets: UnsafePointer<Int>, depthOffsets: UnsafePointer<Int>,
     b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
-    bias: UnsafePointer<Float>? = nil, relu: Bool = false
+    bias: UnsafePointer<Float>? = nil, relu: Bool = false, tier: KernelTier = gemmTier
 ) {
-    precondition(gemmUsesAVX512, "gemmGathered needs AVX-512")
-    shardkit_sgemm_gathered(
-        m, n, k, a, rowOffsets, depthOffsets, b, ldb, c, ldc, accumulate ? 1 : 0, bias, relu ? 1 : 0)
+    shardkit_sgemm_gathered_tier(
+        tier.rawValue, m, n, k, a, rowOffsets, depthOffsets, b, ldb, c, ldc, accumulate ? 1 : 0, bias, relu ? 1 : 0)
 }
 
-/// `gemm` through `cblas_sgemm` and a separate bias and ReLU pass (the path for CPUs without
-/// AVX-512; tests compare both paths).
+/// `gemm` through `cblas_sgemm` and a separate bias and ReLU pass (the path at tiers without
+/// GEMM tiles; tests compare both paths).
 func gemmBLAS(
     transposeA: Bool = false, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
     ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false, bias: UnsafePointer<Float>? = nil,
@@ -79,4 +102,165 @@ func gemmBLAS(
 /// Sets the number of threads OpenBLAS uses (`openblas_set_num_threads`).
 func setBLASThreads(_ n: Int) {
     openblas_set_num_threads(Int32(n))
+}
+
+/// The three GEMMs of one stride-1 "same" convolution layer, timed on one thread: bench-trainer's
+/// micro-benchmark of the GEMM kernels on the trainer's own shapes.
+package struct ConvolutionGEMMBenchmark {
+    package let images, size, channels, filters, kernelSize: Int
+
+    package init(images: Int, size: Int, channels: Int, filters: Int, kernelSize: Int) {
+        (self.images, self.size, self.channels, self.filters, self.kernelSize) =
+            (images, size, channels, filters, kernelSize)
+    }
+
+    /// The tier whose tiles `rates(openBLAS: false)` runs ("avx512", "avx2", "portable").
+    package static var tierName: String { "\(gemmTier)" }
+
+    /// GFLOP/s (best of `repeats`) of the forward product (m = pixels, n = filters, k = patch), the
+    /// kernel gradient's (m = patch, n = filters, k = pixels), the input gradient's column
+    /// product before col2im (m = pixels, n = patch in blocks of 64, k = filters) and the input
+    /// gradient as a convolution of the padded output gradient with the flipped kernel (m =
+    /// pixels, n = channels, k = k·k·filters). Through our tiles of the tier in force, reading the
+    /// input and the padded gradient through offset tables as Conv2D does, or, when `openBLAS`,
+    /// through `cblas_sgemm` on im2col matrices (built outside the timing).
+    package func rates(
+        openBLAS: Bool, repeats: Int = 3
+    ) -> (forward: Double, weights: Double, inputColumns: Double, inputConvolution: Double) {
+        let padded = size + kernelSize - 1
+        let patch = kernelSize * kernelSize * channels
+        let pixels = images * size * size
+        var state: UInt32 = 12345
+        func values(_ count: Int) -> [Float] {
+            (0..<count).map { _ in
+                state = state &* 1_664_525 &+ 1_013_904_223
+                return Float(state >> 8) / 16_777_216 - 0.5
+            }
+        }
+        let input = values(images * padded * padded * channels)
+        let weights = values(patch * filters)
+        let bias = values(filters)
+        var output = values(pixels * filters)
+        var weightGradient = values(patch * filters)
+        var rowOffsets: [Int] = []
+        for n in 0..<images {
+            for y in 0..<size {
+                for x in 0..<size { rowOffsets.append(((n * padded + y) * padded + x) * channels) }
+            }
+        }
+        var depthOffsets: [Int] = []
+        for ky in 0..<kernelSize {
+            for kx in 0..<kernelSize {
+                for c in 0..<channels { depthOffsets.append((ky * padded + kx) * channels + c) }
+            }
+        }
+        var columns = [Float](repeating: 0, count: pixels * patch)
+        for i in 0..<pixels {
+            for p in 0..<patch { columns[i * patch + p] = input[rowOffsets[i] + depthOffsets[p]] }
+        }
+        // The padded output gradient (filters channels, same geometry), its offset tables, the
+        // flipped kernel ((k·k·filters) × channels) and, for OpenBLAS, its im2col matrix.
+        let gradientPatch = kernelSize * kernelSize * filters
+        let paddedGradient = values(images * padded * padded * filters)
+        let flipped = values(gradientPatch * channels)
+        var inputGradient = values(pixels * channels)
+        let gradientRows = rowOffsets.map { $0 / channels * filters }
+        var gradientDepths: [Int] = []
+        for ky in 0..<kernelSize {
+            for kx in 0..<kernelSize {
+                for f in 0..<filters { gradientDepths.append((ky * padded + kx) * filters + f) }
+            }
+        }
+        var gradientColumns = [Float](repeating: 0, count: openBLAS ? pixels * gradientPatch : 0)
+        if openBLAS {
+            for i in 0..<pixels {
+                for p in 0..<gradientPatch {
+                    gradientColumns[i * gradientPatch + p] = paddedGradient[gradientRows[i] + gradientDepths[p]]
+                }
+            }
+        }
+        let flops = 2 * Double(pixels) * Double(patch) * Double(filters)
+        func best(_ body: () -> Void) -> Double {
+            var fastest = Double.infinity
+            for _ in 0..<repeats {
+                let start = nanotime()
+                body()
+                fastest = min(fastest, Double(nanotime() - start) * 1e-9)
+            }
+            return flops / fastest * 1e-9
+        }
+        setBLASThreads(1)
+        return input.withUnsafeBufferPointer { x in
+            weights.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    rowOffsets.withUnsafeBufferPointer { rows in
+                        depthOffsets.withUnsafeBufferPointer { depths in
+                            columns.withUnsafeMutableBufferPointer { col in
+                                output.withUnsafeMutableBufferPointer { y in
+                                    weightGradient.withUnsafeMutableBufferPointer { dw in
+                                        let (x, w, b, rows, depths) = (
+                                            x.baseAddress!, w.baseAddress!, b.baseAddress!, rows.baseAddress!,
+                                            depths.baseAddress!
+                                        )
+                                        let (col, y, dw) = (col.baseAddress!, y.baseAddress!, dw.baseAddress!)
+                                        let forward = best {
+                                            if openBLAS {
+                                                sgemm(
+                                                    m: pixels, n: filters, k: patch, a: col, lda: patch, b: w,
+                                                    ldb: filters, c: y, ldc: filters)
+                                            } else {
+                                                gemmGathered(
+                                                    m: pixels, n: filters, k: patch, a: x, rowOffsets: rows,
+                                                    depthOffsets: depths, b: w, ldb: filters, c: y, ldc: filters,
+                                                    bias: b, relu: true)
+                                            }
+                                        }
+                                        let weights = best {
+                                            if openBLAS {
+                                                sgemm(
+                                                    transposeA: true, m: patch, n: filters, k: pixels, a: col,
+                                                    lda: patch, b: y, ldb: filters, c: dw, ldc: filters)
+                                            } else {
+                                                gemmGathered(
+                                                    m: patch, n: filters, k: pixels, a: x, rowOffsets: depths,
+                                                    depthOffsets: rows, b: y, ldb: filters, c: dw, ldc: filters)
+                                            }
+                                        }
+                                        let inputColumns = best {
+                                            for j0 in Swift.stride(from: 0, to: patch, by: 64) {
+                                                let width = min(64, patch - j0)
+                                                if openBLAS {
+                                                    sgemm(
+                                                        m: pixels, n: width, k: filters, a: y, lda: filters,
+                                                        b: w + filters * j0, ldb: width, c: col + j0, ldc: patch)
+                                                } else {
+                                                    gemmTiles(
+                                                        m: pixels, n: width, k: filters, a: y, lda: filters,
+                                                        b: w + filters * j0, ldb: width, c: col + j0, ldc: patch)
+                                                }
+                                            }
+                                        }
+                                        let inputConvolution = best {
+                                            if openBLAS {
+                                                sgemm(
+                                                    m: pixels, n: channels, k: gradientPatch, a: gradientColumns,
+                                                    lda: gradientPatch, b: flipped, ldb: channels, c: &inputGradient,
+                                                    ldc: channels)
+                                            } else {
+                                                gemmGathered(
+                                                    m: pixels, n: channels, k: gradientPatch, a: paddedGradient,
+                                                    rowOffsets: gradientRows, depthOffsets: gradientDepths, b: flipped,
+                                                    ldb: channels, c: &inputGradient, ldc: channels)
+                                            }
+                                        }
+                                        return (forward, weights, inputColumns, inputConvolution)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

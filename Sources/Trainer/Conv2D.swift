@@ -27,8 +27,10 @@ public enum Padding: Sendable {
 /// Backward: dW = colᵀ·dY and dX = col2im(dY·Wᵀ). The GEMMs go through `gemm`, which adds the
 /// bias and applies the ReLU while the output is still in registers.
 ///
-/// With the AVX-512 kernel (`implicitGEMM`), the forward and dW products read the column
-/// matrix in place from a zero-padded copy of the input through offset tables: no im2col.
+/// At a tier with GEMM tiles (AVX2+FMA, AVX-512: `implicitGEMM`), the forward and dW products
+/// read the column matrix in place from a zero-padded copy of the input through offset tables:
+/// no im2col. dX, at stride 1 with 8 or more input channels, is then the zero-padded dY
+/// convolved with the flipped kernel, the same kind of gathered product: no col2im either.
 public final class Conv2D: Layer {
     public let name: String
     /// Input channels (the last input dimension).
@@ -48,10 +50,11 @@ public final class Conv2D: Layer {
     public let bias: Parameter?
 
     /// Upper bound on the floats in one worker's column buffer; larger work is done in chunks
-    /// of output pixels. The AVX-512 GEMM has no per-call packing to amortise, so the chunk is
+    /// of output pixels. Our GEMM tiles have no per-call packing to amortise, so the chunk is
     /// sized to stay in the L2 cache between the dX GEMM and col2im (64 K floats measured as
-    /// good as 16 K…1 M); OpenBLAS, used on other CPUs, prefers bigger calls (1 M measured best).
-    static let columnBudget = gemmUsesAVX512 ? 1 << 16 : 1 << 20
+    /// good as 16 K…1 M on AVX-512); OpenBLAS, used at the other tiers, prefers bigger calls
+    /// (1 M measured best).
+    static let columnBudget = gemmTier.hasGEMMTiles ? 1 << 16 : 1 << 20
 
     /// Per worker: the column matrix, then the partial kernel and bias gradients.
     private var columnScratch: [Scratch] = []
@@ -60,17 +63,33 @@ public final class Conv2D: Layer {
     /// Wᵀ in column blocks for the dX GEMM (see `transposedKernelBlocks`).
     private let transposedScratch = Scratch()
     /// Whether forward and dW read the padded input through offset tables (`gemmGathered`)
-    /// instead of building column matrices. Tests turn it off to compare both paths.
-    var implicitGEMM = gemmUsesAVX512
+    /// instead of building column matrices: by default at the tiers with GEMM tiles. Either
+    /// path runs at every tier; tests choose each to compare them.
+    var implicitGEMM = gemmTier.hasGEMMTiles
+    /// The tier whose GEMM kernels this layer calls (the tier in force; tests pick others, and
+    /// the C side clamps a tier this process may not run).
+    var kernelTier = gemmTier
     private let paddedScratch = Scratch()
     /// Offsets into the padded input: of each output pixel's window, and of each column-matrix
     /// column (kernel row, kernel column, channel) within a window; built for `tableShape`.
     private let pixelOffsets = OffsetTable()
     private let patchOffsets = OffsetTable()
     private var tableShape: [Int] = []
+    /// For dX as a convolution (`directInputGradient`): the output gradient zero-padded by
+    /// `k − 1 − pad` on each side, the kernel flipped and transposed to `[k, k, filters,
+    /// inChannels]`, and the offset tables into the padded gradient of each input pixel and of
+    /// each (kernel row, kernel column, filter).
+    private let paddedGradientScratch = Scratch()
+    private let flippedScratch = Scratch()
+    private let inputPixelOffsets = OffsetTable()
+    private let flippedPatchOffsets = OffsetTable()
+    private var gradientTableShape: [Int] = []
     /// Set by a training forward pass when every worker's column buffer still holds the im2col
     /// of its whole share of the input, so `backward` can skip recomputing it.
     private var columnsHoldInput: (parts: Int, count: Int)? = nil
+    /// Set by a training forward pass on the gathered path: the padded buffer holds that input
+    /// (of this shape), so `backward` need not pad it again.
+    private var paddedHoldsInput: [Int]? = nil
 
     /// Creates a convolution with `filters` output channels and a `kernelSize`² window.
     public init(
@@ -189,6 +208,90 @@ public final class Conv2D: Layer {
         tableShape = shape
     }
 
+    /// Whether `backward` computes dX as the convolution of the padded output gradient with the
+    /// flipped kernel (one gathered GEMM per worker, no column matrix and no col2im): with
+    /// `implicitGEMM`, for stride 1 and at least 8 input channels (that product's n; with fewer,
+    /// its vectors would be mostly empty, while col2im's product has n = k·k·c).
+    private func directInputGradient(_ g: Geometry) -> Bool { implicitGEMM && g.s == 1 && g.c >= 8 }
+
+    /// The padded output gradient's extent for `directInputGradient`: with stride 1, input pixel
+    /// (iy, ix) receives G(iy + padTop − ky, ix + padLeft − kx)·W(ky, kx) for the ky, kx that
+    /// land inside G. Padding G by k − 1 − padTop rows above (k − 1 − padLeft columns left) and
+    /// up to h + k − 1 rows (w + k − 1 columns) in all, the sum is over a full k×k window at
+    /// (iy, ix) of the padded G with the kernel flipped.
+    private struct GradientGeometry {
+        var height, width, top, left: Int
+        init(_ g: Geometry) {
+            (height, width) = (g.h + g.k - 1, g.w + g.k - 1)
+            (top, left) = (g.k - 1 - g.padTop, g.k - 1 - g.padLeft)
+        }
+        func image(_ g: Geometry) -> Int { height * width * g.filters }
+    }
+
+    /// Rebuilds `inputPixelOffsets` and `flippedPatchOffsets` when the input shape changes.
+    private func buildGradientOffsetTables(_ g: Geometry, shape: [Int]) {
+        guard shape != gradientTableShape else { return }
+        let gg = GradientGeometry(g)
+        var pixels: [Int] = []
+        pixels.reserveCapacity(g.n * g.h * g.w)
+        for n in 0..<g.n {
+            for iy in 0..<g.h {
+                for ix in 0..<g.w { pixels.append(((n * gg.height + iy) * gg.width + ix) * g.filters) }
+            }
+        }
+        var patch: [Int] = []
+        patch.reserveCapacity(g.k * g.k * g.filters)
+        for ky in 0..<g.k {
+            for kx in 0..<g.k {
+                for f in 0..<g.filters { patch.append((ky * gg.width + kx) * g.filters + f) }
+            }
+        }
+        inputPixelOffsets.set(pixels)
+        flippedPatchOffsets.set(patch)
+        gradientTableShape = shape
+    }
+
+    /// The kernel `[k, k, c, filters]` flipped in both spatial dimensions and transposed to
+    /// `[k, k, filters, c]`: the B operand of the direct dX convolution.
+    private func flippedKernel(_ g: Geometry, _ w: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        let flipped = flippedScratch.reserve(g.patch * g.filters)
+        for ky in 0..<g.k {
+            for kx in 0..<g.k {
+                let source = w + ((g.k - 1 - ky) * g.k + (g.k - 1 - kx)) * g.c * g.filters
+                let destination = flipped + (ky * g.k + kx) * g.filters * g.c
+                transpose(
+                    source, rows: g.c, cols: g.filters, sourceStride: g.filters, into: destination,
+                    destinationStride: g.c)
+            }
+        }
+        return UnsafePointer(flipped)
+    }
+
+    /// Copies the output gradient of images `images` into `padded` with the zero borders of
+    /// `GradientGeometry`.
+    private static func padGradient(
+        _ g: Geometry, _ grad: UnsafePointer<Float>, images: Range<Int>, into padded: UnsafeMutablePointer<Float>
+    ) {
+        let gg = GradientGeometry(g)
+        let rowFloats = g.ow * g.filters
+        let paddedRow = gg.width * g.filters
+        let right = paddedRow - gg.left * g.filters - rowFloats
+        for n in images {
+            let image = padded + n * gg.image(g)
+            for y in 0..<gg.height {
+                let row = image + y * paddedRow
+                let oy = y - gg.top
+                guard oy >= 0 && oy < g.oh else {
+                    row.update(repeating: 0, count: paddedRow)
+                    continue
+                }
+                row.update(repeating: 0, count: gg.left * g.filters)
+                (row + gg.left * g.filters).update(from: grad + (n * g.oh + oy) * rowFloats, count: rowFloats)
+                (row + gg.left * g.filters + rowFloats).update(repeating: 0, count: right)
+            }
+        }
+    }
+
     /// The padded input for `implicitGEMM` (filled by the workers' `pad` calls).
     private func paddedBuffer(_ g: Geometry) -> UnsafeMutablePointer<Float> {
         paddedScratch.reserve(g.n * g.paddedImage)
@@ -205,6 +308,7 @@ public final class Conv2D: Layer {
         let cols = columnBuffers(g, parts: parts, chunk: implicit ? 0 : chunk)
         let holdsAll = (g.n + parts - 1) / parts * g.outPixels <= chunk
         columnsHoldInput = training && !implicit && holdsAll ? (parts, g.n) : nil
+        paddedHoldsInput = training && implicit ? input.shape : nil
         let biasValues = bias?.value.scalars ?? []
         let relu = activation == .relu
         input.scalars.withUnsafeBufferPointer { xb in
@@ -223,7 +327,7 @@ public final class Conv2D: Layer {
                                     m: end - first, n: g.filters, k: g.patch, a: padded,
                                     rowOffsets: pixelOffsets.pointer + first, depthOffsets: patchOffsets.pointer,
                                     b: w, ldb: g.filters, c: y + first * g.filters, ldc: g.filters, bias: b,
-                                    relu: relu)
+                                    relu: relu, tier: kernelTier)
                                 return
                             }
                             while first < end {
@@ -231,7 +335,8 @@ public final class Conv2D: Layer {
                                 Conv2D.im2col(g, x, firstRow: first, rows: rows, cols[part])
                                 gemm(
                                     m: rows, n: g.filters, k: g.patch, a: cols[part], lda: g.patch, b: w,
-                                    ldb: g.filters, c: y + first * g.filters, ldc: g.filters, bias: b, relu: relu)
+                                    ldb: g.filters, c: y + first * g.filters, ldc: g.filters, bias: b, relu: relu,
+                                    tier: kernelTier)
                                 first += rows
                             }
                         }
@@ -250,9 +355,15 @@ public final class Conv2D: Layer {
         let padded = implicit ? paddedBuffer(g) : nil
         let chunk = chunkRows(g)
         let parts = Workers.parts(for: g.n)
-        let cols = columnBuffers(g, parts: parts, chunk: implicit && !computeInputGradient ? 0 : chunk)
+        let direct = computeInputGradient && directInputGradient(g)
+        if direct { buildGradientOffsetTables(g, shape: input.shape) }
+        let paddedGradient = direct ? paddedGradientScratch.reserve(g.n * GradientGeometry(g).image(g)) : nil
+        let cols = columnBuffers(
+            g, parts: parts, chunk: implicit && (!computeInputGradient || direct) ? 0 : chunk)
         let reuseColumns = columnsHoldInput.map { $0 == (parts, g.n) } ?? false
         columnsHoldInput = nil
+        let reusePadded = paddedHoldsInput == input.shape
+        paddedHoldsInput = nil
         while partialScratch.count < parts { partialScratch.append(Scratch()) }
         let weightCount = g.patch * g.filters
         let partials = (0..<parts).map { partialScratch[$0].reserve(weightCount + g.filters) }
@@ -267,7 +378,8 @@ public final class Conv2D: Layer {
                         inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
                             let x = xb.baseAddress!
                             let dx = computeInputGradient ? dxb.baseAddress : nil
-                            let wt = dx == nil ? nil : transposedKernelBlocks(g, wb.baseAddress!)
+                            let wt = dx == nil || direct ? nil : transposedKernelBlocks(g, wb.baseAddress!)
+                            let flipped = direct ? flippedKernel(g, wb.baseAddress!) : nil
                             Workers.run(parts) { part in
                                 let images = Workers.range(g.n, parts: parts, part: part)
                                 // The gradient at the pre-activation: dY masked by the ReLU, or dY itself.
@@ -286,7 +398,18 @@ public final class Conv2D: Layer {
                                 columnSums(
                                     grad + images.lowerBound * pixelsPerImage, rows: images.count * g.outPixels,
                                     cols: g.filters, into: db)
-                                if let dx {
+                                if let dx, let paddedGradient, let flipped {
+                                    // dX = the padded G convolved with the flipped kernel: a gathered
+                                    // GEMM over input pixels that writes every dX value once.
+                                    Conv2D.padGradient(g, grad, images: images, into: paddedGradient)
+                                    let pixels = g.h * g.w
+                                    gemmGathered(
+                                        m: images.count * pixels, n: g.c, k: g.patch / g.c * g.filters,
+                                        a: paddedGradient,
+                                        rowOffsets: inputPixelOffsets.pointer + images.lowerBound * pixels,
+                                        depthOffsets: flippedPatchOffsets.pointer, b: flipped, ldb: g.c,
+                                        c: dx + images.lowerBound * pixels * g.c, ldc: g.c, tier: kernelTier)
+                                } else if let dx {
                                     let imageSize = g.h * g.w * g.c
                                     (dx + images.lowerBound * imageSize).update(
                                         repeating: 0, count: images.count * imageSize)
@@ -296,14 +419,15 @@ public final class Conv2D: Layer {
                                 if let padded {
                                     // dW = colᵀ·G with colᵀ read from the padded input: its rows are
                                     // the window offsets, its depth the output pixels.
-                                    Conv2D.pad(g, x, images: images, into: padded)
+                                    if !reusePadded { Conv2D.pad(g, x, images: images, into: padded) }
                                     gemmGathered(
                                         m: g.patch, n: g.filters, k: end - start, a: padded,
                                         rowOffsets: patchOffsets.pointer, depthOffsets: pixelOffsets.pointer + start,
-                                        b: grad + start * g.filters, ldb: g.filters, c: dw, ldc: g.filters)
+                                        b: grad + start * g.filters, ldb: g.filters, c: dw, ldc: g.filters,
+                                        tier: kernelTier)
                                 }
                                 var first = start
-                                while first < end && (padded == nil || dx != nil) {
+                                while first < end && (padded == nil || (dx != nil && !direct)) {
                                     let rows = min(chunk, end - first)
                                     let gChunk = grad + first * g.filters
                                     if padded == nil {
@@ -313,14 +437,15 @@ public final class Conv2D: Layer {
                                         gemm(
                                             transposeA: true, m: g.patch, n: g.filters, k: rows, a: cols[part],
                                             lda: g.patch, b: gChunk, ldb: g.filters, c: dw, ldc: g.filters,
-                                            accumulate: first != start)
+                                            accumulate: first != start, tier: kernelTier)
                                     }
-                                    if let dx, let wt {
+                                    if let dx, let wt, !direct {
                                         for j0 in Swift.stride(from: 0, to: g.patch, by: 64) {
                                             let width = min(64, g.patch - j0)
                                             gemm(
                                                 m: rows, n: width, k: g.filters, a: gChunk, lda: g.filters,
-                                                b: wt + g.filters * j0, ldb: width, c: cols[part] + j0, ldc: g.patch)
+                                                b: wt + g.filters * j0, ldb: width, c: cols[part] + j0, ldc: g.patch,
+                                                tier: kernelTier)
                                         }
                                         Conv2D.col2im(g, cols[part], firstRow: first, rows: rows, dx)
                                     }

@@ -1,8 +1,13 @@
+import ShardKitSupport
 import Testing
 
 @testable import Trainer
 
-@Suite("GEMM kernel against a plain triple loop")
+/// The GEMM kernels of each tier against a plain triple loop, and Conv2D's two paths against each
+/// other at each tier. A tier this process cannot run (the CPU lacks it, or SHARDKIT_ISA caps
+/// the process below it) is skipped with the reason; the C side would clamp it down anyway, so
+/// running it would only test a lower tier twice.
+@Suite("GEMM kernels against a plain triple loop")
 struct GEMMTests {
     /// C = op(A)·B (+ C) (+ bias) (ReLU) in double precision, the obvious way.
     func reference(
@@ -24,15 +29,36 @@ struct GEMMTests {
         return out
     }
 
-    /// Shapes around the tile sizes (6, 8, 12 rows; 16-column vectors; 64-column blocks), odd
-    /// sizes, leading dimensions larger than the matrices, and depths beyond one depth block.
+    /// Shapes around the tile sizes (6, 8, 12 rows; 8- and 16-column vectors; column blocks of
+    /// 2 to 4 vectors), odd sizes, leading dimensions larger than the matrices, and depths beyond
+    /// one depth block.
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (7, 5, 3), (13, 17, 9), (25, 33, 31), (37, 48, 75), (50, 64, 40), (23, 65, 19), (31, 130, 7),
-        (6, 800, 64), (100, 32, 25), (9, 16, 2100), (5, 300, 600), (3, 7, 0),
+        (6, 800, 64), (100, 32, 25), (9, 16, 2100), (5, 300, 600), (3, 7, 0), (11, 40, 13), (29, 8, 6),
     ]
 
-    @Test("gemm and gemmBLAS equal the reference", arguments: shapes.indices)
-    func matchesReference(shapeIndex: Int) {
+    /// The ways of computing one product that `check` compares with the reference.
+    enum Path: CustomStringConvertible {
+        /// `gemm` at the tier: our tiles at avx2/avx512, OpenBLAS at the portable tier.
+        case gemm
+        /// Our C kernel of the tier with strided A (`gemmTiles`).
+        case tiles
+        /// Our C kernel of the tier with A through offset tables (`gemmGathered`).
+        case gathered
+        /// `cblas_sgemm` and a separate bias and ReLU pass.
+        case blas
+
+        var description: String {
+            switch self {
+            case .gemm: "gemm"
+            case .tiles: "tiles"
+            case .gathered: "gathered"
+            case .blas: "blas"
+            }
+        }
+    }
+
+    func check(tier: KernelTier, paths: [Path], shapeIndex: Int) {
         let (m, n, k) = GEMMTests.shapes[shapeIndex]
         var rng = TestRandom(UInt64(100 + shapeIndex))
         for transposeA in [false, true] {
@@ -48,23 +74,41 @@ struct GEMMTests {
                 let expected = reference(
                     transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c0, ldc: ldc,
                     accumulate: accumulate, bias: bias, relu: relu)
-                for useKernel in [true, false] {
+                // The same A as offset tables: A(i, p) = a[rowOffsets[i] + depthOffsets[p]].
+                let rowOffsets = (0..<m).map { transposeA ? $0 : $0 * lda }
+                let depthOffsets = (0..<k).map { transposeA ? $0 * lda : $0 }
+                for path in paths {
                     var c = c0
                     a.withUnsafeBufferPointer { ap in
                         b.withUnsafeBufferPointer { bp in
                             c.withUnsafeMutableBufferPointer { cp in
                                 (bias ?? []).withUnsafeBufferPointer { biasp in
+                                    let (a, b, c) = (ap.baseAddress!, bp.baseAddress!, cp.baseAddress!)
                                     let biasPointer = withBias ? biasp.baseAddress : nil
-                                    if useKernel {
+                                    switch path {
+                                    case .gemm:
                                         gemm(
-                                            transposeA: transposeA, m: m, n: n, k: k, a: ap.baseAddress!, lda: lda,
-                                            b: bp.baseAddress!, ldb: ldb, c: cp.baseAddress!, ldc: ldc,
-                                            accumulate: accumulate, bias: biasPointer, relu: relu)
-                                    } else {
+                                            transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                                            c: c, ldc: ldc, accumulate: accumulate, bias: biasPointer, relu: relu,
+                                            tier: tier)
+                                    case .tiles:
+                                        gemmTiles(
+                                            transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                                            c: c, ldc: ldc, accumulate: accumulate, bias: biasPointer, relu: relu,
+                                            tier: tier)
+                                    case .gathered:
+                                        rowOffsets.withUnsafeBufferPointer { rows in
+                                            depthOffsets.withUnsafeBufferPointer { depths in
+                                                gemmGathered(
+                                                    m: m, n: n, k: k, a: a, rowOffsets: rows.baseAddress!,
+                                                    depthOffsets: depths.baseAddress!, b: b, ldb: ldb, c: c, ldc: ldc,
+                                                    accumulate: accumulate, bias: biasPointer, relu: relu, tier: tier)
+                                            }
+                                        }
+                                    case .blas:
                                         gemmBLAS(
-                                            transposeA: transposeA, m: m, n: n, k: k, a: ap.baseAddress!, lda: lda,
-                                            b: bp.baseAddress!, ldb: ldb, c: cp.baseAddress!, ldc: ldc,
-                                            accumulate: accumulate, bias: biasPointer, relu: relu)
+                                            transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                                            c: c, ldc: ldc, accumulate: accumulate, bias: biasPointer, relu: relu)
                                     }
                                 }
                             }
@@ -74,25 +118,57 @@ struct GEMMTests {
                     let worst = zip(c, expected).map { abs($0 - $1) }.max() ?? 0
                     #expect(
                         worst <= tolerance,
-                        "m=\(m) n=\(n) k=\(k) transposeA=\(transposeA) accumulate=\(accumulate) bias=\(withBias) relu=\(relu) kernel=\(useKernel): off by \(worst)"
+                        "\(tier) \(path): m=\(m) n=\(n) k=\(k) transposeA=\(transposeA) accumulate=\(accumulate) bias=\(withBias) relu=\(relu): off by \(worst)"
                     )
                 }
             }
         }
     }
+
+    @Test(
+        "portable: gemm (OpenBLAS), the plain C tiles, strided and gathered, equal the reference",
+        .enabled(if: CPUFeatures.runs(.portable), Comment(rawValue: CPUFeatures.whyNot(.portable))),
+        arguments: shapes.indices)
+    func portable(shapeIndex: Int) {
+        check(tier: .portable, paths: [.gemm, .blas, .tiles, .gathered], shapeIndex: shapeIndex)
+    }
+
+    @Test(
+        "avx2: gemm and the gathered gemm equal the reference",
+        .enabled(if: CPUFeatures.runs(.avx2), Comment(rawValue: CPUFeatures.whyNot(.avx2))),
+        arguments: shapes.indices)
+    func avx2(shapeIndex: Int) {
+        check(tier: .avx2, paths: [.gemm, .gathered], shapeIndex: shapeIndex)
+    }
+
+    @Test(
+        "avx512: gemm and the gathered gemm equal the reference",
+        .enabled(if: CPUFeatures.runs(.avx512), Comment(rawValue: CPUFeatures.whyNot(.avx512))),
+        arguments: shapes.indices)
+    func avx512(shapeIndex: Int) {
+        check(tier: .avx512, paths: [.gemm, .gathered], shapeIndex: shapeIndex)
+    }
+
+    @Test("the kernel names follow the tier in force")
+    func kernelNames() {
+        #expect(!gemmKernelName.isEmpty)
+        #expect(gemmKernelName.hasPrefix(gemmTier.hasGEMMTiles ? "\(gemmTier)" : "openblas"))
+    }
 }
 
-@Suite("Conv2D through offset tables equals Conv2D through im2col")
+@Suite("Conv2D through offset tables equals Conv2D through im2col, at every tier")
 struct ConvPathTests {
-    /// Odd sizes, stride 2, valid padding, even kernels, filter counts around the 16-lane vectors.
+    /// Odd sizes, stride 2, valid padding, even kernels (uneven "same" padding), filter and channel
+    /// counts around the 8- and 16-lane vectors. Stride 1 takes dX as a convolution of the padded
+    /// output gradient on the gathered path when there are at least 8 channels; otherwise col2im.
     static let cases: [(shape: [Int], filters: Int, kernel: Int, stride: Int, padding: Padding, relu: Bool)] = [
         ([3, 7, 9, 1], 5, 3, 1, .same, true), ([2, 11, 6, 3], 17, 5, 2, .same, false),
         ([4, 9, 9, 2], 33, 4, 1, .valid, true), ([1, 13, 10, 5], 48, 5, 2, .valid, false),
-        ([5, 6, 6, 32], 64, 5, 1, .same, true),
+        ([5, 6, 6, 32], 64, 5, 1, .same, true), ([2, 8, 7, 8], 16, 4, 1, .same, false),
+        ([2, 7, 5, 9], 6, 3, 1, .same, true),
     ]
 
-    @Test("forward, dW, db and dX agree", arguments: cases.indices)
-    func pathsAgree(index: Int) {
+    func check(tier: KernelTier, index: Int) {
         let c = ConvPathTests.cases[index]
         var rng = TestRandom(UInt64(300 + index))
         let layers = [true, false].map { implicit in
@@ -100,6 +176,7 @@ struct ConvPathTests {
                 name: "c", inChannels: c.shape[3], filters: c.filters, kernelSize: c.kernel, stride: c.stride,
                 padding: c.padding, activation: c.relu ? .relu : .identity, seed: 7)
             layer.implicitGEMM = implicit
+            layer.kernelTier = tier
             return layer
         }
         var bias = rng.tensor([c.filters])
@@ -118,10 +195,28 @@ struct ConvPathTests {
         func close(_ a: Tensor, _ b: Tensor) -> Bool {
             a.shape == b.shape && zip(a.scalars, b.scalars).allSatisfy { abs($0 - $1) <= 1e-4 * (1 + abs($1)) }
         }
-        #expect(close(outputs[0], outputs[1]))
-        #expect(close(inputGradients[0], inputGradients[1]))
-        #expect(close(layers[0].kernel.gradient, layers[1].kernel.gradient))
-        #expect(close(layers[0].bias!.gradient, layers[1].bias!.gradient))
+        #expect(close(outputs[0], outputs[1]), "\(tier): forward")
+        #expect(close(inputGradients[0], inputGradients[1]), "\(tier): dX")
+        #expect(close(layers[0].kernel.gradient, layers[1].kernel.gradient), "\(tier): dW")
+        #expect(close(layers[0].bias!.gradient, layers[1].bias!.gradient), "\(tier): db")
         #expect(outputs[0].scalars.contains { $0 != 0 } && layers[0].kernel.gradient.scalars.contains { $0 != 0 })
     }
+
+    @Test(
+        "portable: forward, dW, db and dX agree",
+        .enabled(if: CPUFeatures.runs(.portable), Comment(rawValue: CPUFeatures.whyNot(.portable))),
+        arguments: cases.indices)
+    func portable(index: Int) { check(tier: .portable, index: index) }
+
+    @Test(
+        "avx2: forward, dW, db and dX agree",
+        .enabled(if: CPUFeatures.runs(.avx2), Comment(rawValue: CPUFeatures.whyNot(.avx2))),
+        arguments: cases.indices)
+    func avx2(index: Int) { check(tier: .avx2, index: index) }
+
+    @Test(
+        "avx512: forward, dW, db and dX agree",
+        .enabled(if: CPUFeatures.runs(.avx512), Comment(rawValue: CPUFeatures.whyNot(.avx512))),
+        arguments: cases.indices)
+    func avx512(index: Int) { check(tier: .avx512, index: index) }
 }

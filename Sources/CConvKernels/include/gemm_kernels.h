@@ -5,10 +5,6 @@
 extern "C" {
 #endif
 
-/// 1 when this CPU can run `shardkit_sgemm` (it has AVX-512F), 0 otherwise. Checked at run time,
-/// so the library still loads and runs on CPUs without AVX-512; callers then use BLAS.
-int shardkit_sgemm_available(void);
-
 /// Single-precision C = A·B (or C += A·B when `accumulate` is non-zero) without packing either
 /// operand, for the shapes of convolution layers: n (the filters) is small, m (the pixels) large.
 /// Then, when `bias` is not null, adds bias[j] to every C(i, j), and when `relu` is non-zero,
@@ -17,17 +13,36 @@ int shardkit_sgemm_available(void);
 /// C is m×n row-major with row stride `ldc`; B is k×n row-major with row stride `ldb`. A is
 /// addressed through two strides, A(i, p) = a[i·rowStride + p·depthStride], so A stored m×k
 /// (rowStride = lda, depthStride = 1) and A stored transposed as k×m (rowStride = 1,
-/// depthStride = lda) both work without a copy. Requires `shardkit_sgemm_available()`.
+/// depthStride = lda) both work without a copy.
+///
+/// Runs the kernel of the tier in force (`shardkit_cpu()->tier`): AVX-512 or AVX2+FMA register
+/// tiles on x86-64, plain C everywhere else. Every CPU runs it.
 void shardkit_sgemm(
     long m, long n, long k, const float *a, long rowStride, long depthStride, const float *b, long ldb,
     float *c, long ldc, int accumulate, const float *bias, int relu);
 
 /// `shardkit_sgemm` with A given by two offset tables: A(i, p) = a[rowOffsets[i] + depthOffsets[p]]
 /// (m and k entries). A convolution's column matrix is such a matrix over its (padded) input, so
-/// the convolution needs no im2col copy. Requires `shardkit_sgemm_available()`.
+/// the convolution needs no im2col copy. Every CPU runs it.
 void shardkit_sgemm_gathered(
     long m, long n, long k, const float *a, const long *rowOffsets, const long *depthOffsets, const float *b,
     long ldb, float *c, long ldc, int accumulate, const float *bias, int relu);
+
+/// `shardkit_sgemm` with the kernel of `tier` (a `SHARDKIT_TIER_*`), after
+/// `shardkit_cpu_clamp_tier`: a tier this process may not run is replaced by one it may, so
+/// any value is safe. For tests and benchmarks that compare the kernels.
+void shardkit_sgemm_tier(
+    int tier, long m, long n, long k, const float *a, long rowStride, long depthStride, const float *b, long ldb,
+    float *c, long ldc, int accumulate, const float *bias, int relu);
+
+/// `shardkit_sgemm_gathered` with the kernel of `tier`, clamped like `shardkit_sgemm_tier`.
+void shardkit_sgemm_gathered_tier(
+    int tier, long m, long n, long k, const float *a, const long *rowOffsets, const long *depthOffsets,
+    const float *b, long ldb, float *c, long ldc, int accumulate, const float *bias, int relu);
+
+/// A description of the kernel that `shardkit_sgemm_tier(tier, …)` runs (after clamping), e.g.
+/// "avx2+fma tiles (no packing, bias and ReLU fused, offset tables)". A static string.
+const char *shardkit_sgemm_kernel_name(int tier);
 
 #ifdef __cplusplus
 }
