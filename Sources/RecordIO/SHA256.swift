@@ -6,19 +6,19 @@ import Glibc
 package final class SHA256Hasher {
     private let context: OpaquePointer
 
-    init() {
+    package init() {
         context = EVP_MD_CTX_new()
         EVP_DigestInit_ex(context, EVP_sha256(), nil)
     }
 
     deinit { EVP_MD_CTX_free(context) }
 
-    func update(_ bytes: UnsafeRawPointer, count: Int) {
+    package func update(_ bytes: UnsafeRawPointer, count: Int) {
         if count > 0 { EVP_DigestUpdate(context, bytes, count) }
     }
 
     /// The digest as 64 lowercase hex digits; the hasher is spent afterwards.
-    func finalizeHex() -> String {
+    package func finalizeHex() -> String {
         var digest = [UInt8](repeating: 0, count: 32)
         var size: UInt32 = 32
         EVP_DigestFinal_ex(context, &digest, &size)
@@ -34,6 +34,13 @@ extension SHA256Hasher {
     }
 }
 
+
+/// The SHA-256 of `bytes` as 64 lowercase hex digits.
+package func sha256(of bytes: [UInt8]) -> String {
+    let hasher = SHA256Hasher()
+    bytes.withUnsafeBytes { if let base = $0.baseAddress { hasher.update(base, count: $0.count) } }
+    return hasher.finalizeHex()
+}
 
 /// The SHA-256 of a file's contents as 64 lowercase hex digits, read in 1 MiB pieces.
 public func sha256(fileAt path: String) throws(RecordIOError) -> String {

@@ -68,6 +68,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// The stored images, when the records hold images.
     public var image: ImageManifest?
     public var metadata: [String: String]
+    /// `sha256:` and the SHA-256 of this manifest's JSON written with `checksum` left out: any
+    /// change to the file after it was written shows (see `checksumMismatch(in:)`).
+    public var checksum: String?
 
     public init(
         name: String, version: String, format: String = "tfrecord", compression: Compression = .none,
@@ -84,8 +87,17 @@ public struct Manifest: Codable, Sendable, Equatable {
         self.metadata = metadata
     }
 
-    /// The JSON bytes (pretty-printed, sorted keys, newline-terminated).
+    /// The JSON bytes (pretty-printed, sorted keys, newline-terminated), with `checksum` set to
+    /// the SHA-256 of the same JSON without it.
     public func encoded() throws(RecordIOError) -> [UInt8] {
+        var unsealed = self
+        unsealed.checksum = nil
+        var sealed = self
+        sealed.checksum = "sha256:" + sha256(of: try unsealed.plainJSON())
+        return try sealed.plainJSON()
+    }
+
+    private func plainJSON() throws(RecordIOError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
@@ -93,6 +105,21 @@ public struct Manifest: Codable, Sendable, Equatable {
         } catch {
             throw RecordIOError(path: Self.fileName, kind: .invalidArgument("cannot encode manifest: \(error)"))
         }
+    }
+
+    /// Why the manifest file holding `bytes` is not exactly what `encoded()` wrote for the
+    /// manifest it decodes to (a changed value, a changed byte, no checksum), or nil when it is.
+    public static func checksumMismatch(in bytes: [UInt8]) -> String? {
+        guard let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(bytes)) else {
+            return "not a valid manifest"
+        }
+        guard let recorded = manifest.checksum else { return "the manifest has no checksum" }
+        guard let expected = try? manifest.encoded() else { return "the manifest cannot be encoded again" }
+        guard let sealed = try? JSONDecoder().decode(Manifest.self, from: Data(expected)),
+            sealed.checksum == recorded
+        else { return "the manifest's content does not match its checksum (\(recorded))" }
+        guard expected == bytes else { return "the manifest's bytes differ from what its content encodes to" }
+        return nil
     }
 
     /// Writes `directory/manifest.json` atomically (temporary file, fsync, rename).

@@ -125,6 +125,34 @@ public struct ShardVerifier: Sendable {
         return problems
     }
 
+    /// `dataset_info.json`, when there is one: every split's shard lengths and byte count as the
+    /// manifest gives them (TFDS trusts these numbers when it reads the shards).
+    private func checkDatasetInfo(_ url: URL, against manifest: Manifest) -> [Problem] {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
+        guard let info = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let splits = info["splits"] as? [[String: Any]]
+        else { return [Problem(path: url.path, message: "not a valid dataset_info.json")] }
+        var problems: [Problem] = []
+        for (name, split) in manifest.splits.sorted(by: { $0.key < $1.key }) {
+            guard let entry = splits.first(where: { $0["name"] as? String == name }) else {
+                problems.append(Problem(path: url.path, message: "split \(name) of the manifest is missing"))
+                continue
+            }
+            let lengths = (entry["shardLengths"] as? [String])?.compactMap { Int($0) }
+            if lengths != split.shards.map(\.records) {
+                problems.append(
+                    Problem(path: url.path, message: "split \(name): shard lengths differ from the manifest's"))
+            }
+            if (entry["numBytes"] as? String).flatMap({ Int64($0) }) != split.bytes {
+                problems.append(Problem(path: url.path, message: "split \(name): byte count differs from the manifest's"))
+            }
+        }
+        if splits.count != manifest.splits.count {
+            problems.append(Problem(path: url.path, message: "\(splits.count) splits, the manifest \(manifest.splits.count)"))
+        }
+        return problems
+    }
+
     /// Every line of `shard`'s index file against the shard's framing (`offset length` per record).
     private func checkIndex(_ indexPath: String, locations: [RecordLocation]) -> [Problem] {
         guard let data = FileManager.default.contents(atPath: indexPath) else {
@@ -219,7 +247,11 @@ public struct ShardVerifier: Sendable {
             return [Problem(path: url.path, message: "unreadable manifest: \(error)")]
         }
         var problems: [Problem] = []
+        if let bytes = FileManager.default.contents(atPath: url.path), let why = Manifest.checksumMismatch(in: [UInt8](bytes)) {
+            problems.append(Problem(path: url.path, message: why))
+        }
         let directory = url.deletingLastPathComponent()
+        problems += checkDatasetInfo(directory.appendingPathComponent("dataset_info.json"), against: manifest)
         for (split, entry) in manifest.splits.sorted(by: { $0.key < $1.key }) {
             for shard in entry.shards {
                 let shardURL = directory.appendingPathComponent(shard.file)

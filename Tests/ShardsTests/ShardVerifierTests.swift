@@ -65,6 +65,38 @@ import Testing
         #expect(try Self.verify(directory).isClean)
     }
 
+    /// Every bit of every byte of manifest.json: each flip is reported as a manifest problem.
+    @Test func everyFlippedBitOfTheManifestIsReported() throws {
+        let directory = try Self.tinyDataset()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("manifest.json")
+        let original = try Data(contentsOf: url)
+        for offset in 0..<original.count {
+            for bit in 0..<8 {
+                var damaged = original
+                damaged[offset] ^= UInt8(1 << bit)
+                try damaged.write(to: url)
+                let report = try Self.verify(directory)
+                #expect(
+                    report.problems.contains { $0.path == url.path },
+                    "byte \(offset) bit \(bit): \(report.problemLines())")
+            }
+        }
+        try original.write(to: url)
+        #expect(try Self.verify(directory).isClean)
+    }
+
+    @Test func datasetInfoThatDisagreesWithTheManifestIsReported() throws {
+        let directory = try Self.tinyDataset()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("dataset_info.json")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let lengths = try #require(text.range(of: "\"3\""))
+        try text.replacingCharacters(in: lengths, with: "\"4\"").write(to: url, atomically: true, encoding: .utf8)
+        let lines = try Self.verify(directory).problemLines()
+        #expect(lines == ["\(url.path): split train: shard lengths differ from the manifest's"])
+    }
+
     @Test func aDirectoryWithoutItsManifestIsReportedUnlessAsked() throws {
         let directory = try Self.tinyDataset()
         defer { try? FileManager.default.removeItem(at: directory) }
