@@ -11,7 +11,8 @@ public final class ReLU: Layer {
             output.scalars.withUnsafeMutableBufferPointer { y in
                 let parts = Workers.parts(for: x.count, minimum: 1 << 16)
                 Workers.run(parts) { part in
-                    for i in Workers.range(x.count, parts: parts, part: part) { y[i] = max(x[i], 0) }
+                    let r = Workers.range(x.count, parts: parts, part: part)
+                    reluForward(x.baseAddress! + r.lowerBound, into: y.baseAddress! + r.lowerBound, count: r.count)
                 }
             }
         }

@@ -1,0 +1,137 @@
+import Testing
+
+@testable import Trainer
+
+/// Runs `BatchNorm(activation: .relu)` and `BatchNorm` + `ReLU` side by side on the same input
+/// and upstream gradient; every output, gradient and running statistic must agree bit for bit.
+private func compareFusedBatchNormReLU(shape: [Int], seed: UInt64, training: Bool) {
+    useTwoWorkers()
+    var rng = TestRandom(seed)
+    let c = shape.last!
+    let fused = BatchNorm(name: "f", channels: c, momentum: 0.9, activation: .relu)
+    let plain = BatchNorm(name: "p", channels: c, momentum: 0.9)
+    let relu = ReLU(name: "r")
+    for j in 0..<c {
+        let (g, b, mm, mv) = (1 + 0.5 * rng.uniform(), 0.5 * rng.uniform(), rng.uniform(), 1.5 + rng.uniform())
+        for layer in [fused, plain] {
+            layer.gamma.value.scalars[j] = g
+            layer.beta.value.scalars[j] = b
+            layer.movingMean.value.scalars[j] = mm
+            layer.movingVariance.value.scalars[j] = mv
+        }
+    }
+    var x = rng.tensor(shape)
+    for i in x.scalars.indices { x.scalars[i] = 2 + 3 * x.scalars[i] }
+    var y1 = Tensor(shape: [0])
+    var z = Tensor(shape: [0])
+    var y2 = Tensor(shape: [0])
+    fused.forward(x, into: &y1, training: training)
+    plain.forward(x, into: &z, training: training)
+    relu.forward(z, into: &y2, training: training)
+    #expect(y1.scalars.map(\.bitPattern) == y2.scalars.map(\.bitPattern))
+    #expect(y1.scalars.contains { $0 == 0 } && y1.scalars.contains { $0 > 0 })
+    #expect(fused.movingMean.value.scalars.map(\.bitPattern) == plain.movingMean.value.scalars.map(\.bitPattern))
+    #expect(
+        fused.movingVariance.value.scalars.map(\.bitPattern) == plain.movingVariance.value.scalars.map(\.bitPattern))
+    guard training else { return }
+    let dy = rng.tensor(y1.shape)
+    var dx1 = Tensor(shape: [0])
+    var dz = Tensor(shape: [0])
+    var dx2 = Tensor(shape: [0])
+    fused.backward(input: x, output: y1, outputGradient: dy, inputGradient: &dx1, computeInputGradient: true)
+    relu.backward(input: z, output: y2, outputGradient: dy, inputGradient: &dz, computeInputGradient: true)
+    plain.backward(input: x, output: z, outputGradient: dz, inputGradient: &dx2, computeInputGradient: true)
+    #expect(dx1.scalars.map(\.bitPattern) == dx2.scalars.map(\.bitPattern))
+    #expect(fused.gamma.gradient.scalars.map(\.bitPattern) == plain.gamma.gradient.scalars.map(\.bitPattern))
+    #expect(fused.beta.gradient.scalars.map(\.bitPattern) == plain.beta.gradient.scalars.map(\.bitPattern))
+}
+
+@Suite("Fused element-wise layers")
+struct FusedLayerTests {
+    @Test(
+        "BatchNorm with a fused ReLU equals BatchNorm then ReLU bit for bit (one and two workers, SIMD and scalar channels)",
+        arguments: [
+            ([2, 3, 2, 3], true), ([3, 5, 4, 16], true), ([8, 9, 8, 11], true), ([16, 6, 6, 48], true),
+            ([40, 24], true), ([3, 5, 4, 16], false), ([8, 9, 8, 11], false),
+        ])
+    func batchNormReLUBits(shape: [Int], training: Bool) {
+        compareFusedBatchNormReLU(shape: shape, seed: UInt64(shape.reduce(1, *)), training: training)
+    }
+
+    @Test("BatchNorm with a fused ReLU against finite differences (inputs chosen away from the kink)")
+    func batchNormReLUGradient() throws {
+        // A step of h moves an output by at most ≈ 0.015 here; pick inputs whose outputs all
+        // stay 0.04 away from ReLU's kink so the central difference sees a smooth function.
+        var found: (BatchNorm, Tensor)?
+        for seed in UInt64(1)...200 {
+            var rng = TestRandom(seed)
+            let layer = BatchNorm(name: "bn", channels: 3, activation: .relu)
+            for j in 0..<3 {
+                layer.gamma.value.scalars[j] = 1 + 0.5 * rng.uniform()
+                layer.beta.value.scalars[j] = 0.3 * rng.uniform()
+            }
+            let x = rng.tensor([2, 3, 2, 3])
+            var y = Tensor(shape: [0])
+            var z = Tensor(shape: [0])
+            layer.forward(x, into: &y, training: true)
+            BatchNorm(name: "plain", channels: 3).forward(x, into: &z, training: true)
+            let pre = zip(z.scalars, (0..<z.count).map { $0 % 3 }).map {
+                $0.0 * layer.gamma.value.scalars[$0.1] + layer.beta.value.scalars[$0.1]
+            }
+            if pre.allSatisfy({ abs($0) > 0.04 }) && pre.contains(where: { $0 < 0 }) {
+                found = (layer, x)
+                break
+            }
+        }
+        let (layer, x) = try #require(found)
+        let (bad, checked) = checkLayerGradients(layer, input: x, h: 5e-3)
+        #expect(checked == 36 + 6)
+        #expect(bad.isEmpty, "\(bad.prefix(5))")
+    }
+
+    @Test("BatchNorm statistics stay exact for a large offset (one-pass shifted sums) and split over workers")
+    func batchNormOffset() {
+        useTwoWorkers()
+        var rng = TestRandom(77)
+        let c = 10
+        let layer = BatchNorm(name: "bn", channels: c, momentum: 0)
+        var x = rng.tensor([4, 16, 16, c])
+        for i in x.scalars.indices { x.scalars[i] = 1000 + Float(i % c) + 0.01 * x.scalars[i] }
+        var y = Tensor(shape: [0])
+        layer.forward(x, into: &y, training: true)
+        for j in 0..<c {
+            let v = stride(from: j, to: x.count, by: c).map { Double(x.scalars[$0]) }
+            let mean = v.reduce(0, +) / Double(v.count)
+            let variance = v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(v.count)
+            #expect(abs(Double(layer.movingMean.value.scalars[j]) - mean) < 1e-4)
+            #expect(abs(Double(layer.movingVariance.value.scalars[j]) - variance) < 1e-3 * variance)
+        }
+    }
+
+    @Test("The digits model fuses each ReLU into its batch norm; checkpoint names are unchanged")
+    func digitsLayers() {
+        let model = Model.digits(seed: 0)
+        let names = model.trunk.map(\.name)
+        #expect(!names.contains { $0.hasPrefix("relu") })
+        for b in 1...3 {
+            let bn = model.trunk.first { $0.name == "bn\(b)" } as? BatchNorm
+            #expect(bn?.activation == .relu)
+        }
+        let tensors = Set(model.checkpoint().tensors.keys)
+        for b in 1...3 {
+            for p in ["gamma", "beta", "moving_mean", "moving_variance"] { #expect(tensors.contains("bn\(b)/\(p)")) }
+        }
+    }
+
+    @Test("ReLU forward: vector body and scalar tail agree with max(x, 0), −0 becomes +0")
+    func reluForward() {
+        useTwoWorkers()
+        var rng = TestRandom(5)
+        var x = rng.tensor([3, 7, 7, 3])
+        x.scalars[0] = -0.0
+        x.scalars[x.count - 1] = -0.0
+        var y = Tensor(shape: [0])
+        ReLU(name: "r").forward(x, into: &y, training: true)
+        #expect(y.scalars.map(\.bitPattern) == x.scalars.map { max($0, 0).bitPattern })
+    }
+}
