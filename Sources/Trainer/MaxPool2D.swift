@@ -107,6 +107,10 @@ public final class MaxPool2D: Layer {
         guard computeInputGradient else { return }
         inputGradient.resize(to: input.shape)
         let n = input.shape[0]
+        if stride == poolSize {
+            backwardDisjoint(input: input, outputGradient: outputGradient, inputGradient: &inputGradient)
+            return
+        }
         let (inPerImage, outPerImage) = (input.count / max(n, 1), outputGradient.count / max(n, 1))
         inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
             outputGradient.scalars.withUnsafeBufferPointer { dy in
@@ -125,10 +129,66 @@ public final class MaxPool2D: Layer {
             }
         }
     }
+
+    /// Backward for windows that do not overlap (stride = pool size, the usual case): each input
+    /// element lies in at most one window, so dx is written once, in order, as
+    /// `argmax == index ? dy : 0`, with no separate zeroing pass and no scatter.
+    private func backwardDisjoint(input: Tensor, outputGradient: Tensor, inputGradient: inout Tensor) {
+        let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (oh, ow) = (outputGradient.shape[1], outputGradient.shape[2])
+        let padTop = padding.geometry(input: h, window: poolSize, stride: stride).padBefore
+        let padLeft = padding.geometry(input: w, window: poolSize, stride: stride).padBefore
+        inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
+            outputGradient.scalars.withUnsafeBufferPointer { dyb in
+                argmax.withUnsafeBufferPointer { ab in
+                    let (dx, dy, a) = (dxb.baseAddress!, dyb.baseAddress!, ab.baseAddress!)
+                    let parts = Workers.parts(for: n)
+                    let vc = c & ~7
+                    let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+                    Workers.run(parts) { part in
+                        for b in Workers.range(n, parts: parts, part: part) {
+                            // Rows and columns that no window reaches get zeros.
+                            for iy in 0..<h {
+                                let oy = (iy + padTop) / stride
+                                let row = dx + (b * h + iy) * w * c
+                                guard oy < oh else {
+                                    row.update(repeating: 0, count: w * c)
+                                    continue
+                                }
+                                for ix in 0..<w {
+                                    let ox = (ix + padLeft) / stride
+                                    let base = ((b * h + iy) * w + ix) * c
+                                    let out = dx + base
+                                    guard ox < ow else {
+                                        out.update(repeating: 0, count: c)
+                                        continue
+                                    }
+                                    let o = ((b * oh + oy) * ow + ox) * c
+                                    let (g, best) = (dy + o, a + o)
+                                    var ch = 0
+                                    while ch < vc {
+                                        let hit = loadIndices(best + ch) .== SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes
+                                        store8(
+                                            SIMD8<Float>(repeating: 0).replacing(with: load8(g + ch), where: hit),
+                                            out + ch)
+                                        ch += 8
+                                    }
+                                    while ch < c {
+                                        out[ch] = best[ch] == Int32(base + ch) ? g[ch] : 0
+                                        ch += 1
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 @inline(__always)
-private func loadIndices(_ p: UnsafeMutablePointer<Int32>) -> SIMD8<Int32> {
+private func loadIndices(_ p: UnsafePointer<Int32>) -> SIMD8<Int32> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int32>.self)
 }
 
