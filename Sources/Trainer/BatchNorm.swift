@@ -31,6 +31,10 @@ public final class BatchNorm: Layer {
     private var sums: [Double]
     private var sums2: [Double]
     private var factor: [Float]
+    /// The last training forward's per-channel scale and shift (y = x·a + b before the ReLU):
+    /// backward recomputes the fused ReLU's mask from them and the input.
+    private var trainScale: [Float]
+    private var trainShift: [Float]
 
     public init(
         name: String, channels: Int, momentum: Float = 0.99, epsilon: Float = 1e-3,
@@ -51,6 +55,8 @@ public final class BatchNorm: Layer {
         scale = mean
         shift = mean
         factor = mean
+        trainScale = mean
+        trainShift = mean
         sums = [Double](repeating: 0, count: channels)
         sums2 = sums
     }
@@ -152,6 +158,8 @@ public final class BatchNorm: Layer {
                     inverseStd[j] = 1 / (variance + epsilon).squareRoot()
                     scale[j] = gamma.value.scalars[j] * inverseStd[j]
                     shift[j] = beta.value.scalars[j] - mean[j] * scale[j]
+                    trainScale[j] = scale[j]
+                    trainShift[j] = shift[j]
                     movingMean.value.scalars[j] = momentum * movingMean.value.scalars[j] + (1 - momentum) * mean[j]
                     movingVariance.value.scalars[j] =
                         momentum * movingVariance.value.scalars[j] + (1 - momentum) * variance
@@ -184,6 +192,8 @@ public final class BatchNorm: Layer {
     /// With x̂ = (x − μ)·σ⁻¹ and M rows: dβ = Σ dz, dγ = Σ dz·x̂,
     /// dx = γσ⁻¹ · (dz − dβ/M − x̂·dγ/M), where dz is the gradient at the batch norm's own
     /// output: dy itself, or with a fused ReLU dy masked by output > 0 (as `ReLU` computes it).
+    /// The mask is recomputed from the input as x·a + b > 0 with the training forward's own
+    /// scale and shift: the same bits as the output's sign, without reading the output.
     public func backward(
         input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
     ) {
@@ -192,71 +202,82 @@ public final class BatchNorm: Layer {
         let relu = activation == .relu
         input.scalars.withUnsafeBufferPointer { xb in
             outputGradient.scalars.withUnsafeBufferPointer { dyb in
-                output.scalars.withUnsafeBufferPointer { yb in
-                    let (x, dy, y) = (xb.baseAddress!, dyb.baseAddress!, yb.baseAddress!)
-                    mean.withUnsafeBufferPointer { mb in
-                        inverseStd.withUnsafeBufferPointer { ib in
-                            let (m, inv) = (mb.baseAddress!, ib.baseAddress!)
-                            channelSums(rows: rows, into: &sums, &sums2) { range, sDz, sDzX in
-                                let vc = c & ~7
-                                for r in range {
-                                    let (xr, dr, yr) = (x + r * c, dy + r * c, y + r * c)
-                                    var j = 0
-                                    while j < vc {
-                                        let dz = relu ? reluGradient8(load8(yr + j), load8(dr + j)) : load8(dr + j)
-                                        store8(load8(sDz + j) + dz, sDz + j)
-                                        store8(load8(sDzX + j) + dz * (load8(xr + j) - load8(m + j)) * load8(inv + j), sDzX + j)
-                                        j += 8
-                                    }
-                                    while j < c {
-                                        let dz = relu ? reluGradient(yr[j], dr[j]) : dr[j]
-                                        sDz[j] += dz
-                                        sDzX[j] += dz * (xr[j] - m[j]) * inv[j]
-                                        j += 1
+                trainScale.withUnsafeBufferPointer { tab in
+                    trainShift.withUnsafeBufferPointer { tbb in
+                        let (x, dy, ta, tb) = (xb.baseAddress!, dyb.baseAddress!, tab.baseAddress!, tbb.baseAddress!)
+                        mean.withUnsafeBufferPointer { mb in
+                            inverseStd.withUnsafeBufferPointer { ib in
+                                let (m, inv) = (mb.baseAddress!, ib.baseAddress!)
+                                channelSums(rows: rows, into: &sums, &sums2) { range, sDz, sDzX in
+                                    let vc = c & ~7
+                                    for r in range {
+                                        let (xr, dr) = (x + r * c, dy + r * c)
+                                        var j = 0
+                                        while j < vc {
+                                            let dz =
+                                                relu ? maskedGradient8(xr + j, dr + j, ta + j, tb + j) : load8(dr + j)
+                                            store8(load8(sDz + j) + dz, sDz + j)
+                                            store8(
+                                                load8(sDzX + j) + dz * (load8(xr + j) - load8(m + j)) * load8(inv + j),
+                                                sDzX + j)
+                                            j += 8
+                                        }
+                                        while j < c {
+                                            let dz = relu ? reluGradient(xr[j] * ta[j] + tb[j], dr[j]) : dr[j]
+                                            sDz[j] += dz
+                                            sDzX[j] += dz * (xr[j] - m[j]) * inv[j]
+                                            j += 1
+                                        }
                                     }
                                 }
                             }
                         }
-                    }
-                    for j in 0..<c {
-                        beta.gradient.scalars[j] = Float(sums[j])
-                        gamma.gradient.scalars[j] = Float(sums2[j])
-                    }
-                    guard computeInputGradient else { return }
-                    inputGradient.resize(to: input.shape)
-                    // dx = k·dz − k·dβ/M − k·dγ/M · (x − μ)σ⁻¹ with k = γσ⁻¹:
-                    // per channel k·dz − shift − scale·(x − μ).
-                    for j in 0..<c {
-                        let k = gamma.value.scalars[j] * inverseStd[j]
-                        scale[j] = k * Float(sums2[j]) / Float(rows) * inverseStd[j]
-                        shift[j] = k * Float(sums[j]) / Float(rows)
-                        factor[j] = k
-                    }
-                    factor.withUnsafeBufferPointer { kb in
-                        mean.withUnsafeBufferPointer { mb in
-                            scale.withUnsafeBufferPointer { ab in
-                                shift.withUnsafeBufferPointer { bb in
-                                    inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
-                                        let (k, m, a, b, dx) = (
-                                            kb.baseAddress!, mb.baseAddress!, ab.baseAddress!, bb.baseAddress!,
-                                            dxb.baseAddress!
-                                        )
-                                        let parts = Workers.parts(for: rows, minimum: 256)
-                                        Workers.run(parts) { part in
-                                            let vc = c & ~7
-                                            for r in Workers.range(rows, parts: parts, part: part) {
-                                                let (xr, dr, yr, out) = (x + r * c, dy + r * c, y + r * c, dx + r * c)
-                                                var j = 0
-                                                while j < vc {
-                                                    let dz = relu ? reluGradient8(load8(yr + j), load8(dr + j)) : load8(dr + j)
-                                                    let v = load8(k + j) * dz - load8(b + j) - load8(a + j) * (load8(xr + j) - load8(m + j))
-                                                    store8(v, out + j)
-                                                    j += 8
-                                                }
-                                                while j < c {
-                                                    let dz = relu ? reluGradient(yr[j], dr[j]) : dr[j]
-                                                    out[j] = k[j] * dz - b[j] - a[j] * (xr[j] - m[j])
-                                                    j += 1
+                        for j in 0..<c {
+                            beta.gradient.scalars[j] = Float(sums[j])
+                            gamma.gradient.scalars[j] = Float(sums2[j])
+                        }
+                        guard computeInputGradient else { return }
+                        inputGradient.resize(to: input.shape)
+                        // dx = k·dz − k·dβ/M − k·dγ/M · (x − μ)σ⁻¹ with k = γσ⁻¹:
+                        // per channel k·dz − shift − scale·(x − μ).
+                        for j in 0..<c {
+                            let k = gamma.value.scalars[j] * inverseStd[j]
+                            scale[j] = k * Float(sums2[j]) / Float(rows) * inverseStd[j]
+                            shift[j] = k * Float(sums[j]) / Float(rows)
+                            factor[j] = k
+                        }
+                        factor.withUnsafeBufferPointer { kb in
+                            mean.withUnsafeBufferPointer { mb in
+                                scale.withUnsafeBufferPointer { ab in
+                                    shift.withUnsafeBufferPointer { bb in
+                                        inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
+                                            let (k, m, a, b, dx) = (
+                                                kb.baseAddress!, mb.baseAddress!, ab.baseAddress!, bb.baseAddress!,
+                                                dxb.baseAddress!
+                                            )
+                                            let parts = Workers.parts(for: rows, minimum: 256)
+                                            Workers.run(parts) { part in
+                                                let vc = c & ~7
+                                                for r in Workers.range(rows, parts: parts, part: part) {
+                                                    let (xr, dr, out) = (x + r * c, dy + r * c, dx + r * c)
+                                                    var j = 0
+                                                    while j < vc {
+                                                        let dz =
+                                                            relu
+                                                            ? maskedGradient8(xr + j, dr + j, ta + j, tb + j)
+                                                            : load8(dr + j)
+                                                        let v =
+                                                            load8(k + j) * dz - load8(b + j) - load8(a + j)
+                                                            * (load8(xr + j) - load8(m + j))
+                                                        store8(v, out + j)
+                                                        j += 8
+                                                    }
+                                                    while j < c {
+                                                        let dz =
+                                                            relu ? reluGradient(xr[j] * ta[j] + tb[j], dr[j]) : dr[j]
+                                                        out[j] = k[j] * dz - b[j] - a[j] * (xr[j] - m[j])
+                                                        j += 1
+                                                    }
                                                 }
                                             }
                                         }
@@ -269,6 +290,14 @@ public final class BatchNorm: Layer {
             }
         }
     }
+}
+
+/// dy masked by the fused ReLU: 0 where x·a + b ≤ 0, the exact value the forward pass clamped.
+@inline(__always)
+private func maskedGradient8(
+    _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>
+) -> SIMD8<Float> {
+    reluGradient8(load8(x) * load8(a) + load8(b), load8(dy))
 }
 
 /// y = x·a + b per channel over `rows` rows of `channels`, and max(·, 0) when `relu`, with the

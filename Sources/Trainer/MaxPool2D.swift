@@ -167,7 +167,9 @@ public final class MaxPool2D: Layer {
                                     let (g, best) = (dy + o, a + o)
                                     var ch = 0
                                     while ch < vc {
-                                        let hit = loadIndices(best + ch) .== SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes
+                                        let hit =
+                                            loadIndices(best + ch) .== SIMD8<Int32>(repeating: Int32(base + ch))
+                                            &+ lanes
                                         store8(
                                             SIMD8<Float>(repeating: 0).replacing(with: load8(g + ch), where: hit),
                                             out + ch)

@@ -114,7 +114,9 @@ struct OptimizerTests {
     }
 }
 
-@Test("SGD with and without momentum on a large parameter (two workers, vector and scalar tails) matches the formula bit for bit")
+@Test(
+    "SGD with and without momentum on a large parameter (two workers, vector and scalar tails) matches the formula bit for bit"
+)
 func sgdLarge() {
     useTwoWorkers()
     var rng = TestRandom(9)
