@@ -120,6 +120,39 @@ public final class BatchNorm: Layer {
 
     public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
         output.resize(to: outputShape(for: input.shape))
+        prepare(input, training: training)
+        let c = channels
+        let rows = input.count / c
+        input.scalars.withUnsafeBufferPointer { xb in
+            let x = xb.baseAddress!
+            scale.withUnsafeBufferPointer { ab in
+                shift.withUnsafeBufferPointer { bb in
+                    output.scalars.withUnsafeMutableBufferPointer { yb in
+                        let (a, b, y) = (ab.baseAddress!, bb.baseAddress!, yb.baseAddress!)
+                        let relu = activation == .relu
+                        let parts = Workers.parts(for: rows, minimum: 256)
+                        Workers.run(parts) { part in
+                            let range = Workers.range(rows, parts: parts, part: part)
+                            normalize(
+                                x + range.lowerBound * c, into: y + range.lowerBound * c, rows: range.count,
+                                channels: c, scale: a, shift: b, relu: relu)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with the per-channel scale and shift of the last `prepare` (y = x·a + b).
+    func withScaleShift<R>(_ body: (UnsafePointer<Float>, UnsafePointer<Float>) -> R) -> R {
+        scale.withUnsafeBufferPointer { a in shift.withUnsafeBufferPointer { b in body(a.baseAddress!, b.baseAddress!) }
+        }
+    }
+
+    /// Sets the per-channel scale and shift of the forward pass: from the batch statistics of
+    /// `input` in training (also updating the running statistics), else from the running ones.
+    func prepare(_ input: Tensor, training: Bool) {
+        precondition(input.shape.last == channels, "\(name): expected \(channels) channels, got \(input.shape)")
         let c = channels
         let rows = input.count / c
         input.scalars.withUnsafeBufferPointer { xb in
@@ -171,21 +204,6 @@ public final class BatchNorm: Layer {
                     shift[j] = beta.value.scalars[j] - movingMean.value.scalars[j] * s
                 }
             }
-            scale.withUnsafeBufferPointer { ab in
-                shift.withUnsafeBufferPointer { bb in
-                    output.scalars.withUnsafeMutableBufferPointer { yb in
-                        let (a, b, y) = (ab.baseAddress!, bb.baseAddress!, yb.baseAddress!)
-                        let relu = activation == .relu
-                        let parts = Workers.parts(for: rows, minimum: 256)
-                        Workers.run(parts) { part in
-                            let range = Workers.range(rows, parts: parts, part: part)
-                            normalize(
-                                x + range.lowerBound * c, into: y + range.lowerBound * c, rows: range.count,
-                                channels: c, scale: a, shift: b, relu: relu)
-                        }
-                    }
-                }
-            }
         }
     }
 
@@ -197,25 +215,95 @@ public final class BatchNorm: Layer {
     public func backward(
         input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
     ) {
+        outputGradient.scalars.withUnsafeBufferPointer { dy in
+            backward(
+                input: input, gradient: dy.baseAddress!, pooled: nil, inputGradient: &inputGradient,
+                computeInputGradient: computeInputGradient)
+        }
+    }
+
+    /// A max pool over disjoint windows after this layer, whose output gradient `backward`
+    /// routes through the pool's argmax row by row: the values `MaxPool2D.backward` would
+    /// write, without writing them.
+    struct PooledGradient {
+        var argmax: UnsafePointer<Int32>
+        var height: Int
+        var width: Int
+        var outputHeight: Int
+        var outputWidth: Int
+        var stride: Int
+        var padTop: Int
+        var padLeft: Int
+    }
+
+    /// Backward with the output gradient `gradient`: laid out like the output, or when `pooled`
+    /// is set, the gradient at the pool's output.
+    func backward(
+        input: Tensor, gradient dy: UnsafePointer<Float>, pooled: PooledGradient?, inputGradient: inout Tensor,
+        computeInputGradient: Bool
+    ) {
         let c = channels
         let rows = input.count / c
         let relu = activation == .relu
+        let isPooled = pooled != nil
+        // Rows no pooling window reaches read zeros and indices that match nothing.
+        let zeros = UnsafeMutablePointer<Float>.allocate(capacity: c)
+        zeros.initialize(repeating: 0, count: c)
+        let nowhere = UnsafeMutablePointer<Int32>.allocate(capacity: c)
+        nowhere.initialize(repeating: -1, count: c)
+        defer {
+            zeros.deallocate()
+            nowhere.deallocate()
+        }
+        let (noGradient, noIndex) = (UnsafePointer(zeros), UnsafePointer(nowhere))
+        let pg =
+            pooled
+            ?? PooledGradient(
+                argmax: nowhere, height: 1, width: 1, outputHeight: 1, outputWidth: 1, stride: 1, padTop: 0,
+                padLeft: 0)
+        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+        /// Row r's gradient row, argmax row and the flat input index of its first element.
+        @inline(__always)
+        func source(_ r: Int) -> (UnsafePointer<Float>, UnsafePointer<Int32>, Int32) {
+            guard isPooled else { return (dy + r * c, noIndex, 0) }
+            let hw = pg.height * pg.width
+            let b = r / hw
+            let iy = (r - b * hw) / pg.width
+            let ix = r - b * hw - iy * pg.width
+            let (oy, ox) = ((iy + pg.padTop) / pg.stride, (ix + pg.padLeft) / pg.stride)
+            guard oy < pg.outputHeight, ox < pg.outputWidth else { return (noGradient, noIndex, 0) }
+            let o = ((b * pg.outputHeight + oy) * pg.outputWidth + ox) * c
+            return (dy + o, pg.argmax + o, Int32(r * c))
+        }
+        /// The gradient at this layer's output (before a fused ReLU's mask), channels j..<j+8.
+        @inline(__always)
+        func gradient8(_ g: UnsafePointer<Float>, _ a: UnsafePointer<Int32>, _ index: Int32, _ j: Int) -> SIMD8<Float> {
+            guard isPooled else { return load8(g + j) }
+            let hit = loadIndices(a + j) .== SIMD8<Int32>(repeating: index + Int32(j)) &+ lanes
+            return SIMD8<Float>(repeating: 0).replacing(with: load8(g + j), where: hit)
+        }
+        @inline(__always)
+        func gradient(_ g: UnsafePointer<Float>, _ a: UnsafePointer<Int32>, _ index: Int32, _ j: Int) -> Float {
+            guard isPooled else { return g[j] }
+            return a[j] == index + Int32(j) ? g[j] : 0
+        }
         input.scalars.withUnsafeBufferPointer { xb in
-            outputGradient.scalars.withUnsafeBufferPointer { dyb in
+            do {
                 trainScale.withUnsafeBufferPointer { tab in
                     trainShift.withUnsafeBufferPointer { tbb in
-                        let (x, dy, ta, tb) = (xb.baseAddress!, dyb.baseAddress!, tab.baseAddress!, tbb.baseAddress!)
+                        let (x, ta, tb) = (xb.baseAddress!, tab.baseAddress!, tbb.baseAddress!)
                         mean.withUnsafeBufferPointer { mb in
                             inverseStd.withUnsafeBufferPointer { ib in
                                 let (m, inv) = (mb.baseAddress!, ib.baseAddress!)
                                 channelSums(rows: rows, into: &sums, &sums2) { range, sDz, sDzX in
                                     let vc = c & ~7
                                     for r in range {
-                                        let (xr, dr) = (x + r * c, dy + r * c)
+                                        let xr = x + r * c
+                                        let (gr, ar, index) = source(r)
                                         var j = 0
                                         while j < vc {
-                                            let dz =
-                                                relu ? maskedGradient8(xr + j, dr + j, ta + j, tb + j) : load8(dr + j)
+                                            let g = gradient8(gr, ar, index, j)
+                                            let dz = relu ? maskedGradient8(xr + j, g, ta + j, tb + j) : g
                                             store8(load8(sDz + j) + dz, sDz + j)
                                             store8(
                                                 load8(sDzX + j) + dz * (load8(xr + j) - load8(m + j)) * load8(inv + j),
@@ -223,7 +311,8 @@ public final class BatchNorm: Layer {
                                             j += 8
                                         }
                                         while j < c {
-                                            let dz = relu ? reluGradient(xr[j] * ta[j] + tb[j], dr[j]) : dr[j]
+                                            let g = gradient(gr, ar, index, j)
+                                            let dz = relu ? reluGradient(xr[j] * ta[j] + tb[j], g) : g
                                             sDz[j] += dz
                                             sDzX[j] += dz * (xr[j] - m[j]) * inv[j]
                                             j += 1
@@ -259,13 +348,12 @@ public final class BatchNorm: Layer {
                                             Workers.run(parts) { part in
                                                 let vc = c & ~7
                                                 for r in Workers.range(rows, parts: parts, part: part) {
-                                                    let (xr, dr, out) = (x + r * c, dy + r * c, dx + r * c)
+                                                    let (xr, out) = (x + r * c, dx + r * c)
+                                                    let (gr, ar, index) = source(r)
                                                     var j = 0
                                                     while j < vc {
-                                                        let dz =
-                                                            relu
-                                                            ? maskedGradient8(xr + j, dr + j, ta + j, tb + j)
-                                                            : load8(dr + j)
+                                                        let g = gradient8(gr, ar, index, j)
+                                                        let dz = relu ? maskedGradient8(xr + j, g, ta + j, tb + j) : g
                                                         let v =
                                                             load8(k + j) * dz - load8(b + j) - load8(a + j)
                                                             * (load8(xr + j) - load8(m + j))
@@ -273,8 +361,8 @@ public final class BatchNorm: Layer {
                                                         j += 8
                                                     }
                                                     while j < c {
-                                                        let dz =
-                                                            relu ? reluGradient(xr[j] * ta[j] + tb[j], dr[j]) : dr[j]
+                                                        let g = gradient(gr, ar, index, j)
+                                                        let dz = relu ? reluGradient(xr[j] * ta[j] + tb[j], g) : g
                                                         out[j] = k[j] * dz - b[j] - a[j] * (xr[j] - m[j])
                                                         j += 1
                                                     }
@@ -295,9 +383,9 @@ public final class BatchNorm: Layer {
 /// dy masked by the fused ReLU: 0 where x·a + b ≤ 0, the exact value the forward pass clamped.
 @inline(__always)
 private func maskedGradient8(
-    _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>
+    _ x: UnsafePointer<Float>, _ dy: SIMD8<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>
 ) -> SIMD8<Float> {
-    reluGradient8(load8(x) * load8(a) + load8(b), load8(dy))
+    reluGradient8(load8(x) * load8(a) + load8(b), dy)
 }
 
 /// y = x·a + b per channel over `rows` rows of `channels`, and max(·, 0) when `relu`, with the
@@ -328,6 +416,58 @@ private func normalize(
             while j < c {
                 yr[j] = xr[j] * a[j] + b[j]
                 j += 1
+            }
+        }
+    }
+}
+
+/// A batch norm (usually with its fused ReLU) followed by max pooling over disjoint windows, as
+/// one layer with the same results, bit for bit, as the two in sequence. The forward pass pools
+/// the normalised values as it computes them, and the backward pass routes the pool's gradient
+/// through its argmax inside the batch norm's own passes, so the full-size activation and its
+/// gradient are never written. Parameters keep the batch norm's names.
+public final class BatchNormPool: Layer {
+    public let batchNorm: BatchNorm
+    public let pool: MaxPool2D
+    /// "<batch norm>+<pool>", e.g. `bn1+pool1`.
+    public let name: String
+
+    public init(_ batchNorm: BatchNorm, _ pool: MaxPool2D) {
+        precondition(pool.stride == pool.poolSize, "BatchNormPool needs disjoint pooling windows (stride = pool size)")
+        self.batchNorm = batchNorm
+        self.pool = pool
+        name = "\(batchNorm.name)+\(pool.name)"
+    }
+
+    public var parameters: [Parameter] { batchNorm.parameters }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        pool.outputShape(for: batchNorm.outputShape(for: inputShape))
+    }
+
+    public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+        batchNorm.prepare(input, training: training)
+        let relu = batchNorm.activation == .relu
+        batchNorm.withScaleShift { a, b in
+            pool.forward(input, into: &output, normalizing: MaxPool2D.Normalization(scale: a, shift: b, relu: relu))
+        }
+    }
+
+    public func backward(
+        input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
+    ) {
+        let (h, w) = (input.shape[1], input.shape[2])
+        let (size, stride) = (pool.poolSize, pool.stride)
+        let rows = pool.padding.geometry(input: h, window: size, stride: stride)
+        let columns = pool.padding.geometry(input: w, window: size, stride: stride)
+        pool.argmax.withUnsafeBufferPointer { a in
+            outputGradient.scalars.withUnsafeBufferPointer { dy in
+                let pooled = BatchNorm.PooledGradient(
+                    argmax: a.baseAddress!, height: h, width: w, outputHeight: rows.output,
+                    outputWidth: columns.output, stride: stride, padTop: rows.padBefore, padLeft: columns.padBefore)
+                batchNorm.backward(
+                    input: input, gradient: dy.baseAddress!, pooled: pooled, inputGradient: &inputGradient,
+                    computeInputGradient: computeInputGradient)
             }
         }
     }

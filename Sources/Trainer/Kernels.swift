@@ -13,6 +13,16 @@ func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
+@inline(__always)
+func loadIndices(_ p: UnsafePointer<Int32>) -> SIMD8<Int32> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int32>.self)
+}
+
+@inline(__always)
+func storeIndices(_ v: SIMD8<Int32>, _ p: UnsafeMutablePointer<Int32>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Int32>.self)
+}
+
 /// y[r, c] = act(y[r, c] + bias[c]) over a rows×cols row-major matrix (bias optional).
 @inline(__always)
 func addBiasActivate(

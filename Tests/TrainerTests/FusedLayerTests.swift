@@ -46,6 +46,52 @@ private func compareFusedBatchNormReLU(shape: [Int], seed: UInt64, training: Boo
     #expect(fused.beta.gradient.scalars.map(\.bitPattern) == plain.beta.gradient.scalars.map(\.bitPattern))
 }
 
+/// `BatchNormPool` against `BatchNorm` then `MaxPool2D`, bit for bit.
+private func compareBatchNormPool(
+    shape: [Int], poolSize: Int, padding: Padding, activation: Activation, seed: UInt64, training: Bool
+) {
+    useTwoWorkers()
+    var rng = TestRandom(seed)
+    let c = shape.last!
+    let bn = BatchNorm(name: "a", channels: c, momentum: 0.9, activation: activation)
+    let plain = BatchNorm(name: "b", channels: c, momentum: 0.9, activation: activation)
+    for j in 0..<c {
+        let (g, b, mm, mv) = (1 + 0.5 * rng.uniform(), 0.5 * rng.uniform(), rng.uniform(), 1.5 + rng.uniform())
+        for layer in [bn, plain] {
+            layer.gamma.value.scalars[j] = g
+            layer.beta.value.scalars[j] = b
+            layer.movingMean.value.scalars[j] = mm
+            layer.movingVariance.value.scalars[j] = mv
+        }
+    }
+    let fused = BatchNormPool(bn, MaxPool2D(name: "p", poolSize: poolSize, stride: poolSize, padding: padding))
+    let pool = MaxPool2D(name: "q", poolSize: poolSize, stride: poolSize, padding: padding)
+    #expect(fused.name == "a+p")
+    #expect(fused.parameters.map(\.name) == bn.parameters.map(\.name))
+    let x = rng.tensor(shape)
+    var y1 = Tensor(shape: [0])
+    var z = Tensor(shape: [0])
+    var y2 = Tensor(shape: [0])
+    fused.forward(x, into: &y1, training: training)
+    plain.forward(x, into: &z, training: training)
+    pool.forward(z, into: &y2, training: training)
+    #expect(y1.shape == y2.shape && y1.shape == fused.outputShape(for: shape))
+    #expect(y1.scalars.map(\.bitPattern) == y2.scalars.map(\.bitPattern))
+    #expect(bn.movingVariance.value.scalars.map(\.bitPattern) == plain.movingVariance.value.scalars.map(\.bitPattern))
+    guard training else { return }
+    let dy = rng.tensor(y1.shape)
+    var dx1 = Tensor(shape: [0])
+    var dz = Tensor(shape: [0])
+    var dx2 = Tensor(shape: [0])
+    fused.backward(input: x, output: y1, outputGradient: dy, inputGradient: &dx1, computeInputGradient: true)
+    pool.backward(input: z, output: y2, outputGradient: dy, inputGradient: &dz, computeInputGradient: true)
+    plain.backward(input: x, output: z, outputGradient: dz, inputGradient: &dx2, computeInputGradient: true)
+    #expect(dx1.shape == x.shape)
+    #expect(dx1.scalars.map(\.bitPattern) == dx2.scalars.map(\.bitPattern))
+    #expect(bn.gamma.gradient.scalars.map(\.bitPattern) == plain.gamma.gradient.scalars.map(\.bitPattern))
+    #expect(bn.beta.gradient.scalars.map(\.bitPattern) == plain.beta.gradient.scalars.map(\.bitPattern))
+}
+
 @Suite("Fused element-wise layers")
 struct FusedLayerTests {
     @Test(
@@ -108,14 +154,15 @@ struct FusedLayerTests {
         }
     }
 
-    @Test("The digits model fuses each ReLU into its batch norm; checkpoint names are unchanged")
+    @Test("The digits model fuses each batch norm, ReLU and max pool into one layer; checkpoint names are unchanged")
     func digitsLayers() {
         let model = Model.digits(seed: 0)
         let names = model.trunk.map(\.name)
         #expect(!names.contains { $0.hasPrefix("relu") })
         for b in 1...3 {
-            let bn = model.trunk.first { $0.name == "bn\(b)" } as? BatchNorm
-            #expect(bn?.activation == .relu)
+            let fused = model.trunk.first { $0.name == "bn\(b)+pool\(b)" } as? BatchNormPool
+            #expect(fused?.batchNorm.activation == .relu)
+            #expect(fused?.pool.padding == .same)
         }
         let tensors = Set(model.checkpoint().tensors.keys)
         for b in 1...3 {
@@ -133,5 +180,69 @@ struct FusedLayerTests {
         var y = Tensor(shape: [0])
         ReLU(name: "r").forward(x, into: &y, training: true)
         #expect(y.scalars.map(\.bitPattern) == x.scalars.map { max($0, 0).bitPattern })
+    }
+
+    @Test(
+        "BatchNormPool equals BatchNorm then MaxPool2D bit for bit (odd sizes, padding before, uncovered rows, two workers)",
+        arguments: [
+            ([4, 9, 9, 16], 2, Padding.same, Activation.relu, true),
+            ([3, 10, 7, 11], 2, Padding.valid, Activation.relu, true),
+            ([16, 8, 8, 24], 2, Padding.same, Activation.relu, true),
+            ([2, 7, 8, 9], 3, Padding.same, Activation.relu, true),
+            ([2, 7, 8, 9], 3, Padding.valid, Activation.identity, true),
+            ([3, 10, 7, 11], 2, Padding.same, Activation.identity, true),
+            ([4, 9, 9, 16], 2, Padding.same, Activation.relu, false),
+        ])
+    func batchNormPoolBits(shape: [Int], poolSize: Int, padding: Padding, activation: Activation, training: Bool) {
+        compareBatchNormPool(
+            shape: shape, poolSize: poolSize, padding: padding, activation: activation,
+            seed: UInt64(shape.reduce(1, *) + poolSize), training: training)
+    }
+
+    @Test(
+        "BatchNormPool against finite differences (inputs chosen away from ReLU kinks and pooling ties)",
+        arguments: [Activation.relu, Activation.identity])
+    func batchNormPoolGradient(activation: Activation) throws {
+        // A step of h moves a pre-activation by at most ≈ 0.015: keep every one 0.04 from zero
+        // and every window's two largest 0.06 apart, so the objective is smooth within ±h.
+        var found: (BatchNormPool, Tensor)?
+        for seed in UInt64(1)...400 {
+            var rng = TestRandom(seed)
+            let bn = BatchNorm(name: "bn", channels: 3, activation: activation)
+            for j in 0..<3 {
+                bn.gamma.value.scalars[j] = 1 + 0.5 * rng.uniform()
+                bn.beta.value.scalars[j] = 0.3 * rng.uniform()
+            }
+            let x = rng.tensor([2, 4, 4, 3])
+            var z = Tensor(shape: [0])
+            BatchNorm(name: "plain", channels: 3).forward(x, into: &z, training: true)
+            let pre = z.scalars.indices.map {
+                z.scalars[$0] * bn.gamma.value.scalars[$0 % 3] + bn.beta.value.scalars[$0 % 3]
+            }
+            var smooth = activation == .identity || pre.allSatisfy { abs($0) > 0.04 }
+            for b in 0..<2 {
+                for oy in 0..<2 {
+                    for ox in 0..<2 {
+                        for j in 0..<3 {
+                            var v: [Float] = []
+                            for dy in 0..<2 {
+                                for dx in 0..<2 { v.append(pre[((b * 4 + 2 * oy + dy) * 4 + 2 * ox + dx) * 3 + j]) }
+                            }
+                            v.sort(by: >)
+                            let clamped = activation == .relu && v[0] < -0.04
+                            if !clamped && v[0] - v[1] < 0.06 { smooth = false }
+                        }
+                    }
+                }
+            }
+            if smooth {
+                found = (BatchNormPool(bn, MaxPool2D(name: "pool")), x)
+                break
+            }
+        }
+        let (layer, x) = try #require(found)
+        let (bad, checked) = checkLayerGradients(layer, input: x, h: 5e-3)
+        #expect(checked == 96 + 6)
+        #expect(bad.isEmpty, "\(bad.prefix(5))")
     }
 }
