@@ -245,4 +245,27 @@ struct FusedLayerTests {
         #expect(checked == 96 + 6)
         #expect(bad.isEmpty, "\(bad.prefix(5))")
     }
+
+    @Test("Dropout's one-pass mask: two draws of 32 bits per generator step, odd counts, state carried over")
+    func dropoutMask() {
+        var rng = TestRandom(13)
+        let x = rng.awayFromZero([3, 37])
+        let layer = Dropout(name: "d", rate: 0.3, seed: 42)
+        var reference = SeededGenerator(seed: 42)
+        let threshold = UInt64((Double(Float(0.3)) * 4_294_967_296).rounded())
+        let scale = 1 / (1 - Float(0.3))
+        for _ in 0..<2 {
+            var y = Tensor(shape: [0])
+            layer.forward(x, into: &y, training: true)
+            var expected = [Float](repeating: 0, count: x.count)
+            var i = 0
+            while i < x.count {
+                let bits = reference.next()
+                expected[i] = x.scalars[i] * ((bits & 0xFFFF_FFFF) >= threshold ? scale : 0)
+                if i + 1 < x.count { expected[i + 1] = x.scalars[i + 1] * ((bits >> 32) >= threshold ? scale : 0) }
+                i += 2
+            }
+            #expect(y.scalars.map(\.bitPattern) == expected.map(\.bitPattern))
+        }
+    }
 }
