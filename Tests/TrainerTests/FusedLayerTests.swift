@@ -268,4 +268,45 @@ struct FusedLayerTests {
             #expect(y.scalars.map(\.bitPattern) == expected.map(\.bitPattern))
         }
     }
+
+    @Test("BatchNorm forward and backward agree with a Double-precision reference on a digits-sized block")
+    func batchNormAccuracy() {
+        useTwoWorkers()
+        var rng = TestRandom(101)
+        let (rows, c) = (8 * 27 * 27, 64)
+        let layer = BatchNorm(name: "bn", channels: c)
+        for j in 0..<c {
+            layer.gamma.value.scalars[j] = 1 + 0.5 * rng.uniform()
+            layer.beta.value.scalars[j] = 0.5 * rng.uniform()
+        }
+        var x = rng.tensor([8, 27, 27, c])
+        for i in x.scalars.indices { x.scalars[i] = 0.7 + Float(i % c) * 0.05 + 2 * x.scalars[i] }
+        let dy = rng.tensor(x.shape)
+        var y = Tensor(shape: [0])
+        var dx = Tensor(shape: [0])
+        layer.forward(x, into: &y, training: true)
+        layer.backward(input: x, output: y, outputGradient: dy, inputGradient: &dx, computeInputGradient: true)
+        var worst = (y: 0.0, dx: 0.0, dGamma: 0.0, dBeta: 0.0)
+        for j in 0..<c {
+            let xs = (0..<rows).map { Double(x.scalars[$0 * c + j]) }
+            let gs = (0..<rows).map { Double(dy.scalars[$0 * c + j]) }
+            let mean = xs.reduce(0, +) / Double(rows)
+            let variance = xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(rows)
+            let inv = 1 / (variance + 1e-3).squareRoot()
+            let (g, b) = (Double(layer.gamma.value.scalars[j]), Double(layer.beta.value.scalars[j]))
+            let xhat = xs.map { ($0 - mean) * inv }
+            let dBeta = gs.reduce(0, +)
+            let dGamma = zip(gs, xhat).map { $0 * $1 }.reduce(0, +)
+            for r in 0..<rows {
+                worst.y = max(worst.y, abs(Double(y.scalars[r * c + j]) - (xhat[r] * g + b)))
+                let dxRef = g * inv * (gs[r] - dBeta / Double(rows) - xhat[r] * dGamma / Double(rows))
+                worst.dx = max(worst.dx, abs(Double(dx.scalars[r * c + j]) - dxRef))
+            }
+            worst.dGamma = max(worst.dGamma, abs(Double(layer.gamma.gradient.scalars[j]) - dGamma))
+            worst.dBeta = max(worst.dBeta, abs(Double(layer.beta.gradient.scalars[j]) - dBeta))
+        }
+        #expect(worst.y < 5e-6, "\(worst)")
+        #expect(worst.dx < 5e-6, "\(worst)")
+        #expect(worst.dGamma < 1e-3 && worst.dBeta < 1e-3, "\(worst)")
+    }
 }
