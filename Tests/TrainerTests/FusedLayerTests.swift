@@ -309,4 +309,46 @@ struct FusedLayerTests {
         #expect(worst.dx < 5e-6, "\(worst)")
         #expect(worst.dGamma < 1e-3 && worst.dBeta < 1e-3, "\(worst)")
     }
+
+    @Test(
+        "MaxPool2D with ties routes the gradient to the first maximum in window order (full 2×2 and clipped windows)",
+        arguments: [([2, 6, 8, 19], Padding.valid), ([2, 7, 5, 19], Padding.same), ([1, 5, 5, 8], Padding.valid)])
+    func maxPoolTies(shape: [Int], padding: Padding) {
+        useTwoWorkers()
+        var rng = TestRandom(17)
+        var x = Tensor(shape: shape)
+        for i in x.scalars.indices { x.scalars[i] = Float(rng.next() % 3) }
+        let layer = MaxPool2D(name: "p", padding: padding)
+        var y = Tensor(shape: [0])
+        layer.forward(x, into: &y, training: true)
+        let dy = rng.tensor(y.shape)
+        var dx = Tensor(shape: [0])
+        layer.backward(input: x, output: y, outputGradient: dy, inputGradient: &dx, computeInputGradient: true)
+        let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
+        let (oh, ow) = (y.shape[1], y.shape[2])
+        let pad = 0  // 2×2 windows with stride 2: TensorFlow pads after the input, never before
+        var expectedY = [Float](repeating: 0, count: y.count)
+        var expectedDx = [Float](repeating: 0, count: x.count)
+        for b in 0..<n {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    for j in 0..<c {
+                        var best = -Float.infinity
+                        var at = -1
+                        for iy in (2 * oy - pad)..<min(2 * oy - pad + 2, h) {
+                            for ix in (2 * ox - pad)..<min(2 * ox - pad + 2, w) {
+                                let i = ((b * h + iy) * w + ix) * c + j
+                                if at < 0 || x.scalars[i] > best { (best, at) = (x.scalars[i], i) }
+                            }
+                        }
+                        let o = ((b * oh + oy) * ow + ox) * c + j
+                        expectedY[o] = best
+                        expectedDx[at] += dy.scalars[o]
+                    }
+                }
+            }
+        }
+        #expect(y.scalars == expectedY)
+        #expect(dx.scalars.map(\.bitPattern) == expectedDx.map(\.bitPattern))
+    }
 }
