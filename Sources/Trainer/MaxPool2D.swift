@@ -88,66 +88,6 @@ public final class MaxPool2D: Layer {
                                     // Channels in groups of 8 with vector compares and selects.
                                     let vc = c & ~7
                                     let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-                                    if y1 - y0 == 2 && x1 - x0 == 2 {
-                                        // A full 2×2 window: the four candidates in registers, in
-                                        // the order of the general loop below (same result).
-                                        let b00 = ((b * h + y0) * w + x0) * c
-                                        let (b01, b10) = (b00 + c, b00 + w * c)
-                                        let b11 = b10 + c
-                                        @inline(__always)
-                                        func value8(_ base: Int, _ ch: Int) -> SIMD8<Float> {
-                                            normalized ? t.apply8(load8(x + base + ch), ch) : load8(x + base + ch)
-                                        }
-                                        @inline(__always)
-                                        func value(_ base: Int, _ ch: Int) -> Float {
-                                            normalized ? t.apply(x[base + ch], ch) : x[base + ch]
-                                        }
-                                        @inline(__always)
-                                        func candidate8(
-                                            _ best: inout SIMD8<Float>, _ index: inout SIMD8<Int32>, _ base: Int,
-                                            _ ch: Int
-                                        ) {
-                                            let v = value8(base, ch)
-                                            let better = v .> best
-                                            best = best.replacing(with: v, where: better)
-                                            index = index.replacing(
-                                                with: SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes, where: better)
-                                        }
-                                        @inline(__always)
-                                        func candidate(
-                                            _ best: inout Float, _ index: inout Int32, _ base: Int, _ ch: Int
-                                        ) {
-                                            let v = value(base, ch)
-                                            if v > best {
-                                                best = v
-                                                index = Int32(base + ch)
-                                            }
-                                        }
-                                        var ch = 0
-                                        while ch < vc {
-                                            var best = value8(b00, ch)
-                                            var index = SIMD8<Int32>(repeating: Int32(b00 + ch)) &+ lanes
-                                            candidate8(&best, &index, b01, ch)
-                                            candidate8(&best, &index, b10, ch)
-                                            candidate8(&best, &index, b11, ch)
-                                            store8(best, y + ch)
-                                            storeIndices(index, a + ch)
-                                            ch += 8
-                                        }
-                                        while ch < c {
-                                            var best = value(b00, ch)
-                                            var index = Int32(b00 + ch)
-                                            candidate(&best, &index, b01, ch)
-                                            candidate(&best, &index, b10, ch)
-                                            candidate(&best, &index, b11, ch)
-                                            y[ch] = best
-                                            a[ch] = index
-                                            ch += 1
-                                        }
-                                        y += c
-                                        a += c
-                                        continue
-                                    }
                                     var first = true
                                     for iy in y0..<y1 {
                                         for ix in x0..<x1 {
