@@ -287,8 +287,13 @@ public final class BatchNorm: Layer {
             guard isPooled else { return g[j] }
             return a[j] == index + Int32(j) ? g[j] : 0
         }
-        input.scalars.withUnsafeBufferPointer { xb in
-            do {
+        // With a mask or pooling to apply, the first pass stores dz in dx's memory and the second
+        // pass reads it back there (in place) instead of computing it again.
+        if computeInputGradient { inputGradient.resize(to: input.shape) }
+        let stash = computeInputGradient && (relu || isPooled)
+        inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
+            let dxBase = dxb.baseAddress
+            input.scalars.withUnsafeBufferPointer { xb in
                 trainScale.withUnsafeBufferPointer { tab in
                     trainShift.withUnsafeBufferPointer { tbb in
                         let (x, ta, tb) = (xb.baseAddress!, tab.baseAddress!, tbb.baseAddress!)
@@ -304,6 +309,7 @@ public final class BatchNorm: Layer {
                                         while j < vc {
                                             let g = gradient8(gr, ar, index, j)
                                             let dz = relu ? maskedGradient8(xr + j, g, ta + j, tb + j) : g
+                                            if stash { store8(dz, dxBase! + r * c + j) }
                                             store8(load8(sDz + j) + dz, sDz + j)
                                             store8(
                                                 load8(sDzX + j) + dz * (load8(xr + j) - load8(m + j)) * load8(inv + j),
@@ -313,6 +319,7 @@ public final class BatchNorm: Layer {
                                         while j < c {
                                             let g = gradient(gr, ar, index, j)
                                             let dz = relu ? reluGradient(xr[j] * ta[j] + tb[j], g) : g
+                                            if stash { dxBase![r * c + j] = dz }
                                             sDz[j] += dz
                                             sDzX[j] += dz * (xr[j] - m[j]) * inv[j]
                                             j += 1
@@ -326,7 +333,6 @@ public final class BatchNorm: Layer {
                             gamma.gradient.scalars[j] = Float(sums2[j])
                         }
                         guard computeInputGradient else { return }
-                        inputGradient.resize(to: input.shape)
                         // dx = k·dz − k·dβ/M − k·dγ/M · (x − μ)σ⁻¹ with k = γσ⁻¹:
                         // per channel k·dz − shift − scale·(x − μ).
                         for j in 0..<c {
@@ -339,21 +345,26 @@ public final class BatchNorm: Layer {
                             mean.withUnsafeBufferPointer { mb in
                                 scale.withUnsafeBufferPointer { ab in
                                     shift.withUnsafeBufferPointer { bb in
-                                        inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
+                                        do {
                                             let (k, m, a, b, dx) = (
                                                 kb.baseAddress!, mb.baseAddress!, ab.baseAddress!, bb.baseAddress!,
-                                                dxb.baseAddress!
+                                                dxBase!
                                             )
                                             let parts = Workers.parts(for: rows, minimum: 256)
                                             Workers.run(parts) { part in
                                                 let vc = c & ~7
                                                 for r in Workers.range(rows, parts: parts, part: part) {
                                                     let (xr, out) = (x + r * c, dx + r * c)
-                                                    let (gr, ar, index) = source(r)
+                                                    let (gr, ar, index) = stash ? (noGradient, noIndex, 0) : source(r)
                                                     var j = 0
                                                     while j < vc {
-                                                        let g = gradient8(gr, ar, index, j)
-                                                        let dz = relu ? maskedGradient8(xr + j, g, ta + j, tb + j) : g
+                                                        let dz: SIMD8<Float>
+                                                        if stash {
+                                                            dz = load8(out + j)
+                                                        } else {
+                                                            let g = gradient8(gr, ar, index, j)
+                                                            dz = relu ? maskedGradient8(xr + j, g, ta + j, tb + j) : g
+                                                        }
                                                         let v =
                                                             load8(k + j) * dz - load8(b + j) - load8(a + j)
                                                             * (load8(xr + j) - load8(m + j))
@@ -361,8 +372,13 @@ public final class BatchNorm: Layer {
                                                         j += 8
                                                     }
                                                     while j < c {
-                                                        let g = gradient(gr, ar, index, j)
-                                                        let dz = relu ? reluGradient(xr[j] * ta[j] + tb[j], g) : g
+                                                        let dz: Float
+                                                        if stash {
+                                                            dz = out[j]
+                                                        } else {
+                                                            let g = gradient(gr, ar, index, j)
+                                                            dz = relu ? reluGradient(xr[j] * ta[j] + tb[j], g) : g
+                                                        }
                                                         out[j] = k[j] * dz - b[j] - a[j] * (xr[j] - m[j])
                                                         j += 1
                                                     }
