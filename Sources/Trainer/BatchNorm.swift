@@ -4,11 +4,17 @@
 /// Training normalises with the batch mean and biased variance and updates the running
 /// statistics as `running = momentum·running + (1 − momentum)·batch` (Keras' defaults:
 /// momentum 0.99, epsilon 1e-3); inference uses the running statistics.
+///
+/// With `activation: .relu` the layer also applies max(·, 0) to its output, bit for bit as a
+/// separate `ReLU` layer after it would, but in the same pass over memory; its backward masks
+/// the incoming gradient by output > 0 inside the batch norm's own passes.
 public final class BatchNorm: Layer {
     public let name: String
     public let channels: Int
     public let momentum: Float
     public let epsilon: Float
+    /// `.relu` fuses a following ReLU into this layer.
+    public let activation: Activation
     /// Scale γ, shape `[channels]`, initially 1.
     public let gamma: Parameter
     /// Shift β, shape `[channels]`, initially 0.
@@ -24,12 +30,21 @@ public final class BatchNorm: Layer {
     private var shift: [Float]
     private var sums: [Double]
     private var sums2: [Double]
+    private var factor: [Float]
+    /// The last training forward's per-channel scale and shift (y = x·a + b before the ReLU):
+    /// backward recomputes the fused ReLU's mask from them and the input.
+    private var trainScale: [Float]
+    private var trainShift: [Float]
 
-    public init(name: String, channels: Int, momentum: Float = 0.99, epsilon: Float = 1e-3) {
+    public init(
+        name: String, channels: Int, momentum: Float = 0.99, epsilon: Float = 1e-3,
+        activation: Activation = .identity
+    ) {
         self.name = name
         self.channels = channels
         self.momentum = momentum
         self.epsilon = epsilon
+        self.activation = activation
         gamma = Parameter(name: "\(name)/gamma", value: Tensor(shape: [channels], repeating: 1))
         beta = Parameter(name: "\(name)/beta", value: Tensor(shape: [channels]))
         movingMean = Parameter(name: "\(name)/moving_mean", value: Tensor(shape: [channels]), trainable: false)
@@ -39,6 +54,9 @@ public final class BatchNorm: Layer {
         inverseStd = mean
         scale = mean
         shift = mean
+        factor = mean
+        trainScale = mean
+        trainShift = mean
         sums = [Double](repeating: 0, count: channels)
         sums2 = sums
     }
@@ -50,26 +68,50 @@ public final class BatchNorm: Layer {
         return inputShape
     }
 
-    /// Per-channel sums over rows, computed by the workers on disjoint row ranges and then
-    /// combined in a fixed order: `first[j] = Σ f(row)[j]`, `second[j] = Σ g(row)[j]`.
+    /// Rows whose Float partial sums are added into the Double totals at a time: short enough
+    /// that the Float sums stay accurate (≈ 1e-6 relative), long enough that the conversion is free.
+    static let blockRows = 32
+
+    /// Per-channel sums over rows, `first[j] = Σ f(row)[j]` and `second[j] = Σ g(row)[j]`.
+    ///
+    /// Each worker owns a contiguous range of rows and walks it in blocks of `blockRows`:
+    /// `body(rows, f, g)` adds a block's terms into zeroed Float partials `f`, `g` (SIMD over
+    /// channels), which are then added into the worker's Double totals. The workers' totals are
+    /// combined in part order, so the result depends only on the thread count.
     private func channelSums(
         rows: Int, into first: inout [Double], _ second: inout [Double],
-        _ body: (Range<Int>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void
+        _ body: (Range<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
     ) {
         let c = channels
         let parts = Workers.parts(for: rows, minimum: 256)
-        let partials = UnsafeMutablePointer<Double>.allocate(capacity: 2 * parts * c)
-        defer { partials.deallocate() }
-        partials.initialize(repeating: 0, count: 2 * parts * c)
+        let totals = UnsafeMutablePointer<Double>.allocate(capacity: 2 * parts * c)
+        defer { totals.deallocate() }
+        totals.initialize(repeating: 0, count: 2 * parts * c)
+        let blocks = UnsafeMutablePointer<Float>.allocate(capacity: 2 * parts * c)
+        defer { blocks.deallocate() }
         Workers.run(parts) { part in
-            body(Workers.range(rows, parts: parts, part: part), partials + 2 * part * c, partials + (2 * part + 1) * c)
+            let range = Workers.range(rows, parts: parts, part: part)
+            let (t1, t2) = (totals + 2 * part * c, totals + (2 * part + 1) * c)
+            let (f1, f2) = (blocks + 2 * part * c, blocks + (2 * part + 1) * c)
+            var r = range.lowerBound
+            while r < range.upperBound {
+                let end = min(r + BatchNorm.blockRows, range.upperBound)
+                f1.update(repeating: 0, count: c)
+                f2.update(repeating: 0, count: c)
+                body(r..<end, f1, f2)
+                for j in 0..<c {
+                    t1[j] += Double(f1[j])
+                    t2[j] += Double(f2[j])
+                }
+                r = end
+            }
         }
         for j in 0..<c {
             var a = 0.0
             var b = 0.0
             for part in 0..<parts {
-                a += partials[2 * part * c + j]
-                b += partials[(2 * part + 1) * c + j]
+                a += totals[2 * part * c + j]
+                b += totals[(2 * part + 1) * c + j]
             }
             first[j] = a
             second[j] = b
@@ -78,36 +120,79 @@ public final class BatchNorm: Layer {
 
     public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
         output.resize(to: outputShape(for: input.shape))
+        prepare(input, training: training)
+        let c = channels
+        let rows = input.count / c
+        input.scalars.withUnsafeBufferPointer { xb in
+            let x = xb.baseAddress!
+            scale.withUnsafeBufferPointer { ab in
+                shift.withUnsafeBufferPointer { bb in
+                    output.scalars.withUnsafeMutableBufferPointer { yb in
+                        let (a, b, y) = (ab.baseAddress!, bb.baseAddress!, yb.baseAddress!)
+                        let relu = activation == .relu
+                        let parts = Workers.parts(for: rows, minimum: 256)
+                        Workers.run(parts) { part in
+                            let range = Workers.range(rows, parts: parts, part: part)
+                            normalize(
+                                x + range.lowerBound * c, into: y + range.lowerBound * c, rows: range.count,
+                                channels: c, scale: a, shift: b, relu: relu)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with the per-channel scale and shift of the last `prepare` (y = x·a + b).
+    func withScaleShift<R>(_ body: (UnsafePointer<Float>, UnsafePointer<Float>) -> R) -> R {
+        scale.withUnsafeBufferPointer { a in shift.withUnsafeBufferPointer { b in body(a.baseAddress!, b.baseAddress!) }
+        }
+    }
+
+    /// Sets the per-channel scale and shift of the forward pass: from the batch statistics of
+    /// `input` in training (also updating the running statistics), else from the running ones.
+    func prepare(_ input: Tensor, training: Bool) {
+        precondition(input.shape.last == channels, "\(name): expected \(channels) channels, got \(input.shape)")
         let c = channels
         let rows = input.count / c
         input.scalars.withUnsafeBufferPointer { xb in
             let x = xb.baseAddress!
             if training {
-                // Two passes in Double: the mean, then the centred sum of squares.
-                channelSums(rows: rows, into: &sums, &sums2) { range, s, _ in
-                    for r in range {
-                        let row = x + r * c
-                        for j in 0..<c { s[j] += Double(row[j]) }
-                    }
-                }
-                for j in 0..<c { mean[j] = Float(sums[j] / Double(rows)) }
-                mean.withUnsafeBufferPointer { mb in
-                    let m = mb.baseAddress!
-                    channelSums(rows: rows, into: &sums2, &sums) { range, s, _ in
+                // One pass: sums of d = x − K and d² per channel, shifted by the first row K so
+                // that the variance Σd²/M − (Σd/M)² does not cancel; totals in Double.
+                shift.withUnsafeMutableBufferPointer { kb in
+                    let k = kb.baseAddress!
+                    k.update(from: x, count: c)
+                    channelSums(rows: rows, into: &sums, &sums2) { range, s1, s2 in
+                        let vc = c & ~7
                         for r in range {
                             let row = x + r * c
-                            for j in 0..<c {
-                                let d = Double(row[j] - m[j])
-                                s[j] += d * d
+                            var j = 0
+                            while j < vc {
+                                let d = load8(row + j) - load8(k + j)
+                                store8(load8(s1 + j) + d, s1 + j)
+                                store8(load8(s2 + j) + d * d, s2 + j)
+                                j += 8
+                            }
+                            while j < c {
+                                let d = row[j] - k[j]
+                                s1[j] += d
+                                s2[j] += d * d
+                                j += 1
                             }
                         }
                     }
                 }
+                let m = Double(rows)
                 for j in 0..<c {
-                    let variance = Float(sums2[j] / Double(rows))
+                    let centred = sums[j] / m
+                    mean[j] = Float(Double(shift[j]) + centred)
+                    let variance = Float(max(sums2[j] / m - centred * centred, 0))
                     inverseStd[j] = 1 / (variance + epsilon).squareRoot()
                     scale[j] = gamma.value.scalars[j] * inverseStd[j]
                     shift[j] = beta.value.scalars[j] - mean[j] * scale[j]
+                    trainScale[j] = scale[j]
+                    trainShift[j] = shift[j]
                     movingMean.value.scalars[j] = momentum * movingMean.value.scalars[j] + (1 - momentum) * mean[j]
                     movingVariance.value.scalars[j] =
                         momentum * movingVariance.value.scalars[j] + (1 - momentum) * variance
@@ -119,79 +204,186 @@ public final class BatchNorm: Layer {
                     shift[j] = beta.value.scalars[j] - movingMean.value.scalars[j] * s
                 }
             }
-            scale.withUnsafeBufferPointer { a in
-                shift.withUnsafeBufferPointer { b in
-                    output.scalars.withUnsafeMutableBufferPointer { yb in
-                        let parts = Workers.parts(for: rows, minimum: 256)
-                        Workers.run(parts) { part in
-                            for r in Workers.range(rows, parts: parts, part: part) {
-                                let xr = x + r * c
-                                let yr = yb.baseAddress! + r * c
-                                for j in 0..<c { yr[j] = xr[j] * a[j] + b[j] }
-                            }
-                        }
-                    }
-                }
-            }
         }
     }
 
-    /// With x̂ = (x − μ)·σ⁻¹ and M rows: dβ = Σ dy, dγ = Σ dy·x̂,
-    /// dx = γσ⁻¹ · (dy − dβ/M − x̂·dγ/M).
+    /// With x̂ = (x − μ)·σ⁻¹ and M rows: dβ = Σ dz, dγ = Σ dz·x̂,
+    /// dx = γσ⁻¹ · (dz − dβ/M − x̂·dγ/M), where dz is the gradient at the batch norm's own
+    /// output: dy itself, or with a fused ReLU dy masked by output > 0 (as `ReLU` computes it).
+    /// The mask is recomputed from the input as x·a + b > 0 with the training forward's own
+    /// scale and shift: the same bits as the output's sign, without reading the output.
     public func backward(
         input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
     ) {
+        outputGradient.scalars.withUnsafeBufferPointer { dy in
+            backward(
+                input: input, gradient: dy.baseAddress!, pooled: nil, inputGradient: &inputGradient,
+                computeInputGradient: computeInputGradient)
+        }
+    }
+
+    /// A max pool over disjoint windows after this layer, whose output gradient `backward`
+    /// routes through the pool's argmax row by row: the values `MaxPool2D.backward` would
+    /// write, without writing them.
+    struct PooledGradient {
+        var argmax: UnsafePointer<Int32>
+        var height: Int
+        var width: Int
+        var outputHeight: Int
+        var outputWidth: Int
+        var stride: Int
+        var padTop: Int
+        var padLeft: Int
+    }
+
+    /// Backward with the output gradient `gradient`: laid out like the output, or when `pooled`
+    /// is set, the gradient at the pool's output.
+    func backward(
+        input: Tensor, gradient dy: UnsafePointer<Float>, pooled: PooledGradient?, inputGradient: inout Tensor,
+        computeInputGradient: Bool
+    ) {
         let c = channels
         let rows = input.count / c
-        input.scalars.withUnsafeBufferPointer { xb in
-            outputGradient.scalars.withUnsafeBufferPointer { dyb in
-                let x = xb.baseAddress!
-                let dy = dyb.baseAddress!
-                mean.withUnsafeBufferPointer { mb in
-                    inverseStd.withUnsafeBufferPointer { ib in
-                        let (m, inv) = (mb.baseAddress!, ib.baseAddress!)
-                        channelSums(rows: rows, into: &sums, &sums2) { range, sDy, sDyX in
-                            for r in range {
-                                let xr = x + r * c
-                                let dr = dy + r * c
-                                for j in 0..<c {
-                                    sDy[j] += Double(dr[j])
-                                    sDyX[j] += Double(dr[j] * (xr[j] - m[j]) * inv[j])
+        let relu = activation == .relu
+        let isPooled = pooled != nil
+        // Rows no pooling window reaches read zeros and indices that match nothing.
+        let zeros = UnsafeMutablePointer<Float>.allocate(capacity: c)
+        zeros.initialize(repeating: 0, count: c)
+        let nowhere = UnsafeMutablePointer<Int32>.allocate(capacity: c)
+        nowhere.initialize(repeating: -1, count: c)
+        defer {
+            zeros.deallocate()
+            nowhere.deallocate()
+        }
+        let (noGradient, noIndex) = (UnsafePointer(zeros), UnsafePointer(nowhere))
+        let pg =
+            pooled
+            ?? PooledGradient(
+                argmax: nowhere, height: 1, width: 1, outputHeight: 1, outputWidth: 1, stride: 1, padTop: 0,
+                padLeft: 0)
+        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+        /// Row r's gradient row, argmax row and the flat input index of its first element.
+        @inline(__always)
+        func source(_ r: Int) -> (UnsafePointer<Float>, UnsafePointer<Int32>, Int32) {
+            guard isPooled else { return (dy + r * c, noIndex, 0) }
+            let hw = pg.height * pg.width
+            let b = r / hw
+            let iy = (r - b * hw) / pg.width
+            let ix = r - b * hw - iy * pg.width
+            let (oy, ox) = ((iy + pg.padTop) / pg.stride, (ix + pg.padLeft) / pg.stride)
+            guard oy < pg.outputHeight, ox < pg.outputWidth else { return (noGradient, noIndex, 0) }
+            let o = ((b * pg.outputHeight + oy) * pg.outputWidth + ox) * c
+            return (dy + o, pg.argmax + o, Int32(r * c))
+        }
+        /// The gradient at this layer's output (before a fused ReLU's mask), channels j..<j+8.
+        @inline(__always)
+        func gradient8(_ g: UnsafePointer<Float>, _ a: UnsafePointer<Int32>, _ index: Int32, _ j: Int) -> SIMD8<Float> {
+            guard isPooled else { return load8(g + j) }
+            let hit = loadIndices(a + j) .== SIMD8<Int32>(repeating: index + Int32(j)) &+ lanes
+            return SIMD8<Float>(repeating: 0).replacing(with: load8(g + j), where: hit)
+        }
+        @inline(__always)
+        func gradient(_ g: UnsafePointer<Float>, _ a: UnsafePointer<Int32>, _ index: Int32, _ j: Int) -> Float {
+            guard isPooled else { return g[j] }
+            return a[j] == index + Int32(j) ? g[j] : 0
+        }
+        // With a mask or pooling to apply, the first pass stores dz in dx's memory and the second
+        // pass reads it back there (in place) instead of computing it again.
+        if computeInputGradient { inputGradient.resize(to: input.shape) }
+        let stash = computeInputGradient && (relu || isPooled)
+        inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
+            let dxBase = dxb.baseAddress
+            input.scalars.withUnsafeBufferPointer { xb in
+                trainScale.withUnsafeBufferPointer { tab in
+                    trainShift.withUnsafeBufferPointer { tbb in
+                        let (x, ta, tb) = (xb.baseAddress!, tab.baseAddress!, tbb.baseAddress!)
+                        mean.withUnsafeBufferPointer { mb in
+                            inverseStd.withUnsafeBufferPointer { ib in
+                                let (m, inv) = (mb.baseAddress!, ib.baseAddress!)
+                                channelSums(rows: rows, into: &sums, &sums2) { range, sDz, sDzX in
+                                    let vc = c & ~7
+                                    for r in range {
+                                        let xr = x + r * c
+                                        let (gr, ar, index) = source(r)
+                                        var j = 0
+                                        while j < vc {
+                                            let g = gradient8(gr, ar, index, j)
+                                            let dz = relu ? maskedGradient8(xr + j, g, ta + j, tb + j) : g
+                                            if stash { store8(dz, dxBase! + r * c + j) }
+                                            store8(load8(sDz + j) + dz, sDz + j)
+                                            store8(
+                                                load8(sDzX + j) + dz * (load8(xr + j) - load8(m + j)) * load8(inv + j),
+                                                sDzX + j)
+                                            j += 8
+                                        }
+                                        while j < c {
+                                            let g = gradient(gr, ar, index, j)
+                                            let dz = relu ? reluGradient(xr[j] * ta[j] + tb[j], g) : g
+                                            if stash { dxBase![r * c + j] = dz }
+                                            sDz[j] += dz
+                                            sDzX[j] += dz * (xr[j] - m[j]) * inv[j]
+                                            j += 1
+                                        }
+                                    }
                                 }
                             }
                         }
-                    }
-                }
-                for j in 0..<c {
-                    beta.gradient.scalars[j] = Float(sums[j])
-                    gamma.gradient.scalars[j] = Float(sums2[j])
-                }
-                guard computeInputGradient else { return }
-                inputGradient.resize(to: input.shape)
-                // dx = k·dy − k·dβ/M − k·dγ/M · (x − μ)σ⁻¹ with k = γσ⁻¹:
-                // per channel k·dy − shift − scale·(x − μ).
-                for j in 0..<c {
-                    let k = gamma.value.scalars[j] * inverseStd[j]
-                    scale[j] = k * Float(sums2[j]) / Float(rows) * inverseStd[j]
-                    shift[j] = k * Float(sums[j]) / Float(rows)
-                    sums[j] = Double(k)
-                }
-                let k = sums.map { Float($0) }
-                k.withUnsafeBufferPointer { kb in
-                    mean.withUnsafeBufferPointer { mb in
-                        scale.withUnsafeBufferPointer { ab in
-                            shift.withUnsafeBufferPointer { bb in
-                                inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
-                                    let (kk, m, a, b) = (
-                                        kb.baseAddress!, mb.baseAddress!, ab.baseAddress!, bb.baseAddress!
-                                    )
-                                    let parts = Workers.parts(for: rows, minimum: 256)
-                                    Workers.run(parts) { part in
-                                        for r in Workers.range(rows, parts: parts, part: part) {
-                                            let xr = x + r * c
-                                            let dr = dy + r * c
-                                            let out = dxb.baseAddress! + r * c
-                                            for j in 0..<c { out[j] = kk[j] * dr[j] - b[j] - a[j] * (xr[j] - m[j]) }
+                        for j in 0..<c {
+                            beta.gradient.scalars[j] = Float(sums[j])
+                            gamma.gradient.scalars[j] = Float(sums2[j])
+                        }
+                        guard computeInputGradient else { return }
+                        // dx = k·dz − k·dβ/M − k·dγ/M · (x − μ)σ⁻¹ with k = γσ⁻¹:
+                        // per channel k·dz − shift − scale·(x − μ).
+                        for j in 0..<c {
+                            let k = gamma.value.scalars[j] * inverseStd[j]
+                            scale[j] = k * Float(sums2[j]) / Float(rows) * inverseStd[j]
+                            shift[j] = k * Float(sums[j]) / Float(rows)
+                            factor[j] = k
+                        }
+                        factor.withUnsafeBufferPointer { kb in
+                            mean.withUnsafeBufferPointer { mb in
+                                scale.withUnsafeBufferPointer { ab in
+                                    shift.withUnsafeBufferPointer { bb in
+                                        do {
+                                            let (k, m, a, b, dx) = (
+                                                kb.baseAddress!, mb.baseAddress!, ab.baseAddress!, bb.baseAddress!,
+                                                dxBase!
+                                            )
+                                            let parts = Workers.parts(for: rows, minimum: 256)
+                                            Workers.run(parts) { part in
+                                                let vc = c & ~7
+                                                for r in Workers.range(rows, parts: parts, part: part) {
+                                                    let (xr, out) = (x + r * c, dx + r * c)
+                                                    let (gr, ar, index) = stash ? (noGradient, noIndex, 0) : source(r)
+                                                    var j = 0
+                                                    while j < vc {
+                                                        let dz: SIMD8<Float>
+                                                        if stash {
+                                                            dz = load8(out + j)
+                                                        } else {
+                                                            let g = gradient8(gr, ar, index, j)
+                                                            dz = relu ? maskedGradient8(xr + j, g, ta + j, tb + j) : g
+                                                        }
+                                                        let v =
+                                                            load8(k + j) * dz - load8(b + j) - load8(a + j)
+                                                            * (load8(xr + j) - load8(m + j))
+                                                        store8(v, out + j)
+                                                        j += 8
+                                                    }
+                                                    while j < c {
+                                                        let dz: Float
+                                                        if stash {
+                                                            dz = out[j]
+                                                        } else {
+                                                            let g = gradient(gr, ar, index, j)
+                                                            dz = relu ? reluGradient(xr[j] * ta[j] + tb[j], g) : g
+                                                        }
+                                                        out[j] = k[j] * dz - b[j] - a[j] * (xr[j] - m[j])
+                                                        j += 1
+                                                    }
+                                                }
+                                            }
                                         }
                                     }
                                 }
@@ -199,6 +391,99 @@ public final class BatchNorm: Layer {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// dy masked by the fused ReLU: 0 where x·a + b ≤ 0, the exact value the forward pass clamped.
+@inline(__always)
+private func maskedGradient8(
+    _ x: UnsafePointer<Float>, _ dy: SIMD8<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>
+) -> SIMD8<Float> {
+    reluGradient8(load8(x) * load8(a) + load8(b), dy)
+}
+
+/// y = x·a + b per channel over `rows` rows of `channels`, and max(·, 0) when `relu`, with the
+/// same operations (and so the same bits) as `BatchNorm` followed by `ReLU`.
+@inline(__always)
+private func normalize(
+    _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int, channels c: Int,
+    scale a: UnsafePointer<Float>, shift b: UnsafePointer<Float>, relu: Bool
+) {
+    let vc = c & ~7
+    for r in 0..<rows {
+        let (xr, yr) = (x + r * c, y + r * c)
+        var j = 0
+        if relu {
+            while j < vc {
+                store8(relu8(load8(xr + j) * load8(a + j) + load8(b + j)), yr + j)
+                j += 8
+            }
+            while j < c {
+                yr[j] = reluScalar(xr[j] * a[j] + b[j])
+                j += 1
+            }
+        } else {
+            while j < vc {
+                store8(load8(xr + j) * load8(a + j) + load8(b + j), yr + j)
+                j += 8
+            }
+            while j < c {
+                yr[j] = xr[j] * a[j] + b[j]
+                j += 1
+            }
+        }
+    }
+}
+
+/// A batch norm (usually with its fused ReLU) followed by max pooling over disjoint windows, as
+/// one layer with the same results, bit for bit, as the two in sequence. The forward pass pools
+/// the normalised values as it computes them, and the backward pass routes the pool's gradient
+/// through its argmax inside the batch norm's own passes, so the full-size activation and its
+/// gradient are never written. Parameters keep the batch norm's names.
+public final class BatchNormPool: Layer {
+    public let batchNorm: BatchNorm
+    public let pool: MaxPool2D
+    /// "<batch norm>+<pool>", e.g. `bn1+pool1`.
+    public let name: String
+
+    public init(_ batchNorm: BatchNorm, _ pool: MaxPool2D) {
+        precondition(pool.stride == pool.poolSize, "BatchNormPool needs disjoint pooling windows (stride = pool size)")
+        self.batchNorm = batchNorm
+        self.pool = pool
+        name = "\(batchNorm.name)+\(pool.name)"
+    }
+
+    public var parameters: [Parameter] { batchNorm.parameters }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        pool.outputShape(for: batchNorm.outputShape(for: inputShape))
+    }
+
+    public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+        batchNorm.prepare(input, training: training)
+        let relu = batchNorm.activation == .relu
+        batchNorm.withScaleShift { a, b in
+            pool.forward(input, into: &output, normalizing: MaxPool2D.Normalization(scale: a, shift: b, relu: relu))
+        }
+    }
+
+    public func backward(
+        input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
+    ) {
+        let (h, w) = (input.shape[1], input.shape[2])
+        let (size, stride) = (pool.poolSize, pool.stride)
+        let rows = pool.padding.geometry(input: h, window: size, stride: stride)
+        let columns = pool.padding.geometry(input: w, window: size, stride: stride)
+        pool.argmax.withUnsafeBufferPointer { a in
+            outputGradient.scalars.withUnsafeBufferPointer { dy in
+                let pooled = BatchNorm.PooledGradient(
+                    argmax: a.baseAddress!, height: h, width: w, outputHeight: rows.output,
+                    outputWidth: columns.output, stride: stride, padTop: rows.padBefore, padLeft: columns.padBefore)
+                batchNorm.backward(
+                    input: input, gradient: dy.baseAddress!, pooled: pooled, inputGradient: &inputGradient,
+                    computeInputGradient: computeInputGradient)
             }
         }
     }

@@ -13,7 +13,8 @@ public final class ReLU: Layer {
             output.scalars.withUnsafeMutableBufferPointer { y in
                 let parts = Workers.parts(for: x.count, minimum: 1 << 16)
                 Workers.run(parts) { part in
-                    for i in Workers.range(x.count, parts: parts, part: part) { y[i] = max(x[i], 0) }
+                    let r = Workers.range(x.count, parts: parts, part: part)
+                    reluForward(x.baseAddress! + r.lowerBound, into: y.baseAddress! + r.lowerBound, count: r.count)
                 }
             }
         }
@@ -96,18 +97,31 @@ public final class Dropout: Layer, StatefulLayer {
         input.scalars.withUnsafeBufferPointer { x in
             output.scalars.withUnsafeMutableBufferPointer { y in
                 mask.withUnsafeMutableBufferPointer { m in
+                    let n = x.count
                     if !training {
-                        for i in 0..<x.count { m[i] = 1 }
-                    } else {
-                        var i = 0
-                        while i < x.count {
-                            let bits = generator.next()
-                            m[i] = (bits & 0xFFFF_FFFF) >= threshold ? scale : 0
-                            if i + 1 < x.count { m[i + 1] = (bits >> 32) >= threshold ? scale : 0 }
-                            i += 2
+                        for i in 0..<n {
+                            m[i] = 1
+                            y[i] = x[i] * 1
                         }
+                        return
                     }
-                    for i in 0..<x.count { y[i] = x[i] * m[i] }
+                    // One pass: mask and output together, the generator in a local (a class
+                    // property would be checked for exclusive access at every draw).
+                    var rng = generator
+                    var i = 0
+                    while i < n {
+                        let bits = rng.next()
+                        let m0: Float = (bits & 0xFFFF_FFFF) >= threshold ? scale : 0
+                        m[i] = m0
+                        y[i] = x[i] * m0
+                        if i + 1 < n {
+                            let m1: Float = (bits >> 32) >= threshold ? scale : 0
+                            m[i + 1] = m1
+                            y[i + 1] = x[i + 1] * m1
+                        }
+                        i += 2
+                    }
+                    generator = rng
                 }
             }
         }

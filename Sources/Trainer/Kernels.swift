@@ -13,6 +13,16 @@ func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
+@inline(__always)
+func loadIndices(_ p: UnsafePointer<Int32>) -> SIMD8<Int32> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int32>.self)
+}
+
+@inline(__always)
+func storeIndices(_ v: SIMD8<Int32>, _ p: UnsafeMutablePointer<Int32>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Int32>.self)
+}
+
 /// y[r, c] = act(y[r, c] + bias[c]) over a rows×cols row-major matrix (bias optional).
 @inline(__always)
 func addBiasActivate(
@@ -65,6 +75,41 @@ func addBiasActivate(
     }
 }
 
+/// max(v, 0) lane-wise, as `Swift.max(v, 0)` gives it (−0 becomes +0, NaN stays NaN). Every
+/// ReLU, fused or not, goes through these helpers so that fused and unfused layers agree bit for bit.
+@inline(__always)
+func relu8(_ v: SIMD8<Float>) -> SIMD8<Float> {
+    v.replacing(with: SIMD8<Float>(repeating: 0), where: v .<= SIMD8<Float>(repeating: 0))
+}
+
+/// max(v, 0), as `relu8` computes each lane.
+@inline(__always)
+func reluScalar(_ v: Float) -> Float { v <= 0 ? 0 : v }
+
+/// dy where the ReLU's output y is not ≤ 0, else 0, lane-wise.
+@inline(__always)
+func reluGradient8(_ y: SIMD8<Float>, _ dy: SIMD8<Float>) -> SIMD8<Float> {
+    dy.replacing(with: SIMD8<Float>(repeating: 0), where: y .<= SIMD8<Float>(repeating: 0))
+}
+
+/// dy where the ReLU's output y is not ≤ 0, else 0, as `reluGradient8` computes each lane.
+@inline(__always)
+func reluGradient(_ y: Float, _ dy: Float) -> Float { y <= 0 ? 0 : dy }
+
+/// y[i] = max(x[i], 0) for i in 0..<count (see `relu8`).
+@inline(__always)
+func reluForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        store8(relu8(load8(x + i)), y + i)
+        i += 8
+    }
+    while i < count {
+        y[i] = reluScalar(x[i])
+        i += 1
+    }
+}
+
 /// g[i] = y[i] > 0 ? dy[i] : 0 — the gradient through a ReLU given its output.
 @inline(__always)
 func reluMask(
@@ -73,11 +118,11 @@ func reluMask(
     let zero = SIMD8<Float>(repeating: 0)
     var i = 0
     while i + 8 <= count {
-        store8(load8(dy + i).replacing(with: zero, where: load8(y + i) .<= zero), g + i)
+        store8(reluGradient8(load8(y + i), load8(dy + i)), g + i)
         i += 8
     }
     while i < count {
-        g[i] = y[i] > 0 ? dy[i] : 0
+        g[i] = reluGradient(y[i], dy[i])
         i += 1
     }
 }

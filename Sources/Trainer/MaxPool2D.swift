@@ -6,7 +6,8 @@ public final class MaxPool2D: Layer {
     public let poolSize: Int
     public let stride: Int
     public let padding: Padding
-    private var argmax: [Int32] = []
+    /// The input index of each output's maximum, from the last forward pass.
+    private(set) var argmax: [Int32] = []
 
     public init(name: String, poolSize: Int = 2, stride: Int = 2, padding: Padding = .valid) {
         self.name = name
@@ -23,6 +24,43 @@ public final class MaxPool2D: Layer {
     }
 
     public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+        forward(input, into: &output, normalizing: nil)
+    }
+
+    /// A per-channel transform applied to each input value as it is loaded, v·scale + shift and
+    /// then max(·, 0) when `relu`: pooling a batch norm's output without writing it to memory.
+    /// It uses the same operations as `BatchNorm`, so the result has the same bits.
+    struct Normalization {
+        var scale: UnsafePointer<Float>
+        var shift: UnsafePointer<Float>
+        var relu: Bool
+
+        @inline(__always)
+        func apply8(_ v: SIMD8<Float>, _ ch: Int) -> SIMD8<Float> {
+            let t = v * load8(scale + ch) + load8(shift + ch)
+            return relu ? relu8(t) : t
+        }
+
+        @inline(__always)
+        func apply(_ v: Float, _ ch: Int) -> Float {
+            let t = v * scale[ch] + shift[ch]
+            return relu ? reluScalar(t) : t
+        }
+    }
+
+    /// Max pooling of `input`, or of `normalizing` applied to `input`.
+    func forward(_ input: Tensor, into output: inout Tensor, normalizing: Normalization?) {
+        if let normalizing {
+            forward(input, into: &output, normalized: true, normalizing)
+        } else {
+            let identity = Normalization(
+                scale: UnsafePointer(bitPattern: 8)!, shift: UnsafePointer(bitPattern: 8)!, relu: false)
+            forward(input, into: &output, normalized: false, identity)
+        }
+    }
+
+    @inline(__always)
+    private func forward(_ input: Tensor, into output: inout Tensor, normalized: Bool, _ t: Normalization) {
         let shape = outputShape(for: input.shape)
         output.resize(to: shape)
         precondition(input.count < Int(Int32.max), "\(name): input too large for 32-bit indices")
@@ -58,20 +96,21 @@ public final class MaxPool2D: Layer {
                                             var ch = 0
                                             if first {
                                                 while ch < vc {
-                                                    store8(load8(src + ch), y + ch)
+                                                    let v = normalized ? t.apply8(load8(src + ch), ch) : load8(src + ch)
+                                                    store8(v, y + ch)
                                                     storeIndices(
                                                         SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes, a + ch)
                                                     ch += 8
                                                 }
                                                 while ch < c {
-                                                    y[ch] = src[ch]
+                                                    y[ch] = normalized ? t.apply(src[ch], ch) : src[ch]
                                                     a[ch] = Int32(base + ch)
                                                     ch += 1
                                                 }
                                                 first = false
                                             } else {
                                                 while ch < vc {
-                                                    let v = load8(src + ch)
+                                                    let v = normalized ? t.apply8(load8(src + ch), ch) : load8(src + ch)
                                                     let best = load8(y + ch)
                                                     let better = v .> best
                                                     store8(best.replacing(with: v, where: better), y + ch)
@@ -81,8 +120,9 @@ public final class MaxPool2D: Layer {
                                                     ch += 8
                                                 }
                                                 while ch < c {
-                                                    if src[ch] > y[ch] {
-                                                        y[ch] = src[ch]
+                                                    let v = normalized ? t.apply(src[ch], ch) : src[ch]
+                                                    if v > y[ch] {
+                                                        y[ch] = v
                                                         a[ch] = Int32(base + ch)
                                                     }
                                                     ch += 1
@@ -107,6 +147,10 @@ public final class MaxPool2D: Layer {
         guard computeInputGradient else { return }
         inputGradient.resize(to: input.shape)
         let n = input.shape[0]
+        if stride == poolSize {
+            backwardDisjoint(input: input, outputGradient: outputGradient, inputGradient: &inputGradient)
+            return
+        }
         let (inPerImage, outPerImage) = (input.count / max(n, 1), outputGradient.count / max(n, 1))
         inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
             outputGradient.scalars.withUnsafeBufferPointer { dy in
@@ -125,14 +169,62 @@ public final class MaxPool2D: Layer {
             }
         }
     }
-}
 
-@inline(__always)
-private func loadIndices(_ p: UnsafeMutablePointer<Int32>) -> SIMD8<Int32> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int32>.self)
-}
-
-@inline(__always)
-private func storeIndices(_ v: SIMD8<Int32>, _ p: UnsafeMutablePointer<Int32>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Int32>.self)
+    /// Backward for windows that do not overlap (stride = pool size, the usual case): each input
+    /// element lies in at most one window, so dx is written once, in order, as
+    /// `argmax == index ? dy : 0`, with no separate zeroing pass and no scatter.
+    private func backwardDisjoint(input: Tensor, outputGradient: Tensor, inputGradient: inout Tensor) {
+        let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (oh, ow) = (outputGradient.shape[1], outputGradient.shape[2])
+        let padTop = padding.geometry(input: h, window: poolSize, stride: stride).padBefore
+        let padLeft = padding.geometry(input: w, window: poolSize, stride: stride).padBefore
+        inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
+            outputGradient.scalars.withUnsafeBufferPointer { dyb in
+                argmax.withUnsafeBufferPointer { ab in
+                    let (dx, dy, a) = (dxb.baseAddress!, dyb.baseAddress!, ab.baseAddress!)
+                    let parts = Workers.parts(for: n)
+                    let vc = c & ~7
+                    let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+                    Workers.run(parts) { part in
+                        for b in Workers.range(n, parts: parts, part: part) {
+                            // Rows and columns that no window reaches get zeros.
+                            for iy in 0..<h {
+                                let oy = (iy + padTop) / stride
+                                let row = dx + (b * h + iy) * w * c
+                                guard oy < oh else {
+                                    row.update(repeating: 0, count: w * c)
+                                    continue
+                                }
+                                for ix in 0..<w {
+                                    let ox = (ix + padLeft) / stride
+                                    let base = ((b * h + iy) * w + ix) * c
+                                    let out = dx + base
+                                    guard ox < ow else {
+                                        out.update(repeating: 0, count: c)
+                                        continue
+                                    }
+                                    let o = ((b * oh + oy) * ow + ox) * c
+                                    let (g, best) = (dy + o, a + o)
+                                    var ch = 0
+                                    while ch < vc {
+                                        let hit =
+                                            loadIndices(best + ch) .== SIMD8<Int32>(repeating: Int32(base + ch))
+                                            &+ lanes
+                                        store8(
+                                            SIMD8<Float>(repeating: 0).replacing(with: load8(g + ch), where: hit),
+                                            out + ch)
+                                        ch += 8
+                                    }
+                                    while ch < c {
+                                        out[ch] = best[ch] == Int32(base + ch) ? g[ch] : 0
+                                        ch += 1
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

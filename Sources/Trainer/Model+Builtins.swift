@@ -25,7 +25,8 @@ extension Model {
     }
 
     /// The multi-digit street-number model (as in the tf_train_svhn.py anchor): three blocks of
-    /// conv 5×5 same without bias (48, 64, 128 filters), batch norm, ReLU, max-pool 2 same
+    /// conv 5×5 same without bias (48, 64, 128 filters), batch norm, ReLU and max-pool 2
+    /// same (one fused layer each, `bn1+pool1`…)
     /// (54 → 27 → 14 → 7), then dense 1024 + ReLU and six heads: the length (7 classes: 0–5 and
     /// "more than five") and five digits (11 classes; 10 = no digit). Input `[54, 54, 3]`.
     public static func digits(seed: UInt64 = 0) -> Model {
@@ -38,9 +39,11 @@ extension Model {
                 Conv2D(
                     name: "conv\(b)", inChannels: channels, filters: filters, kernelSize: 5, useBias: false,
                     seed: seed &+ UInt64(b)),
-                BatchNorm(name: "bn\(b)", channels: filters),
-                ReLU(name: "relu\(b)"),
-                MaxPool2D(name: "pool\(b)", padding: .same),
+                // Batch norm, ReLU and max pool fused into one layer, `bn<b>+pool<b>` (fewer passes
+                // over memory, the same bits as the three in sequence).
+                BatchNormPool(
+                    BatchNorm(name: "bn\(b)", channels: filters, activation: .relu),
+                    MaxPool2D(name: "pool\(b)", padding: .same)),
             ]
             channels = filters
             size = (size + 1) / 2

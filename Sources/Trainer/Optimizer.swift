@@ -64,20 +64,29 @@ public final class SGD: Optimizer {
 
     public func update(_ parameters: [Parameter]) {
         let lr = schedule.rate(at: step)
-        for p in parameters where p.isTrainable {
-            if momentum != 0 && velocity[p.name] == nil {
+        let (mu, decay) = (momentum, 1 - lr * weightDecay)
+        for p in parameters where p.isTrainable && p.value.count > 0 {
+            if mu != 0 && velocity[p.name] == nil {
                 velocity[p.name] = [Float](repeating: 0, count: p.value.count)
             }
-            let decay = 1 - lr * weightDecay
-            p.gradient.scalars.withUnsafeBufferPointer { g in
-                p.value.scalars.withUnsafeMutableBufferPointer { w in
-                    if momentum == 0 {
-                        for i in 0..<w.count { w[i] = w[i] * decay - lr * g[i] }
+            p.gradient.scalars.withUnsafeBufferPointer { gb in
+                p.value.scalars.withUnsafeMutableBufferPointer { wb in
+                    let (g, w, count) = (gb.baseAddress!, wb.baseAddress!, wb.count)
+                    // Elementwise, so any split gives the same bits; big tensors use every thread.
+                    let parts = Workers.parts(for: count, minimum: 1 << 16)
+                    if mu == 0 {
+                        Workers.run(parts) { part in
+                            let r = Workers.range(count, parts: parts, part: part)
+                            sgdStep(w + r.lowerBound, gradient: g + r.lowerBound, count: r.count, lr: lr, decay: decay)
+                        }
                     } else {
-                        velocity[p.name]!.withUnsafeMutableBufferPointer { v in
-                            for i in 0..<w.count {
-                                v[i] = momentum * v[i] - lr * g[i]
-                                w[i] = w[i] * decay + v[i]
+                        velocity[p.name]!.withUnsafeMutableBufferPointer { vb in
+                            let v = vb.baseAddress!
+                            Workers.run(parts) { part in
+                                let r = Workers.range(count, parts: parts, part: part)
+                                momentumStep(
+                                    w + r.lowerBound, velocity: v + r.lowerBound, gradient: g + r.lowerBound,
+                                    count: r.count, lr: lr, momentum: mu, decay: decay)
                             }
                         }
                     }
@@ -197,5 +206,41 @@ public final class Adam: Optimizer {
             if let v = state["v/\(name)"] { s.v = v.scalars }
             slots[name] = s
         }
+    }
+}
+
+/// w ← w·decay − lr·g over `count` elements.
+@inline(__always)
+private func sgdStep(
+    _ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count: Int, lr: Float, decay: Float
+) {
+    var i = 0
+    while i + 8 <= count {
+        store8(load8(w + i) * decay - lr * load8(g + i), w + i)
+        i += 8
+    }
+    while i < count {
+        w[i] = w[i] * decay - lr * g[i]
+        i += 1
+    }
+}
+
+/// v ← μ·v − lr·g; w ← w·decay + v over `count` elements.
+@inline(__always)
+private func momentumStep(
+    _ w: UnsafeMutablePointer<Float>, velocity v: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+    count: Int, lr: Float, momentum mu: Float, decay: Float
+) {
+    var i = 0
+    while i + 8 <= count {
+        let vi = mu * load8(v + i) - lr * load8(g + i)
+        store8(vi, v + i)
+        store8(load8(w + i) * decay + vi, w + i)
+        i += 8
+    }
+    while i < count {
+        v[i] = mu * v[i] - lr * g[i]
+        w[i] = w[i] * decay + v[i]
+        i += 1
     }
 }

@@ -78,11 +78,22 @@ struct LayerGradientTests {
         "MaxPool2D 2×2 on even and odd sizes, valid and same",
         arguments: [
             ([2, 4, 6, 3], Padding.valid), ([2, 5, 7, 3], Padding.same), ([1, 5, 5, 2], Padding.valid),
+            ([2, 5, 6, 19], Padding.valid), ([3, 5, 3, 16], Padding.same),
         ])
     func maxPool(shape: [Int], padding: Padding) {
         var rng = TestRandom(31)
         let layer = MaxPool2D(name: "p", padding: padding)
         let (bad, _) = checkLayerGradients(layer, input: rng.distinct(shape), h: 1e-2)
+        #expect(bad.isEmpty, "\(bad.prefix(5))")
+    }
+
+    @Test(
+        "MaxPool2D 3×3 with stride 3 (disjoint windows, padding before) and stride 2 (overlapping windows)",
+        arguments: [(3, Padding.same), (3, Padding.valid), (2, Padding.same), (2, Padding.valid)])
+    func maxPoolWindows(stride: Int, padding: Padding) {
+        var rng = TestRandom(33)
+        let layer = MaxPool2D(name: "p", poolSize: 3, stride: stride, padding: padding)
+        let (bad, _) = checkLayerGradients(layer, input: rng.distinct([2, 7, 8, 9]), h: 1e-2)
         #expect(bad.isEmpty, "\(bad.prefix(5))")
     }
 

@@ -113,3 +113,35 @@ struct OptimizerTests {
         #expect(LearningRateSchedule.constant(0.3).rate(at: 1000) == 0.3)
     }
 }
+
+@Test(
+    "SGD with and without momentum on a large parameter (two workers, vector and scalar tails) matches the formula bit for bit"
+)
+func sgdLarge() {
+    useTwoWorkers()
+    var rng = TestRandom(9)
+    let n = (1 << 17) + 13
+    for momentum: Float in [0, 0.9] {
+        let w0 = (0..<n).map { _ in rng.uniform() }
+        let g = (0..<n).map { _ in rng.uniform() }
+        let p = Parameter(name: "w", value: Tensor(shape: [n], scalars: w0))
+        p.gradient = Tensor(shape: [n], scalars: g)
+        let sgd = SGD(learningRate: .constant(0.05), momentum: momentum, weightDecay: 0.1)
+        sgd.update([p])
+        sgd.update([p])
+        let (lr, decay) = (Float(0.05), 1 - Float(0.05) * 0.1)
+        var w = w0
+        var v = [Float](repeating: 0, count: n)
+        for _ in 0..<2 {
+            for i in 0..<n {
+                if momentum == 0 {
+                    w[i] = w[i] * decay - lr * g[i]
+                } else {
+                    v[i] = momentum * v[i] - lr * g[i]
+                    w[i] = w[i] * decay + v[i]
+                }
+            }
+        }
+        #expect(p.value.scalars.map(\.bitPattern) == w.map(\.bitPattern))
+    }
+}
