@@ -1,5 +1,6 @@
 import Testing
 
+import ShardKitSupport
 @testable import Trainer
 
 /// Runs `BatchNorm(activation: .relu)` and `BatchNorm` + `ReLU` side by side on the same input
