@@ -15,8 +15,7 @@
 # "c-kernels: N passed, M failed".
 #
 # Environment: CC (native compiler, default cc), CK_SANITIZE_CC (gcc or clang, default: the first
-# that works), CK_GEMM_EVERY_TIER=1 (call the GEMM at every tier even without a portable kernel),
-# CK_SOURCES (the folder holding the four targets, default Sources), CK_SEED (random inputs),
+# that works), CK_SOURCES (the folder holding the four targets, default Sources), CK_SEED (random inputs),
 # CK_JOBS (runs at a time, default the number of cores). Builds and logs go to .build/c-kernels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +36,6 @@ done
 mapfile -t sources < <(find "${target_dirs[@]}" -name '*.c' | sort)
 tests=(Tests/CKernels/*.c)
 defines=()
-[ "${CK_GEMM_EVERY_TIER:-0}" = 1 ] && defines+=(-DCK_GEMM_EVERY_TIER=1)
 # -Wno-unknown-pragmas: the GEMM's `#pragma clang loop` lines are for clang only.
 flags=(-std=gnu11 -Wall -Wno-unknown-pragmas "${defines[@]}" "${includes[@]}" -I Tests/CKernels)
 libs=(-lpthread -lm)

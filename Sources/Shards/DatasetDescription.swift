@@ -1,6 +1,6 @@
 internal import ShardKitSupport
 package import Examples
-package import RecordIO
+import RecordIO
 
 /// Everything a writing command says about its dataset beyond the records. `DatasetWriter`
 /// generates every side file from it (`features.json`, `dataset_info.json`, the label name files)

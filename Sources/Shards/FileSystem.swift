@@ -1,7 +1,5 @@
 internal import ShardKitSupport
 package import Foundation
-package import Examples
-package import RecordIO
 
 /// Creates `directory` and its parents if needed; failure is an `.output` error naming it.
 package func createDirectory(_ directory: URL) throws(DatasetError) {

@@ -1,6 +1,6 @@
 internal import ShardKitSupport
-package import Foundation
-package import RecordIO
+import Foundation
+import RecordIO
 
 /// A feature as TensorFlow Datasets describes it in `features.json` (the JSON form of its
 /// `FeaturesDict` proto), so `tfds.builder_from_directory` can decode our records.

@@ -60,10 +60,3 @@ void test_gemm(void);
 void test_deflate(void);
 void test_filters(void);
 
-// ---- Symbols of code that other branches add, looked up at link time (probe.c): non-zero
-// when the entry point is linked into this program.
-int ck_have_sgemm_tier(void);
-int ck_have_crc32c_extend_tier(void);
-/// `shardkit_crc32c_extend_tier` when linked in, else null.
-typedef uint32_t (*ck_crc32c_tier_fn)(int tier, uint32_t crc, const void *data, size_t len);
-ck_crc32c_tier_fn ck_crc32c_extend_tier(void);

@@ -3,13 +3,8 @@
 // the register tiles' edges (16-float vectors, up to 12 rows, 64-column blocks, depth blocks of
 // 131072/n), with A row-major or transposed through its strides, padded leading dimensions, and
 // the accumulate, bias and ReLU options. Padding between C's rows must stay untouched.
-//
-// When the GEMM runs: today's header says both entry points require `shardkit_sgemm_available()`
-// (AVX-512 in force); the portable and AVX2 kernels being added make them run at every tier, and
-// come with `shardkit_sgemm_tier`. So by default (CK_GEMM_EVERY_TIER undefined or 0) the tests run
-// when `shardkit_sgemm_available()` or when `shardkit_sgemm_tier` is linked in, and are skipped
-// with the reason printed otherwise. Build with -DCK_GEMM_EVERY_TIER=1 to call the entry points
-// at every tier regardless (a tier without a kernel then traps, failing the run).
+// Every tier has a kernel (AVX-512, AVX2+FMA, portable C), so the tests run at whatever tier the
+// program's SHARDKIT_ISA puts in force.
 #include "ck.h"
 #include "gemm_kernels.h"
 #include "shardkit_cpu.h"
@@ -18,10 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef CK_GEMM_EVERY_TIER
-#define CK_GEMM_EVERY_TIER 0
-#endif
 
 enum { ROW_MAJOR = 0, TRANSPOSED = 1 };
 
@@ -168,25 +159,8 @@ static void gathered_case(long m, long n, long k, options opt, int conv, ck_rng 
     free(a), free(b), free(bias), free(product), free(rowOffsets), free(depthOffsets);
 }
 
-static int gemm_runs_here(const char **why) {
-    const int tier = shardkit_cpu()->tier;
-    if (CK_GEMM_EVERY_TIER) return 1;
-    if (shardkit_sgemm_available()) return 1;
-    if (ck_have_sgemm_tier()) return 1;
-    (void)tier;
-    *why = "shardkit_sgemm_available() is 0 at this tier and this tree has no shardkit_sgemm_tier (no portable "
-           "kernel yet); build with -DCK_GEMM_EVERY_TIER=1 to call the entry points anyway";
-    return 0;
-}
-
 void test_gemm(void) {
-    const char *why = "";
-    ck_note("shardkit_sgemm_available() = %d, shardkit_sgemm_tier %s", shardkit_sgemm_available(),
-            ck_have_sgemm_tier() ? "linked" : "absent");
-    if (!gemm_runs_here(&why)) {
-        ck_skip("gemm", "tier %s: %s", shardkit_cpu_tier_name(shardkit_cpu()->tier), why);
-        return;
-    }
+    ck_note("gemm kernel: %s", shardkit_sgemm_kernel_name(shardkit_cpu()->tier));
     ck_rng rng = {ck_seed() ^ 0x6E6D6D00ull};
     static const long ms[] = {1, 7, 13, 25, 37, 50, 100};
     static const long ns[] = {1, 7, 13, 16, 17, 31, 33, 47, 48, 63, 64, 65, 100, 130};

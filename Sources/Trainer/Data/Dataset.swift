@@ -1,4 +1,4 @@
-public import RecordIO
+import RecordIO
 public import Shards
 import Examples
 
