@@ -36,6 +36,10 @@ package final class DatasetWriter {
     package private(set) var splits: [(name: String, manifest: SplitManifest)] = []
     private var moved: [URL] = []
     private var done = false
+    /// What an interrupt removes while this writer is unfinished (`Interrupts`).
+    private var interruptToken: Int?
+    /// Whether this writer made the output directory (a failed run then removes it again, empty).
+    private let createdOutput: Bool
 
     package init(output: URL, name: String, sharding: ShardingPolicy, compression: Compression, durable: Bool = true)
         throws(DatasetError)
@@ -46,6 +50,7 @@ package final class DatasetWriter {
         self.compression = compression
         self.durable = durable
         staging = output.appendingPathComponent(Self.stagingPrefix + "\(ProcessInfo.processInfo.processIdentifier)")
+        createdOutput = !FileManager.default.fileExists(atPath: output.path)
         try createDirectory(output)
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
         if let clash = existing.first(where: { $0 == Manifest.fileName || $0.hasPrefix("\(name)-") }) {
@@ -62,6 +67,35 @@ package final class DatasetWriter {
             }
         }
         try createDirectory(staging)
+        coverInterrupt(of: [])
+    }
+
+    /// Removes `moved`, the staging folder (retrying while workers may still add files to it) and
+    /// the output directory when this run made it and it is empty again.
+    private static func removeForInterrupt(staging: URL, moved: [URL], output: URL?) -> [String] {
+        var removed: [String] = []
+        for url in moved where (try? FileManager.default.removeItem(at: url)) != nil { removed.append(url.path) }
+        for _ in 0..<5 {
+            guard FileManager.default.fileExists(atPath: staging.path) else { break }
+            if (try? FileManager.default.removeItem(at: staging)) != nil {
+                removed.append(staging.path)
+                break
+            }
+        }
+        if let output, rmdir(output.path) == 0 { removed.append(output.path) }
+        return removed
+    }
+
+    /// From here on an interrupt also removes `targets` (the files a commit puts in place).
+    private func coverInterrupt(of targets: [URL]) {
+        if let interruptToken { Interrupts.unregister(interruptToken) }
+        let (staging, output) = (self.staging, createdOutput ? self.output : nil)
+        interruptToken = Interrupts.register { Self.removeForInterrupt(staging: staging, moved: targets, output: output) }
+    }
+
+    private func releaseInterruptCleanup() {
+        if let interruptToken { Interrupts.unregister(interruptToken) }
+        interruptToken = nil
     }
 
     package static let stagingPrefix = ".shardkit-staging-"
@@ -111,6 +145,9 @@ package final class DatasetWriter {
 
     /// Moves the shards into place and writes `files` (name → bytes) and then `manifest` last.
     package func commit(files: [(String, [UInt8])], manifest: Manifest) throws(DatasetError) {
+        // An interrupt from here on removes whatever of the commit is already in place.
+        let shardFiles = splits.flatMap { $0.manifest.shards.flatMap { [$0.file] + ($0.index.map { [$0] } ?? []) } }
+        coverInterrupt(of: (shardFiles + files.map(\.0) + [Manifest.fileName]).map { output.appendingPathComponent($0) })
         do {
             for (_, split) in splits {
                 for shard in split.shards {
@@ -134,6 +171,7 @@ package final class DatasetWriter {
             abort()
             throw DatasetError(.output, path: output.path, error.description)
         }
+        releaseInterruptCleanup()
         try? FileManager.default.removeItem(at: staging)
         done = true
     }
@@ -155,6 +193,8 @@ package final class DatasetWriter {
         for url in moved { try? FileManager.default.removeItem(at: url) }
         moved.removeAll()
         try? FileManager.default.removeItem(at: staging)
+        if createdOutput { rmdir(output.path) }  // only when empty
+        releaseInterruptCleanup()
         done = true
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ShardKitSupport
+import Shards
 
 /// The exit codes `shardkit` documents (README.md, `shardkit --help`); sysexits.h numbers where
 /// one fits. This file is the only place that turns a failure into an exit code.
@@ -41,8 +42,10 @@ func printError(_ message: String) {
 }
 
 /// Runs a command body, turning any error into one line on standard error and the documented
-/// exit code, so every command fails the same way.
+/// exit code, so every command fails the same way. SIGINT and SIGTERM stop it the same way too:
+/// unfinished outputs are removed, and the exit code is 130 or 143 (`Interrupts`).
 func reportingErrors(_ body: () throws -> Void) throws {
+    Interrupts.install()
     do {
         try body()
     } catch let error as ExitCode {
