@@ -58,12 +58,16 @@ package final class DatasetWriter {
                 .outputExists, path: output.appendingPathComponent(clash).path,
                 "the output directory already holds a dataset; remove it or choose another --output")
         }
-        // Staging folders of runs that were killed (their process is gone) are removed.
+        // Staging folders of runs that were killed (their process is gone) are removed, and said so.
         for entry in existing where entry.hasPrefix(Self.stagingPrefix) {
             if let pid = Int32(entry.dropFirst(Self.stagingPrefix.count)),
                 pid == ProcessInfo.processInfo.processIdentifier || (kill(pid, 0) != 0 && errno == ESRCH)
             {
-                try? FileManager.default.removeItem(at: output.appendingPathComponent(entry))
+                let stale = output.appendingPathComponent(entry)
+                if (try? FileManager.default.removeItem(at: stale)) != nil {
+                    FileHandle.standardError.write(
+                        Data("shardkit: removed \(stale.path), left by a run that ended (process \(pid))\n".utf8))
+                }
             }
         }
         try createDirectory(staging)

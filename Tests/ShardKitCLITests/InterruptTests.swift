@@ -41,4 +41,46 @@ import Testing
         #expect(text.contains("removed \(output.path)/\(stagingName)"), "\(text)")
         #expect(!FileManager.default.fileExists(atPath: output.path), "the output folder is left behind")
     }
+
+    /// `kill -9` at a few moments of a synth run: what is left never looks complete (`verify`
+    /// fails and names the staging folder), and a rerun into the same output removes the leftover,
+    /// says so, and writes shards byte-identical to a run that was never stopped.
+    @Test func killNineLeavesNothingCompleteAndARerunRecovers() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let digits = FixturePaths.fixture("digits").path
+        func arguments(_ output: URL) -> [String] {
+            ["synth", "--digits", digits, "--output", output.path, "--count", "30000", "--test-count", "3000", "--quiet"]
+        }
+        let reference = directory.appendingPathComponent("reference")
+        #expect(try ShardKitProcess.run(arguments(reference)).status == 0)
+        let expected = try ShardBytesTests.shardHashes(in: reference)
+        var killed = 0
+        for (attempt, delay) in [100_000, 500_000, 1_000_000].enumerated() {
+            let output = directory.appendingPathComponent("killed-\(attempt)")
+            let process = Process()
+            process.executableURL = ShardKitProcess.binary
+            process.arguments = arguments(output)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(useconds_t(delay))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if process.terminationReason == .exit { continue }  // finished before the kill: nothing to check
+            killed += 1
+            if FileManager.default.fileExists(atPath: output.path) {
+                let verify = try ShardKitProcess.run(["verify", output.path])
+                #expect(verify.status != 0, "a killed run looks complete: \(verify.standardOutput)")
+                #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("manifest.json").path))
+            }
+            let rerun = try ShardKitProcess.run(arguments(output))
+            #expect(rerun.status == 0, "\(rerun.standardError)")
+            #expect(try ShardBytesTests.shardHashes(in: output) == expected)
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: output.path)
+                .filter { $0.hasPrefix(".shardkit-staging-") }
+            #expect(leftovers.isEmpty)
+        }
+        #expect(killed >= 2, "runs finished before their kills (\(killed) of 3 killed); make the runs longer")
+    }
 }
