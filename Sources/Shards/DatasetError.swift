@@ -16,6 +16,8 @@ public struct DatasetError: Error, CustomStringConvertible, Sendable {
         case usage
         /// The output directory already holds a dataset.
         case outputExists
+        /// Another run is writing into the same output.
+        case busy
     }
 
     public var kind: Kind
@@ -59,6 +61,7 @@ extension DatasetError: CategorizedError {
         case .output: .outputFailed
         case .usage: .usage
         case .outputExists: .outputExists
+        case .busy: .busy
         }
     }
 }

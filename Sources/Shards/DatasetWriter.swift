@@ -40,6 +40,11 @@ package final class DatasetWriter {
     private var interruptToken: Int?
     /// Whether this writer made the output directory (a failed run then removes it again, empty).
     private let createdOutput: Bool
+    /// The open lock file that keeps other writers out of `output` while this one runs.
+    private var lock: Int32 = -1
+
+    /// The lock file in the output directory; held with `flock` while a writer runs.
+    package static let lockName = ".shardkit-lock"
 
     package init(output: URL, name: String, sharding: ShardingPolicy, compression: Compression, durable: Bool = true)
         throws(DatasetError)
@@ -52,8 +57,23 @@ package final class DatasetWriter {
         staging = output.appendingPathComponent(Self.stagingPrefix + "\(ProcessInfo.processInfo.processIdentifier)")
         createdOutput = !FileManager.default.fileExists(atPath: output.path)
         try createDirectory(output)
+        // One writer at a time: a second run into the same output fails at once, before it looks at
+        // or removes anything. flock is advisory and local to this machine's kernel (on NFS it
+        // covers one client only); the scale-out work gives each worker its own files instead.
+        let lockPath = output.appendingPathComponent(Self.lockName).path
+        lock = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lock >= 0 else {
+            throw DatasetError(.output, path: lockPath, "cannot create the lock file: \(String(cString: strerror(errno)))")
+        }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            Glibc.close(lock)
+            lock = -1
+            throw DatasetError(
+                .busy, path: output.path, "another shardkit run is writing into this output; wait for it or choose another --output")
+        }
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
         if let clash = existing.first(where: { $0 == Manifest.fileName || $0.hasPrefix("\(name)-") }) {
+            releaseLock()
             throw DatasetError(
                 .outputExists, path: output.appendingPathComponent(clash).path,
                 "the output directory already holds a dataset; remove it or choose another --output")
@@ -70,7 +90,10 @@ package final class DatasetWriter {
                 }
             }
         }
-        try createDirectory(staging)
+        do throws(DatasetError) { try createDirectory(staging) } catch {
+            releaseLock()
+            throw error
+        }
         coverInterrupt(of: [])
     }
 
@@ -94,7 +117,11 @@ package final class DatasetWriter {
     private func coverInterrupt(of targets: [URL]) {
         if let interruptToken { Interrupts.unregister(interruptToken) }
         let (staging, output) = (self.staging, createdOutput ? self.output : nil)
-        interruptToken = Interrupts.register { Self.removeForInterrupt(staging: staging, moved: targets, output: output) }
+        let lockPath = self.output.appendingPathComponent(Self.lockName).path
+        interruptToken = Interrupts.register {
+            unlink(lockPath)
+            return Self.removeForInterrupt(staging: staging, moved: targets, output: output)
+        }
     }
 
     private func releaseInterruptCleanup() {
@@ -177,7 +204,17 @@ package final class DatasetWriter {
         }
         releaseInterruptCleanup()
         try? FileManager.default.removeItem(at: staging)
+        releaseLock()
         done = true
+    }
+
+    /// Removes the lock file and lets go of the lock (the file goes first, so a waiting run that
+    /// opens the path afterwards gets a new, free lock).
+    private func releaseLock() {
+        guard lock >= 0 else { return }
+        unlink(output.appendingPathComponent(Self.lockName).path)
+        Glibc.close(lock)
+        lock = -1
     }
 
     private func writeAtomically(_ bytes: [UInt8], to url: URL) throws(DatasetError) {
@@ -197,6 +234,7 @@ package final class DatasetWriter {
         for url in moved { try? FileManager.default.removeItem(at: url) }
         moved.removeAll()
         try? FileManager.default.removeItem(at: staging)
+        releaseLock()
         if createdOutput { rmdir(output.path) }  // only when empty
         releaseInterruptCleanup()
         done = true

@@ -83,4 +83,36 @@ import Testing
         }
         #expect(killed >= 2, "runs finished before their kills (\(killed) of 3 killed); make the runs longer")
     }
+
+    /// One writer at a time: a second run into an output that a run is writing fails at once
+    /// with exit 75, and changes nothing; the first run is not disturbed.
+    @Test func aSecondWriterIntoTheSameOutputFailsWith75() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("strings")
+        let digits = FixturePaths.fixture("digits").path
+        let first = Process()
+        first.executableURL = ShardKitProcess.binary
+        first.arguments = ["synth", "--digits", digits, "--output", output.path, "--count", "60000", "--quiet"]
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        let deadline = Date().addingTimeInterval(30)
+        while first.isRunning && Date() < deadline
+            && !((try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []).contains(where: {
+                $0.hasPrefix(".shardkit-staging-")
+            })
+        {
+            usleep(20_000)
+        }
+        let started = Date()
+        let second = try ShardKitProcess.run(["synth", "--digits", digits, "--output", output.path, "--count", "10"])
+        #expect(Date().timeIntervalSince(started) < 5)
+        first.waitUntilExit()
+        #expect(second.status == 75, "\(second.standardError)")
+        #expect(second.standardError.contains("another shardkit run is writing into this output"))
+        #expect(first.terminationStatus == 0)
+        let verify = try ShardKitProcess.run(["verify", output.path, "--quiet"])
+        #expect(verify.status == 0, "\(verify.standardOutput)")
+    }
 }
