@@ -11,6 +11,9 @@ public struct RecordIOError: Error, CustomStringConvertible, Sendable, Equatable
         /// The length field's checksum does not match: `expected` is the CRC stored in the file
         /// (unmasked), `found` the CRC of the 8 length bytes.
         case lengthChecksumMismatch(expected: UInt32, found: UInt32)
+        /// The file's first 12 bytes are no TFRecord header (their checksum does not hold): the
+        /// file is not a TFRecord file, or its compression was not recognised.
+        case notTFRecord
         /// The payload's checksum does not match: stored (unmasked) versus computed.
         case payloadChecksumMismatch(expected: UInt32, found: UInt32)
         /// The length field is larger than the reader's maximum record length. `remaining` is what
@@ -55,6 +58,8 @@ public struct RecordIOError: Error, CustomStringConvertible, Sendable, Equatable
         switch kind {
         case .truncated(let expected, let found):
             return "truncated record (expected \(expected) bytes, found \(found))"
+        case .notTFRecord:
+            return "not a TFRecord file: its first 12 bytes are not a record header (length and its checksum)"
         case .lengthChecksumMismatch(let expected, let found):
             return "length checksum mismatch (expected \(Hex.literal(expected)), found \(Hex.literal(found)))"
         case .payloadChecksumMismatch(let expected, let found):
@@ -79,7 +84,7 @@ extension RecordIOError: CategorizedError {
         switch kind {
         case .io: .missingInput
         case .invalidArgument: .usage
-        case .truncated, .lengthChecksumMismatch, .payloadChecksumMismatch, .lengthTooLarge, .compression:
+        case .truncated, .lengthChecksumMismatch, .payloadChecksumMismatch, .lengthTooLarge, .compression, .notTFRecord:
             .malformedInput
         }
     }

@@ -124,7 +124,10 @@ public struct RecordReader {
                 let stored = CRC32C.unmask(Framing.loadUInt32(header, 8))
                 let computed = CRC32C.checksum(UnsafeRawBufferPointer(start: header, count: 8))
                 if stored != computed {
-                    throw error(.lengthChecksumMismatch(expected: stored, found: computed), at: recordStart)
+                    // At the very start of a file, this is no damaged record but no TFRecord file.
+                    throw error(
+                        recordStart == 0 ? .notTFRecord : .lengthChecksumMismatch(expected: stored, found: computed),
+                        at: recordStart)
                 }
             }
             let fileRemaining: UInt64? =

@@ -53,6 +53,20 @@ public struct DatasetError: Error, CustomStringConvertible, Sendable {
     }
 }
 
+extension DatasetError.Kind {
+    /// The kind that reports a lower layer's error of `category`.
+    init(_ category: ErrorCategory) {
+        switch category {
+        case .missingInput: self = .noInput
+        case .malformedInput: self = .badInput
+        case .outputFailed: self = .output
+        case .usage: self = .usage
+        case .outputExists: self = .outputExists
+        case .busy: self = .busy
+        }
+    }
+}
+
 extension DatasetError: CategorizedError {
     package var category: ErrorCategory {
         switch kind {

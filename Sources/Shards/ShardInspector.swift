@@ -108,15 +108,11 @@ public struct ShardInspector: Sendable {
 }
 
 extension DatasetError {
-    /// Wraps a record layer error, keeping its place (file, record index and byte offset).
+    /// Wraps a record layer error, keeping its place (file, record index and byte offset), its
+    /// category and the error itself.
     init(_ error: RecordIOError) {
-        let kind: Kind
-        switch error.kind {
-        case .io: kind = .noInput
-        case .invalidArgument: kind = .usage
-        default: kind = .badInput
-        }
-        self.init(kind, path: error.path, recordIndex: error.recordIndex, byteOffset: error.byteOffset,
-                  error.reason)
+        self.init(
+            Kind(error.category), path: error.path, recordIndex: error.recordIndex, byteOffset: error.byteOffset,
+            error.reason, underlying: error)
     }
 }

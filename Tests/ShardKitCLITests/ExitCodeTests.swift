@@ -73,6 +73,13 @@ import Testing
         #expect(result.standardError.split(separator: "\n").count == 1)
     }
 
+    @Test func aFileThatIsNoTFRecordIsSaidToBeOne() throws {
+        let file = FixturePaths.fixture("mnist/train-images-idx3-ubyte").path
+        let inspect = try ShardKitProcess.run(["inspect", file])
+        #expect(inspect.status == 65)
+        #expect(inspect.standardError == "shardkit: error: \(file): record 0 at byte 0: not a TFRecord file: its first 12 bytes are not a record header (length and its checksum)\n")
+    }
+
     @Test func missingInputIs66() throws {
         let convert = try ShardKitProcess.run([
             "convert", "mnist", "--input", "/nonexistent/mnist", "--output", "/tmp/shardkit-never", "--quiet",
