@@ -31,6 +31,7 @@ has() { [[ " $SECTIONS " == *" $1 "* ]]; }
 for ((r = 1; r <= REPEATS; r++)); do
     if has records; then
         run "$r" "$python" "$anchors/crc.py" --variant bulk
+        run "$r" "$python" "$anchors/crc.py" --variant records
         run "$r" "$bin/bench-recordio"
         run "$r" "$python" "$anchors/tf_write.py" --variant example
         run "$r" "$python" "$anchors/tfrecord_write.py" --variant io_floor
