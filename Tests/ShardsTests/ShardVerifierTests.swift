@@ -37,8 +37,27 @@ import Testing
         #expect(report.files == 2 && report.records == 5)
     }
 
-    /// Every bit of every byte of each shard and each index file, flipped one at a time: each
-    /// flip is reported, naming the flipped file and a byte offset in it.
+    /// Flips every bit of every byte of `url`, one at a time, verifying `directory` after each
+    /// flip; `reported` says whether the report caught it. Returns the number of flips.
+    static func flipEveryBit(
+        of url: URL, in directory: URL, reported: (ShardVerifier.Report) -> Bool
+    ) throws -> Int {
+        let original = try Data(contentsOf: url)
+        defer { try? original.write(to: url) }
+        for offset in 0..<original.count {
+            for bit in 0..<8 {
+                var damaged = original
+                damaged[offset] ^= UInt8(1 << bit)
+                try damaged.write(to: url)
+                let report = try verify(directory)
+                #expect(reported(report), "\(url.lastPathComponent) byte \(offset) bit \(bit): \(report.problemLines())")
+            }
+        }
+        return original.count * 8
+    }
+
+    /// Every bit of every byte of each shard and each index file: each flip is reported, naming
+    /// the flipped file and a byte offset in it.
     @Test func everyFlippedBitOfShardsAndIndexesIsReported() throws {
         let directory = try Self.tinyDataset()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -47,19 +66,9 @@ import Testing
         var flips = 0
         for name in names.sorted() {
             let url = directory.appendingPathComponent(name)
-            let original = try Data(contentsOf: url)
-            for offset in 0..<original.count {
-                for bit in 0..<8 {
-                    var damaged = original
-                    damaged[offset] ^= UInt8(1 << bit)
-                    try damaged.write(to: url)
-                    let report = try Self.verify(directory)
-                    let named = report.problems.contains { $0.path == url.path && $0.byteOffset != nil }
-                    #expect(named, "\(name) byte \(offset) bit \(bit): \(report.problemLines())")
-                    flips += 1
-                }
+            flips += try Self.flipEveryBit(of: url, in: directory) { report in
+                report.problems.contains { $0.path == url.path && $0.byteOffset != nil }
             }
-            try original.write(to: url)
         }
         #expect(flips > 500)
         #expect(try Self.verify(directory).isClean)
@@ -70,19 +79,7 @@ import Testing
         let directory = try Self.tinyDataset()
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("manifest.json")
-        let original = try Data(contentsOf: url)
-        for offset in 0..<original.count {
-            for bit in 0..<8 {
-                var damaged = original
-                damaged[offset] ^= UInt8(1 << bit)
-                try damaged.write(to: url)
-                let report = try Self.verify(directory)
-                #expect(
-                    report.problems.contains { $0.path == url.path },
-                    "byte \(offset) bit \(bit): \(report.problemLines())")
-            }
-        }
-        try original.write(to: url)
+        _ = try Self.flipEveryBit(of: url, in: directory) { report in report.problems.contains { $0.path == url.path } }
         #expect(try Self.verify(directory).isClean)
     }
 
