@@ -2,6 +2,10 @@
 // most, for benchmarks that report a fraction of the CPU's FP32 peak.
 #include "shardkit_cpu.h"
 
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
@@ -40,6 +44,16 @@ double shardkit_cpu_fma_probe(int tier, long iterations) {
     sink_out = sink;
     (void)sink_out;
     return flops;
+}
+
+void shardkit_cpu_flush_denormals(void) {
+#if defined(__x86_64__)
+    _mm_setcsr(_mm_getcsr() | 0x8040);  // FTZ (bit 15) and DAZ (bit 6)
+#elif defined(__aarch64__)
+    uint64_t fpcr;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+    __asm__ volatile("msr fpcr, %0" : : "r"(fpcr | (1ull << 24)));  // FZ
+#endif
 }
 
 int shardkit_cpu_vector_lanes(int tier) {

@@ -62,6 +62,10 @@ package enum CPUFeatures {
     /// Whether the CPU has VPCLMULQDQ (carry-less multiplies on AVX-512 registers).
     package static var hasVPCLMULQDQ: Bool { shardkit_cpu().pointee.features & UInt32(SHARDKIT_CPU_VPCLMULQDQ) != 0 }
 
+    /// Makes the calling thread flush denormal floats to zero (`shardkit_cpu_flush_denormals`):
+    /// the trainer's compute threads run this way, as TensorFlow's do.
+    package static func flushDenormalsOnThisThread() { shardkit_cpu_flush_denormals() }
+
     /// True when `SHARDKIT_ISA` was set to a name that is no tier of this architecture.
     package static var capIgnored: Bool { shardkit_cpu().pointee.cap_ignored != 0 }
 }

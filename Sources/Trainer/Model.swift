@@ -1,3 +1,4 @@
+internal import ShardKitSupport
 /// A classifier: a sequential trunk followed by one or more heads, each a short sequence of
 /// layers ending in logits, trained with the sum of the heads' softmax cross-entropies.
 ///
@@ -116,6 +117,7 @@ public final class Model {
     /// One training step: gradients on the batch, then an optimizer update. Returns the loss.
     @discardableResult
     public func trainStep(images: Tensor, labels: [[Int32]], optimizer: any Optimizer) -> Float {
+        CPUFeatures.flushDenormalsOnThisThread()  // the loss and the optimizer run on this thread
         let loss = computeGradients(images: images, labels: labels)
         var t = nanotime()
         optimizer.update(parameters)

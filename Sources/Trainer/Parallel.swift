@@ -1,4 +1,5 @@
 import Dispatch
+internal import ShardKitSupport
 
 /// The trainer's own data parallelism: work is split into a few contiguous parts (one per
 /// thread) and OpenBLAS runs single-threaded inside each part. One hand-off per layer costs far
@@ -8,16 +9,21 @@ enum Workers {
     /// Threads used by layers (set through `Model.setThreadCount`).
     nonisolated(unsafe) static var count = 1
 
-    /// Runs `body(part)` for every part in `0..<parts`, concurrently when `parts > 1`.
+    /// Runs `body(part)` for every part in `0..<parts`, concurrently when `parts > 1`, each on a
+    /// thread that flushes denormal floats to zero (they would cost a microcode assist each).
     static func run(_ parts: Int, _ body: (Int) -> Void) {
         if parts <= 1 {
+            CPUFeatures.flushDenormalsOnThisThread()
             body(0)
         } else {
             // The parts touch disjoint memory (callers guarantee it), so handing the closure
             // to other threads is safe even though the compiler cannot prove it.
             withoutActuallyEscaping(body) { work in
                 let box = UncheckedBox(work)
-                DispatchQueue.concurrentPerform(iterations: parts) { box.value($0) }
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    CPUFeatures.flushDenormalsOnThisThread()
+                    box.value(part)
+                }
             }
         }
     }

@@ -71,6 +71,12 @@ const char *shardkit_cpu_tier_name(int tier);
 /// (2 per lane per FMA); 0 where the tier has no probe (portable, armv8). For benchmarks.
 double shardkit_cpu_fma_probe(int tier, long iterations);
 
+/// Makes the calling thread flush denormal floats to zero, as inputs and as results (x86: the
+/// MXCSR's DAZ and FTZ bits; aarch64: FPCR.FZ), as TensorFlow does in its compute threads. On x86
+/// every operation on a denormal takes a microcode assist of about a hundred cycles, and training
+/// makes many of them once gradients get small.
+void shardkit_cpu_flush_denormals(void);
+
 /// FP32 lanes in one vector register of `tier` (16 for avx512, 8 for avx2, 4 for armv8, else 1).
 int shardkit_cpu_vector_lanes(int tier);
 
