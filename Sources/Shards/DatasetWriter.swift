@@ -131,6 +131,12 @@ package final class DatasetWriter {
 
     package static let stagingPrefix = ".shardkit-staging-"
 
+    /// A failure of the record layer while writing: always an output failure (a full disk, no
+    /// permission), naming the file it was writing.
+    private static func writeFailure(_ error: RecordIOError) -> DatasetError {
+        DatasetError(.output, path: error.path, recordIndex: error.recordIndex, error.reason, underlying: error)
+    }
+
     deinit {
         if !done { abort() }
     }
@@ -152,7 +158,7 @@ package final class DatasetWriter {
                 directory: staging.path, name: name, split: split, sharding: mode, compression: compression,
                 durable: durable)
         } catch {
-            throw DatasetError(.output, path: staging.path, error.description)
+            throw Self.writeFailure(error)
         }
     }
 
@@ -160,7 +166,7 @@ package final class DatasetWriter {
         do {
             try writers[split]!.write(payload)
         } catch {
-            throw DatasetError(.output, path: staging.path, error.description)
+            throw Self.writeFailure(error)
         }
     }
 
@@ -170,7 +176,7 @@ package final class DatasetWriter {
         do {
             splits.append((split, SplitManifest(shards: try writer.finish())))
         } catch {
-            throw DatasetError(.output, path: staging.path, error.description)
+            throw Self.writeFailure(error)
         }
     }
 
