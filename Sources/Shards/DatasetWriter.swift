@@ -99,7 +99,8 @@ package final class DatasetWriter {
 
     /// Removes `moved`, the staging folder (retrying while workers may still add files to it) and
     /// the output directory when this run made it and it is empty again.
-    private static func removeForInterrupt(staging: URL, moved: [URL], output: URL?) -> [String] {
+    /// The one clean-up of an unfinished output, for `abort()` and for an interrupt alike.
+    private static func removeUnfinished(staging: URL, moved: [URL], output: URL?) -> [String] {
         var removed: [String] = []
         for url in moved where (try? FileManager.default.removeItem(at: url)) != nil { removed.append(url.path) }
         for _ in 0..<5 {
@@ -120,7 +121,7 @@ package final class DatasetWriter {
         let lockPath = self.output.appendingPathComponent(Self.lockName).path
         interruptToken = Interrupts.register {
             unlink(lockPath)
-            return Self.removeForInterrupt(staging: staging, moved: targets, output: output)
+            return Self.removeUnfinished(staging: staging, moved: targets, output: output)
         }
     }
 
@@ -237,11 +238,9 @@ package final class DatasetWriter {
     package func abort() {
         for writer in writers.values { writer.abort() }
         writers.removeAll()
-        for url in moved { try? FileManager.default.removeItem(at: url) }
+        releaseLock()  // first: the lock file must go before the output folder can
+        _ = Self.removeUnfinished(staging: staging, moved: moved, output: createdOutput ? output : nil)
         moved.removeAll()
-        try? FileManager.default.removeItem(at: staging)
-        releaseLock()
-        if createdOutput { rmdir(output.path) }  // only when empty
         releaseInterruptCleanup()
         done = true
     }
