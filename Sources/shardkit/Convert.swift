@@ -33,6 +33,12 @@ struct Convert: ParsableCommand {
               shardkit convert cifar100 --input cifar-100 --output out/c100 --shard-size 64
               shardkit convert svhn --input svhn --output out/svhn --include-extra
               shardkit convert hwdb --input hwdb --output out/hwdb --image-encoding jpeg
+              shardkit convert mnist --input mnist --output out/mnist --shards 8 --worker 0/2
+
+            Scaling out: with --shards N, --worker I/N (or a Slurm array / Kubernetes Indexed Job \
+            index) writes only worker I's shards, in place, each with a receipt; `shardkit commit \
+            DIR` then writes the manifest. The result is byte-identical whatever the worker count. \
+            --resume continues a one-process run that was killed.
             """)
 
     @Argument(help: "The raw format.")
@@ -81,6 +87,8 @@ struct Convert: ParsableCommand {
 
     @OptionGroup var augmentation: AugmentationOptions
 
+    @OptionGroup var scaleOut: ScaleOutOptions
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
@@ -119,7 +127,8 @@ struct Convert: ParsableCommand {
                 sharding: sharding, imageEncoding: imageEncoding, compression: compression, seed: seed, jobs: jobs.count, quiet: outputOptions.quiet,
                 skipMissing: skipMissing, validationFraction: validationFraction ?? 0.1, includeExtra: includeExtra,
                 size: size ?? 64, dictionary: dictionary.map { URL(fileURLWithPath: $0) },
-                augment: augmentation.augment, copies: augmentation.copies)
+                augment: augmentation.augment, copies: augmentation.copies, worker: try scaleOut.slot(),
+                resume: scaleOut.resume)
             let summary = try DatasetConverter.convert(format, options: options)
             print(summary.rendered())
         }

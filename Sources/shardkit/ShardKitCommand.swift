@@ -16,6 +16,7 @@ struct ShardKitCommand: ParsableCommand {
         version: VersionText.text,
         subcommands: [
             Convert.self,
+            Commit.self,
             Eval.self,
             Generate.self,
             Inspect.self,

@@ -21,14 +21,27 @@ struct ConversionPass {
     var estimatedTotal: () -> Int? = { nil }
     /// Opens the pass's files and returns its record pull.
     var open: () throws(DatasetError) -> RecordPull
+    /// What the pass leaves out on purpose.
+    var skips = SkipCounter()
 }
 
-/// Reason → count of source records left out on purpose (not errors).
+/// Reason → count of source records a pass leaves out on purpose (not errors). Counted while
+/// reading, or, when the pass counts its records up front (`ConversionPass.counts`), by that
+/// count: then every worker and every resumed run reports the skips of the whole input, whatever
+/// part of it they read.
 final class SkipCounter {
-    var counts: [String: Int] = [:]
+    private(set) var counts: [String: Int] = [:]
+    private var countedUpFront = false
 
     func add(_ reason: String, _ count: Int = 1) {
+        guard !countedUpFront else { return }
         counts[reason, default: 0] += count
+    }
+
+    /// The pass's skips, counted without reading a record; later `add`s are ignored.
+    func setUpFront(_ counts: [String: Int]) {
+        self.counts = counts
+        countedUpFront = true
     }
 }
 
@@ -42,7 +55,11 @@ struct ConversionPlan {
     /// Extra files written beside the shards (e.g. `characters.json`).
     var files: [(String, [UInt8])] = []
     var metadata: [String: String] = [:]
-    var skips = SkipCounter()
+
+    /// Reason → count over every pass.
+    var skipped: [String: Int] {
+        passes.reduce(into: [:]) { all, pass in all.merge(pass.skips.counts, uniquingKeysWith: +) }
+    }
 }
 
 /// A file being read by `chainedPull`, with the strings records need worked out once per file

@@ -52,14 +52,12 @@ enum SVHNConversion {
             passes.append(
                 pass(
                     label: splits.joined(separator: "+"), splits: splits, sources: trainSources, options: readerOptions,
-                    skips: plan.skips,
                     route: { key in fraction > 0 && isValidation(key: key, seed: seed, fraction: fraction) ? 1 : 0 }))
         }
         if let test {
             passes.append(
                 pass(
                     label: "test", splits: ["test"], sources: [("test", test)], options: readerOptions,
-                    skips: plan.skips,
                     route: { _ in 0 }))
         }
         var result = plan
@@ -90,28 +88,37 @@ enum SVHNConversion {
     }
 
     private static func pass(
-        label: String, splits: [String], sources: [(String, URL)], options: SVHNReader.Options, skips: SkipCounter,
+        label: String, splits: [String], sources: [(String, URL)], options: SVHNReader.Options,
         route: @escaping (String) -> Int
     ) -> ConversionPass {
-        ConversionPass(
+        let skips = SkipCounter()
+        let tooManyDigits = "more than \(options.maxDigits) digits"
+        let missingImage = "image file missing (--skip-missing)"
+        return ConversionPass(
             label: label, splits: splits,
             counts: { () throws(DatasetError) in
                 // digitStruct.mat only: the same skips the reader makes, without decoding a PNG.
                 var counts = Array(repeating: 0, count: splits.count)
+                var skipped: [String: Int] = [:]
                 for (prefix, folder) in sources {
                     let entries = try reading { () throws(FormatError) in
                         try DigitStructReader(url: folder.appendingPathComponent("digitStruct.mat"))
                     }
                     while let entry = try reading({ () throws(FormatError) in try entries.next() }) {
-                        if entry.boxes.count > options.maxDigits { continue }
+                        if entry.boxes.count > options.maxDigits {
+                            skipped[tooManyDigits, default: 0] += 1
+                            continue
+                        }
                         if options.missingImages == .skip
                             && !FileManager.default.fileExists(atPath: folder.appendingPathComponent(entry.name).path)
                         {
+                            skipped[missingImage, default: 0] += 1
                             continue
                         }
                         counts[route("\(prefix)/\(entry.name)")] += 1
                     }
                 }
+                skips.setUpFront(skipped)
                 return counts
             },
             countIsCheap: false,
@@ -135,14 +142,14 @@ enum SVHNConversion {
                     map: { entry, file throws(DatasetError) in
                         let folder = file.url.deletingLastPathComponent()
                         if entry.boxes.count > options.maxDigits {
-                            skips.add("more than \(options.maxDigits) digits")
+                            skips.add(tooManyDigits)
                             return nil
                         }
                         let png = folder.appendingPathComponent(entry.name)
                         guard let bytes = FileManager.default.contents(atPath: png.path) else {
                             let exists = FileManager.default.fileExists(atPath: png.path)
                             if options.missingImages == .skip && !exists {
-                                skips.add("image file missing (--skip-missing)")
+                                skips.add(missingImage)
                                 return nil
                             }
                             throw DatasetError(
@@ -170,6 +177,6 @@ enum SVHNConversion {
                                 "filename": .bytes([Array(filename.utf8)]),
                             ])
                     })
-            })
+            }, skips: skips)
     }
 }

@@ -28,6 +28,9 @@ struct PendingRecord: Sendable {
     var features: [String: Feature]
     /// Which augmented copy of its source record this is (0 when there is one record per source).
     var copy = 0
+    /// The group whose schema the record's Example counts towards: the dataset-wide number of
+    /// its shard when shards are known up front (for the shard's receipt), else 0.
+    var group = 0
 }
 
 /// The per-record work, a pure function of the record: the same record gives the same bytes on
