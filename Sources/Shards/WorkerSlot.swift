@@ -91,7 +91,9 @@ public struct WorkerSlot: Sendable, Equatable, CustomStringConvertible {
 /// that died on this host is taken over, and said so.
 package final class WorkerClaim {
     package let path: String
-    private var held = true
+    /// Set once the file is ours: a throwing init still runs `deinit`, which must not remove
+    /// another process's claim.
+    private var held = false
 
     package init(directory: String, slot: WorkerSlot) throws(DatasetError) {
         path = directory + "/worker-\(slot.index)-of-\(slot.count).claim"
@@ -103,6 +105,7 @@ package final class WorkerClaim {
                 _ = me.withCString { write(fd, $0, strlen($0)) }
                 fsync(fd)
                 close(fd)
+                held = true
                 return
             }
             guard errno == EEXIST else {
