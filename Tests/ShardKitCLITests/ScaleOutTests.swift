@@ -145,15 +145,22 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: claim.path), "the claim outlived the worker")
     }
 
-    /// Starts `arguments` and kills it with SIGKILL once `ready` holds (or after `delay`); returns
-    /// false when the run finished before it could be killed.
-    static func killNine(_ arguments: [String], after delay: useconds_t) throws -> Bool {
+    /// Starts `arguments`, waits until `output` holds an entry starting with `marker` (the run is
+    /// writing), waits `delay` more, and kills it with SIGKILL; returns false when the run
+    /// finished before it could be killed.
+    static func killNine(_ arguments: [String], output: URL, marker: String, after delay: useconds_t) throws -> Bool {
         let process = Process()
         process.executableURL = ShardKitProcess.binary
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline,
+            !((try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []).contains(where: { $0.hasPrefix(marker) })
+        {
+            usleep(20_000)
+        }
         usleep(delay)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -172,12 +179,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let reference = directory.appendingPathComponent("one")
         #expect(try ShardKitProcess.run(Self.slowConversion + ["--output", reference.path]).status == 0)
-        var delay: useconds_t = 800_000
+        var delay: useconds_t = 400_000
         var killedOnce = false
         for attempt in 0..<5 where !killedOnce {
             let output = directory.appendingPathComponent("workers-\(attempt)")
             #expect(try ShardKitProcess.run(Self.slowConversion + ["--output", output.path, "--worker", "0/2"]).status == 0)
-            guard try Self.killNine(Self.slowConversion + ["--output", output.path, "--worker", "1/2"], after: delay) else {
+            guard
+                try Self.killNine(
+                    Self.slowConversion + ["--output", output.path, "--worker", "1/2"], output: output,
+                    marker: ".shardkit-work", after: delay)
+            else {
                 delay /= 2
                 continue
             }
@@ -203,9 +214,13 @@ import Testing
         let reference = directory.appendingPathComponent("one")
         #expect(try ShardKitProcess.run(Self.slowConversion + ["--output", reference.path]).status == 0)
         var resumed = 0
-        for (attempt, delay) in [300_000, 700_000, 1_200_000].enumerated() {
+        for (attempt, delay) in [0, 300_000, 800_000].enumerated() {
             let output = directory.appendingPathComponent("killed-\(attempt)")
-            guard try Self.killNine(Self.slowConversion + ["--output", output.path], after: useconds_t(delay)) else { continue }
+            guard
+                try Self.killNine(
+                    Self.slowConversion + ["--output", output.path], output: output, marker: ".shardkit-staging-",
+                    after: useconds_t(delay))
+            else { continue }
             resumed += 1
             if attempt == 0 {
                 let other = try ShardKitProcess.run(Self.slowConversion + ["--output", output.path, "--resume", "--seed", "9"])

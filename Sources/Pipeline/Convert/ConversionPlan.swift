@@ -19,8 +19,12 @@ struct ConversionPass {
     /// A cheap upper bound of the pass's records for the progress bar when the exact count is
     /// not worth a pass of its own (SVHN: the entries in digitStruct.mat, skips included).
     var estimatedTotal: () -> Int? = { nil }
-    /// Opens the pass's files and returns its record pull.
-    var open: () throws(DatasetError) -> RecordPull
+    /// Whether every sample the pass reads is one record of its one split, so that a worker can
+    /// start at its first record (MNIST, CIFAR, HWDB; not SVHN, which leaves samples out).
+    var canSkip = false
+    /// Opens the pass's files and returns its record pull, starting `skip` samples in (0 unless
+    /// `canSkip`); the readers move past those without decoding them (`FormatReader.skip`).
+    var open: (_ skip: Int) throws(DatasetError) -> RecordPull
     /// What the pass leaves out on purpose.
     var skips = SkipCounter()
 }
@@ -81,18 +85,24 @@ struct SourceFile {
 /// A pull over several files read one after another with readers made by `open`; `map` turns a
 /// sample into a record (or nil to leave it out), given the file it came from.
 func chainedPull<Reader: FormatReader>(
-    _ files: [URL], open: @escaping (URL) throws(FormatError) -> Reader,
+    _ files: [URL], skip: Int = 0, open: @escaping (URL) throws(FormatError) -> Reader,
     map: @escaping (Reader.Sample, SourceFile) throws(DatasetError) -> PendingRecord?,
     atEndOfFile: @escaping (Reader) -> Void = { _ in }
 ) -> RecordPull {
     var fileIndex = 0
     var reader: Reader?
     var file: SourceFile?
+    var toSkip = skip
     return { () throws(DatasetError) -> PendingRecord? in
         while fileIndex < files.count {
             if reader == nil {
                 let url = files[fileIndex]
-                reader = try reading { () throws(FormatError) in try open(url) }
+                let opened = try reading { () throws(FormatError) in try open(url) }
+                if toSkip > 0 {
+                    let wanted = toSkip
+                    toSkip -= try reading { () throws(FormatError) in try opened.skip(wanted) }
+                }
+                reader = opened
                 file = SourceFile(url)
             }
             let file = file!

@@ -96,12 +96,21 @@ public enum DatasetConverter {
                     continue
                 }
                 var total = counts?.reduce(0, +) ?? (options.quiet ? nil : pass.estimatedTotal().map { $0 * copies })
-                var pull = withCopies(try pass.open(), copies)
+                let pull: RecordPull
                 if let selection, let counts, let n = shardsPerSplit {
                     total = selection.enumerated().reduce(0) { sum, split in
                         sum + split.element.reduce(0) { $0 + shardRecords($1, n: n, total: counts[split.offset]) }
                     }
-                    pull = selecting(pull, shards: selection, bases: bases, n: n, totals: counts)
+                    // A one-split pass starts at the first record of its first selected shard: the
+                    // readers skip what comes before (a seek in plain files).
+                    let first =
+                        pass.canSkip && pass.splits.count == 1
+                        ? selection[0].min().map { shardStart($0, n: n, total: counts[0]) / copies } ?? 0 : 0
+                    pull = selecting(
+                        withCopies(try pass.open(first), copies), shards: selection, bases: bases, n: n, totals: counts,
+                        startingAt: first * copies)
+                } else {
+                    pull = withCopies(try pass.open(0), copies)
                 }
                 let progress = ProgressReporter(
                     label: "convert \(format.rawValue)/\(pass.label)", total: total, quiet: options.quiet,
@@ -153,7 +162,7 @@ public enum DatasetConverter {
 
     /// The records of shard `k` when `total` go to `n` shards.
     private static func shardRecords(_ k: Int, n: Int, total: Int) -> Int {
-        Int((Int64(k + 1) * Int64(total)) / Int64(n) - (Int64(k) * Int64(total)) / Int64(n))
+        shardStart(k + 1, n: n, total: total) - shardStart(k, n: n, total: total)
     }
 
     /// What the shards depend on, as readable pairs: the options that change records, and the
@@ -250,14 +259,27 @@ private func withCopies(_ pull: @escaping RecordPull, _ copies: Int) -> RecordPu
     }
 }
 
+/// The first record of shard `k` when `total` records go to `n` shards (`ShardedWriter`'s rule).
+private func shardStart(_ k: Int, n: Int, total: Int) -> Int {
+    Int((Int64(k) * Int64(total)) / Int64(n))
+}
+
 /// A pull that hands on only the records of the selected shards, numbering each with its
-/// dataset-wide shard (`PendingRecord.group`). Records of the other shards are dropped before
-/// any encoding: reading them costs the read, not the per-record work.
-private func selecting(_ pull: @escaping RecordPull, shards: [Set<Int>], bases: [Int], n: Int, totals: [Int]) -> RecordPull
-{
+/// dataset-wide shard (`PendingRecord.group`), and ends once every split is past its last
+/// selected shard. Records of the other shards are dropped before any encoding: reading them
+/// costs the read, not the per-record work. `startingAt` is the split record the pull's first
+/// record has (one-split passes that skipped ahead).
+private func selecting(
+    _ pull: @escaping RecordPull, shards: [Set<Int>], bases: [Int], n: Int, totals: [Int], startingAt: Int
+) -> RecordPull {
     var positions = Array(repeating: 0, count: shards.count)
+    positions[0] = startingAt
+    let ends = shards.enumerated().map { split, selected in selected.max().map { shardStart($0 + 1, n: n, total: totals[split]) } ?? 0 }
+    // A run that needs the last records reads on to the end, so the readers still check how the
+    // input ends (trailing bytes, a cut gzip stream).
+    let readsToEnd = ends == totals
     return { () throws(DatasetError) -> PendingRecord? in
-        while var record = try pull() {
+        while readsToEnd || zip(positions, ends).contains(where: { $0 < $1 }), var record = try pull() {
             let split = record.split
             let r = positions[split]
             positions[split] += 1

@@ -131,10 +131,11 @@ enum SVHNConversion {
                 }
                 return total
             },
-            open: { () throws(DatasetError) in
-                // The reading thread reads digitStruct.mat and the PNG bytes; decoding, cropping and
-                // resizing happen on the workers (`PendingImage.svhnPNG`), with the same skips
-                // and errors as `SVHNReader`.
+            open: { _ throws(DatasetError) in
+                // The reading thread reads digitStruct.mat and checks that each PNG is there;
+                // reading, decoding, cropping and resizing it happen on the workers
+                // (`PendingImage.svhnPNG`), so a scale-out worker reads only its own PNGs. Same
+                // skips and errors as `SVHNReader`.
                 let prefixes = Dictionary(uniqueKeysWithValues: sources.map { ($0.1.path, $0.0) })
                 return chainedPull(
                     sources.map { $0.1.appendingPathComponent("digitStruct.mat") },
@@ -146,24 +147,20 @@ enum SVHNConversion {
                             return nil
                         }
                         let png = folder.appendingPathComponent(entry.name)
-                        guard let bytes = FileManager.default.contents(atPath: png.path) else {
-                            let exists = FileManager.default.fileExists(atPath: png.path)
-                            if options.missingImages == .skip && !exists {
+                        guard FileManager.default.fileExists(atPath: png.path) else {
+                            if options.missingImages == .skip {
                                 skips.add(missingImage)
                                 return nil
                             }
                             throw DatasetError(
-                                .noInput, path: png.path, recordIndex: entry.index,
-                                exists
-                                    ? "cannot read the image named by digitStruct"
-                                    : "image named by digitStruct is missing")
+                                .noInput, path: png.path, recordIndex: entry.index, "image named by digitStruct is missing")
                         }
                         let filename = "\(prefixes[folder.path]!)/\(entry.name)"
                         let boxes = entry.boxes
                         let digits = boxes.map(\.digit)
                         return PendingRecord(
                             split: route(filename), path: png.path, index: entry.index,
-                            image: .svhnPNG(bytes: [UInt8](bytes), entry: entry, size: options.size),
+                            image: .svhnPNG(path: png.path, entry: entry, size: options.size),
                             features: [
                                 "length": .int64([Int64(digits.count)]),
                                 "digits": .int64(
