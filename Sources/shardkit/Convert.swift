@@ -33,7 +33,7 @@ struct Convert: ParsableCommand {
               shardkit convert cifar100 --input cifar-100 --output out/c100 --shard-size 64
               shardkit convert svhn --input svhn --output out/svhn --include-extra
               shardkit convert hwdb --input hwdb --output out/hwdb --image-encoding jpeg
-              shardkit convert mnist --input mnist --output out/mnist --shards 8 --worker 0/2
+              shardkit convert mnist -i mnist -o out/mnist --shards 8 --worker 0/2
 
             Scaling out: with --shards N, --worker I/N (or a Slurm array / Kubernetes Indexed Job \
             index) writes only worker I's shards, in place, each with a receipt; `shardkit commit \

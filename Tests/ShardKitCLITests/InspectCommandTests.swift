@@ -80,7 +80,14 @@ import Testing
         ])
     }
 
-    static let commands = ["", "convert", "eval", "generate", "inspect", "predict", "synth", "train", "verify"]
+    /// The tool itself ("") and every subcommand its help lists.
+    static let commands: [String] = {
+        guard let result = try? ShardKitProcess.run(["help"], environment: ["COLUMNS": "1000"]) else { return [""] }
+        let lines = result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let start = lines.firstIndex(of: "SUBCOMMANDS:") else { return [""] }
+        let names = lines[(start + 1)...].prefix { $0.hasPrefix("  ") }.compactMap { $0.split(separator: " ").first }
+        return [""] + names.map(String.init)
+    }()
 
     /// `shardkit help COMMAND` as a terminal `columns` wide shows it.
     func help(_ command: String, columns: Int) throws -> [String] {
@@ -88,6 +95,10 @@ import Testing
             ["help"] + (command.isEmpty ? [] : [command]), environment: ["COLUMNS": String(columns)])
         #expect(result.status == 0)
         return result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    @Test func everySubcommandIsChecked() {
+        #expect(Self.commands.count >= 9 && Self.commands.contains("inspect") && Self.commands.contains("verify"))
     }
 
     @Test(arguments: commands)
