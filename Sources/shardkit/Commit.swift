@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Shards
+import ShardKitSupport
 
 /// `shardkit commit DIR`: writes the manifest of a dataset that workers wrote.
 struct Commit: ParsableCommand {
@@ -26,7 +27,9 @@ struct Commit: ParsableCommand {
             let summary = try DatasetCommitter.commit(directory: URL(fileURLWithPath: directory))
             print(summary.committed ? "committed \(directory)" : "\(directory) is already committed; nothing to do")
             for split in summary.splits {
-                print("  \(split.name): \(split.records) records in \(split.shards) shards, \(split.bytes) bytes")
+                print(
+                    "  \(split.name): \(HumanReadable.count(split.records, "record")) in "
+                        + "\(HumanReadable.count(split.shards, "shard")), \(HumanReadable.bytes(split.bytes))")
             }
         }
     }

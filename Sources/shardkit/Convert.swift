@@ -33,7 +33,7 @@ struct Convert: ParsableCommand {
               shardkit convert cifar100 --input cifar-100 --output out/c100 --shard-size 64
               shardkit convert svhn --input svhn --output out/svhn --include-extra
               shardkit convert hwdb --input hwdb --output out/hwdb --image-encoding jpeg
-              shardkit convert mnist --input mnist --output out/mnist --shards 8 --worker 0/2
+              shardkit convert mnist -i mnist -o out/mnist --shards 8 --worker 0/2
 
             Scaling out: with --shards N, --worker I/N (or a Slurm array / Kubernetes Indexed Job \
             index) writes only worker I's shards, in place, each with a receipt; `shardkit commit \
@@ -56,7 +56,7 @@ struct Convert: ParsableCommand {
     @Option(help: "Start a new shard once the current one holds this many MiB.")
     var shardSize: Double?
 
-    @Option(help: "How `image` is stored (default png; raw for svhn).")
+    @Option(help: "How `image` is stored (default: png; raw for svhn).")
     var imageEncoding: ImageEncoding?
 
     @Option(help: "Seed of every per-record random choice (SVHN's validation split).")
@@ -73,13 +73,13 @@ struct Convert: ParsableCommand {
     @Flag(help: "svhn: skip and count PNGs named in digitStruct.mat but missing, instead of failing.")
     var skipMissing = false
 
-    @Option(help: "svhn: share of train (+ extra) records that go to the validation split, in [0, 1) (default 0.1).")
+    @Option(help: "svhn: share of train (+ extra) records that go to the validation split, in [0, 1) (default: 0.1).")
     var validationFraction: Double?
 
     @Flag(help: "svhn: also convert extra/ into train and validation.")
     var includeExtra = false
 
-    @Option(help: "hwdb: side of the square grayscale output images (default 64).")
+    @Option(help: "hwdb: side of the square grayscale output images (default: 64).")
     var size: Int?
 
     @Option(help: "hwdb: character dictionary JSON to use instead of building one from train/.")

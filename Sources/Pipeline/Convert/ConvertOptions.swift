@@ -112,7 +112,9 @@ public struct ConvertSummary: Sendable {
                 ?? "converted \(format.rawValue) to \(output.path)"
         ]
         for split in splits {
-            lines.append("  \(split.name): \(split.records) records in \(split.shards) shards, \(split.bytes) bytes")
+            lines.append(
+                "  \(split.name): \(HumanReadable.count(split.records, "record")) in "
+                    + "\(HumanReadable.count(split.shards, "shard")), \(HumanReadable.bytes(split.bytes))")
         }
         if skipped.isEmpty {
             lines.append("  skipped: none")
@@ -123,7 +125,7 @@ public struct ConvertSummary: Sendable {
         }
         let rate = seconds > 0 ? Double(totalRecords) / seconds : 0
         lines.append(
-            "  total: \(totalRecords) records, \(totalBytes) bytes in "
+            "  total: \(HumanReadable.count(totalRecords, "record")), \(HumanReadable.bytes(totalBytes)) in "
                 + String(format: "%.2f s (%.0f records/s)", seconds, rate))
         return lines.joined(separator: "\n")
     }
