@@ -112,7 +112,8 @@ chmod 755 "$work/munge"
 export SLURM_CONF=$work/slurm.conf
 
 # A fresh key for this cluster only: the system's /etc/munge/munge.key is neither read nor made.
-if mungekey --help 2>&1 | grep -q -- --keyfile; then
+# (grep -q would stop reading early: under pipefail the writer's SIGPIPE fails the pipeline.)
+if mungekey --help 2>&1 | grep -- --keyfile >/dev/null; then
     mungekey --create --keyfile="$work/munge/munge.key"
 else
     dd if=/dev/urandom of="$work/munge/munge.key" bs=1024 count=1 status=none
@@ -268,7 +269,7 @@ run_case() {
 
 run_case "" "0 1 2 3"
 # The throttle in the example's #SBATCH line reached Slurm.
-scontrol show job -o "$array_job" | grep -q 'ArrayTaskThrottle=2' || fail "the array did not keep %2 from convert-mnist.sbatch"
+scontrol show job -o "$array_job" | grep 'ArrayTaskThrottle=2' >/dev/null || fail "the array did not keep %2 from convert-mnist.sbatch"
 run_case "1-3" "1 2 3"
 run_case "0-6:2" "0 2 4 6"
 
