@@ -77,15 +77,13 @@ trap 'failed="interrupted"; exit 130' INT TERM
 # ---- install ------------------------------------------------------------------------------------
 t=$(now)
 tools=(munged mungekey slurmctld slurmd sbatch squeue sinfo scontrol scancel)
+case :$PATH: in *:/usr/sbin:*) ;; *) export PATH=$PATH:/usr/sbin ;; esac
 missing=0
-for tool in "${tools[@]}"; do
-    PATH=$PATH:/usr/sbin command -v "$tool" >/dev/null || missing=1
-done
+for tool in "${tools[@]}"; do command -v "$tool" >/dev/null || missing=1; done
 if [ $missing -eq 1 ]; then
     [ "$(id -u)" -eq 0 ] || fail "slurm-wlm and munge are missing and installing them needs root"
     scripts/bootstrap.sh slurm-wlm munge || fail "could not install slurm-wlm and munge (see above)"
 fi
-export PATH=$PATH:/usr/sbin
 for tool in "${tools[@]}"; do command -v "$tool" >/dev/null || fail "$tool is not on PATH after installing slurm-wlm and munge"; done
 say "slurm-wlm $(slurmctld -V | awk '{print $2}'), munge $(munged -V | awk '{print $1}' | sed 's/munge-//'): $( [ $missing -eq 1 ] && echo installed || echo already there) in $(since "$t") s"
 [ "$(id -u)" -eq 0 ] || fail "this test runs its one-node cluster with SlurmUser=root: run it as root"
