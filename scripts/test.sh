@@ -5,6 +5,8 @@
 # shardkit reads what TensorFlow wrote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Run inside a Slurm array task or an Indexed Job, plain converts would become workers.
+unset SLURM_ARRAY_TASK_ID JOB_COMPLETION_INDEX
 python=$(scripts/setup-python.sh | tail -1)
 
 swift build --build-tests

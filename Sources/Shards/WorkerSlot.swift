@@ -1,5 +1,6 @@
 internal import ShardKitSupport
 public import Foundation
+import Dispatch
 
 #if canImport(Glibc)
     import Glibc
@@ -87,10 +88,20 @@ public struct WorkerSlot: Sendable, Equatable, CustomStringConvertible {
 
 /// A claim on one worker slot in a shared output folder: a file created with `O_CREAT|O_EXCL`
 /// (atomic on local file systems and on NFS v3 and later, unlike `flock`), holding the host and
-/// process id. A second process with the same slot fails at once; a claim left by a process
-/// that died on this host is taken over, and said so.
+/// process id, and kept fresh: the live worker touches it every `refreshSeconds`. A second
+/// process with the same slot fails at once. A claim is taken over, and said so, when its
+/// process has ended on this host, or when it has not been touched for `staleSeconds` (its
+/// worker died on another host: a Kubernetes pod that was retried gets a new host name).
 package final class WorkerClaim {
     package let path: String
+    /// How often a live worker touches its claim.
+    package static let refreshSeconds = 10
+    /// A claim untouched for this long belongs to a worker that is gone
+    /// (`SHARDKIT_CLAIM_STALE_SECONDS` overrides it, for tests and slow shared file systems).
+    package static var staleSeconds: Int {
+        ProcessInfo.processInfo.environment["SHARDKIT_CLAIM_STALE_SECONDS"].flatMap(Int.init) ?? 60
+    }
+    private var refresher: (any DispatchSourceTimer)?
     /// Set once the file is ours: a throwing init still runs `deinit`, which must not remove
     /// another process's claim.
     private var held = false
@@ -106,6 +117,7 @@ package final class WorkerClaim {
                 fsync(fd)
                 close(fd)
                 held = true
+                startRefreshing()
                 return
             }
             guard errno == EEXIST else {
@@ -121,6 +133,12 @@ package final class WorkerClaim {
                     Data("shardkit: worker \(slot) was last run by process \(pid) on this host, which has ended; taking over\n".utf8))
                 continue
             }
+            if let age = Self.secondsSinceTouched(path), age > Double(Self.staleSeconds) {
+                unlink(path)
+                FileHandle.standardError.write(
+                    Data("shardkit: worker \(slot)'s claim (\(holder.joined(separator: " ").trimmingCharacters(in: .whitespacesAndNewlines))) was last refreshed \(Int(age)) s ago; its worker is gone; taking over\n".utf8))
+                continue
+            }
             throw DatasetError(
                 .busy, path: path,
                 "worker \(slot) is already running (\(holder.joined(separator: " ").trimmingCharacters(in: .whitespacesAndNewlines))); "
@@ -129,7 +147,27 @@ package final class WorkerClaim {
         throw DatasetError(.busy, path: path, "cannot claim worker \(slot)")
     }
 
+    private func startRefreshing() {
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
+        let path = self.path
+        timer.schedule(deadline: .now() + .seconds(Self.refreshSeconds), repeating: .seconds(Self.refreshSeconds))
+        timer.setEventHandler { _ = utimensat(AT_FDCWD, path, nil, 0) }
+        timer.resume()
+        refresher = timer
+    }
+
+    /// Seconds since the file at `path` was last modified (its refresh), nil if it is gone.
+    private static func secondsSinceTouched(_ path: String) -> Double? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec - info.st_mtim.tv_sec)
+    }
+
     package func release() {
+        refresher?.cancel()
+        refresher = nil
         guard held else { return }
         unlink(path)
         held = false

@@ -143,6 +143,21 @@ import Testing
         #expect(rerun.status == 0, "\(rerun.standardError)")
         #expect(rerun.standardError.contains("taking over"), "\(rerun.standardError)")
         #expect(!FileManager.default.fileExists(atPath: claim.path), "the claim outlived the worker")
+        // Another host's claim: refused while it is fresh, taken over once nobody refreshed it
+        // for longer than the stale limit (its worker died; a retried pod has a new host name).
+        let other = directory.appendingPathComponent("other")
+        let otherWork = other.appendingPathComponent(".shardkit-work")
+        try FileManager.default.createDirectory(at: otherWork, withIntermediateDirectories: true)
+        let otherClaim = otherWork.appendingPathComponent("worker-1-of-2.claim")
+        try Data("pod-abc 1234\n".utf8).write(to: otherClaim)
+        let otherArguments = common.map { $0 == output.path ? other.path : $0 }
+        let fresh = try ShardKitProcess.run(otherArguments)
+        #expect(fresh.status == 75, "\(fresh.standardError)")
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-120)], ofItemAtPath: otherClaim.path)
+        let stale = try ShardKitProcess.run(otherArguments)
+        #expect(stale.status == 0, "\(stale.standardError)")
+        #expect(stale.standardError.contains("was last refreshed"), "\(stale.standardError)")
     }
 
     /// Starts `arguments`, waits until `output` holds an entry starting with `marker` (the run is
@@ -214,7 +229,7 @@ import Testing
         let reference = directory.appendingPathComponent("one")
         #expect(try ShardKitProcess.run(Self.slowConversion + ["--output", reference.path]).status == 0)
         var resumed = 0
-        for (attempt, delay) in [0, 300_000, 800_000].enumerated() {
+        for (attempt, delay) in [100_000, 300_000, 800_000].enumerated() {
             let output = directory.appendingPathComponent("killed-\(attempt)")
             guard
                 try Self.killNine(
@@ -222,7 +237,12 @@ import Testing
                     after: useconds_t(delay))
             else { continue }
             resumed += 1
-            if attempt == 0 {
+            // A run killed before it recorded its fingerprint has nothing to resume: skip the check.
+            let staging = try FileManager.default.contentsOfDirectory(atPath: output.path).first { $0.hasPrefix(".shardkit-staging-") }
+            let recorded = staging.map {
+                FileManager.default.fileExists(atPath: output.appendingPathComponent($0).appendingPathComponent("fingerprint.json").path)
+            } ?? false
+            if recorded && attempt < 2 {
                 let other = try ShardKitProcess.run(Self.slowConversion + ["--output", output.path, "--resume", "--seed", "9"])
                 #expect(other.status == 64, "\(other.standardError)")
                 #expect(other.standardError.contains("seed: was 0, now 9"), "\(other.standardError)")

@@ -29,11 +29,12 @@ public enum ShardKitProcess {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        if !environment.isEmpty {
-            var merged = ProcessInfo.processInfo.environment
-            for (name, value) in environment { merged[name] = value }
-            process.environment = merged
-        }
+        // A test run inside a Slurm array task or an Indexed Job must not turn every convert
+        // into one worker of several: those slots are given by the test when it wants them.
+        var merged = ProcessInfo.processInfo.environment
+        for name in ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"] { merged[name] = nil }
+        for (name, value) in environment { merged[name] = value }
+        process.environment = merged
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -78,12 +78,13 @@ public enum DatasetConverter {
                         let base = splitOfGroup.count * n
                         splitOfGroup.append((base, split))
                         bases.append(base)
-                        let kept = writer.completedShards(split: split, count: n)
+                        // Only this process's own shards count: another worker's are not ours to keep.
+                        let kept = writer.completedShards(split: split, count: n).filter { assigned.contains(base + $0) }
                         let mine = (0..<n).filter { assigned.contains(base + $0) && !kept.contains($0) }
                         selection = (selection ?? []) + [Set(mine)]
                         if !kept.isEmpty && !options.quiet {
                             FileHandle.standardError.write(
-                                Data("shardkit: \(split): \(kept.count) of \(n) shards already written; keeping them\n".utf8))
+                                Data("shardkit: \(split): \(kept.count) of this run's shards already written; keeping them\n".utf8))
                         }
                         try writer.open(split: split, count: counts.map { $0[i] }, only: mine)
                     } else {
