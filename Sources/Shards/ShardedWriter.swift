@@ -168,7 +168,7 @@ public final class ShardedWriter {
     }
 
     /// The first record of shard `k` when `total` records go to `n` shards.
-    private static func boundary(_ k: Int, n: Int, total: Int) -> Int {
+    package static func boundary(_ k: Int, n: Int, total: Int) -> Int {
         Int((Int64(k) * Int64(total)) / Int64(n))
     }
 

@@ -76,6 +76,8 @@ struct SynthCommand: ParsableCommand {
 
     @OptionGroup var outputOptions: OutputOptions
 
+    @OptionGroup var scaleOut: ScaleOutOptions
+
     func validate() throws {
         guard count >= 0, testCount >= 0, count + testCount > 0 else {
             throw ValidationError("--count and --test-count must be 0 or more, and not both 0")
@@ -101,7 +103,7 @@ struct SynthCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (height, width) = parsedSize!
-            let request = SynthRequest(
+            var request = SynthRequest(
                 digits: URL(fileURLWithPath: digits), output: URL(fileURLWithPath: output), trainCount: count,
                 testCount: testCount,
                 configuration: .init(
@@ -112,6 +114,8 @@ struct SynthCommand: ParsableCommand {
                 name: name, augment: augmentation.augment, copies: augmentation.copies,
                 preview: preview.map { URL(fileURLWithPath: $0) }, previewCount: previewCount,
                 quiet: outputOptions.quiet)
+            request.worker = try scaleOut.slot()
+            request.resume = scaleOut.resume
             print(try SynthWriter.write(request))
         }
     }

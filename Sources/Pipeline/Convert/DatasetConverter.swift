@@ -190,24 +190,7 @@ public enum DatasetConverter {
             pairs["size"] = String(options.size)
             pairs["dictionary"] = options.dictionary?.path ?? "built from train"
         }
-        var listing = ""
-        var (files, bytes) = (0, Int64(0))
-        let root = options.input.standardizedFileURL.path
-        if let walker = FileManager.default.enumerator(atPath: root) {
-            var paths: [String] = []
-            while let path = walker.nextObject() as? String { paths.append(path) }
-            for path in paths.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-                guard let attributes = try? FileManager.default.attributesOfItem(atPath: root + "/" + path),
-                    attributes[.type] as? FileAttributeType == .typeRegular
-                else { continue }
-                let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-                let modified = Int64((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)
-                listing += "\(path)\t\(size)\t\(modified)\n"
-                files += 1
-                bytes += size
-            }
-        }
-        pairs["input"] = "\(files) files, \(bytes) bytes, listing sha256 \(sha256(of: Array(listing.utf8)).prefix(16))"
+        pairs["input"] = inputFingerprint(options.input)
         return pairs
     }
 
@@ -261,8 +244,8 @@ private func withCopies(_ pull: @escaping RecordPull, _ copies: Int) -> RecordPu
 }
 
 /// The first record of shard `k` when `total` records go to `n` shards (`ShardedWriter`'s rule).
-private func shardStart(_ k: Int, n: Int, total: Int) -> Int {
-    Int((Int64(k) * Int64(total)) / Int64(n))
+func shardStart(_ k: Int, n: Int, total: Int) -> Int {
+    ShardedWriter.boundary(k, n: n, total: total)
 }
 
 /// A pull that hands on only the records of the selected shards, numbering each with its
@@ -294,4 +277,28 @@ private func selecting(
         }
         return nil
     }
+}
+
+/// The files below `root` in one line: how many, their total size, and a digest of their sorted
+/// relative paths, sizes and modification times. Changing, adding or removing an input file
+/// changes it; reading the files' contents is not needed.
+func inputFingerprint(_ root: URL) -> String {
+    var listing = ""
+    var (files, bytes) = (0, Int64(0))
+    let path = root.standardizedFileURL.path
+    if let walker = FileManager.default.enumerator(atPath: path) {
+        var paths: [String] = []
+        while let relative = walker.nextObject() as? String { paths.append(relative) }
+        for relative in paths.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + relative),
+                attributes[.type] as? FileAttributeType == .typeRegular
+            else { continue }
+            let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+            let modified = Int64((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)
+            listing += "\(relative)\t\(size)\t\(modified)\n"
+            files += 1
+            bytes += size
+        }
+    }
+    return "\(files) files, \(bytes) bytes, listing sha256 \(sha256(of: Array(listing.utf8)).prefix(16))"
 }

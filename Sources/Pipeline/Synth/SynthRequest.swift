@@ -29,6 +29,10 @@ public struct SynthRequest: Sendable {
     public var preview: URL?
     public var previewCount: Int
     public var quiet: Bool
+    /// This process is one worker of several (see `ConvertOptions.worker`).
+    public var worker: WorkerSlot? = nil
+    /// Take over a killed run's staging and write only the shards it lacks.
+    public var resume = false
 
     public init(
         digits: URL, output: URL, trainCount: Int = 10_000, testCount: Int = 1_000,

@@ -41,24 +41,41 @@ public enum SynthWriter {
             try writePreview(train, count: min(request.previewCount, request.trainCount * request.copies), to: preview)
         }
         let writer = try DatasetWriter(
-            output: request.output, name: request.name, sharding: .shards(request.shards), compression: .none)
-        var schema = SchemaAccumulator()
+            output: request.output, name: request.name, sharding: .shards(request.shards), compression: .none,
+            role: request.worker.map { .worker($0) } ?? .whole(resume: request.resume),
+            fingerprint: fingerprint(request))
         var shape = train.synthesizer.imageShape
         var written: [String] = []
         do throws(DatasetError) {
-            for (maker, count) in [(train, request.trainCount), (test, request.testCount)] {
-                guard let maker, count > 0 else { continue }
-                let records = count * request.copies
+            // Shards numbered dataset-wide, split after split; this process writes `assigned`.
+            let splits = [(train, request.trainCount), (test, request.testCount)].compactMap { maker, count in
+                maker.flatMap { count > 0 ? ($0, count * request.copies) : nil }
+            }
+            let n = request.shards
+            let assigned = request.worker?.shards(of: splits.count * n) ?? 0..<(splits.count * n)
+            if let worker = request.worker, !request.quiet {
+                FileHandle.standardError.write(
+                    Data("shardkit: worker \(worker) (from \(worker.source)): shards \(assigned.lowerBound)..<\(assigned.upperBound) of \(splits.count * n)\n".utf8))
+            }
+            for (s, (maker, records)) in splits.enumerated() {
                 let first = maker.sample(0, augmenter: maker.makeAugmenter()).image
                 shape = (first.height, first.width, first.channels)
+                // Every record has the schema of the first: each shard's receipt carries it.
+                var schema = SchemaAccumulator()
                 schema.observe(
                     try SynthRecordMaker.example(
                         image: first, string: maker.synthesizer.synthesize(split: maker.split, index: 0),
                         encoding: request.imageEncoding))
-                try writer.open(split: maker.split, count: records)
-                try writeSplit(maker, records: records, into: writer, request: request)
+                let kept = writer.completedShards(split: maker.split, count: n).filter { assigned.contains(s * n + $0) }
+                let mine = (0..<n).filter { assigned.contains(s * n + $0) && !kept.contains($0) }
+                try writer.open(split: maker.split, count: records, only: mine)
+                let ranges = mine.map { shardStart($0, n: n, total: records)..<shardStart($0 + 1, n: n, total: records) }
+                for (k, range) in zip(mine, ranges) where !range.isEmpty {
+                    writer.observe(schema, split: maker.split, shard: k)
+                }
+                try writeSplit(maker, ranges: ranges, into: writer, request: request)
                 try writer.finish(split: maker.split)
-                written.append("\(records) \(maker.split)")
+                written.append("\(ranges.reduce(0) { $0 + $1.count }) \(maker.split)")
             }
             let configuration = train.synthesizer.configuration
             var metadata = [
@@ -79,12 +96,15 @@ public enum SynthWriter {
                 ("length", .int64),
                 ("digits", .int64Tensor(shape: [DigitString.labelSlots])),
             ]
-            try writer.commit(
-                DatasetDescription(
-                    name: request.name,
-                    description: "Multi-digit strings synthesized by shardkit synth from \(request.digits.path)",
-                    features: features, metadata: metadata),
-                schema: schema)
+            let description = DatasetDescription(
+                name: request.name,
+                description: "Multi-digit strings synthesized by shardkit synth from \(request.digits.path)",
+                features: features, metadata: metadata)
+            if request.worker != nil {
+                try writer.finishWorker(description)
+            } else {
+                try writer.commit(description, schema: nil)
+            }
         } catch {
             writer.abort()
             throw error
@@ -124,18 +144,41 @@ public enum SynthWriter {
         try ContactSheetRenderer.writeSheet(images: images, labels: labels, to: url)
     }
 
-    /// Writes the `records` records of `maker`'s split, in order, into `writer` (whose split is open).
+    /// What the shards depend on: every option that changes a record, and the digit files.
+    static func fingerprint(_ request: SynthRequest) -> [String: String] {
+        [
+            "name": request.name, "train strings": String(request.trainCount), "test strings": String(request.testCount),
+            "configuration": String(describing: request.configuration), "shards": String(request.shards),
+            "image encoding": request.imageEncoding.rawValue, "augment": request.augment?.description ?? "none",
+            "copies": String(request.copies), "digits": inputFingerprint(request.digits),
+        ]
+    }
+
+    /// Writes the records in `ranges` (ascending) of `maker`'s split, in order, into `writer`
+    /// (whose split is open with just those records' shards).
     static func writeSplit(
-        _ maker: SynthRecordMaker, records: Int, into writer: DatasetWriter, request: SynthRequest
+        _ maker: SynthRecordMaker, ranges: [Range<Int>], into writer: DatasetWriter, request: SynthRequest
+    ) throws(DatasetError) {
+        let progress = ProgressReporter(
+            label: "synth \(request.name)/\(maker.split)", total: ranges.reduce(0) { $0 + $1.count }, quiet: request.quiet)
+        for range in ranges where !range.isEmpty {
+            try writeRange(maker, range, into: writer, request: request, progress: progress)
+        }
+        progress.finish()
+    }
+
+    /// Writes the records `range` of `maker`'s split, in order.
+    private static func writeRange(
+        _ maker: SynthRecordMaker, _ range: Range<Int>, into writer: DatasetWriter, request: SynthRequest,
+        progress: ProgressReporter
     ) throws(DatasetError) {
         let jobs = max(1, request.jobs)
-        let progress = ProgressReporter(
-            label: "synth \(request.name)/\(maker.split)", total: records, quiet: request.quiet)
+        let records = range.upperBound
         let batch = batchPerJob * jobs
         let state = BatchState(
             writer: writer, split: maker.split, augmenters: (0..<jobs).map { _ in maker.makeAugmenter() }, batch: batch)
         var previousCount = 0
-        var start = 0
+        var start = range.lowerBound
         let failure = Mutex<DatasetError?>(nil)
         while start < records || previousCount > 0 {
             let count = min(batch, records - start)
@@ -181,7 +224,6 @@ public enum SynthWriter {
             previousCount = count
             start += count
         }
-        progress.finish()
     }
 }
 
