@@ -72,9 +72,13 @@ enum MATBytes {
     /// Column order to HWC, pixel by pixel, on one image whose X is 32×32×3 (MATLAB drops the
     /// trailing 1) and whose y is a single byte in a small-format element.
     @Test func columnMajorPlanesBecomeRowMajorInterleaved() throws {
-        func value(_ row: Int, _ column: Int, _ channel: Int) -> UInt8 { UInt8((row + 3 * column + 80 * channel) % 256) }
+        func value(_ row: Int, _ column: Int, _ channel: Int) -> UInt8 {
+            UInt8((row + 3 * column + 80 * channel) % 256)
+        }
         var planes: [UInt8] = []
-        for channel in 0..<3 { for column in 0..<32 { for row in 0..<32 { planes.append(value(row, column, channel)) } } }
+        for channel in 0..<3 {
+            for column in 0..<32 { for row in 0..<32 { planes.append(value(row, column, channel)) } }
+        }
         let bytes =
             MATBytes.header + MATBytes.array("y", arrayClass: 6, dims: [1, 1], type: 2, data: [10])
             + MATBytes.array("X", arrayClass: 9, dims: [32, 32, 3], type: 2, data: planes)
@@ -85,7 +89,9 @@ enum MATBytes {
         let sample = try #require(try reader.next())
         #expect(sample.label == 0)
         var expected: [UInt8] = []
-        for row in 0..<32 { for column in 0..<32 { for channel in 0..<3 { expected.append(value(row, column, channel)) } } }
+        for row in 0..<32 {
+            for column in 0..<32 { for channel in 0..<3 { expected.append(value(row, column, channel)) } }
+        }
         #expect(sample.image.pixels == expected)
         #expect(Array(sample.image.pixels[0..<6]) == [0, 80, 160, 3, 83, 163])
         #expect(try reader.next() == nil)
@@ -155,7 +161,9 @@ enum MATBytes {
         let good = try expectedJSON("svhn-cropped/expected.json").dict("test_32x32.mat").ints("pixelSums")
         let reader = try SVHNCroppedReader(file: FixturePaths.fixture(Self.broken + "bad-compressed.mat"))
         var sums: [Int] = []
-        let e = formatError { while let s = try reader.next() { sums.append(s.image.pixels.reduce(0) { $0 + Int($1) }) } }
+        let e = formatError {
+            while let s = try reader.next() { sums.append(s.image.pixels.reduce(0) { $0 + Int($1) }) }
+        }
         #expect(e?.kind == .compression)
         #expect(e?.offset == 248)
         #expect(e?.record == sums.count)
@@ -191,7 +199,8 @@ enum MATBytes {
     @Test func pixelCountMustMatchTheDimensions() throws {
         let bytes =
             MATBytes.header + MATBytes.array("y", arrayClass: 6, dims: [2, 1], type: 2, data: [1, 2])
-            + MATBytes.array("X", arrayClass: 9, dims: [32, 32, 3, 2], type: 2, data: [UInt8](repeating: 7, count: 3072))
+            + MATBytes.array(
+                "X", arrayClass: 9, dims: [32, 32, 3, 2], type: 2, data: [UInt8](repeating: 7, count: 3072))
         let directory = try FixturePaths.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let e = formatError { _ = try SVHNCroppedReader(file: MATBytes.write(bytes, in: directory)) }

@@ -114,7 +114,9 @@ import Testing
             let output = directory.appendingPathComponent("out")
             let result = try convert(input, output)
             #expect(result.status == 65, "\(name): \(result.standardError)")
-            #expect(result.standardError.hasPrefix("shardkit: error: \(input == broken ? broken.path : input.path + "/test_32x32.mat"): "))
+            #expect(
+                result.standardError.hasPrefix(
+                    "shardkit: error: \(input == broken ? broken.path : input.path + "/test_32x32.mat"): "))
             #expect(result.standardError.contains(shownName))
             #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
             let left = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
@@ -128,7 +130,8 @@ import Testing
         let none = try convert(empty, empty.appendingPathComponent("out"))
         #expect(none.status == 66)
         #expect(none.standardError.contains("looked for train_32x32.mat, test_32x32.mat, extra_32x32.mat"))
-        let notMAT = try convert(FixturePaths.fixture("mnist/t10k-images-idx3-ubyte"), empty.appendingPathComponent("out"))
+        let notMAT = try convert(
+            FixturePaths.fixture("mnist/t10k-images-idx3-ubyte"), empty.appendingPathComponent("out"))
         #expect(notMAT.status == 66)
         let missing = try convert(empty.appendingPathComponent("train_32x32.mat"), empty.appendingPathComponent("out"))
         #expect(missing.status == 66)
@@ -143,7 +146,8 @@ import Testing
     @Test func formatOneFileIsToldApart() throws {
         let output = try FixturePaths.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
-        let result = try convert(FixturePaths.fixture("svhn/test/digitStruct.mat"), output.appendingPathComponent("out"))
+        let result = try convert(
+            FixturePaths.fixture("svhn/test/digitStruct.mat"), output.appendingPathComponent("out"))
         #expect(result.status == 65)
         #expect(result.standardError.contains("MATLAB v7.3 (HDF5)"))
     }

@@ -43,7 +43,8 @@ struct MATArrayHeader {
                 expected: "miINT32 (5), 2…\(maxDimensionCount) values",
                 found: "\(MATDataType.name(of: dimensionsTag.type)), \(dimensionsTag.size) bytes")
         }
-        let dimensionBytes = try stream.readData(of: dimensionsTag, what: "the dimensions", limit: 4 * maxDimensionCount)
+        let dimensionBytes = try stream.readData(
+            of: dimensionsTag, what: "the dimensions", limit: 4 * maxDimensionCount)
         var dimensions: [Int] = []
         for d in 0..<(dimensionsTag.size / 4) {
             let value = Int(Int32(bitPattern: stream.order.uint32(dimensionBytes, at: 4 * d)))

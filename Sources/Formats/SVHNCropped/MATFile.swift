@@ -105,7 +105,8 @@ final class MATFile {
         let header = try MATArrayHeader.read(from: stream)
         guard count <= left - 8 else {
             throw FormatError(
-                .truncated, path: path, offset: offset, "\(stream.subject): file ends inside the variable's data element",
+                .truncated, path: path, offset: offset,
+                "\(stream.subject): file ends inside the variable's data element",
                 expected: "\(count) bytes after the tag", found: "\(left - 8)")
         }
         return Variable(

@@ -99,7 +99,8 @@ public final class SVHNCroppedReader: FormatReader {
         }
         let count = dims.count == 4 ? dims[3] : 1
         guard count <= maxCount else {
-            throw x.headerError(.badDimensions, "implausibly many images", expected: "at most \(maxCount)", found: "\(count)")
+            throw x.headerError(
+                .badDimensions, "implausibly many images", expected: "at most \(maxCount)", found: "\(count)")
         }
         return count
     }
@@ -116,7 +117,8 @@ public final class SVHNCroppedReader: FormatReader {
         }
         let dims = header.dimensions
         guard dims.count == 2, dims.contains(1) || dims.contains(0) else {
-            throw y.headerError(.badDimensions, "labels are not a column", expected: "\(count)×1", found: header.shapeText)
+            throw y.headerError(
+                .badDimensions, "labels are not a column", expected: "\(count)×1", found: header.shapeText)
         }
         guard dims[0] * dims[1] == count else {
             throw y.headerError(
@@ -177,7 +179,9 @@ public final class SVHNCroppedReader: FormatReader {
             return nil
         }
         do {
-            try typed { try record.withUnsafeMutableBytes { try images.read(into: $0, what: "an image", record: index) } }
+            try typed {
+                try record.withUnsafeMutableBytes { try images.read(into: $0, what: "an image", record: index) }
+            }
         } catch {
             finished = true
             throw error

@@ -1,8 +1,8 @@
-internal import ShardKitSupport
-import Shards
 import Examples
 import Formats
 import Foundation
+internal import ShardKitSupport
+import Shards
 
 /// SVHN format 2, the cropped digits (`*_32x32.mat`) → `image` (32×32×3) and `label` (int64 0–9,
 /// the file's 10 read as 0), as TFDS's `svhn_cropped`. The input is a folder holding
@@ -38,8 +38,12 @@ enum SVHNCroppedConversion {
         return ConversionPlan(
             passes: passes,
             features: [
-                ("image", .image(shape: [SVHNCroppedReader.side, SVHNCroppedReader.side, SVHNCroppedReader.channels],
-                                 encoding: encoding)),
+                (
+                    "image",
+                    .image(
+                        shape: [SVHNCroppedReader.side, SVHNCroppedReader.side, SVHNCroppedReader.channels],
+                        encoding: encoding)
+                ),
                 ("label", .classLabel(count: 10, names: classNames)),
             ],
             supervisedKeys: ("image", "label"),
@@ -67,7 +71,8 @@ enum SVHNCroppedConversion {
             return FileManager.default.fileExists(atPath: url.path) ? (split, url) : nil
         }
         guard !found.isEmpty else {
-            throw DatasetError(.noInput, path: input.path, "no SVHN format 2 files in the folder (looked for \(wanted))")
+            throw DatasetError(
+                .noInput, path: input.path, "no SVHN format 2 files in the folder (looked for \(wanted))")
         }
         return found
     }
