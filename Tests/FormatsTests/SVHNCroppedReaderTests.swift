@@ -60,6 +60,22 @@ enum MATBytes {
         #expect(try reader.next() == nil)
     }
 
+    /// Skipping (a window move in a plain file, inflate-and-drop in a compressed one) lands on the
+    /// same image and label as reading; a skip past the end stops at the end.
+    @Test(arguments: ["train_32x32.mat", "test_32x32.mat", "extra_32x32.mat"])
+    func skipLandsWhereReadingWould(file: String) throws {
+        let url = FixturePaths.fixture("svhn-cropped/" + file)
+        let all = try readAll(SVHNCroppedReader(file: url))
+        let reader = try SVHNCroppedReader(file: url)
+        #expect(try reader.skip(3) == 3)
+        #expect(try reader.next() == all[3])
+        #expect(try reader.skip(0) == 0)
+        #expect(try reader.next() == all[4])
+        #expect(try reader.skip(1000) == all.count - 5)
+        #expect(try reader.next() == nil)
+        #expect(try reader.skip(1) == 0)
+    }
+
     @Test func labelTenIsTheDigitZero() throws {
         let reader = try SVHNCroppedReader(file: FixturePaths.fixture("svhn-cropped/test_32x32.mat"))
         let tens = reader.storedLabels.indices.filter { reader.storedLabels[$0] == 10 }

@@ -51,7 +51,7 @@ import Testing
         #expect(result.standardError.isEmpty)
         #expect(result.standardOutput.hasPrefix("converted svhn-cropped to \(output.path)"))
         for (split, count) in [("train", 40), ("test", 20), ("extra", 6)] {
-            #expect(result.standardOutput.contains("  \(split): \(count) records in 1 shards"))
+            #expect(result.standardOutput.contains("  \(split): \(count) records in 1 shard, "))
             let got = try records(output.appendingPathComponent("svhn-cropped-\(split).tfrecord-00000-of-00001"))
             let want = try expected("\(split)_32x32.mat")
             #expect(got.map(\.label) == (want["digits"] as! [NSNumber]).map(\.intValue), "\(split)")
@@ -74,7 +74,7 @@ import Testing
         let output = directory.appendingPathComponent("out")
         let result = try convert(file, output)
         #expect(result.status == 0, "\(result.standardError)")
-        #expect(result.standardOutput.contains("  \(split): 20 records in 1 shards"))
+        #expect(result.standardOutput.contains("  \(split): 20 records in 1 shard, "))
         #expect(result.standardOutput.split(separator: "\n").filter { $0.contains(" records in ") }.count == 1)
         let got = try records(output.appendingPathComponent("svhn-cropped-\(split).tfrecord-00000-of-00001"))
         #expect(got.map(\.label) == (try expected(fixture)["digits"] as! [NSNumber]).map(\.intValue))
@@ -92,6 +92,26 @@ import Testing
         #expect(result.standardOutput.contains("train: 40 records"))
         #expect(result.standardOutput.contains("test: 20 records"))
         #expect(!result.standardOutput.contains("extra"))
+    }
+
+    /// Workers that each write some of the 9 shards (3 per split), then `commit`: the bytes of
+    /// one process. Workers past the first shard of a split skip to it without decoding.
+    @Test(arguments: [2, 3, 5])
+    func workersThenCommitGiveOneProcessBytes(workers: Int) throws {
+        let directory = try FixturePaths.makeScratchDirectory("shardkit-svhn-cropped-cli")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let common = ["convert", "svhn-cropped", "--input", Self.fixtures.path, "--shards", "3", "--quiet"]
+        let reference = directory.appendingPathComponent("one")
+        let one = try ShardKitProcess.run(common + ["--output", reference.path])
+        try #require(one.status == 0, "\(one.standardError)")
+        let output = directory.appendingPathComponent("workers")
+        for i in 0..<workers {
+            let run = try ShardKitProcess.run(common + ["--output", output.path, "--worker", "\(i)/\(workers)"])
+            #expect(run.status == 0, "worker \(i)/\(workers): \(run.standardError)")
+        }
+        let commit = try ShardKitProcess.run(["commit", output.path])
+        #expect(commit.status == 0, "\(commit.standardError)")
+        try ScaleOutTests.expectSameTree(reference, output)
     }
 
     static let brokenFiles = [

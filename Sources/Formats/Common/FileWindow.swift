@@ -26,4 +26,10 @@ final class FileWindow: ChunkSource {
     }
 
     func checkCleanEnd(position: Int) throws(FormatError) {}
+
+    /// Moves ahead without reading (positioned reads need no seek); not past the window's end.
+    func seek(by count: Int) -> Bool {
+        next = min(end, next + count)
+        return true
+    }
 }

@@ -65,14 +65,19 @@ final class MATElementStream {
             throw self.error(error.kind, at: error.offset ?? start, record: record, error.message)
         }
         guard n == buffer.count else {
-            let phrase =
-                input.endedWithoutEndMarker
-                ? "zlib stream ends early (no end-of-stream marker)"
-                : isCompressed ? "inflated data end" : "file ends"
-            throw error(
-                .truncated, at: start, record: record, "\(phrase) inside \(what)", expected: "\(buffer.count) bytes",
-                found: "\(n)")
+            throw shortData(at: start, record: record, what, wanted: buffer.count, found: n)
         }
+    }
+
+    /// The error for data that stop `found` bytes into the `wanted` bytes of `what`.
+    private func shortData(at start: Int, record: Int?, _ what: String, wanted: Int, found: Int) -> FormatError {
+        let phrase =
+            input.endedWithoutEndMarker
+            ? "zlib stream ends early (no end-of-stream marker)"
+            : isCompressed ? "inflated data end" : "file ends"
+        return error(
+            .truncated, at: start, record: record, "\(phrase) inside \(what)", expected: "\(wanted) bytes",
+            found: "\(found)")
     }
 
     /// Reads `count` bytes into a new array (small fields only: the caller bounds `count`).
@@ -82,20 +87,23 @@ final class MATElementStream {
         return bytes
     }
 
-    /// Reads and drops `count` bytes (padding, or a field nobody needs).
-    func skip(_ count: Int, what: String) throws(FormatError) {
+    /// Moves `count` bytes ahead without copying them: no read at all in a plain element,
+    /// inflating and dropping in a compressed one. Errors as `read(into:what:record:)`.
+    func skip(_ count: Int, what: String, record: Int? = nil) throws(FormatError) {
         guard count > 0 else { return }
-        var scratch = [UInt8](repeating: 0, count: min(count, 4096))
-        var left = count
-        while left > 0 {
-            let n = min(left, scratch.count)
-            try typed {
-                try scratch.withUnsafeMutableBytes {
-                    try read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<n]), what: what)
-                }
-            }
-            left -= n
+        let start = position
+        guard count <= end - start else {
+            throw error(
+                .badSize, at: start, record: record, "\(what) runs past the end of the array element",
+                expected: "at most \(end - start) bytes", found: "\(count)")
         }
+        let n: Int
+        do {
+            n = try input.skip(count: count)
+        } catch {
+            throw self.error(error.kind, at: error.offset ?? start, record: record, error.message)
+        }
+        guard n == count else { throw shortData(at: start, record: record, what, wanted: count, found: n) }
     }
 
     /// Reads a data element's tag, in either format: normal (type and byte count, 4 bytes each)

@@ -191,6 +191,21 @@ public final class SVHNCroppedReader: FormatReader {
         return SVHNCroppedSample(index: index, image: Self.interleave(record), label: stored == 10 ? 0 : Int(stored))
     }
 
+    /// Moves past `count` images without decoding them: no read at all in a plain file,
+    /// inflating and dropping in a compressed one.
+    public func skip(_ count: Int) throws(FormatError) -> Int {
+        guard !finished else { return 0 }
+        let n = Swift.min(count, self.count - index)
+        do {
+            try images.skip(n * Self.imageSize, what: "the images skipped", record: index)
+        } catch {
+            finished = true
+            throw error
+        }
+        index += n
+        return n
+    }
+
     /// Column-major planes (`X(row, column, channel)` at `row + 32·column + 1024·channel`) →
     /// row-major interleaved HWC.
     static func interleave(_ planes: [UInt8]) -> Image {

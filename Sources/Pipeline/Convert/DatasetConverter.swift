@@ -192,20 +192,25 @@ public enum DatasetConverter {
         }
         var listing = ""
         var (files, bytes) = (0, Int64(0))
-        let root = options.input.standardizedFileURL.path
-        if let walker = FileManager.default.enumerator(atPath: root) {
-            var paths: [String] = []
+        var root = options.input.standardizedFileURL.path
+        var paths: [String] = []
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), !isDirectory.boolValue {
+            // A single input file (svhn-cropped): list it as its folder's one entry.
+            paths = [options.input.standardizedFileURL.lastPathComponent]
+            root = options.input.standardizedFileURL.deletingLastPathComponent().path
+        } else if let walker = FileManager.default.enumerator(atPath: root) {
             while let path = walker.nextObject() as? String { paths.append(path) }
-            for path in paths.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-                guard let attributes = try? FileManager.default.attributesOfItem(atPath: root + "/" + path),
-                    attributes[.type] as? FileAttributeType == .typeRegular
-                else { continue }
-                let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-                let modified = Int64((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)
-                listing += "\(path)\t\(size)\t\(modified)\n"
-                files += 1
-                bytes += size
-            }
+        }
+        for path in paths.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: root + "/" + path),
+                attributes[.type] as? FileAttributeType == .typeRegular
+            else { continue }
+            let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+            let modified = Int64((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)
+            listing += "\(path)\t\(size)\t\(modified)\n"
+            files += 1
+            bytes += size
         }
         pairs["input"] = "\(files) files, \(bytes) bytes, listing sha256 \(sha256(of: Array(listing.utf8)).prefix(16))"
         return pairs

@@ -25,9 +25,10 @@ enum SVHNCroppedConversion {
                         [try reading { () throws(FormatError) in try SVHNCroppedReader(file: file) }.count]
                     },
                     countIsCheap: true,
-                    open: { () throws(DatasetError) in
+                    canSkip: true,
+                    open: { skip throws(DatasetError) in
                         chainedPull(
-                            [file], open: { url throws(FormatError) in try SVHNCroppedReader(file: url) },
+                            [file], skip: skip, open: { url throws(FormatError) in try SVHNCroppedReader(file: url) },
                             map: { sample, source in
                                 PendingRecord(
                                     split: 0, path: source.path, index: sample.index, image: .decoded(sample.image),
