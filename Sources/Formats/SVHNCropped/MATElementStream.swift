@@ -51,46 +51,23 @@ final class MATElementStream {
     /// Fills `buffer` completely or throws: `.badSize` past the array's end, `.truncated` when the
     /// data stop early, `.compression` for damaged deflate data.
     func read(into buffer: UnsafeMutableRawBufferPointer, what: String, record: Int? = nil) throws(FormatError) {
-        let start = position
-        guard buffer.count <= end - start else {
-            throw error(
-                .badSize, at: start, record: record, "\(what) runs past the end of the array element",
-                expected: "at most \(end - start) bytes", found: "\(buffer.count)")
+        try advance(by: buffer.count, what: what, record: record) { () throws(FormatError) in
+            try input.read(into: buffer)
         }
-        let n: Int
-        do {
-            n = try input.read(into: buffer)
-        } catch {
-            // A damaged deflate stream says how far it inflated; name that byte.
-            throw self.error(error.kind, at: error.offset ?? start, record: record, error.message)
-        }
-        guard n == buffer.count else {
-            throw shortData(at: start, record: record, what, wanted: buffer.count, found: n)
-        }
-    }
-
-    /// The error for data that stop `found` bytes into the `wanted` bytes of `what`.
-    private func shortData(at start: Int, record: Int?, _ what: String, wanted: Int, found: Int) -> FormatError {
-        let phrase =
-            input.endedWithoutEndMarker
-            ? "zlib stream ends early (no end-of-stream marker)"
-            : isCompressed ? "inflated data end" : "file ends"
-        return error(
-            .truncated, at: start, record: record, "\(phrase) inside \(what)", expected: "\(wanted) bytes",
-            found: "\(found)")
-    }
-
-    /// Reads `count` bytes into a new array (small fields only: the caller bounds `count`).
-    func read(count: Int, what: String) throws(FormatError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        try typed { try bytes.withUnsafeMutableBytes { try read(into: $0, what: what) } }
-        return bytes
     }
 
     /// Moves `count` bytes ahead without copying them: no read at all in a plain element,
     /// inflating and dropping in a compressed one. Errors as `read(into:what:record:)`.
     func skip(_ count: Int, what: String, record: Int? = nil) throws(FormatError) {
         guard count > 0 else { return }
+        try advance(by: count, what: what, record: record) { () throws(FormatError) in try input.skip(count: count) }
+    }
+
+    /// Runs `move`, which takes `count` bytes from the input and returns how many it got, within
+    /// the array's end, turning the input's errors and a short count into errors about `what`.
+    private func advance(
+        by count: Int, what: String, record: Int?, _ move: () throws(FormatError) -> Int
+    ) throws(FormatError) {
         let start = position
         guard count <= end - start else {
             throw error(
@@ -99,11 +76,27 @@ final class MATElementStream {
         }
         let n: Int
         do {
-            n = try input.skip(count: count)
+            n = try move()
         } catch {
+            // A damaged deflate stream says how far it inflated; name that byte.
             throw self.error(error.kind, at: error.offset ?? start, record: record, error.message)
         }
-        guard n == count else { throw shortData(at: start, record: record, what, wanted: count, found: n) }
+        guard n == count else {
+            let phrase =
+                input.endedWithoutEndMarker
+                ? "zlib stream ends early (no end-of-stream marker)"
+                : isCompressed ? "inflated data end" : "file ends"
+            throw error(
+                .truncated, at: start, record: record, "\(phrase) inside \(what)", expected: "\(count) bytes",
+                found: "\(n)")
+        }
+    }
+
+    /// Reads `count` bytes into a new array (small fields only: the caller bounds `count`).
+    func read(count: Int, what: String) throws(FormatError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        try typed { try bytes.withUnsafeMutableBytes { try read(into: $0, what: what) } }
+        return bytes
     }
 
     /// Reads a data element's tag, in either format: normal (type and byte count, 4 bytes each)
