@@ -14,6 +14,7 @@ import os
 import shutil
 import struct
 import sys
+import zlib
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -417,8 +418,136 @@ def svhn():
               [("1.png", [(3, 12, 4, 15, 22)]), ("7.png", [(5, 1, 1, 10, 20)]), ("1.png", [(3, 12, 4, 15, 22)])])
 
 
+# ---------------------------------------------------------------------------------------------
+# SVHN format 2 (cropped digits): MAT v5 files written byte by byte, stdlib only (struct, zlib)
+# ---------------------------------------------------------------------------------------------
+MI_INT8, MI_UINT8, MI_INT32, MI_UINT32, MI_DOUBLE, MI_MATRIX, MI_COMPRESSED = 1, 2, 5, 6, 9, 14, 15
+MX_DOUBLE, MX_UINT8 = 6, 9
+
+
+def mat_element(o, mtype, data, small=True):
+    """One data element in byte order `o` ('<' or '>'): the small format (size and type as the
+    16-bit halves of one word, then the 1–4 data bytes) when it fits, else a normal tag; data are
+    padded to 8 bytes."""
+    n = len(data)
+    if small and 0 < n <= 4:
+        return struct.pack(o + "I", (n << 16) | mtype) + data + b"\0" * (4 - n)
+    return struct.pack(o + "II", mtype, n) + data + b"\0" * ((8 - n % 8) % 8)
+
+
+def mat_array(o, name, cls, dims, dtype, data, flags_extra=0):
+    """A miMATRIX element: array flags, dimensions, name, real part."""
+    body = (mat_element(o, MI_UINT32, struct.pack(o + "II", cls | flags_extra, 0))
+            + mat_element(o, MI_INT32, struct.pack(o + "%di" % len(dims), *dims))
+            + mat_element(o, MI_INT8, name.encode())
+            + mat_element(o, dtype, data))
+    return struct.pack(o + "II", MI_MATRIX, len(body)) + body
+
+
+def mat_compressed(o, element):
+    z = zlib.compress(element, 9)
+    return struct.pack(o + "II", MI_COMPRESSED, len(z)) + z
+
+
+def mat_header(o):
+    text = b"MATLAB 5.0 MAT-file, Platform: shardkit fixtures, Created on: Sat Nov 21 00:00:00 2026"
+    return text.ljust(116, b" ") + b"\0" * 8 + struct.pack(o + "H", 0x0100) + (b"IM" if o == "<" else b"MI")
+
+
+def cropped_image(n, seed):
+    """32×32×3 as nested lists [row][col][channel]; rows, columns and channels all differ, so a
+    transposed or planar mix-up changes the pixels."""
+    return [[[(seed * 31 + n * 37 + r * 5 + c * 11 + ch * 71 + (r * c) % 13) % 256 for ch in range(3)]
+             for c in range(32)] for r in range(32)]
+
+
+def column_major(images):
+    """X(row, col, channel, n) in MATLAB's column order: row fastest, then column, channel, image."""
+    return bytes(im[r][c][ch] for im in images for ch in range(3) for c in range(32) for r in range(32))
+
+
+def cropped_x(o, images, dims=None):
+    return mat_array(o, "X", MX_UINT8, dims or [32, 32, 3, len(images)], MI_UINT8, column_major(images))
+
+
+def cropped_y(o, labels, stored_as=MI_DOUBLE):
+    """y as MATLAB class double, N×1; MATLAB itself stores small whole numbers as miUINT8."""
+    data = struct.pack(o + "%dd" % len(labels), *labels) if stored_as == MI_DOUBLE else bytes(labels)
+    return mat_array(o, "y", MX_DOUBLE, [len(labels), 1], stored_as, data)
+
+
+def svhn_cropped():
+    expected = {}
+    files = {}
+    # (file, count, seed, byte order, compressed, order of variables, how y's values are stored)
+    for name, n, seed, o, compressed, order, stored in [
+        ("train_32x32.mat", 40, 1, "<", True, "Xy", MI_UINT8),
+        ("test_32x32.mat", 20, 2, "<", False, "ynX", MI_DOUBLE),
+        ("extra_32x32.mat", 6, 3, ">", True, "Xy", MI_DOUBLE),
+    ]:
+        labels = [(seed + i * 7) % 10 + 1 for i in range(n)]  # 1…10, 10 for the digit 0
+        images = [cropped_image(i, seed) for i in range(n)]
+        parts = {"X": cropped_x(o, images), "y": cropped_y(o, labels, stored),
+                 "n": mat_array(o, "note", MX_UINT8, [1, 3], MI_UINT8, b"abc")}  # small-format data
+        data = mat_header(o) + b"".join(mat_compressed(o, parts[k]) if compressed else parts[k] for k in order)
+        write("svhn-cropped/" + name, data)
+        files[name] = (o, images, labels, parts)
+        expected[name] = {
+            "count": n, "storedLabels": labels, "digits": [l % 10 for l in labels],
+            "pixelSums": [sum(v for row in im for px in row for v in px) for im in images],
+            "probes": [{"index": i, "row": r, "col": c, "channel": ch, "value": images[i][r][c][ch]}
+                       for i, r, c, ch in [(0, 0, 1, 0), (0, 1, 0, 0), (0, 5, 9, 2), (n - 1, 31, 30, 1)]],
+        }
+    write_json("svhn-cropped/expected.json", expected)
+
+    # Broken: one defect each; byte offsets the tests expect are in expected.json.
+    # Built from the first 8 test images (little-endian, uncompressed unless said otherwise).
+    o, images, labels, _ = files["test_32x32.mat"]
+    images, labels = images[:8], labels[:8]
+    parts = {"X": cropped_x(o, images), "y": cropped_y(o, labels)}
+    head = mat_header(o)
+    broken = {}
+    bad = bytearray(head + parts["y"] + parts["X"])
+    bad[126:128] = b"XX"
+    broken["bad-header.mat"] = (bytes(bad), {"offset": 126})
+    whole = head + parts["y"] + parts["X"]
+    x_at = len(head) + len(parts["y"])
+    broken["truncated-x.mat"] = (whole[: x_at + 8 + 48 + 5 * 3072 + 100], {"offset": x_at})
+    wrong = cropped_x(o, images, dims=[3, 32, 32, len(images)])
+    broken["wrong-dims.mat"] = (head + parts["y"] + wrong, {"offset": len(head) + len(parts["y"]) + 24})
+    out = list(labels)
+    out[5] = 11
+    y_pr = len(head) + 8 + 16 + 16 + 8 + 8  # y's miMATRIX tag, flags, dims, small name, data tag
+    broken["y-out-of-range.mat"] = (head + cropped_y(o, out) + parts["X"], {"offset": y_pr + 5 * 8, "record": 5})
+    broken["count-mismatch.mat"] = (head + cropped_y(o, labels[:-1]) + parts["X"],
+                                    {"offset": len(head) + 8 + 16})
+    broken["missing-y.mat"] = (head + parts["X"], {"offset": len(head) + len(parts["X"])})
+    # Compressed X: damaged deflate data; a zlib stream cut in half (the element's byte count
+    # says so, so only inflating finds it).
+    z = bytearray(zlib.compress(parts["X"], 9))
+    flip = len(z) // 2  # the first byte from the middle on whose damage zlib sees before the checksum
+    while True:
+        damaged = bytearray(z)
+        damaged[flip] ^= 0x55
+        try:
+            zlib.decompress(bytes(damaged))
+        except zlib.error as e:
+            if "incorrect data check" not in str(e):
+                break
+        flip += 1
+    z = damaged
+    broken["bad-compressed.mat"] = (head + parts["y"] + struct.pack(o + "II", MI_COMPRESSED, len(z)) + bytes(z),
+                                    {"offset": len(head) + len(parts["y"])})
+    z = zlib.compress(parts["X"], 9)[:-200]
+    broken["cut-compressed.mat"] = (head + parts["y"] + struct.pack(o + "II", MI_COMPRESSED, len(z)) + z,
+                                    {"offset": len(head) + len(parts["y"])})
+    for name, (data, where) in broken.items():
+        write("broken/svhn-cropped/" + name, data)
+    write_json("broken/svhn-cropped/expected.json", {name: where for name, (_, where) in broken.items()})
+
+
 def main():
-    which = set(sys.argv[1:]) or {"mnist", "cifar", "hwdb", "svhn"}
+    which = set(sys.argv[1:]) or {"mnist", "cifar", "hwdb", "svhn", "svhn-cropped"}
     if "mnist" in which:
         digits_and_mnist()
     if "cifar" in which:
@@ -427,6 +556,8 @@ def main():
         hwdb()
     if "svhn" in which:
         svhn()
+    if "svhn-cropped" in which:
+        svhn_cropped()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import RecordIO
 /// `shardkit convert`: a raw dataset (MNIST, CIFAR-10/100, SVHN, HWDB) to TFRecord shards.
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert a raw dataset (mnist, cifar10, cifar100, svhn, hwdb) to TFRecord shards.",
+        abstract: "Convert a raw dataset (mnist, cifar10, cifar100, svhn, hwdb, svhn-cropped) to TFRecord shards.",
         discussion: """
             Writes {name}-{split}.tfrecord-NNNNN-of-NNNNN shards of tf.train.Example records, an \
             index file per shard, features.json and dataset_info.json (so that \
@@ -23,6 +23,7 @@ struct Convert: ParsableCommand {
               cifar100  train.bin, test.bin, fine/coarse_label_names.txt
               svhn      train/, test/ [, extra/]: digitStruct.mat + PNGs
               hwdb      train/*.gnt, test/*.gnt
+              svhn-cropped  train_32x32.mat, test_32x32.mat [, extra_32x32.mat]
 
             svhn: train (+ extra) is divided into train and validation per file name and \
             --seed. hwdb: the character dictionary is written as characters.json.
@@ -33,6 +34,7 @@ struct Convert: ParsableCommand {
               shardkit convert cifar100 --input cifar-100 --output out/c100 --shard-size 64
               shardkit convert svhn --input svhn --output out/svhn --include-extra
               shardkit convert hwdb --input hwdb --output out/hwdb --image-encoding jpeg
+              shardkit convert svhn-cropped -i svhn -o out/svhn_cropped
               shardkit convert mnist -i mnist -o out/mnist --shards 8 --worker 0/2
 
             Scaling out: with --shards N, --worker I/N (or a Slurm array / Kubernetes Indexed Job \
@@ -44,7 +46,7 @@ struct Convert: ParsableCommand {
     @Argument(help: "The raw format.")
     var format: DatasetFormat
 
-    @Option(name: .shortAndLong, help: "The folder holding the raw dataset.")
+    @Option(name: .shortAndLong, help: "The folder holding the raw dataset (svhn-cropped: or one .mat file).")
     var input: String
 
     @Option(name: .shortAndLong, help: "Directory to write the shards and metadata into.")

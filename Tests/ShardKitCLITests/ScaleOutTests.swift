@@ -59,6 +59,27 @@ import Testing
         #expect(again.status == 0 && again.standardOutput.contains("already committed"), "\(again.standardOutput)")
     }
 
+    /// synth splits its shards among workers the same way; each makes only its own records.
+    @Test(arguments: [1, 2, 3, 7])
+    func synthWorkersThenCommitGiveOneProcessBytes(workers: Int) throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let common = [
+            "synth", "--digits", FixturePaths.fixture("digits").path, "--count", "120", "--test-count", "30",
+            "--seed", "7", "--shards", "3", "--quiet",
+        ]
+        let reference = directory.appendingPathComponent("one")
+        #expect(try ShardKitProcess.run(common + ["--output", reference.path]).status == 0)
+        let output = directory.appendingPathComponent("workers")
+        for i in 0..<workers {
+            let run = try ShardKitProcess.run(common + ["--output", output.path, "--worker", "\(i)/\(workers)"])
+            #expect(run.status == 0, "\(run.standardError)")
+        }
+        let commit = try ShardKitProcess.run(["commit", output.path])
+        #expect(commit.status == 0, "\(commit.standardError)")
+        try Self.expectSameTree(reference, output)
+    }
+
     /// The slot comes from a Slurm array (one that starts at 1) when `--worker` is not given, and
     /// the log says so; `JOB_COMPLETION_INDEX` needs `--workers`.
     @Test func slotFromTheEnvironment() throws {

@@ -21,7 +21,7 @@ extension ChunkSource {
 }
 
 /// An open file descriptor, closed in `deinit`. The corresponding C functions are `open`,
-/// `read`, `fstat` and `close`.
+/// `read`, `pread`, `fstat` and `close`.
 final class FileSource: ChunkSource {
     let path: String
     private let fd: Int32
@@ -60,6 +60,18 @@ final class FileSource: ChunkSource {
     }
 
     func checkCleanEnd(position: Int) throws(FormatError) {}
+
+    /// Reads into `buffer` from byte `offset` without moving the file position (so several
+    /// windows of one file can be read side by side); returns the byte count, 0 at the end.
+    func fill(_ buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(FormatError) -> Int {
+        while true {
+            let n = pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw FormatError(
+                .io, path: path, offset: offset, "read failed: \(String(cString: strerror(errno)))")
+        }
+    }
 }
 
 /// Buffered, position-counting reads over a `ChunkSource`. `read(_:)` returns fewer bytes than
@@ -88,7 +100,7 @@ final class ByteInput {
         }
         if sniffed >= 2 && buffer[0] == 0x1F && buffer[1] == 0x8B {
             let prefix = Array(buffer[0..<sniffed])
-            source = try GzipSource(file: file, prefix: prefix)
+            source = try InflateSource(upstream: file, path: path, prefix: prefix, wrapper: .gzip)
         } else {
             source = file
             end = sniffed
@@ -96,18 +108,29 @@ final class ByteInput {
         }
     }
 
+    /// Reads `source` as it comes (no sniffing), e.g. a window of a file or a zlib stream inside
+    /// it; `path` names the file in errors.
+    init(path: String, source: any ChunkSource, bufferSize: Int = 1 << 16) {
+        self.path = path
+        self.source = source
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+    }
+
     deinit {
         buffer.deallocate()
     }
 
-    var isCompressed: Bool { source is GzipSource }
-    /// Total data size when known up front (plain files only).
+    var isCompressed: Bool { source is InflateSource }
+    /// Total data size when known up front (plain files and file windows).
     var knownSize: Int? { source.knownSize }
     /// How a short read is described: "gzip stream ends early" when the gzip stream was cut,
     /// else "file ends".
     var endPhrase: String { pendingEndError == nil ? "file ends" : source.endPhrase }
     /// A gzip stream that stopped without its end marker; thrown by `drainRemaining`.
     private var pendingEndError: FormatError?
+    /// Whether the data ended because a compressed stream stopped without its end marker (as
+    /// opposed to a clean end of the data).
+    var endedWithoutEndMarker: Bool { pendingEndError != nil }
 
     private func refill() throws(FormatError) {
         guard !exhausted else { return }

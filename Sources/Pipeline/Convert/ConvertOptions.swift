@@ -11,6 +11,8 @@ public enum DatasetFormat: String, Sendable, CaseIterable {
     case cifar100
     case svhn
     case hwdb
+    /// SVHN format 2: `train_32x32.mat`, `test_32x32.mat`, `extra_32x32.mat` (MAT v5).
+    case svhnCropped = "svhn-cropped"
 
     /// How `image` is stored unless `--image-encoding` says otherwise.
     public var defaultImageEncoding: ImageEncoding { self == .svhn ? .raw : .png }

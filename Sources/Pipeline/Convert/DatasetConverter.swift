@@ -20,7 +20,7 @@ public enum DatasetConverter {
     public static func convert(_ format: DatasetFormat, options: ConvertOptions) throws(DatasetError) -> ConvertSummary
     {
         let start = Date()
-        try check(options)
+        try check(options, format: format)
         let encoding = options.imageEncoding ?? format.defaultImageEncoding
         let plan: ConversionPlan
         switch format {
@@ -29,6 +29,7 @@ public enum DatasetConverter {
         case .cifar100: plan = try CIFARConversion.plan(options, variant: .cifar100, encoding: encoding)
         case .svhn: plan = try SVHNConversion.plan(options, encoding: encoding)
         case .hwdb: plan = try HWDBConversion.plan(options, encoding: encoding)
+        case .svhnCropped: plan = try SVHNCroppedConversion.plan(options, encoding: encoding)
         }
         let name = options.name ?? format.rawValue
         // With a shard count, every shard's records are known before reading: shards can be
@@ -201,10 +202,10 @@ public enum DatasetConverter {
         return min(100_000, max(1_000, (total / 10 + 999) / 1_000 * 1_000))
     }
 
-    private static func check(_ options: ConvertOptions) throws(DatasetError) {
+    private static func check(_ options: ConvertOptions, format: DatasetFormat) throws(DatasetError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: options.input.path, isDirectory: &isDirectory),
-            isDirectory.boolValue
+            isDirectory.boolValue || format == .svhnCropped  // svhn-cropped also takes one .mat file
         else {
             throw DatasetError(.noInput, path: options.input.path, "no such directory")
         }
@@ -285,10 +286,17 @@ private func selecting(
 func inputFingerprint(_ root: URL) -> String {
     var listing = ""
     var (files, bytes) = (0, Int64(0))
-    let path = root.standardizedFileURL.path
-    if let walker = FileManager.default.enumerator(atPath: path) {
-        var paths: [String] = []
+    var path = root.standardizedFileURL.path
+    var paths: [String] = []
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+        // A single input file (svhn-cropped): list it as its folder's one entry.
+        paths = [root.standardizedFileURL.lastPathComponent]
+        path = root.standardizedFileURL.deletingLastPathComponent().path
+    } else if let walker = FileManager.default.enumerator(atPath: path) {
         while let relative = walker.nextObject() as? String { paths.append(relative) }
+    }
+    do {
         for relative in paths.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + relative),
                 attributes[.type] as? FileAttributeType == .typeRegular
