@@ -18,11 +18,12 @@ public enum ShardingPolicy: Sendable, Equatable {
 /// interrupted run leaves nothing that looks complete.
 ///
 /// Every shard goes first to a hidden staging directory inside the output,
-/// `OUTPUT/.shardkit-staging-<pid>/`. `commit` runs only after every split finished: it moves the
-/// shards and their index files into OUTPUT, writes the side files (label names, the character
-/// dictionary), `dataset_info.json` and `features.json`, and `manifest.json` last. `abort` (also
-/// run when the writer is dropped uncommitted) removes the staging directory and whatever it
-/// already moved. A staging folder left by a run that was killed is removed by the next run
+/// `OUTPUT/.shardkit-staging-<pid>/` (index files in its `index/` folder). `commit` runs only after
+/// every split finished: it moves the shards into OUTPUT and their index files into `OUTPUT/index/`,
+/// writes the side files (label names, the character dictionary), `dataset_info.json` and
+/// `features.json`, and `manifest.json` last. `abort` (also run when the writer is dropped
+/// uncommitted) removes the staging directory, whatever it already moved, and `OUTPUT/index/` when
+/// it made that folder. A staging folder left by a run that was killed is removed by the next run
 /// into the same output once its process is gone.
 package final class DatasetWriter {
     package let output: URL
@@ -40,6 +41,10 @@ package final class DatasetWriter {
     private var interruptToken: Int?
     /// Whether this writer made the output directory (a failed run then removes it again, empty).
     private let createdOutput: Bool
+    /// `output/index`, where the commit puts the index files.
+    private var indexDirectory: URL { output.appendingPathComponent(ShardIndex.directoryName) }
+    /// Whether the commit made `indexDirectory` (a failed run then removes it again, empty).
+    private var createdIndexDirectory = false
     /// The open lock file that keeps other writers out of `output` while this one runs.
     private var lock: Int32 = -1
 
@@ -72,7 +77,13 @@ package final class DatasetWriter {
                 .busy, path: output.path, "another shardkit run is writing into this output; wait for it or choose another --output")
         }
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
-        if let clash = existing.first(where: { $0 == Manifest.fileName || $0.hasPrefix("\(name)-") }) {
+        let existingIndexes =
+            ((try? FileManager.default.contentsOfDirectory(atPath: indexDirectory.path)) ?? [])
+            .map { "\(ShardIndex.directoryName)/\($0)" }
+        let clash =
+            existing.first(where: { $0 == Manifest.fileName || $0.hasPrefix("\(name)-") })
+            ?? existingIndexes.first(where: { $0.hasPrefix("\(ShardIndex.directoryName)/\(name)-") })
+        if let clash {
             releaseLock()
             throw DatasetError(
                 .outputExists, path: output.appendingPathComponent(clash).path,
@@ -97,12 +108,14 @@ package final class DatasetWriter {
         coverInterrupt(of: [])
     }
 
-    /// Removes `moved`, the staging folder (retrying while workers may still add files to it) and
-    /// the output directory when this run made it and it is empty again.
+    /// Removes `moved`, then `madeFolders` (this run's folders inside the output, when empty again),
+    /// the staging folder (retrying while workers may still add files to it) and the output
+    /// directory when this run made it and it is empty again.
     /// The one clean-up of an unfinished output, for `abort()` and for an interrupt alike.
-    private static func removeUnfinished(staging: URL, moved: [URL], output: URL?) -> [String] {
+    private static func removeUnfinished(staging: URL, moved: [URL], madeFolders: [URL] = [], output: URL?) -> [String] {
         var removed: [String] = []
         for url in moved where (try? FileManager.default.removeItem(at: url)) != nil { removed.append(url.path) }
+        for url in madeFolders where rmdir(url.path) == 0 { removed.append(url.path) }
         for _ in 0..<5 {
             guard FileManager.default.fileExists(atPath: staging.path) else { break }
             if (try? FileManager.default.removeItem(at: staging)) != nil {
@@ -114,14 +127,15 @@ package final class DatasetWriter {
         return removed
     }
 
-    /// From here on an interrupt also removes `targets` (the files a commit puts in place).
-    private func coverInterrupt(of targets: [URL]) {
+    /// From here on an interrupt also removes `targets` (the files a commit puts in place) and the
+    /// folders in `madeFolders`, when empty.
+    private func coverInterrupt(of targets: [URL], madeFolders: [URL] = []) {
         if let interruptToken { Interrupts.unregister(interruptToken) }
         let (staging, output) = (self.staging, createdOutput ? self.output : nil)
         let lockPath = self.output.appendingPathComponent(Self.lockName).path
         interruptToken = Interrupts.register {
             unlink(lockPath)
-            return Self.removeUnfinished(staging: staging, moved: targets, output: output)
+            return Self.removeUnfinished(staging: staging, moved: targets, madeFolders: madeFolders, output: output)
         }
     }
 
@@ -185,8 +199,15 @@ package final class DatasetWriter {
     package func commit(files: [(String, [UInt8])], manifest: Manifest) throws(DatasetError) {
         // An interrupt from here on removes whatever of the commit is already in place.
         let shardFiles = splits.flatMap { $0.manifest.shards.flatMap { [$0.file] + ($0.index.map { [$0] } ?? []) } }
-        coverInterrupt(of: (shardFiles + files.map(\.0) + [Manifest.fileName]).map { output.appendingPathComponent($0) })
+        let needsIndexFolder = splits.contains { $0.manifest.shards.contains { $0.index != nil } }
+        if needsIndexFolder && !FileManager.default.fileExists(atPath: indexDirectory.path) {
+            createdIndexDirectory = true
+        }
+        coverInterrupt(
+            of: (shardFiles + files.map(\.0) + [Manifest.fileName]).map { output.appendingPathComponent($0) },
+            madeFolders: createdIndexDirectory ? [indexDirectory] : [])
         do {
+            if createdIndexDirectory { try FileManager.default.createDirectory(at: indexDirectory, withIntermediateDirectories: false) }
             for (_, split) in splits {
                 for shard in split.shards {
                     for file in [shard.file] + (shard.index.map { [$0] } ?? []) {
@@ -200,6 +221,7 @@ package final class DatasetWriter {
             abort()
             throw DatasetError(.output, path: output.path, "cannot move the shards into place: \(error)")
         }
+        if durable && needsIndexFolder { syncDirectory(indexDirectory.path) }
         for (file, bytes) in files {
             try writeAtomically(bytes, to: output.appendingPathComponent(file))
         }
@@ -239,7 +261,9 @@ package final class DatasetWriter {
         for writer in writers.values { writer.abort() }
         writers.removeAll()
         releaseLock()  // first: the lock file must go before the output folder can
-        _ = Self.removeUnfinished(staging: staging, moved: moved, output: createdOutput ? output : nil)
+        _ = Self.removeUnfinished(
+            staging: staging, moved: moved, madeFolders: createdIndexDirectory ? [indexDirectory] : [],
+            output: createdOutput ? output : nil)
         moved.removeAll()
         releaseInterruptCleanup()
         done = true

@@ -18,6 +18,7 @@ struct ShardKitCommand: ParsableCommand {
             Convert.self,
             Eval.self,
             Generate.self,
+            Get.self,
             Inspect.self,
             Predict.self,
             SynthCommand.self,
