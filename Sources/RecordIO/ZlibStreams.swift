@@ -67,6 +67,11 @@ final class Deflater {
     }
 }
 
+/// zlib's message for a failed call, or the status when zlib gave none.
+private func zlibMessage(_ stream: UnsafeMutablePointer<z_stream>, _ status: Int32) -> String {
+    stream.pointee.msg.map { String(cString: $0) } ?? "status \(status)"
+}
+
 /// Where one gzip member of a file begins: its first byte in the file, and the offset of its first
 /// decompressed byte in the file's whole decompressed stream.
 package struct GzipMemberStart: Sendable, Equatable {
@@ -171,8 +176,7 @@ final class Inflater {
                             + "before the end of the stream")
                 }
             default:
-                let message = stream.pointee.msg.map { String(cString: $0) } ?? "status \(status)"
-                throw failure("\(name) data error: \(message)")
+                throw failure("\(name) data error: \(zlibMessage(stream, status))")
             }
         }
         let produced = requested - Int(stream.pointee.avail_out)
@@ -247,8 +251,7 @@ enum MemberInflater {
                             + "record's end at \(skip + Int64(count))")
                 }
             default:
-                let message = stream.pointee.msg.map { String(cString: $0) } ?? "status \(status)"
-                throw failure("gzip data error: \(message)")
+                throw failure("gzip data error: \(zlibMessage(stream, status))")
             }
         }
     }
