@@ -153,7 +153,11 @@ public final class DatasetReader {
 
     /// Record `index` of `split` as a `tf.train.Example`; a payload that is none is `.badInput`.
     public func example(split: String, index: Int) throws(DatasetError) -> Example {
-        let locator = try locate(split: split, index: index)
+        try example(at: locate(split: split, index: index))
+    }
+
+    /// The record `locator` points at as a `tf.train.Example`; a payload that is none is `.badInput`.
+    public func example(at locator: RecordLocator) throws(DatasetError) -> Example {
         let payload = try record(at: locator)
         do { return try Example(serializedBytes: payload) } catch {
             throw DatasetError(

@@ -53,10 +53,10 @@ struct Get: ParsableCommand {
             let reader = try DatasetReader(directory: directory)
             let locator = try reader.locate(split: split, index: index)
             if dump {
-                let example = try reader.example(split: split, index: index)
+                let example = try reader.example(at: locator)
                 print(example.jsonString(maxBytesPreview: bytesPreview == 0 ? nil : bytesPreview))
             } else if let image {
-                let example = try reader.example(split: split, index: index)
+                let example = try reader.example(at: locator)
                 let (png, decoded) = try reader.imagePNG(of: example)
                 do { try Data(png).write(to: URL(fileURLWithPath: image), options: .atomic) } catch {
                     throw DatasetError(.output, path: image, "cannot write: \(error.localizedDescription)")

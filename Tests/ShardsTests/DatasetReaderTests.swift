@@ -68,6 +68,10 @@ import Testing
             let members = Set(try (233..<466).map { try reader.locate(split: "train", index: $0).location!.member!.fileOffset })
             #expect(members.count > 1)
         }
+        // verify checks every index line (for GZIP: against the members the files really have).
+        let report = ShardVerifier().verify(try ShardFiles.resolve([directory.path]))
+        #expect(report.isClean, "\(report.problemLines())")
+        #expect(report.records == 703)
     }
 
     /// Empty shards (fewer records than shards) are passed over.
