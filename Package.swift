@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "RecordIO", targets: ["RecordIO"]),
         .library(name: "Examples", targets: ["Examples"]),
         .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "Glyphs", targets: ["Glyphs"]),
         .library(name: "Shards", targets: ["Shards"]),
         .library(name: "Formats", targets: ["Formats"]),
         .library(name: "Synth", targets: ["Synth"]),
@@ -45,6 +46,8 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // OpenSSL's SHA-256 uses the SHA extensions of the CPU: shard checksums at GB/s.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // FreeType draws the CJK labels of contact sheets (HWDB) from a Debian font.
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
 
         // MARK: Library modules, lowest first; each imports only those above it in this list.
         // Helpers shared by our own modules with `package` access: CPU features and the kernel tier.
@@ -52,12 +55,15 @@ let package = Package(
         .target(name: "RecordIO", dependencies: ["ShardKitSupport", "CCRC32C", "CZlib", "COpenSSL"], swiftSettings: strictSettings),
         .target(name: "Examples", dependencies: ["ShardKitSupport"], swiftSettings: strictSettings),
         .target(name: "Imaging", dependencies: ["ShardKitSupport", "CPNG", "CJPEG", "CZlib", "CDeflate"], swiftSettings: strictSettings),
+        // Text drawn with FreeType (contact-sheet labels in any script): its own module, so that
+        // Imaging's users (Synth, Formats, Trainer, a library user) need no FreeType and no fonts.
+        .target(name: "Glyphs", dependencies: ["ShardKitSupport", "Imaging", "CFreeType"], swiftSettings: strictSettings),
         .target(name: "Synth", dependencies: ["ShardKitSupport", "Imaging"], swiftSettings: strictSettings),
         .target(name: "Formats", dependencies: ["ShardKitSupport", "Imaging", "CHDF5", "CZlib"], swiftSettings: strictSettings),
         // Datasets of shards: the sharded writer, the typed manifest and TFDS side files, the one
         // crash-safety mechanism, and inspect/verify/contact sheets beside them.
         .target(
-            name: "Shards", dependencies: ["ShardKitSupport", "RecordIO", "Examples", "Imaging"],
+            name: "Shards", dependencies: ["ShardKitSupport", "RecordIO", "Examples", "Imaging", "Glyphs"],
             swiftSettings: strictSettings),
         .target(
             name: "Pipeline",
@@ -100,13 +106,14 @@ let package = Package(
         .testTarget(
             name: "ShardKitSupportTests", dependencies: ["ShardKitSupport", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "ShardsTests", dependencies: ["Shards", "Pipeline", "RecordIO", "Examples", "Imaging", "TestSupport"],
+            name: "ShardsTests", dependencies: ["Shards", "Pipeline", "RecordIO", "Examples", "Imaging", "Glyphs", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(name: "RecordIOTests", dependencies: ["RecordIO", "ShardKitSupport", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "ExamplesTests", dependencies: ["Examples", "TestSupport"], exclude: ["make_vectors.py"],
             swiftSettings: strictSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "GlyphsTests", dependencies: ["Glyphs", "Imaging", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "FormatsTests", dependencies: ["Formats", "Imaging", "TestSupport"], swiftSettings: strictSettings),

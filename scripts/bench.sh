@@ -50,6 +50,7 @@ for ((r = 1; r <= REPEATS; r++)); do
     fi
     if has convert && [ -f Benchmarks/convert/bench_convert.sh ]; then
         run "$r" Benchmarks/convert/bench_convert.sh "$bin/shardkit" "$python"
+        run "$r" Benchmarks/convert/bench_scaleout.sh "$bin/shardkit" "$python"
     fi
     if has trainer && [ "$r" -eq 1 ]; then
         run "$r" "$python" "$anchors/tf_train_mnist.py"

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Installs the Debian packages ShardKit builds against, when any is missing. Idempotent and quiet
-# when everything is present. Needs root (or sudo) only when something must be installed.
+# Installs the Debian packages ShardKit builds against, and any named as arguments, when any is
+# missing. Idempotent and quiet when everything is present. Needs root (or sudo) only when
+# something must be installed.
 set -euo pipefail
 
 # libhdf5-dev: SVHN's digitStruct.mat; libpng-dev, libjpeg-dev: image codecs; zlib1g-dev: GZIP/ZLIB
 # records and .gz inputs; libssl-dev: SHA-256 for manifests (OpenSSL uses the CPU's SHA extensions);
 # libopenblas-dev: the trainer's matrix products; pkg-config: SwiftPM finds all of them through it.
-packages=(pkg-config zlib1g-dev libpng-dev libjpeg-dev libhdf5-dev libssl-dev libopenblas-dev)
+# libfreetype-dev, fonts-wqy-microhei, fonts-noto-cjk: contact sheets draw HWDB's characters (Glyphs).
+packages=(pkg-config zlib1g-dev libpng-dev libjpeg-dev libhdf5-dev libssl-dev libopenblas-dev
+    libfreetype-dev fonts-wqy-microhei fonts-noto-cjk)
 # gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user: scripts/test-c-kernels.sh cross-builds
 # the C kernels' tests for aarch64 and runs them under qemu-aarch64 (not needed on an arm64 host).
 if [ "$(dpkg --print-architecture 2>/dev/null || true)" != arm64 ]; then
     packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
 fi
+# Packages named on the command line are installed too, through the same lock-waiting apt:
+# scripts/test-slurm.sh asks for slurm-wlm and munge (a one-node Slurm cluster for its test).
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -24,5 +24,8 @@ SHARDKIT_ISA=portable swift test --skip-build --parallel --num-workers 2 \
 echo "== C kernels on their own: every tier here, under ASan/UBSan, and for aarch64 under qemu"
 scripts/test-c-kernels.sh
 
+echo "== Slurm: a one-node cluster here runs examples/slurm/ (job arrays, then commit)"
+SHARDKIT_BIN="$bin" scripts/test-slurm.sh
+
 echo "== TensorFlow interoperability"
 SHARDKIT_BIN="$bin" "$python" -m pytest -q Tests/Interop

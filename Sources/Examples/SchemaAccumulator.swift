@@ -18,8 +18,9 @@ public struct SchemaEntry: Sendable, Equatable, Codable {
 }
 
 /// Observes Examples and summarizes their keys: kind and the range of value counts per key.
-public struct SchemaAccumulator: Sendable, Equatable {
-    struct Stats: Sendable, Equatable {
+/// Codable, so that what one worker saw of its shards can be merged by another process later.
+public struct SchemaAccumulator: Sendable, Equatable, Codable {
+    struct Stats: Sendable, Equatable, Codable {
         var kind: FeatureKind
         var minCount: Int
         var maxCount: Int

@@ -100,6 +100,32 @@ package func renameFile(_ from: String, _ to: String) throws(RecordIOError) {
     }
 }
 
+/// Writes a small file so that readers see either nothing or all of it: a hidden temporary
+/// file beside it, written whole, fsynced when `durable`, renamed over `path`, and the directory
+/// synced. The one way ShardKit writes a side file, a receipt or a manifest.
+package func writeFileAtomically(_ bytes: [UInt8], to path: String, durable: Bool = true) throws(RecordIOError) {
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { String(path[..<$0]) } ?? "."
+    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    let tempPath = joinPath(directory, ".\(name).tmp-\(getpid())")
+    do throws(RecordIOError) {
+        let file = try WritableFile(path: tempPath)
+        var failure: RecordIOError?
+        bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            do throws(RecordIOError) { try file.write(base, count: raw.count) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        if durable { try file.sync() }
+        try file.close()
+        try renameFile(tempPath, path)
+    } catch {
+        removeFileQuietly(tempPath)
+        throw error
+    }
+    if durable { syncDirectory(directory) }
+}
+
 /// Removes a file if it exists, ignoring errors (for clean-up paths).
 package func removeFileQuietly(_ path: String) {
     _ = unlink(path)

@@ -1,14 +1,15 @@
 internal import ShardKitSupport
 import Examples
 public import Foundation
+public import Glyphs
 public import Imaging
 import RecordIO
 
 /// Draws records from shards as a contact sheet: each record's `image` with its label under it.
 ///
-/// Records: the first `count`, or with `random` a uniform sample of `count` chosen by reservoir
-/// sampling (at most `count` records held at once) with draws from `RecordKey("grid").generator(seed:)`,
-/// shown in file order.
+/// Records: the first `count` (train first: files in `DatasetContext.readingOrder`), or with
+/// `random` a uniform sample of `count` chosen by reservoir sampling (at most `count` records held
+/// at once) with draws from `RecordKey("grid").generator(seed:)`, shown in reading order.
 ///
 /// Images: PNG or JPEG bytes are decoded. Raw bytes take their shape from, in order, the
 /// manifest's `image` entry; `image/height`, `image/width`, `image/channels`
@@ -17,21 +18,30 @@ import RecordIO
 /// other multiple of 2352 (784) = 28×(28·k)×3 (×1), the fixed digit-string layout. An image that
 /// cannot be decoded or shaped gets an empty cell labelled `?`.
 ///
-/// Labels: `digits` up to `length` (`"4071"`); `character` when every character has a glyph in
-/// the bitmap font, else `#label`; `label` as its class name (underscores shown as spaces) when
-/// one is known (a `label_names` metadata entry, one name per line, or `label.labels.txt` beside
-/// the shards, as TensorFlow Datasets writes it), else the number; otherwise nothing.
+/// Labels: `digits` up to `length` (`"4071"`); `character` (HWDB) as the character itself, drawn
+/// with FreeType from a CJK font (`CJKFont`) when the built-in bitmap font lacks it, and as
+/// `#label` only when no such font is found or the font lacks the character (`notes` then says
+/// so, once); `label` as its class name (underscores shown as spaces) when one is known
+/// (`DatasetContext.classNames(of:)`: `label.labels.txt` beside the shards, as TensorFlow
+/// Datasets writes it, or a `label_names` metadata entry), else the number; otherwise nothing.
 public struct ContactSheetRenderer: Sendable {
     public var count: Int
     public var random: Bool
     public var seed: UInt64
     public var columns: Int
+    /// Finds the font for labels the bitmap font cannot draw, given the pixel size wanted:
+    /// `CJKFont.renderer` by default; tests put a fixed answer here.
+    public var findFont: @Sendable (_ pixelSize: Int) -> CJKFont.Lookup
 
-    public init(count: Int = 32, random: Bool = false, seed: UInt64 = 0, columns: Int = 8) {
+    public init(
+        count: Int = 32, random: Bool = false, seed: UInt64 = 0, columns: Int = 8,
+        findFont: @escaping @Sendable (_ pixelSize: Int) -> CJKFont.Lookup = { CJKFont.renderer(pixelSize: $0) }
+    ) {
         self.count = count
         self.random = random
         self.seed = seed
         self.columns = columns
+        self.findFont = findFont
     }
 
     /// What was drawn.
@@ -40,16 +50,21 @@ public struct ContactSheetRenderer: Sendable {
         public var labels: [String]
         /// Records read (all of them when sampling at random).
         public var recordsRead: Int
+        /// What a person should know about the labels (no CJK font found, characters the font
+        /// lacks), one line each; `inspect --grid` prints them on stderr.
+        public var notes: [String] = []
+        /// The font file the labels were drawn with, when not the built-in bitmap font.
+        public var fontPath: String?
     }
 
     /// Reads `files` and draws the chosen records. Manifests and label files are looked for in
     /// the directories of `files`.
     public func render(_ files: [URL]) throws(DatasetError) -> RenderedSheet {
-        let context = SheetContext(directories: Array(Set(files.map { $0.deletingLastPathComponent() })))
+        var context = DatasetContext(files: files)
         var chosen: [(position: Int, example: Example)] = []
         var rng = RecordKey("grid").generator(seed: seed)
         var seen = 0
-        reading: for url in files {
+        reading: for (url, _) in context.readingOrder(files) {
             var reader: RecordReader
             do { reader = try RecordReader(path: url.path) } catch { throw DatasetError(error) }
             var index = 0
@@ -77,24 +92,63 @@ public struct ContactSheetRenderer: Sendable {
             }
         }
         chosen.sort { $0.position < $1.position }
-        var images: [Image] = []
+        let shape = context.imageShape.map { ($0.height, $0.width, $0.channels) }
+        let images = chosen.map { Self.image(of: $0.example, shape: shape) }
+        let drawnImages = images.map { $0 ?? Image(height: 1, width: 1, channels: 1) }
+        let cell = Self.cellSize(for: drawnImages)
+
+        // The bitmap font draws everything but HWDB's characters; only those need a real font.
+        var typeface: any LabelTypeface = BitmapTypeface()
+        var notes: [String] = []
+        var fontPath: String?
+        let characters = chosen.compactMap { Self.character(of: $0.example) }
+        if characters.contains(where: { !typeface.canDraw($0) }) {
+            switch findFont(Self.labelPixelSize(cellSize: cell)) {
+            case .found(let renderer):
+                typeface = renderer
+                fontPath = renderer.fontPath
+            case .notFound(let why):
+                notes.append(
+                    "no CJK font found (\(why)): characters are labelled with their class index (#N); "
+                        + "install fonts-wqy-microhei or fonts-noto-cjk, or set \(CJKFont.environmentVariable) to a font file")
+            }
+        }
+        let classNames = context.classNames(of: "label")
         var labels: [String] = []
-        for (_, example) in chosen {
-            let image = Self.image(of: example, shape: context.shape)
-            images.append(image ?? Image(height: 1, width: 1, channels: 1))
-            labels.append(image == nil ? "?" : Self.label(of: example, classNames: context.classNames))
+        for ((_, example), image) in zip(chosen, images) {
+            labels.append(image == nil ? "?" : Self.label(of: example, classNames: classNames, canDraw: typeface.canDraw))
+        }
+        if let renderer = typeface as? GlyphRenderer {
+            let lacking = Set(characters.filter { !renderer.canDraw($0) })
+            if !lacking.isEmpty {
+                notes.append(
+                    "\(renderer.fontPath) (\(renderer.familyName)) has no glyph for \(lacking.sorted().joined(separator: " ")): "
+                        + "labelled with the class index (#N)")
+            }
         }
         return RenderedSheet(
-            sheet: Self.sheet(images: images, labels: labels, columns: columns), labels: labels, recordsRead: seen)
+            sheet: Self.sheet(images: drawnImages, labels: labels, columns: columns, typeface: typeface), labels: labels,
+            recordsRead: seen, notes: notes, fontPath: fontPath)
     }
 
-    /// The contact sheet of `images` with `labels`: cells as large as the largest image side,
-    /// between 64 and 128 pixels.
-    public static func sheet(images: [Image], labels: [String], columns: Int = 8) -> Image {
+    /// The side of a sheet's cells: the largest image side, between 64 and 128 pixels.
+    static func cellSize(for images: [Image]) -> Int {
         let largest = images.map { max($0.height, $0.width) }.max() ?? 64
-        let cell = min(128, max(64, largest))
-        return contactSheet(
-            images: images, labels: labels, columns: max(1, min(columns, images.count)), cellSize: cell)
+        return min(128, max(64, largest))
+    }
+
+    /// The em size of FreeType labels: a quarter of the cell, at least 16 pixels (below that
+    /// handwriting-sized CJK glyphs lose the strokes that tell them apart).
+    static func labelPixelSize(cellSize: Int) -> Int { max(16, cellSize / 4) }
+
+    /// The contact sheet of `images` with `labels` in `typeface` (the built-in bitmap font unless
+    /// given): cells as large as the largest image side, between 64 and 128 pixels.
+    public static func sheet(
+        images: [Image], labels: [String], columns: Int = 8, typeface: any LabelTypeface = BitmapTypeface()
+    ) -> Image {
+        contactSheet(
+            images: images, labels: labels, columns: max(1, min(columns, images.count)),
+            cellSize: cellSize(for: images), typeface: typeface)
     }
 
     /// Writes `sheet(images:labels:)` as a PNG file.
@@ -151,17 +205,24 @@ public struct ContactSheetRenderer: Sendable {
         }
     }
 
-    /// The record's label as the type documentation describes.
-    static func label(of example: Example, classNames: [String]?) -> String {
+    /// The record's `character` (HWDB) as text, when it has one.
+    static func character(of example: Example) -> String? {
+        guard let bytes = example.bytes("character")?.first else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        return text.isEmpty ? nil : text
+    }
+
+    /// The record's label as the type documentation describes; `canDraw` says whether the
+    /// typeface in use draws a character.
+    static func label(of example: Example, classNames: [String]?, canDraw: (String) -> Bool) -> String {
         if let digits = example.int64s("digits") {
             var length = digits.prefix(while: { $0 != 10 }).count
             if let stored = example.int64s("length")?.first { length = Int(stored) }
             return digits.prefix(max(0, length)).map { $0 == 10 ? "0" : String($0) }.joined()
         }
         let label = example.int64s("label")?.first
-        if let character = example.bytes("character")?.first {
-            let text = String(decoding: character, as: UTF8.self)
-            if !text.isEmpty, text.allSatisfy({ BitmapFont.glyph(for: $0) != nil }) { return text }
+        if example.bytes("character")?.first != nil {
+            if let text = character(of: example), canDraw(text) { return text }
             return label.map { "#\($0)" } ?? "#?"
         }
         if let label {
@@ -172,35 +233,5 @@ public struct ContactSheetRenderer: Sendable {
             return String(label)
         }
         return ""
-    }
-}
-
-/// What the directories of the shards say about shapes and class names.
-struct SheetContext {
-    var shape: (Int, Int, Int)?
-    var classNames: [String]?
-
-    init(directories: [URL]) {
-        for directory in directories.sorted(by: { $0.path < $1.path }) {
-            let manifestPath = directory.appendingPathComponent(Manifest.fileName).path
-            if FileManager.default.fileExists(atPath: manifestPath),
-                let manifest = try? Manifest.read(from: manifestPath)
-            {
-                if shape == nil, let dims = manifest.image?.shape, dims.count == 3 { shape = (dims[0], dims[1], dims[2]) }
-                if classNames == nil, let names = manifest.metadata["label_names"] {
-                    classNames = Self.lines(names)
-                }
-            }
-            let labelsFile = directory.appendingPathComponent("label.labels.txt")
-            if classNames == nil, let data = FileManager.default.contents(atPath: labelsFile.path) {
-                classNames = Self.lines(String(decoding: data, as: UTF8.self))
-            }
-        }
-    }
-
-    static func lines(_ text: String) -> [String] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            String($0).trimmingCharacters(in: .whitespaces)
-        }.reversed().drop { $0.isEmpty }.reversed()
     }
 }

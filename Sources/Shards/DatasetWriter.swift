@@ -1,6 +1,7 @@
 internal import ShardKitSupport
 package import Foundation
 package import RecordIO
+package import Examples
 
 #if canImport(Glibc)
     import Glibc
@@ -15,25 +16,52 @@ public enum ShardingPolicy: Sendable, Equatable {
 }
 
 /// Writes one dataset with several splits into an output directory so that a failed or
-/// interrupted run leaves nothing that looks complete.
+/// interrupted run leaves nothing that looks complete, in one of two roles.
 ///
-/// Every shard goes first to a hidden staging directory inside the output,
-/// `OUTPUT/.shardkit-staging-<pid>/` (index files in its `index/` folder). `commit` runs only after
-/// every split finished: it moves the shards into OUTPUT and their index files into `OUTPUT/index/`,
-/// writes the side files (label names, the character dictionary), `dataset_info.json` and
-/// `features.json`, and `manifest.json` last. `abort` (also run when the writer is dropped
-/// uncommitted) removes the staging directory, whatever it already moved, and `OUTPUT/index/` when
-/// it made that folder. A staging folder left by a run that was killed is removed by the next run
-/// into the same output once its process is gone.
+/// **The whole dataset in this process** (`.whole`): every shard goes first to a hidden staging
+/// directory inside the output, `OUTPUT/.shardkit-staging-<pid>/`, and each shard written under a
+/// shard count leaves a receipt there (`ShardReceipt`); index files go to its `index/` folder.
+/// `commit` runs only after every split finished: it moves the shards into OUTPUT and their index
+/// files into `OUTPUT/index/`, writes the side files, `dataset_info.json` and `features.json`, and
+/// `manifest.json` last. `abort` (also run when the writer is dropped uncommitted) removes the
+/// staging directory, whatever it already moved, and `OUTPUT/index/` when it made that folder.
+/// A staging folder left by a run that was killed is removed by the next run into the same
+/// output once its process is gone, or, with `resume`, taken over when it was written with the
+/// same fingerprint: its shards with receipts are kept, and only the others are written again.
+///
+/// **One worker of several** (`.worker`): the worker writes its shards straight into OUTPUT under
+/// their final names, index files into `OUTPUT/index/` (each under a hidden temporary name first,
+/// renamed when complete), then a
+/// receipt per shard in `OUTPUT/.shardkit-work/receipts/`, and at its end a job file
+/// (`DatasetJob`) there. It writes no manifest: `DatasetCommitter` does, once every receipt is in.
 package final class DatasetWriter {
+    /// Who writes what.
+    package enum Role: Sendable, Equatable {
+        /// One process writes every shard; `resume` takes over a killed run's staging.
+        case whole(resume: Bool)
+        /// This process writes the shards given to `open(split:count:only:)`, in place.
+        case worker(WorkerSlot)
+    }
+
     package let output: URL
+    /// Where the shards are written: the staging folder (`.whole`) or the output itself (`.worker`).
     package let staging: URL
     package let name: String
     package let sharding: ShardingPolicy
     package let compression: Compression
     package let durable: Bool
+    package let role: Role
+    /// What the shards depend on (options, input); receipts carry its digest.
+    package let fingerprint: [String: String]
+    private let fingerprintDigest: String
+    /// Where receipts go.
+    private let receipts: URL
     private var writers: [String: ShardedWriter] = [:]
-    /// Finished splits in the order they finished.
+    /// Splits in the order they were opened, with their record and shard counts when known.
+    private var plan: [DatasetJob.SplitPlan] = []
+    /// The schema of each shard's records, by split and shard number, for its receipt.
+    private var shardSchemas: [String: [Int: SchemaAccumulator]] = [:]
+    /// Finished splits in the order they finished (after `commit`, as committed).
     package private(set) var splits: [(name: String, manifest: SplitManifest)] = []
     private var moved: [URL] = []
     private var done = false
@@ -45,13 +73,20 @@ package final class DatasetWriter {
     private var indexDirectory: URL { output.appendingPathComponent(ShardIndex.directoryName) }
     /// Whether the commit made `indexDirectory` (a failed run then removes it again, empty).
     private var createdIndexDirectory = false
-    /// The open lock file that keeps other writers out of `output` while this one runs.
-    private var lock: Int32 = -1
+    /// The lock that keeps other writers out of `output` while this one runs.
+    private var lock: OutputLock?
+    /// A worker's claim on its slot.
+    private var claim: WorkerClaim?
 
     /// The lock file in the output directory; held with `flock` while a writer runs.
     package static let lockName = ".shardkit-lock"
+    /// The folder in the output where workers leave receipts and job files for `commit`.
+    package static let workFolder = ".shardkit-work"
 
-    package init(output: URL, name: String, sharding: ShardingPolicy, compression: Compression, durable: Bool = true)
+    package init(
+        output: URL, name: String, sharding: ShardingPolicy, compression: Compression, durable: Bool = true,
+        role: Role = .whole(resume: false), fingerprint: [String: String] = [:]
+    )
         throws(DatasetError)
     {
         self.output = output
@@ -59,53 +94,155 @@ package final class DatasetWriter {
         self.sharding = sharding
         self.compression = compression
         self.durable = durable
-        staging = output.appendingPathComponent(Self.stagingPrefix + "\(ProcessInfo.processInfo.processIdentifier)")
+        self.role = role
+        self.fingerprint = fingerprint
+        fingerprintDigest = DatasetJob.digest(fingerprint)
         createdOutput = !FileManager.default.fileExists(atPath: output.path)
         try createDirectory(output)
+        if case .worker(let slot) = role {
+            staging = output
+            let work = output.appendingPathComponent(Self.workFolder)
+            receipts = work.appendingPathComponent("receipts")
+            try startWorker(slot, work: work)
+            coverInterrupt(of: [])
+            return
+        }
+        staging = output.appendingPathComponent(Self.stagingPrefix + "\(ProcessInfo.processInfo.processIdentifier)")
+        receipts = staging.appendingPathComponent("receipts")
         // One writer at a time: a second run into the same output fails at once, before it looks at
         // or removes anything. flock is advisory and local to this machine's kernel (on NFS it
-        // covers one client only); the scale-out work gives each worker its own files instead.
-        let lockPath = output.appendingPathComponent(Self.lockName).path
-        lock = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard lock >= 0 else {
-            throw DatasetError(.output, path: lockPath, "cannot create the lock file: \(String(cString: strerror(errno)))")
-        }
-        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
-            Glibc.close(lock)
-            lock = -1
-            throw DatasetError(
-                .busy, path: output.path, "another shardkit run is writing into this output; wait for it or choose another --output")
-        }
+        // covers one client only); workers on several machines claim slots instead (`WorkerClaim`).
+        lock = try OutputLock(directory: output)
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
         let existingIndexes =
             ((try? FileManager.default.contentsOfDirectory(atPath: indexDirectory.path)) ?? [])
             .map { "\(ShardIndex.directoryName)/\($0)" }
         let clash =
-            existing.first(where: { $0 == Manifest.fileName || $0.hasPrefix("\(name)-") })
+            existing.first(where: { $0 == Manifest.fileName || $0.hasPrefix("\(name)-") || $0 == Self.workFolder })
             ?? existingIndexes.first(where: { $0.hasPrefix("\(ShardIndex.directoryName)/\(name)-") })
         if let clash {
             releaseLock()
             throw DatasetError(
                 .outputExists, path: output.appendingPathComponent(clash).path,
-                "the output directory already holds a dataset; remove it or choose another --output")
+                clash == Self.workFolder
+                    ? "the output directory holds shards of workers (--worker); finish them with `shardkit commit` or choose another --output"
+                    : "the output directory already holds a dataset; remove it or choose another --output")
         }
-        // Staging folders of runs that were killed (their process is gone) are removed, and said so.
-        for entry in existing where entry.hasPrefix(Self.stagingPrefix) {
-            if let pid = Int32(entry.dropFirst(Self.stagingPrefix.count)),
-                pid == ProcessInfo.processInfo.processIdentifier || (kill(pid, 0) != 0 && errno == ESRCH)
-            {
-                let stale = output.appendingPathComponent(entry)
-                if (try? FileManager.default.removeItem(at: stale)) != nil {
-                    FileHandle.standardError.write(
-                        Data("shardkit: removed \(stale.path), left by a run that ended (process \(pid))\n".utf8))
-                }
-            }
-        }
-        do throws(DatasetError) { try createDirectory(staging) } catch {
+        do throws(DatasetError) {
+            try takeOverOrRemoveStaleStaging(existing, resume: role == .whole(resume: true))
+            try createDirectory(receipts)
+            try writeFile(canonicalJSON(fingerprint), to: staging.appendingPathComponent(Self.fingerprintFile))
+        } catch {
             releaseLock()
             throw error
         }
         coverInterrupt(of: [])
+    }
+
+    /// The staging folder's copy of the fingerprint, so that `--resume` knows what it takes over.
+    private static let fingerprintFile = "fingerprint.json"
+
+    /// Staging folders of runs that were killed (their process is gone) are removed, and said so;
+    /// with `resume`, the one written with this fingerprint is renamed to this run's staging and
+    /// kept. A killed run's staging with another fingerprint makes `resume` fail, saying what differs.
+    private func takeOverOrRemoveStaleStaging(_ entries: [String], resume: Bool) throws(DatasetError) {
+        let me = ProcessInfo.processInfo.processIdentifier
+        var tookOver = false
+        for entry in entries.sorted() where entry.hasPrefix(Self.stagingPrefix) {
+            guard let pid = Int32(entry.dropFirst(Self.stagingPrefix.count)),
+                pid == me || processHasEnded(pid)
+            else { continue }
+            let stale = output.appendingPathComponent(entry)
+            if resume && !tookOver {
+                let recorded = FileManager.default.contents(atPath: stale.appendingPathComponent(Self.fingerprintFile).path)
+                    .flatMap { try? JSONDecoder().decode([String: String].self, from: $0) }
+                if let recorded, recorded != fingerprint {
+                    throw DatasetError(
+                        .usage, path: stale.path,
+                        "cannot resume: the interrupted run used other options or input; "
+                            + DatasetJob.differences(recorded, fingerprint).joined(separator: "; ")
+                            + ". Rerun without --resume to start over")
+                }
+                if recorded != nil {
+                    do {
+                        try FileManager.default.moveItem(at: stale, to: staging)
+                    } catch {
+                        throw DatasetError(.output, path: stale.path, "cannot take over the interrupted run's staging: \(error)")
+                    }
+                    tookOver = true
+                    note("resuming the run of process \(pid) (\(stale.path))")
+                    continue
+                }
+            }
+            if (try? FileManager.default.removeItem(at: stale)) != nil {
+                note("removed \(stale.path), left by a run that ended (process \(pid))")
+            }
+        }
+        if resume && !tookOver { note("--resume: no interrupted run in \(output.path); starting from the beginning") }
+    }
+
+    private func note(_ line: String) {
+        FileHandle.standardError.write(Data("shardkit: \(line)\n".utf8))
+    }
+
+    /// A worker: no dataset committed yet, its slot claimed, and the same fingerprint as every
+    /// other worker that started in this output.
+    private func startWorker(_ slot: WorkerSlot, work: URL) throws(DatasetError) {
+        guard case .shards = sharding else {
+            throw DatasetError(
+                .usage, "workers need --shards N: the shard boundaries must be known before any worker starts")
+        }
+        let manifest = output.appendingPathComponent(Manifest.fileName)
+        guard !FileManager.default.fileExists(atPath: manifest.path) else {
+            throw DatasetError(
+                .outputExists, path: manifest.path,
+                "the output already holds a committed dataset; remove it or choose another --output")
+        }
+        try createDirectory(receipts)
+        claim = try WorkerClaim(directory: work.path, slot: slot)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: work.path)) ?? []
+        for entry in entries.sorted() where entry.hasSuffix(Self.fingerprintSuffix) {
+            guard
+                let recorded = FileManager.default.contents(atPath: work.appendingPathComponent(entry).path)
+                    .flatMap({ try? JSONDecoder().decode([String: String].self, from: $0) }),
+                recorded != fingerprint
+            else { continue }
+            claim?.release()
+            throw DatasetError(
+                .usage, path: work.appendingPathComponent(entry).path,
+                "another worker of this output used other options or input: "
+                    + DatasetJob.differences(recorded, fingerprint).joined(separator: "; "))
+        }
+        try writeFile(
+            canonicalJSON(fingerprint),
+            to: work.appendingPathComponent("worker-\(slot.index)-of-\(slot.count)\(Self.fingerprintSuffix)"))
+    }
+
+    private static let fingerprintSuffix = ".fingerprint.json"
+    /// A worker's job file ends with this.
+    package static let jobSuffix = ".job.json"
+
+    private func canonicalJSON<T: Encodable>(_ value: T) throws(DatasetError) -> [UInt8] {
+        do { return try Shards.canonicalJSON(value, path: output.path) } catch { throw Self.writeFailure(error) }
+    }
+
+    private func writeFile(_ bytes: [UInt8], to url: URL) throws(DatasetError) {
+        do { try writeFileAtomically(bytes, to: url.path, durable: durable) } catch { throw Self.writeFailure(error) }
+    }
+
+    /// The shards of `split` (of `count`) that already have a receipt with this fingerprint and
+    /// whose files match it: a resumed run or a rerun worker keeps them.
+    package func completedShards(split: String, count: Int) -> Set<Int> {
+        var kept: Set<Int> = []
+        for k in 0..<count {
+            let file = ShardedWriter.shardFileName(name: name, split: split, index: k, count: count)
+            guard let receipt = ShardReceipt.read(shardFile: file, in: receipts.path),
+                receipt.fingerprint == fingerprintDigest, receipt.split == split, receipt.shard == k,
+                receipt.mismatch(in: staging.path) == nil
+            else { continue }
+            kept.insert(k)
+        }
+        return kept
     }
 
     /// Removes `moved`, then `madeFolders` (this run's folders inside the output, when empty again),
@@ -129,8 +266,27 @@ package final class DatasetWriter {
 
     /// From here on an interrupt also removes `targets` (the files a commit puts in place) and the
     /// folders in `madeFolders`, when empty.
+    /// A worker's interrupt removes only its own temporary files (and gives back its slot): its
+    /// complete shards have receipts and are kept for the rerun.
     private func coverInterrupt(of targets: [URL], madeFolders: [URL] = []) {
         if let interruptToken { Interrupts.unregister(interruptToken) }
+        if case .worker = role {
+            let (directory, claimPath) = (staging.path, claim?.path)
+            let token = ".tmp-\(getpid())-"
+            interruptToken = Interrupts.register {
+                var removed: [String] = []
+                for dir in [directory, joinPath(directory, ShardIndex.directoryName)] {
+                    for entry in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+                    where entry.hasPrefix(".") && entry.contains(token) {
+                        removeFileQuietly(joinPath(dir, entry))
+                        removed.append(joinPath(dir, entry))
+                    }
+                }
+                if let claimPath { unlink(claimPath) }
+                return removed
+            }
+            return
+        }
         let (staging, output) = (self.staging, createdOutput ? self.output : nil)
         let lockPath = self.output.appendingPathComponent(Self.lockName).path
         interruptToken = Interrupts.register {
@@ -156,8 +312,9 @@ package final class DatasetWriter {
         if !done { abort() }
     }
 
-    /// Starts writing `split`; `count` is required with `.shards`.
-    package func open(split: String, count: Int?) throws(DatasetError) {
+    /// Starts writing `split`; `count` is required with `.shards`. With `only`, this process
+    /// writes just those shards of the split (ascending), and is handed only their records.
+    package func open(split: String, count: Int?, only: [Int]? = nil) throws(DatasetError) {
         let mode: ShardedWriter.Sharding
         switch sharding {
         case .shards(let n):
@@ -165,16 +322,57 @@ package final class DatasetWriter {
                 throw DatasetError(.usage, "--shards needs the record count of split \(split) up front")
             }
             mode = .shardCount(n, totalRecords: count)
+            plan.append(DatasetJob.SplitPlan(name: split, records: count, shards: n))
         case .shardBytes(let bytes):
             mode = .targetShardBytes(bytes)
+            plan.append(DatasetJob.SplitPlan(name: split, records: count ?? -1, shards: -1))
         }
         do {
-            writers[split] = try ShardedWriter(
+            let writer = try ShardedWriter(
                 directory: staging.path, name: name, split: split, sharding: mode, compression: compression,
-                durable: durable)
+                durable: durable, only: only)
+            if case .shardCount(let n, _) = mode {
+                // A shard's own temporary files left by a killed worker go before it is written again.
+                if case .worker = role { removeTemporaries(of: (only ?? Array(0..<n)).map { ShardedWriter.shardFileName(name: name, split: split, index: $0, count: n) }) }
+            }
+            writer.onShardPlaced = { [unowned self] k, first, entry throws(RecordIOError) in
+                let indexBytes = entry.index.flatMap { fileSize(joinPath(staging.path, $0)) }
+                let receipt = ShardReceipt(
+                    split: split, shard: k, shardCount: { if case .shardCount(let n, _) = mode { n } else { -1 } }(),
+                    firstRecord: first, entry: entry, indexBytes: indexBytes,
+                    schema: shardSchemas[split]?.removeValue(forKey: k) ?? SchemaAccumulator(),
+                    fingerprint: fingerprintDigest, writer: writerName)
+                try receipt.write(to: receipts.path, durable: durable)
+            }
+            writers[split] = writer
         } catch {
             throw Self.writeFailure(error)
         }
+    }
+
+    private var writerName: String {
+        switch role {
+        case .whole: "whole"
+        case .worker(let slot): slot.description
+        }
+    }
+
+    /// Removes hidden temporary files of `shards` (and their index files) in the shard directory.
+    private func removeTemporaries(of shards: [String]) {
+        let names = Set(shards)
+        for directory in [staging.path, joinPath(staging.path, ShardIndex.directoryName)] {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where entry.hasPrefix(".") {
+                guard let tmp = entry.range(of: ".tmp-") else { continue }
+                var base = String(entry[entry.index(after: entry.startIndex)..<tmp.lowerBound])
+                if base.hasSuffix(".index") { base.removeLast(".index".count) }
+                if names.contains(base) { removeFileQuietly(joinPath(directory, entry)) }
+            }
+        }
+    }
+
+    /// Adds what the records of shard `shard` of `split` showed (before the shard completes).
+    package func observe(_ schema: SchemaAccumulator, split: String, shard: Int) {
+        shardSchemas[split, default: [:]][shard, default: SchemaAccumulator()].merge(schema)
     }
 
     package func write(split: String, _ payload: UnsafeRawBufferPointer) throws(DatasetError) {
@@ -185,14 +383,50 @@ package final class DatasetWriter {
         }
     }
 
-    /// Closes `split`'s last shard (still in staging).
+    /// Closes `split`'s last shard (still in staging, for the whole role).
     package func finish(split: String) throws(DatasetError) {
         guard let writer = writers.removeValue(forKey: split) else { return }
         do {
-            splits.append((split, SplitManifest(shards: try writer.finish())))
+            let shards = try writer.finish()
+            if let i = plan.firstIndex(where: { $0.name == split }), plan[i].shards < 0 {
+                plan[i].shards = shards.count
+                plan[i].records = shards.reduce(0) { $0 + $1.records }
+            }
+            splits.append((split, SplitManifest(shards: shards)))
         } catch {
             throw Self.writeFailure(error)
         }
+    }
+
+    /// A worker's end: writes its job file (what `commit` needs besides the receipts) and lets go
+    /// of its slot. Nothing else is left to do for this worker.
+    package func finishWorker(_ dataset: DatasetDescription) throws(DatasetError) {
+        guard case .worker(let slot) = role else { return }
+        let job = dataset.job(compression: compression, splits: plan, fingerprint: fingerprint)
+        try writeFile(
+            canonicalJSON(job),
+            to: output.appendingPathComponent(Self.workFolder).appendingPathComponent(
+                "worker-\(slot.index)-of-\(slot.count)\(Self.jobSuffix)"))
+        releaseInterruptCleanup()
+        claim?.release()
+        done = true
+    }
+
+    /// The whole role's end: every split's shards from their receipts (so shards a resumed run
+    /// took over count too), moved into place, then `dataset`'s side files and the manifest. The
+    /// feature schema is `schema` when given (this process saw every record), else the receipts'.
+    package func commit(_ dataset: DatasetDescription, schema: SchemaAccumulator?) throws(DatasetError) {
+        let job = dataset.job(compression: compression, splits: plan, fingerprint: fingerprint)
+        let assembled: (splits: [(name: String, manifest: SplitManifest)], schema: SchemaAccumulator)
+        do throws(DatasetError) {
+            assembled = try DatasetCommitter.assemble(job, receipts: receipts.path, shards: staging.path)
+        } catch {
+            abort()
+            throw error
+        }
+        splits = assembled.splits
+        let (files, manifest) = job.render(splits: assembled.splits, schema: schema ?? assembled.schema)
+        try commit(files: files, manifest: manifest)
     }
 
     /// Moves the shards into place and writes `files` (name → bytes) and then `manifest` last.
@@ -223,7 +457,12 @@ package final class DatasetWriter {
         }
         if durable && needsIndexFolder { syncDirectory(indexDirectory.path) }
         for (file, bytes) in files {
-            try writeAtomically(bytes, to: output.appendingPathComponent(file))
+            let url = output.appendingPathComponent(file)
+            do throws(DatasetError) { try writeFile(bytes, to: url) } catch {
+                abort()
+                throw error
+            }
+            moved.append(url)
         }
         do {
             try manifest.write(to: output.path)
@@ -240,24 +479,21 @@ package final class DatasetWriter {
     /// Removes the lock file and lets go of the lock (the file goes first, so a waiting run that
     /// opens the path afterwards gets a new, free lock).
     private func releaseLock() {
-        guard lock >= 0 else { return }
-        unlink(output.appendingPathComponent(Self.lockName).path)
-        Glibc.close(lock)
-        lock = -1
-    }
-
-    private func writeAtomically(_ bytes: [UInt8], to url: URL) throws(DatasetError) {
-        do {
-            try Data(bytes).write(to: url, options: .atomic)
-            moved.append(url)
-        } catch {
-            abort()
-            throw DatasetError(.output, path: url.path, "cannot write: \(error.localizedDescription)")
-        }
+        lock?.release()
+        lock = nil
     }
 
     /// Removes the staging directory and every file already moved into the output.
     package func abort() {
+        if case .worker = role {
+            // Complete shards keep their receipts for the rerun; only unfinished files go.
+            for writer in writers.values { writer.abort(keepingPlacedShards: true) }
+            writers.removeAll()
+            claim?.release()
+            releaseInterruptCleanup()
+            done = true
+            return
+        }
         for writer in writers.values { writer.abort() }
         writers.removeAll()
         releaseLock()  // first: the lock file must go before the output folder can

@@ -125,23 +125,7 @@ public struct Manifest: Codable, Sendable, Equatable {
 
     /// Writes `directory/manifest.json` atomically (temporary file, fsync, rename).
     public func write(to directory: String) throws(RecordIOError) {
-        let bytes = try encoded()
-        let finalPath = joinPath(directory, Self.fileName)
-        let tempPath = joinPath(directory, ".\(Self.fileName).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        do throws(RecordIOError) {
-            let file = try WritableFile(path: tempPath)
-            let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
-            defer { raw.deallocate() }
-            raw.copyBytes(from: bytes)
-            try file.write(raw.baseAddress!, count: raw.count)
-            try file.sync()
-            try file.close()
-            try renameFile(tempPath, finalPath)
-        } catch {
-            removeFileQuietly(tempPath)
-            throw error
-        }
-        syncDirectory(directory)
+        try writeFileAtomically(try encoded(), to: joinPath(directory, Self.fileName))
     }
 
     /// Reads a manifest from a directory (its `manifest.json`) or from a file path.

@@ -29,6 +29,10 @@ public final class ShardedWriter {
     }
 
     private struct Shard {
+        /// The shard's number in the split (k of `-0000k-of-`).
+        var number: Int
+        /// The split's record number of the shard's first record.
+        var firstRecord: Int
         var baseName: String  // final name without "-of-NNNNN" in target mode
         var tempPath: String
         var tempIndexPath: String?
@@ -52,6 +56,17 @@ public final class ShardedWriter {
     public static let gzipMemberBytes = 256 << 10
     /// Records written so far.
     public private(set) var recordsWritten = 0
+    /// With a shard count, the shards this writer writes, ascending (all of them unless `only`
+    /// was given). Records of the other shards are never handed to it: it starts each of its
+    /// shards at that shard's first record.
+    public let selectedShards: [Int]
+    /// Called once a shard is complete and in place under its final name, with its index file:
+    /// with a shard count as each shard completes, with a target size at `finish()`.
+    public var onShardPlaced: ((_ shard: Int, _ firstRecord: Int, ShardManifest) throws(RecordIOError) -> Void)?
+    /// The split's record number the next record has (with a shard count).
+    private var position = 0
+    /// Which of `selectedShards` opens next.
+    private var nextSelected = 0
 
     private let bufferSize: Int
     /// Whether shards, indexes and the directory are fsynced before renaming (default true;
@@ -69,14 +84,25 @@ public final class ShardedWriter {
 
     public init(
         directory: String, name: String, split: String, sharding: Sharding, compression: Compression = .none,
-        writeIndex: Bool = true, bufferSize: Int = 1 << 20, durable: Bool = true
+        writeIndex: Bool = true, bufferSize: Int = 1 << 20, durable: Bool = true, only: [Int]? = nil
     ) throws(RecordIOError) {
         switch sharding {
         case .shardCount(let n, let total):
             guard n > 0, total >= 0 else {
                 throw RecordIOError(path: directory, kind: .invalidArgument("shard count must be positive"))
             }
+            let selected = only ?? Array(0..<n)
+            guard selected == selected.sorted(), Set(selected).count == selected.count,
+                selected.allSatisfy({ (0..<n).contains($0) })
+            else {
+                throw RecordIOError(path: directory, kind: .invalidArgument("selected shards must be distinct, ascending and below \(n)"))
+            }
+            selectedShards = selected
         case .targetShardBytes(let bytes):
+            guard only == nil else {
+                throw RecordIOError(path: directory, kind: .invalidArgument("selecting shards needs a shard count"))
+            }
+            selectedShards = []
             guard bytes > 0 else {
                 throw RecordIOError(path: directory, kind: .invalidArgument("target shard size must be positive"))
             }
@@ -92,9 +118,9 @@ public final class ShardedWriter {
         self.writesIndex = writeIndex && compression != .zlib
         self.bufferSize = bufferSize
         self.durable = durable
-        indexDirectory = joinPath(directory, ShardIndex.directoryName)
         var random = SystemRandomNumberGenerator()
         token = "\(getpid())-\(String(random.next() & 0xFFFF_FFFF, radix: 16))"
+        indexDirectory = joinPath(directory, ShardIndex.directoryName)
         if writesIndex && !isDirectory(indexDirectory) {
             guard mkdir(indexDirectory, 0o755) == 0 || errno == EEXIST else {
                 throw RecordIOError(path: indexDirectory, kind: .io(errnoMessage("mkdir")))
@@ -147,17 +173,20 @@ public final class ShardedWriter {
         }
         switch sharding {
         case .shardCount(let n, let total):
-            guard recordsWritten < total else {
-                throw RecordIOError(
-                    path: directory, recordIndex: recordsWritten,
-                    kind: .invalidArgument("more records than the declared total of \(total)"))
-            }
-            while writer == nil || recordsWritten >= Self.boundary(shards.count, n: n, total: total) {
+            while writer == nil || position >= Self.boundary(shards.last!.number + 1, n: n, total: total) {
                 try closeShard()
-                try openShard()
+                guard nextSelected < selectedShards.count else {
+                    throw RecordIOError(
+                        path: directory, recordIndex: position,
+                        kind: .invalidArgument("more records than the declared total of \(total) (in the shards written here)"))
+                }
+                let k = selectedShards[nextSelected]
+                nextSelected += 1
+                position = Self.boundary(k, n: n, total: total)
+                try openShard(number: k)
             }
         case .targetShardBytes:
-            if writer == nil { try openShard() }
+            if writer == nil { try openShard(number: shards.count) }
         }
     }
 
@@ -168,6 +197,7 @@ public final class ShardedWriter {
 
     private func recordWritten() throws(RecordIOError) {
         recordsWritten += 1
+        position += 1
         if indexSink != nil { try writer!.takeLocations(appendIndexLine) }
         if case .targetShardBytes(let target) = sharding, let writer, writer.bytesWritten >= target {
             try closeShard()
@@ -189,8 +219,7 @@ public final class ShardedWriter {
 
     // MARK: Shard life cycle
 
-    private func openShard() throws(RecordIOError) {
-        let index = shards.count
+    private func openShard(number index: Int) throws(RecordIOError) {
         let baseName: String
         var finalName: String?
         switch sharding {
@@ -200,8 +229,10 @@ public final class ShardedWriter {
         case .targetShardBytes:
             baseName = "\(name)-\(split).tfrecord-\(Self.pad5(index))"
         }
+        let firstRecord: Int
+        if case .shardCount = sharding { firstRecord = position } else { firstRecord = recordsWritten }
         var shard = Shard(
-            baseName: baseName, tempPath: joinPath(directory, ".\(baseName).tmp-\(token)"),
+            number: index, firstRecord: firstRecord, baseName: baseName, tempPath: joinPath(directory, ".\(baseName).tmp-\(token)"),
             tempIndexPath: writesIndex ? joinPath(indexDirectory, ".\(baseName).index.tmp-\(token)") : nil)
         if let finalName {
             shard.finalPath = nil
@@ -231,7 +262,16 @@ public final class ShardedWriter {
         shards[k].summary = summary
         if case .shardCount = sharding {
             try place(k, finalName: shards[k].baseName)
+            try onShardPlaced?(shards[k].number, shards[k].firstRecord, manifest(of: shards[k]))
         }
+    }
+
+    private func manifest(of shard: Shard) -> ShardManifest {
+        let summary = shard.summary!
+        return ShardManifest(
+            file: shard.baseName, records: summary.records, bytes: summary.fileBytes,
+            sha256: summary.sha256 ?? "",
+            index: shard.finalIndexPath == nil ? nil : ShardIndex.relativePath(forShard: shard.baseName))
     }
 
     private func place(_ k: Int, finalName: String) throws(RecordIOError) {
@@ -256,25 +296,33 @@ public final class ShardedWriter {
         do throws(RecordIOError) {
             switch sharding {
             case .shardCount(let n, let total):
-                guard recordsWritten == total else {
+                // The open shard must be full, and every selected shard not opened yet empty.
+                var missing = shards.last.map { Self.boundary($0.number + 1, n: n, total: total) - position } ?? 0
+                for k in selectedShards[nextSelected...] {
+                    missing += Self.boundary(k + 1, n: n, total: total) - Self.boundary(k, n: n, total: total)
+                }
+                guard missing == 0 else {
                     throw RecordIOError(
                         path: directory,
-                        kind: .invalidArgument("\(recordsWritten) records written, \(total) declared"))
+                        kind: .invalidArgument("\(recordsWritten) records written, \(recordsWritten + missing) declared"))
                 }
                 try closeShard()
-                while shards.count < n {
-                    try openShard()
+                while nextSelected < selectedShards.count {
+                    position = Self.boundary(selectedShards[nextSelected], n: n, total: total)
+                    try openShard(number: selectedShards[nextSelected])
+                    nextSelected += 1
                     try closeShard()
                 }
             case .targetShardBytes:
                 try closeShard()
                 if shards.isEmpty {
-                    try openShard()
+                    try openShard(number: 0)
                     try closeShard()
                 }
                 let n = shards.count
                 for k in 0..<n {
                     try place(k, finalName: Self.shardFileName(name: name, split: split, index: k, count: n))
+                    try onShardPlaced?(k, shards[k].firstRecord, manifest(of: shards[k]))
                 }
             }
         } catch {
@@ -286,22 +334,18 @@ public final class ShardedWriter {
             syncDirectory(directory)
         }
         finished = true
-        return shards.map { shard in
-            let summary = shard.summary!
-            return ShardManifest(
-                file: shard.baseName, records: summary.records, bytes: summary.fileBytes,
-                sha256: summary.sha256 ?? "",
-                index: shard.finalIndexPath == nil ? nil : ShardIndex.relativePath(forShard: shard.baseName))
-        }
+        return shards.map(manifest(of:))
     }
 
-    /// Stops writing and removes every file this writer created, temporary or already in place.
-    public func abort() {
+    /// Stops writing and removes every file this writer created, temporary or already in place
+    /// (or, with `keepingPlacedShards`, the temporary ones only: complete shards stay).
+    public func abort(keepingPlacedShards: Bool = false) {
         writer = nil
         indexSink = nil
         for shard in shards {
             removeFileQuietly(shard.tempPath)
             if let path = shard.tempIndexPath { removeFileQuietly(path) }
+            if keepingPlacedShards { continue }
             if let path = shard.finalPath { removeFileQuietly(path) }
             if let path = shard.finalIndexPath { removeFileQuietly(path) }
         }

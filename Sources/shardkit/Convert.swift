@@ -33,6 +33,12 @@ struct Convert: ParsableCommand {
               shardkit convert cifar100 --input cifar-100 --output out/c100 --shard-size 64
               shardkit convert svhn --input svhn --output out/svhn --include-extra
               shardkit convert hwdb --input hwdb --output out/hwdb --image-encoding jpeg
+              shardkit convert mnist -i mnist -o out/mnist --shards 8 --worker 0/2
+
+            Scaling out: with --shards N, --worker I/N (or a Slurm array / Kubernetes Indexed Job \
+            index) writes only worker I's shards, in place, each with a receipt; `shardkit commit \
+            DIR` then writes the manifest. The result is byte-identical whatever the worker count. \
+            --resume continues a one-process run that was killed.
             """)
 
     @Argument(help: "The raw format.")
@@ -50,7 +56,7 @@ struct Convert: ParsableCommand {
     @Option(help: "Start a new shard once the current one holds this many MiB.")
     var shardSize: Double?
 
-    @Option(help: "How `image` is stored (default png; raw for svhn).")
+    @Option(help: "How `image` is stored (default: png; raw for svhn).")
     var imageEncoding: ImageEncoding?
 
     @Option(help: "Seed of every per-record random choice (SVHN's validation split).")
@@ -67,19 +73,21 @@ struct Convert: ParsableCommand {
     @Flag(help: "svhn: skip and count PNGs named in digitStruct.mat but missing, instead of failing.")
     var skipMissing = false
 
-    @Option(help: "svhn: share of train (+ extra) records that go to the validation split, in [0, 1) (default 0.1).")
+    @Option(help: "svhn: share of train (+ extra) records that go to the validation split, in [0, 1) (default: 0.1).")
     var validationFraction: Double?
 
     @Flag(help: "svhn: also convert extra/ into train and validation.")
     var includeExtra = false
 
-    @Option(help: "hwdb: side of the square grayscale output images (default 64).")
+    @Option(help: "hwdb: side of the square grayscale output images (default: 64).")
     var size: Int?
 
     @Option(help: "hwdb: character dictionary JSON to use instead of building one from train/.")
     var dictionary: String?
 
     @OptionGroup var augmentation: AugmentationOptions
+
+    @OptionGroup var scaleOut: ScaleOutOptions
 
     @OptionGroup var outputOptions: OutputOptions
 
@@ -119,7 +127,8 @@ struct Convert: ParsableCommand {
                 sharding: sharding, imageEncoding: imageEncoding, compression: compression, seed: seed, jobs: jobs.count, quiet: outputOptions.quiet,
                 skipMissing: skipMissing, validationFraction: validationFraction ?? 0.1, includeExtra: includeExtra,
                 size: size ?? 64, dictionary: dictionary.map { URL(fileURLWithPath: $0) },
-                augment: augmentation.augment, copies: augmentation.copies)
+                augment: augmentation.augment, copies: augmentation.copies, worker: try scaleOut.slot(),
+                resume: scaleOut.resume)
             let summary = try DatasetConverter.convert(format, options: options)
             print(summary.rendered())
         }

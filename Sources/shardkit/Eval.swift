@@ -6,13 +6,14 @@ import Trainer
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a checkpoint on a split of a dataset: accuracy and the most confused pairs.",
+        usage: "shardkit eval --checkpoint <checkpoint> --data <data> [<options>]",
         discussion: """
-            Classifiers: top-1 and top-3 accuracy. Digit strings: whole-sequence, per-digit and length
-            accuracy. Uses the evaluation preprocessing the model was trained with (e.g. the centre
-            54x54 crop for digits).
+            Classifiers: top-1 and top-3 accuracy. Digit strings: whole-sequence, per-digit and \
+            length accuracy. Uses the evaluation preprocessing the model was trained with (e.g. \
+            the centre 54x54 crop for digits).
 
             Example:
-              shardkit eval --checkpoint /tmp/ckpt/best.safetensors --data /tmp/mnist --split test
+              shardkit eval --checkpoint /tmp/ckpt/best.safetensors --data /tmp/mnist
             """)
 
     @Option(help: "A checkpoint written by shardkit train (.safetensors).")

@@ -7,13 +7,15 @@ import RecordIO
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write shards of generated digit-string records (a smoke test for any TFRecord reader).",
+        usage: "shardkit generate --output <output> [<options>]",
         discussion: """
-            Record i holds `image` (28x140 bytes, byte j = (i + 7j) mod 251), `length` (1 + i mod 5),
-            `digits` (five int64: (i + 3k) mod 10 for k < length, else 10), `weight` (float, i/4) and
-            `id` ("record-000042"). The same arguments always give the same bytes.
+            Record i holds `image` (28x140 bytes, byte j = (i + 7j) mod 251), `length` \
+            (1 + i mod 5), `digits` (five int64: (i + 3k) mod 10 for k < length, else 10), \
+            `weight` (float, i/4) and `id` ("record-000042"). The same arguments always give \
+            the same bytes.
 
             Example:
-              shardkit generate --output /tmp/gen --records 1000 --shards 4 --compression gzip
+              shardkit generate --output /tmp/gen --records 1000 --compression gzip
             """)
 
     @Option(name: .shortAndLong, help: "Directory to write the shards, index files and manifest.json into.")

@@ -9,14 +9,15 @@ import Shards
 struct Get: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fetch one record by split and position, in constant time through the index files.",
+        usage: "shardkit get <directory> --split <split> --index <index> [<options>]",
         discussion: """
-            DIR is a dataset directory with manifest.json. The shard comes from the manifest's \
+            The dataset directory must hold manifest.json. The shard comes from the manifest's \
             record counts, the record's place from the shard's index file (index/), and then only \
             that record is read (plain shards) or only its gzip member is inflated (GZIP shards); \
             both checksums are checked. ZLIB shards have no index and are read from their start.
 
             Without --dump or --image it prints where the record is. Exit status 64 for an unknown \
-            split or an index out of range, 65 for a damaged record, 66 when DIR or its \
+            split or an index out of range, 65 for a damaged record, 66 when the directory or its \
             manifest.json is missing.
 
             Examples:

@@ -47,6 +47,32 @@ struct AugmentationOptions: ParsableArguments {
     }
 }
 
+/// `--worker I/N`, `--workers N`, `--resume`: splitting one dataset's shards among worker
+/// processes (a Slurm job array, a Kubernetes Indexed Job, or by hand) and taking over a killed run.
+struct ScaleOutOptions: ParsableArguments {
+    @Option(help: "Be worker I of N (from 0): write only this worker's shards; then run `shardkit commit`. Needs --shards. Read from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX when not given.")
+    var worker: String?
+
+    @Option(help: "The worker count, for JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or to override SLURM_ARRAY_TASK_COUNT.")
+    var workers: Int?
+
+    @Flag(help: "Continue a run that was killed: keep the shards it finished, write the rest. Needs --shards.")
+    var resume = false
+
+    /// The worker slot from the flag or the environment, or nil for a one-process run.
+    func slot() throws -> WorkerSlot? {
+        if let worker { return try WorkerSlot(parsing: worker) }
+        return try WorkerSlot.fromEnvironment(ProcessInfo.processInfo.environment, workers: workers)
+    }
+
+    func validate() throws {
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if resume && worker != nil {
+            throw ValidationError("--resume is for one-process runs; a rerun worker resumes by itself")
+        }
+    }
+}
+
 // The enums the options take, parsed by swift-argument-parser from their raw values (help lists them).
 extension DatasetFormat: ExpressibleByArgument {}
 extension Compression: ExpressibleByArgument {}

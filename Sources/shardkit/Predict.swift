@@ -7,9 +7,9 @@ struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Predict the label (or digit string) of PNG/JPEG images with a checkpoint.",
         discussion: """
-            Applies the preprocessing the model was trained with: an image of another size is first
-            resized to the training images' size, then cropped/resized to the model's input. Prints
-            one line per image: the file, the prediction and its probability.
+            Applies the preprocessing the model was trained with: an image of another size is \
+            first resized to the training images' size, then cropped/resized to the model's \
+            input. Prints one line per image: the file, the prediction and its probability.
 
             Example:
               shardkit predict --checkpoint /tmp/ckpt/best.safetensors digit.png number.jpg

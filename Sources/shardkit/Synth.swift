@@ -11,15 +11,16 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Write shards of synthesized multi-digit strings made from an MNIST-format digit set.",
         discussion: """
-            The train split draws digits only from the digit set's train file, the test split only from \
-            its test file. Records have the SVHN schema: `image` (raw HxWxC bytes, or PNG; gray unless \
-            --channels 3), `length` (int64) and `digits` (five int64, 10 = no digit). The same arguments give the same bytes, \
-            whatever --jobs. See formats/digit-strings.md.
+            The train split draws digits only from the digit set's train file, the test split \
+            only from its test file. Records have the SVHN schema: `image` (raw HxWxC bytes, or \
+            PNG; gray unless --channels 3), `length` (int64) and `digits` (five int64, 10 = no \
+            digit). The same arguments give the same bytes, whatever --jobs. See \
+            formats/digit-strings.md.
 
             Examples:
               shardkit synth --digits Fixtures/digits --output /tmp/strings --count 10000
-              shardkit synth --digits mnist --output /tmp/fixed --layout fixed --lengths 1:1,5:4
-              shardkit synth --digits mnist --output /tmp/aug --augment crop=54,resize=64 --copies 2
+              shardkit synth --digits mnist -o /tmp/fixed --layout fixed --lengths 1:1,5:4
+              shardkit synth --digits mnist --output /tmp/aug --augment crop=54,resize=64
               shardkit synth --digits mnist --output /tmp/strings --preview preview.png
             """)
 
@@ -38,7 +39,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Longest string, 1 to 5 (the digits feature has five slots).")
     var maxLength: Int = 5
 
-    @Option(help: "Length weights, e.g. 1:1,2:1,3:2,4:2,5:4 (default: uniform over 1...max-length).")
+    @Option(help: "Length weights, e.g. 1:1,2:1,3:2,4:2,5:4, or uniform: each length from 1 to --max-length equally often.")
     var lengths: String = "uniform"
 
     @Option(help: "free (random spacing, jitter and scale, fitted to --size) or fixed (28x28 slots side by side).")

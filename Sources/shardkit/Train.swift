@@ -7,15 +7,16 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a built-in CNN on a directory of shards (manifest.json + TFRecord files).",
         discussion: """
-            Reads the train split with a streaming loader (shuffle buffer, background decoding and
-            augmentation), prints a progress line every --log-every steps, validates after each epoch
-            on the validation (or test) split, and writes <checkpoint-dir>/latest.safetensors and
-            best.safetensors. --resume continues from latest.safetensors at its step with its optimizer
-            state. --steps counts all steps, resumed ones included.
+            Reads the train split with a streaming loader (shuffle buffer, background decoding \
+            and augmentation), prints a progress line every --log-every steps, validates after \
+            each epoch on the validation (or test) split, and writes \
+            <checkpoint-dir>/latest.safetensors and best.safetensors. --resume continues from \
+            latest.safetensors at its step with its optimizer state. --steps counts all steps, \
+            resumed ones included.
 
             Example:
               shardkit convert mnist --input Fixtures/digits --output /tmp/mnist
-              shardkit train --data /tmp/mnist --model mnist --epochs 3 --logdir /tmp/logs --checkpoint-dir /tmp/ckpt
+              shardkit train --data /tmp/mnist --model mnist --checkpoint-dir /tmp/ckpt
             """)
 
     @Option(help: "Dataset directory (with manifest.json).")
@@ -24,7 +25,7 @@ struct Train: ParsableCommand {
     @Option(help: "Built-in model: mnist, digits, cifar or hwdb.")
     var model: String
 
-    @Option(help: "Passes over the train split (default 1 unless --steps is given).")
+    @Option(help: "Passes over the train split (default: 1 unless --steps is given).")
     var epochs: Int?
 
     @Option(help: "Total optimizer steps (instead of --epochs).")
@@ -33,7 +34,7 @@ struct Train: ParsableCommand {
     @Option(help: "Images per step.")
     var batch: Int = 64
 
-    @Option(help: "Initial learning rate (default 0.001 for adam, 0.01 for sgd).")
+    @Option(help: "Initial learning rate (default: 0.001 for adam, 0.01 for sgd).")
     var lr: Float?
 
     @Option(help: "adam or sgd (with momentum 0.9).")

@@ -70,9 +70,61 @@ import Testing
     }
 
     @Test func base64Padding() {
+        // Binary values (0xFF is never UTF-8) make the whole feature base64.
         #expect(
             Feature.bytes([[], [0x66], [0x66, 0x6F], [0x66, 0x6F, 0x6F], [0xFF, 0xFE, 0xFD, 0xFC]]).jsonString()
                 == #"{"bytes": ["","Zg==","Zm8=","Zm9v","//79/A=="]}"#)
+        #expect(Feature.bytes([[0x66, 0x6F]]).jsonString(textAllowed: false) == #"{"bytes": ["Zm8="]}"#)
+    }
+
+    @Test func textBytesShowAsStrings() {
+        let example = Example([
+            "character": .bytes([Array("国".utf8)]),
+            "filename": .bytes([Array("test/1.png".utf8)]),
+            "caption": .bytes([Array("two\tlines\n\"quoted\" é".utf8), []]),
+        ])
+        #expect(
+            example.jsonString()
+                == #"{"features": {"caption": {"text": ["two\tlines\n\"quoted\" é",""]}, "character": {"text": ["国"]}, "filename": {"text": ["test/1.png"]}}}"#
+        )
+    }
+
+    @Test func whatCountsAsText() {
+        #expect(JSONBytes.isText(Array("中国 ok\t\n".utf8)[...]))
+        #expect(JSONBytes.isText([][...]))
+        // Control characters other than tab and newline: C0 (\r, NUL, ESC), DEL and C1 (U+0085).
+        for bytes: [UInt8] in [[0x61, 0x0D], [0x00], [0x1B, 0x5B], [0x7F], [0xC2, 0x85]] {
+            #expect(!JSONBytes.isText(bytes[...]), "\(bytes)")
+        }
+        // Not UTF-8: a lone continuation byte, a cut sequence, an overlong form, a surrogate.
+        for bytes: [UInt8] in [[0x80], [0xE5, 0x9B], [0xC0, 0xAF], [0xED, 0xA0, 0x80]] {
+            #expect(!JSONBytes.isText(bytes[...]), "\(bytes)")
+        }
+        // A PNG's signature is binary.
+        #expect(!JSONBytes.isText([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A][...]))
+    }
+
+    @Test func imageKeysStayBase64EvenWhenTheyReadAsText() {
+        // 8 raw gray pixels that happen to be printable ASCII ("ABCDEFGH").
+        let pixels: [UInt8] = Array(65...72)
+        let example = Example([
+            "image": .bytes([pixels]), "image/encoded": .bytes([pixels]), "mask/encoded": .bytes([pixels]),
+            "picture": .bytes([pixels]), "name": .bytes([pixels]),
+        ])
+        #expect(
+            example.jsonString(binaryKeys: ["picture"])
+                == #"{"features": {"image": {"bytes": ["QUJDREVGR0g="]}, "image/encoded": {"bytes": ["QUJDREVGR0g="]}, "mask/encoded": {"bytes": ["QUJDREVGR0g="]}, "name": {"text": ["ABCDEFGH"]}, "picture": {"bytes": ["QUJDREVGR0g="]}}}"#
+        )
+    }
+
+    @Test func previewCutsTextOnCharacterBoundaries() {
+        // 国 is 3 bytes: a 4-byte preview of 国国 keeps one whole character.
+        let example = Example(["c": .bytes([Array("国国".utf8), Array("abc".utf8)])])
+        #expect(
+            example.jsonString(maxBytesPreview: 4)
+                == #"{"features": {"c": {"text": [{"text": "国", "truncated_from": 6},"abc"]}}}"#)
+        #expect(utf8Prefix(Array("国国".utf8), maxBytes: 2).isEmpty)
+        #expect(Array(utf8Prefix(Array("a国".utf8), maxBytes: 4)) == Array("a国".utf8))
     }
 
     @Test func previewTruncatesLongBytes() {
@@ -97,7 +149,7 @@ import Testing
             featureLists: FeatureLists(["t": FeatureList([.int64([1]), .int64([])]), "e": FeatureList()]))
         #expect(
             sequence.jsonString()
-                == #"{"context": {"id": {"bytes": ["YQ=="]}}, "feature_lists": {"e": [], "t": [{"int64": [1]}, {"int64": []}]}}"#
+                == #"{"context": {"id": {"text": ["a"]}}, "feature_lists": {"e": [], "t": [{"int64": [1]}, {"int64": []}]}}"#
         )
     }
 }

@@ -48,7 +48,7 @@ import Testing
             "convert", "mnist", "--input", FixturePaths.fixture("digits").path, "--output", output.path,
         ])
         #expect(result.status == 0)
-        #expect(result.standardOutput.contains("train: 2000 records in 1 shards"))
+        #expect(result.standardOutput.contains("train: 2000 records in 1 shard, "))
         #expect(result.standardError.contains("convert mnist/train"))
     }
 

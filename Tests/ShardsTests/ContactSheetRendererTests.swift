@@ -1,5 +1,6 @@
 import Examples
 import Foundation
+import Glyphs
 import Imaging
 import Pipeline
 import Shards
@@ -89,7 +90,13 @@ import Testing
                 Example(["image": .bytes([gray]), "label": .int64([3]), "character": .bytes([Array("A".utf8)])]),
             ], to: hwdb)
         let hwdbSheet = try ContactSheetRenderer().render([hwdbShard])
-        #expect(hwdbSheet.labels == ["#17", "A"])
+        #expect(hwdbSheet.labels == ["中", "A"])
+        #expect(hwdbSheet.notes.isEmpty && hwdbSheet.fontPath != nil)
+        // Without a CJK font: the class index, and one note saying why.
+        let noFont = try ContactSheetRenderer(findFont: { _ in .notFound("looked nowhere") }).render([hwdbShard])
+        #expect(noFont.labels == ["#17", "A"])
+        #expect(noFont.fontPath == nil)
+        #expect(noFont.notes.count == 1 && noFont.notes[0].hasPrefix("no CJK font found (looked nowhere): "))
         // Digit strings (SVHN and synth): digits up to length.
         let svhn = directory.appendingPathComponent("svhn")
         try FileManager.default.createDirectory(at: svhn, withIntermediateDirectories: true)
@@ -141,5 +148,71 @@ import Testing
         #expect(positions.last! > 100)
         let first = try ContactSheetRenderer(count: 10).render([shard])
         #expect(first.labels == (0..<10).map(String.init))
+    }
+
+    /// HWDB records: a 64×64 gray image whose left half is white, `label` and `character`.
+    func hwdbExamples(_ characters: [String]) -> [Example] {
+        characters.enumerated().map { index, character in
+            let pixels = (0..<(64 * 64)).map { $0 % 64 < 32 ? UInt8(255) : UInt8(0) }
+            return Example([
+                "image": .bytes([pixels]), "label": .int64([Int64(index)]), "character": .bytes([Array(character.utf8)]),
+            ])
+        }
+    }
+
+    @Test func cjkLabelsAreDrawnWithTheFontUnderTheirCells() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let shard = try writeShard(hwdbExamples(["中", "国", "一"]), to: directory)
+        let result = try ContactSheetRenderer(columns: 3).render([shard])
+        #expect(result.labels == ["中", "国", "一"])
+        guard case .found(let font) = CJKFont.renderer(pixelSize: 16, environment: [:]) else {
+            Issue.record("no CJK font installed (scripts/bootstrap.sh installs one)")
+            return
+        }
+        // The label line is as high as the font's line (16 px em) plus a blank row above and below.
+        let labelHeight = font.lineHeight + 2
+        #expect(labelHeight > ContactSheetLayout.labelHeight)
+        #expect(result.sheet.height == 64 + labelHeight + 2 + 2)
+        // Each label line holds the glyph the font draws for it, pixel for pixel.
+        var lines: [[UInt8]] = []
+        for cell in 0..<3 {
+            let (x, y) = ContactSheetLayout.origin(ofCell: cell, columns: 3, cellSize: 64, labelHeight: labelHeight)
+            let line = result.sheet.cropped(top: y + 65, left: x, height: font.lineHeight, width: 64)
+            var expected = Image(
+                height: font.lineHeight, width: 64, channels: 3,
+                pixels: (0..<(font.lineHeight * 64)).flatMap { _ in ContactSheetLayout.background })
+            font.draw(result.labels[cell], on: &expected, x: 0, y: 0, maxWidth: 64, color: ContactSheetLayout.labelColor)
+            #expect(line.pixels == expected.pixels, "label of cell \(cell)")
+            #expect(line.pixels.contains { $0 > 200 }, "no ink under cell \(cell)")
+            lines.append(line.pixels)
+        }
+        #expect(Set(lines).count == 3)
+    }
+
+    @Test func aCharacterTheFontLacksFallsBackToItsIndex() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // U+0378 is unassigned: no font has it.
+        let shard = try writeShard(hwdbExamples(["中", "\u{0378}"]), to: directory)
+        let result = try ContactSheetRenderer().render([shard])
+        #expect(result.labels == ["中", "#1"])
+        #expect(result.notes.count == 1 && result.notes[0].hasSuffix("labelled with the class index (#N)"))
+    }
+
+    @Test func trainRecordsComeFirst() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Name order would put test before train.
+        for (split, label) in [("test", 1), ("train", 0)] {
+            let writer = try ShardedWriter(
+                directory: directory.path, name: "t", split: split, sharding: .shardCount(1, totalRecords: 1), durable: false)
+            try writer.write(
+                Example(["image": .bytes([[UInt8](repeating: 9, count: 784)]), "label": .int64([Int64(label)])]).serialized())
+            _ = try writer.finish()
+        }
+        let files = try ShardFiles.resolve([directory.path]).records
+        #expect(files.map(\.lastPathComponent).first == "t-test.tfrecord-00000-of-00001")
+        #expect(try ContactSheetRenderer().render(files).labels == ["0", "1"])
     }
 }

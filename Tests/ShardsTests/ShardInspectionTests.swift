@@ -59,7 +59,73 @@ import Testing
         #expect(report.histogram == [1: 5, 2: 5, 3: 5, 4: 4, 5: 4])
         #expect(dumped.count == 2)
         #expect(dumped[0].contains("\"length\": {\"int64\": [1]}"))
-        #expect(report.rendered().contains("total: 23 records in 3 files"))
+        #expect(report.rendered().contains("total: 23 records in 3 files, "))
+    }
+
+    /// Writes one shard per split of `records[split]` (label, optional character) into `directory`.
+    func writeSplits(_ records: [(split: String, labels: [(Int64, String?)])], to directory: URL) throws {
+        for (split, labels) in records {
+            let writer = try ShardedWriter(
+                directory: directory.path, name: "ds", split: split, sharding: .shardCount(1, totalRecords: labels.count),
+                durable: false)
+            for (label, character) in labels {
+                var features: [String: Feature] = ["label": .int64([label]), "image": .bytes([[0x89, 0x50]])]
+                if let character { features["character"] = .bytes([Array(character.utf8)]) }
+                try writer.write(Example(features).serialized())
+            }
+            _ = try writer.finish()
+        }
+    }
+
+    @Test func trainIsReadFirstAndEachSplitHasItsHistogramWithClassNames() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try writeSplits(
+            [("test", [(1, nil)]), ("extra", [(0, nil)]), ("train", [(0, nil), (2, nil), (2, nil)]), ("validation", [(1, nil)])],
+            to: directory)
+        try "airplane\nautomobile\nbird\n".write(
+            to: directory.appendingPathComponent("label.labels.txt"), atomically: true, encoding: .utf8)
+        let files = try ShardFiles.resolve([directory.path]).records
+        var dumped: [String] = []
+        let report = try ShardInspector(dumpCount: 2, histogramKey: "label").inspect(files) { dumped.append($0) }
+        #expect(report.files.map(\.split) == ["train", "validation", "test", "extra"])
+        #expect(dumped.count == 2 && dumped.allSatisfy { $0.contains("\"label\": {\"int64\": [") })
+        #expect(dumped[0].contains("[0]") && dumped[1].contains("[2]"))  // train's first two records
+        #expect(report.histograms == [
+            .init(split: "train", counts: [0: 1, 2: 2]), .init(split: "validation", counts: [1: 1]),
+            .init(split: "test", counts: [1: 1]), .init(split: "extra", counts: [0: 1]),
+        ])
+        #expect(report.histogram == [0: 2, 1: 2, 2: 2])
+        #expect(report.valueNames == [0: "airplane", 1: "automobile", 2: "bird"])
+        let text = report.rendered()
+        let expected = """
+            histogram of label in train (3 values):
+              value  name      count
+                  0  airplane      1  ####################
+                  2  bird          2  ########################################
+            histogram of label in validation (1 value):
+            """
+        #expect(text.contains(expected), "\(text)")
+        let lines = text.split(separator: "\n")
+        // Columns as wide as their longest entry (ds-validation.tfrecord-00000-of-00001), numbers right-aligned.
+        #expect(lines[0] == "file                                   split       records       size  compression")
+        #expect(lines[1].hasPrefix("ds-train.tfrecord-00000-of-00001       train             3  ") && lines[1].hasSuffix(" bytes  none"))
+    }
+
+    @Test func hwdbCharactersNameTheirLabelsAndLineUp() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try writeSplits([("train", [(0, "。"), (4, "国"), (4, "国"), (12, "A")])], to: directory)
+        let report = try ShardInspector(histogramKey: "label").inspect(try ShardFiles.resolve([directory.path]).records) { _ in }
+        #expect(report.valueNames == [0: "。", 4: "国", 12: "A"])
+        // CJK characters take two terminal columns: the counts line up under "count".
+        #expect(report.rendered().hasSuffix("""
+            histogram of label in train (4 values):
+              value  name  count
+                  0  。        1  ####################
+                  4  国        2  ########################################
+                 12  A         1  ####################
+            """))
     }
 
     @Test func inspectorNamesTheRecordThatIsNotAnExample() throws {

@@ -74,6 +74,22 @@ public final class CIFARReader: FormatReader {
         }
     }
 
+    /// Seeks past `count` whole records (plain files), or inflates and drops them (gzip).
+    public func skip(_ count: Int) throws(FormatError) -> Int {
+        guard !finished else { return 0 }
+        let size = variant.recordSize
+        let wanted = self.count.map { Swift.min(count, $0 - index) } ?? count
+        let skipped = try input.skip(count: wanted * size)
+        guard skipped % size == 0 else {
+            finished = true
+            throw FormatError(
+                .truncated, path: input.path, record: index + skipped / size, offset: index * size + skipped,
+                "\(input.endPhrase) inside a record", expected: "\(size) bytes", found: "\(skipped % size)")
+        }
+        index += skipped / size
+        return skipped / size
+    }
+
     public func next() throws(FormatError) -> CIFARSample? {
         guard !finished else { return nil }
         let size = variant.recordSize

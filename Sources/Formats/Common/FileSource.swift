@@ -11,6 +11,13 @@ protocol ChunkSource: AnyObject {
     var knownSize: Int? { get }
     /// A phrase for a short read: "file ends" or "gzip stream ends early".
     var endPhrase: String { get }
+    /// Moves `count` bytes ahead without handing them out, when the source can (a plain file:
+    /// a seek); false when it must read them (a gzip stream).
+    func seek(by count: Int) -> Bool
+}
+
+extension ChunkSource {
+    func seek(by count: Int) -> Bool { false }
 }
 
 /// An open file descriptor, closed in `deinit`. The corresponding C functions are `open`,
@@ -38,6 +45,10 @@ final class FileSource: ChunkSource {
     }
 
     var endPhrase: String { "file ends" }
+
+    func seek(by count: Int) -> Bool {
+        lseek(fd, off_t(count), SEEK_CUR) >= 0
+    }
 
     func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(FormatError) -> Int {
         while true {
@@ -128,6 +139,34 @@ final class ByteInput {
         }
         position += copied
         return copied
+    }
+
+    /// Moves `count` bytes ahead without copying them: a seek in a plain file (no read at all),
+    /// reading and dropping them in a gzip stream. Returns how many were skipped (fewer only at
+    /// the end of a stream; a seek past the end of a plain file shows at the next read).
+    func skip(count: Int) throws(FormatError) -> Int {
+        let buffered = min(count, end - start)
+        start += buffered
+        position += buffered
+        var rest = count - buffered
+        if rest > 0, let size = knownSize, source.seek(by: rest) {
+            // The file size is known: a skip past the end counts only what was there.
+            let skipped = min(rest, max(0, size - position))
+            position += rest
+            rest -= skipped
+            return count - rest
+        }
+        while rest > 0 {
+            if start == end {
+                try refill()
+                if start == end { break }
+            }
+            let n = min(end - start, rest)
+            start += n
+            position += n
+            rest -= n
+        }
+        return count - rest
     }
 
     /// Reads `count` bytes into a new array (shorter only at the end of the data).

@@ -13,9 +13,19 @@ public protocol FormatReader: AnyObject, Sequence where Element == Result<Sample
     associatedtype Sample
     /// The next sample; `nil` once the input has ended cleanly (and on every call after that).
     func next() throws(FormatError) -> Sample?
+    /// Moves past up to `count` samples without decoding them; returns how many it skipped
+    /// (fewer only at the end of the input). Readers of fixed-size records seek; the default
+    /// reads and drops.
+    func skip(_ count: Int) throws(FormatError) -> Int
 }
 
 extension FormatReader {
+    public func skip(_ count: Int) throws(FormatError) -> Int {
+        var skipped = 0
+        while skipped < count, try next() != nil { skipped += 1 }
+        return skipped
+    }
+
     public func makeIterator() -> FormatReaderIterator<Self> {
         FormatReaderIterator(reader: self)
     }

@@ -57,6 +57,26 @@ public final class GNTReader: FormatReader {
             image: Image(height: height, width: width, channels: 1, pixels: pixels))
     }
 
+    /// Hops from header to header past `count` samples: 10 bytes read per sample, the bitmap
+    /// skipped (a seek in a plain file). Headers are still checked.
+    public func skip(_ count: Int) throws(FormatError) -> Int {
+        var skipped = 0
+        while skipped < count, let (_, width, height) = try nextHeader() {
+            let n = width * height
+            let moved: Int
+            do { moved = try input.skip(count: n) } catch { throw fail(error.inRecord(index)) }
+            guard moved == n else {
+                throw fail(
+                    FormatError(
+                        .truncated, path: input.path, record: index, offset: offset,
+                        "\(input.endPhrase) inside an image", expected: "\(n) bytes", found: "\(moved)"))
+            }
+            advance(n)
+            skipped += 1
+        }
+        return skipped
+    }
+
     /// Reads only the tag codes and skips the pixels (for building a character dictionary).
     func nextCharacter() throws(FormatError) -> String? {
         guard let (code, width, height) = try nextHeader() else { return nil }

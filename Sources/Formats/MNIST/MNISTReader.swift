@@ -80,6 +80,24 @@ public final class MNISTReader: FormatReader {
         }
     }
 
+    /// Seeks past `count` records in both files (plain files), or inflates and drops them (gzip).
+    public func skip(_ count: Int) throws(FormatError) -> Int {
+        guard !finished else { return 0 }
+        let n = Swift.min(count, self.count - index)
+        let pixels = rows * columns
+        let skippedImages = try images.skip(count: n * pixels)
+        let skippedLabels = try labels.skip(count: n)
+        guard skippedImages == n * pixels, skippedLabels == n else {
+            finished = true
+            throw FormatError(
+                .truncated, path: images.path, record: index + Swift.min(skippedLabels, skippedImages / Swift.max(1, pixels)),
+                offset: imageHeaderSize + index * pixels + skippedImages, "\(images.endPhrase) inside an image",
+                expected: "\(n) records", found: "fewer")
+        }
+        index += n
+        return n
+    }
+
     public func next() throws(FormatError) -> MNISTSample? {
         guard !finished else { return nil }
         guard index < count else {

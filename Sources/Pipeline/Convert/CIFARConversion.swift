@@ -53,10 +53,11 @@ enum CIFARConversion {
                         return [total]
                     },
                     countIsCheap: true,
-                    open: { () throws(DatasetError) in
-                        running = 0
+                    canSkip: true,
+                    open: { skip throws(DatasetError) in
+                        running = skip  // the id numbers records across the split's files
                         return chainedPull(
-                            files, open: { url throws(FormatError) in try CIFARReader(file: url, variant: variant) },
+                            files, skip: skip, open: { url throws(FormatError) in try CIFARReader(file: url, variant: variant) },
                             map: { sample, file in
                                 defer { running += 1 }
                                 var features: [String: Feature] = [

@@ -19,16 +19,33 @@ struct ConversionPass {
     /// A cheap upper bound of the pass's records for the progress bar when the exact count is
     /// not worth a pass of its own (SVHN: the entries in digitStruct.mat, skips included).
     var estimatedTotal: () -> Int? = { nil }
-    /// Opens the pass's files and returns its record pull.
-    var open: () throws(DatasetError) -> RecordPull
+    /// Whether every sample the pass reads is one record of its one split, so that a worker can
+    /// start at its first record (MNIST, CIFAR, HWDB; not SVHN, which leaves samples out).
+    var canSkip = false
+    /// Opens the pass's files and returns its record pull, starting `skip` samples in (0 unless
+    /// `canSkip`); the readers move past those without decoding them (`FormatReader.skip`).
+    var open: (_ skip: Int) throws(DatasetError) -> RecordPull
+    /// What the pass leaves out on purpose.
+    var skips = SkipCounter()
 }
 
-/// Reason → count of source records left out on purpose (not errors).
+/// Reason → count of source records a pass leaves out on purpose (not errors). Counted while
+/// reading, or, when the pass counts its records up front (`ConversionPass.counts`), by that
+/// count: then every worker and every resumed run reports the skips of the whole input, whatever
+/// part of it they read.
 final class SkipCounter {
-    var counts: [String: Int] = [:]
+    private(set) var counts: [String: Int] = [:]
+    private var countedUpFront = false
 
     func add(_ reason: String, _ count: Int = 1) {
+        guard !countedUpFront else { return }
         counts[reason, default: 0] += count
+    }
+
+    /// The pass's skips, counted without reading a record; later `add`s are ignored.
+    func setUpFront(_ counts: [String: Int]) {
+        self.counts = counts
+        countedUpFront = true
     }
 }
 
@@ -42,7 +59,11 @@ struct ConversionPlan {
     /// Extra files written beside the shards (e.g. `characters.json`).
     var files: [(String, [UInt8])] = []
     var metadata: [String: String] = [:]
-    var skips = SkipCounter()
+
+    /// Reason → count over every pass.
+    var skipped: [String: Int] {
+        passes.reduce(into: [:]) { all, pass in all.merge(pass.skips.counts, uniquingKeysWith: +) }
+    }
 }
 
 /// A file being read by `chainedPull`, with the strings records need worked out once per file
@@ -64,18 +85,24 @@ struct SourceFile {
 /// A pull over several files read one after another with readers made by `open`; `map` turns a
 /// sample into a record (or nil to leave it out), given the file it came from.
 func chainedPull<Reader: FormatReader>(
-    _ files: [URL], open: @escaping (URL) throws(FormatError) -> Reader,
+    _ files: [URL], skip: Int = 0, open: @escaping (URL) throws(FormatError) -> Reader,
     map: @escaping (Reader.Sample, SourceFile) throws(DatasetError) -> PendingRecord?,
     atEndOfFile: @escaping (Reader) -> Void = { _ in }
 ) -> RecordPull {
     var fileIndex = 0
     var reader: Reader?
     var file: SourceFile?
+    var toSkip = skip
     return { () throws(DatasetError) -> PendingRecord? in
         while fileIndex < files.count {
             if reader == nil {
                 let url = files[fileIndex]
-                reader = try reading { () throws(FormatError) in try open(url) }
+                let opened = try reading { () throws(FormatError) in try open(url) }
+                if toSkip > 0 {
+                    let wanted = toSkip
+                    toSkip -= try reading { () throws(FormatError) in try opened.skip(wanted) }
+                }
+                reader = opened
                 file = SourceFile(url)
             }
             let file = file!

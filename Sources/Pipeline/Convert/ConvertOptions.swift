@@ -47,14 +47,22 @@ public struct ConvertOptions: Sendable {
     public var augment: AugmentSpec?
     /// Records written per source record: each an augmentation of its own (1 without `augment`).
     public var copies: Int
+    /// This process is one worker of several: it writes its share of the shards in place, with
+    /// receipts, and no manifest (`shardkit commit` writes that). Needs a shard count.
+    public var worker: WorkerSlot?
+    /// Take over a killed run's staging in the output and write only the shards it lacks.
+    public var resume: Bool
 
     public init(
         input: URL, output: URL, name: String? = nil, sharding: ShardingPolicy = .shardBytes(128 << 20),
         imageEncoding: ImageEncoding? = nil, compression: Compression = .none, seed: UInt64 = 0,
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount, quiet: Bool = false, durable: Bool = true,
         skipMissing: Bool = false, validationFraction: Double = 0.1, includeExtra: Bool = false, size: Int = 64,
-        dictionary: URL? = nil, augment: AugmentSpec? = nil, copies: Int = 1
+        dictionary: URL? = nil, augment: AugmentSpec? = nil, copies: Int = 1, worker: WorkerSlot? = nil,
+        resume: Bool = false
     ) {
+        self.worker = worker
+        self.resume = resume
         self.augment = augment
         self.copies = copies
         self.input = input
@@ -91,15 +99,22 @@ public struct ConvertSummary: Sendable {
     /// Reason → number of source records skipped for it.
     public var skipped: [String: Int]
     public var seconds: Double
+    /// For a worker: which shards it wrote (its summary lists only those).
+    public var worker: String? = nil
 
     public var totalRecords: Int { splits.reduce(0) { $0 + $1.records } }
     public var totalBytes: Int64 { splits.reduce(0) { $0 + $1.bytes } }
 
     /// A few lines: one per split, then skipped records, then totals and time.
     public func rendered() -> String {
-        var lines = ["converted \(format.rawValue) to \(output.path)"]
+        var lines = [
+            worker.map { "\($0); wrote into \(output.path) (run `shardkit commit` once every worker is done)" }
+                ?? "converted \(format.rawValue) to \(output.path)"
+        ]
         for split in splits {
-            lines.append("  \(split.name): \(split.records) records in \(split.shards) shards, \(split.bytes) bytes")
+            lines.append(
+                "  \(split.name): \(HumanReadable.count(split.records, "record")) in "
+                    + "\(HumanReadable.count(split.shards, "shard")), \(HumanReadable.bytes(split.bytes))")
         }
         if skipped.isEmpty {
             lines.append("  skipped: none")
@@ -110,7 +125,7 @@ public struct ConvertSummary: Sendable {
         }
         let rate = seconds > 0 ? Double(totalRecords) / seconds : 0
         lines.append(
-            "  total: \(totalRecords) records, \(totalBytes) bytes in "
+            "  total: \(HumanReadable.count(totalRecords, "record")), \(HumanReadable.bytes(totalBytes)) in "
                 + String(format: "%.2f s (%.0f records/s)", seconds, rate))
         return lines.joined(separator: "\n")
     }

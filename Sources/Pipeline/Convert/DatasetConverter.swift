@@ -31,33 +31,101 @@ public enum DatasetConverter {
         case .hwdb: plan = try HWDBConversion.plan(options, encoding: encoding)
         }
         let name = options.name ?? format.rawValue
+        // With a shard count, every shard's records are known before reading: shards can be
+        // split among workers, and a resumed run can skip the shards it already has.
+        var shardsPerSplit: Int?
+        if case .shards(let n) = options.sharding { shardsPerSplit = n }
+        if shardsPerSplit == nil && (options.worker != nil || options.resume) {
+            throw DatasetError(
+                .usage,
+                "\(options.worker != nil ? "--worker" : "--resume") needs --shards N: shard boundaries must be known before reading")
+        }
+        let role: DatasetWriter.Role = options.worker.map { .worker($0) } ?? .whole(resume: options.resume)
         let writer = try DatasetWriter(
             output: options.output, name: name, sharding: options.sharding, compression: options.compression,
-            durable: options.durable)
+            durable: options.durable, role: role, fingerprint: fingerprint(format, options, name: name, encoding: encoding))
+        var note: String?
         do throws(DatasetError) {
+            let copies = options.copies
+            // Exact counts are needed up front for a shard count (and cheap ones for progress).
+            var passCounts: [[Int]?] = []
+            for pass in plan.passes {
+                let needCounts = shardsPerSplit != nil || pass.countIsCheap
+                passCounts.append(needCounts ? try pass.counts().map { $0 * copies } : nil)
+            }
+            // Shards numbered dataset-wide, split after split; this process writes `assigned`.
+            let totalShards = (shardsPerSplit ?? 0) * plan.passes.reduce(0) { $0 + $1.splits.count }
+            let assigned = options.worker?.shards(of: totalShards) ?? 0..<totalShards
+            if let worker = options.worker {
+                note =
+                    assigned.isEmpty
+                    ? "worker \(worker) (from \(worker.source)): nothing to do, \(totalShards) shards for \(worker.count) workers"
+                    : "worker \(worker) (from \(worker.source)): shards \(assigned.lowerBound)..<\(assigned.upperBound) of \(totalShards)"
+                if !options.quiet { FileHandle.standardError.write(Data("shardkit: \(note!)\n".utf8)) }
+            }
             var schema = SchemaAccumulator()
+            var splitOfGroup: [(base: Int, split: String)] = []
             let engine = OrderedEncoder(
                 jobs: options.jobs,
                 encoder: RecordEncoder(encoding: encoding, augment: options.augment, seed: options.seed))
-            let copies = options.copies
-            for pass in plan.passes {
-                let needCounts: Bool
-                if case .shards = options.sharding { needCounts = true } else { needCounts = pass.countIsCheap }
-                let counts = needCounts ? try pass.counts().map { $0 * copies } : nil
+            for (p, pass) in plan.passes.enumerated() {
+                let counts = passCounts[p]
+                // Per split: the shards to write here, and the dataset-wide number of its shard 0.
+                var selection: [Set<Int>]? = nil
+                var bases: [Int] = []
                 for (i, split) in pass.splits.enumerated() {
-                    try writer.open(split: split, count: counts.map { $0[i] })
+                    if let n = shardsPerSplit {
+                        let base = splitOfGroup.count * n
+                        splitOfGroup.append((base, split))
+                        bases.append(base)
+                        let kept = writer.completedShards(split: split, count: n)
+                        let mine = (0..<n).filter { assigned.contains(base + $0) && !kept.contains($0) }
+                        selection = (selection ?? []) + [Set(mine)]
+                        if !kept.isEmpty && !options.quiet {
+                            FileHandle.standardError.write(
+                                Data("shardkit: \(split): \(kept.count) of \(n) shards already written; keeping them\n".utf8))
+                        }
+                        try writer.open(split: split, count: counts.map { $0[i] }, only: mine)
+                    } else {
+                        try writer.open(split: split, count: counts.map { $0[i] })
+                    }
                 }
-                let total = counts?.reduce(0, +) ?? (options.quiet ? nil : pass.estimatedTotal().map { $0 * copies })
+                // A pass none of whose shards is written here is not read at all.
+                if let selection, selection.allSatisfy(\.isEmpty) {
+                    for split in pass.splits { try writer.finish(split: split) }
+                    continue
+                }
+                var total = counts?.reduce(0, +) ?? (options.quiet ? nil : pass.estimatedTotal().map { $0 * copies })
+                let pull: RecordPull
+                if let selection, let counts, let n = shardsPerSplit {
+                    total = selection.enumerated().reduce(0) { sum, split in
+                        sum + split.element.reduce(0) { $0 + shardRecords($1, n: n, total: counts[split.offset]) }
+                    }
+                    // A one-split pass starts at the first record of its first selected shard: the
+                    // readers skip what comes before (a seek in plain files).
+                    let first =
+                        pass.canSkip && pass.splits.count == 1
+                        ? selection[0].min().map { shardStart($0, n: n, total: counts[0]) / copies } ?? 0 : 0
+                    pull = selecting(
+                        withCopies(try pass.open(first), copies), shards: selection, bases: bases, n: n, totals: counts,
+                        startingAt: first * copies)
+                } else {
+                    pull = withCopies(try pass.open(0), copies)
+                }
                 let progress = ProgressReporter(
                     label: "convert \(format.rawValue)/\(pass.label)", total: total, quiet: options.quiet,
                     lineInterval: lineInterval(total: total))
-                let pull = withCopies(try pass.open(), copies)
                 try engine.run(
                     next: pull,
                     write: { (split, bytes) throws(DatasetError) in
                         try writer.write(split: pass.splits[split], bytes)
                     },
-                    schema: &schema, progress: { progress.advance(by: $0) })
+                    observe: { group, observed in
+                        guard let n = shardsPerSplit else { return schema.merge(observed) }
+                        let owner = splitOfGroup[group / n]
+                        writer.observe(observed, split: owner.split, shard: group - owner.base)
+                    },
+                    progress: { progress.advance(by: $0) })
                 progress.finish()
                 for split in pass.splits { try writer.finish(split: split) }
             }
@@ -69,24 +137,77 @@ public enum DatasetConverter {
                 metadata["augment"] = augment.description
                 metadata["copies"] = String(copies)
             }
-            for (reason, count) in plan.skips.counts { metadata["skipped: \(reason)"] = String(count) }
-            try writer.commit(
-                DatasetDescription(
-                    name: name, description: plan.description, features: plan.features,
-                    supervisedKeys: plan.supervisedKeys, files: plan.files, metadata: metadata),
-                schema: schema)
+            for (reason, count) in plan.skipped { metadata["skipped: \(reason)"] = String(count) }
+            let description = DatasetDescription(
+                name: name, description: plan.description, features: plan.features,
+                supervisedKeys: plan.supervisedKeys, files: plan.files, metadata: metadata)
+            if options.worker != nil {
+                try writer.finishWorker(description)
+            } else {
+                try writer.commit(description, schema: shardsPerSplit == nil ? schema : nil)
+            }
         } catch {
             writer.abort()
             throw error
         }
         return ConvertSummary(
             format: format, output: options.output,
-            splits: writer.splits.map {
+            splits: writer.splits.filter { options.worker == nil || !$0.manifest.shards.isEmpty }.map {
                 ConvertSummary.Split(
                     name: $0.name, records: $0.manifest.records, shards: $0.manifest.shards.count,
                     bytes: $0.manifest.bytes)
             },
-            skipped: plan.skips.counts, seconds: Date().timeIntervalSince(start))
+            skipped: plan.skipped, seconds: Date().timeIntervalSince(start), worker: note)
+    }
+
+    /// The records of shard `k` when `total` go to `n` shards.
+    private static func shardRecords(_ k: Int, n: Int, total: Int) -> Int {
+        shardStart(k + 1, n: n, total: total) - shardStart(k, n: n, total: total)
+    }
+
+    /// What the shards depend on, as readable pairs: the options that change records, and the
+    /// input files (names, sizes and modification times, summed up in one digest). A resumed run
+    /// or another worker with a different fingerprint is refused, with the differing pairs.
+    static func fingerprint(_ format: DatasetFormat, _ options: ConvertOptions, name: String, encoding: ImageEncoding)
+        -> [String: String]
+    {
+        var pairs: [String: String] = [
+            "format": format.rawValue, "name": name, "image encoding": encoding.rawValue,
+            "compression": options.compression.rawValue, "seed": String(options.seed),
+            "copies": String(options.copies), "augment": options.augment?.description ?? "none",
+        ]
+        switch options.sharding {
+        case .shards(let n): pairs["shards"] = String(n)
+        case .shardBytes(let b): pairs["shard size"] = String(b)
+        }
+        if format == .svhn {
+            pairs["validation fraction"] = String(options.validationFraction)
+            pairs["include extra"] = String(options.includeExtra)
+            pairs["skip missing"] = String(options.skipMissing)
+        }
+        if format == .hwdb {
+            pairs["size"] = String(options.size)
+            pairs["dictionary"] = options.dictionary?.path ?? "built from train"
+        }
+        var listing = ""
+        var (files, bytes) = (0, Int64(0))
+        let root = options.input.standardizedFileURL.path
+        if let walker = FileManager.default.enumerator(atPath: root) {
+            var paths: [String] = []
+            while let path = walker.nextObject() as? String { paths.append(path) }
+            for path in paths.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                guard let attributes = try? FileManager.default.attributesOfItem(atPath: root + "/" + path),
+                    attributes[.type] as? FileAttributeType == .typeRegular
+                else { continue }
+                let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+                let modified = Int64((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)
+                listing += "\(path)\t\(size)\t\(modified)\n"
+                files += 1
+                bytes += size
+            }
+        }
+        pairs["input"] = "\(files) files, \(bytes) bytes, listing sha256 \(sha256(of: Array(listing.utf8)).prefix(16))"
+        return pairs
     }
 
     /// Records between plain progress lines (not a terminal): about ten lines per pass, at
@@ -135,5 +256,41 @@ private func withCopies(_ pull: @escaping RecordPull, _ copies: Int) -> RecordPu
         record.copy = next
         next += 1
         return record
+    }
+}
+
+/// The first record of shard `k` when `total` records go to `n` shards (`ShardedWriter`'s rule).
+private func shardStart(_ k: Int, n: Int, total: Int) -> Int {
+    Int((Int64(k) * Int64(total)) / Int64(n))
+}
+
+/// A pull that hands on only the records of the selected shards, numbering each with its
+/// dataset-wide shard (`PendingRecord.group`), and ends once every split is past its last
+/// selected shard. Records of the other shards are dropped before any encoding: reading them
+/// costs the read, not the per-record work. `startingAt` is the split record the pull's first
+/// record has (one-split passes that skipped ahead).
+private func selecting(
+    _ pull: @escaping RecordPull, shards: [Set<Int>], bases: [Int], n: Int, totals: [Int], startingAt: Int
+) -> RecordPull {
+    var positions = Array(repeating: 0, count: shards.count)
+    positions[0] = startingAt
+    let ends = shards.enumerated().map { split, selected in selected.max().map { shardStart($0 + 1, n: n, total: totals[split]) } ?? 0 }
+    // A run that needs the last records reads on to the end, so the readers still check how the
+    // input ends (trailing bytes, a cut gzip stream).
+    let readsToEnd = ends == totals
+    return { () throws(DatasetError) -> PendingRecord? in
+        while readsToEnd || zip(positions, ends).contains(where: { $0 < $1 }), var record = try pull() {
+            let split = record.split
+            let r = positions[split]
+            positions[split] += 1
+            // The largest k with k·total/n ≤ r: the shard holding record r.
+            let total = Int64(max(1, totals[split]))
+            let k = Int((Int64(r + 1) * Int64(n) + total - 1) / total - 1)
+            if shards[split].contains(k) {
+                record.group = bases[split] + k
+                return record
+            }
+        }
+        return nil
     }
 }

@@ -19,9 +19,10 @@ enum MNISTConversion {
                 ConversionPass(
                     label: split.rawValue, splits: [split.rawValue],
                     counts: { () throws(DatasetError) in [first.count] }, countIsCheap: true,
-                    open: { () throws(DatasetError) in
+                    canSkip: true,
+                    open: { skip throws(DatasetError) in
                         chainedPull(
-                            [files.images], open: { _ throws(FormatError) in try dataset.reader(for: split) },
+                            [files.images], skip: skip, open: { _ throws(FormatError) in try dataset.reader(for: split) },
                             map: { sample, file in
                                 PendingRecord(
                                     split: 0, path: file.path, index: sample.index, image: .decoded(sample.image),

@@ -52,14 +52,12 @@ enum SVHNConversion {
             passes.append(
                 pass(
                     label: splits.joined(separator: "+"), splits: splits, sources: trainSources, options: readerOptions,
-                    skips: plan.skips,
                     route: { key in fraction > 0 && isValidation(key: key, seed: seed, fraction: fraction) ? 1 : 0 }))
         }
         if let test {
             passes.append(
                 pass(
                     label: "test", splits: ["test"], sources: [("test", test)], options: readerOptions,
-                    skips: plan.skips,
                     route: { _ in 0 }))
         }
         var result = plan
@@ -90,28 +88,37 @@ enum SVHNConversion {
     }
 
     private static func pass(
-        label: String, splits: [String], sources: [(String, URL)], options: SVHNReader.Options, skips: SkipCounter,
+        label: String, splits: [String], sources: [(String, URL)], options: SVHNReader.Options,
         route: @escaping (String) -> Int
     ) -> ConversionPass {
-        ConversionPass(
+        let skips = SkipCounter()
+        let tooManyDigits = "more than \(options.maxDigits) digits"
+        let missingImage = "image file missing (--skip-missing)"
+        return ConversionPass(
             label: label, splits: splits,
             counts: { () throws(DatasetError) in
                 // digitStruct.mat only: the same skips the reader makes, without decoding a PNG.
                 var counts = Array(repeating: 0, count: splits.count)
+                var skipped: [String: Int] = [:]
                 for (prefix, folder) in sources {
                     let entries = try reading { () throws(FormatError) in
                         try DigitStructReader(url: folder.appendingPathComponent("digitStruct.mat"))
                     }
                     while let entry = try reading({ () throws(FormatError) in try entries.next() }) {
-                        if entry.boxes.count > options.maxDigits { continue }
+                        if entry.boxes.count > options.maxDigits {
+                            skipped[tooManyDigits, default: 0] += 1
+                            continue
+                        }
                         if options.missingImages == .skip
                             && !FileManager.default.fileExists(atPath: folder.appendingPathComponent(entry.name).path)
                         {
+                            skipped[missingImage, default: 0] += 1
                             continue
                         }
                         counts[route("\(prefix)/\(entry.name)")] += 1
                     }
                 }
+                skips.setUpFront(skipped)
                 return counts
             },
             countIsCheap: false,
@@ -124,10 +131,11 @@ enum SVHNConversion {
                 }
                 return total
             },
-            open: { () throws(DatasetError) in
-                // The reading thread reads digitStruct.mat and the PNG bytes; decoding, cropping and
-                // resizing happen on the workers (`PendingImage.svhnPNG`), with the same skips
-                // and errors as `SVHNReader`.
+            open: { _ throws(DatasetError) in
+                // The reading thread reads digitStruct.mat and checks that each PNG is there;
+                // reading, decoding, cropping and resizing it happen on the workers
+                // (`PendingImage.svhnPNG`), so a scale-out worker reads only its own PNGs. Same
+                // skips and errors as `SVHNReader`.
                 let prefixes = Dictionary(uniqueKeysWithValues: sources.map { ($0.1.path, $0.0) })
                 return chainedPull(
                     sources.map { $0.1.appendingPathComponent("digitStruct.mat") },
@@ -135,28 +143,24 @@ enum SVHNConversion {
                     map: { entry, file throws(DatasetError) in
                         let folder = file.url.deletingLastPathComponent()
                         if entry.boxes.count > options.maxDigits {
-                            skips.add("more than \(options.maxDigits) digits")
+                            skips.add(tooManyDigits)
                             return nil
                         }
                         let png = folder.appendingPathComponent(entry.name)
-                        guard let bytes = FileManager.default.contents(atPath: png.path) else {
-                            let exists = FileManager.default.fileExists(atPath: png.path)
-                            if options.missingImages == .skip && !exists {
-                                skips.add("image file missing (--skip-missing)")
+                        guard FileManager.default.fileExists(atPath: png.path) else {
+                            if options.missingImages == .skip {
+                                skips.add(missingImage)
                                 return nil
                             }
                             throw DatasetError(
-                                .noInput, path: png.path, recordIndex: entry.index,
-                                exists
-                                    ? "cannot read the image named by digitStruct"
-                                    : "image named by digitStruct is missing")
+                                .noInput, path: png.path, recordIndex: entry.index, "image named by digitStruct is missing")
                         }
                         let filename = "\(prefixes[folder.path]!)/\(entry.name)"
                         let boxes = entry.boxes
                         let digits = boxes.map(\.digit)
                         return PendingRecord(
                             split: route(filename), path: png.path, index: entry.index,
-                            image: .svhnPNG(bytes: [UInt8](bytes), entry: entry, size: options.size),
+                            image: .svhnPNG(path: png.path, entry: entry, size: options.size),
                             features: [
                                 "length": .int64([Int64(digits.count)]),
                                 "digits": .int64(
@@ -170,6 +174,6 @@ enum SVHNConversion {
                                 "filename": .bytes([Array(filename.utf8)]),
                             ])
                     })
-            })
+            }, skips: skips)
     }
 }

@@ -72,6 +72,7 @@ public enum SyntheticRecords {
             throw error
         }
         let bytes = writer.splits.reduce(Int64(0)) { $0 + $1.manifest.bytes }
-        return "wrote \(records) records in \(shards) shards (\(bytes) bytes) to \(directory.path)"
+        return "wrote \(HumanReadable.count(records, "record")) in \(HumanReadable.count(shards, "shard")) "
+            + "(\(HumanReadable.bytes(bytes))) to \(directory.path)"
     }
 }

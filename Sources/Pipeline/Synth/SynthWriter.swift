@@ -95,7 +95,8 @@ public enum SynthWriter {
         let total = splits.reduce(0) { $0 + $1.records }
         let bytes = splits.reduce(Int64(0)) { $0 + $1.bytes }
         let rate = seconds > 0 ? Double(total) / seconds : 0
-        return "wrote \(written.joined(separator: " + ")) records (\(bytes) bytes, \(request.shards) shards per split) "
+        return "wrote \(written.joined(separator: " + ")) records (\(HumanReadable.bytes(bytes)), "
+            + "\(HumanReadable.count(request.shards, "shard")) per split) "
             + "to \(request.output.path) in \(String(format: "%.2f", seconds))s (\(Int(rate)) records/s)"
     }
 

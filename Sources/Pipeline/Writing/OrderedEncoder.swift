@@ -18,12 +18,13 @@ struct OrderedEncoder {
     var encoder: RecordEncoder
 
     /// One chunk's output: the records' serialized bytes back to back, their end offsets and
-    /// splits, and the schema of its Examples.
+    /// splits, and the schema of its Examples per group of records (`PendingRecord.group`:
+    /// the shard a record goes to, when shards are known up front).
     struct EncodedChunk: Sendable {
         var bytes: [UInt8] = []
         var ends: [Int] = []
         var splits: [Int] = []
-        var schema = SchemaAccumulator()
+        var schemas: [(group: Int, schema: SchemaAccumulator)] = []
     }
 
     /// Result slots for one window. `@unchecked Sendable` is safe here: each slot is written by
@@ -41,11 +42,12 @@ struct OrderedEncoder {
     }
 
     /// Reads with `next` until it returns nil, encodes, and hands each record to `write` in
-    /// reading order with its split index; `progress` is told how many records were written.
+    /// reading order with its split index; `observe` gets the schema of each group's records
+    /// before any of them is written; `progress` is told how many records were written.
     func run(
         next: () throws(DatasetError) -> PendingRecord?,
         write: (Int, UnsafeRawBufferPointer) throws(DatasetError) -> Void,
-        schema: inout SchemaAccumulator,
+        observe: (_ group: Int, SchemaAccumulator) -> Void,
         progress: (Int) -> Void
     ) throws(DatasetError) {
         let jobs = max(1, self.jobs)
@@ -86,7 +88,7 @@ struct OrderedEncoder {
             let finished = pending
             finished?.group.wait()
             pending = chunks.isEmpty ? nil : start(chunks, jobs: jobs)
-            if let finished { try drain(finished, write: write, schema: &schema, progress: progress) }
+            if let finished { try drain(finished, write: write, observe: observe, progress: progress) }
             if pending == nil { break }
         }
         if let readError { throw readError }
@@ -117,9 +119,15 @@ struct OrderedEncoder {
         out.ends.reserveCapacity(chunk.count)
         out.splits.reserveCapacity(chunk.count)
         let augmenter = encoder.makeAugmenter()
+        var group = chunk.first?.group ?? 0
+        var schema = SchemaAccumulator()
         for record in chunk {
+            if record.group != group {
+                out.schemas.append((group, schema))
+                (group, schema) = (record.group, SchemaAccumulator())
+            }
             do {
-                try encoder.encode(record, augmenter: augmenter, into: &out.bytes, schema: &out.schema)
+                try encoder.encode(record, augmenter: augmenter, into: &out.bytes, schema: &schema)
             } catch {
                 return .failure(error)
             }
@@ -129,12 +137,13 @@ struct OrderedEncoder {
             // which copies everything encoded so far each time.
             if out.ends.count == 1 { out.bytes.reserveCapacity(out.bytes.count * chunk.count * 9 / 8) }
         }
+        out.schemas.append((group, schema))
         return .success(out)
     }
 
     private func drain(
         _ window: Window, write: (Int, UnsafeRawBufferPointer) throws(DatasetError) -> Void,
-        schema: inout SchemaAccumulator, progress: (Int) -> Void
+        observe: (Int, SchemaAccumulator) -> Void, progress: (Int) -> Void
     ) throws(DatasetError) {
         for i in 0..<window.count {
             let chunk: EncodedChunk
@@ -142,6 +151,8 @@ struct OrderedEncoder {
             case .success(let c): chunk = c
             case .failure(let error): throw error
             }
+            // Before the records: a shard may complete (and its receipt be written) among them.
+            for (group, schema) in chunk.schemas { observe(group, schema) }
             var failure: DatasetError?
             chunk.bytes.withUnsafeBytes { all in
                 var start = 0
@@ -156,7 +167,6 @@ struct OrderedEncoder {
                 }
             }
             if let failure { throw failure }
-            schema.merge(chunk.schema)
             progress(chunk.ends.count)
         }
     }

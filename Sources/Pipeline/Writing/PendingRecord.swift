@@ -3,13 +3,14 @@ import Shards
 import Examples
 import Formats
 import Imaging
+import Foundation
 
 /// The image of a pending record: decoded pixels, or work the encoding workers still do.
 enum PendingImage: Sendable {
     case decoded(Image)
-    /// SVHN: PNG bytes to decode as RGB, crop around the digit boxes and resize to `size`
+    /// SVHN: a PNG file to read, decode as RGB, crop around the digit boxes and resize to `size`
     /// (`SVHNReader.preprocess`), on a worker rather than on the reading thread.
-    case svhnPNG(bytes: [UInt8], entry: DigitStructEntry, size: Int)
+    case svhnPNG(path: String, entry: DigitStructEntry, size: Int)
 }
 
 /// One record as the reader thread hands it to the encoding workers: the image as read,
@@ -28,6 +29,9 @@ struct PendingRecord: Sendable {
     var features: [String: Feature]
     /// Which augmented copy of its source record this is (0 when there is one record per source).
     var copy = 0
+    /// The group whose schema the record's Example counts towards: the dataset-wide number of
+    /// its shard when shards are known up front (for the shard's receipt), else 0.
+    var group = 0
 }
 
 /// The per-record work, a pure function of the record: the same record gives the same bytes on
@@ -52,7 +56,11 @@ struct RecordEncoder: Sendable {
         switch record.image {
         case .decoded(let decoded):
             image = decoded
-        case .svhnPNG(let png, let entry, let size):
+        case .svhnPNG(let path, let entry, let size):
+            guard let png = FileManager.default.contents(atPath: path).map({ [UInt8]($0) }) else {
+                throw DatasetError(
+                    .noInput, path: path, recordIndex: record.index, "cannot read the image named by digitStruct")
+            }
             do {
                 image = try SVHNReader.preprocess(pngBytes: png, entry: entry, path: record.path, size: size)
             } catch {
