@@ -20,16 +20,18 @@ public enum ShardingPolicy: Sendable, Equatable {
 ///
 /// **The whole dataset in this process** (`.whole`): every shard goes first to a hidden staging
 /// directory inside the output, `OUTPUT/.shardkit-staging-<pid>/`, and each shard written under a
-/// shard count leaves a receipt there (`ShardReceipt`). `commit` runs only after every split
-/// finished: it moves the shards and their index files into OUTPUT, writes the side files,
-/// `dataset_info.json` and `features.json`, and `manifest.json` last. `abort` (also run when the
-/// writer is dropped uncommitted) removes the staging directory and whatever it already moved.
+/// shard count leaves a receipt there (`ShardReceipt`); index files go to its `index/` folder.
+/// `commit` runs only after every split finished: it moves the shards into OUTPUT and their index
+/// files into `OUTPUT/index/`, writes the side files, `dataset_info.json` and `features.json`, and
+/// `manifest.json` last. `abort` (also run when the writer is dropped uncommitted) removes the
+/// staging directory, whatever it already moved, and `OUTPUT/index/` when it made that folder.
 /// A staging folder left by a run that was killed is removed by the next run into the same
 /// output once its process is gone, or, with `resume`, taken over when it was written with the
 /// same fingerprint: its shards with receipts are kept, and only the others are written again.
 ///
 /// **One worker of several** (`.worker`): the worker writes its shards straight into OUTPUT under
-/// their final names (each under a hidden temporary name first, renamed when complete), then a
+/// their final names, index files into `OUTPUT/index/` (each under a hidden temporary name first,
+/// renamed when complete), then a
 /// receipt per shard in `OUTPUT/.shardkit-work/receipts/`, and at its end a job file
 /// (`DatasetJob`) there. It writes no manifest: `DatasetCommitter` does, once every receipt is in.
 package final class DatasetWriter {
@@ -67,6 +69,10 @@ package final class DatasetWriter {
     private var interruptToken: Int?
     /// Whether this writer made the output directory (a failed run then removes it again, empty).
     private let createdOutput: Bool
+    /// `output/index`, where the commit puts the index files.
+    private var indexDirectory: URL { output.appendingPathComponent(ShardIndex.directoryName) }
+    /// Whether the commit made `indexDirectory` (a failed run then removes it again, empty).
+    private var createdIndexDirectory = false
     /// The lock that keeps other writers out of `output` while this one runs.
     private var lock: OutputLock?
     /// A worker's claim on its slot.
@@ -108,7 +114,13 @@ package final class DatasetWriter {
         // covers one client only); workers on several machines claim slots instead (`WorkerClaim`).
         lock = try OutputLock(directory: output)
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
-        if let clash = existing.first(where: { $0 == Manifest.fileName || $0.hasPrefix("\(name)-") || $0 == Self.workFolder }) {
+        let existingIndexes =
+            ((try? FileManager.default.contentsOfDirectory(atPath: indexDirectory.path)) ?? [])
+            .map { "\(ShardIndex.directoryName)/\($0)" }
+        let clash =
+            existing.first(where: { $0 == Manifest.fileName || $0.hasPrefix("\(name)-") || $0 == Self.workFolder })
+            ?? existingIndexes.first(where: { $0.hasPrefix("\(ShardIndex.directoryName)/\(name)-") })
+        if let clash {
             releaseLock()
             throw DatasetError(
                 .outputExists, path: output.appendingPathComponent(clash).path,
@@ -233,12 +245,14 @@ package final class DatasetWriter {
         return kept
     }
 
-    /// Removes `moved`, the staging folder (retrying while workers may still add files to it) and
-    /// the output directory when this run made it and it is empty again.
+    /// Removes `moved`, then `madeFolders` (this run's folders inside the output, when empty again),
+    /// the staging folder (retrying while workers may still add files to it) and the output
+    /// directory when this run made it and it is empty again.
     /// The one clean-up of an unfinished output, for `abort()` and for an interrupt alike.
-    private static func removeUnfinished(staging: URL, moved: [URL], output: URL?) -> [String] {
+    private static func removeUnfinished(staging: URL, moved: [URL], madeFolders: [URL] = [], output: URL?) -> [String] {
         var removed: [String] = []
         for url in moved where (try? FileManager.default.removeItem(at: url)) != nil { removed.append(url.path) }
+        for url in madeFolders where rmdir(url.path) == 0 { removed.append(url.path) }
         for _ in 0..<5 {
             guard FileManager.default.fileExists(atPath: staging.path) else { break }
             if (try? FileManager.default.removeItem(at: staging)) != nil {
@@ -250,17 +264,18 @@ package final class DatasetWriter {
         return removed
     }
 
-    /// From here on an interrupt also removes `targets` (the files a commit puts in place).
+    /// From here on an interrupt also removes `targets` (the files a commit puts in place) and the
+    /// folders in `madeFolders`, when empty.
     /// A worker's interrupt removes only its own temporary files (and gives back its slot): its
     /// complete shards have receipts and are kept for the rerun.
-    private func coverInterrupt(of targets: [URL]) {
+    private func coverInterrupt(of targets: [URL], madeFolders: [URL] = []) {
         if let interruptToken { Interrupts.unregister(interruptToken) }
         if case .worker = role {
             let (directory, claimPath) = (staging.path, claim?.path)
             let token = ".tmp-\(getpid())-"
             interruptToken = Interrupts.register {
                 var removed: [String] = []
-                for dir in [directory, joinPath(directory, "index")] {
+                for dir in [directory, joinPath(directory, ShardIndex.directoryName)] {
                     for entry in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
                     where entry.hasPrefix(".") && entry.contains(token) {
                         removeFileQuietly(joinPath(dir, entry))
@@ -276,7 +291,7 @@ package final class DatasetWriter {
         let lockPath = self.output.appendingPathComponent(Self.lockName).path
         interruptToken = Interrupts.register {
             unlink(lockPath)
-            return Self.removeUnfinished(staging: staging, moved: targets, output: output)
+            return Self.removeUnfinished(staging: staging, moved: targets, madeFolders: madeFolders, output: output)
         }
     }
 
@@ -345,7 +360,7 @@ package final class DatasetWriter {
     /// Removes hidden temporary files of `shards` (and their index files) in the shard directory.
     private func removeTemporaries(of shards: [String]) {
         let names = Set(shards)
-        for directory in [staging.path, joinPath(staging.path, "index")] {
+        for directory in [staging.path, joinPath(staging.path, ShardIndex.directoryName)] {
             for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where entry.hasPrefix(".") {
                 guard let tmp = entry.range(of: ".tmp-") else { continue }
                 var base = String(entry[entry.index(after: entry.startIndex)..<tmp.lowerBound])
@@ -418,8 +433,15 @@ package final class DatasetWriter {
     package func commit(files: [(String, [UInt8])], manifest: Manifest) throws(DatasetError) {
         // An interrupt from here on removes whatever of the commit is already in place.
         let shardFiles = splits.flatMap { $0.manifest.shards.flatMap { [$0.file] + ($0.index.map { [$0] } ?? []) } }
-        coverInterrupt(of: (shardFiles + files.map(\.0) + [Manifest.fileName]).map { output.appendingPathComponent($0) })
+        let needsIndexFolder = splits.contains { $0.manifest.shards.contains { $0.index != nil } }
+        if needsIndexFolder && !FileManager.default.fileExists(atPath: indexDirectory.path) {
+            createdIndexDirectory = true
+        }
+        coverInterrupt(
+            of: (shardFiles + files.map(\.0) + [Manifest.fileName]).map { output.appendingPathComponent($0) },
+            madeFolders: createdIndexDirectory ? [indexDirectory] : [])
         do {
+            if createdIndexDirectory { try FileManager.default.createDirectory(at: indexDirectory, withIntermediateDirectories: false) }
             for (_, split) in splits {
                 for shard in split.shards {
                     for file in [shard.file] + (shard.index.map { [$0] } ?? []) {
@@ -433,6 +455,7 @@ package final class DatasetWriter {
             abort()
             throw DatasetError(.output, path: output.path, "cannot move the shards into place: \(error)")
         }
+        if durable && needsIndexFolder { syncDirectory(indexDirectory.path) }
         for (file, bytes) in files {
             let url = output.appendingPathComponent(file)
             do throws(DatasetError) { try writeFile(bytes, to: url) } catch {
@@ -474,7 +497,9 @@ package final class DatasetWriter {
         for writer in writers.values { writer.abort() }
         writers.removeAll()
         releaseLock()  // first: the lock file must go before the output folder can
-        _ = Self.removeUnfinished(staging: staging, moved: moved, output: createdOutput ? output : nil)
+        _ = Self.removeUnfinished(
+            staging: staging, moved: moved, madeFolders: createdIndexDirectory ? [indexDirectory] : [],
+            output: createdOutput ? output : nil)
         moved.removeAll()
         releaseInterruptCleanup()
         done = true
