@@ -83,7 +83,7 @@ public enum DatasetCommitter {
         }
         // The work folder and any temporary file a killed worker left are of no use any more.
         try? FileManager.default.removeItem(at: work)
-        for dir in [directory.path, joinPath(directory.path, "index")] {
+        for dir in [directory.path, joinPath(directory.path, ShardIndex.directoryName)] {
             for entry in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
             where entry.hasPrefix(".") && entry.contains(".tmp-") {
                 removeFileQuietly(joinPath(dir, entry))
