@@ -66,9 +66,16 @@ public enum DatasetConverter {
             }
             var schema = SchemaAccumulator()
             var splitOfGroup: [(base: Int, split: String)] = []
-            let engine = OrderedEncoder(
+            let encoder = RecordEncoder(encoding: encoding, augment: options.augment, seed: options.seed)
+            let engine = OrderedEncoder<PendingRecord>(
                 jobs: options.jobs,
-                encoder: RecordEncoder(encoding: encoding, augment: options.augment, seed: options.seed))
+                makeEncoder: {
+                    let augmenter = encoder.makeAugmenter()
+                    return { (record, buffer, schema) throws(DatasetError) in
+                        try encoder.encode(record, augmenter: augmenter, into: &buffer, schema: &schema)
+                    }
+                },
+                describe: { ($0.split, $0.group) })
             for (p, pass) in plan.passes.enumerated() {
                 let counts = passCounts[p]
                 // Per split: the shards to write here, and the dataset-wide number of its shard 0.
