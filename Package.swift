@@ -51,6 +51,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // FreeType draws the CJK labels of contact sheets (HWDB) from a Debian font.
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        // libarchive reads the archives datasets ship as (tar, .tar.gz, zip) as streams (Formats' ArchiveReader).
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
 
         // MARK: Library modules, lowest first; each imports only those above it in this list.
         // Helpers shared by our own modules with `package` access: CPU features and the kernel tier.
@@ -62,7 +64,9 @@ let package = Package(
         // Imaging's users (Synth, Formats, Trainer, a library user) need no FreeType and no fonts.
         .target(name: "Glyphs", dependencies: ["ShardKitSupport", "Imaging", "CFreeType"], swiftSettings: strictSettings),
         .target(name: "Synth", dependencies: ["ShardKitSupport", "Imaging"], swiftSettings: strictSettings),
-        .target(name: "Formats", dependencies: ["ShardKitSupport", "Imaging", "CHDF5", "CZlib"], swiftSettings: strictSettings),
+        .target(
+            name: "Formats", dependencies: ["ShardKitSupport", "Imaging", "CHDF5", "CZlib", "CArchive", "RecordIO"],
+            swiftSettings: strictSettings),
         // Datasets of shards: the sharded writer, the typed manifest and TFDS side files, the one
         // crash-safety mechanism, and inspect/verify/contact sheets beside them.
         .target(

@@ -1,5 +1,6 @@
 #pragma once
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <stdio.h>
 #include <string.h>
 // HDF5's type and property-list identifiers are macros that expand to function calls or
@@ -38,3 +39,7 @@ static inline void shardkit_h5e_message(char *text, size_t size) {
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, shardkit_h5e_collect, &buffer);
     H5Eclear2(H5E_DEFAULT);
 }
+
+/// Flags for H5LTopen_file_image: read-only, and the library uses the caller's buffer as it is
+/// (no copy) and frees it with free() when the file is closed.
+static inline unsigned shardkit_h5lt_image_dont_copy(void) { return H5LT_FILE_IMAGE_DONT_COPY; }

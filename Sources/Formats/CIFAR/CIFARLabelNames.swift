@@ -12,27 +12,32 @@ public struct CIFARLabelNames: Sendable, Equatable {
     /// The names in `directory`, or `nil` when the name files are not there. A file with the
     /// wrong number of names is a `.countMismatch` error.
     public static func load(from directory: URL, variant: CIFARVariant) throws(FormatError) -> CIFARLabelNames? {
+        try load(variant: variant) { name in
+            let url = directory.appendingPathComponent(name)
+            return FileManager.default.fileExists(atPath: url.path) ? InputFile(disk: url) : nil
+        }
+    }
+
+    /// The names from the files `file` finds by name (on disk or inside an archive), or `nil`
+    /// when it finds no name file.
+    public static func load(variant: CIFARVariant, file: (String) -> InputFile?) throws(FormatError)
+        -> CIFARLabelNames?
+    {
         switch variant {
         case .cifar10:
-            guard let names = try readNames(directory.appendingPathComponent("batches.meta.txt"), count: 10) else {
-                return nil
-            }
+            guard let names = try readNames(file("batches.meta.txt"), count: 10) else { return nil }
             return CIFARLabelNames(names: names, coarseNames: nil)
         case .cifar100:
-            guard let fine = try readNames(directory.appendingPathComponent("fine_label_names.txt"), count: 100)
-            else { return nil }
-            let coarse = try readNames(directory.appendingPathComponent("coarse_label_names.txt"), count: 20)
+            guard let fine = try readNames(file("fine_label_names.txt"), count: 100) else { return nil }
+            let coarse = try readNames(file("coarse_label_names.txt"), count: 20)
             return CIFARLabelNames(names: fine, coarseNames: coarse)
         }
     }
 
-    static func readNames(_ url: URL, count: Int) throws(FormatError) -> [String]? {
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        let text: String
-        do {
-            text = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw FormatError(.io, path: url.path, "cannot read as UTF-8 text: \(error.localizedDescription)")
+    static func readNames(_ input: InputFile?, count: Int) throws(FormatError) -> [String]? {
+        guard let input else { return nil }
+        guard let text = String(validating: try input.contents(), as: UTF8.self) else {
+            throw FormatError(.decode, path: input.path, "not UTF-8 text")
         }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
             $0.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -40,11 +45,11 @@ public struct CIFARLabelNames: Sendable, Equatable {
         while lines.last?.isEmpty == true { lines.removeLast() }
         guard lines.count == count else {
             throw FormatError(
-                .countMismatch, path: url.path, "wrong number of class names", expected: "\(count)",
+                .countMismatch, path: input.path, "wrong number of class names", expected: "\(count)",
                 found: "\(lines.count)")
         }
         if let blank = lines.firstIndex(where: \.isEmpty) {
-            throw FormatError(.badRecord, path: url.path, record: blank, "empty class name")
+            throw FormatError(.badRecord, path: input.path, record: blank, "empty class name")
         }
         return lines
     }

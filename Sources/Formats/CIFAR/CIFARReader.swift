@@ -54,16 +54,21 @@ public final class CIFARReader: FormatReader {
     private var finished = false
     private var record: [UInt8]
 
-    public init(file: URL, variant: CIFARVariant) throws(FormatError) {
+    public convenience init(file: URL, variant: CIFARVariant) throws(FormatError) {
+        try self.init(input: InputFile(disk: file), variant: variant)
+    }
+
+    /// Reads `source`: a file on disk or a file inside an archive, streamed either way.
+    public init(input source: InputFile, variant: CIFARVariant) throws(FormatError) {
         self.variant = variant
-        input = try ByteInput(path: file.path)
+        input = try source.open()
         record = [UInt8](repeating: 0, count: variant.recordSize)
         if let size = input.knownSize {
             let whole = size / variant.recordSize
             let rest = size % variant.recordSize
             guard rest == 0 else {
                 throw FormatError(
-                    .badSize, path: file.path,
+                    .badSize, path: source.path,
                     "file size is not a whole number of \(variant.recordSize)-byte \(variant.rawValue) records",
                     expected: "a multiple of \(variant.recordSize)",
                     found: "\(size) bytes = \(whole) records + \(rest) bytes")

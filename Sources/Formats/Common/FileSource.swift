@@ -87,9 +87,11 @@ final class ByteInput {
     private(set) var position = 0
 
     /// Opens `path`, choosing gzip decompression when the file starts with 1F 8B (not by its name).
-    init(path: String, bufferSize: Int = 1 << 16) throws(FormatError) {
+    /// With `digests`, the file's bytes are hashed as they are read (`InputDigests`).
+    init(path: String, bufferSize: Int = 1 << 16, digests: InputDigests? = nil) throws(FormatError) {
         self.path = path
-        let file = try FileSource(path: path)
+        let opened = try FileSource(path: path)
+        let file: any ChunkSource = digests.map { HashingFileSource(file: opened, digests: $0) } ?? opened
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         // Sniff two bytes; a plain file keeps them as the start of its data.
         var sniffed = 0

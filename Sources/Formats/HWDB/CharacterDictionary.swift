@@ -24,9 +24,14 @@ public struct CharacterDictionary: Sendable, Equatable {
 
     /// Scans `.gnt` files (tag codes only, pixels skipped) and collects their characters.
     public static func build(scanning files: [URL]) throws(FormatError) -> CharacterDictionary {
+        try build(scanning: files.map { InputFile(disk: $0) })
+    }
+
+    /// Scans `.gnt` files on disk or inside an archive.
+    public static func build(scanning files: [InputFile]) throws(FormatError) -> CharacterDictionary {
         var seen = Set<String>()
         for file in files {
-            let reader = try GNTReader(file: file)
+            let reader = try GNTReader(input: file)
             while let character = try reader.nextCharacter() { seen.insert(character) }
         }
         return CharacterDictionary(characters: seen)

@@ -36,8 +36,13 @@ public final class GNTReader: FormatReader {
     private var offset = 0
     private var finished = false
 
-    public init(file: URL) throws(FormatError) {
-        input = try ByteInput(path: file.path)
+    public convenience init(file: URL) throws(FormatError) {
+        try self.init(input: InputFile(disk: file))
+    }
+
+    /// Reads `source`: a `.gnt` file on disk or inside an archive (CASIA's `*_gnt.zip`).
+    public init(input source: InputFile) throws(FormatError) {
+        input = try source.open()
         decoder = try GB18030Decoder()
     }
 

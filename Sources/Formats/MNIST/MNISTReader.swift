@@ -38,9 +38,15 @@ public final class MNISTReader: FormatReader {
     private var index = 0
     private var finished = false
 
-    public init(images imagesURL: URL, labels labelsURL: URL) throws(FormatError) {
-        images = try ByteInput(path: imagesURL.path)
-        labels = try ByteInput(path: labelsURL.path)
+    public convenience init(images imagesURL: URL, labels labelsURL: URL) throws(FormatError) {
+        try self.init(images: InputFile(disk: imagesURL), labels: InputFile(disk: labelsURL))
+    }
+
+    /// Reads an image file and a label file given as `InputFile`s (hashed as they are read when
+    /// they carry `InputDigests`).
+    public init(images imageFile: InputFile, labels labelFile: InputFile) throws(FormatError) {
+        images = try imageFile.open()
+        labels = try labelFile.open()
         let imageHeader = try IDXHeader.read(from: images, dimensionCount: 3)
         let labelHeader = try IDXHeader.read(from: labels, dimensionCount: 1)
         count = imageHeader.dimensions[0]

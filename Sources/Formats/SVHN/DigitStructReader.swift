@@ -61,11 +61,29 @@ public final class DigitStructReader: FormatReader {
     private var index = 0
     private var finished = false
 
-    public init(url: URL) throws(FormatError) {
-        self.url = url
-        let path = url.path
+    public convenience init(url: URL) throws(FormatError) {
+        try self.init(input: InputFile(disk: url))
+    }
+
+    /// Opens `input`: from disk through libhdf5's own file access (hashed afterwards when it
+    /// carries `InputDigests`), or from an archive, read out of the stream whole and opened as an
+    /// in-memory file image (libhdf5 needs random access; the image costs the file's size once).
+    public init(input: InputFile) throws(FormatError) {
+        url = input.url
+        let path = input.path
+        var image: [UInt8]?
+        if input.archive != nil {
+            image = try input.contents()
+        } else {
+            input.digests?.register(path)
+        }
         (file, names, bboxes, namesShape, bboxShape) = try withHDF5 { () throws(FormatError) in
-            let file = try HDF5File(path: path)
+            let file: HDF5File
+            if let image {
+                file = try HDF5File(image: image, path: path)
+            } else {
+                file = try HDF5File(path: path)
+            }
             guard file.exists("/digitStruct") else {
                 throw FormatError(
                     .missingEntry, path: path, "no /digitStruct group (not an SVHN format-1 digitStruct.mat)",
@@ -95,6 +113,12 @@ public final class DigitStructReader: FormatReader {
                 .countMismatch, path: path, "/digitStruct/bbox and /digitStruct/name differ in length",
                 expected: "\(count) (names)", found: "\(boxCount) (boxes)")
         }
+    }
+
+    /// Starts again at entry 0 (the file stays open: no second read of an in-memory image).
+    public func restart() {
+        index = 0
+        finished = false
     }
 
     public func next() throws(FormatError) -> DigitStructEntry? {

@@ -1,5 +1,6 @@
 internal import CHDF5
 internal import Foundation
+internal import Glibc
 
 /// libhdf5 (serial build) is not thread-safe: every call into it runs under this lock. It is
 /// recursive because handles close themselves (taking the lock) inside locked regions too.
@@ -68,6 +69,26 @@ struct HDF5File {
             throw FormatError(
                 .io, path: path, "not an HDF5 (MATLAB v7.3) file: \(hdf5Message())",
                 expected: "MATLAB 7.3 MAT-file")
+        }
+        self.file = file
+    }
+
+    /// Opens a file held in memory (`H5LTopen_file_image`, read-only), for a digitStruct.mat
+    /// read out of an archive: `bytes` are copied once into a buffer that libhdf5 then uses in
+    /// place (no copy of its own) and frees when the file is closed, so the file costs its size
+    /// in memory once. `path` names it in errors. The MATLAB user block is skipped as on disk.
+    init(image bytes: [UInt8], path: String) throws(FormatError) {
+        shardkit_h5e_silence()
+        self.path = path
+        guard !bytes.isEmpty, let buffer = malloc(bytes.count) else {
+            throw FormatError(.badSize, path: path, "empty or too large to hold in memory", found: "\(bytes.count) bytes")
+        }
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        // On failure libhdf5 may or may not have taken the buffer; it is left to it (at worst a
+        // leak on a path that ends the conversion), never freed twice.
+        guard let file = H5Handle(H5LTopen_file_image(buffer, bytes.count, shardkit_h5lt_image_dont_copy()), .file) else {
+            throw FormatError(
+                .io, path: path, "not an HDF5 (MATLAB v7.3) file: \(hdf5Message())", expected: "MATLAB 7.3 MAT-file")
         }
         self.file = file
     }
