@@ -87,6 +87,9 @@ struct Convert: ParsableCommand {
     @Option(help: "hwdb: character dictionary JSON to use instead of building one from train/.")
     var dictionary: String?
 
+    @Flag(help: "Fail (exit 65) when an input file's SHA-256 differs from the published checksum of the official file of its name, instead of warning.")
+    var strictInputs = false
+
     @OptionGroup var augmentation: AugmentationOptions
 
     @OptionGroup var scaleOut: ScaleOutOptions
@@ -131,7 +134,9 @@ struct Convert: ParsableCommand {
                 size: size ?? 64, dictionary: dictionary.map { URL(fileURLWithPath: $0) },
                 augment: augmentation.augment, copies: augmentation.copies, worker: try scaleOut.slot(),
                 resume: scaleOut.resume)
-            let summary = try DatasetConverter.convert(format, options: options)
+            var checked = options
+            checked.strictInputs = strictInputs
+            let summary = try DatasetConverter.convert(format, options: checked)
             print(summary.rendered())
         }
     }

@@ -174,7 +174,7 @@ import Testing
             "convert", "cifar10", "--input", "/nonexistent/cifar", "--output", "/tmp/unused",
         ])
         #expect(result.status == 66)
-        #expect(result.standardError == "shardkit: error: /nonexistent/cifar: no such directory\n")
+        #expect(result.standardError == "shardkit: error: /nonexistent/cifar: no such file or directory\n")
         let empty = try FixturePaths.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: empty) }
         let none = try ShardKitProcess.run(["convert", "mnist", "--input", empty.path, "--output", empty.path + "/out"])

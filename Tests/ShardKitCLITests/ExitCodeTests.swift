@@ -85,7 +85,7 @@ import Testing
             "convert", "mnist", "--input", "/nonexistent/mnist", "--output", "/tmp/shardkit-never", "--quiet",
         ])
         #expect(convert.status == 66)
-        #expect(convert.standardError == "shardkit: error: /nonexistent/mnist: no such directory\n")
+        #expect(convert.standardError == "shardkit: error: /nonexistent/mnist: no such file or directory\n")
     }
 
     @Test func nothingToVerifyIs66() throws {

@@ -10,27 +10,21 @@ enum CIFARConversion {
     static func plan(_ options: ConvertOptions, variant: CIFARVariant, encoding: ImageEncoding)
         throws(DatasetError) -> ConversionPlan
     {
-        let directory = options.input
-        func present(_ names: [String]) -> [URL] {
-            names.map { directory.appendingPathComponent($0) }.filter {
-                FileManager.default.fileExists(atPath: $0.path)
-            }
-        }
-        let splitFiles: [(String, [URL])]
+        let (place, search) = try resolveInput(options, variant: variant)
+        let splitFiles: [(String, [InputFile])]
         switch variant {
         case .cifar10:
             splitFiles = [
-                ("train", present((1...5).map { "data_batch_\($0).bin" })), ("test", present(["test_batch.bin"])),
+                ("train", (1...5).compactMap { place.file("data_batch_\($0).bin") }),
+                ("test", [place.file("test_batch.bin")].compactMap { $0 }),
             ]
         case .cifar100:
-            splitFiles = [("train", present(["train.bin"])), ("test", present(["test.bin"]))]
+            splitFiles = [
+                ("train", [place.file("train.bin")].compactMap { $0 }), ("test", [place.file("test.bin")].compactMap { $0 }),
+            ]
         }
-        guard splitFiles.contains(where: { !$0.1.isEmpty }) else {
-            let expected =
-                variant == .cifar10 ? "data_batch_1.bin … data_batch_5.bin, test_batch.bin" : "train.bin, test.bin"
-            throw DatasetError(.noInput, path: directory.path, "no \(variant.rawValue) binary files (\(expected))")
-        }
-        let names = try reading { () throws(FormatError) in try CIFARLabelNames.load(from: directory, variant: variant)
+        let names = try reading { () throws(FormatError) in
+            try CIFARLabelNames.load(variant: variant) { place.file($0) }
         }
         var passes: [ConversionPass] = []
         for (split, files) in splitFiles where !files.isEmpty {
@@ -42,7 +36,7 @@ enum CIFARConversion {
                         var total = 0
                         for file in files {
                             let reader = try reading { () throws(FormatError) in
-                                try CIFARReader(file: file, variant: variant)
+                                try CIFARReader(input: file, variant: variant)
                             }
                             if let count = reader.count {
                                 total += count
@@ -57,7 +51,7 @@ enum CIFARConversion {
                     open: { skip throws(DatasetError) in
                         running = skip  // the id numbers records across the split's files
                         return chainedPull(
-                            files, skip: skip, open: { url throws(FormatError) in try CIFARReader(file: url, variant: variant) },
+                            files, skip: skip, open: { file throws(FormatError) in try CIFARReader(input: file, variant: variant) },
                             map: { sample, file in
                                 defer { running += 1 }
                                 var features: [String: Feature] = [
@@ -80,9 +74,38 @@ enum CIFARConversion {
         if variant == .cifar100 {
             features.append(("coarse_label", .classLabel(count: 20, names: names?.coarseNames)))
         }
-        return ConversionPlan(
+        var plan = ConversionPlan(
             passes: passes, features: features, supervisedKeys: ("image", "label"),
             description: "\(variant == .cifar10 ? "CIFAR-10" : "CIFAR-100") converted by shardkit")
+        plan.finishInputs = { () throws(DatasetError) in
+            try search.metadata(strict: options.strictInputs, quiet: options.quiet)
+        }
+        return plan
+    }
+
+    /// `--input` for CIFAR: the tarball as shipped (`cifar-10-binary.tar.gz`,
+    /// `cifar-100-binary.tar.gz`), the folder it unpacks to (`cifar-10-batches-bin/`,
+    /// `cifar-100-binary/`, under any name), or the folder above that.
+    static func resolveInput(_ options: ConvertOptions, variant: CIFARVariant) throws(DatasetError)
+        -> (InputPlace, InputSearch)
+    {
+        let search = InputSearch(options.input, format: variant == .cifar10 ? .cifar10 : .cifar100)
+        let folder = variant == .cifar10 ? "cifar-10-batches-bin" : "cifar-100-binary"
+        let archive = variant == .cifar10 ? "cifar-10-binary.tar.gz" : "cifar-100-binary.tar.gz"
+        let data =
+            variant == .cifar10 ? (1...5).map { "data_batch_\($0).bin" } + ["test_batch.bin"] : ["train.bin", "test.bin"]
+        let nameFiles: Set<String> =
+            variant == .cifar10 ? ["batches.meta.txt"] : ["fine_label_names.txt", "coarse_label_names.txt"]
+        let what = variant == .cifar10 ? "data_batch_1.bin … data_batch_5.bin, test_batch.bin" : "train.bin, test.bin"
+        guard
+            let place = try search.find(
+                folder: folder, archives: [archive], inputMayBeTheFolder: true, what: what,
+                keep: { nameFiles.contains($0.fileName) }, holds: { place in data.contains { place.file($0) != nil } })
+        else {
+            throw search.refusal("no \(variant.rawValue) binary files")
+        }
+        try search.checkListedArchives(strict: options.strictInputs, quiet: options.quiet)
+        return (place, search)
     }
 
     static func pad5(_ value: Int) -> String {

@@ -59,6 +59,9 @@ struct ConversionPlan {
     /// Extra files written beside the shards (e.g. `characters.json`).
     var files: [(String, [UInt8])] = []
     var metadata: [String: String] = [:]
+    /// Called once every pass has run: finishes the input files' SHA-256s and checks them
+    /// against the published checksums (`InputSearch.metadata`), returning more metadata.
+    var finishInputs: () throws(DatasetError) -> [String: String] = { [:] }
 
     /// Reason → count over every pass.
     var skipped: [String: Int] {
@@ -80,12 +83,28 @@ struct SourceFile {
         path = url.path
         stem = url.deletingPathExtension().lastPathComponent
     }
+
+    /// A file on disk or inside an archive: `path` is the archive's path followed by the entry's.
+    init(_ input: InputFile) {
+        self.init(input.url)
+    }
 }
 
 /// A pull over several files read one after another with readers made by `open`; `map` turns a
 /// sample into a record (or nil to leave it out), given the file it came from.
 func chainedPull<Reader: FormatReader>(
     _ files: [URL], skip: Int = 0, open: @escaping (URL) throws(FormatError) -> Reader,
+    map: @escaping (Reader.Sample, SourceFile) throws(DatasetError) -> PendingRecord?,
+    atEndOfFile: @escaping (Reader) -> Void = { _ in }
+) -> RecordPull {
+    chainedPull(
+        files.map { InputFile(disk: $0) }, skip: skip, open: { file throws(FormatError) in try open(file.url) }, map: map,
+        atEndOfFile: atEndOfFile)
+}
+
+/// The same over files on disk or inside an archive (read one after another).
+func chainedPull<Reader: FormatReader>(
+    _ files: [InputFile], skip: Int = 0, open: @escaping (InputFile) throws(FormatError) -> Reader,
     map: @escaping (Reader.Sample, SourceFile) throws(DatasetError) -> PendingRecord?,
     atEndOfFile: @escaping (Reader) -> Void = { _ in }
 ) -> RecordPull {
@@ -96,14 +115,14 @@ func chainedPull<Reader: FormatReader>(
     return { () throws(DatasetError) -> PendingRecord? in
         while fileIndex < files.count {
             if reader == nil {
-                let url = files[fileIndex]
-                let opened = try reading { () throws(FormatError) in try open(url) }
+                let input = files[fileIndex]
+                let opened = try reading { () throws(FormatError) in try open(input) }
                 if toSkip > 0 {
                     let wanted = toSkip
                     toSkip -= try reading { () throws(FormatError) in try opened.skip(wanted) }
                 }
                 reader = opened
-                file = SourceFile(url)
+                file = SourceFile(input)
             }
             let file = file!
             let current = reader!

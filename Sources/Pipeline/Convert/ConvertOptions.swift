@@ -54,6 +54,9 @@ public struct ConvertOptions: Sendable {
     public var worker: WorkerSlot?
     /// Take over a killed run's staging in the output and write only the shards it lacks.
     public var resume: Bool
+    /// Fail (exit 65) when an input file's SHA-256 differs from the published checksum of the
+    /// official file of its name, instead of warning.
+    public var strictInputs: Bool = false
 
     public init(
         input: URL, output: URL, name: String? = nil, sharding: ShardingPolicy = .shardBytes(128 << 20),

@@ -139,6 +139,7 @@ public enum DatasetConverter {
                 for split in pass.splits { try writer.finish(split: split) }
             }
             var metadata = plan.metadata
+            for (key, value) in try plan.finishInputs() { metadata[key] = value }
             metadata["format"] = format.rawValue
             metadata["converter"] = "shardkit convert"
             metadata["seed"] = String(options.seed)
@@ -210,11 +211,10 @@ public enum DatasetConverter {
     }
 
     private static func check(_ options: ConvertOptions, format: DatasetFormat) throws(DatasetError) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: options.input.path, isDirectory: &isDirectory),
-            isDirectory.boolValue || format == .svhnCropped  // svhn-cropped also takes one .mat file
-        else {
-            throw DatasetError(.noInput, path: options.input.path, "no such directory")
+        // A folder, or a file (an archive as shipped, one .mat file): the format's plan says
+        // whether it can read it, and lists what it looked for when not.
+        guard FileManager.default.fileExists(atPath: options.input.path) else {
+            throw DatasetError(.noInput, path: options.input.path, "no such file or directory")
         }
         guard options.jobs >= 1 else { throw DatasetError(.usage, "jobs must be at least 1") }
         guard options.validationFraction >= 0, options.validationFraction < 1 else {

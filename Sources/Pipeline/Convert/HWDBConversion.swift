@@ -10,15 +10,7 @@ import Foundation
 /// beside the shards; a test character it lacks is an error naming file, record and character.
 enum HWDBConversion {
     static func plan(_ options: ConvertOptions, encoding: ImageEncoding) throws(DatasetError) -> ConversionPlan {
-        func gntFiles(_ folder: URL) -> [URL] {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-            return names.filter { $0.hasSuffix(".gnt") }.sorted().map { folder.appendingPathComponent($0) }
-        }
-        let trainFiles = gntFiles(options.input.appendingPathComponent("train"))
-        let testFiles = gntFiles(options.input.appendingPathComponent("test"))
-        guard !trainFiles.isEmpty || !testFiles.isEmpty else {
-            throw DatasetError(.noInput, path: options.input.path, "no train/*.gnt or test/*.gnt files")
-        }
+        let (trainFiles, testFiles, search) = try resolveInput(options)
         let dictionary: CharacterDictionary
         let dictionarySource: String
         if let url = options.dictionary {
@@ -30,8 +22,9 @@ enum HWDBConversion {
         } else {
             guard !trainFiles.isEmpty else {
                 throw DatasetError(
-                    .noInput, path: options.input.appendingPathComponent("train").path,
-                    "no train/*.gnt to build the character dictionary from; pass --dictionary FILE")
+                    .noInput, path: options.input.path,
+                    "no training .gnt files (train/, *trn*_gnt.zip) to build the character dictionary from; "
+                        + "pass --dictionary FILE")
             }
             dictionary = try reading { () throws(FormatError) in try CharacterDictionary.build(scanning: trainFiles) }
             dictionarySource = "train"
@@ -45,7 +38,7 @@ enum HWDBConversion {
                     counts: { () throws(DatasetError) in
                         var total = 0
                         for file in files {
-                            let reader = try reading { () throws(FormatError) in try GNTReader(file: file) }
+                            let reader = try reading { () throws(FormatError) in try GNTReader(input: file) }
                             // Header to header: 10 bytes read per sample, no bitmap (a seek).
                             total += try reading { () throws(FormatError) in try reader.skip(Int.max) }
                         }
@@ -55,7 +48,7 @@ enum HWDBConversion {
                     canSkip: true,
                     open: { skip throws(DatasetError) in
                         chainedPull(
-                            files, skip: skip, open: { url throws(FormatError) in try GNTReader(file: url) },
+                            files, skip: skip, open: { file throws(FormatError) in try GNTReader(input: file) },
                             map: { sample, file throws(DatasetError) in
                                 let label: Int
                                 do throws(FormatError) {
@@ -76,7 +69,7 @@ enum HWDBConversion {
                             })
                     }))
         }
-        return ConversionPlan(
+        var plan = ConversionPlan(
             passes: passes,
             features: [
                 ("image", .image(shape: [side, side, 1], encoding: encoding)),
@@ -90,6 +83,102 @@ enum HWDBConversion {
                 "classes": String(dictionary.count),
                 "dictionary": dictionarySource,
             ])
+        if let url = options.dictionary { search.digests.register(url.standardizedFileURL.path) }
+        plan.finishInputs = { () throws(DatasetError) in
+            try search.metadata(strict: options.strictInputs, quiet: options.quiet)
+        }
+        return plan
+    }
+
+    /// `--input` for CASIA HWDB, in this order: a folder with `train/` and `test/` folders of
+    /// `.gnt` files; one of CASIA's zips as shipped (`HWDB1.1tst_gnt.zip`: `.gnt` files at its
+    /// top), or the folder it unpacks to, whose split comes from the name (`tst`/`test` → test,
+    /// else train); or the folder above those, holding `*trn*` and `*tst*` zips or folders (a
+    /// folder wins over the zip of the same name). `.gnt` files are read in bytewise name order,
+    /// a split's sources one after another in name order. `HWDB1.1trn_gnt.zip` holds an ALZip
+    /// archive: refused with the `unalz` command that unpacks it.
+    static func resolveInput(_ options: ConvertOptions) throws(DatasetError)
+        -> (train: [InputFile], test: [InputFile], search: InputSearch)
+    {
+        let search = InputSearch(options.input, format: .hwdb)
+        let input = search.input
+        func gnt(_ place: InputPlace) -> [InputFile] { place.files { $0.hasSuffix(".gnt") } }
+        func split(of name: String) -> String? {
+            let lowered = name.lowercased()
+            if lowered.contains("tst") || lowered.contains("test") { return "test" }
+            if lowered.contains("trn") || lowered.contains("train") { return "train" }
+            return nil
+        }
+        /// The .gnt files in a folder, or in its one subfolder (however an archive unpacked).
+        func gntFolder(_ url: URL) -> [InputFile] {
+            let here = gnt(search.folder(url))
+            if !here.isEmpty { return here }
+            let children = ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? [])
+                .map { url.appendingPathComponent($0) }.filter(search.isFolder)
+            return children.count == 1 ? gnt(search.folder(children[0])) : []
+        }
+        /// The .gnt files of a zip: at its top, or in its one top folder; an entry with ALZip's
+        /// magic number is refused like an `.alz` name.
+        func gntArchive(_ url: URL) throws(DatasetError) -> [InputFile] {
+            guard let archive = try search.archive(url) else { return [] }
+            let folders = Set(archive.entries.compactMap { $0.name.split(separator: "/").count > 1 ? $0.name.split(separator: "/")[0] : nil })
+            let candidates = [""] + (folders.count == 1 ? [folders.first! + "/"] : [])
+            for prefix in candidates {
+                let files = gnt(InputPlace(storage: .archive(archive, prefix: prefix), digests: search.digests))
+                if !files.isEmpty { return files }
+            }
+            for entry in archive.entries.prefix(4) {
+                let head = try reading { () throws(FormatError) in try InputFile(entry: entry, of: archive).prefix(4) }
+                if ArchiveFile.kind(of: head) == .alz {
+                    throw search.alzRefusal(alz: URL(fileURLWithPath: entry.name), inside: url)
+                }
+            }
+            return []
+        }
+        func assign(_ files: [InputFile], name: String) -> ([InputFile], [InputFile]) {
+            split(of: name) == "test" ? ([], files) : (files, [])
+        }
+        if search.isFile(input) {
+            search.note("\(input.path): a zip of .gnt files (CASIA's *_gnt.zip)")
+            let files = try gntArchive(input)
+            guard !files.isEmpty else { throw search.refusal("no .gnt files") }
+            let (train, test) = assign(files, name: input.deletingPathExtension().lastPathComponent)
+            return (train, test, search)
+        }
+        search.note("\(input.path)/train/*.gnt and test/*.gnt")
+        let train = gnt(search.folder(input.appendingPathComponent("train")))
+        let test = gnt(search.folder(input.appendingPathComponent("test")))
+        if !train.isEmpty || !test.isEmpty { return (train, test, search) }
+        search.note("*.gnt in \(input.path)")
+        let here = gnt(search.folder(input))
+        if !here.isEmpty {
+            let (train, test) = assign(here, name: input.lastPathComponent)
+            return (train, test, search)
+        }
+        search.note("\(input.path)/*trn*_gnt.zip, *tst*_gnt.zip or the folders they unpack to")
+        let children = ((try? FileManager.default.contentsOfDirectory(atPath: input.path)) ?? []).sorted(by: bytewise)
+        // Folders holding .gnt files first, so that a zip unpacked beside itself is read once.
+        var unpacked: [String: [InputFile]] = [:]
+        for name in children where split(of: name) != nil && search.isFolder(input.appendingPathComponent(name)) {
+            let files = gntFolder(input.appendingPathComponent(name))
+            if !files.isEmpty { unpacked[name] = files }
+        }
+        var sources: [String: [InputFile]] = [:]
+        for name in children {
+            guard let split = split(of: name) else { continue }
+            let url = input.appendingPathComponent(name)
+            if let files = unpacked[name] {
+                sources[split, default: []] += files
+            } else if search.isFile(url), unpacked[url.deletingPathExtension().lastPathComponent] == nil,
+                ArchiveFile.kind(of: ArchiveFile.leadingBytes(ofFileAt: url.path)) != nil
+            {
+                sources[split, default: []] += try gntArchive(url)
+            }
+        }
+        let (trainSources, testSources) = (sources["train"] ?? [], sources["test"] ?? [])
+        guard !trainSources.isEmpty || !testSources.isEmpty else { throw search.refusal("no .gnt files") }
+        try search.checkListedArchives(strict: options.strictInputs, quiet: options.quiet)
+        return (trainSources, testSources, search)
     }
 
     /// `{"character": index, …}`, sorted keys, as `CharacterDictionary.save(to:)` writes it.

@@ -14,28 +14,16 @@ enum SVHNConversion {
     static let maxDigits = 5
 
     static func plan(_ options: ConvertOptions, encoding: ImageEncoding) throws(DatasetError) -> ConversionPlan {
-        let root = options.input
-        func subfolder(_ name: String) -> URL? {
-            let url = root.appendingPathComponent(name)
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
-                ? url : nil
-        }
-        let train = subfolder("train")
-        let test = subfolder("test")
-        guard train != nil || test != nil else {
-            throw DatasetError(
-                .noInput, path: root.path, "no train/ or test/ folder (each with digitStruct.mat and PNGs)")
-        }
-        var trainSources: [(String, URL)] = train.map { [("train", $0)] } ?? []
+        let (sources, search) = try resolveInput(options)
+        var trainSources = sources.filter { $0.name == "train" }
         if options.includeExtra {
-            guard let extra = subfolder("extra") else {
-                throw DatasetError(
-                    .noInput, path: root.appendingPathComponent("extra").path, "--include-extra: no extra/ folder")
+            guard let extra = sources.first(where: { $0.name == "extra" }) else {
+                throw search.refusal("--include-extra: no extra/ folder or extra.tar.gz")
             }
-            trainSources.append(("extra", extra))
+            trainSources.append(extra)
         }
-        let plan = ConversionPlan(
+        let test = sources.first { $0.name == "test" }
+        var plan = ConversionPlan(
             passes: [], features: features(encoding: encoding), supervisedKeys: nil,
             description: "SVHN format 1 (multi-digit) crops converted by shardkit",
             metadata: [
@@ -57,12 +45,81 @@ enum SVHNConversion {
         if let test {
             passes.append(
                 pass(
-                    label: "test", splits: ["test"], sources: [("test", test)], options: readerOptions,
+                    label: "test", splits: ["test"], sources: [test], options: readerOptions,
                     route: { _ in 0 }))
         }
-        var result = plan
-        result.passes = passes
-        return result
+        plan.passes = passes
+        let used = trainSources + (test.map { [$0] } ?? [])
+        plan.finishInputs = { () throws(DatasetError) in
+            // A folder's PNGs are read whole by the encoding workers: hashed afterwards, one line
+            // per folder (an archive is hashed as a whole while it is read).
+            try search.metadata(
+                strict: options.strictInputs, quiet: options.quiet,
+                pngFolders: used.compactMap { source in
+                    if case .folder(let url) = source.place.storage { return url }
+                    return nil
+                })
+        }
+        return plan
+    }
+
+    /// One split's files: `train/`, `test/` or `extra/` on disk, or the same folder inside SVHN's
+    /// `train.tar.gz`, `test.tar.gz` or `extra.tar.gz`.
+    final class Source {
+        /// "train", "test" or "extra": the prefix of the `filename` feature.
+        let name: String
+        let place: InputPlace
+        let digitStruct: InputFile
+        /// From an archive, digitStruct.mat is read once into memory and kept open, restarted for
+        /// each pass over it (counts, progress total, the records).
+        private var opened: DigitStructReader?
+
+        init(name: String, place: InputPlace) {
+            self.name = name
+            self.place = place
+            digitStruct =
+                place.file("digitStruct.mat")
+                ?? InputFile(disk: URL(fileURLWithPath: place.path).appendingPathComponent("digitStruct.mat"))
+        }
+
+        /// digitStruct's entries from the first.
+        func entries() throws(FormatError) -> DigitStructReader {
+            guard place.archive != nil else { return try DigitStructReader(input: digitStruct) }
+            if let opened {
+                opened.restart()
+                return opened
+            }
+            let reader = try DigitStructReader(input: digitStruct)
+            opened = reader
+            return reader
+        }
+
+        /// Whether the PNG `name` is there (without reading it).
+        func has(_ name: String) -> Bool { place.file(name) != nil }
+    }
+
+    /// `--input` for SVHN format 1: per split (train, test, extra), the archive as shipped
+    /// (`train.tar.gz`, holding `train/`), the folder it unpacks to (`train/`, holding
+    /// digitStruct.mat and the PNGs), or the folder above, holding those folders or archives (a
+    /// folder wins over the archive). `--input train.tar.gz` or `--input …/train` give that one
+    /// split.
+    static func resolveInput(_ options: ConvertOptions) throws(DatasetError) -> ([Source], InputSearch) {
+        let search = InputSearch(options.input, format: .svhn)
+        var sources: [Source] = []
+        for split in ["train", "test", "extra"] {
+            let place = try search.find(
+                folder: split, archives: ["\(split).tar.gz"], inputMayBeTheFolder: search.input.lastPathComponent == split,
+                what: "digitStruct.mat and PNGs", keep: { $0.fileName == "digitStruct.mat" },
+                // A folder counts by its name (a missing digitStruct.mat is an error of its own);
+                // an archive by the digitStruct.mat it holds.
+                holds: { $0.archive == nil || $0.file("digitStruct.mat") != nil })
+            if let place { sources.append(Source(name: split, place: place)) }
+        }
+        guard sources.contains(where: { $0.name != "extra" }) else {
+            throw search.refusal("no train/ or test/ folder (each with digitStruct.mat and PNGs) or archive")
+        }
+        try search.checkListedArchives(strict: options.strictInputs, quiet: options.quiet)
+        return (sources, search)
     }
 
     static func features(encoding: ImageEncoding) -> [(String, TFDSFeature)] {
@@ -88,34 +145,31 @@ enum SVHNConversion {
     }
 
     private static func pass(
-        label: String, splits: [String], sources: [(String, URL)], options: SVHNReader.Options,
+        label: String, splits: [String], sources: [Source], options: SVHNReader.Options,
         route: @escaping (String) -> Int
     ) -> ConversionPass {
         let skips = SkipCounter()
         let tooManyDigits = "more than \(options.maxDigits) digits"
         let missingImage = "image file missing (--skip-missing)"
+        let byPath = Dictionary(sources.map { ($0.digitStruct.url.path, $0) }, uniquingKeysWith: { first, _ in first })
         return ConversionPass(
             label: label, splits: splits,
             counts: { () throws(DatasetError) in
                 // digitStruct.mat only: the same skips the reader makes, without decoding a PNG.
                 var counts = Array(repeating: 0, count: splits.count)
                 var skipped: [String: Int] = [:]
-                for (prefix, folder) in sources {
-                    let entries = try reading { () throws(FormatError) in
-                        try DigitStructReader(url: folder.appendingPathComponent("digitStruct.mat"))
-                    }
+                for source in sources {
+                    let entries = try reading { () throws(FormatError) in try source.entries() }
                     while let entry = try reading({ () throws(FormatError) in try entries.next() }) {
                         if entry.boxes.count > options.maxDigits {
                             skipped[tooManyDigits, default: 0] += 1
                             continue
                         }
-                        if options.missingImages == .skip
-                            && !FileManager.default.fileExists(atPath: folder.appendingPathComponent(entry.name).path)
-                        {
+                        if options.missingImages == .skip && !source.has(entry.name) {
                             skipped[missingImage, default: 0] += 1
                             continue
                         }
-                        counts[route("\(prefix)/\(entry.name)")] += 1
+                        counts[route("\(source.name)/\(entry.name)")] += 1
                     }
                 }
                 skips.setUpFront(skipped)
@@ -124,30 +178,47 @@ enum SVHNConversion {
             countIsCheap: false,
             estimatedTotal: {
                 var total = 0
-                for (_, folder) in sources {
-                    let url = folder.appendingPathComponent("digitStruct.mat")
-                    guard let entries = try? DigitStructReader(url: url) else { return nil }
+                for source in sources {
+                    guard let entries = try? source.entries() else { return nil }
                     total += entries.count
                 }
                 return total
             },
             open: { _ throws(DatasetError) in
-                // The reading thread reads digitStruct.mat and checks that each PNG is there;
-                // reading, decoding, cropping and resizing it happen on the workers
-                // (`PendingImage.svhnPNG`), so a scale-out worker reads only its own PNGs. Same
-                // skips and errors as `SVHNReader`.
-                let prefixes = Dictionary(uniqueKeysWithValues: sources.map { ($0.1.path, $0.0) })
+                // The reading thread reads digitStruct.mat and checks that each PNG is there. From
+                // a folder, reading, decoding, cropping and resizing the PNG happen on the workers
+                // (`PendingImage.svhnPNG`), so a scale-out worker reads only its own PNGs; from an
+                // archive (one stream) this thread reads the PNG's bytes, in digitStruct's order
+                // (`ArchiveOrderedReader`), and the workers do the rest. Same skips and errors as
+                // `SVHNReader`.
+                var pngs: ArchiveOrderedReader?
                 return chainedPull(
-                    sources.map { $0.1.appendingPathComponent("digitStruct.mat") },
-                    open: { url throws(FormatError) in try DigitStructReader(url: url) },
+                    sources.map(\.digitStruct),
+                    open: { file throws(FormatError) in
+                        let source = byPath[file.url.path]!
+                        let entries = try source.entries()
+                        pngs = nil
+                        if let archive = source.place.archive {
+                            // The PNGs this pass will ask for, in order, then digitStruct again.
+                            var order: [ArchiveEntry] = []
+                            while let entry = try entries.next() {
+                                guard entry.boxes.count <= options.maxDigits, let png = source.place.entry(entry.name)
+                                else { continue }
+                                order.append(png)
+                            }
+                            entries.restart()
+                            pngs = ArchiveOrderedReader(archive: archive, order: order)
+                        }
+                        return entries
+                    },
                     map: { entry, file throws(DatasetError) in
-                        let folder = file.url.deletingLastPathComponent()
+                        let source = byPath[file.path]!
                         if entry.boxes.count > options.maxDigits {
                             skips.add(tooManyDigits)
                             return nil
                         }
-                        let png = folder.appendingPathComponent(entry.name)
-                        guard FileManager.default.fileExists(atPath: png.path) else {
+                        let png = URL(fileURLWithPath: source.place.path).appendingPathComponent(entry.name)
+                        guard source.has(entry.name) else {
                             if options.missingImages == .skip {
                                 skips.add(missingImage)
                                 return nil
@@ -155,12 +226,24 @@ enum SVHNConversion {
                             throw DatasetError(
                                 .noInput, path: png.path, recordIndex: entry.index, "image named by digitStruct is missing")
                         }
-                        let filename = "\(prefixes[folder.path]!)/\(entry.name)"
+                        let image: PendingImage
+                        if let reader = pngs {
+                            guard let (read, data) = try reading({ () throws(FormatError) in try reader.next() }),
+                                read.fileName == entry.name
+                            else {
+                                throw DatasetError(
+                                    .badInput, path: png.path, recordIndex: entry.index,
+                                    "internal: the archive's PNGs came out of digitStruct's order")
+                            }
+                            image = .svhnPNGData(data, entry: entry, size: options.size)
+                        } else {
+                            image = .svhnPNG(path: png.path, entry: entry, size: options.size)
+                        }
+                        let filename = "\(source.name)/\(entry.name)"
                         let boxes = entry.boxes
                         let digits = boxes.map(\.digit)
                         return PendingRecord(
-                            split: route(filename), path: png.path, index: entry.index,
-                            image: .svhnPNG(path: png.path, entry: entry, size: options.size),
+                            split: route(filename), path: png.path, index: entry.index, image: image,
                             features: [
                                 "length": .int64([Int64(digits.count)]),
                                 "digits": .int64(

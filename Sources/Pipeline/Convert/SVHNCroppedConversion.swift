@@ -16,7 +16,12 @@ enum SVHNCroppedConversion {
 
     static func plan(_ options: ConvertOptions, encoding: ImageEncoding) throws(DatasetError) -> ConversionPlan {
         var passes: [ConversionPass] = []
-        for (split, file) in try inputFiles(options.input) {
+        let files = try inputFiles(options.input)
+        // The MAT reader reads X by positioned windows, not front to back: each file is hashed
+        // once the records are written (`finishInputs`), a read of its own.
+        let search = InputSearch(options.input, format: .svhnCropped)
+        for (_, file) in files { search.digests.register(file.standardizedFileURL.path) }
+        for (split, file) in files {
             passes.append(
                 ConversionPass(
                     label: split, splits: [split],
@@ -36,7 +41,7 @@ enum SVHNCroppedConversion {
                             })
                     }))
         }
-        return ConversionPlan(
+        var plan = ConversionPlan(
             passes: passes,
             features: [
                 (
@@ -49,6 +54,10 @@ enum SVHNCroppedConversion {
             ],
             supervisedKeys: ("image", "label"),
             description: "SVHN cropped digits (format 2, 32×32) converted by shardkit")
+        plan.finishInputs = { () throws(DatasetError) in
+            try search.metadata(strict: options.strictInputs, quiet: options.quiet)
+        }
+        return plan
     }
 
     /// (split, file) pairs: the `{split}_32x32.mat` files a folder holds, or the one file given.

@@ -11,6 +11,9 @@ enum PendingImage: Sendable {
     /// SVHN: a PNG file to read, decode as RGB, crop around the digit boxes and resize to `size`
     /// (`SVHNReader.preprocess`), on a worker rather than on the reading thread.
     case svhnPNG(path: String, entry: DigitStructEntry, size: Int)
+    /// SVHN from an archive: the PNG's bytes, read on the reading thread (an archive is one
+    /// stream), decoded, cropped and resized on a worker as `svhnPNG` is.
+    case svhnPNGData([UInt8], entry: DigitStructEntry, size: Int)
 }
 
 /// One record as the reader thread hands it to the encoding workers: the image as read,
@@ -52,6 +55,14 @@ struct RecordEncoder: Sendable {
     func encode(
         _ record: PendingRecord, augmenter: Augmenter?, into buffer: inout [UInt8], schema: inout SchemaAccumulator
     ) throws(DatasetError) {
+        /// SVHN's decode, crop and resize of a PNG's bytes.
+        func svhnCrop(_ png: [UInt8], _ entry: DigitStructEntry, _ size: Int) throws(DatasetError) -> Image {
+            do {
+                return try SVHNReader.preprocess(pngBytes: png, entry: entry, path: record.path, size: size)
+            } catch {
+                throw DatasetError(error)
+            }
+        }
         var image: Image
         switch record.image {
         case .decoded(let decoded):
@@ -61,11 +72,9 @@ struct RecordEncoder: Sendable {
                 throw DatasetError(
                     .noInput, path: path, recordIndex: record.index, "cannot read the image named by digitStruct")
             }
-            do {
-                image = try SVHNReader.preprocess(pngBytes: png, entry: entry, path: record.path, size: size)
-            } catch {
-                throw DatasetError(error)
-            }
+            image = try svhnCrop(png, entry, size)
+        case .svhnPNGData(let png, let entry, let size):
+            image = try svhnCrop(png, entry, size)
         }
         if let side = record.resizeSide, image.height != side || image.width != side {
             image = image.resizedBilinear(height: side, width: side)
