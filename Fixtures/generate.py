@@ -546,8 +546,98 @@ def svhn_cropped():
     write_json("broken/svhn-cropped/expected.json", {name: where for name, (_, where) in broken.items()})
 
 
+# ---------------------------------------------------------------------------------------------
+# Archives as the authors ship them, made of the fixtures above (run after them): tar.gz and zip
+# written deterministically (mtime 0, owner 0, fixed zip dates), in an order that is not sorted,
+# so the readers' reordering and reopening are exercised.
+# ---------------------------------------------------------------------------------------------
+def tar_gz(members):
+    """members: list of (name, bytes or None for a folder), stored in this order."""
+    import io
+    import tarfile
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+            if data is None:
+                info.type, info.mode = tarfile.DIRTYPE, 0o755
+                t.addfile(info)
+            else:
+                info.size, info.mode = len(data), 0o644
+                t.addfile(info, io.BytesIO(data))
+    return gz(out.getvalue())
+
+
+def zip_bytes(members):
+    """members: list of (name, bytes), deflated, in this order."""
+    import io
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(2011, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data, compresslevel=9)
+    return out.getvalue()
+
+
+def fixture(rel):
+    with open(path(*rel.split("/")), "rb") as f:
+        return f.read()
+
+
+def archives():
+    # CIFAR: the folder inside as the authors ship it; test before train, so a conversion reads
+    # the archive twice.
+    c10 = "cifar-10-batches-bin/"
+    write("archives/cifar-10-binary.tar.gz", tar_gz([
+        (c10, None), (c10 + "batches.meta.txt", fixture("cifar10/batches.meta.txt")),
+        (c10 + "test_batch.bin", fixture("cifar10/test_batch.bin")),
+        (c10 + "data_batch_1.bin", fixture("cifar10/data_batch_1.bin")),
+        (c10 + "readme.html", b"<html>CIFAR-10 fixture</html>\n")]))
+    c100 = "cifar-100-binary/"
+    write("archives/cifar-100-binary.tar.gz", tar_gz(
+        [(c100, None)] + [(c100 + n, fixture("cifar100/" + n)) for n in
+                          ["coarse_label_names.txt", "fine_label_names.txt", "train.bin", "test.bin"]]))
+    # SVHN format 1: train's PNGs out of digitStruct's order with digitStruct.mat among them;
+    # test in order, digitStruct.mat first.
+    write("archives/svhn/train.tar.gz", tar_gz(
+        [("train/", None)] + [("train/" + n, fixture("svhn/train/" + n)) for n in
+                              ["3.png", "1.png", "digitStruct.mat", "4.png", "2.png"]]
+        + [("train/see_bboxes.m", b"% fixture\n")]))
+    write("archives/svhn/test.tar.gz", tar_gz(
+        [("test/", None)] + [("test/" + n, fixture("svhn/test/" + n)) for n in ["digitStruct.mat", "1.png", "2.png"]]))
+    # CASIA: zips of .gnt files at the top, as HWDB1.1tst_gnt.zip; train's files unsorted.
+    write("archives/hwdb/HWDB1.0trn_gnt.zip", zip_bytes(
+        [(n, fixture("hwdb/train/" + n)) for n in ["1002-c.gnt", "1001-c.gnt"]]))
+    write("archives/hwdb/HWDB1.1tst_gnt.zip", zip_bytes([("1241-c.gnt", fixture("hwdb/test/1241-c.gnt"))]))
+    # HWDB1.1trn_gnt.zip as shipped holds an ALZip archive; a stand-in with the name and magic.
+    write("archives/alz/HWDB1.1trn_gnt.zip", zip_bytes(
+        [("HWDB1.1trn_gnt.alz", b"ALZ\x01" + bytes(range(60)))]))
+    # Broken: a tar.gz cut inside data_batch_1.bin, which here repeats one record 100 times: the
+    # cut lies far enough into the entry that libarchive (which inflates 64 KiB ahead) notices it
+    # there; a zip whose first entry's CRC is wrong.
+    import zlib as _zlib
+    batch = fixture("cifar10/data_batch_1.bin")[:3073] * 100
+    whole = tar_gz([(c10, None), (c10 + "batches.meta.txt", fixture("cifar10/batches.meta.txt")),
+                    (c10 + "test_batch.bin", fixture("cifar10/test_batch.bin")),
+                    (c10 + "data_batch_1.bin", batch)])
+    plain = _zlib.decompressobj(31).decompress(whole)
+    at = plain.index(batch[:64]) + 90 * 3073 + 100  # inside record 90 of data_batch_1.bin
+    cut = _zlib.compressobj(9, _zlib.DEFLATED, 31)
+    write("archives/broken/cut-cifar-10-binary.tar.gz", cut.compress(plain[:at]) + cut.flush(_zlib.Z_SYNC_FLUSH))
+    bad = bytearray(zip_bytes([("1001-c.gnt", fixture("hwdb/train/1001-c.gnt"))]))
+    crc = bytes(bad[14:18])
+    for start in range(len(bad) - 3):  # the CRC in the local header and in the central directory
+        if bytes(bad[start:start + 4]) == crc:
+            bad[start] ^= 0xFF
+    write("archives/broken/bad-crc_gnt.zip", bytes(bad))
+
+
 def main():
-    which = set(sys.argv[1:]) or {"mnist", "cifar", "hwdb", "svhn", "svhn-cropped"}
+    which = set(sys.argv[1:]) or {"mnist", "cifar", "hwdb", "svhn", "svhn-cropped", "archives"}
     if "mnist" in which:
         digits_and_mnist()
     if "cifar" in which:
@@ -558,6 +648,8 @@ def main():
         svhn()
     if "svhn-cropped" in which:
         svhn_cropped()
+    if "archives" in which:
+        archives()
 
 
 if __name__ == "__main__":
