@@ -155,9 +155,9 @@ import Testing
         #expect(notMAT.status == 66)
         let missing = try convert(empty.appendingPathComponent("train_32x32.mat"), empty.appendingPathComponent("out"))
         #expect(missing.status == 66)
-        // Other formats still want a folder.
+        // Other formats take a file only when it is theirs (an idx file, an archive as shipped).
         let file = try ShardKitProcess.run([
-            "convert", "mnist", "--input", FixturePaths.fixture("mnist/t10k-images-idx3-ubyte").path, "--output",
+            "convert", "mnist", "--input", FixturePaths.fixture("cifar10/data_batch_1.bin").path, "--output",
             empty.appendingPathComponent("out").path,
         ])
         #expect(file.status == 66)
