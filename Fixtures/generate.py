@@ -616,6 +616,8 @@ def archives():
     # HWDB1.1trn_gnt.zip as shipped holds an ALZip archive; a stand-in with the name and magic.
     write("archives/alz/HWDB1.1trn_gnt.zip", zip_bytes(
         [("HWDB1.1trn_gnt.alz", b"ALZ\x01" + bytes(range(60)))]))
+    # The same under another entry name: found by the magic number alone.
+    write("archives/alz-renamed/HWDB1.1trn_gnt.zip", zip_bytes([("HWDB1.1trn_gnt.part", b"ALZ\x01" + bytes(range(60)))]))
     # Broken: a tar.gz cut inside data_batch_1.bin, which here repeats one record 100 times: the
     # cut lies far enough into the entry that libarchive (which inflates 64 KiB ahead) notices it
     # there; a zip whose first entry's CRC is wrong.
