@@ -12,19 +12,6 @@ import Testing
     static let svhnTrain = FixturePaths.fixture("archives/svhn/train.tar.gz").path
     static let hwdbTrain = FixturePaths.fixture("archives/hwdb/HWDB1.0trn_gnt.zip").path
 
-    /// `sha256sum` of a file: an independent check of `InputDigests`.
-    static func sha256sum(_ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        process.arguments = [path]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return String(text.prefix(64))
-    }
-
     static func bytes(_ fixture: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: FixturePaths.fixture(fixture)))
     }
@@ -211,7 +198,7 @@ import Testing
         let done = try digests.finish()
         for url in [images, labels, partial] {
             let digest = try #require(done[url.path])
-            #expect(digest.sha256 == (try Self.sha256sum(url.path)))
+            #expect(digest.sha256 == (try sha256sum(url.path)))
         }
         // Read to the end while converting: not read again. Read only in part: the rest is.
         #expect(done[images.path]?.readAgain == 0)
@@ -229,9 +216,9 @@ import Testing
         #expect(try reader.skip(400) == 400)
         _ = try reader.next()
         let done = try digests.finish()
-        #expect(done[file.path]?.sha256 == (try Self.sha256sum(file.path)))
+        #expect(done[file.path]?.sha256 == (try sha256sum(file.path)))
         #expect((done[file.path]?.readAgain ?? 0) > 300_000)
-        #expect(done[labels.path]?.sha256 == (try Self.sha256sum(labels.path)))
+        #expect(done[labels.path]?.sha256 == (try sha256sum(labels.path)))
     }
 
     @Test func anArchiveIsHashedWhileItIsListed() throws {
@@ -239,13 +226,13 @@ import Testing
         _ = try ArchiveFile(path: Self.cifar10, digests: digests)
         let unread = try digests.finish([Self.cifar10], onlyIfUnreadBelow: 1 << 20)
         let digest = try #require(unread[Self.cifar10])
-        #expect(digest.sha256 == (try Self.sha256sum(Self.cifar10)))
+        #expect(digest.sha256 == (try sha256sum(Self.cifar10)))
         // The gzip stream's end was read; at most the bytes after it were left.
         #expect(digest.readAgain < 64)
         // A zip is read through seeks (its central directory first); what the reads covered in
         // order is hashed, the rest read when finishing.
         let zip = InputDigests()
         _ = try ArchiveFile(path: Self.hwdbTrain, digests: zip)
-        #expect(try zip.finish()[Self.hwdbTrain]?.sha256 == (try Self.sha256sum(Self.hwdbTrain)))
+        #expect(try zip.finish()[Self.hwdbTrain]?.sha256 == (try sha256sum(Self.hwdbTrain)))
     }
 }
