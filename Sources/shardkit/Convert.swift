@@ -87,7 +87,11 @@ struct Convert: ParsableCommand {
     @Option(help: "hwdb: character dictionary JSON to use instead of building one from train/.")
     var dictionary: String?
 
-    @Flag(help: "Fail (exit 65) when an input file's SHA-256 differs from the published checksum of the official file of its name, instead of warning.")
+    @Flag(
+        help: """
+            Fail (exit 65) when an input file's SHA-256 differs from the published checksum of the official \
+            file of its name, instead of warning.
+            """)
     var strictInputs = false
 
     @OptionGroup var augmentation: AugmentationOptions

@@ -64,7 +64,9 @@ import Testing
         let archive = try ArchiveFile(path: Self.cifar10)
         let files = archive.entries.map { InputFile(entry: $0, of: archive) }
         for file in files {
-            let want = file.name == "readme.html" ? Array("<html>CIFAR-10 fixture</html>\n".utf8) : try Self.bytes("cifar10/" + file.name)
+            let want =
+                file.name == "readme.html"
+                ? Array("<html>CIFAR-10 fixture</html>\n".utf8) : try Self.bytes("cifar10/" + file.name)
             #expect(try file.contents() == want, "\(file.name)")
         }
         #expect(archive.passes == 2)  // the listing, then one forward pass over all four

@@ -39,33 +39,44 @@ import Testing
     /// The forms of each format's input that must give the reference folder's shards: (name,
     /// fixture files to copy into a scratch folder, the `--input` below that folder or below
     /// Fixtures/archives when no files are copied).
-    static let forms: [(format: String, reference: String, extra: [String], form: String, files: [(String, String)], input: String)] = {
-        let c10 = ["batches.meta.txt", "data_batch_1.bin", "test_batch.bin"].map { ("cifar10/" + $0, "cifar-10-batches-bin/" + $0) }
-        let c100 = ["coarse_label_names.txt", "fine_label_names.txt", "train.bin", "test.bin"].map {
-            ("cifar100/" + $0, "cifar-100-binary/" + $0)
-        }
-        let svhnTest = ["digitStruct.mat", "1.png", "2.png"].map { ("svhn/test/" + $0, "test/" + $0) }
-        let gnt = [
-            ("hwdb/train/1001-c.gnt", "HWDB1.0trn_gnt/1001-c.gnt"), ("hwdb/train/1002-c.gnt", "HWDB1.0trn_gnt/1002-c.gnt"),
-            ("hwdb/test/1241-c.gnt", "HWDB1.1tst_gnt/1241-c.gnt"),
-        ]
-        return [
-            ("cifar10", "cifar10", [], "the archive", [], "cifar-10-binary.tar.gz"),
-            ("cifar10", "cifar10", [], "the folder above the archive", [], "."),
-            ("cifar10", "cifar10", [], "the extracted folder", c10, "cifar-10-batches-bin"),
-            ("cifar10", "cifar10", [], "the folder above the extracted folder", c10, "."),
-            ("cifar100", "cifar100", [], "the archive", [], "cifar-100-binary.tar.gz"),
-            ("cifar100", "cifar100", [], "the folder above the archive", [], "."),
-            ("cifar100", "cifar100", [], "the folder above the extracted folder", c100, "."),
-            ("svhn", "svhn", ["--seed", "3"], "the folder above the archives", [], "svhn"),
-            ("svhn", "svhn", ["--seed", "3"], "an archive and an extracted folder", [("archives/svhn/train.tar.gz", "train.tar.gz")] + svhnTest, "."),
-            ("svhn", "svhn/train", ["--seed", "3"], "one archive", [], "svhn/train.tar.gz"),
-            ("hwdb", "hwdb", [], "the folder above the zips", [], "hwdb"),
-            ("hwdb", "hwdb", [], "the folder above the extracted folders", gnt, "."),
-            ("hwdb", "hwdb", [], "a zip beside an extracted folder", Array(gnt.prefix(2)) + [("archives/hwdb/HWDB1.1tst_gnt.zip", "HWDB1.1tst_gnt.zip")], "."),
-            ("hwdb", "hwdb/train", [], "one zip", [], "hwdb/HWDB1.0trn_gnt.zip"),
-        ]
-    }()
+    static let forms:
+        [(format: String, reference: String, extra: [String], form: String, files: [(String, String)], input: String)] =
+            {
+                let c10 = ["batches.meta.txt", "data_batch_1.bin", "test_batch.bin"].map {
+                    ("cifar10/" + $0, "cifar-10-batches-bin/" + $0)
+                }
+                let c100 = ["coarse_label_names.txt", "fine_label_names.txt", "train.bin", "test.bin"].map {
+                    ("cifar100/" + $0, "cifar-100-binary/" + $0)
+                }
+                let svhnTest = ["digitStruct.mat", "1.png", "2.png"].map { ("svhn/test/" + $0, "test/" + $0) }
+                let gnt = [
+                    ("hwdb/train/1001-c.gnt", "HWDB1.0trn_gnt/1001-c.gnt"),
+                    ("hwdb/train/1002-c.gnt", "HWDB1.0trn_gnt/1002-c.gnt"),
+                    ("hwdb/test/1241-c.gnt", "HWDB1.1tst_gnt/1241-c.gnt"),
+                ]
+                return [
+                    ("cifar10", "cifar10", [], "the archive", [], "cifar-10-binary.tar.gz"),
+                    ("cifar10", "cifar10", [], "the folder above the archive", [], "."),
+                    ("cifar10", "cifar10", [], "the extracted folder", c10, "cifar-10-batches-bin"),
+                    ("cifar10", "cifar10", [], "the folder above the extracted folder", c10, "."),
+                    ("cifar100", "cifar100", [], "the archive", [], "cifar-100-binary.tar.gz"),
+                    ("cifar100", "cifar100", [], "the folder above the archive", [], "."),
+                    ("cifar100", "cifar100", [], "the folder above the extracted folder", c100, "."),
+                    ("svhn", "svhn", ["--seed", "3"], "the folder above the archives", [], "svhn"),
+                    (
+                        "svhn", "svhn", ["--seed", "3"], "an archive and an extracted folder",
+                        [("archives/svhn/train.tar.gz", "train.tar.gz")] + svhnTest, "."
+                    ),
+                    ("svhn", "svhn/train", ["--seed", "3"], "one archive", [], "svhn/train.tar.gz"),
+                    ("hwdb", "hwdb", [], "the folder above the zips", [], "hwdb"),
+                    ("hwdb", "hwdb", [], "the folder above the extracted folders", gnt, "."),
+                    (
+                        "hwdb", "hwdb", [], "a zip beside an extracted folder",
+                        Array(gnt.prefix(2)) + [("archives/hwdb/HWDB1.1tst_gnt.zip", "HWDB1.1tst_gnt.zip")], "."
+                    ),
+                    ("hwdb", "hwdb/train", [], "one zip", [], "hwdb/HWDB1.0trn_gnt.zip"),
+                ]
+            }()
 
     @Test(arguments: forms.indices)
     func everyFormGivesTheExtractedFoldersShards(index: Int) throws {
@@ -99,7 +110,8 @@ import Testing
         // Every input line is the SHA-256 of the file it names, relative to --input.
         let inputs = got.filter { $0.key.hasPrefix("input sha256: ") }
         #expect(!inputs.isEmpty)
-        let base = form.input.hasSuffix(".gz") || form.input.hasSuffix(".zip") ? input.deletingLastPathComponent() : input
+        let base =
+            form.input.hasSuffix(".gz") || form.input.hasSuffix(".zip") ? input.deletingLastPathComponent() : input
         for (key, value) in inputs {
             let name = String(key.dropFirst("input sha256: ".count))
             if name.hasSuffix("*.png") { continue }  // a folder's PNGs: the SHA-256 of their listing
@@ -134,15 +146,21 @@ import Testing
     }
 
     @Test(arguments: [
-        ("cifar10", "broken/cut-cifar-10-binary.tar.gz", "cut-cifar-10-binary.tar.gz/cifar-10-batches-bin/data_batch_1.bin", "Truncated"),
+        (
+            "cifar10", "broken/cut-cifar-10-binary.tar.gz",
+            "cut-cifar-10-binary.tar.gz/cifar-10-batches-bin/data_batch_1.bin", "Truncated"
+        ),
         ("hwdb", "broken/bad-crc_gnt.zip", "bad-crc_gnt.zip/1001-c.gnt", "CRC"),
     ])
-    func aDamagedArchiveFailsWithOneLineNamingArchiveAndEntry(format: String, archive: String, place: String, cause: String)
+    func aDamagedArchiveFailsWithOneLineNamingArchiveAndEntry(
+        format: String, archive: String, place: String, cause: String
+    )
         throws
     {
         let output = try FixturePaths.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
-        let result = try Self.convert(format, Self.archives.appendingPathComponent(archive), output.appendingPathComponent("out"))
+        let result = try Self.convert(
+            format, Self.archives.appendingPathComponent(archive), output.appendingPathComponent("out"))
         #expect(result.status == 65)
         let lines = result.standardError.split(separator: "\n")
         #expect(lines.count == 1, "\(result.standardError)")
@@ -156,13 +174,16 @@ import Testing
     func anALZipInsideTheZipPrintsTheUnalzCommand(input: String) throws {
         let output = try FixturePaths.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
-        let result = try Self.convert("hwdb", Self.archives.appendingPathComponent(input), output.appendingPathComponent("out"))
+        let result = try Self.convert(
+            "hwdb", Self.archives.appendingPathComponent(input), output.appendingPathComponent("out"))
         #expect(result.status == 66)
-        let folder = Self.archives.appendingPathComponent(input.hasSuffix(".zip") ? String(input.split(separator: "/")[0]) : input)
+        let folder = Self.archives.appendingPathComponent(
+            input.hasSuffix(".zip") ? String(input.split(separator: "/")[0]) : input)
         let zip = folder.appendingPathComponent("HWDB1.1trn_gnt.zip").path
         let inner = input.hasPrefix("alz-renamed") ? "HWDB1.1trn_gnt.part" : "HWDB1.1trn_gnt.alz"
         let command =
-            "unzip -o \(zip) \(inner) -d \(folder.path) && unalz -d \(folder.path)/HWDB1.1trn_gnt \(folder.path)/\(inner)"
+            "unzip -o \(zip) \(inner) -d \(folder.path) && "
+            + "unalz -d \(folder.path)/HWDB1.1trn_gnt \(folder.path)/\(inner)"
         #expect(result.standardError.contains(command), "\(result.standardError)")
         #expect(result.standardError.contains("--input \(folder.path)/HWDB1.1trn_gnt"))
         #expect(result.standardError.split(separator: "\n").count == 1)
@@ -176,7 +197,8 @@ import Testing
         let result = try Self.convert("hwdb", alz, directory.appendingPathComponent("out"))
         #expect(result.status == 66)
         #expect(
-            result.standardError.contains("unalz -d \(directory.path)/HWDB1.1trn_gnt \(alz.path)"), "\(result.standardError)")
+            result.standardError.contains("unalz -d \(directory.path)/HWDB1.1trn_gnt \(alz.path)"),
+            "\(result.standardError)")
         #expect(!result.standardError.contains("unzip"))
     }
 
@@ -196,10 +218,13 @@ import Testing
         #expect(result.status == 66)
         #expect(result.standardError.hasPrefix("shardkit: error: \(empty.path): "))
         #expect(result.standardError.contains("looked for: "))
-        for text in wanted { #expect(result.standardError.contains(text), "\(format): \(text): \(result.standardError)") }
+        for text in wanted {
+            #expect(result.standardError.contains(text), "\(format): \(text): \(result.standardError)")
+        }
         #expect(result.standardError.split(separator: "\n").count == 1)
         // A file that is no archive of the format is refused the same way.
-        let file = try Self.convert(format, empty.appendingPathComponent("notes.txt"), empty.appendingPathComponent("out"))
+        let file = try Self.convert(
+            format, empty.appendingPathComponent("notes.txt"), empty.appendingPathComponent("out"))
         #expect(file.status == 66, "\(format): \(file.standardError)")
         #expect(file.standardError.contains("looked for: "), "\(file.standardError)")
     }
@@ -222,9 +247,16 @@ import Testing
         #expect(result.status == 0, "\(result.standardError)")
         let warnings = result.standardError.split(separator: "\n").filter { $0.hasPrefix("shardkit: warning: ") }
         #expect(warnings.count == 4, "\(result.standardError)")
-        for name in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+        for name in [
+            "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz",
+        ] {
             let path = input.appendingPathComponent(name).path
-            #expect(warnings.contains { $0.hasPrefix("shardkit: warning: \(path): SHA-256 ") && $0.contains("a modified or partial download") })
+            #expect(
+                warnings.contains {
+                    $0.hasPrefix("shardkit: warning: \(path): SHA-256 ")
+                        && $0.contains("a modified or partial download")
+                })
             let metadata = try Self.metadata(output)
             #expect(metadata["input sha256: \(name)"] == (try sha256sum(path)))
             #expect(metadata["input check: \(name)"]?.hasPrefix("differs from the published SHA-256 (MNIST ") == true)
@@ -246,16 +278,21 @@ import Testing
         #expect(result.standardError.contains("-idx") && result.standardError.contains("--strict-inputs"))
         #expect(result.standardError.split(separator: "\n").count == 1)
         #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("manifest.json").path))
-        #expect(((try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []).filter { $0.contains(".tfrecord") }.isEmpty)
+        #expect(
+            ((try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []).filter {
+                $0.contains(".tfrecord")
+            }.isEmpty)
         // An archive is hashed while it is listed: the check fails before anything is written.
         let archive = try Self.convert(
-            "cifar10", Self.archives.appendingPathComponent("cifar-10-binary.tar.gz"), output.appendingPathComponent("c"),
+            "cifar10", Self.archives.appendingPathComponent("cifar-10-binary.tar.gz"),
+            output.appendingPathComponent("c"),
             ["--strict-inputs"])
         #expect(archive.status == 65)
         #expect(archive.standardError.contains("cifar-10-binary.tar.gz: SHA-256 "), "\(archive.standardError)")
         #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("c").path))
         // Files no checksum is published for pass --strict-inputs.
-        let plain = try Self.convert("cifar10", FixturePaths.fixture("cifar10"), output.appendingPathComponent("p"), ["--strict-inputs"])
+        let plain = try Self.convert(
+            "cifar10", FixturePaths.fixture("cifar10"), output.appendingPathComponent("p"), ["--strict-inputs"])
         #expect(plain.status == 0, "\(plain.standardError)")
     }
 }

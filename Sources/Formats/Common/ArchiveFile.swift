@@ -78,7 +78,8 @@ public final class ArchiveFile {
             }
         }
         throw FormatError(
-            .truncated, path: path + "/" + entry.name, "the archive ends before this entry (it changed while it was read)")
+            .truncated, path: path + "/" + entry.name,
+            "the archive ends before this entry (it changed while it was read)")
     }
 
     /// Every byte of the current entry of `reader`.
@@ -102,7 +103,9 @@ public final class ArchiveFile {
 
     /// Recognizes `bytes` (the first 512 or more bytes of a file) by magic number.
     public static func kind(of bytes: [UInt8]) -> Kind? {
-        func starts(_ magic: [UInt8]) -> Bool { bytes.count >= magic.count && Array(bytes.prefix(magic.count)) == magic }
+        func starts(_ magic: [UInt8]) -> Bool {
+            bytes.count >= magic.count && Array(bytes.prefix(magic.count)) == magic
+        }
         if starts([0x1F, 0x8B]) { return .gzip }
         if starts(Array("BZh".utf8)) { return .bzip2 }
         if starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return .xz }
@@ -216,7 +219,8 @@ public final class ArchiveOrderedReader {
             peakHeldBytes = max(peakHeldBytes, heldBytes)
         }
         throw FormatError(
-            .truncated, path: archive.path + "/" + target.name, "the archive ends before this entry (it changed while it was read)")
+            .truncated, path: archive.path + "/" + target.name,
+            "the archive ends before this entry (it changed while it was read)")
     }
 
     /// Whether `size` more bytes, needed at `position`, can be held: drops files held for later

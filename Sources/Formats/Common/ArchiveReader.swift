@@ -127,7 +127,8 @@ final class ArchiveReader {
         guard status >= ARCHIVE_WARN, let header else {
             // The damage may lie in the rest of the previous entry (skipped unread) or in the
             // next header: name the previous entry, without an offset.
-            let summary = entry == nil ? "cannot read the first entry" : "damaged or cut off in or just after this entry"
+            let summary =
+                entry == nil ? "cannot read the first entry" : "damaged or cut off in or just after this entry"
             entryOffset = 0
             let error = failure(.compression, summary, offset: false)
             entry = nil

@@ -81,12 +81,14 @@ struct HDF5File {
         shardkit_h5e_silence()
         self.path = path
         guard !bytes.isEmpty, let buffer = malloc(bytes.count) else {
-            throw FormatError(.badSize, path: path, "empty or too large to hold in memory", found: "\(bytes.count) bytes")
+            throw FormatError(
+                .badSize, path: path, "empty or too large to hold in memory", found: "\(bytes.count) bytes")
         }
         bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         // On failure libhdf5 may or may not have taken the buffer; it is left to it (at worst a
         // leak on a path that ends the conversion), never freed twice.
-        guard let file = H5Handle(H5LTopen_file_image(buffer, bytes.count, shardkit_h5lt_image_dont_copy()), .file) else {
+        let opened = H5LTopen_file_image(buffer, bytes.count, shardkit_h5lt_image_dont_copy())
+        guard let file = H5Handle(opened, .file) else {
             throw FormatError(
                 .io, path: path, "not an HDF5 (MATLAB v7.3) file: \(hdf5Message())", expected: "MATLAB 7.3 MAT-file")
         }

@@ -20,7 +20,8 @@ enum CIFARConversion {
             ]
         case .cifar100:
             splitFiles = [
-                ("train", [place.file("train.bin")].compactMap { $0 }), ("test", [place.file("test.bin")].compactMap { $0 }),
+                ("train", [place.file("train.bin")].compactMap { $0 }),
+                ("test", [place.file("test.bin")].compactMap { $0 }),
             ]
         }
         let names = try reading { () throws(FormatError) in
@@ -51,7 +52,8 @@ enum CIFARConversion {
                     open: { skip throws(DatasetError) in
                         running = skip  // the id numbers records across the split's files
                         return chainedPull(
-                            files, skip: skip, open: { file throws(FormatError) in try CIFARReader(input: file, variant: variant) },
+                            files, skip: skip,
+                            open: { file throws(FormatError) in try CIFARReader(input: file, variant: variant) },
                             map: { sample, file in
                                 defer { running += 1 }
                                 var features: [String: Feature] = [
@@ -93,7 +95,8 @@ enum CIFARConversion {
         let folder = variant == .cifar10 ? "cifar-10-batches-bin" : "cifar-100-binary"
         let archive = variant == .cifar10 ? "cifar-10-binary.tar.gz" : "cifar-100-binary.tar.gz"
         let data =
-            variant == .cifar10 ? (1...5).map { "data_batch_\($0).bin" } + ["test_batch.bin"] : ["train.bin", "test.bin"]
+            variant == .cifar10
+            ? (1...5).map { "data_batch_\($0).bin" } + ["test_batch.bin"] : ["train.bin", "test.bin"]
         let nameFiles: Set<String> =
             variant == .cifar10 ? ["batches.meta.txt"] : ["fine_label_names.txt", "coarse_label_names.txt"]
         let what = variant == .cifar10 ? "data_batch_1.bin … data_batch_5.bin, test_batch.bin" : "train.bin, test.bin"

@@ -98,8 +98,8 @@ func chainedPull<Reader: FormatReader>(
     atEndOfFile: @escaping (Reader) -> Void = { _ in }
 ) -> RecordPull {
     chainedPull(
-        files.map { InputFile(disk: $0) }, skip: skip, open: { file throws(FormatError) in try open(file.url) }, map: map,
-        atEndOfFile: atEndOfFile)
+        files.map { InputFile(disk: $0) }, skip: skip, open: { file throws(FormatError) in try open(file.url) },
+        map: map, atEndOfFile: atEndOfFile)
 }
 
 /// The same over files on disk or inside an archive (read one after another).

@@ -121,7 +121,10 @@ enum HWDBConversion {
         /// magic number is refused like an `.alz` name.
         func gntArchive(_ url: URL) throws(DatasetError) -> [InputFile] {
             guard let archive = try search.archive(url) else { return [] }
-            let folders = Set(archive.entries.compactMap { $0.name.split(separator: "/").count > 1 ? $0.name.split(separator: "/")[0] : nil })
+            let folders = Set(
+                archive.entries.compactMap { entry in
+                    entry.name.contains("/") ? entry.name.split(separator: "/").first.map(String.init) : nil
+                })
             let candidates = [""] + (folders.count == 1 ? [folders.first! + "/"] : [])
             for prefix in candidates {
                 let files = gnt(InputPlace(storage: .archive(archive, prefix: prefix), digests: search.digests))

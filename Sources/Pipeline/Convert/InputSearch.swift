@@ -1,7 +1,7 @@
-internal import ShardKitSupport
 import Formats
 import Foundation
 import RecordIO
+internal import ShardKitSupport
 import Shards
 
 /// Where a dataset's files were found: a folder on disk, or a folder inside an archive.
@@ -25,7 +25,8 @@ struct InputPlace {
     var path: String {
         switch storage {
         case .folder(let url): return url.path
-        case .archive(let archive, let prefix): return prefix.isEmpty ? archive.path : archive.path + "/" + prefix.dropLast()
+        case .archive(let archive, let prefix):
+            return prefix.isEmpty ? archive.path : archive.path + "/" + prefix.dropLast()
         }
     }
 
@@ -124,7 +125,8 @@ final class InputSearch {
         default:
             break
         }
-        let archive = try reading { () throws(FormatError) in try ArchiveFile(path: path, digests: digests, keep: keep) }
+        let archive = try reading { () throws(FormatError) in try ArchiveFile(path: path, digests: digests, keep: keep)
+        }
         if let alz = archive.entries.first(where: { $0.name.lowercased().hasSuffix(".alz") }) {
             throw alzRefusal(alz: URL(fileURLWithPath: alz.name), inside: url)
         }
@@ -187,7 +189,8 @@ final class InputSearch {
         var seen = Set<String>()
         let items = lookedFor.filter { seen.insert($0).inserted }
         return DatasetError(
-            .noInput, path: input.path, "\(summary); looked for: " + items.joined(separator: "; ") + " (--input takes \(forms))")
+            .noInput, path: input.path,
+            "\(summary); looked for: " + items.joined(separator: "; ") + " (--input takes \(forms))")
     }
 
     /// The refusal of an ALZip archive (libarchive cannot read it), with the commands that
@@ -200,10 +203,13 @@ final class InputSearch {
         let alzOnDisk = place.appendingPathComponent(alz.lastPathComponent)
         var commands = ""
         if let zip {
-            commands = "unzip -o \(shellQuoted(zip.path)) \(shellQuoted(alz.lastPathComponent)) -d \(shellQuoted(place.path)) && "
+            commands =
+                "unzip -o \(shellQuoted(zip.path)) \(shellQuoted(alz.lastPathComponent)) "
+                + "-d \(shellQuoted(place.path)) && "
         }
         commands += "unalz -d \(shellQuoted(target.path)) \(shellQuoted(alzOnDisk.path))"
-        let what = zip.map { "\($0.lastPathComponent) holds \(alz.lastPathComponent), an ALZip archive" } ?? "an ALZip archive"
+        let what =
+            zip.map { "\($0.lastPathComponent) holds \(alz.lastPathComponent), an ALZip archive" } ?? "an ALZip archive"
         return DatasetError(
             .noInput, path: (zip ?? alz).path,
             "\(what), which shardkit (libarchive) cannot read; unpack it with Debian's unalz "
@@ -248,7 +254,9 @@ final class InputSearch {
                 continue
             }
             metadata["input sha256: \(name)"] = digest.sha256
-            if let verdict = try check(digest, strict: strict, quiet: quiet) { metadata["input check: \(name)"] = verdict }
+            if let verdict = try check(digest, strict: strict, quiet: quiet) {
+                metadata["input check: \(name)"] = verdict
+            }
         }
         for (key, files) in groups {
             let listing = files.sorted { bytewise($0.0, $1.0) }.map { "\($0.1)  \($0.0)\n" }.joined()

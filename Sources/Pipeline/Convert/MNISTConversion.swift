@@ -62,7 +62,9 @@ enum MNISTConversion {
         var folder = search.input
         if search.isFile(folder) {
             search.note("\(folder.path): one of the idx files (…-images-idx3-ubyte[.gz], …-labels-idx1-ubyte[.gz])")
-            guard folder.lastPathComponent.contains("-ubyte") else { throw search.refusal("not an idx file", forms: forms) }
+            guard folder.lastPathComponent.contains("-ubyte") else {
+                throw search.refusal("not an idx file", forms: forms)
+            }
             folder = folder.deletingLastPathComponent()
         }
         search.note("…-images-idx3-ubyte[.gz] and …-labels-idx1-ubyte[.gz] in \(folder.path)")
@@ -73,7 +75,8 @@ enum MNISTConversion {
             guard below.count == 1 else {
                 let several = below.map(\.lastPathComponent).joined(separator: ", ")
                 throw search.refusal(
-                    below.isEmpty ? "no idx files" : "idx files in several subfolders (\(several)): pass one", forms: forms)
+                    below.isEmpty ? "no idx files" : "idx files in several subfolders (\(several)): pass one",
+                    forms: forms)
             }
             folder = below[0]
         }

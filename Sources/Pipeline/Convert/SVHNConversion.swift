@@ -108,7 +108,8 @@ enum SVHNConversion {
         var sources: [Source] = []
         for split in ["train", "test", "extra"] {
             let place = try search.find(
-                folder: split, archives: ["\(split).tar.gz"], inputMayBeTheFolder: search.input.lastPathComponent == split,
+                folder: split, archives: ["\(split).tar.gz"],
+                inputMayBeTheFolder: search.input.lastPathComponent == split,
                 what: "digitStruct.mat and PNGs", keep: { $0.fileName == "digitStruct.mat" },
                 // A folder counts by its name (a missing digitStruct.mat is an error of its own);
                 // an archive by the digitStruct.mat it holds.
