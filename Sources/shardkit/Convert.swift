@@ -17,20 +17,26 @@ struct Convert: ParsableCommand {
             complete: a failed run leaves no shard and no manifest. The output is byte-identical \
             whatever --jobs is.
 
-            Input folders:
-              mnist     *-images-idx3-ubyte[.gz], *-labels-idx1-ubyte[.gz]
-              cifar10   data_batch_1..5.bin, test_batch.bin, batches.meta.txt
-              cifar100  train.bin, test.bin, fine/coarse_label_names.txt
-              svhn      train/, test/ [, extra/]: digitStruct.mat + PNGs
-              hwdb      train/*.gnt, test/*.gnt
+            --input: the archive as shipped, the folder it unpacks to, or the folder above \
+            (archives are streamed; nothing is unpacked to disk):
+              mnist     *-idx3-ubyte[.gz] + *-idx1-ubyte[.gz]: their folder, or one of them
+              cifar10   cifar-10-binary.tar.gz, or cifar-10-batches-bin/
+              cifar100  cifar-100-binary.tar.gz, or cifar-100-binary/
+              svhn      train.tar.gz, test.tar.gz [, extra.tar.gz], or train/ test/ [extra/]
+              hwdb      CASIA's *_gnt.zip or their folders, or train/ + test/ of .gnt files
               svhn-cropped  train_32x32.mat, test_32x32.mat [, extra_32x32.mat]
+            HWDB1.1trn_gnt.zip holds an ALZip archive: the error prints the unalz command.
+
+            The manifest records each input file's SHA-256; official downloads are checked \
+            against their published checksums (a warning on mismatch, exit 65 with \
+            --strict-inputs).
 
             svhn: train (+ extra) is divided into train and validation per file name and \
             --seed. hwdb: the character dictionary is written as characters.json.
 
             Examples:
               shardkit convert mnist --input mnist --output out/mnist --shards 4
-              shardkit convert cifar10 --input cifar-10 --output out/c10 --jobs 2
+              shardkit convert cifar10 --input cifar-10-binary.tar.gz --output out/c10 --jobs 2
               shardkit convert cifar100 --input cifar-100 --output out/c100 --shard-size 64
               shardkit convert svhn --input svhn --output out/svhn --include-extra
               shardkit convert hwdb --input hwdb --output out/hwdb --image-encoding jpeg
@@ -46,7 +52,9 @@ struct Convert: ParsableCommand {
     @Argument(help: "The raw format.")
     var format: DatasetFormat
 
-    @Option(name: .shortAndLong, help: "The folder holding the raw dataset (svhn-cropped: or one .mat file).")
+    @Option(
+        name: .shortAndLong,
+        help: "The dataset as shipped: its archive (.tar.gz, .zip), the folder it unpacks to, or the folder above.")
     var input: String
 
     @Option(name: .shortAndLong, help: "Directory to write the shards and metadata into.")
