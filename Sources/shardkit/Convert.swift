@@ -22,7 +22,7 @@ struct Convert: ParsableCommand {
               mnist     *-idx3-ubyte[.gz] + *-idx1-ubyte[.gz]: their folder, or one of them
               cifar10   cifar-10-binary.tar.gz, or cifar-10-batches-bin/
               cifar100  cifar-100-binary.tar.gz, or cifar-100-binary/
-              svhn      train.tar.gz, test.tar.gz [, extra.tar.gz], or train/ test/ [extra/]
+              svhn      train.tar.gz test.tar.gz [extra.tar.gz], or train/ test/ [extra/]
               hwdb      CASIA's *_gnt.zip or their folders, or train/ + test/ of .gnt files
               svhn-cropped  train_32x32.mat, test_32x32.mat [, extra_32x32.mat]
             HWDB1.1trn_gnt.zip holds an ALZip archive: the error prints the unalz command.

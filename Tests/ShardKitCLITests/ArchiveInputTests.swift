@@ -54,7 +54,13 @@ import Testing
                     ("hwdb/train/1002-c.gnt", "HWDB1.0trn_gnt/1002-c.gnt"),
                     ("hwdb/test/1241-c.gnt", "HWDB1.1tst_gnt/1241-c.gnt"),
                 ]
+                let idx = [
+                    "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                    "t10k-labels-idx1-ubyte",
+                ].map { ("mnist/" + $0, "mnist/" + $0) }
                 return [
+                    ("mnist", "mnist", [], "the folder above", idx, "."),
+                    ("mnist", "mnist", [], "one of the files", idx, "mnist/t10k-labels-idx1-ubyte"),
                     ("cifar10", "cifar10", [], "the archive", [], "cifar-10-binary.tar.gz"),
                     ("cifar10", "cifar10", [], "the folder above the archive", [], "."),
                     ("cifar10", "cifar10", [], "the extracted folder", c10, "cifar-10-batches-bin"),
@@ -110,8 +116,8 @@ import Testing
         // Every input line is the SHA-256 of the file it names, relative to --input.
         let inputs = got.filter { $0.key.hasPrefix("input sha256: ") }
         #expect(!inputs.isEmpty)
-        let base =
-            form.input.hasSuffix(".gz") || form.input.hasSuffix(".zip") ? input.deletingLastPathComponent() : input
+        // Names are relative to --input, or a file's own name when --input is a file.
+        let base = FileManager.default.isFolder(input) ? input : input.deletingLastPathComponent()
         for (key, value) in inputs {
             let name = String(key.dropFirst("input sha256: ".count))
             if name.hasSuffix("*.png") { continue }  // a folder's PNGs: the SHA-256 of their listing
@@ -294,5 +300,13 @@ import Testing
         let plain = try Self.convert(
             "cifar10", FixturePaths.fixture("cifar10"), output.appendingPathComponent("p"), ["--strict-inputs"])
         #expect(plain.status == 0, "\(plain.standardError)")
+    }
+}
+
+extension FileManager {
+    /// Whether `url` is a folder.
+    func isFolder(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 }

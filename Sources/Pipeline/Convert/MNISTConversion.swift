@@ -42,7 +42,8 @@ enum MNISTConversion {
                 ("image", .image(shape: shape, encoding: encoding)), ("label", .classLabel(count: 10, names: nil)),
             ],
             supervisedKeys: ("image", "label"),
-            description: "MNIST-style handwritten digits converted by shardkit from \(options.input.lastPathComponent)")
+            description:
+                "MNIST-style handwritten digits converted by shardkit from \(dataset.directory.lastPathComponent)")
         plan.finishInputs = { () throws(DatasetError) in
             try search.metadata(strict: options.strictInputs, quiet: options.quiet)
         }
