@@ -14,17 +14,15 @@ to the repository.
 cycle through 256 distinct images, so the tarball is small on disk; the reader inflates every
 byte all the same. Only the standard library is used.
 """
-import argparse
 import gzip
 import io
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tarfile
-import tempfile
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peak_memory import arguments, measured, scratch  # noqa: E402
 
 NAMES = b"airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n"
 
@@ -49,43 +47,32 @@ def write_tarball(path, per_batch):
 
 
 def measure(binary, source, out, jobs):
-    started = time.time()
-    proc = subprocess.run(["/usr/bin/time", "-v", binary, "convert", "cifar10", "--input", source, "--output", out,
-                           "--quiet", "--jobs", str(jobs), "--shards", "4"], capture_output=True, text=True)
-    seconds = time.time() - started
-    if proc.returncode != 0:
-        sys.exit(f"convert failed ({proc.returncode}):\n{proc.stderr}")
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
+    """One conversion of `source` into `out` (removed afterwards): (seconds, peak RSS in MiB)."""
+    result = measured([binary, "convert", "cifar10", "--input", source, "--output", out, "--quiet",
+                       "--jobs", str(jobs), "--shards", "4"])
     shutil.rmtree(out)
-    return seconds, rss / 1024
+    return result
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", default=".build/release/shardkit")
-    parser.add_argument("--per-batch", type=int, nargs="+", default=[2000, 10000, 40000])
-    parser.add_argument("--jobs", type=int, default=2)
-    args = parser.parse_args()
-    scratch = tempfile.mkdtemp(prefix="archive-memory-")
-    try:
+    args = arguments("--per-batch", [2000, 10000, 40000], "records per batch file (6 files)")
+    with scratch("archive-memory-") as folder:
         for per_batch in args.per_batch:
-            tarball = os.path.join(scratch, "cifar-10-binary.tar.gz")
+            tarball = os.path.join(folder, "cifar-10-binary.tar.gz")
             write_tarball(tarball, per_batch)
             size = os.path.getsize(tarball)
-            seconds, rss = measure(args.binary, tarball, os.path.join(scratch, "out"), args.jobs)
-            extracted = os.path.join(scratch, "extracted")
+            seconds, rss = measure(args.binary, tarball, os.path.join(folder, "out"), args.jobs)
+            extracted = os.path.join(folder, "extracted")
             with tarfile.open(tarball) as tar:
                 tar.extractall(extracted)
             folder_seconds, folder_rss = measure(args.binary, os.path.join(extracted, "cifar-10-batches-bin"),
-                                                 os.path.join(scratch, "out"), args.jobs)
+                                                 os.path.join(folder, "out"), args.jobs)
             total = 6 * per_batch
             print(f"records={total} tar.gz={size / 1e6:.1f} MB ({total * 3073 / 1e6:.0f} MB inflated)  "
                   f"archive: {seconds:.1f} s, peak RSS {rss:.1f} MiB  "
                   f"extracted folder: {folder_seconds:.1f} s, peak RSS {folder_rss:.1f} MiB", flush=True)
             os.remove(tarball)
             shutil.rmtree(extracted)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

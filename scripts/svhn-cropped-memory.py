@@ -10,18 +10,15 @@ peak RSS per size, and deletes everything again. It uses the MAT v5 writers of F
 The images cycle through 256 distinct 32×32×3 patterns, so the files compress as real photos
 roughly do and the disk holds them; the reader inflates every byte all the same.
 """
-import argparse
 import os
-import re
 import shutil
 import struct
-import subprocess
 import sys
-import tempfile
-import time
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peak_memory import arguments, measured, scratch  # noqa: E402
 # The fixture generator's MAT v5 writers (the module's own imports need its venv's numpy too).
 from generate import MI_COMPRESSED, MI_DOUBLE, MI_UINT8, MX_DOUBLE, MX_UINT8, column_major, cropped_image, \
     mat_array, mat_header  # noqa: E402
@@ -62,32 +59,19 @@ def write_file(path, count):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", default=".build/release/shardkit")
-    parser.add_argument("--counts", type=int, nargs="+", default=[10000, 100000, 531131])
-    parser.add_argument("--jobs", type=int, default=2)
-    args = parser.parse_args()
-    scratch = tempfile.mkdtemp(prefix="svhn-cropped-memory-")
-    try:
+    args = arguments("--counts", [10000, 100000, 531131], "images per file")
+    with scratch("svhn-cropped-memory-") as folder:
         for count in args.counts:
-            source = os.path.join(scratch, "extra_32x32.mat")
+            source = os.path.join(folder, "extra_32x32.mat")
             write_file(source, count)
             size = os.path.getsize(source)
-            out = os.path.join(scratch, "out")
-            started = time.time()
-            proc = subprocess.run(["/usr/bin/time", "-v", args.binary, "convert", "svhn-cropped", "--input", source,
-                                   "--output", out, "--quiet", "--jobs", str(args.jobs)],
-                                  capture_output=True, text=True)
-            seconds = time.time() - started
-            if proc.returncode != 0:
-                sys.exit(f"convert failed ({proc.returncode}):\n{proc.stderr}")
-            rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
+            out = os.path.join(folder, "out")
+            seconds, rss = measured([args.binary, "convert", "svhn-cropped", "--input", source, "--output", out,
+                                     "--quiet", "--jobs", str(args.jobs)])
             print(f"images={count} input={size / 1e6:.1f} MB  time={seconds:.1f} s  "
-                  f"({count / seconds:.0f} images/s)  peak RSS={rss / 1024:.1f} MiB", flush=True)
+                  f"({count / seconds:.0f} images/s)  peak RSS={rss:.1f} MiB", flush=True)
             os.remove(source)
             shutil.rmtree(out)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -12,14 +12,7 @@ import Testing
 
     /// A scratch folder holding `files`: (fixture path, path in the folder).
     static func scratch(_ files: [(String, String)]) throws -> URL {
-        let directory = try FixturePaths.makeScratchDirectory("shardkit-archive-input")
-        for (fixture, name) in files {
-            let target = directory.appendingPathComponent(name)
-            try FileManager.default.createDirectory(
-                at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: FixturePaths.fixture(fixture), to: target)
-        }
-        return directory
+        try ConvertCommandTests().input(files)
     }
 
     /// Runs `convert format --input input --output output … --quiet`.
