@@ -106,7 +106,8 @@ enum SVHNConversion {
     static func resolveInput(_ options: ConvertOptions) throws(DatasetError) -> ([Source], InputSearch) {
         let search = InputSearch(options.input, format: .svhn)
         var sources: [Source] = []
-        for split in ["train", "test", "extra"] {
+        // extra.tar.gz is large (1.3 GB): it is not even listed unless --include-extra asks for it.
+        for split in ["train", "test"] + (options.includeExtra ? ["extra"] : []) {
             let place = try search.find(
                 folder: split, archives: ["\(split).tar.gz"],
                 inputMayBeTheFolder: search.input.lastPathComponent == split,
