@@ -205,7 +205,7 @@ import Testing
     @Test(arguments: [
         ("cifar10", ["cifar-10-batches-bin/ holding", "cifar-10-binary.tar.gz", "data_batch_1.bin"]),
         ("cifar100", ["cifar-100-binary/ holding", "cifar-100-binary.tar.gz"]),
-        ("svhn", ["train/ holding digitStruct.mat", "train.tar.gz", "test.tar.gz", "extra.tar.gz"]),
+        ("svhn", ["train/ holding digitStruct.mat", "train.tar.gz", "test/ holding", "test.tar.gz"]),
         ("hwdb", ["train/*.gnt", "*trn*_gnt.zip", "*.gnt in"]),
         ("mnist", ["-images-idx3-ubyte[.gz]", "a subfolder of"]),
     ])
@@ -226,6 +226,17 @@ import Testing
             format, empty.appendingPathComponent("notes.txt"), empty.appendingPathComponent("out"))
         #expect(file.status == 66, "\(format): \(file.standardError)")
         #expect(file.standardError.contains("looked for: "), "\(file.standardError)")
+    }
+
+    /// extra.tar.gz (1.3 GB) is looked for, and listed, only with --include-extra.
+    @Test func includeExtraLooksForTheExtraArchive() throws {
+        let output = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: output) }
+        let input = Self.archives.appendingPathComponent("svhn")
+        let result = try Self.convert("svhn", input, output.appendingPathComponent("out"), ["--include-extra"])
+        #expect(result.status == 66)
+        #expect(result.standardError.contains("--include-extra: no extra/ folder or extra.tar.gz"))
+        #expect(result.standardError.contains("\(input.path)/extra.tar.gz"), "\(result.standardError)")
     }
 
     /// The four MNIST files of the fixture digit set under their official names.
