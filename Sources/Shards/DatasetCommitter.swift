@@ -105,8 +105,11 @@ public enum DatasetCommitter {
     /// mismatched shard is an error naming all of them (and, given `workers`, which worker
     /// indices to run again).
     package static func assemble(_ job: DatasetJob, receipts: String, shards: String, workers: Int? = nil)
-        throws(DatasetError) -> (splits: [(name: String, manifest: SplitManifest)], schema: SchemaAccumulator)
+        throws(DatasetError) -> (
+            splits: [(name: String, manifest: SplitManifest)], schema: SchemaAccumulator, stagedNames: [String: String]
+        )
     {
+        var stagedNames: [String: String] = [:]
         let digest = job.fingerprintDigest
         var splits: [(name: String, manifest: SplitManifest)] = []
         var schema = SchemaAccumulator()
@@ -129,6 +132,7 @@ public enum DatasetCommitter {
                         problem = nil
                         entries.append(receipt.entry)
                         schema.merge(receipt.schema)
+                        if let stagedAs = receipt.stagedAs { stagedNames[receipt.entry.file] = stagedAs }
                     }
                 } else {
                     problem = "\(file): no receipt (not written, or its worker did not finish it)"
@@ -152,7 +156,7 @@ public enum DatasetCommitter {
             }
             throw DatasetError(.noInput, path: shards, message)
         }
-        return (splits, schema)
+        return (splits, schema, stagedNames)
     }
 }
 

@@ -34,6 +34,10 @@ public final class ShardedWriter {
         /// The split's record number of the shard's first record.
         var firstRecord: Int
         var baseName: String  // final name without "-of-NNNNN" in target mode
+        /// The name the shard has in `directory` once complete: its final name, or, for a staged
+        /// writer with a target size, the name without `-of-n` (the count is known only at the
+        /// end; the one rename into the output gives the final name).
+        var stagedName: String
         var tempPath: String
         var tempIndexPath: String?
         var finalPath: String?
@@ -62,7 +66,13 @@ public final class ShardedWriter {
     public let selectedShards: [Int]
     /// Called once a shard is complete and in place under its final name, with its index file:
     /// with a shard count as each shard completes, with a target size at `finish()`.
-    public var onShardPlaced: ((_ shard: Int, _ firstRecord: Int, ShardManifest) throws(RecordIOError) -> Void)?
+    public var onShardPlaced: ((_ shard: Int, _ firstRecord: Int, _ stagedName: String, ShardManifest) throws(RecordIOError) -> Void)?
+    /// Whether `directory` is a private staging folder that is renamed into place as a whole
+    /// later (`DatasetWriter`'s one-process role): files are then written under their names
+    /// directly, with no temporary name and no rename here, so that each file is renamed once
+    /// on its way to the output. Completion is known from `onShardPlaced` (a receipt), not from
+    /// the name. Otherwise each file is written under a hidden temporary name and renamed.
+    public let staged: Bool
     /// The split's record number the next record has (with a shard count).
     private var position = 0
     /// Which of `selectedShards` opens next.
@@ -84,8 +94,10 @@ public final class ShardedWriter {
 
     public init(
         directory: String, name: String, split: String, sharding: Sharding, compression: Compression = .none,
-        writeIndex: Bool = true, bufferSize: Int = 1 << 20, durable: Bool = true, only: [Int]? = nil
+        writeIndex: Bool = true, bufferSize: Int = 1 << 20, durable: Bool = true, only: [Int]? = nil,
+        staged: Bool = false
     ) throws(RecordIOError) {
+        self.staged = staged
         switch sharding {
         case .shardCount(let n, let total):
             guard n > 0, total >= 0 else {
@@ -232,8 +244,10 @@ public final class ShardedWriter {
         let firstRecord: Int
         if case .shardCount = sharding { firstRecord = position } else { firstRecord = recordsWritten }
         var shard = Shard(
-            number: index, firstRecord: firstRecord, baseName: baseName, tempPath: joinPath(directory, ".\(baseName).tmp-\(token)"),
-            tempIndexPath: writesIndex ? joinPath(indexDirectory, ".\(baseName).index.tmp-\(token)") : nil)
+            number: index, firstRecord: firstRecord, baseName: baseName, stagedName: baseName,
+            tempPath: joinPath(directory, staged ? baseName : ".\(baseName).tmp-\(token)"),
+            tempIndexPath: writesIndex
+                ? joinPath(indexDirectory, staged ? baseName + ".index" : ".\(baseName).index.tmp-\(token)") : nil)
         if let finalName {
             shard.finalPath = nil
             shard.baseName = finalName
@@ -262,7 +276,7 @@ public final class ShardedWriter {
         shards[k].summary = summary
         if case .shardCount = sharding {
             try place(k, finalName: shards[k].baseName)
-            try onShardPlaced?(shards[k].number, shards[k].firstRecord, manifest(of: shards[k]))
+            try onShardPlaced?(shards[k].number, shards[k].firstRecord, shards[k].stagedName, manifest(of: shards[k]))
         }
     }
 
@@ -275,6 +289,13 @@ public final class ShardedWriter {
     }
 
     private func place(_ k: Int, finalName: String) throws(RecordIOError) {
+        if staged {
+            // Complete where it is; the staging folder's commit gives it `finalName`.
+            shards[k].finalPath = shards[k].tempPath
+            shards[k].finalIndexPath = shards[k].tempIndexPath
+            shards[k].baseName = finalName
+            return
+        }
         let finalPath = joinPath(directory, finalName)
         if let tempIndex = shards[k].tempIndexPath {
             let finalIndex = joinPath(directory, ShardIndex.relativePath(forShard: finalName))
@@ -322,7 +343,7 @@ public final class ShardedWriter {
                 let n = shards.count
                 for k in 0..<n {
                     try place(k, finalName: Self.shardFileName(name: name, split: split, index: k, count: n))
-                    try onShardPlaced?(k, shards[k].firstRecord, manifest(of: shards[k]))
+                    try onShardPlaced?(k, shards[k].firstRecord, shards[k].stagedName, manifest(of: shards[k]))
                 }
             }
         } catch {
