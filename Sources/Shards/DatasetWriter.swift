@@ -7,13 +7,6 @@ package import Examples
     import Glibc
 #endif
 
-/// How the records of each split are spread over shards.
-public enum ShardingPolicy: Sendable, Equatable {
-    /// Exactly this many shards per split (the split's record count must be known up front).
-    case shards(Int)
-    /// A new shard once the current one holds this many bytes.
-    case shardBytes(Int64)
-}
 
 /// Writes one dataset with several splits into an output directory so that a failed or
 /// interrupted run leaves nothing that looks complete, in one of two roles.
@@ -318,23 +311,21 @@ package final class DatasetWriter {
     /// Starts writing `split`; `count` is required with `.shards`. With `only`, this process
     /// writes just those shards of the split (ascending), and is handed only their records.
     package func open(split: String, count: Int?, only: [Int]? = nil) throws(DatasetError) {
-        let mode: ShardedWriter.Sharding
         switch sharding {
         case .shards(let n):
             guard let count else {
                 throw DatasetError(.usage, "--shards needs the record count of split \(split) up front")
             }
-            mode = .shardCount(n, totalRecords: count)
             plan.append(DatasetJob.SplitPlan(name: split, records: count, shards: n))
-        case .shardBytes(let bytes):
-            mode = .targetShardBytes(bytes)
+        case .shardBytes:
             plan.append(DatasetJob.SplitPlan(name: split, records: count ?? -1, shards: -1))
         }
         do {
             let writer = try ShardedWriter(
-                directory: staging.path, name: name, split: split, sharding: mode, compression: compression,
+                directory: staging.path, name: name, split: split, sharding: sharding, records: count,
+                compression: compression,
                 durable: durable, only: only, staged: isStaged)
-            if case .shardCount(let n, _) = mode {
+            if case .shards(let n) = sharding {
                 // A shard's own temporary files left by a killed worker go before it is written again.
                 if case .worker = role { removeTemporaries(of: (only ?? Array(0..<n)).map { ShardedWriter.shardFileName(name: name, split: split, index: $0, count: n) }) }
             }
@@ -344,7 +335,7 @@ package final class DatasetWriter {
                     fileSize(joinPath(staging.path, ShardIndex.relativePath(forShard: stagedAs ?? entry.file)))
                 }
                 let receipt = ShardReceipt(
-                    split: split, shard: k, shardCount: { if case .shardCount(let n, _) = mode { n } else { -1 } }(),
+                    split: split, shard: k, shardCount: { if case .shards(let n) = sharding { n } else { -1 } }(),
                     firstRecord: first, entry: entry, stagedAs: stagedAs, indexBytes: indexBytes,
                     schema: shardSchemas[split]?.removeValue(forKey: k) ?? SchemaAccumulator(),
                     fingerprint: fingerprintDigest, writer: writerName)

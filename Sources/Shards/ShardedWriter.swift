@@ -20,11 +20,9 @@ import Glibc
 ///
 /// Per shard it counts records and bytes and computes the SHA-256 of the file as it is written.
 public final class ShardedWriter {
-    public enum Sharding: Sendable, Equatable {
-        /// Exactly `shards` shards; `totalRecords` must be the number of records written.
+    /// The policy with what the writer needs to follow it (the record total for a shard count).
+    private enum Sharding: Sendable, Equatable {
         case shardCount(Int, totalRecords: Int)
-        /// A new shard starts once the current one holds at least this many framed bytes
-        /// (uncompressed stream bytes, for compressed shards).
         case targetShardBytes(Int64)
     }
 
@@ -48,7 +46,9 @@ public final class ShardedWriter {
     public let directory: String
     public let name: String
     public let split: String
-    public let sharding: Sharding
+    /// How records are spread over this split's shards.
+    public let policy: ShardingPolicy
+    private let sharding: Sharding
     public let compression: Compression
     /// Whether index files are written (plain and GZIP shards; ZLIB shards have none).
     public let writesIndex: Bool
@@ -93,16 +93,20 @@ public final class ShardedWriter {
     private var createdIndexDirectory = false
 
     public init(
-        directory: String, name: String, split: String, sharding: Sharding, compression: Compression = .none,
+        directory: String, name: String, split: String, sharding policy: ShardingPolicy, records: Int? = nil,
+        compression: Compression = .none,
         writeIndex: Bool = true, bufferSize: Int = 1 << 20, durable: Bool = true, only: [Int]? = nil,
         staged: Bool = false
     ) throws(RecordIOError) {
         self.staged = staged
-        switch sharding {
-        case .shardCount(let n, let total):
-            guard n > 0, total >= 0 else {
-                throw RecordIOError(path: directory, kind: .invalidArgument("shard count must be positive"))
+        if let problem = policy.problem { throw RecordIOError(path: directory, kind: .invalidArgument(problem)) }
+        let sharding: Sharding
+        switch policy {
+        case .shards(let n):
+            guard let records, records >= 0 else {
+                throw RecordIOError(path: directory, kind: .invalidArgument("a shard count needs the split's record count"))
             }
+            sharding = .shardCount(n, totalRecords: records)
             let selected = only ?? Array(0..<n)
             guard selected == selected.sorted(), Set(selected).count == selected.count,
                 selected.allSatisfy({ (0..<n).contains($0) })
@@ -110,14 +114,12 @@ public final class ShardedWriter {
                 throw RecordIOError(path: directory, kind: .invalidArgument("selected shards must be distinct, ascending and below \(n)"))
             }
             selectedShards = selected
-        case .targetShardBytes(let bytes):
+        case .shardBytes(let bytes):
             guard only == nil else {
                 throw RecordIOError(path: directory, kind: .invalidArgument("selecting shards needs a shard count"))
             }
             selectedShards = []
-            guard bytes > 0 else {
-                throw RecordIOError(path: directory, kind: .invalidArgument("target shard size must be positive"))
-            }
+            sharding = .targetShardBytes(bytes)
         }
         guard isDirectory(directory) else {
             throw RecordIOError(path: directory, kind: .io("output directory does not exist"))
@@ -125,6 +127,7 @@ public final class ShardedWriter {
         self.directory = directory
         self.name = name
         self.split = split
+        self.policy = policy
         self.sharding = sharding
         self.compression = compression
         self.writesIndex = writeIndex && compression != .zlib

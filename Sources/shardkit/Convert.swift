@@ -93,10 +93,16 @@ struct Convert: ParsableCommand {
 
     @OptionGroup var outputOptions: OutputOptions
 
+    /// The policy the flags ask for (`ShardingPolicy.default` without either).
+    var sharding: ShardingPolicy {
+        if let shards { return .shards(shards) }
+        if let shardSize { return .shardBytes(Int64((shardSize * 1_048_576).rounded())) }
+        return .default
+    }
+
     func validate() throws {
         if shards != nil && shardSize != nil { throw ValidationError("use either --shards or --shard-size, not both") }
-        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
-        if let shardSize, !(shardSize > 0) { throw ValidationError("--shard-size must be positive") }
+        if let problem = sharding.problem { throw ValidationError("--\(shards != nil ? "shards" : "shard-size"): \(problem)") }
         if format != .svhn {
             for (used, option) in [
                 (skipMissing, "--skip-missing"), (validationFraction != nil, "--validation-fraction"),
@@ -118,12 +124,6 @@ struct Convert: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let sharding: ShardingPolicy
-            if let shards {
-                sharding = .shards(shards)
-            } else {
-                sharding = .shardBytes(Int64(((shardSize ?? 128) * 1_048_576).rounded()))
-            }
             let options = ConvertOptions(
                 input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), name: name,
                 sharding: sharding, imageEncoding: imageEncoding, compression: compression, seed: seed, jobs: jobs.count, quiet: outputOptions.quiet,

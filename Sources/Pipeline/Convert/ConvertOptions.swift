@@ -56,7 +56,7 @@ public struct ConvertOptions: Sendable {
     public var resume: Bool
 
     public init(
-        input: URL, output: URL, name: String? = nil, sharding: ShardingPolicy = .shardBytes(128 << 20),
+        input: URL, output: URL, name: String? = nil, sharding: ShardingPolicy = .default,
         imageEncoding: ImageEncoding? = nil, compression: Compression = .none, seed: UInt64 = 0,
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount, quiet: Bool = false, durable: Bool = true,
         skipMissing: Bool = false, validationFraction: Double = 0.1, includeExtra: Bool = false, size: Int = 64,

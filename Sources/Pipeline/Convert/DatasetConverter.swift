@@ -225,11 +225,7 @@ public enum DatasetConverter {
         guard options.copies == 1 || options.augment != nil else {
             throw DatasetError(.usage, "more than one copy needs an augmentation")
         }
-        switch options.sharding {
-        case .shards(let n) where n < 1: throw DatasetError(.usage, "shard count must be at least 1")
-        case .shardBytes(let b) where b < 1: throw DatasetError(.usage, "shard size must be positive")
-        default: break
-        }
+        if let problem = options.sharding.problem { throw DatasetError(.usage, problem) }
     }
 }
 
