@@ -594,6 +594,14 @@ def folder():
                 write("folder/" + rel, encoded(shape_image(rng, cls, w, h, mode), ext))
                 files.append({"path": rel, "label": ci, "channels": 1 if mode == "L" else 3, "width": w,
                               "height": h, "format": "png" if ext == "png" else "jpeg"})
+    # PNGs that decode to gray or RGB but are not stored as plain 8-bit gray/RGB: with alpha, with a palette.
+    for rel, cls, mode, label in [("train/circle/04-rgba.png", "circle", "RGBA", 0),
+                                  ("train/square/04-p.png", "square", "P", 1)]:
+        w, h = int(rng.integers(20, 41)), int(rng.integers(20, 41))
+        img = shape_image(rng, cls, w, h, "RGB")
+        img = img.convert("RGBA") if mode == "RGBA" else img.convert("P", palette=Image.ADAPTIVE, colors=8)
+        write("folder/" + rel, encoded(img, "png"))
+        files.append({"path": rel, "label": label, "channels": 3, "width": w, "height": h, "format": "png"})
     # Not images: beside the split folders, and in a class folder under another name.
     write("folder/README.txt", "Shapes in class folders, for shardkit convert folder.\n".encode())
     write("folder/train/square/notes.txt", b"not an image\n")
