@@ -131,7 +131,8 @@ struct Convert: ParsableCommand {
         let idxFormats: [DatasetFormat] = [.mnist, .fashionMNIST, .kmnist, .emnist]
         for (used, option, formats) in [
             (skipMissing, "--skip-missing", [DatasetFormat.svhn]), (includeExtra, "--include-extra", [.svhn]),
-            (validationFraction != nil, "--validation-fraction", [.svhn, .folder]), (size != nil, "--size", [.hwdb, .folder]),
+            (validationFraction != nil, "--validation-fraction", [.svhn, .folder]),
+            (size != nil, "--size", [.hwdb, .folder]),
             (dictionary != nil, "--dictionary", [.hwdb]), (channels != nil, "--channels", [.folder]),
             (skipCorrupt, "--skip-corrupt", [.folder]), (transpose != nil, "--transpose", idxFormats),
             (subset != nil, "--subset", [.emnist]),

@@ -15,12 +15,14 @@ import Testing
     static func tree(_ files: [(String, [UInt8])], in root: URL) throws {
         for (path, bytes) in files {
             let url = root.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(bytes).write(to: url)
         }
     }
 
-    static let png: [UInt8] = try! PNGCodec.encode(Image(height: 2, width: 3, channels: 1, pixels: [0, 50, 100, 150, 200, 250]))
+    static let png: [UInt8] = try! PNGCodec.encode(
+        Image(height: 2, width: 3, channels: 1, pixels: [0, 50, 100, 150, 200, 250]))
 
     @Test func listsTheFixtureAsTheGeneratorWroteIt() throws {
         let expected = try expectedJSON("folder/expected.json")
@@ -105,7 +107,9 @@ import Testing
             try Self.tree(files.map { ($0, Self.png) }, in: url)
             return url
         }
-        let mixed = formatError { _ = try ImageFolder(directory: try layout("mixed", ["train/a/1.png", "cats/1.png"])) }
+        let mixed = formatError {
+            _ = try ImageFolder(directory: try layout("mixed", ["train/a/1.png", "cats/1.png"]))
+        }
         #expect(mixed?.kind == .badRecord)
         #expect(mixed?.description.contains("cats/") == true)
         let twice = formatError {
@@ -125,7 +129,8 @@ import Testing
         // A link back to its own class folder.
         let loop = try layout("loop", ["a/1.png"])
         try FileManager.default.createSymbolicLink(
-            atPath: loop.appendingPathComponent("a/again").path, withDestinationPath: loop.appendingPathComponent("a").path)
+            atPath: loop.appendingPathComponent("a/again").path,
+            withDestinationPath: loop.appendingPathComponent("a").path)
         let cycle = formatError { _ = try ImageFolder(directory: loop) }
         #expect(cycle?.message.contains("leads back") == true)
     }
@@ -136,7 +141,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root.appendingPathComponent("a"), withIntermediateDirectories: true)
         let name = Array((root.path + "/a/").utf8) + [0xFF, 0]
-        let fd = name.map { CChar(bitPattern: $0) }.withUnsafeBufferPointer { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) }
+        let fd = name.map { CChar(bitPattern: $0) }.withUnsafeBufferPointer {
+            open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644)
+        }
         try #require(fd >= 0)
         close(fd)
         let error = formatError { _ = try ImageFolder(directory: root) }

@@ -21,7 +21,8 @@ import Testing
         let counts = EMNISTSubset.allCases.map { MNISTVariant.emnist($0).classCount }
         #expect(counts == [62, 47, 47, 26, 10, 10])
         let byclass = EMNISTSubset.byclass.classNames
-        #expect(byclass[9] == "9" && byclass[10] == "A" && byclass[35] == "Z" && byclass[36] == "a" && byclass[61] == "z")
+        #expect(
+            byclass[9] == "9" && byclass[10] == "A" && byclass[35] == "Z" && byclass[36] == "a" && byclass[61] == "z")
         // emnist-bymerge-mapping.txt: 36 → 97 'a', 38 → 100 'd', 43 → 110 'n', 46 → 116 't'.
         let merged = EMNISTSubset.bymerge.classNames
         #expect(merged[36] == "a" && merged[38] == "d" && merged[43] == "n" && merged[46] == "t")

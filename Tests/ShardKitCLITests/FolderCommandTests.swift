@@ -18,7 +18,8 @@ func dumpedRecords(_ directory: URL, split: String, sourceLocation: SourceLocati
     var records: [DumpedRecord] = []
     for shard in shards {
         let dump = try ShardKitProcess.run([
-            "inspect", directory.appendingPathComponent(shard).path, "--dump", "100000", "--bytes-preview", "0", "--quiet",
+            "inspect", directory.appendingPathComponent(shard).path, "--dump", "100000", "--bytes-preview", "0",
+            "--quiet",
         ])
         #expect(dump.status == 0, "\(dump.standardError)", sourceLocation: sourceLocation)
         for line in dump.standardOutput.split(separator: "\n") where line.hasPrefix("{") {
@@ -49,7 +50,9 @@ func pngIHDR(_ png: [UInt8]) -> [Int] {
     static let fixture = FixturePaths.fixture("folder")
 
     /// (relative path, label, channels, width, height, format) of every fixture image.
-    static func expectedFiles() throws -> [(path: String, label: Int, channels: Int, width: Int, height: Int, format: String)] {
+    static func expectedFiles() throws -> [(
+        path: String, label: Int, channels: Int, width: Int, height: Int, format: String
+    )] {
         let data = try Data(contentsOf: fixture.appendingPathComponent("expected.json"))
         let files = (try JSONSerialization.jsonObject(with: data) as! [String: Any])["files"] as! [[String: Any]]
         return files.map {
@@ -73,7 +76,8 @@ func pngIHDR(_ png: [UInt8]) -> [Int] {
     }
 
     func imageDimensions(_ output: URL) throws -> [String] {
-        let features = (try json(output.appendingPathComponent("features.json"))["featuresDict"] as! [String: Any])["features"]
+        let features = (try json(output.appendingPathComponent("features.json"))["featuresDict"] as! [String: Any])[
+            "features"]
         let image = ((features as! [String: Any])["image"] as! [String: Any])["image"] as! [String: Any]
         return (image["shape"] as! [String: Any])["dimensions"] as! [String]
     }
@@ -130,8 +134,10 @@ func pngIHDR(_ png: [UInt8]) -> [Int] {
                 try FileManager.default.copyItem(at: Self.fixture.appendingPathComponent(path), to: target)
             }
         }
-        let one = try convert(root.appendingPathComponent("one/data"), root.appendingPathComponent("one/out"), ["--jobs", "1"])
-        let two = try convert(root.appendingPathComponent("two/data"), root.appendingPathComponent("two/out"), ["--jobs", "2"])
+        let one = try convert(
+            root.appendingPathComponent("one/data"), root.appendingPathComponent("one/out"), ["--jobs", "1"])
+        let two = try convert(
+            root.appendingPathComponent("two/data"), root.appendingPathComponent("two/out"), ["--jobs", "2"])
         #expect(one.status == 0 && two.status == 0, "\(one.standardError) \(two.standardError)")
         try ScaleOutTests.expectSameTree(root.appendingPathComponent("one/out"), root.appendingPathComponent("two/out"))
         let shards = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("one/out").path)
@@ -144,11 +150,16 @@ func pngIHDR(_ png: [UInt8]) -> [Int] {
         let root = try FixturePaths.makeScratchDirectory("shardkit-folder-cli")
         defer { try? FileManager.default.removeItem(at: root) }
         let broken = FixturePaths.fixture("broken/folder")
-        for (extra, named) in [([], "a/cut.png: not a readable image"), (["--channels", "1"], "a/cut.png: record 0: not a readable image")] {
+        for (extra, named) in [
+            ([], "a/cut.png: not a readable image"),
+            (["--channels", "1"], "a/cut.png: record 0: not a readable image"),
+        ] {
             let output = root.appendingPathComponent("out")
             let result = try convert(broken, output, extra + ["--quiet"])
             #expect(result.status == 65, "\(result.standardError)")
-            #expect(result.standardError.hasPrefix("shardkit: error: \(broken.path)/\(named): PNG"), "\(result.standardError)")
+            #expect(
+                result.standardError.hasPrefix("shardkit: error: \(broken.path)/\(named): PNG"),
+                "\(result.standardError)")
             #expect(result.standardError.split(separator: "\n").count == 1)
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []).isEmpty)
         }
@@ -189,13 +200,16 @@ func pngIHDR(_ png: [UInt8]) -> [Int] {
         defer { try? FileManager.default.removeItem(at: root) }
         let data = root.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.fixture.appendingPathComponent("train"), to: data.appendingPathComponent("train"))
-        try FileManager.default.copyItem(at: Self.fixture.appendingPathComponent("test"), to: data.appendingPathComponent("val"))
+        try FileManager.default.copyItem(
+            at: Self.fixture.appendingPathComponent("train"), to: data.appendingPathComponent("train"))
+        try FileManager.default.copyItem(
+            at: Self.fixture.appendingPathComponent("test"), to: data.appendingPathComponent("val"))
         let output = root.appendingPathComponent("out")
         let result = try convert(data, output, ["--quiet"])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput.contains("  validation: 6 records"))
-        #expect(try dumpedRecords(output, split: "validation").compactMap(\.filename).allSatisfy { $0.hasPrefix("val/") })
+        #expect(
+            try dumpedRecords(output, split: "validation").compactMap(\.filename).allSatisfy { $0.hasPrefix("val/") })
         // A validation folder already divides the data.
         let twice = try convert(data, root.appendingPathComponent("out2"), ["--validation-fraction", "0.2"])
         #expect(twice.status == 64, "\(twice.standardError)")
@@ -209,14 +223,20 @@ func pngIHDR(_ png: [UInt8]) -> [Int] {
         defer { try? FileManager.default.removeItem(at: root) }
         let input = Self.fixture.appendingPathComponent("train")
         var divisions: [[String]] = []
-        for (name, extra) in [("a", ["--seed", "3", "--jobs", "1"]), ("b", ["--seed", "3", "--jobs", "2"]), ("c", ["--seed", "4"])] {
+        for (name, extra) in [
+            ("a", ["--seed", "3", "--jobs", "1"]), ("b", ["--seed", "3", "--jobs", "2"]), ("c", ["--seed", "4"]),
+        ] {
             let output = root.appendingPathComponent(name)
             let result = try convert(input, output, extra + ["--validation-fraction", "0.5", "--quiet"])
             #expect(result.status == 0, "\(result.standardError)")
             let train = try dumpedRecords(output, split: "train").compactMap(\.filename)
             let validation = try dumpedRecords(output, split: "validation").compactMap(\.filename)
             #expect(!train.isEmpty && !validation.isEmpty)
-            #expect((train + validation).sorted() == (try Self.expectedFiles()).filter { $0.path.hasPrefix("train/") }.map { String($0.path.dropFirst(6)) }.sorted())
+            #expect(
+                (train + validation).sorted()
+                    == (try Self.expectedFiles()).filter { $0.path.hasPrefix("train/") }.map {
+                        String($0.path.dropFirst(6))
+                    }.sorted())
             #expect(try metadata(output)["validation_fraction"] == "0.5")
             divisions.append(validation)
         }
@@ -262,12 +282,27 @@ func pngIHDR(_ png: [UInt8]) -> [Int] {
         defer { try? FileManager.default.removeItem(at: root) }
         let out = root.appendingPathComponent("out").path
         for (arguments, status, message) in [
-            (["convert", "folder", "-i", Self.fixture.path, "-o", out, "--channels", "2"], Int32(64), "--channels must be 1 or 3"),
-            (["convert", "mnist", "-i", FixturePaths.fixture("mnist").path, "-o", out, "--skip-corrupt"], 64, "--skip-corrupt applies to folder only"),
-            (["convert", "cifar10", "-i", FixturePaths.fixture("cifar10").path, "-o", out, "--size", "8"], 64, "--size applies to hwdb, folder only"),
-            (["convert", "folder", "-i", Self.fixture.path, "-o", out, "--transpose"], 64, "--transpose applies to mnist"),
+            (
+                ["convert", "folder", "-i", Self.fixture.path, "-o", out, "--channels", "2"], Int32(64),
+                "--channels must be 1 or 3"
+            ),
+            (
+                ["convert", "mnist", "-i", FixturePaths.fixture("mnist").path, "-o", out, "--skip-corrupt"], 64,
+                "--skip-corrupt applies to folder only"
+            ),
+            (
+                ["convert", "cifar10", "-i", FixturePaths.fixture("cifar10").path, "-o", out, "--size", "8"], 64,
+                "--size applies to hwdb, folder only"
+            ),
+            (
+                ["convert", "folder", "-i", Self.fixture.path, "-o", out, "--transpose"], 64,
+                "--transpose applies to mnist"
+            ),
             (["convert", "folder", "-i", FixturePaths.fixture("mnist").path, "-o", out], 66, "no class folders"),
-            (["convert", "folder", "-i", root.appendingPathComponent("none").path, "-o", out], 66, "no such directory"),
+            (
+                ["convert", "folder", "-i", root.appendingPathComponent("none").path, "-o", out], 66,
+                "no such directory"
+            ),
         ] {
             let result = try ShardKitProcess.run(arguments)
             #expect(result.status == status, "\(arguments): \(result.standardError)")
@@ -284,7 +319,10 @@ func pngIHDR(_ png: [UInt8]) -> [Int] {
         defer { try? FileManager.default.removeItem(at: root) }
         let cases: [(URL, [String])] = [
             (Self.fixture, ["--shards", "3"]),
-            (Self.fixture.appendingPathComponent("train"), ["--shards", "2", "--validation-fraction", "0.4", "--seed", "5"]),
+            (
+                Self.fixture.appendingPathComponent("train"),
+                ["--shards", "2", "--validation-fraction", "0.4", "--seed", "5"]
+            ),
             (FixturePaths.fixture("broken/folder"), ["--shards", "2", "--skip-corrupt"]),
         ]
         for (n, (input, extra)) in cases.enumerated() {
@@ -318,7 +356,8 @@ func pngIHDR(_ png: [UInt8]) -> [Int] {
             #expect(train.status == 0, "\(train.standardError)")
             #expect(train.standardOutput.hasPrefix("trained \(model) for 2 steps"), "\(train.standardOutput)")
             let predict = try ShardKitProcess.run([
-                "predict", "--checkpoint", checkpoints + "/latest.safetensors", Self.fixture.path + "/test/三角/00-rgb.jpg",
+                "predict", "--checkpoint", checkpoints + "/latest.safetensors",
+                Self.fixture.path + "/test/三角/00-rgb.jpg",
             ])
             #expect(predict.status == 0, "\(predict.standardError)")
             #expect(predict.standardOutput.range(of: #"00-rgb\.jpg: [0-2] \(p="#, options: .regularExpression) != nil)

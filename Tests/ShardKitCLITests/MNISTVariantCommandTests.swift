@@ -14,7 +14,8 @@ import Testing
 
     func ints(_ value: Any?) -> [Int] { (value as! [NSNumber]).map(\.intValue) }
 
-    func convert(_ format: String, _ input: URL, _ output: URL, _ extra: [String] = []) throws -> ShardKitProcess.Result {
+    func convert(_ format: String, _ input: URL, _ output: URL, _ extra: [String] = []) throws -> ShardKitProcess.Result
+    {
         try ShardKitProcess.run(
             ["convert", format, "--input", input.path, "--output", output.path, "--quiet", "--jobs", "2"] + extra)
     }
@@ -22,15 +23,25 @@ import Testing
     /// label.labels.txt's lines and features.json's class count.
     func classes(_ output: URL) throws -> (names: [String], count: String) {
         let text = try String(contentsOf: output.appendingPathComponent("label.labels.txt"), encoding: .utf8)
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("features.json")))
+        let json = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: output.appendingPathComponent("features.json")))
         let features = ((json as! [String: Any])["featuresDict"] as! [String: Any])["features"] as! [String: Any]
         let label = (features["label"] as! [String: Any])["classLabel"] as! [String: Any]
-        return (text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init), label["numClasses"] as! String)
+        return (
+            text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init),
+            label["numClasses"] as! String
+        )
     }
 
     @Test(arguments: [
-        ("fashion-mnist", ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]),
-        ("kmnist", ["お (o)", "き (ki)", "す (su)", "つ (tsu)", "な (na)", "は (ha)", "ま (ma)", "や (ya)", "れ (re)", "を (wo)"]),
+        (
+            "fashion-mnist",
+            ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+        ),
+        (
+            "kmnist",
+            ["お (o)", "き (ki)", "す (su)", "つ (tsu)", "な (na)", "は (ha)", "ま (ma)", "や (ya)", "れ (re)", "を (wo)"]
+        ),
     ])
     func fashionAndKMNISTCarryTheirClassNames(format: String, names: [String]) throws {
         let output = try FixturePaths.makeScratchDirectory("shardkit-idx-cli")
@@ -44,7 +55,8 @@ import Testing
         let want = try expected(format)
         #expect(try dumpedRecords(output, split: "train").map(\.label) == ints(want["train"]!["labels"]))
         #expect(try dumpedRecords(output, split: "test").map(\.label) == ints(want["t10k"]!["labels"]))
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("manifest.json")))
+        let manifest = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: output.appendingPathComponent("manifest.json")))
         let metadata = (manifest as! [String: Any])["metadata"] as! [String: String]
         #expect(metadata["classes"] == "10" && metadata["transposed"] == "false")
     }
@@ -58,7 +70,8 @@ import Testing
         for (transpose, extra) in [(true, [String]()), (false, ["--no-transpose"])] {
             let output = root.appendingPathComponent("out-\(transpose)")
             let result = try convert(
-                "emnist", FixturePaths.fixture("emnist"), output, ["--subset", "letters", "--image-encoding", "raw"] + extra)
+                "emnist", FixturePaths.fixture("emnist"), output,
+                ["--subset", "letters", "--image-encoding", "raw"] + extra)
             #expect(result.status == 0, "\(result.standardError)")
             let (names, count) = try classes(output)
             #expect(count == "26" && names.count == 26)
@@ -69,7 +82,10 @@ import Testing
                 let probes = want["letters/\(split)"]!["probes"] as! [[String: NSNumber]]
                 #expect(!probes.isEmpty)
                 for probe in probes {
-                    let (i, r, c, value) = (probe["index"]!.intValue, probe["row"]!.intValue, probe["col"]!.intValue, probe["value"]!.intValue)
+                    let (i, r, c, value) = (
+                        probe["index"]!.intValue, probe["row"]!.intValue, probe["col"]!.intValue,
+                        probe["value"]!.intValue
+                    )
                     // Upright: (r, c) holds the drawing's value; as stored, it sits at (c, r).
                     let pixel = transpose ? records[i].image[r * 28 + c] : records[i].image[c * 28 + r]
                     #expect(Int(pixel) == value, "\(split) image \(i) at (\(r), \(c)), transposed: \(transpose)")
@@ -92,7 +108,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         let both = try convert("emnist", FixturePaths.fixture("emnist"), root.appendingPathComponent("both"))
         #expect(both.status == 64)
-        #expect(both.standardError.contains("the folder holds EMNIST sets letters, digits: choose one with --subset"), "\(both.standardError)")
+        #expect(
+            both.standardError.contains("the folder holds EMNIST sets letters, digits: choose one with --subset"),
+            "\(both.standardError)")
         let letters = root.appendingPathComponent("letters")
         try FileManager.default.createDirectory(at: letters, withIntermediateDirectories: true)
         for name in try FileManager.default.contentsOfDirectory(atPath: FixturePaths.fixture("emnist").path)
@@ -106,8 +124,11 @@ import Testing
         let digits = root.appendingPathComponent("digits")
         #expect(try convert("emnist", FixturePaths.fixture("emnist"), digits, ["--subset", "digits"]).status == 0)
         #expect(try classes(digits).names == (0...9).map(String.init))
-        #expect(try dumpedRecords(digits, split: "train").map(\.label) == ints(try expected("emnist")["digits/train"]!["labels"]))
-        let absent = try convert("emnist", FixturePaths.fixture("emnist"), root.appendingPathComponent("x"), ["--subset", "byclass"])
+        #expect(
+            try dumpedRecords(digits, split: "train").map(\.label)
+                == ints(try expected("emnist")["digits/train"]!["labels"]))
+        let absent = try convert(
+            "emnist", FixturePaths.fixture("emnist"), root.appendingPathComponent("x"), ["--subset", "byclass"])
         #expect(absent.status == 66, "\(absent.standardError)")
         #expect(absent.standardError.contains("no idx files named emnist-byclass-"))
         let none = try convert("emnist", FixturePaths.fixture("kmnist"), root.appendingPathComponent("y"))
@@ -126,7 +147,9 @@ import Testing
         let plain = root.appendingPathComponent("plain")
         let turned = root.appendingPathComponent("turned")
         #expect(try convert("mnist", FixturePaths.fixture("mnist"), plain, ["--image-encoding", "raw"]).status == 0)
-        #expect(try convert("mnist", FixturePaths.fixture("mnist"), turned, ["--image-encoding", "raw", "--transpose"]).status == 0)
+        #expect(
+            try convert("mnist", FixturePaths.fixture("mnist"), turned, ["--image-encoding", "raw", "--transpose"])
+                .status == 0)
         let a = try dumpedRecords(plain, split: "test")
         let b = try dumpedRecords(turned, split: "test")
         #expect(a.count == 10 && b.count == 10)
@@ -147,19 +170,22 @@ import Testing
         let root = try FixturePaths.makeScratchDirectory("shardkit-idx-cli")
         defer { try? FileManager.default.removeItem(at: root) }
         let data = try Data(contentsOf: FixturePaths.fixture("mnist/expected.json"))
-        let labels = ints(((try JSONSerialization.jsonObject(with: data) as! [String: Any])["train"] as! [String: Any])["labels"])
+        let labels = ints(
+            ((try JSONSerialization.jsonObject(with: data) as! [String: Any])["train"] as! [String: Any])["labels"])
         let firstZero = try #require(labels.firstIndex(of: 0), "the mnist fixture has a 0 label")
         let input = root.appendingPathComponent("in")
         try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
         for kind in ["images-idx3-ubyte", "labels-idx1-ubyte"] {
             try FileManager.default.copyItem(
-                at: FixturePaths.fixture("mnist/train-\(kind)"), to: input.appendingPathComponent("emnist-letters-train-\(kind)"))
+                at: FixturePaths.fixture("mnist/train-\(kind)"),
+                to: input.appendingPathComponent("emnist-letters-train-\(kind)"))
         }
         let result = try convert("emnist", input, root.appendingPathComponent("out"))
         #expect(result.status == 65, "\(result.standardError)")
         #expect(
             result.standardError.hasPrefix(
-                "shardkit: error: \(input.path)/emnist-letters-train-labels-idx1-ubyte: record \(firstZero): label 0 is not one of emnist/letters's (expected 1…26)"),
+                "shardkit: error: \(input.path)/emnist-letters-train-labels-idx1-ubyte: record \(firstZero): label 0 is not one of emnist/letters's (expected 1…26)"
+            ),
             "\(result.standardError)")
     }
 }

@@ -99,7 +99,9 @@ public struct ImageFolder: Sendable {
                         + "put every class folder inside a split folder",
                     found: others.prefix(5).map { $0.name + "/" }.joined(separator: ", "))
             }
-            if splitFolders.contains(where: { $0.name == "val" }) && splitFolders.contains(where: { $0.name == "validation" }) {
+            if splitFolders.contains(where: { $0.name == "val" })
+                && splitFolders.contains(where: { $0.name == "validation" })
+            {
                 throw FormatError(.badRecord, path: root, "both val/ and validation/: keep one validation folder")
             }
             for entry in top where entry.kind == .file {
@@ -142,7 +144,8 @@ public struct ImageFolder: Sendable {
             throw FormatError(
                 .missingFile, path: root,
                 "no class folders: expected one folder of images per class"
-                    + (hasSplitFolders ? " inside the split folders" : " (optionally inside train/, validation/ or val/, test/)"))
+                    + (hasSplitFolders
+                        ? " inside the split folders" : " (optionally inside train/, validation/ or val/, test/)"))
         }
         let names = classes.sorted { $0.lexicographicallyPrecedes($1) }.map { String(decoding: $0, as: UTF8.self) }
         var indexOf: [[UInt8]: Int] = [:]
@@ -150,7 +153,9 @@ public struct ImageFolder: Sendable {
         classNames = names
         splits = found.map { split, images in
             let files = images.map { File(relativePath: $0.path, classIndex: indexOf[Array($0.className.utf8)]!) }
-            return Split(name: split, files: files.sorted { $0.relativePath.utf8.lexicographicallyPrecedes($1.relativePath.utf8) })
+            return Split(
+                name: split,
+                files: files.sorted { $0.relativePath.utf8.lexicographicallyPrecedes($1.relativePath.utf8) })
         }
         guard splits.contains(where: { !$0.files.isEmpty }) else {
             throw FormatError(.missingFile, path: root, "no .png, .jpg or .jpeg files in the class folders")
@@ -176,7 +181,8 @@ public struct ImageFolder: Sendable {
         guard let handle = opendir(path) else {
             let code = errno
             throw FormatError(
-                code == ENOENT ? .missingFile : .io, path: path, "cannot list the folder: \(String(cString: strerror(code)))")
+                code == ENOENT ? .missingFile : .io, path: path,
+                "cannot list the folder: \(String(cString: strerror(code)))")
         }
         defer { closedir(handle) }
         var result: [Entry] = []
@@ -230,7 +236,9 @@ public struct ImageFolder: Sendable {
                 switch entry.kind {
                 case .directory: stack.append((path, ancestors + [identity]))
                 case .file:
-                    let ext = entry.name.split(separator: ".", omittingEmptySubsequences: false).last.map { $0.lowercased() }
+                    let ext = entry.name.split(separator: ".", omittingEmptySubsequences: false).last.map {
+                        $0.lowercased()
+                    }
                     visit(path, entry.name.contains(".") && ext.map { imageExtensions.contains($0) } == true)
                 case .other: break
                 }

@@ -20,8 +20,11 @@ public enum MNISTVariant: Sendable, Equatable {
         case .kmnist:
             // The characters of the authors' kmnist_classmap.csv (U+304A … U+3092), each with its
             // romanization (TFDS names the classes by the romanization alone).
-            zip(["お", "き", "す", "つ", "な", "は", "ま", "や", "れ", "を"], ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"])
-                .map { "\($0) (\($1))" }
+            zip(
+                ["お", "き", "す", "つ", "な", "は", "ま", "や", "れ", "を"],
+                ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
+            )
+            .map { "\($0) (\($1))" }
         case .emnist(let subset): subset.classNames
         }
     }

@@ -1,10 +1,10 @@
-internal import ShardKitSupport
-import Shards
+import Dispatch
 import Examples
 import Formats
 import Foundation
 import Imaging
-import Dispatch
+internal import ShardKitSupport
+import Shards
 
 /// Any folder of images with one subfolder per class (`Formats.ImageFolder`) → `image`,
 /// `label` (the class folder's index, names from the folder names) and `filename` (the path
@@ -30,7 +30,8 @@ enum FolderConversion {
         if let size = settings.size, size < 1 { throw DatasetError(.usage, "--size must be at least 1") }
         if encoding == .raw && settings.size == nil {
             throw DatasetError(
-                .usage, "--image-encoding raw needs --size: raw pixels carry no shape, and folder images differ in size")
+                .usage, "--image-encoding raw needs --size: raw pixels carry no shape, and folder images differ in size"
+            )
         }
         let folder = try reading { () throws(FormatError) in try ImageFolder(directory: options.input) }
         let fraction = options.validationFraction
@@ -41,7 +42,8 @@ enum FolderConversion {
                     "--validation-fraction with a validation folder: the folder already gives the validation split")
             }
             if !folder.splits.contains(where: { $0.name == "train" }) {
-                throw DatasetError(.usage, path: options.input.path, "--validation-fraction needs a train split to divide")
+                throw DatasetError(
+                    .usage, path: options.input.path, "--validation-fraction needs a train split to divide")
             }
         }
         var splits = folder.splits
@@ -51,7 +53,8 @@ enum FolderConversion {
         }
         guard let firstFile = splits.lazy.flatMap(\.files).first else {
             throw DatasetError(
-                .badInput, path: options.input.path, "no readable image: all \(unreadable.count) image files are unreadable")
+                .badInput, path: options.input.path,
+                "no readable image: all \(unreadable.count) image files are unreadable")
         }
         let channels: Int
         let channelsFrom: String
@@ -134,7 +137,9 @@ enum FolderConversion {
     /// splits without the files that do not decode, and those files' relative paths. Knowing
     /// them before the conversion keeps record counts exact (shard counts, workers, resume) and
     /// every worker's list the same. A file that cannot be read at all is still an error.
-    private static func droppingUnreadable(_ splits: [ImageFolder.Split], of folder: ImageFolder, jobs: Int, quiet: Bool)
+    private static func droppingUnreadable(
+        _ splits: [ImageFolder.Split], of folder: ImageFolder, jobs: Int, quiet: Bool
+    )
         throws(DatasetError) -> ([ImageFolder.Split], [String])
     {
         let root = folder.directory.path
@@ -179,7 +184,9 @@ enum FolderConversion {
         progress.finish()
         if !unreadable.isEmpty && !quiet {
             FileHandle.standardError.write(
-                Data("shardkit: leaving out \(HumanReadable.count(unreadable.count, "unreadable image")) (--skip-corrupt; listed in the manifest)\n".utf8))
+                Data(
+                    "shardkit: leaving out \(HumanReadable.count(unreadable.count, "unreadable image")) (--skip-corrupt; listed in the manifest)\n"
+                        .utf8))
         }
         return (kept, unreadable)
     }

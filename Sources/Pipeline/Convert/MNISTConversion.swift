@@ -1,9 +1,9 @@
-internal import ShardKitSupport
-import Shards
 import Examples
 import Formats
 import Foundation
 import Imaging
+internal import ShardKitSupport
+import Shards
 
 /// MNIST idx files (MNIST, Fashion-MNIST, KMNIST, EMNIST) → `image` (28×28×1) and `label`
 /// (int64), as TFDS's `mnist`, `fashion_mnist`, `kmnist` and `emnist`. Splits `train` and
@@ -32,13 +32,15 @@ enum MNISTConversion {
                     canSkip: true,
                     open: { skip throws(DatasetError) in
                         chainedPull(
-                            [files.images], skip: skip, open: { _ throws(FormatError) in try dataset.reader(for: split) },
+                            [files.images], skip: skip,
+                            open: { _ throws(FormatError) in try dataset.reader(for: split) },
                             map: { sample, file throws(DatasetError) in
                                 let label = sample.label - offset
                                 guard label >= 0 && label < classes else {
                                     throw DatasetError(
                                         .badInput, path: files.labels.path, recordIndex: sample.index,
-                                        "label \(sample.label) is not one of \(variant.name)'s (expected \(offset)…\(classes - 1 + offset))")
+                                        "label \(sample.label) is not one of \(variant.name)'s (expected \(offset)…\(classes - 1 + offset))"
+                                    )
                                 }
                                 return PendingRecord(
                                     split: 0, path: file.path, index: sample.index,
@@ -87,7 +89,8 @@ enum MNISTConversion {
                 subsets.isEmpty ? .noInput : .usage, path: options.input.path,
                 subsets.isEmpty
                     ? "no EMNIST idx files (emnist-<set>-train-images-idx3-ubyte[.gz], …)"
-                    : "the folder holds EMNIST sets \(subsets.map(\.rawValue).joined(separator: ", ")): choose one with --subset")
+                    : "the folder holds EMNIST sets \(subsets.map(\.rawValue).joined(separator: ", ")): choose one with --subset"
+            )
         }
         return .emnist(subsets[0])
     }
