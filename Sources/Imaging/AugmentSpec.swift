@@ -119,6 +119,28 @@ public struct AugmentSpec: Sendable, Equatable, CustomStringConvertible {
         }.joined(separator: ",")
     }
 
+    /// Why these steps cannot apply to images of `height`×`width` (a crop larger than the image
+    /// it would cut, after the steps before it), or nil when they can. The augmentation engine
+    /// would clamp such a crop to the image, silently doing nothing: callers refuse it instead.
+    public func problem(height: Int, width: Int) -> String? {
+        var (h, w) = (height, width)
+        for step in steps {
+            switch step {
+            case .randomCrop(let ch, let cw), .centerCrop(let ch, let cw):
+                if ch > h || cw > w {
+                    let token = AugmentSpec(steps: [step]).description
+                    return "\(token) needs images of at least \(ch)×\(cw), these are \(h)×\(w)"
+                }
+                (h, w) = (ch, cw)
+            case .resizeBilinear(let rh, let rw), .resizeArea(let rh, let rw):
+                (h, w) = (rh, rw)
+            default:
+                break
+            }
+        }
+        return nil
+    }
+
     /// Applies the steps one by one with the `Image` methods, drawing from `rng` in step order.
     /// A crop larger than the image is clamped to the image. This is the reference `Augmenter`
     /// (the one augmentation engine) falls back on for specs it does not fuse, and that tests

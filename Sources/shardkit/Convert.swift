@@ -164,7 +164,10 @@ struct Convert: ParsableCommand {
                 resume: scaleOut.resume,
                 folder: FolderOptions(size: size, channels: channels, skipCorrupt: skipCorrupt), transpose: transpose,
                 emnistSubset: subset)
-            let summary = try DatasetConverter.convert(format, options: options)
+            var withSplits = options
+            withSplits.augmentSplits = augmentation.splits
+            withSplits.validationFractionChosen = validationFraction != nil
+            let summary = try DatasetConverter.convert(format, options: withSplits)
             print(summary.rendered())
         }
     }

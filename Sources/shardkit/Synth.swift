@@ -116,6 +116,7 @@ struct SynthCommand: ParsableCommand {
                 quiet: outputOptions.quiet)
             request.worker = try scaleOut.slot()
             request.resume = scaleOut.resume
+            request.augmentSplits = augmentation.splits
             print(try SynthWriter.write(request))
         }
     }

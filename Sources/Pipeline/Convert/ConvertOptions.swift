@@ -70,6 +70,10 @@ public struct ConvertOptions: Sendable {
     /// SVHN, folder: share of train (+ extra) records that go to `validation`, in [0, 1)
     /// (the CLI's default is the format's `defaultValidationFraction`).
     public var validationFraction: Double
+    /// Whether the user chose `validationFraction` (else it is the format's default): a chosen
+    /// fraction that leaves the validation split empty is an error; the default one just makes
+    /// no validation split, and says so.
+    public var validationFractionChosen = false
     /// SVHN: also convert `extra/` into train/validation.
     public var includeExtra: Bool
     /// HWDB: side of the square output images.
@@ -80,6 +84,9 @@ public struct ConvertOptions: Sendable {
     public var augment: AugmentSpec?
     /// Records written per source record: each an augmentation of its own (1 without `augment`).
     public var copies: Int
+    /// The splits `augment` and `copies` apply to (train only by default: a test split stays as
+    /// the authors made it).
+    public var augmentSplits: Set<String> = ["train"]
     /// This process is one worker of several: it writes its share of the shards in place, with
     /// receipts, and no manifest (`shardkit commit` writes that). Needs a shard count.
     public var worker: WorkerSlot?

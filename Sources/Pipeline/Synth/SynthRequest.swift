@@ -33,6 +33,8 @@ public struct SynthRequest: Sendable {
     public var worker: WorkerSlot? = nil
     /// Take over a killed run's staging and write only the shards it lacks.
     public var resume = false
+    /// The splits `augment` and `copies` apply to (train only by default).
+    public var augmentSplits: Set<String> = ["train"]
 
     public init(
         digits: URL, output: URL, trainCount: Int = 10_000, testCount: Int = 1_000,

@@ -33,6 +33,8 @@ struct PendingRecord: Sendable {
     var features: [String: Feature]
     /// Which augmented copy of its source record this is (0 when there is one record per source).
     var copy = 0
+    /// Whether the record's split is augmented (`ConvertOptions.augmentSplits`).
+    var augmented = false
     /// The group whose schema the record's Example counts towards: the dataset-wide number of
     /// its shard when shards are known up front (for the shard's receipt), else 0.
     var group = 0
@@ -91,7 +93,10 @@ struct RecordEncoder: Sendable {
         if let side = record.resizeSide, image.height != side || image.width != side {
             image = image.resizedBilinear(height: side, width: side)
         }
-        if let augmenter {
+        if let augmenter, record.augmented {
+            if let problem = augment?.problem(height: image.height, width: image.width) {
+                throw DatasetError(.usage, path: record.path, recordIndex: record.index, "--augment: \(problem)")
+            }
             let source = record.path.split(separator: "/").last.map(String.init) ?? record.path
             var rng = RecordKey("\(source)/\(record.index)/\(record.copy)").generator(seed: seed)
             image = augmenter.apply(to: image, rng: &rng)
