@@ -9,7 +9,12 @@ is not one), plus what is public without saying so: the cases of a public enum a
 requirements of a public protocol. It counts as documented when the nearest line above it that
 is not an attribute (`@inlinable`, `@available(...)`, ...) is a `///` line or closes a `/** */`.
 
-It exits 1 when a module in DOCUMENTED has a gap, so that coverage, once complete, stays so.
+It also checks the DocC catalogs (`Sources/<Module>/<Module>.docc/*.md`): every symbol link
+``Name`` or ``Type/member(label:)`` must name a public declaration of that module, so that a
+rename does not leave a landing page pointing at nothing.
+
+It exits 1 when a module in DOCUMENTED has a gap or a catalog has a dangling link, so that
+coverage, once complete, stays so.
 """
 import argparse
 import os
@@ -98,6 +103,47 @@ def documented(lines, index):
     return False
 
 
+SYMBOL_LINK = re.compile(r"``([^`]+)``")
+DECLARED_NAME = re.compile(r"\b(?:class|struct|enum|protocol|typealias|func|var|let|case|associatedtype)\s+"
+                           r"(`?[A-Za-z_][A-Za-z0-9_]*`?)")
+
+
+def declared_names(module_dir):
+    """Names declared anywhere in a module (types, members, cases); a link must use one of them."""
+    names = set()
+    for directory, _, files in os.walk(module_dir):
+        for name in files:
+            if name.endswith(".swift"):
+                with open(os.path.join(directory, name), encoding="utf-8") as f:
+                    for match in DECLARED_NAME.finditer(f.read()):
+                        names.add(match.group(1).strip("`"))
+    return names
+
+
+def dangling_links(module):
+    """Symbol links of the module's catalog whose names the module does not declare."""
+    catalog = os.path.join(ROOT, module, f"{module}.docc")
+    if not os.path.isdir(catalog):
+        return []
+    names = declared_names(os.path.join(ROOT, module))
+    dangling = []
+    for directory, _, files in os.walk(catalog):
+        for name in sorted(files):
+            if not name.endswith(".md"):
+                continue
+            path = os.path.join(directory, name)
+            with open(path, encoding="utf-8") as f:
+                for number, line in enumerate(f, start=1):
+                    for link in SYMBOL_LINK.findall(line):
+                        parts = [re.sub(r"\(.*$", "", part) for part in link.split("/")]
+                        if parts[0] == module:  # the page's title, ``Module``
+                            parts = parts[1:]
+                        missing = [part for part in parts if part not in names]
+                        if missing:
+                            dangling.append(f"{os.path.relpath(path, os.path.join(ROOT, '..'))}:{number}: ``{link}``")
+    return dangling
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--list", action="store_true", help="print every undocumented declaration")
@@ -129,8 +175,12 @@ def main():
                 print(f"    {gap}")
         if module in DOCUMENTED and gaps:
             failing.append(module)
+        for link in dangling_links(module):
+            print(f"    {link}: no such declaration in {module}")
+            if module not in failing:
+                failing.append(module)
     if failing:
-        print(f"undocumented public declarations in {', '.join(failing)}: add `///` above each", file=sys.stderr)
+        print(f"undocumented declarations or dangling catalog links in {', '.join(failing)}", file=sys.stderr)
         return 1
     return 0
 
