@@ -84,6 +84,9 @@ public struct RecordWriter {
 
     /// Creates (or truncates) the file at `path`.
     /// - Parameters:
+    ///   - path: the file to write; the name every error carries.
+    ///   - compression: applied to the whole framed stream, as TensorFlow's `compression_type`.
+    ///   - bufferSize: bytes staged per `write(2)`; two such buffers take turns (default 1 MiB).
     ///   - compressionLevel: zlib level 0–9 for `.gzip`/`.zlib` (default 6, zlib's default).
     ///   - computeSHA256: hash the file's bytes as they are written (see `RecordFileSummary`).
     ///   - gzipMemberBytes: with `.gzip`, close a member once it holds this many uncompressed
