@@ -14,19 +14,31 @@ package import ShardKitSupport
 /// - `gray`: `rgb_to_grayscale`; no draws.
 /// `none` (or the empty string) is the empty spec.
 public struct AugmentSpec: Sendable, Equatable, CustomStringConvertible {
+    /// One step of a spec; each case is one token of the syntax above. Crops larger than the
+    /// image are clamped to it.
     public enum Step: Sendable, Equatable {
+        /// `crop=HxW`: a window at a random offset (draws the top, then the left offset).
         case randomCrop(height: Int, width: Int)
+        /// `center=HxW`: the centred window; an odd margin leaves its extra row or column at the bottom or right.
         case centerCrop(height: Int, width: Int)
+        /// `resize=HxW`: bilinear, half-pixel centres, no antialiasing.
         case resizeBilinear(height: Int, width: Int)
+        /// `area=HxW`: area averaging, as `tf.image.resize(method: "area")`.
         case resizeArea(height: Int, width: Int)
+        /// `flip=lr|ud|lrud`: each enabled direction flips with probability 1/2, left–right first.
         case flip(leftRight: Bool, upDown: Bool)
+        /// `brightness=B`: adds one delta uniform in [−B, B) to every sample (full scale is 1, so 0.1 ≈ 25 levels).
         case brightness(maxDelta: Double)
+        /// `contrast=L:U`: scales each channel's distance from its mean by one factor in [L, U).
         case contrast(lower: Double, upper: Double)
+        /// `gray`: `rgb_to_grayscale`'s weighted sum of R, G and B; one channel out (gray input unchanged).
         case grayscale
     }
 
+    /// The steps in the order they apply; empty means no augmentation (`none`).
     public var steps: [Step]
 
+    /// A spec of `steps` as given; sizes are not checked here (parsing checks them).
     public init(steps: [Step]) {
         self.steps = steps
     }
@@ -174,9 +186,12 @@ public struct AugmentSpec: Sendable, Equatable, CustomStringConvertible {
 
 /// A spec string that does not parse; `token` is the offending comma-separated piece.
 public struct AugmentSpecError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The comma-separated piece that failed, spaces trimmed (e.g. `"flip=x"`).
     public var token: String
+    /// Why it failed, with what was expected.
     public var message: String
 
+    /// One line naming the token and the reason.
     public var description: String { "augmentation spec: bad token \"\(token)\": \(message)" }
 }
 

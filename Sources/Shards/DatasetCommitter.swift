@@ -18,6 +18,7 @@ import RecordIO
 public enum DatasetCommitter {
     /// What `commit` did.
     public struct Summary: Sendable {
+        /// Per split: its records, its shard count and its shards' bytes on disk.
         public var splits: [(name: String, records: Int, shards: Int, bytes: Int64)]
         /// False when the directory already held a committed dataset and nothing was done.
         public var committed: Bool

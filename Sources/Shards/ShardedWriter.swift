@@ -12,7 +12,9 @@ import Glibc
 /// uncompressed bytes each (whole records; see `RecordWriter`), so that one record can be read by
 /// inflating its member alone.
 ///
-/// Crash safety: every shard and index is written under a hidden temporary name
+/// Crash safety: unless the writer is `staged` (its directory is a private staging folder, and
+/// files there keep their own names until the folder's commit renames each once), every shard and
+/// index is written under a hidden temporary name
 /// (`.{file}.tmp-{token}`), fsynced, and renamed into place only when complete. With a shard
 /// count, shard k holds records [k·N/n, (k+1)·N/n) and is renamed as soon as it is complete; with
 /// a target size, n is only known at the end, so all shards are renamed by `finish()`.
@@ -43,12 +45,16 @@ public final class ShardedWriter {
         var summary: RecordFileSummary?
     }
 
+    /// The dataset directory the shards go into (it must exist); index files go to its `index/`.
     public let directory: String
+    /// The dataset name, the first part of every shard name.
     public let name: String
+    /// The split, the second part of every shard name.
     public let split: String
     /// How records are spread over this split's shards.
     public let policy: ShardingPolicy
     private let sharding: Sharding
+    /// The compression of every shard.
     public let compression: Compression
     /// Whether index files are written (plain and GZIP shards; ZLIB shards have none).
     public let writesIndex: Bool
@@ -92,6 +98,12 @@ public final class ShardedWriter {
     /// Whether this writer made `indexDirectory` (an aborted writer removes it again when empty).
     private var createdIndexDirectory = false
 
+    /// Prepares to write `split` into `directory`; no shard is created before the first record.
+    /// With `.shards(n)`, `records` must give the split's record count, and `only` may restrict
+    /// the writer to some of the n shards (one worker of several). `writeIndex` is ignored for
+    /// ZLIB; `staged` is for a private staging folder (see `staged`). Throws `.invalidArgument`
+    /// for a bad policy, a missing record count or a bad selection, and `.io` when `directory`
+    /// does not exist.
     public init(
         directory: String, name: String, split: String, sharding policy: ShardingPolicy, records: Int? = nil,
         compression: Compression = .none,
