@@ -22,14 +22,14 @@ import re
 import sys
 
 # Modules whose every public declaration is documented; the check fails if one loses a comment.
-DOCUMENTED = ["ShardKitSupport", "RecordIO", "Examples", "Imaging", "Glyphs", "Shards", "Synth"]
+DOCUMENTED = ["ShardKitSupport", "RecordIO", "Examples", "Imaging", "Glyphs", "Shards", "Synth", "Pipeline"]
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources")
 
 ATTRIBUTE = re.compile(r"^@\w+(\(.*\))?$")
 # Modifiers that may stand before `public` (attributes on the same line included).
 LEADING = re.compile(r"^(?:@\w+(?:\([^)]*\))?\s+)*(?:(?:nonisolated|final|indirect|override|required|"
-                     r"convenience|dynamic)\s+)*(public|open)\b(?!\s*\()")
+                     r"convenience|dynamic)\s+)*(public\b|open\b(?=\s+(class|func|var|let|subscript|init)\b))(?!\s*\()")
 PUBLIC_IMPORT = re.compile(r"^(?:@\w+(?:\([^)]*\))?\s+)*public\s+import\b")
 # A type that opens a scope whose members are public without saying so.
 IMPLICIT_SCOPE = re.compile(r"\b(enum|protocol)\s+\w+")

@@ -7,10 +7,15 @@ public import Formats
 
 /// The raw dataset formats `DatasetConverter` reads.
 public enum DatasetFormat: String, Sendable, CaseIterable {
+    /// MNIST's idx files (`*-images-idx3-ubyte[.gz]`, `*-labels-idx1-ubyte[.gz]`).
     case mnist
+    /// CIFAR-10's binary batches (`data_batch_1..5.bin`, `test_batch.bin`).
     case cifar10
+    /// CIFAR-100's binary files (`train.bin`, `test.bin`), fine and coarse labels.
     case cifar100
+    /// SVHN format 1: `train/`, `test/` (and `extra/`), each `digitStruct.mat` and PNGs.
     case svhn
+    /// CASIA HWDB `.gnt` files (`train/*.gnt`, `test/*.gnt`).
     case hwdb
     /// SVHN format 2: `train_32x32.mat`, `test_32x32.mat`, `extra_32x32.mat` (MAT v5).
     case svhnCropped = "svhn-cropped"
@@ -41,6 +46,7 @@ public struct FolderOptions: Sendable, Equatable {
     /// Leave out and list files that are not readable images instead of failing on the first.
     public var skipCorrupt: Bool
 
+    /// The defaults: images as stored, channels of the first image, fail on the first bad file.
     public init(size: Int? = nil, channels: Int? = nil, skipCorrupt: Bool = false) {
         self.size = size
         self.channels = channels
@@ -50,18 +56,23 @@ public struct FolderOptions: Sendable, Equatable {
 
 /// Everything one conversion needs; the CLI fills it from its options.
 public struct ConvertOptions: Sendable {
+    /// The raw dataset as its authors ship it: a folder (or, for some formats, one file).
     public var input: URL
+    /// The dataset folder to write; it must not hold a dataset already.
     public var output: URL
     /// Shard file prefix and dataset name; the format's name when nil.
     public var name: String?
+    /// How each split's records are spread over shards (`ShardingPolicy.default`: 128 MiB shards).
     public var sharding: ShardingPolicy
     /// The format's default when nil.
     public var imageEncoding: ImageEncoding?
+    /// Whole-file compression of the shards, as TensorFlow's `compression_type` names it.
     public var compression: Compression
     /// Seeds every per-record random choice (SVHN's train/validation assignment).
     public var seed: UInt64
     /// Encoding threads; the output does not depend on it.
     public var jobs: Int
+    /// No progress lines on standard error.
     public var quiet: Bool
     /// Whether shards are fsynced before they are renamed (turn off only for scratch output).
     public var durable: Bool
@@ -100,6 +111,7 @@ public struct ConvertOptions: Sendable {
     /// emnist: which of EMNIST's six sets to convert; nil: the one the folder holds.
     public var emnistSubset: EMNISTSubset?
 
+    /// Options for converting `input` into `output`; every default is the CLI's.
     public init(
         input: URL, output: URL, name: String? = nil, sharding: ShardingPolicy = .default,
         imageEncoding: ImageEncoding? = nil, compression: Compression = .none, seed: UInt64 = 0,
@@ -136,24 +148,34 @@ public struct ConvertOptions: Sendable {
 
 /// What a conversion did, for the final summary.
 public struct ConvertSummary: Sendable {
+    /// One written split.
     public struct Split: Sendable, Equatable {
+        /// `train`, `validation`, `test`, …
         public var name: String
+        /// Records written into the split (by this process, for a worker).
         public var records: Int
+        /// Shard files of the split (this process's, for a worker).
         public var shards: Int
+        /// Bytes of those shard files.
         public var bytes: Int64
     }
 
+    /// What was converted.
     public var format: DatasetFormat
+    /// Where it was written.
     public var output: URL
     /// Splits in the order they were written.
     public var splits: [Split]
     /// Reason → number of source records skipped for it.
     public var skipped: [String: Int]
+    /// Wall time of the whole conversion.
     public var seconds: Double
     /// For a worker: which shards it wrote (its summary lists only those).
     public var worker: String? = nil
 
+    /// Records over every split.
     public var totalRecords: Int { splits.reduce(0) { $0 + $1.records } }
+    /// Shard bytes over every split.
     public var totalBytes: Int64 { splits.reduce(0) { $0 + $1.bytes } }
 
     /// A few lines: one per split, then skipped records, then totals and time.
