@@ -151,7 +151,7 @@ public enum DatasetCommitter {
             splits.append((plan.name, SplitManifest(shards: entries)))
         }
         guard problems.isEmpty else {
-            var message = "\(problems.count) of \(totalShards) shards are not complete: " + problems.joined(separator: "; ")
+            var message = "\(problems.count) of \(HumanReadable.count(totalShards, "shard")) \(problems.count == 1 ? "is" : "are") not complete: " + problems.joined(separator: "; ")
             if let workers {
                 message += ". Run again: " + rerun.sorted().map { "--worker \($0)/\(workers)" }.joined(separator: ", ")
             }

@@ -52,9 +52,9 @@ public struct ShardVerifier: Sendable {
 
         /// `verified 4 files, 60000 records: OK` or `... 2 problems`.
         public func summary() -> String {
-            var text = "verified \(files) file\(files == 1 ? "" : "s"), \(records) records"
-            if skipped > 0 { text += ", skipped \(skipped) corrupt record\(skipped == 1 ? "" : "s")" }
-            return text + (isClean ? ": OK" : ": \(problems.count) problem\(problems.count == 1 ? "" : "s")")
+            var text = "verified \(HumanReadable.count(files, "file")), \(HumanReadable.count(records, "record"))"
+            if skipped > 0 { text += ", skipped \(HumanReadable.count(skipped, "corrupt record"))" }
+            return text + (isClean ? ": OK" : ": \(HumanReadable.count(problems.count, "problem"))")
         }
     }
 
