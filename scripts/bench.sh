@@ -13,8 +13,9 @@ results=Benchmarks/results; mkdir -p "$results"
 raw="$results/bench-$(date +%Y%m%d-%H%M%S).raw"; log="${raw%.raw}.log"; : > "$raw"; : > "$log"
 
 swift build -c release --product shardkit >>"$log" 2>&1 || { echo "bench: release build failed; see $log" >&2; exit 1; }
-# The benchmark executables are a package of their own (Benchmarks/Package.swift), on ShardKit by path.
-swift build -c release --package-path Benchmarks >>"$log" 2>&1 || { echo "bench: benchmark build failed; see $log" >&2; exit 1; }
+# The benchmark executables are a package of their own (Benchmarks/Package.swift), on ShardKit by path;
+# without manifest caching, SwiftPM would not see source files added to ShardKit since the last build.
+swift build -c release --package-path Benchmarks --disable-build-manifest-caching >>"$log" 2>&1 || { echo "bench: benchmark build failed; see $log" >&2; exit 1; }
 bin=$(swift build -c release --show-bin-path)
 benchbin=$(swift build -c release --package-path Benchmarks --show-bin-path)
 # First: which kernel each piece uses on this CPU.

@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 unset SLURM_ARRAY_TASK_ID JOB_COMPLETION_INDEX
 python=$(scripts/setup-python.sh | tail -1)
 
+echo "== doc comments: /// on every public declaration of the documented modules (no build)"
+"$python" scripts/doc-coverage.py
+
 swift build --build-tests
 bin="$(swift build --show-bin-path)/shardkit"
 echo "== kernels on this machine"

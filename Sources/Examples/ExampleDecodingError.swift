@@ -28,6 +28,7 @@ public struct ExampleDecodingError: Error, CustomStringConvertible, Sendable, Eq
         case packedFloatLength
     }
 
+    /// Which rule of the wire format the payload broke.
     public var reason: Reason
     /// Byte offset within the payload.
     public var offset: Int
@@ -36,6 +37,7 @@ public struct ExampleDecodingError: Error, CustomStringConvertible, Sendable, Eq
     /// What it found.
     public var found: String
 
+    /// An error at `offset` of the payload; `expected` and `found` are short phrases for the message.
     public init(_ reason: Reason, offset: Int, expected: String, found: String) {
         self.reason = reason
         self.offset = offset
@@ -43,6 +45,7 @@ public struct ExampleDecodingError: Error, CustomStringConvertible, Sendable, Eq
         self.found = found
     }
 
+    /// One line: the reason, the payload offset, and expected versus found.
     public var description: String {
         "\(reason.rawValue) at payload offset \(offset): expected \(expected), found \(found)"
     }

@@ -1,7 +1,10 @@
 /// The kind of values a ``Feature`` holds: one of the three lists of `tf.train.Feature`'s `oneof kind`.
 public enum FeatureKind: String, Sendable, Equatable, Hashable, Codable, CaseIterable {
+    /// `bytes_list`: byte strings (encoded images, UTF-8 text).
     case bytes
+    /// `float_list`: 32-bit IEEE floats.
     case float
+    /// `int64_list`: signed 64-bit integers (labels, shapes).
     case int64
 }
 
@@ -10,8 +13,11 @@ public enum FeatureKind: String, Sendable, Equatable, Hashable, Codable, CaseIte
 /// A `Feature` on the wire with no kind set decodes as `.bytes([])` (TensorFlow treats it as an empty
 /// feature); see formats/example.md.
 public enum Feature: Sendable, Equatable {
+    /// A `bytes_list`: each element is one byte string.
     case bytes([[UInt8]])
+    /// A `float_list`, written packed.
     case float([Float])
+    /// An `int64_list`, written packed.
     case int64([Int64])
 
     /// The kind as a string: `"bytes"`, `"float"` or `"int64"`.

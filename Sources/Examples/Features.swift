@@ -1,11 +1,14 @@
 /// `tf.train.Features`: a map from feature name to ``Feature``.
 public struct Features: Sendable, Equatable {
+    /// The features by name; serialization writes them in byte-wise UTF-8 order of the names.
     public var feature: [String: Feature]
 
+    /// Features from a dictionary (empty by default).
     public init(_ feature: [String: Feature] = [:]) {
         self.feature = feature
     }
 
+    /// Features from a dictionary, labelled as the protobuf field (`feature`) is named.
     public init(feature: [String: Feature]) {
         self.feature = feature
     }
@@ -19,8 +22,10 @@ public struct Features: Sendable, Equatable {
 
 /// `tf.train.Example`: one record of named features.
 public struct Example: Sendable, Equatable {
+    /// The record's features (the message's one field).
     public var features: Features
 
+    /// An Example holding `features` (none by default).
     public init(features: Features = Features()) {
         self.features = features
     }

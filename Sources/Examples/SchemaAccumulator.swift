@@ -1,5 +1,6 @@
 /// What the records seen so far say about one key.
 public struct SchemaEntry: Sendable, Equatable, Codable {
+    /// The feature name.
     public var key: String
     /// The kind of the first record that had the key; see ``SchemaAccumulator/kindConflicts``
     /// for keys whose kind varied. Encoded as `"bytes"`, `"float"` or `"int64"`.
@@ -9,6 +10,7 @@ public struct SchemaEntry: Sendable, Equatable, Codable {
     /// The most values in one record.
     public var maxCount: Int
 
+    /// An entry as a manifest stores it (accumulators make their own through `entries`).
     public init(key: String, kind: FeatureKind, minCount: Int, maxCount: Int) {
         self.key = key
         self.kind = kind
@@ -32,6 +34,7 @@ public struct SchemaAccumulator: Sendable, Equatable, Codable {
     /// Number of Examples observed.
     public private(set) var recordCount = 0
 
+    /// An accumulator that has seen no record.
     public init() {}
 
     /// Adds one Example.

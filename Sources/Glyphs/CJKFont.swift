@@ -26,6 +26,7 @@ public enum CJKFont {
 
     /// The outcome of a search: a renderer, or why there is none.
     public enum Lookup {
+        /// A renderer over a font that has a glyph for 中, opened at the size asked for.
         case found(GlyphRenderer)
         /// No usable font; the text says where we looked and why each place failed.
         case notFound(String)

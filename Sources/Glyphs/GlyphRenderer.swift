@@ -13,6 +13,8 @@ public struct GlyphError: Error, Sendable, Equatable, CustomStringConvertible {
     /// FreeType's message for `code`, or ours.
     public var reason: String
 
+    /// An error with its message given; code 1 (FreeType's "cannot open resource") counts as a
+    /// missing input, any other as a malformed one.
     public init(fontPath: String, operation: String, code: Int32, reason: String) {
         self.fontPath = fontPath
         self.operation = operation
@@ -26,6 +28,7 @@ public struct GlyphError: Error, Sendable, Equatable, CustomStringConvertible {
         self.init(fontPath: fontPath, operation: operation, code: code, reason: "FreeType error \(code): \(message)")
     }
 
+    /// One line: the font file, what failed, and why.
     public var description: String { "\(fontPath): \(operation): \(reason)" }
 }
 
@@ -37,12 +40,17 @@ extension GlyphError: CategorizedError {
 /// One rendered glyph: 8-bit coverage (0 blank, 255 fully inked), row-major, `width × height`,
 /// placed `left` pixels right of the pen and `top` pixels above the baseline.
 public struct GlyphBitmap: Sendable, Equatable {
+    /// Columns of `coverage`; 0 for a glyph with no ink (a space).
     public var width: Int
+    /// Rows of `coverage`.
     public var height: Int
+    /// Pixels from the pen position to the bitmap's left edge (FreeType's `bitmap_left`; may be negative).
     public var left: Int
+    /// Pixels from the baseline up to the bitmap's top row (FreeType's `bitmap_top`).
     public var top: Int
     /// Pixels the pen moves right after this glyph.
     public var advance: Int
+    /// `width × height` ink values, top row first, one byte per pixel.
     public var coverage: [UInt8]
 }
 
@@ -59,8 +67,9 @@ public final class GlyphRenderer {
     public let familyName: String
     /// The em size in pixels.
     public let pixelSize: Int
-    /// Pixels from the top of a line to the baseline, and from the baseline to the bottom.
+    /// Pixels from the top of a line to the baseline (rounded up from the face's metrics).
     public let ascent: Int
+    /// Pixels from the baseline to the bottom of a line (rounded up; positive).
     public let descent: Int
 
     private let library: FT_Library
@@ -179,8 +188,9 @@ extension GlyphRenderer: LabelTypeface {
     }
 
     /// Draws `text` scalar by scalar (no shaping: labels are single characters and ASCII) with
-    /// the baseline `ascent` below `y`, blending each glyph's coverage into `image`. A glyph
-    /// FreeType cannot render is skipped (a label is a hint, not data).
+    /// the baseline `ascent` below `y`, blending each glyph's coverage into `image`; stops before
+    /// the first glyph that would reach past `x + maxWidth`. A glyph FreeType cannot render is
+    /// skipped (a label is a hint, not data). A 3-value `color` on a gray image is drawn as its gray.
     public func draw(_ text: String, on image: inout Image, x: Int, y: Int, maxWidth: Int, color: [UInt8]) {
         var ink = color
         if image.channels == 1 && color.count == 3 {

@@ -14,19 +14,31 @@ package import ShardKitSupport
 /// - `gray`: `rgb_to_grayscale`; no draws.
 /// `none` (or the empty string) is the empty spec.
 public struct AugmentSpec: Sendable, Equatable, CustomStringConvertible {
+    /// One step of a spec; each case is one token of the syntax above. Crops larger than the
+    /// image are clamped to it.
     public enum Step: Sendable, Equatable {
+        /// `crop=HxW`: a window at a random offset (draws the top, then the left offset).
         case randomCrop(height: Int, width: Int)
+        /// `center=HxW`: the centred window; an odd margin leaves its extra row or column at the bottom or right.
         case centerCrop(height: Int, width: Int)
+        /// `resize=HxW`: bilinear, half-pixel centres, no antialiasing.
         case resizeBilinear(height: Int, width: Int)
+        /// `area=HxW`: area averaging, as `tf.image.resize(method: "area")`.
         case resizeArea(height: Int, width: Int)
+        /// `flip=lr|ud|lrud`: each enabled direction flips with probability 1/2, left–right first.
         case flip(leftRight: Bool, upDown: Bool)
+        /// `brightness=B`: adds one delta uniform in [−B, B) to every sample (full scale is 1, so 0.1 ≈ 25 levels).
         case brightness(maxDelta: Double)
+        /// `contrast=L:U`: scales each channel's distance from its mean by one factor in [L, U).
         case contrast(lower: Double, upper: Double)
+        /// `gray`: `rgb_to_grayscale`'s weighted sum of R, G and B; one channel out (gray input unchanged).
         case grayscale
     }
 
+    /// The steps in the order they apply; empty means no augmentation (`none`).
     public var steps: [Step]
 
+    /// A spec of `steps` as given; sizes are not checked here (parsing checks them).
     public init(steps: [Step]) {
         self.steps = steps
     }
@@ -119,6 +131,28 @@ public struct AugmentSpec: Sendable, Equatable, CustomStringConvertible {
         }.joined(separator: ",")
     }
 
+    /// Why these steps cannot apply to images of `height`×`width` (a crop larger than the image
+    /// it would cut, after the steps before it), or nil when they can. The augmentation engine
+    /// would clamp such a crop to the image, silently doing nothing: callers refuse it instead.
+    public func problem(height: Int, width: Int) -> String? {
+        var (h, w) = (height, width)
+        for step in steps {
+            switch step {
+            case .randomCrop(let ch, let cw), .centerCrop(let ch, let cw):
+                if ch > h || cw > w {
+                    let token = AugmentSpec(steps: [step]).description
+                    return "\(token) needs images of at least \(ch)×\(cw), these are \(h)×\(w)"
+                }
+                (h, w) = (ch, cw)
+            case .resizeBilinear(let rh, let rw), .resizeArea(let rh, let rw):
+                (h, w) = (rh, rw)
+            default:
+                break
+            }
+        }
+        return nil
+    }
+
     /// Applies the steps one by one with the `Image` methods, drawing from `rng` in step order.
     /// A crop larger than the image is clamped to the image. This is the reference `Augmenter`
     /// (the one augmentation engine) falls back on for specs it does not fuse, and that tests
@@ -152,9 +186,12 @@ public struct AugmentSpec: Sendable, Equatable, CustomStringConvertible {
 
 /// A spec string that does not parse; `token` is the offending comma-separated piece.
 public struct AugmentSpecError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The comma-separated piece that failed, spaces trimmed (e.g. `"flip=x"`).
     public var token: String
+    /// Why it failed, with what was expected.
     public var message: String
 
+    /// One line naming the token and the reason.
     public var description: String { "augmentation spec: bad token \"\(token)\": \(message)" }
 }
 

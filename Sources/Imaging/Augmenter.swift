@@ -12,6 +12,7 @@ internal import ShardKitSupport
 ///
 /// Not thread-safe: give each thread its own `Augmenter` (they are cheap).
 public final class Augmenter {
+    /// The spec this engine applies; fixed for its life.
     public let spec: AugmentSpec
     private let fused: FusedShape?
     private var plans: [PlanKey: BilinearPlan] = [:]
@@ -22,6 +23,7 @@ public final class Augmenter {
     private var tables: UnsafeMutablePointer<UInt8>
     private var photometric: [(isBrightness: Bool, value: Float)] = []
 
+    /// Prepares `spec`: decides once whether it has the fused shape; plans come with the first images.
     public init(spec: AugmentSpec) {
         self.spec = spec
         fused = FusedShape(spec)

@@ -2,7 +2,9 @@
 /// letters, space, `-`, `?` and `#`. Each glyph is 7 rows of 5 bits, the leftmost pixel in
 /// bit 4; glyphs advance 6 pixels (one blank column) at scale 1.
 public enum BitmapFont {
+    /// Pixel columns of every glyph at scale 1.
     public static let glyphWidth = 5
+    /// Pixel rows of every glyph at scale 1 (no descenders: the line is exactly this high).
     public static let glyphHeight = 7
     /// Horizontal distance between consecutive glyphs at scale 1.
     public static let advance = 6

@@ -1,6 +1,7 @@
 /// Geometry of `contactSheet`: cells of `cellSize × cellSize` pixels plus a label line under
 /// each, `padding` pixels between cells and around the edge.
 public enum ContactSheetLayout {
+    /// Pixels of background between cells and around the sheet's edge.
     public static let padding = 2
     /// Height of the label line below each cell with the built-in font: the font plus one blank
     /// row above and below.
@@ -8,7 +9,9 @@ public enum ContactSheetLayout {
 
     /// Height of the label line below each cell when labels are drawn in `typeface`.
     public static func labelHeight(for typeface: any LabelTypeface) -> Int { typeface.lineHeight + 2 }
+    /// The RGB fill behind cells and labels: dark gray, so black and white digits both show.
     public static let background: [UInt8] = [32, 32, 32]
+    /// The RGB colour labels are drawn in (white).
     public static let labelColor: [UInt8] = [255, 255, 255]
 
     /// Top-left corner of cell `index` (its image area; the label starts `cellSize + 1` below).

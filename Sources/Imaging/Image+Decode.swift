@@ -2,7 +2,9 @@
 extension Image {
     /// An encoded image format recognised by its first bytes.
     public enum EncodedFormat: Sendable, Equatable {
+        /// Starts with the PNG signature's first four bytes, `89 50 4E 47`.
         case png
+        /// Starts with a JPEG SOI marker and the next marker's `FF`: `FF D8 FF`.
         case jpeg
     }
 

@@ -12,6 +12,7 @@ public struct ImageCodecError: Error, Sendable, Equatable, CustomStringConvertib
     /// Where the bytes came from, if the caller said so.
     public var source: String?
 
+    /// An error as a codec reports it; `source` is usually added later with `from(_:)`.
     public init(format: String, message: String, source: String? = nil) {
         self.format = format
         self.message = message
@@ -25,6 +26,7 @@ public struct ImageCodecError: Error, Sendable, Equatable, CustomStringConvertib
         return copy
     }
 
+    /// One line: the source when known, the format, then the message.
     public var description: String {
         if let source { return "\(source): \(format): \(message)" }
         return "\(format): \(message)"

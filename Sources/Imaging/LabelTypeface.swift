@@ -16,19 +16,24 @@ public protocol LabelTypeface {
 
 /// The built-in `BitmapFont` as a `LabelTypeface`, at an integer scale.
 public struct BitmapTypeface: LabelTypeface, Sendable {
+    /// Whole-number magnification: each font pixel becomes a `scale × scale` block.
     public var scale: Int
 
+    /// The bitmap font at `scale` (positive; 1 draws 5×7 glyphs).
     public init(scale: Int = 1) {
         precondition(scale > 0, "scale must be positive")
         self.scale = scale
     }
 
+    /// The glyph height times the scale (7 at scale 1).
     public var lineHeight: Int { BitmapFont.glyphHeight * scale }
 
+    /// True when every character is among the font's digits, Latin letters, space, `-`, `?`, `#`.
     public func canDraw(_ text: String) -> Bool {
         text.allSatisfy { BitmapFont.glyph(for: $0) != nil }
     }
 
+    /// Draws as many whole characters as fit in `maxWidth`; characters the font lacks become `?`.
     public func draw(_ text: String, on image: inout Image, x: Int, y: Int, maxWidth: Int, color: [UInt8]) {
         // Whole characters only: n of them take (6n − 1)·scale pixels.
         let fitting = max(0, (maxWidth / scale + 1) / BitmapFont.advance)

@@ -4,6 +4,7 @@ package import ShardKitSupport
 /// `byteOffset` is the offset of the start of the record (its 8-byte length field). For compressed
 /// files it is an offset in the decompressed stream.
 public struct RecordIOError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What went wrong; each case carries the numbers a reader of the message needs.
     public enum Kind: Sendable, Equatable {
         /// The file ends inside a record: `expected` bytes of the record were needed (the 12-byte
         /// header, or the whole record of 16 + length bytes), `found` were present.
@@ -31,13 +32,16 @@ public struct RecordIOError: Error, CustomStringConvertible, Sendable, Equatable
         case locationMismatch(expected: Int64, found: UInt64)
     }
 
+    /// The file being read or written (for a failed rename, the file being moved).
     public var path: String
     /// The index of the record (0-based, counting skipped records), when the error concerns one.
     public var recordIndex: Int?
     /// The offset of the record's first byte (decompressed-stream offset for compressed files).
     public var byteOffset: Int64?
+    /// What went wrong.
     public var kind: Kind
 
+    /// An error at `path`; give the record index and offset whenever the failure concerns a record.
     public init(path: String, recordIndex: Int? = nil, byteOffset: Int64? = nil, kind: Kind) {
         self.path = path
         self.recordIndex = recordIndex
@@ -45,6 +49,7 @@ public struct RecordIOError: Error, CustomStringConvertible, Sendable, Equatable
         self.kind = kind
     }
 
+    /// One line: the path, the record and offset when known, then `reason`.
     public var description: String {
         var location = path
         if let recordIndex {

@@ -11,6 +11,7 @@
 ///
 /// Copies of a reader share one file position and buffer: use one copy.
 public struct RecordReader {
+    /// How strictly to read, and with how much memory.
     public struct Options: Sendable {
         /// Check the length and payload CRCs (default true).
         public var verifyChecksums: Bool
@@ -25,6 +26,7 @@ public struct RecordReader {
         /// of member offsets can be checked against the file.
         public var tracksGzipMembers: Bool
 
+        /// The defaults check everything and throw at the first damaged record.
         public init(
             verifyChecksums: Bool = true, skipCorrupt: Bool = false, maxRecordLength: UInt64 = 2 << 30,
             bufferSize: Int = 1 << 20, tracksGzipMembers: Bool = false
@@ -38,9 +40,11 @@ public struct RecordReader {
     }
 
     private let source: InputSource
+    /// The file being read, as given to `init`; it names the file in every error.
     public let path: String
     /// The compression in use (detected from the first bytes when `init` got `nil`).
     public let compression: Compression
+    /// The options the reader was opened with.
     public let options: Options
     /// Records seen so far, skipped ones included (the index of the next record).
     public private(set) var recordIndex = 0
@@ -193,11 +197,13 @@ public struct RecordReader {
 /// descriptor, never changed, and reads use `pread`, which moves no shared position; so one value
 /// may serve calls from several threads.
 public final class RecordFile: @unchecked Sendable {
+    /// The file being read; it names the file in every error.
     public let path: String
     private let file: ReadableFile
     /// Lengths above this are `lengthTooLarge` without any allocation (default 2 GiB).
     public let maxRecordLength: UInt64
 
+    /// Opens `path` for reading; fails with `.io` when it cannot be opened.
     public init(path: String, maxRecordLength: UInt64 = 2 << 30) throws(RecordIOError) {
         self.path = path
         self.maxRecordLength = maxRecordLength

@@ -4,10 +4,14 @@
 /// `member` says which member holds the record, so that it can be read by inflating that member
 /// alone.
 public struct RecordLocation: Sendable, Equatable {
+    /// Offset of the record's length field in the uncompressed framed stream.
     public var offset: Int64
+    /// Framed size: 16 + payload bytes.
     public var length: Int64
+    /// The gzip member holding the record; `nil` for plain files and single-member gzip files.
     public var member: GzipMemberPosition?
 
+    /// A location as an index line or a writer gives it.
     public init(offset: Int64, length: Int64, member: GzipMemberPosition? = nil) {
         self.offset = offset
         self.length = length
@@ -22,6 +26,7 @@ public struct GzipMemberPosition: Sendable, Equatable {
     /// Offset of the record's first byte in the member's decompressed data.
     public var offsetInMember: Int64
 
+    /// A member position as `RecordWriter.takeLocations(_:)` or an index gives it.
     public init(fileOffset: Int64, offsetInMember: Int64) {
         self.fileOffset = fileOffset
         self.offsetInMember = offsetInMember
@@ -30,7 +35,9 @@ public struct GzipMemberPosition: Sendable, Equatable {
 
 /// What a closed `RecordWriter` wrote.
 public struct RecordFileSummary: Sendable, Equatable {
+    /// The file written.
     public var path: String
+    /// Records written (the writer's `recordCount` at close).
     public var records: Int
     /// Size of the file on disk (compressed size for compressed files).
     public var fileBytes: Int64
@@ -59,7 +66,9 @@ public struct RecordWriter {
     public static let overhead = 16
 
     private let sink: ByteSink
+    /// The file being written.
     public let path: String
+    /// The compression the whole framed stream goes through.
     public let compression: Compression
     /// Records written so far.
     public private(set) var recordCount = 0
@@ -75,6 +84,9 @@ public struct RecordWriter {
 
     /// Creates (or truncates) the file at `path`.
     /// - Parameters:
+    ///   - path: the file to write; the name every error carries.
+    ///   - compression: applied to the whole framed stream, as TensorFlow's `compression_type`.
+    ///   - bufferSize: bytes staged per `write(2)`; two such buffers take turns (default 1 MiB).
     ///   - compressionLevel: zlib level 0–9 for `.gzip`/`.zlib` (default 6, zlib's default).
     ///   - computeSHA256: hash the file's bytes as they are written (see `RecordFileSummary`).
     ///   - gzipMemberBytes: with `.gzip`, close a member once it holds this many uncompressed

@@ -10,14 +10,21 @@ internal import Foundation
 /// clocks and hyperthreads that share units). `flops` is the larger of the two, so a fraction of
 /// it is never flattering.
 public struct FMAPeak: Sendable {
+    /// The tier measured: the one asked for, lowered to the highest tier this process may run.
     public let tier: KernelTier
+    /// Threads the all-threads run used; the clock-based estimate counts them as cores.
     public let threads: Int
+    /// The nominal clock from the first `cpu MHz` line of /proc/cpuinfo; `nil` where there is none.
     public let clockHz: Double?
+    /// FMA units per core, inferred from the single-thread rate and the clock (1 when either the
+    /// clock is unknown or the tier has no vectors).
     public let fmaUnitsPerCore: Int
+    /// FP32 lanes of one vector at `tier`: 16 (AVX-512), 8 (AVX2), 4 (NEON), 1 (portable).
     public let lanes: Int
-    /// Cores × clock × units × lanes × 2, when the clock is known.
+    /// Threads × clock × units × lanes × 2 (an FMA is two FLOPs), in FLOP/s; `nil` when the
+    /// clock is unknown or the tier is portable (one lane says nothing about the units).
     public let clockBasedFLOPS: Double?
-    /// Independent FMAs on `threads` threads at once.
+    /// FLOP/s of independent FMAs on `threads` threads at once, the best of three runs.
     public let measuredFLOPS: Double
 
     /// The peak used for ratios: the larger estimate.

@@ -24,6 +24,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
     }
 
+    /// The next 64 bits of the stream (one xoshiro256** step).
     public mutating func next() -> UInt64 {
         let result = rotateLeft(s1 &* 5, 7) &* 9
         let t = s1 << 17
@@ -55,10 +56,13 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 /// `"t10k-images-idx3-ubyte/17/0"` hashed with 64-bit FNV-1a over its UTF-8 bytes (stable across
 /// processes, platforms and releases). The one owner of the "(seed, record key)" rule.
 public struct RecordKey: Sendable, Hashable {
+    /// The 64-bit key mixed with the seed; for a text key, its FNV-1a hash.
     public let value: UInt64
 
+    /// A key given as a number, used as is (the trainer packs epoch, shard and record into one).
     public init(_ value: UInt64) { self.value = value }
 
+    /// A key given as text: its 64-bit FNV-1a hash, so equal texts give equal streams everywhere.
     public init(_ text: String) {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in text.utf8 {

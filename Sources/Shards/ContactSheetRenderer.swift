@@ -25,14 +25,19 @@ import RecordIO
 /// (`DatasetContext.classNames(of:)`: `label.labels.txt` beside the shards, as TensorFlow
 /// Datasets writes it, or a `label_names` metadata entry), else the number; otherwise nothing.
 public struct ContactSheetRenderer: Sendable {
+    /// How many records to draw (fewer when the files hold fewer).
     public var count: Int
+    /// Sample `count` records uniformly from all files instead of taking the first ones.
     public var random: Bool
+    /// The seed of the random sample; the same files and seed give the same sheet.
     public var seed: UInt64
+    /// Cells per row, at most (a sheet of fewer images is narrower).
     public var columns: Int
     /// Finds the font for labels the bitmap font cannot draw, given the pixel size wanted:
     /// `CJKFont.renderer` by default; tests put a fixed answer here.
     public var findFont: @Sendable (_ pixelSize: Int) -> CJKFont.Lookup
 
+    /// The defaults draw the first 32 records, 8 to a row, finding a CJK font only if needed.
     public init(
         count: Int = 32, random: Bool = false, seed: UInt64 = 0, columns: Int = 8,
         findFont: @escaping @Sendable (_ pixelSize: Int) -> CJKFont.Lookup = { CJKFont.renderer(pixelSize: $0) }
@@ -46,7 +51,9 @@ public struct ContactSheetRenderer: Sendable {
 
     /// What was drawn.
     public struct RenderedSheet: Sendable {
+        /// The RGB contact sheet, ready to encode as PNG.
         public var sheet: Image
+        /// The label drawn under each cell, in cell order (`?` for an image that could not be shown).
         public var labels: [String]
         /// Records read (all of them when sampling at random).
         public var recordsRead: Int

@@ -18,6 +18,7 @@ import RecordIO
 public enum DatasetCommitter {
     /// What `commit` did.
     public struct Summary: Sendable {
+        /// Per split: its records, its shard count and its shards' bytes on disk.
         public var splits: [(name: String, records: Int, shards: Int, bytes: Int64)]
         /// False when the directory already held a committed dataset and nothing was done.
         public var committed: Bool
@@ -105,8 +106,11 @@ public enum DatasetCommitter {
     /// mismatched shard is an error naming all of them (and, given `workers`, which worker
     /// indices to run again).
     package static func assemble(_ job: DatasetJob, receipts: String, shards: String, workers: Int? = nil)
-        throws(DatasetError) -> (splits: [(name: String, manifest: SplitManifest)], schema: SchemaAccumulator)
+        throws(DatasetError) -> (
+            splits: [(name: String, manifest: SplitManifest)], schema: SchemaAccumulator, stagedNames: [String: String]
+        )
     {
+        var stagedNames: [String: String] = [:]
         let digest = job.fingerprintDigest
         var splits: [(name: String, manifest: SplitManifest)] = []
         var schema = SchemaAccumulator()
@@ -129,6 +133,7 @@ public enum DatasetCommitter {
                         problem = nil
                         entries.append(receipt.entry)
                         schema.merge(receipt.schema)
+                        if let stagedAs = receipt.stagedAs { stagedNames[receipt.entry.file] = stagedAs }
                     }
                 } else {
                     problem = "\(file): no receipt (not written, or its worker did not finish it)"
@@ -146,13 +151,13 @@ public enum DatasetCommitter {
             splits.append((plan.name, SplitManifest(shards: entries)))
         }
         guard problems.isEmpty else {
-            var message = "\(problems.count) of \(totalShards) shards are not complete: " + problems.joined(separator: "; ")
+            var message = "\(problems.count) of \(HumanReadable.count(totalShards, "shard")) \(problems.count == 1 ? "is" : "are") not complete: " + problems.joined(separator: "; ")
             if let workers {
                 message += ". Run again: " + rerun.sorted().map { "--worker \($0)/\(workers)" }.joined(separator: ", ")
             }
             throw DatasetError(.noInput, path: shards, message)
         }
-        return (splits, schema)
+        return (splits, schema, stagedNames)
     }
 }
 

@@ -20,15 +20,21 @@ public struct DatasetError: Error, CustomStringConvertible, Sendable {
         case busy
     }
 
+    /// What kind of failure, which decides the exit code.
     public var kind: Kind
+    /// The file or directory concerned, when there is one.
     public var path: String?
+    /// The record's index in its file (from 0), when the failure concerns one record.
     public var recordIndex: Int?
+    /// The record's offset in its file (in the decompressed stream for compressed shards).
     public var byteOffset: Int64?
+    /// What went wrong, without the place (which `description` puts in front).
     public var message: String
     /// The lower-level error this one reports (a reader's `FormatError`, a `RecordIOError`, …),
     /// kept whole for callers that want its details.
     public var underlying: (any Error & Sendable)?
 
+    /// An error of `kind`; give every part of the place that is known.
     public init(
         _ kind: Kind, path: String? = nil, recordIndex: Int? = nil, byteOffset: Int64? = nil, _ message: String,
         underlying: (any Error & Sendable)? = nil

@@ -7,6 +7,7 @@ public import RecordIO
 /// Where record `index` of a split sits: its shard, its position in the shard and, when the shard
 /// has an index file, its place in the file.
 public struct RecordLocator: Sendable, Equatable {
+    /// The split asked for (`train`, `test`, …).
     public var split: String
     /// The record's position in the split, from 0.
     public var index: Int
@@ -35,7 +36,9 @@ public struct RecordLocator: Sendable, Equatable {
 ///
 /// Not thread-safe: it keeps the open shards (one descriptor each) for later calls.
 public final class DatasetReader {
+    /// The dataset directory: the manifest's shard and index paths are relative to it.
     public let directory: URL
+    /// The dataset's manifest, read once at `init`.
     public let manifest: Manifest
     /// Per split, the first record of each shard and, last, the split's record count.
     private var firstRecords: [String: [Int]] = [:]

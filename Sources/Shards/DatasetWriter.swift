@@ -7,22 +7,16 @@ package import Examples
     import Glibc
 #endif
 
-/// How the records of each split are spread over shards.
-public enum ShardingPolicy: Sendable, Equatable {
-    /// Exactly this many shards per split (the split's record count must be known up front).
-    case shards(Int)
-    /// A new shard once the current one holds this many bytes.
-    case shardBytes(Int64)
-}
 
 /// Writes one dataset with several splits into an output directory so that a failed or
 /// interrupted run leaves nothing that looks complete, in one of two roles.
 ///
 /// **The whole dataset in this process** (`.whole`): every shard goes first to a hidden staging
-/// directory inside the output, `OUTPUT/.shardkit-staging-<pid>/`, and each shard written under a
-/// shard count leaves a receipt there (`ShardReceipt`); index files go to its `index/` folder.
-/// `commit` runs only after every split finished: it moves the shards into OUTPUT and their index
-/// files into `OUTPUT/index/`, writes the side files, `dataset_info.json` and `features.json`, and
+/// directory inside the output, `OUTPUT/.shardkit-staging-<pid>/`, written there under its own
+/// name (no temporary name: the folder is private), fsynced, and given a receipt once complete
+/// (`ShardReceipt`); index files go to its `index/` folder. `commit` runs only after every split
+/// finished: it renames each shard into OUTPUT and each index file into `OUTPUT/index/` (once:
+/// stage, fsync, rename, manifest last is the one crash-safety mechanism), writes the side files, `dataset_info.json` and `features.json`, and
 /// `manifest.json` last. `abort` (also run when the writer is dropped uncommitted) removes the
 /// staging directory, whatever it already moved, and `OUTPUT/index/` when it made that folder.
 /// A staging folder left by a run that was killed is removed by the next run into the same
@@ -64,6 +58,8 @@ package final class DatasetWriter {
     /// Finished splits in the order they finished (after `commit`, as committed).
     package private(set) var splits: [(name: String, manifest: SplitManifest)] = []
     private var moved: [URL] = []
+    /// Final shard name → its name in staging, where they differ (`ShardReceipt.stagedAs`).
+    private var stagedNames: [String: String] = [:]
     private var done = false
     /// What an interrupt removes while this writer is unfinished (`Interrupts`).
     private var interruptToken: Int?
@@ -315,31 +311,32 @@ package final class DatasetWriter {
     /// Starts writing `split`; `count` is required with `.shards`. With `only`, this process
     /// writes just those shards of the split (ascending), and is handed only their records.
     package func open(split: String, count: Int?, only: [Int]? = nil) throws(DatasetError) {
-        let mode: ShardedWriter.Sharding
         switch sharding {
         case .shards(let n):
             guard let count else {
                 throw DatasetError(.usage, "--shards needs the record count of split \(split) up front")
             }
-            mode = .shardCount(n, totalRecords: count)
             plan.append(DatasetJob.SplitPlan(name: split, records: count, shards: n))
-        case .shardBytes(let bytes):
-            mode = .targetShardBytes(bytes)
+        case .shardBytes:
             plan.append(DatasetJob.SplitPlan(name: split, records: count ?? -1, shards: -1))
         }
         do {
             let writer = try ShardedWriter(
-                directory: staging.path, name: name, split: split, sharding: mode, compression: compression,
-                durable: durable, only: only)
-            if case .shardCount(let n, _) = mode {
+                directory: staging.path, name: name, split: split, sharding: sharding, records: count,
+                compression: compression,
+                durable: durable, only: only, staged: isStaged)
+            if case .shards(let n) = sharding {
                 // A shard's own temporary files left by a killed worker go before it is written again.
                 if case .worker = role { removeTemporaries(of: (only ?? Array(0..<n)).map { ShardedWriter.shardFileName(name: name, split: split, index: $0, count: n) }) }
             }
-            writer.onShardPlaced = { [unowned self] k, first, entry throws(RecordIOError) in
-                let indexBytes = entry.index.flatMap { fileSize(joinPath(staging.path, $0)) }
+            writer.onShardPlaced = { [unowned self] k, first, stagedName, entry throws(RecordIOError) in
+                let stagedAs = stagedName == entry.file ? nil : stagedName
+                let indexBytes = entry.index.flatMap { _ in
+                    fileSize(joinPath(staging.path, ShardIndex.relativePath(forShard: stagedAs ?? entry.file)))
+                }
                 let receipt = ShardReceipt(
-                    split: split, shard: k, shardCount: { if case .shardCount(let n, _) = mode { n } else { -1 } }(),
-                    firstRecord: first, entry: entry, indexBytes: indexBytes,
+                    split: split, shard: k, shardCount: { if case .shards(let n) = sharding { n } else { -1 } }(),
+                    firstRecord: first, entry: entry, stagedAs: stagedAs, indexBytes: indexBytes,
                     schema: shardSchemas[split]?.removeValue(forKey: k) ?? SchemaAccumulator(),
                     fingerprint: fingerprintDigest, writer: writerName)
                 try receipt.write(to: receipts.path, durable: durable)
@@ -348,6 +345,12 @@ package final class DatasetWriter {
         } catch {
             throw Self.writeFailure(error)
         }
+    }
+
+    /// The one-process role writes into its staging folder, which is renamed into place at commit.
+    private var isStaged: Bool {
+        if case .whole = role { return true }
+        return false
     }
 
     private var writerName: String {
@@ -417,7 +420,7 @@ package final class DatasetWriter {
     /// feature schema is `schema` when given (this process saw every record), else the receipts'.
     package func commit(_ dataset: DatasetDescription, schema: SchemaAccumulator?) throws(DatasetError) {
         let job = dataset.job(compression: compression, splits: plan, fingerprint: fingerprint)
-        let assembled: (splits: [(name: String, manifest: SplitManifest)], schema: SchemaAccumulator)
+        let assembled: (splits: [(name: String, manifest: SplitManifest)], schema: SchemaAccumulator, stagedNames: [String: String])
         do throws(DatasetError) {
             assembled = try DatasetCommitter.assemble(job, receipts: receipts.path, shards: staging.path)
         } catch {
@@ -425,6 +428,7 @@ package final class DatasetWriter {
             throw error
         }
         splits = assembled.splits
+        stagedNames = assembled.stagedNames
         let (files, manifest) = job.render(splits: assembled.splits, schema: schema ?? assembled.schema)
         try commit(files: files, manifest: manifest)
     }
@@ -442,11 +446,16 @@ package final class DatasetWriter {
             madeFolders: createdIndexDirectory ? [indexDirectory] : [])
         do {
             if createdIndexDirectory { try FileManager.default.createDirectory(at: indexDirectory, withIntermediateDirectories: false) }
+            // Each shard and index file is renamed once: from its name in staging (without
+            // `-of-n` when the count was known only at the end) to its final name.
             for (_, split) in splits {
                 for shard in split.shards {
-                    for file in [shard.file] + (shard.index.map { [$0] } ?? []) {
-                        let target = output.appendingPathComponent(file)
-                        try FileManager.default.moveItem(at: staging.appendingPathComponent(file), to: target)
+                    let stagedAs = stagedNames[shard.file] ?? shard.file
+                    var moves = [(stagedAs, shard.file)]
+                    if let index = shard.index { moves.append((ShardIndex.relativePath(forShard: stagedAs), index)) }
+                    for (from, to) in moves {
+                        let target = output.appendingPathComponent(to)
+                        try FileManager.default.moveItem(at: staging.appendingPathComponent(from), to: target)
                         moved.append(target)
                     }
                 }

@@ -7,12 +7,18 @@ import Foundation
 /// SHA-256 (hex) of its bytes, and its index file's path relative to the dataset directory,
 /// `index/{file}.index` (see `ShardIndex`; nil for ZLIB shards, which have none).
 public struct ShardManifest: Codable, Sendable, Equatable {
+    /// The shard's file name, e.g. `mnist-train.tfrecord-00000-of-00004`.
     public var file: String
+    /// Records in the shard.
     public var records: Int
+    /// The shard's size on disk (compressed size for compressed shards).
     public var bytes: Int64
+    /// SHA-256 of the file's bytes, 64 lowercase hex digits; `verify` recomputes it.
     public var sha256: String
+    /// The index file, `index/{file}.index`; nil when the shard has none.
     public var index: String?
 
+    /// A shard entry as a writer reports it.
     public init(file: String, records: Int, bytes: Int64, sha256: String, index: String?) {
         self.file = file
         self.records = records
@@ -24,8 +30,11 @@ public struct ShardManifest: Codable, Sendable, Equatable {
 
 /// The shards of one split with their totals.
 public struct SplitManifest: Codable, Sendable, Equatable {
+    /// The sum of the shards' records.
     public var records: Int
+    /// The sum of the shards' sizes on disk.
     public var bytes: Int64
+    /// The shards in order: shard k holds the records after those of shards 0…k−1.
     public var shards: [ShardManifest]
 
     /// Totals computed from the shards.
@@ -46,6 +55,7 @@ public struct ImageManifest: Codable, Sendable, Equatable {
     /// `png`, `jpeg` or `raw` (row-major H×W×C bytes).
     public var encoding: String
 
+    /// An entry as the dataset's description gives it.
     public init(key: String, shape: [Int], encoding: String) {
         self.key = key
         self.shape = shape
@@ -57,22 +67,31 @@ public struct ImageManifest: Codable, Sendable, Equatable {
 /// manifest is complete. Encoded pretty-printed with sorted keys: the same dataset gives the same
 /// bytes.
 public struct Manifest: Codable, Sendable, Equatable {
+    /// The manifest's file name in the dataset directory.
     public static let fileName = "manifest.json"
 
+    /// The dataset's name, the prefix of its shard names (`mnist`, `svhn_cropped`).
     public var name: String
+    /// The dataset's version, as TFDS wants one (`1.0.0` for everything ShardKit writes).
     public var version: String
+    /// The file format of the shards: `tfrecord`.
     public var format: String
+    /// The compression of every shard of the dataset.
     public var compression: Compression
+    /// The splits by name (`train`, `test`, …).
     public var splits: [String: SplitManifest]
     /// What the records hold, key by key (kinds and value counts, as the writer observed).
     public var features: [SchemaEntry]
     /// The stored images, when the records hold images.
     public var image: ImageManifest?
+    /// Free-form facts about how the dataset was made (source format, seed, augmentation,
+    /// skipped records); informational, no reader depends on them.
     public var metadata: [String: String]
     /// `sha256:` and the SHA-256 of this manifest's JSON written with `checksum` left out: any
     /// change to the file after it was written shows (see `checksumMismatch(in:)`).
     public var checksum: String?
 
+    /// A manifest without a checksum; `encoded()` adds it when the manifest is written.
     public init(
         name: String, version: String, format: String = "tfrecord", compression: Compression = .none,
         splits: [String: SplitManifest] = [:], features: [SchemaEntry] = [], image: ImageManifest? = nil,

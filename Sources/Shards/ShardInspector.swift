@@ -9,11 +9,15 @@ import RecordIO
 public struct ShardInspector: Sendable {
     /// What one record file holds.
     public struct FileSummary: Sendable {
+        /// The file as it was given.
         public var path: String
         /// The split the file belongs to (its manifest, else its name); nil when unknown.
         public var split: String?
+        /// Records read from the file.
         public var records: Int
+        /// The file's size on disk.
         public var bytes: Int64
+        /// The compression detected from the first bytes: `none`, `gzip` or `zlib`.
         public var compression: String
     }
 
@@ -24,6 +28,7 @@ public struct ShardInspector: Sendable {
         /// Value → number of records holding it (each value of a multi-valued feature counts).
         public var counts: [Int64: Int]
 
+        /// A histogram of one split.
         public init(split: String?, counts: [Int64: Int]) {
             self.split = split
             self.counts = counts
@@ -34,7 +39,9 @@ public struct ShardInspector: Sendable {
     public struct Report: Sendable {
         /// The files in the order they were read (train, validation, test, others).
         public var files: [FileSummary]
+        /// Every key seen, with its kind and value counts, over all files.
         public var schema: [SchemaEntry]
+        /// The int64 feature the histograms count; nil when none was asked for.
         public var histogramKey: String?
         /// One histogram per split, in the order of `files`.
         public var histograms: [SplitHistogram]
@@ -122,12 +129,15 @@ public struct ShardInspector: Sendable {
         }
     }
 
+    /// How many records, from the first in reading order, to hand to `dumpLine` as JSON.
     public var dumpCount: Int
+    /// The int64 feature whose values to count per split (e.g. `label`); nil for none.
     public var histogramKey: String?
     /// In dumped JSON, bytes values longer than this are cut (base64 of the first bytes plus the
     /// full length); `nil` prints them whole.
     public var bytesPreview: Int?
 
+    /// The defaults dump nothing and count nothing: files and schema only.
     public init(dumpCount: Int = 0, histogramKey: String? = nil, bytesPreview: Int? = nil) {
         self.dumpCount = dumpCount
         self.histogramKey = histogramKey

@@ -7,9 +7,13 @@ import RecordIO
 public struct ShardVerifier: Sendable {
     /// One thing found wrong.
     public struct Problem: Sendable, CustomStringConvertible {
+        /// The file at fault (a shard, an index file or a manifest).
         public var path: String
+        /// The record at fault, when the problem is one record.
         public var recordIndex: Int?
+        /// That record's offset (decompressed-stream offset in compressed shards).
         public var byteOffset: Int64?
+        /// What is wrong, e.g. a checksum mismatch with both values.
         public var message: String
 
         init(path: String, recordIndex: Int? = nil, byteOffset: Int64? = nil, message: String) {
@@ -23,6 +27,7 @@ public struct ShardVerifier: Sendable {
             self.init(path: error.path, recordIndex: error.recordIndex, byteOffset: error.byteOffset, message: error.reason)
         }
 
+        /// One line, placed as a `DatasetError` is: `path: record N at byte B: message`.
         public var description: String {
             DatasetError(.badInput, path: path, recordIndex: recordIndex, byteOffset: byteOffset, message).description
         }
@@ -30,9 +35,13 @@ public struct ShardVerifier: Sendable {
 
     /// What verification found.
     public struct Report: Sendable {
+        /// Record files read.
         public var files = 0
+        /// Records whose checksums held.
         public var records = 0
+        /// Damaged records passed over with `skipCorrupt` (each is also a problem).
         public var skipped = 0
+        /// Everything found wrong, in the order found.
         public var problems: [Problem] = []
 
         /// True when nothing is wrong.
@@ -43,17 +52,20 @@ public struct ShardVerifier: Sendable {
 
         /// `verified 4 files, 60000 records: OK` or `... 2 problems`.
         public func summary() -> String {
-            var text = "verified \(files) file\(files == 1 ? "" : "s"), \(records) records"
-            if skipped > 0 { text += ", skipped \(skipped) corrupt record\(skipped == 1 ? "" : "s")" }
-            return text + (isClean ? ": OK" : ": \(problems.count) problem\(problems.count == 1 ? "" : "s")")
+            var text = "verified \(HumanReadable.count(files, "file")), \(HumanReadable.count(records, "record"))"
+            if skipped > 0 { text += ", skipped \(HumanReadable.count(skipped, "corrupt record"))" }
+            return text + (isClean ? ": OK" : ": \(HumanReadable.count(problems.count, "problem"))")
         }
     }
 
+    /// Read past records whose payload checksum fails (their length checksum holding), to
+    /// report every bad record of a file instead of stopping at the first.
     public var skipCorrupt: Bool
     /// Whether a directory of record files without `manifest.json` is a problem (it is, unless
     /// the caller only wants the records' checksums: `verify --no-manifest`).
     public var requireManifest: Bool
 
+    /// The defaults stop reading a file at its first bad record and require a manifest.
     public init(skipCorrupt: Bool = false, requireManifest: Bool = true) {
         self.skipCorrupt = skipCorrupt
         self.requireManifest = requireManifest

@@ -12,7 +12,9 @@ import Glibc
 /// uncompressed bytes each (whole records; see `RecordWriter`), so that one record can be read by
 /// inflating its member alone.
 ///
-/// Crash safety: every shard and index is written under a hidden temporary name
+/// Crash safety: unless the writer is `staged` (its directory is a private staging folder, and
+/// files there keep their own names until the folder's commit renames each once), every shard and
+/// index is written under a hidden temporary name
 /// (`.{file}.tmp-{token}`), fsynced, and renamed into place only when complete. With a shard
 /// count, shard k holds records [k·N/n, (k+1)·N/n) and is renamed as soon as it is complete; with
 /// a target size, n is only known at the end, so all shards are renamed by `finish()`.
@@ -20,11 +22,9 @@ import Glibc
 ///
 /// Per shard it counts records and bytes and computes the SHA-256 of the file as it is written.
 public final class ShardedWriter {
-    public enum Sharding: Sendable, Equatable {
-        /// Exactly `shards` shards; `totalRecords` must be the number of records written.
+    /// The policy with what the writer needs to follow it (the record total for a shard count).
+    private enum Sharding: Sendable, Equatable {
         case shardCount(Int, totalRecords: Int)
-        /// A new shard starts once the current one holds at least this many framed bytes
-        /// (uncompressed stream bytes, for compressed shards).
         case targetShardBytes(Int64)
     }
 
@@ -34,6 +34,10 @@ public final class ShardedWriter {
         /// The split's record number of the shard's first record.
         var firstRecord: Int
         var baseName: String  // final name without "-of-NNNNN" in target mode
+        /// The name the shard has in `directory` once complete: its final name, or, for a staged
+        /// writer with a target size, the name without `-of-n` (the count is known only at the
+        /// end; the one rename into the output gives the final name).
+        var stagedName: String
         var tempPath: String
         var tempIndexPath: String?
         var finalPath: String?
@@ -41,10 +45,16 @@ public final class ShardedWriter {
         var summary: RecordFileSummary?
     }
 
+    /// The dataset directory the shards go into (it must exist); index files go to its `index/`.
     public let directory: String
+    /// The dataset name, the first part of every shard name.
     public let name: String
+    /// The split, the second part of every shard name.
     public let split: String
-    public let sharding: Sharding
+    /// How records are spread over this split's shards.
+    public let policy: ShardingPolicy
+    private let sharding: Sharding
+    /// The compression of every shard.
     public let compression: Compression
     /// Whether index files are written (plain and GZIP shards; ZLIB shards have none).
     public let writesIndex: Bool
@@ -62,7 +72,13 @@ public final class ShardedWriter {
     public let selectedShards: [Int]
     /// Called once a shard is complete and in place under its final name, with its index file:
     /// with a shard count as each shard completes, with a target size at `finish()`.
-    public var onShardPlaced: ((_ shard: Int, _ firstRecord: Int, ShardManifest) throws(RecordIOError) -> Void)?
+    public var onShardPlaced: ((_ shard: Int, _ firstRecord: Int, _ stagedName: String, ShardManifest) throws(RecordIOError) -> Void)?
+    /// Whether `directory` is a private staging folder that is renamed into place as a whole
+    /// later (`DatasetWriter`'s one-process role): files are then written under their names
+    /// directly, with no temporary name and no rename here, so that each file is renamed once
+    /// on its way to the output. Completion is known from `onShardPlaced` (a receipt), not from
+    /// the name. Otherwise each file is written under a hidden temporary name and renamed.
+    public let staged: Bool
     /// The split's record number the next record has (with a shard count).
     private var position = 0
     /// Which of `selectedShards` opens next.
@@ -82,15 +98,27 @@ public final class ShardedWriter {
     /// Whether this writer made `indexDirectory` (an aborted writer removes it again when empty).
     private var createdIndexDirectory = false
 
+    /// Prepares to write `split` into `directory`; no shard is created before the first record.
+    /// With `.shards(n)`, `records` must give the split's record count, and `only` may restrict
+    /// the writer to some of the n shards (one worker of several). `writeIndex` is ignored for
+    /// ZLIB; `staged` is for a private staging folder (see `staged`). Throws `.invalidArgument`
+    /// for a bad policy, a missing record count or a bad selection, and `.io` when `directory`
+    /// does not exist.
     public init(
-        directory: String, name: String, split: String, sharding: Sharding, compression: Compression = .none,
-        writeIndex: Bool = true, bufferSize: Int = 1 << 20, durable: Bool = true, only: [Int]? = nil
+        directory: String, name: String, split: String, sharding policy: ShardingPolicy, records: Int? = nil,
+        compression: Compression = .none,
+        writeIndex: Bool = true, bufferSize: Int = 1 << 20, durable: Bool = true, only: [Int]? = nil,
+        staged: Bool = false
     ) throws(RecordIOError) {
-        switch sharding {
-        case .shardCount(let n, let total):
-            guard n > 0, total >= 0 else {
-                throw RecordIOError(path: directory, kind: .invalidArgument("shard count must be positive"))
+        self.staged = staged
+        if let problem = policy.problem { throw RecordIOError(path: directory, kind: .invalidArgument(problem)) }
+        let sharding: Sharding
+        switch policy {
+        case .shards(let n):
+            guard let records, records >= 0 else {
+                throw RecordIOError(path: directory, kind: .invalidArgument("a shard count needs the split's record count"))
             }
+            sharding = .shardCount(n, totalRecords: records)
             let selected = only ?? Array(0..<n)
             guard selected == selected.sorted(), Set(selected).count == selected.count,
                 selected.allSatisfy({ (0..<n).contains($0) })
@@ -98,14 +126,12 @@ public final class ShardedWriter {
                 throw RecordIOError(path: directory, kind: .invalidArgument("selected shards must be distinct, ascending and below \(n)"))
             }
             selectedShards = selected
-        case .targetShardBytes(let bytes):
+        case .shardBytes(let bytes):
             guard only == nil else {
                 throw RecordIOError(path: directory, kind: .invalidArgument("selecting shards needs a shard count"))
             }
             selectedShards = []
-            guard bytes > 0 else {
-                throw RecordIOError(path: directory, kind: .invalidArgument("target shard size must be positive"))
-            }
+            sharding = .targetShardBytes(bytes)
         }
         guard isDirectory(directory) else {
             throw RecordIOError(path: directory, kind: .io("output directory does not exist"))
@@ -113,6 +139,7 @@ public final class ShardedWriter {
         self.directory = directory
         self.name = name
         self.split = split
+        self.policy = policy
         self.sharding = sharding
         self.compression = compression
         self.writesIndex = writeIndex && compression != .zlib
@@ -232,8 +259,10 @@ public final class ShardedWriter {
         let firstRecord: Int
         if case .shardCount = sharding { firstRecord = position } else { firstRecord = recordsWritten }
         var shard = Shard(
-            number: index, firstRecord: firstRecord, baseName: baseName, tempPath: joinPath(directory, ".\(baseName).tmp-\(token)"),
-            tempIndexPath: writesIndex ? joinPath(indexDirectory, ".\(baseName).index.tmp-\(token)") : nil)
+            number: index, firstRecord: firstRecord, baseName: baseName, stagedName: baseName,
+            tempPath: joinPath(directory, staged ? baseName : ".\(baseName).tmp-\(token)"),
+            tempIndexPath: writesIndex
+                ? joinPath(indexDirectory, staged ? baseName + ".index" : ".\(baseName).index.tmp-\(token)") : nil)
         if let finalName {
             shard.finalPath = nil
             shard.baseName = finalName
@@ -262,7 +291,7 @@ public final class ShardedWriter {
         shards[k].summary = summary
         if case .shardCount = sharding {
             try place(k, finalName: shards[k].baseName)
-            try onShardPlaced?(shards[k].number, shards[k].firstRecord, manifest(of: shards[k]))
+            try onShardPlaced?(shards[k].number, shards[k].firstRecord, shards[k].stagedName, manifest(of: shards[k]))
         }
     }
 
@@ -275,6 +304,13 @@ public final class ShardedWriter {
     }
 
     private func place(_ k: Int, finalName: String) throws(RecordIOError) {
+        if staged {
+            // Complete where it is; the staging folder's commit gives it `finalName`.
+            shards[k].finalPath = shards[k].tempPath
+            shards[k].finalIndexPath = shards[k].tempIndexPath
+            shards[k].baseName = finalName
+            return
+        }
         let finalPath = joinPath(directory, finalName)
         if let tempIndex = shards[k].tempIndexPath {
             let finalIndex = joinPath(directory, ShardIndex.relativePath(forShard: finalName))
@@ -322,7 +358,7 @@ public final class ShardedWriter {
                 let n = shards.count
                 for k in 0..<n {
                     try place(k, finalName: Self.shardFileName(name: name, split: split, index: k, count: n))
-                    try onShardPlaced?(k, shards[k].firstRecord, manifest(of: shards[k]))
+                    try onShardPlaced?(k, shards[k].firstRecord, shards[k].stagedName, manifest(of: shards[k]))
                 }
             }
         } catch {

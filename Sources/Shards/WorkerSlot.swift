@@ -10,11 +10,14 @@ import Dispatch
 /// worker writes a contiguous run of the dataset's shards (`shards(of:)`), so the shards, and
 /// everything `commit` writes from them, do not depend on how many workers there were.
 public struct WorkerSlot: Sendable, Equatable, CustomStringConvertible {
+    /// This worker's number, 0..<`count`.
     public var index: Int
+    /// How many workers share the job (at least 1).
     public var count: Int
     /// Where the slot came from, for the log: `--worker`, `SLURM_ARRAY_TASK_ID`, ….
     public var source: String
 
+    /// A slot, checked: a count below 1 or an index outside 0..<count is a `.usage` error naming `source`.
     public init(index: Int, count: Int, source: String) throws(DatasetError) {
         guard count >= 1 else { throw DatasetError(.usage, "the worker count must be at least 1, not \(count) (\(source))") }
         guard index >= 0, index < count else {

@@ -23,11 +23,16 @@ public enum FreeLayout {
 /// Where one digit went in a string's image, in pixels (fractional; the box's pixels are those
 /// whose centres lie inside it).
 public struct DigitBox: Sendable, Equatable {
+    /// Distance of the box's left edge from the image's left edge.
     public var left: Double
+    /// Distance of the box's top edge from the image's top edge.
     public var top: Double
+    /// The digit's drawn width: the source width times its scale and the fit to the canvas.
     public var width: Double
+    /// The digit's drawn height, scaled like `width` (digits keep their aspect).
     public var height: Double
 
+    /// A box in image pixels.
     public init(left: Double, top: Double, width: Double, height: Double) {
         self.left = left
         self.top = top

@@ -7,7 +7,8 @@ public struct DigitString: Sendable, Equatable {
     /// The value of an empty slot in `paddedDigits`.
     public static let noDigit = 10
 
-    /// The string's image: gray, or with the gray value replicated to RGB (see `Configuration.channels`).
+    /// The string's image: gray, or with the gray value replicated to RGB (see
+    /// `DigitStringSynthesizer.Configuration.channels`).
     public var image: Image
     /// The digits left to right, each 0…9; `digits.count` is the string's length.
     public var digits: [Int]
@@ -16,6 +17,7 @@ public struct DigitString: Sendable, Equatable {
     /// Where each digit went in `image`.
     public var boxes: [DigitBox]
 
+    /// A string from its parts; `digits`, `sourceIndices` and `boxes` have one entry per digit.
     public init(image: Image, digits: [Int], sourceIndices: [Int], boxes: [DigitBox]) {
         self.image = image
         self.digits = digits

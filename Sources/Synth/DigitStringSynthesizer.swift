@@ -10,21 +10,26 @@ internal import ShardKitSupport
 /// digit left to right: its scale, its gap (not for the first digit), its vertical jitter
 /// (see `FreeLayout`). `.fixed` makes no further draws.
 public struct DigitStringSynthesizer: Sendable {
-    /// What to make.
+    /// What to make: the length rule, the layout, the canvas and the seed. Checked by the
+    /// synthesizer's `init`, not here.
     public struct Configuration: Sendable, Equatable {
         /// Longest string, 1…5 (the `digits` feature has five slots; longer is refused).
         public var maxLength: Int
         /// Length weights; `nil` means uniform over 1…`maxLength`.
         public var lengths: LengthDistribution?
+        /// How digits are placed (default `.free`).
         public var layout: DigitLayout
-        /// Canvas of the free layout (the fixed layout's size follows from the digits).
+        /// Canvas rows of the free layout (the fixed layout's size follows from the digits).
         public var height: Int
+        /// Canvas columns of the free layout.
         public var width: Int
         /// 1 (gray, as the source digits: a third of the bytes to write, hash and read) or 3 (the
         /// gray value in R, G and B: the shape of SVHN's images).
         public var channels: Int
+        /// The run's seed: with a record's key it fixes every draw for that record.
         public var seed: UInt64
 
+        /// The defaults make 64×64 gray strings of 1…5 digits, free layout, seed 0.
         public init(
             maxLength: Int = 5, lengths: LengthDistribution? = nil, layout: DigitLayout = .free, height: Int = 64,
             width: Int = 64, channels: Int = 1, seed: UInt64 = 0
@@ -39,9 +44,11 @@ public struct DigitStringSynthesizer: Sendable {
         }
     }
 
+    /// The digits strings are drawn from.
     public let source: DigitSource
+    /// The configuration as given (its `lengths` may be `nil`; see `lengths`).
     public let configuration: Configuration
-    /// The length distribution in use.
+    /// The length distribution in use: the configured one, or uniform over 1…`maxLength`.
     public let lengths: LengthDistribution
 
     /// Fails when `maxLength` is outside 1…5, the lengths name a length above it, or the canvas

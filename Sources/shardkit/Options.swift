@@ -1,4 +1,5 @@
 public import ArgumentParser
+public import Formats
 import Foundation
 import Imaging
 import Pipeline
@@ -41,6 +42,14 @@ struct AugmentationOptions: ParsableArguments {
     @Option(help: "With --augment: records written per source record, each augmented on its own.")
     var copies: Int = 1
 
+    @Option(help: "With --augment: the splits it (and --copies) applies to, comma-separated.")
+    var augmentSplits: String = "train"
+
+    /// `--augment-splits` as a set of split names.
+    var splits: Set<String> {
+        Set(augmentSplits.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
+
     func validate() throws {
         guard copies >= 1 else { throw ValidationError("--copies must be at least 1") }
         if copies > 1 && augment == nil { throw ValidationError("--copies needs --augment") }
@@ -78,3 +87,4 @@ extension DatasetFormat: ExpressibleByArgument {}
 extension Compression: ExpressibleByArgument {}
 extension ImageEncoding: ExpressibleByArgument {}
 extension DigitLayout: ExpressibleByArgument {}
+extension EMNISTSubset: ExpressibleByArgument {}

@@ -42,7 +42,10 @@ import Testing
         #expect(missingOption.status == 64)
         let badValue = try ShardKitProcess.run(["generate", "--output", "/tmp/x", "--shards", "0"])
         #expect(badValue.status == 64)
-        #expect(badValue.standardError.contains("--shards must be at least 1"))
+        #expect(badValue.standardError.contains("--shards: the shard count must be at least 1, not 0"))
+        let badSize = try ShardKitProcess.run(["convert", "mnist", "-i", "Fixtures/mnist", "-o", "/tmp/x", "--shard-size", "0"])
+        #expect(badSize.status == 64)
+        #expect(badSize.standardError.contains("--shard-size: the shard size must be positive"), "\(badSize.standardError)")
     }
 
     @Test func aRequestFoundWrongLateIs64() throws {

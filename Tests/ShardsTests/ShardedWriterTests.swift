@@ -23,7 +23,7 @@ private func payload(_ i: Int) -> [UInt8] {
         let scratch = try Scratch()
         let total = 10
         let writer = try ShardedWriter(
-            directory: scratch.path, name: "ds", split: "train", sharding: .shardCount(4, totalRecords: total))
+            directory: scratch.path, name: "ds", split: "train", sharding: .shards(4), records: total)
         for i in 0..<total { try writer.write(payload(i)) }
         let shards = try writer.finish()
         #expect(shards.map(\.file) == (0..<4).map { "ds-train.tfrecord-0000\($0)-of-00004" })
@@ -45,7 +45,7 @@ private func payload(_ i: Int) -> [UInt8] {
     @Test func moreShardsThanRecordsGivesEmptyShards() throws {
         let scratch = try Scratch()
         let writer = try ShardedWriter(
-            directory: scratch.path, name: "ds", split: "test", sharding: .shardCount(3, totalRecords: 1))
+            directory: scratch.path, name: "ds", split: "test", sharding: .shards(3), records: 1)
         try writer.write([1])
         let shards = try writer.finish()
         #expect(shards.map(\.records) == [0, 0, 1])
@@ -55,13 +55,13 @@ private func payload(_ i: Int) -> [UInt8] {
     @Test func wrongRecordCountIsAnError() throws {
         let scratch = try Scratch()
         let writer = try ShardedWriter(
-            directory: scratch.path, name: "ds", split: "x", sharding: .shardCount(2, totalRecords: 2))
+            directory: scratch.path, name: "ds", split: "x", sharding: .shards(2), records: 2)
         try writer.write([1])
         #expect(throws: RecordIOError.self) { _ = try writer.finish() }
         #expect(try scratch.listing().isEmpty)
 
         let over = try ShardedWriter(
-            directory: scratch.path, name: "ds", split: "y", sharding: .shardCount(1, totalRecords: 1))
+            directory: scratch.path, name: "ds", split: "y", sharding: .shards(1), records: 1)
         try over.write([1])
         #expect(throws: RecordIOError.self) { try over.write([2]) }
         over.abort()
@@ -71,7 +71,7 @@ private func payload(_ i: Int) -> [UInt8] {
     @Test func targetSizeRotatesAndRenamesAtFinish() throws {
         let scratch = try Scratch()
         let writer = try ShardedWriter(
-            directory: scratch.path, name: "ds", split: "train", sharding: .targetShardBytes(1000))
+            directory: scratch.path, name: "ds", split: "train", sharding: .shardBytes(1000))
         for i in 0..<40 {
             try writer.write(payload(i))
             // Before finish nothing carries a final name.
@@ -101,7 +101,7 @@ private func payload(_ i: Int) -> [UInt8] {
     @Test func emptyTargetSizeSplitHasOneEmptyShard() throws {
         let scratch = try Scratch()
         let writer = try ShardedWriter(
-            directory: scratch.path, name: "ds", split: "empty", sharding: .targetShardBytes(1000))
+            directory: scratch.path, name: "ds", split: "empty", sharding: .shardBytes(1000))
         let shards = try writer.finish()
         #expect(shards.map(\.file) == ["ds-empty.tfrecord-00000-of-00001"])
         #expect(shards[0].records == 0 && shards[0].bytes == 0)
@@ -110,7 +110,7 @@ private func payload(_ i: Int) -> [UInt8] {
     @Test func indexFilesMatchActualOffsets() throws {
         let scratch = try Scratch()
         let writer = try ShardedWriter(
-            directory: scratch.path, name: "ds", split: "train", sharding: .shardCount(2, totalRecords: 30))
+            directory: scratch.path, name: "ds", split: "train", sharding: .shards(2), records: 30)
         for i in 0..<30 { try writer.write(payload(i)) }
         let shards = try writer.finish()
         for shard in shards {
@@ -137,7 +137,7 @@ private func payload(_ i: Int) -> [UInt8] {
     func sha256AndSizesMatchTheFiles(compression: Compression) throws {
         let scratch = try Scratch()
         let writer = try ShardedWriter(
-            directory: scratch.path, name: "ds", split: "train", sharding: .targetShardBytes(3000),
+            directory: scratch.path, name: "ds", split: "train", sharding: .shardBytes(3000),
             compression: compression)
         for i in 0..<100 { try writer.write(payload(i)) }
         let shards = try writer.finish()
@@ -160,8 +160,9 @@ private func payload(_ i: Int) -> [UInt8] {
 
     @Test func abortLeavesNoShard() throws {
         let scratch = try Scratch()
-        for sharding in [ShardedWriter.Sharding.shardCount(3, totalRecords: 30), .targetShardBytes(500)] {
-            let writer = try ShardedWriter(directory: scratch.path, name: "ds", split: "train", sharding: sharding)
+        for (sharding, records) in [(ShardingPolicy.shards(3), 30 as Int?), (.shardBytes(500), nil)] {
+            let writer = try ShardedWriter(
+                directory: scratch.path, name: "ds", split: "train", sharding: sharding, records: records)
             for i in 0..<25 { try writer.write(payload(i)) }
             #expect(try !scratch.listing().isEmpty)
             writer.abort()
@@ -170,7 +171,7 @@ private func payload(_ i: Int) -> [UInt8] {
         // Dropping an unfinished writer cleans up too.
         do {
             let writer = try ShardedWriter(
-                directory: scratch.path, name: "ds", split: "train", sharding: .targetShardBytes(500))
+                directory: scratch.path, name: "ds", split: "train", sharding: .shardBytes(500))
             for i in 0..<25 { try writer.write(payload(i)) }
         }
         #expect(try scratch.listing().isEmpty)
@@ -179,7 +180,7 @@ private func payload(_ i: Int) -> [UInt8] {
     @Test func zeroCopyWriteThroughShardedWriter() throws {
         let scratch = try Scratch()
         let writer = try ShardedWriter(
-            directory: scratch.path, name: "ds", split: "train", sharding: .shardCount(1, totalRecords: 1))
+            directory: scratch.path, name: "ds", split: "train", sharding: .shards(1), records: 1)
         try writer.writeRecord(capacity: 8) { buffer in
             buffer.copyBytes(from: [7, 7, 7])
             return 3
@@ -203,7 +204,7 @@ private func payload(_ i: Int) -> [UInt8] {
         _ count: Int, compression: Compression, bufferSize: Int = 1 << 20, in scratch: Scratch, split: String = "train"
     ) throws -> [ShardManifest] {
         let writer = try ShardedWriter(
-            directory: scratch.path, name: "ds", split: split, sharding: .shardCount(1, totalRecords: count),
+            directory: scratch.path, name: "ds", split: split, sharding: .shards(1), records: count,
             compression: compression, bufferSize: bufferSize, durable: false)
         for i in 0..<count { try writer.write(payload(i)) }
         return try writer.finish()

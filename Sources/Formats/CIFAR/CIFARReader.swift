@@ -54,6 +54,7 @@ public final class CIFARReader: FormatReader {
     private var finished = false
     private var record: [UInt8]
 
+    /// Reads the batch file at `file` (plain, or gzip by its first bytes).
     public convenience init(file: URL, variant: CIFARVariant) throws(FormatError) {
         try self.init(input: InputFile(disk: file), variant: variant)
     }

@@ -96,7 +96,16 @@ public final class ArchiveFile {
 
     /// What an input file's first bytes say it is, when it is an archive or a compressed file.
     public enum Kind: String, Sendable {
-        case gzip, bzip2, xz, zip, tar
+        /// A gzip stream (`1F 8B`): a `.tar.gz`, or one compressed file.
+        case gzip
+        /// A bzip2 stream (`BZh`).
+        case bzip2
+        /// An xz stream (`FD 37 7A 58 5A 00`).
+        case xz
+        /// A zip archive (`PK 03 04`, or `PK 05 06` when empty).
+        case zip
+        /// An uncompressed tar (`ustar` at byte 257).
+        case tar
         /// ALZip, which libarchive cannot read (CASIA's `HWDB1.1trn_gnt.zip` holds one).
         case alz
     }

@@ -34,6 +34,7 @@ public final class InputDigests: @unchecked Sendable {
     private var running: [String: Running] = [:]
     private var finished: [String: Digest] = [:]
 
+    /// No file registered yet.
     public init() {}
 
     /// Makes sure `path` is hashed by `finish()`, also when no reader reads it through this

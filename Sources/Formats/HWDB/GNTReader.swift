@@ -36,6 +36,7 @@ public final class GNTReader: FormatReader {
     private var offset = 0
     private var finished = false
 
+    /// Reads the `.gnt` file at `file`.
     public convenience init(file: URL) throws(FormatError) {
         try self.init(input: InputFile(disk: file))
     }

@@ -38,6 +38,7 @@ public final class MNISTReader: FormatReader {
     private var index = 0
     private var finished = false
 
+    /// Reads an image file and its label file on disk, each plain or gzip.
     public convenience init(images imagesURL: URL, labels labelsURL: URL) throws(FormatError) {
         try self.init(images: InputFile(disk: imagesURL), labels: InputFile(disk: labelsURL))
     }

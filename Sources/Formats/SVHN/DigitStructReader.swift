@@ -61,6 +61,7 @@ public final class DigitStructReader: FormatReader {
     private var index = 0
     private var finished = false
 
+    /// Opens the digitStruct.mat at `url` on disk.
     public convenience init(url: URL) throws(FormatError) {
         try self.init(input: InputFile(disk: url))
     }

@@ -24,12 +24,14 @@ public enum DatasetConverter {
         let encoding = options.imageEncoding ?? format.defaultImageEncoding
         let plan: ConversionPlan
         switch format {
-        case .mnist: plan = try MNISTConversion.plan(options, encoding: encoding)
+        case .mnist, .fashionMNIST, .kmnist, .emnist:
+            plan = try MNISTConversion.plan(options, format: format, encoding: encoding)
         case .cifar10: plan = try CIFARConversion.plan(options, variant: .cifar10, encoding: encoding)
         case .cifar100: plan = try CIFARConversion.plan(options, variant: .cifar100, encoding: encoding)
         case .svhn: plan = try SVHNConversion.plan(options, encoding: encoding)
         case .hwdb: plan = try HWDBConversion.plan(options, encoding: encoding)
         case .svhnCropped: plan = try SVHNCroppedConversion.plan(options, encoding: encoding)
+        case .folder: plan = try FolderConversion.plan(options, encoding: encoding)
         }
         let name = options.name ?? format.rawValue
         // With a shard count, every shard's records are known before reading: shards can be
@@ -47,15 +49,33 @@ public enum DatasetConverter {
             durable: options.durable, role: role, fingerprint: fingerprint(format, options, name: name, encoding: encoding))
         var note: String?
         do throws(DatasetError) {
-            let copies = options.copies
+            // Records per source record, per split: `copies` for the augmented splits, else 1.
+            func copies(_ split: String) -> Int {
+                options.augment != nil && options.augmentSplits.contains(split) ? options.copies : 1
+            }
+            try checkAugmentation(options, plan: plan)
             // Exact counts are needed up front for a shard count (and cheap ones for progress).
+            // A pass that divides its records among splits (train/validation) is always counted
+            // first, so that no split is ever opened to stay empty.
             var passCounts: [[Int]?] = []
+            var dropped: Set<String> = []
             for pass in plan.passes {
-                let needCounts = shardsPerSplit != nil || pass.countIsCheap
-                passCounts.append(needCounts ? try pass.counts().map { $0 * copies } : nil)
+                let needCounts = shardsPerSplit != nil || pass.countIsCheap || pass.splits.count > 1
+                let counts = needCounts ? try zip(pass.counts(), pass.splits).map { count, split in count * copies(split) } : nil
+                passCounts.append(counts)
+                for (split, count) in zip(pass.splits, counts ?? []) where count == 0 {
+                    guard pass.splits.count > 1, !options.validationFractionChosen else {
+                        throw emptySplit(split, of: pass, counts: counts!, options: options)
+                    }
+                    dropped.insert(split)
+                    if !options.quiet {
+                        FileHandle.standardError.write(
+                            Data("shardkit: no \(split) split: the default --validation-fraction \(options.validationFraction) gives it none of \(counts!.reduce(0, +)) records; choose a fraction to make one\n".utf8))
+                    }
+                }
             }
             // Shards numbered dataset-wide, split after split; this process writes `assigned`.
-            let totalShards = (shardsPerSplit ?? 0) * plan.passes.reduce(0) { $0 + $1.splits.count }
+            let totalShards = (shardsPerSplit ?? 0) * plan.passes.reduce(0) { $0 + $1.splits.filter { !dropped.contains($0) }.count }
             let assigned = options.worker?.shards(of: totalShards) ?? 0..<totalShards
             if let worker = options.worker {
                 note =
@@ -82,6 +102,12 @@ public enum DatasetConverter {
                 var selection: [Set<Int>]? = nil
                 var bases: [Int] = []
                 for (i, split) in pass.splits.enumerated() {
+                    if dropped.contains(split) {
+                        // No record is routed to it (its count is 0): never opened, never written.
+                        selection = shardsPerSplit == nil ? nil : (selection ?? []) + [[]]
+                        bases.append(0)
+                        continue
+                    }
                     if let n = shardsPerSplit {
                         let base = splitOfGroup.count * n
                         splitOfGroup.append((base, split))
@@ -104,7 +130,9 @@ public enum DatasetConverter {
                     for split in pass.splits { try writer.finish(split: split) }
                     continue
                 }
-                var total = counts?.reduce(0, +) ?? (options.quiet ? nil : pass.estimatedTotal().map { $0 * copies })
+                let augmented = pass.splits.map { options.augment != nil && options.augmentSplits.contains($0) }
+                let passCopies = pass.splits.map(copies)
+                var total = counts?.reduce(0, +) ?? (options.quiet ? nil : pass.estimatedTotal().map { $0 * (passCopies.max() ?? 1) })
                 let pull: RecordPull
                 if let selection, let counts, let n = shardsPerSplit {
                     total = selection.enumerated().reduce(0) { sum, split in
@@ -114,12 +142,12 @@ public enum DatasetConverter {
                     // readers skip what comes before (a seek in plain files).
                     let first =
                         pass.canSkip && pass.splits.count == 1
-                        ? selection[0].min().map { shardStart($0, n: n, total: counts[0]) / copies } ?? 0 : 0
+                        ? selection[0].min().map { shardStart($0, n: n, total: counts[0]) / passCopies[0] } ?? 0 : 0
                     pull = selecting(
-                        withCopies(try pass.open(first), copies), shards: selection, bases: bases, n: n, totals: counts,
-                        startingAt: first * copies)
+                        withCopies(try pass.open(first), passCopies, augmented: augmented), shards: selection, bases: bases,
+                        n: n, totals: counts, startingAt: first * passCopies[0])
                 } else {
-                    pull = withCopies(try pass.open(0), copies)
+                    pull = withCopies(try pass.open(0), passCopies, augmented: augmented)
                 }
                 let progress = ProgressReporter(
                     label: "convert \(format.rawValue)/\(pass.label)", total: total, quiet: options.quiet,
@@ -137,6 +165,14 @@ public enum DatasetConverter {
                     progress: { progress.advance(by: $0) })
                 progress.finish()
                 for split in pass.splits { try writer.finish(split: split) }
+                // Counted only now (a target shard size): an empty split is refused all the same.
+                if counts == nil {
+                    let written = pass.splits.map { name in writer.splits.last { $0.name == name }?.manifest.records ?? 0 }
+                    // (Passes of several splits are always counted first: only one-split passes get here.)
+                    if let empty = zip(pass.splits, written).first(where: { $0.1 == 0 }) {
+                        throw emptySplit(empty.0, of: pass, counts: written, options: options)
+                    }
+                }
             }
             var metadata = plan.metadata
             for (key, value) in try plan.finishInputs() { metadata[key] = value }
@@ -145,7 +181,8 @@ public enum DatasetConverter {
             metadata["seed"] = String(options.seed)
             if let augment = options.augment {
                 metadata["augment"] = augment.description
-                metadata["copies"] = String(copies)
+                metadata["copies"] = String(options.copies)
+                metadata["augment_splits"] = options.augmentSplits.sorted().joined(separator: ",")
             }
             for (reason, count) in plan.skipped { metadata["skipped: \(reason)"] = String(count) }
             let description = DatasetDescription(
@@ -185,6 +222,7 @@ public enum DatasetConverter {
             "format": format.rawValue, "name": name, "image encoding": encoding.rawValue,
             "compression": options.compression.rawValue, "seed": String(options.seed),
             "copies": String(options.copies), "augment": options.augment?.description ?? "none",
+            "augment splits": options.augmentSplits.sorted().joined(separator: ","),
         ]
         switch options.sharding {
         case .shards(let n): pairs["shards"] = String(n)
@@ -199,8 +237,49 @@ public enum DatasetConverter {
             pairs["size"] = String(options.size)
             pairs["dictionary"] = options.dictionary?.path ?? "built from train"
         }
+        if format == .folder {
+            pairs["validation fraction"] = String(options.validationFraction)
+            pairs["size"] = options.folder.size.map(String.init) ?? "as stored"
+            pairs["channels"] = options.folder.channels.map(String.init) ?? "the first image's"
+            pairs["skip corrupt"] = String(options.folder.skipCorrupt)
+        }
+        if let transpose = options.transpose { pairs["transpose"] = String(transpose) }
+        if let subset = options.emnistSubset { pairs["emnist subset"] = subset.rawValue }
         pairs["input"] = inputFingerprint(options.input)
         return pairs
+    }
+
+    /// No split is ever written empty (TFDS refuses to read one): the error says how many records
+    /// each of the pass's splits got, and, for a split made by `--validation-fraction`, that the
+    /// fraction is too small for the data (a usage error) rather than the input being wrong.
+    private static func emptySplit(_ split: String, of pass: ConversionPass, counts: [Int], options: ConvertOptions)
+        -> DatasetError
+    {
+        let tally = zip(pass.splits, counts).map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+        if pass.splits.count > 1 {
+            return DatasetError(
+                .usage,
+                "--validation-fraction \(options.validationFraction) leaves split \(split) empty (\(tally) records); "
+                    + "use a larger fraction, or 0 for no validation split")
+        }
+        return DatasetError(.badInput, "split \(split) has no records; its input holds none")
+    }
+
+    /// A spec that cannot apply to a split's images is a usage error naming the split and the
+    /// size, before anything is read (images of one declared shape; a folder of mixed sizes is
+    /// checked record by record as it is encoded).
+    private static func checkAugmentation(_ options: ConvertOptions, plan: ConversionPlan) throws(DatasetError) {
+        guard let augment = options.augment else { return }
+        let shape = plan.features.lazy.compactMap { _, feature -> [Int]? in
+            if case .image(let shape, _) = feature { return shape }
+            return nil
+        }.first
+        guard let shape, shape.count >= 2, shape[0] > 0, shape[1] > 0,
+            let problem = augment.problem(height: shape[0], width: shape[1])
+        else { return }
+        let splits = plan.passes.flatMap(\.splits).filter(options.augmentSplits.contains)
+        guard let split = splits.first else { return }
+        throw DatasetError(.usage, "--augment cannot apply to split \(split): \(problem)")
     }
 
     /// Records between plain progress lines (not a terminal): about ten lines per pass, at
@@ -225,23 +304,22 @@ public enum DatasetConverter {
         guard options.copies == 1 || options.augment != nil else {
             throw DatasetError(.usage, "more than one copy needs an augmentation")
         }
-        switch options.sharding {
-        case .shards(let n) where n < 1: throw DatasetError(.usage, "shard count must be at least 1")
-        case .shardBytes(let b) where b < 1: throw DatasetError(.usage, "shard size must be positive")
-        default: break
-        }
+        if let problem = options.sharding.problem { throw DatasetError(.usage, problem) }
     }
 }
 
-/// A pull that hands out each record of `pull` `copies` times in a row, numbered 0…copies-1.
-private func withCopies(_ pull: @escaping RecordPull, _ copies: Int) -> RecordPull {
-    guard copies > 1 else { return pull }
+/// A pull that hands out each record of `pull` `copies[split]` times in a row, numbered
+/// 0…copies-1, marking the records of augmented splits.
+private func withCopies(_ pull: @escaping RecordPull, _ copies: [Int], augmented: [Bool]) -> RecordPull {
     var current: PendingRecord?
-    var next = copies
+    var next = 0
+    var count = 0
     return { () throws(DatasetError) -> PendingRecord? in
-        if next == copies {
-            guard let record = try pull() else { return nil }
+        if next == count {
+            guard var record = try pull() else { return nil }
+            record.augmented = augmented[record.split]
             current = record
+            count = copies[record.split]
             next = 0
         }
         var record = current!

@@ -39,7 +39,7 @@ public enum SynthWriter {
         do throws(DatasetError) {
             // Shards numbered dataset-wide, split after split; this process writes `assigned`.
             let splits = [(train, request.trainCount), (test, request.testCount)].compactMap { maker, count in
-                maker.flatMap { count > 0 ? ($0, count * request.copies) : nil }
+                maker.flatMap { count > 0 ? ($0, count * $0.copies) : nil }
             }
             let n = request.shards
             let assigned = request.worker?.shards(of: splits.count * n) ?? 0..<(splits.count * n)
@@ -75,6 +75,7 @@ public enum SynthWriter {
                 "max_length": String(configuration.maxLength),
                 "lengths": train.synthesizer.lengths.description,
                 "copies": String(request.copies),
+                "augment_splits": request.augmentSplits.sorted().joined(separator: ","),
                 "augment": request.augment?.description ?? "none",
                 "digits": request.digits.path,
                 "train_digits": String(trainSource.count),
@@ -117,9 +118,17 @@ public enum SynthWriter {
         do { synthesizer = try DigitStringSynthesizer(source: source, configuration: request.configuration) } catch {
             throw DatasetError(.usage, error.message)
         }
+        // Only the splits in `augmentSplits` are augmented and copied; the others are as drawn.
+        let augmented = request.augment != nil && request.augmentSplits.contains(split)
+        if augmented, let augment = request.augment,
+            let problem = augment.problem(
+                height: synthesizer.imageShape.height, width: synthesizer.imageShape.width)
+        {
+            throw DatasetError(.usage, "--augment cannot apply to split \(split): \(problem)")
+        }
         return SynthRecordMaker(
-            synthesizer: synthesizer, split: split, augment: request.augment, copies: max(1, request.copies),
-            encoding: request.imageEncoding)
+            synthesizer: synthesizer, split: split, augment: augmented ? request.augment : nil,
+            copies: augmented ? max(1, request.copies) : 1, encoding: request.imageEncoding)
     }
 
     static func writePreview(_ maker: SynthRecordMaker, count: Int, to url: URL) throws(DatasetError) {
@@ -141,6 +150,7 @@ public enum SynthWriter {
             "configuration": String(describing: request.configuration), "shards": String(request.shards),
             "image encoding": request.imageEncoding.rawValue, "augment": request.augment?.description ?? "none",
             "copies": String(request.copies), "digits": inputFingerprint(request.digits),
+            "augment splits": request.augmentSplits.sorted().joined(separator: ","),
         ]
     }
 

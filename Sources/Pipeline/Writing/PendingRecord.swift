@@ -11,6 +11,10 @@ enum PendingImage: Sendable {
     /// SVHN: a PNG file to read, decode as RGB, crop around the digit boxes and resize to `size`
     /// (`SVHNReader.preprocess`), on a worker rather than on the reading thread.
     case svhnPNG(path: String, entry: DigitStructEntry, size: Int)
+    /// An image file of a folder dataset (`FolderImage.load`), read and decoded on a worker and
+    /// given `channels`. Its bytes are stored as they are when nothing changes them: same
+    /// encoding, a plain file (`FolderImage.isPlain`), no resize, no augmentation.
+    case imageFile(path: String, channels: Int)
     /// SVHN from an archive: the PNG's bytes, read on the reading thread (an archive is one
     /// stream), decoded, cropped and resized on a worker as `svhnPNG` is.
     case svhnPNGData([UInt8], entry: DigitStructEntry, size: Int)
@@ -32,6 +36,8 @@ struct PendingRecord: Sendable {
     var features: [String: Feature]
     /// Which augmented copy of its source record this is (0 when there is one record per source).
     var copy = 0
+    /// Whether the record's split is augmented (`ConvertOptions.augmentSplits`).
+    var augmented = false
     /// The group whose schema the record's Example counts towards: the dataset-wide number of
     /// its shard when shards are known up front (for the shard's receipt), else 0.
     var group = 0
@@ -64,9 +70,26 @@ struct RecordEncoder: Sendable {
             }
         }
         var image: Image
+        // The source file's bytes, when they can be stored unchanged.
+        var original: [UInt8]?
         switch record.image {
         case .decoded(let decoded):
             image = decoded
+        case .imageFile(let path, let channels):
+            let file: FolderImage
+            do {
+                file = try FolderImage.load(path: path)
+            } catch {
+                var placed = error
+                placed.record = record.index
+                throw DatasetError(placed)
+            }
+            image = file.image.converted(toChannels: channels)
+            let sameSize = record.resizeSide.map { $0 == image.height && $0 == image.width } ?? true
+            let sameEncoding = (file.format == .png && encoding == .png) || (file.format == .jpeg && encoding == .jpeg)
+            if file.isPlain, file.image.channels == channels, sameSize, sameEncoding, augmenter == nil {
+                original = file.bytes
+            }
         case .svhnPNG(let path, let entry, let size):
             guard let png = FileManager.default.contents(atPath: path).map({ [UInt8]($0) }) else {
                 throw DatasetError(
@@ -79,22 +102,29 @@ struct RecordEncoder: Sendable {
         if let side = record.resizeSide, image.height != side || image.width != side {
             image = image.resizedBilinear(height: side, width: side)
         }
-        if let augmenter {
+        if let augmenter, record.augmented {
+            if let problem = augment?.problem(height: image.height, width: image.width) {
+                throw DatasetError(.usage, path: record.path, recordIndex: record.index, "--augment: \(problem)")
+            }
             let source = record.path.split(separator: "/").last.map(String.init) ?? record.path
             var rng = RecordKey("\(source)/\(record.index)/\(record.copy)").generator(seed: seed)
             image = augmenter.apply(to: image, rng: &rng)
         }
         let bytes: [UInt8]
-        do {
-            switch encoding {
-            case .png: bytes = try PNGCodec.encode(image)
-            case .jpeg: bytes = try JPEGCodec.encode(image, quality: jpegQuality)
-            case .raw: bytes = image.pixels
+        if let original {
+            bytes = original
+        } else {
+            do {
+                switch encoding {
+                case .png: bytes = try PNGCodec.encode(image)
+                case .jpeg: bytes = try JPEGCodec.encode(image, quality: jpegQuality)
+                case .raw: bytes = image.pixels
+                }
+            } catch {
+                throw DatasetError(
+                    .badInput, path: record.path, recordIndex: record.index,
+                    "cannot encode the image as \(encoding.rawValue): \(error)")
             }
-        } catch {
-            throw DatasetError(
-                .badInput, path: record.path, recordIndex: record.index,
-                "cannot encode the image as \(encoding.rawValue): \(error)")
         }
         var features = record.features
         features["image"] = .bytes([bytes])

@@ -46,7 +46,13 @@ public final class TrainingSession {
         let classes = dataset.manifest.metadata["classes"].flatMap { Int($0) }
         let shape: [Int]?
         switch configuration.modelName {
-        case "hwdb": shape = dataset.rawImageShape.map { [$0[0], $0[1], 1] }
+        case "hwdb", "classifier":
+            // The stored images' size when every image has it, else (a folder of images of any
+            // size, declared [None, None, C]) 64 × 64, to which each image is resized; hwdb is gray.
+            shape = dataset.rawImageShape.map { stored in
+                let channels = configuration.modelName == "hwdb" ? 1 : stored[2]
+                return stored[0] > 0 && stored[1] > 0 ? [stored[0], stored[1], channels] : [64, 64, channels]
+            }
         default: shape = nil
         }
         guard
@@ -222,7 +228,10 @@ public final class TrainingSession {
         ]
         if let bestAccuracy { extra["best_accuracy"] = String(bestAccuracy) }
         if let validation { extra["validation_accuracy"] = String(validation) }
-        if let s = dataset.rawImageShape { extra["source_shape"] = s.map(String.init).joined(separator: "x") }
+        // Only a size every stored image has (a folder of images of any size declares -1).
+        if let s = dataset.rawImageShape, s.allSatisfy({ $0 > 0 }) {
+            extra["source_shape"] = s.map(String.init).joined(separator: "x")
+        }
         try Self.checkpoint(model: model, optimizer: optimizer, extra: extra).write(to: URL(fileURLWithPath: path))
     }
 
