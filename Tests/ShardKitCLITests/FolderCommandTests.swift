@@ -301,7 +301,7 @@ func pngIHDR(_ png: [UInt8]) -> [Int] {
             (["convert", "folder", "-i", FixturePaths.fixture("mnist").path, "-o", out], 66, "no class folders"),
             (
                 ["convert", "folder", "-i", root.appendingPathComponent("none").path, "-o", out], 66,
-                "no such directory"
+                "no such file or directory"
             ),
         ] {
             let result = try ShardKitProcess.run(arguments)

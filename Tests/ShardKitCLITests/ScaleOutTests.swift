@@ -220,10 +220,14 @@ import Testing
         for attempt in 0..<5 where !killedOnce {
             let output = directory.appendingPathComponent("workers-\(attempt)")
             #expect(try ShardKitProcess.run(Self.slowConversion + ["--output", output.path, "--worker", "0/2"]).status == 0)
+            // A kill that lands after the worker wrote its job file (while it exits) found it
+            // finished, as a worker that ended before the kill: try earlier.
             guard
                 try Self.killNine(
                     Self.slowConversion + ["--output", output.path, "--worker", "1/2"], output: output,
-                    marker: ".shardkit-work", after: delay)
+                    marker: ".shardkit-work", after: delay),
+                !FileManager.default.fileExists(
+                    atPath: output.appendingPathComponent(".shardkit-work/worker-1-of-2.job.json").path)
             else {
                 delay /= 2
                 continue
