@@ -138,7 +138,8 @@ public struct RecordSalvager {
             return try step(recordStart)
         } catch {
             guard case .compression = error.kind else { throw error }
-            return giveUpRest(RecordIOError(path: path, recordIndex: recordIndex, byteOffset: recordStart, kind: error.kind))
+            return giveUpRest(
+                RecordIOError(path: path, recordIndex: recordIndex, byteOffset: recordStart, kind: error.kind))
         }
     }
 
@@ -155,22 +156,26 @@ public struct RecordSalvager {
                 ended = true
                 return nil
             }
-            return giveUpRest(failure(.truncated(expected: Framing.headerSize, found: source.available), at: recordStart))
+            return giveUpRest(
+                failure(.truncated(expected: Framing.headerSize, found: source.available), at: recordStart))
         }
         let header = source.window
         let length = Framing.loadUInt64(header, 0)
         let stored = CRC32C.unmask(Framing.loadUInt32(header, 8))
         let computed = CRC32C.checksum(UnsafeRawBufferPointer(start: header, count: 8))
         if stored != computed {
-            return try resynchronise(after: failure(.lengthChecksumMismatch(expected: stored, found: computed), at: recordStart))
+            return try resynchronise(
+                after: failure(.lengthChecksumMismatch(expected: stored, found: computed), at: recordStart))
         }
         if length > options.maxRecordLength {
             let remaining = source.isCompressed ? options.maxRecordLength : UInt64(bytesLeft(from: recordStart + 12))
-            return try resynchronise(after: failure(.lengthTooLarge(length: length, remaining: remaining), at: recordStart))
+            return try resynchronise(
+                after: failure(.lengthTooLarge(length: length, remaining: remaining), at: recordStart))
         }
         let total = Int(length) + 16
         if !source.isCompressed && Int64(total) > bytesLeft(from: recordStart) {
-            return giveUpRest(failure(.truncated(expected: total, found: Int(bytesLeft(from: recordStart))), at: recordStart))
+            return giveUpRest(
+                failure(.truncated(expected: total, found: Int(bytesLeft(from: recordStart))), at: recordStart))
         }
         guard try source.fill(atLeast: total) else {
             return giveUpRest(failure(.truncated(expected: total, found: source.available), at: recordStart))
@@ -202,13 +207,27 @@ public struct RecordSalvager {
     private mutating func resynchronise(after error: RecordIOError) throws(RecordIOError) -> Item {
         guard !source.isCompressed else { return giveUpRest(error) }
         let start = error.byteOffset ?? source.streamOffset
-        let limit = start + options.maxResyncScan
+        let (sum, overflow) = start.addingReportingOverflow(max(0, options.maxResyncScan))
+        let limit = overflow ? Int64.max : sum
         source.consume(1)
         while source.streamOffset <= limit, try source.fill(atLeast: Framing.headerSize) {
-            if let length = plausibleLength(at: source.streamOffset), try source.fill(atLeast: Int(length) + 16) {
+            // Every offset the window holds a whole header for, without moving the window per byte.
+            let (window, first) = (source.window, source.streamOffset)
+            let offsets = min(source.available - Framing.headerSize + 1, Int(limit - first) + 1)
+            guard let skip = (0..<offsets).first(where: { plausibleLength(window + $0, at: first + Int64($0)) != nil })
+            else {
+                source.consume(offsets)
+                continue
+            }
+            source.consume(skip)
+            if let length = plausibleLength(source.window, at: source.streamOffset),
+                try source.fill(atLeast: Int(length) + 16)
+            {
                 let frame = source.window
                 let payload = UnsafeRawBufferPointer(start: frame + Framing.headerSize, count: Int(length))
-                if CRC32C.unmask(Framing.loadUInt32(frame, Framing.headerSize + Int(length))) == CRC32C.checksum(payload) {
+                if CRC32C.unmask(Framing.loadUInt32(frame, Framing.headerSize + Int(length)))
+                    == CRC32C.checksum(payload)
+                {
                     recordIndex += 1
                     let resumedAt = source.streamOffset
                     return .damage(RecordDamage(error: error, byteCount: resumedAt - start, resumedAt: resumedAt))
@@ -219,14 +238,16 @@ public struct RecordSalvager {
         return giveUpRest(error, scanned: min(options.maxResyncScan, bytesLeft(from: start + 1)))
     }
 
-    /// The length of the header at the window's start (which is at `offset`) when its masked CRC
-    /// holds and the whole record fits in the file; nil otherwise.
-    private func plausibleLength(at offset: Int64) -> UInt64? {
-        let header = source.window
-        guard CRC32C.unmask(Framing.loadUInt32(header, 8)) == CRC32C.checksum(UnsafeRawBufferPointer(start: header, count: 8))
-        else { return nil }
+    /// The length in the header at `header` (which is at `offset` in the file) when the whole
+    /// record fits in the file and the length matches its masked CRC; nil otherwise. The bound is
+    /// checked first: it costs a comparison and turns away nearly every offset of real data.
+    @inline(__always)
+    private func plausibleLength(_ header: UnsafeRawPointer, at offset: Int64) -> UInt64? {
         let length = Framing.loadUInt64(header, 0)
-        guard length <= options.maxRecordLength, length + 16 <= UInt64(bytesLeft(from: offset)) else { return nil }
+        guard length <= options.maxRecordLength, length + 16 <= UInt64(bytesLeft(from: offset)),
+            CRC32C.unmask(Framing.loadUInt32(header, 8))
+                == CRC32C.checksum(UnsafeRawBufferPointer(start: header, count: 8))
+        else { return nil }
         return length
     }
 }
