@@ -1,7 +1,7 @@
-internal import ShardKitSupport
+import Examples
 public import Foundation
 public import RecordIO
-import Examples
+internal import ShardKitSupport
 
 /// `shardkit repair SRC --output DST`: writes a clean copy of a damaged dataset, without the
 /// records that fail their checksums, and a report of what was dropped. It never writes into SRC.
@@ -152,10 +152,13 @@ public enum DatasetRepairer {
     static func checkPlaces(source: URL, output: URL) throws(DatasetError) {
         let (src, dst) = (canonicalPath(source), canonicalPath(output))
         if dst == src {
-            throw DatasetError(.usage, path: output.path, "the output is the source; repair writes a copy: choose another --output")
+            throw DatasetError(
+                .usage, path: output.path, "the output is the source; repair writes a copy: choose another --output")
         }
         if dst.hasPrefix(src.hasSuffix("/") ? src : src + "/") {
-            throw DatasetError(.usage, path: output.path, "the output is inside the source \(source.path); repair never writes into it")
+            throw DatasetError(
+                .usage, path: output.path, "the output is inside the source \(source.path); repair never writes into it"
+            )
         }
     }
 
@@ -172,7 +175,8 @@ public enum DatasetRepairer {
         return path
     }
 
-    private static func makeWriter(_ options: Options, _ source: SourceDataset, _ sharding: Sharding) throws(DatasetError)
+    private static func makeWriter(_ options: Options, _ source: SourceDataset, _ sharding: Sharding)
+        throws(DatasetError)
         -> DatasetWriter
     {
         try DatasetWriter(
@@ -192,11 +196,15 @@ public enum DatasetRepairer {
         var dropped: [Report.Dropped] = []
     }
 
+    /// The first pass's findings by shard file name.
+    typealias Surveys = [String: ShardSurvey]
+
     /// Reads every shard once: what survives and what is dropped, by shard file.
-    private static func survey(_ source: SourceDataset, _ options: Options) throws(DatasetError) -> [String: ShardSurvey] {
+    private static func survey(_ source: SourceDataset, _ options: Options) throws(DatasetError) -> Surveys {
         let total = source.manifest?.splits.values.reduce(0) { $0 + $1.records }
-        let progress = ProgressReporter(label: "repair: checking \(source.directory.path)", total: total, quiet: options.quiet)
-        var surveys: [String: ShardSurvey] = [:]
+        let progress = ProgressReporter(
+            label: "repair: checking \(source.directory.path)", total: total, quiet: options.quiet)
+        var surveys: Surveys = [:]
         for split in source.splits {
             for shard in split.shards {
                 var survey = ShardSurvey()
@@ -204,13 +212,16 @@ public enum DatasetRepairer {
                 if !FileManager.default.fileExists(atPath: path) {
                     survey.dropped.append(
                         Report.Dropped(
-                            file: shard.file, split: split.name, recordIndex: 0, byteOffset: 0, byteCount: nil, resumedAt: nil,
-                            reason: "the shard is missing" + (shard.expectedRecords.map { " (the manifest lists \($0) records)" } ?? "")))
+                            file: shard.file, split: split.name, recordIndex: 0, byteOffset: 0, byteCount: nil,
+                            resumedAt: nil,
+                            reason: "the shard is missing"
+                                + (shard.expectedRecords.map { " (the manifest lists \($0) records)" } ?? "")))
                 } else {
                     try salvage(path, shard, options) { item in
                         switch item {
                         case .record: survey.kept += 1
-                        case .damage(let damage): survey.dropped.append(Report.Dropped(damage, file: shard.file, split: split.name))
+                        case .damage(let damage):
+                            survey.dropped.append(Report.Dropped(damage, file: shard.file, split: split.name))
                         }
                         progress.advance()
                     }
@@ -226,9 +237,11 @@ public enum DatasetRepairer {
                         let size = fileSize(path) ?? 0
                         survey.dropped.append(
                             Report.Dropped(
-                                file: shard.file, split: split.name, recordIndex: read, byteOffset: size, byteCount: nil,
+                                file: shard.file, split: split.name, recordIndex: read, byteOffset: size,
+                                byteCount: nil,
                                 resumedAt: nil,
-                                reason: "the shard ends early, on a record boundary: the manifest lists \(expected) records "
+                                reason:
+                                    "the shard ends early, on a record boundary: the manifest lists \(expected) records "
                                     + "(\(shard.expectedBytes ?? 0) bytes), the file ends after \(read)"))
                     }
                 } else {
@@ -244,7 +257,8 @@ public enum DatasetRepairer {
 
     /// Runs `body` for every record and damage of one shard.
     private static func salvage(
-        _ path: String, _ shard: SourceDataset.Shard, _ options: Options, _ body: (RecordSalvager.Item) throws(DatasetError) -> Void
+        _ path: String, _ shard: SourceDataset.Shard, _ options: Options,
+        _ body: (RecordSalvager.Item) throws(DatasetError) -> Void
     ) throws(DatasetError) {
         do {
             var salvager = try RecordSalvager(path: path, compression: shard.compression, options: options.salvage)
@@ -263,7 +277,7 @@ public enum DatasetRepairer {
     /// Copies every surviving record into `writer`, split by split; returns each split's totals
     /// and the schema the records showed (nil when some record is no `tf.train.Example`).
     private static func copy(
-        _ source: SourceDataset, _ surveys: [String: ShardSurvey], into writer: DatasetWriter, _ options: Options
+        _ source: SourceDataset, _ surveys: Surveys, into writer: DatasetWriter, _ options: Options
     ) throws(DatasetError) -> ([Report.Split], SchemaAccumulator?) {
         var schema: SchemaAccumulator? = SchemaAccumulator()
         var splits: [Report.Split] = []
@@ -281,14 +295,19 @@ public enum DatasetRepairer {
                     guard copied <= surveys[shard.file]!.kept else { return }
                     try writer.write(split: split.name, payload)
                     if schema != nil {
-                        if let example = try? Example(serializedBytes: payload) { schema!.observe(example) } else { schema = nil }
+                        if let example = try? Example(serializedBytes: payload) {
+                            schema!.observe(example)
+                        } else {
+                            schema = nil
+                        }
                     }
                     progress.advance()
                 }
                 if copied != surveys[shard.file]!.kept {
                     throw DatasetError(
                         .badInput, path: path,
-                        "changed while being repaired: \(surveys[shard.file]!.kept) good records at first, \(copied) now")
+                        "changed while being repaired: \(surveys[shard.file]!.kept) good records at first, \(copied) now"
+                    )
                 }
             }
             try writer.finish(split: split.name)
@@ -297,7 +316,8 @@ public enum DatasetRepairer {
             splits.append(
                 Report.Split(
                     name: split.name, sourceShards: split.shards.count, shards: written.shards.count,
-                    sourceRecords: source.manifest == nil ? nil : split.shards.reduce(0) { $0 + surveys[$1.file]!.sourceRecords },
+                    sourceRecords: source.manifest == nil
+                        ? nil : split.shards.reduce(0) { $0 + surveys[$1.file]!.sourceRecords },
                     records: written.records, dropped: split.shards.reduce(0) { $0 + surveys[$1.file]!.lost }))
         }
         return (splits, schema)
@@ -312,7 +332,8 @@ public enum DatasetRepairer {
             if let updated = TFDSMetadata.datasetInfoJSON(updating: info, splits: writer.splits) {
                 files.append(("dataset_info.json", updated))
             } else {
-                report.notes.append("dataset_info.json in the source is not valid JSON with a list of splits: not copied")
+                report.notes.append(
+                    "dataset_info.json in the source is not valid JSON with a list of splits: not copied")
             }
         }
         do {
@@ -351,20 +372,24 @@ extension DatasetRepairer {
                     guard !lengths.contains(where: { $0 == nil }) else { return true }
                     let total = lengths.reduce(0) { $0 + $1! }
                     return lengths.enumerated().allSatisfy { k, length in
-                        length == ShardedWriter.boundary(k + 1, n: n, total: total) - ShardedWriter.boundary(k, n: n, total: total)
+                        length == ShardedWriter.boundary(k + 1, n: n, total: total)
+                            - ShardedWriter.boundary(k, n: n, total: total)
                     }
                 }
                 if followsCountRule {
                     policy = .shards(n)
-                    note = "\(n) shard\(n == 1 ? "" : "s") per split, as in the source; the surviving records are "
+                    note =
+                        "\(n) shard\(n == 1 ? "" : "s") per split, as in the source; the surviving records are "
                         + "renumbered and spread by the count rule (shard k holds records k*total/\(n) ..< (k+1)*total/\(n))"
                     return
                 }
             }
             let nonLast = splits.flatMap { $0.shards.dropLast().compactMap(\.expectedBytes) }
-            let threshold = nonLast.min() ?? splits.flatMap { $0.shards.compactMap(\.expectedBytes) }.max() ?? (128 << 20)
+            let threshold =
+                nonLast.min() ?? splits.flatMap { $0.shards.compactMap(\.expectedBytes) }.max() ?? (128 << 20)
             policy = .shardBytes(max(1, threshold))
-            note = "the source's shards were cut by size, so a shard is closed once it holds \(threshold) bytes "
+            note =
+                "the source's shards were cut by size, so a shard is closed once it holds \(threshold) bytes "
                 + "(the source's smallest shard but the last of a split); with records dropped, a split can have fewer shards"
         }
     }
@@ -406,7 +431,8 @@ struct SourceDataset {
         }
         let names = found.directories.first?.names ?? []
         if found.isEmpty {
-            throw DatasetError(.noInput, path: directory.path, "nothing to repair: no TFRecord files and no manifest.json")
+            throw DatasetError(
+                .noInput, path: directory.path, "nothing to repair: no TFRecord files and no manifest.json")
         }
         name = ""
         compression = .none
@@ -414,7 +440,9 @@ struct SourceDataset {
             let path = directory.appendingPathComponent(Manifest.fileName).path
             do {
                 let manifest = try Manifest.read(from: path)
-                if let bytes = FileManager.default.contents(atPath: path), let why = Manifest.checksumMismatch(in: [UInt8](bytes)) {
+                if let bytes = FileManager.default.contents(atPath: path),
+                    let why = Manifest.checksumMismatch(in: [UInt8](bytes))
+                {
                     notes.append("manifest.json: \(why); used as it reads")
                 }
                 adopt(manifest)
@@ -422,16 +450,21 @@ struct SourceDataset {
                 notes.append("manifest.json is unreadable (\(error.reason)); the shards were found by their file names")
             }
         } else {
-            notes.append("no manifest.json in the source: the shards were found by their file names, and records missing "
-                + "from the end of a shard that ends on a record boundary cannot be noticed")
+            notes.append(
+                "no manifest.json in the source: the shards were found by their file names, and records missing "
+                    + "from the end of a shard that ends on a record boundary cannot be noticed")
         }
         if manifest == nil { try findShards(names) }
         let listed = Set(splits.flatMap { $0.shards.map(\.file) })
         for name in names where ShardFiles.isRecordFileName(name) && !listed.contains(name) {
-            notes.append("\(name): not a shard of the dataset (\(manifest == nil ? "not named like one" : "not listed in manifest.json")); not copied")
+            notes.append(
+                "\(name): not a shard of the dataset (\(manifest == nil ? "not named like one" : "not listed in manifest.json")); not copied"
+            )
         }
         if splits.isEmpty {
-            throw DatasetError(.noInput, path: directory.path, "nothing to repair: no shards named {name}-{split}.tfrecord-NNNNN-of-NNNNN")
+            throw DatasetError(
+                .noInput, path: directory.path,
+                "nothing to repair: no shards named {name}-{split}.tfrecord-NNNNN-of-NNNNN")
         }
         readSideFiles(names)
     }
@@ -444,7 +477,9 @@ struct SourceDataset {
             Split(
                 name: split,
                 shards: manifest.splits[split]!.shards.map {
-                    Shard(file: $0.file, expectedRecords: $0.records, expectedBytes: $0.bytes, compression: manifest.compression)
+                    Shard(
+                        file: $0.file, expectedRecords: $0.records, expectedBytes: $0.bytes,
+                        compression: manifest.compression)
                 })
         }
     }
@@ -461,7 +496,8 @@ struct SourceDataset {
         guard datasetNames.count <= 1 else {
             throw DatasetError(
                 .badInput, path: directory.path,
-                "without manifest.json the shards must be of one dataset; found \(datasetNames.sorted().joined(separator: ", "))")
+                "without manifest.json the shards must be of one dataset; found \(datasetNames.sorted().joined(separator: ", "))"
+            )
         }
         name = datasetNames.first ?? ""
         var compressions: [Compression] = []
@@ -470,7 +506,8 @@ struct SourceDataset {
             let counts = Set(files.map(\.count))
             guard counts.count == 1, let n = counts.first else {
                 throw DatasetError(
-                    .badInput, path: directory.path, "split \(split): shards named with different counts (\(counts.sorted()))")
+                    .badInput, path: directory.path,
+                    "split \(split): shards named with different counts (\(counts.sorted()))")
             }
             var shards: [Shard] = []
             for k in 0..<n {
@@ -478,7 +515,8 @@ struct SourceDataset {
                 let path = directory.appendingPathComponent(file).path
                 let detected = try? RecordReader.detectCompression(path: path)
                 if let detected { compressions.append(detected) }
-                shards.append(Shard(file: file, expectedRecords: nil, expectedBytes: fileSize(path), compression: detected))
+                shards.append(
+                    Shard(file: file, expectedRecords: nil, expectedBytes: fileSize(path), compression: detected))
             }
             splits.append(Split(name: split, shards: shards))
         }
@@ -496,7 +534,8 @@ struct SourceDataset {
             ShardedWriter.shardFileName(name: "x", split: "y", index: k, count: n).hasSuffix(file[marker.lowerBound...])
         else { return nil }
         let stem = file[..<marker.lowerBound]
-        guard let dash = stem.lastIndex(of: "-"), dash != stem.startIndex, stem.index(after: dash) != stem.endIndex else {
+        guard let dash = stem.lastIndex(of: "-"), dash != stem.startIndex, stem.index(after: dash) != stem.endIndex
+        else {
             return nil
         }
         return (String(stem[..<dash]), String(stem[stem.index(after: dash)...]), k, n)
@@ -504,7 +543,8 @@ struct SourceDataset {
 
     /// `splits` in `dataset_info.json`'s order when it lists them, the others after it by name.
     private static func splitOrder(_ splits: [String], datasetInfo directory: URL) -> [String] {
-        let listed = FileManager.default.contents(atPath: directory.appendingPathComponent("dataset_info.json").path)
+        let listed =
+            FileManager.default.contents(atPath: directory.appendingPathComponent("dataset_info.json").path)
             .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
             .flatMap { $0["splits"] as? [[String: Any]] }?.compactMap { $0["name"] as? String } ?? []
         let present = Set(splits)
@@ -531,7 +571,11 @@ struct SourceDataset {
                 notes.append("\(name): unreadable; not copied")
                 continue
             }
-            if name == "dataset_info.json" { datasetInfo = [UInt8](data) } else { sideFiles.append((name, [UInt8](data))) }
+            if name == "dataset_info.json" {
+                datasetInfo = [UInt8](data)
+            } else {
+                sideFiles.append((name, [UInt8](data)))
+            }
         }
     }
 
@@ -551,18 +595,24 @@ extension TFDSMetadata {
     /// `dataset_info.json` as `existing` has it (everything TFDS or we wrote there is kept), with
     /// each split's `shardLengths` and `numBytes` set from `splits`; nil when `existing` is not a
     /// JSON object with a list of splits. Splits it does not list stay unlisted.
-    static func datasetInfoJSON(updating existing: [UInt8], splits: [(name: String, manifest: SplitManifest)]) -> [UInt8]? {
+    static func datasetInfoJSON(updating existing: [UInt8], splits: [(name: String, manifest: SplitManifest)])
+        -> [UInt8]?
+    {
         guard var info = (try? JSONSerialization.jsonObject(with: Data(existing))) as? [String: Any],
             let listed = info["splits"] as? [[String: Any]]
         else { return nil }
         info["splits"] = listed.map { entry -> [String: Any] in
-            guard let name = entry["name"] as? String, let split = splits.first(where: { $0.name == name }) else { return entry }
+            guard let name = entry["name"] as? String, let split = splits.first(where: { $0.name == name }) else {
+                return entry
+            }
             var updated = entry
             updated["shardLengths"] = split.manifest.shards.map { String($0.records) }
             updated["numBytes"] = String(split.manifest.bytes)
             return updated
         }
-        guard let data = try? JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        guard
+            let data = try? JSONSerialization.data(
+                withJSONObject: info, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         else { return nil }
         return [UInt8](data) + [UInt8(ascii: "\n")]
     }

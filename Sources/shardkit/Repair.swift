@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import RecordIO
-import Shards
 import ShardKitSupport
+import Shards
 
 /// `shardkit repair SRC --output DST`: a clean copy of a damaged dataset, and a report.
 struct Repair: ParsableCommand {
@@ -37,7 +37,10 @@ struct Repair: ParsableCommand {
     @Flag(help: "List every dropped record on standard error, not just the first \(Self.listedByDefault).")
     var verbose = false
 
-    @Option(help: "After a damaged length, how many bytes to scan for the next good record before dropping the rest of the shard.")
+    @Option(
+        help:
+            "After a damaged length, how many bytes to scan for the next good record before dropping the rest of the shard."
+    )
     var resyncLimit: Int64 = RecordSalvager.Options().maxResyncScan
 
     @OptionGroup var outputOptions: OutputOptions
@@ -70,7 +73,8 @@ struct Repair: ParsableCommand {
             let total = report.recordsKept + report.recordsDropped
             print(
                 "repaired \(source) into \(output): kept \(report.recordsKept) of \(HumanReadable.count(total, "record")), "
-                    + "dropped \(report.recordsDropped)" + (report.isClean ? "" : " (see \(output)/\(DatasetRepairer.reportFileName))"))
+                    + "dropped \(report.recordsDropped)"
+                    + (report.isClean ? "" : " (see \(output)/\(DatasetRepairer.reportFileName))"))
             for split in report.splits {
                 print(
                     "  \(split.name): \(HumanReadable.count(split.records, "record")) in "

@@ -97,7 +97,9 @@ private func damagedFile(
             Issue.record("expected a payload checksum mismatch, got \(damage.error.kind)")
             return
         }
-        #expect(damage.description.hasPrefix("\(path): record \(victim) at byte \(locations[victim].offset): payload checksum mismatch"))
+        #expect(
+            damage.description.hasPrefix(
+                "\(path): record \(victim) at byte \(locations[victim].offset): payload checksum mismatch"))
     }
 
     /// A changed byte of the length or of its CRC: the framing is lost; the scan finds the next
@@ -113,7 +115,8 @@ private func damagedFile(
         var expected = records
         expected.remove(at: victim)
         #expect(result.payloads == expected)
-        #expect(result.records.map(\.offset) == locations.enumerated().filter { $0.offset != victim }.map(\.element.offset))
+        #expect(
+            result.records.map(\.offset) == locations.enumerated().filter { $0.offset != victim }.map(\.element.offset))
         let damage = try #require(result.damage.first)
         #expect(result.damage.count == 1)
         #expect(damage.recordIndex == victim)

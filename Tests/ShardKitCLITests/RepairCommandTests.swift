@@ -17,7 +17,8 @@ import Testing
         init(records: Int = 40) throws {
             root = try FixturePaths.makeScratchDirectory("repair-cli")
             let made = try ShardKitProcess.run([
-                "generate", "--output", source.path, "--records", String(records), "--shards", String(shardCount), "--quiet",
+                "generate", "--output", source.path, "--records", String(records), "--shards", String(shardCount),
+                "--quiet",
             ])
             #expect(made.status == 0, "\(made.standardError)")
         }
@@ -35,7 +36,8 @@ import Testing
 
         /// The `offset length` lines of shard `k`'s index file in SRC.
         func locations(_ k: Int) throws -> [(offset: Int, length: Int)] {
-            try String(decoding: readBytes(shard(k).path + ".index"), as: UTF8.self).split(separator: "\n").map { line in
+            try String(decoding: readBytes(shard(k).path + ".index"), as: UTF8.self).split(separator: "\n").map {
+                line in
                 let fields = line.split(separator: " ").map { Int($0)! }
                 return (fields[0], fields[1])
             }
@@ -60,7 +62,9 @@ import Testing
         let result = try place.repair()
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardError.isEmpty)
-        #expect(result.standardOutput.hasPrefix("repaired \(place.source.path) into \(place.output.path): kept 40 of 40 records, dropped 0\n"))
+        #expect(
+            result.standardOutput.hasPrefix(
+                "repaired \(place.source.path) into \(place.output.path): kept 40 of 40 records, dropped 0\n"))
         #expect(try ShardBytesTests.shardHashes(in: place.output) == ShardBytesTests.shardHashes(in: place.source))
         let verify = try ShardKitProcess.run(["verify", place.output.path, "--quiet"])
         #expect(verify.status == 0, "\(verify.standardOutput)")
@@ -86,16 +90,21 @@ import Testing
         #expect(result.status == 1, "\(result.standardError)")
         let lines = result.standardError.split(separator: "\n").map(String.init)
         #expect(lines.count == 1, "\(lines)")
-        #expect(lines.first?.hasPrefix("shardkit: dropped: \(place.shard(2).path): record 6 at byte \(victim.offset): ") == true, "\(lines)")
+        #expect(
+            lines.first?.hasPrefix("shardkit: dropped: \(place.shard(2).path): record 6 at byte \(victim.offset): ")
+                == true, "\(lines)")
         let dropped: Set<Int> = kind == "truncated" ? [26, 27, 28, 29] : [26]
         #expect(result.standardOutput.contains("kept \(40 - dropped.count) of 40 records, dropped \(dropped.count)"))
-        #expect(try place.records(in: place.output) == original.enumerated().filter { !dropped.contains($0.offset) }.map(\.element))
+        #expect(
+            try place.records(in: place.output)
+                == original.enumerated().filter { !dropped.contains($0.offset) }.map(\.element))
         #expect(try Self.fingerprint(place.source) == before, "the source changed")
         let verify = try ShardKitProcess.run(["verify", place.output.path, "--quiet"])
         #expect(verify.status == 0, "\(verify.standardOutput)")
 
-        let report = try JSONSerialization.jsonObject(
-            with: Data(readBytes(place.output.appendingPathComponent("repair-report.json").path))) as! [String: Any]
+        let report =
+            try JSONSerialization.jsonObject(
+                with: Data(readBytes(place.output.appendingPathComponent("repair-report.json").path))) as! [String: Any]
         let entries = report["dropped"] as! [[String: Any]]
         #expect(entries.count == 1)
         #expect(entries.first?["file"] as? String == place.shard(2).lastPathComponent)
@@ -115,7 +124,10 @@ import Testing
         #expect(quiet.status == 1)
         let lines = quiet.standardError.split(separator: "\n")
         #expect(lines.count == 11)
-        #expect(lines.last == "shardkit: … and \(locations.count - 10) more dropped (--verbose lists them; all are in \(place.output.path)/repair-report.json)")
+        #expect(
+            lines.last
+                == "shardkit: … and \(locations.count - 10) more dropped (--verbose lists them; all are in \(place.output.path)/repair-report.json)"
+        )
         try FileManager.default.removeItem(at: place.output)
         let verbose = try place.repair(["--verbose"])
         #expect(verbose.status == 1)
@@ -140,7 +152,9 @@ import Testing
         let root = try FixturePaths.makeScratchDirectory("repair-cli")
         defer { try? FileManager.default.removeItem(at: root) }
         let missing = root.appendingPathComponent("nothing")
-        var result = try ShardKitProcess.run(["repair", missing.path, "--output", root.appendingPathComponent("out").path])
+        var result = try ShardKitProcess.run([
+            "repair", missing.path, "--output", root.appendingPathComponent("out").path,
+        ])
         #expect(result.status == 66)
         #expect(result.standardError == "shardkit: error: \(missing.path): no such file or directory\n")
         let empty = root.appendingPathComponent("empty")
@@ -181,7 +195,8 @@ import Testing
         #expect(result.status == 74, "\(result.standardError)")
         #expect(result.standardError.contains("No space left on device"))
         #expect(result.standardError.split(separator: "\n").count == 1)
-        #expect(FullDiskTests.everything(in: disk.url).isEmpty, "left behind: \(FullDiskTests.everything(in: disk.url))")
+        #expect(
+            FullDiskTests.everything(in: disk.url).isEmpty, "left behind: \(FullDiskTests.everything(in: disk.url))")
     }
 
     /// SIGINT while the shards are being written and SIGTERM while SRC is being checked: the run
@@ -190,38 +205,26 @@ import Testing
     @Test func aSignalStopsTheRepairAndRemovesItsStaging() throws {
         let place = try Place(records: 40_000)  // about 155 MB
         for (signal, status, whileWriting) in [(SIGINT, Int32(130), true), (SIGTERM, Int32(143), false)] {
-            let process = Process()
-            process.executableURL = ShardKitProcess.binary
-            process.arguments = ["repair", place.source.path, "--output", place.output.path, "--quiet"]
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let deadline = Date().addingTimeInterval(60)
+            let run = try ShardKitRun(["repair", place.source.path, "--output", place.output.path, "--quiet"])
             var staging: String?
-            while Date() < deadline && process.isRunning {
+            _ = run.wait {
                 staging = (try? FileManager.default.contentsOfDirectory(atPath: place.output.path))?
                     .first { $0.hasPrefix(".shardkit-staging-") }
-                if let staging {
-                    let inside = (try? FileManager.default.contentsOfDirectory(
+                guard let staging else { return false }
+                let inside =
+                    (try? FileManager.default.contentsOfDirectory(
                         atPath: place.output.appendingPathComponent(staging).path)) ?? []
-                    if !whileWriting || inside.contains(where: { $0.contains(".tfrecord-") }) { break }
-                }
-                usleep(5_000)
+                return !whileWriting || inside.contains { $0.contains(".tfrecord-") }
             }
             let stagingName = try #require(staging, "the run never started writing")
             // Past the moment the writer registers its clean-up (just after it makes the staging
             // folder); checking 155 MB takes about a second, so this is still the first pass.
             if !whileWriting { usleep(300_000) }
-            let signalled = Date()
-            kill(process.processIdentifier, signal)
-            process.waitUntilExit()
-            let seconds = Date().timeIntervalSince(signalled)
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(process.terminationReason == .exit)
-            #expect(process.terminationStatus == status, "\(text)")
-            #expect(seconds < 1.0, "took \(seconds) s to stop")
-            #expect(text.contains("removed \(place.output.path)/\(stagingName)"), "\(text)")
+            let ending = run.stop(with: signal)
+            #expect(ending.exited && ending.status == status, "\(ending.standardError)")
+            #expect(ending.seconds < 1.0, "took \(ending.seconds) s to stop")
+            #expect(
+                ending.standardError.contains("removed \(place.output.path)/\(stagingName)"), "\(ending.standardError)")
             #expect(!FileManager.default.fileExists(atPath: place.output.path), "the output folder is left behind")
         }
     }

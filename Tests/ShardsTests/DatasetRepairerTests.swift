@@ -20,7 +20,8 @@ import Testing
             root = try FixturePaths.makeScratchDirectory("repair-test")
             if records > 0 {
                 _ = try SyntheticRecords.write(
-                    to: source, name: "generated", records: records, shards: shards, compression: compression, quiet: true)
+                    to: source, name: "generated", records: records, shards: shards, compression: compression,
+                    quiet: true)
             }
         }
 
@@ -79,7 +80,8 @@ import Testing
 
     /// Repairs `place` and checks what holds whatever the damage: DST verifies, SRC is unchanged,
     /// DST's records are SRC's original records without `dropped` (indices in the split), in order.
-    static func repairAndCheck(_ place: Place, original: [[UInt8]], dropped: Set<Int>) throws -> DatasetRepairer.Report {
+    static func repairAndCheck(_ place: Place, original: [[UInt8]], dropped: Set<Int>) throws -> DatasetRepairer.Report
+    {
         let before = try fingerprint(place.source)
         let report = try place.repair()
         #expect(try fingerprint(place.source) == before, "the source changed")
@@ -102,8 +104,12 @@ import Testing
         let original = try Self.records(in: place.source)["train"]!
         let report = try Self.repairAndCheck(place, original: original, dropped: [])
         #expect(report.dropped.isEmpty && report.notes.isEmpty)
-        #expect(report.splits == [.init(name: "train", sourceShards: 3, shards: 3, sourceRecords: 50, records: 50, dropped: 0)])
-        for name in try FileManager.default.contentsOfDirectory(atPath: place.source.path) where name != Manifest.fileName {
+        #expect(
+            report.splits == [
+                .init(name: "train", sourceShards: 3, shards: 3, sourceRecords: 50, records: 50, dropped: 0)
+            ])
+        for name in try FileManager.default.contentsOfDirectory(atPath: place.source.path)
+        where name != Manifest.fileName {
             #expect(
                 try readBytes(place.source.appendingPathComponent(name).path)
                     == readBytes(place.output.appendingPathComponent(name).path), "\(name) differs")
@@ -119,7 +125,8 @@ import Testing
         let place = try Place(records: 30, shards: 2, compression: compression)
         _ = try place.repair()
         for k in 0..<2 {
-            #expect(try readBytes(place.shard(k, of: 2).path) == readBytes(place.shard(k, of: 2, in: place.output).path))
+            #expect(
+                try readBytes(place.shard(k, of: 2).path) == readBytes(place.shard(k, of: 2, in: place.output).path))
         }
         #expect(try Manifest.read(from: place.output.path).compression == compression)
     }
@@ -144,8 +151,9 @@ import Testing
                 == "\(shard.path): record 3 at byte \(victim.offset): \(dropped.reason)")
         let manifest = try Manifest.read(from: place.output.path)
         #expect(manifest.splits["train"]!.shards.map(\.records) == [9, 10, 10, 10])
-        let info = try JSONSerialization.jsonObject(
-            with: Data(readBytes(place.output.appendingPathComponent("dataset_info.json").path))) as! [String: Any]
+        let info =
+            try JSONSerialization.jsonObject(
+                with: Data(readBytes(place.output.appendingPathComponent("dataset_info.json").path))) as! [String: Any]
         let split = (info["splits"] as! [[String: Any]])[0]
         #expect(split["shardLengths"] as? [String] == ["9", "10", "10", "10"])
         #expect(split["numBytes"] as? String == String(manifest.splits["train"]!.bytes))
@@ -240,18 +248,22 @@ import Testing
         let root = try FixturePaths.makeScratchDirectory("repair-test")
         defer { try? FileManager.default.removeItem(at: root) }
         let source = root.appendingPathComponent("src")
-        let writer = try DatasetWriter(output: source, name: "sized", sharding: .shardBytes(3000), compression: .none, durable: false)
+        let writer = try DatasetWriter(
+            output: source, name: "sized", sharding: .shardBytes(3000), compression: .none, durable: false)
         var schema = SchemaAccumulator()
         for (split, count) in [("train", 60), ("test", 17)] {
             try writer.open(split: split, count: nil)
             for i in 0..<count {
-                let example = Example(["v": .int64([Int64(i)]), "pad": .bytes([[UInt8](repeating: 7, count: 40 + i % 90)])])
+                let example = Example([
+                    "v": .int64([Int64(i)]), "pad": .bytes([[UInt8](repeating: 7, count: 40 + i % 90)]),
+                ])
                 schema.observe(example)
                 try example.serialized().withUnsafeBytes { try writer.write(split: split, $0) }
             }
             try writer.finish(split: split)
         }
-        try writer.commit(DatasetDescription(name: "sized", description: "sized", features: [("v", .int64)]), schema: schema)
+        try writer.commit(
+            DatasetDescription(name: "sized", description: "sized", features: [("v", .int64)]), schema: schema)
         let srcManifest = try Manifest.read(from: source.path)
         #expect(srcManifest.splits["train"]!.shards.count != srcManifest.splits["test"]!.shards.count)
 
@@ -286,8 +298,10 @@ import Testing
         }
         try FileManager.default.createDirectory(
             at: place.source.appendingPathComponent(".shardkit-staging-99999999"), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: place.source.appendingPathComponent("plots"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: place.shard(0), to: place.source.appendingPathComponent("other-train.tfrecord-00000-of-00001"))
+        try FileManager.default.createDirectory(
+            at: place.source.appendingPathComponent("plots"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: place.shard(0), to: place.source.appendingPathComponent("other-train.tfrecord-00000-of-00001"))
         let report = try place.repair()
         for (name, text) in extra {
             #expect(try readBytes(place.output.appendingPathComponent(name).path) == Array(text.utf8))
@@ -295,8 +309,33 @@ import Testing
         let names = try FileManager.default.contentsOfDirectory(atPath: place.output.path)
         #expect(!names.contains { $0.hasPrefix(".") || $0 == "plots" || $0.hasPrefix("other-") }, "\(names)")
         #expect(report.notes.contains("plots/: a folder; not copied"))
-        #expect(report.notes.contains("other-train.tfrecord-00000-of-00001: not a shard of the dataset (not listed in manifest.json); not copied"))
+        #expect(
+            report.notes.contains(
+                "other-train.tfrecord-00000-of-00001: not a shard of the dataset (not listed in manifest.json); not copied"
+            ))
         #expect(try Self.verify(place.output).isClean)
+    }
+
+    /// A manifest changed after it was written is used as it reads, with a note; one that is no
+    /// manifest at all is replaced by the shards' names, with a note.
+    @Test func aDamagedManifestIsNotedAndAnUnreadableOneBypassed() throws {
+        let place = try Place()
+        let original = try Self.records(in: place.source)["train"]!
+        let manifestPath = place.source.appendingPathComponent(Manifest.fileName).path
+        let text = String(decoding: try readBytes(manifestPath), as: UTF8.self)
+        try writeBytes(
+            Array(text.replacingOccurrences(of: "shardkit generate", with: "shardkit generatE").utf8), to: manifestPath)
+        var report = try Self.repairAndCheck(place, original: original, dropped: [])
+        #expect(report.sourceManifest)
+        #expect(
+            report.notes.contains { $0.hasPrefix("manifest.json: the manifest's content does not match its checksum") })
+        #expect(try Manifest.read(from: place.output.path).metadata["generator"] == "shardkit generatE")
+
+        try FileManager.default.removeItem(at: place.output)
+        try writeBytes(Array("{ not json".utf8), to: manifestPath)
+        report = try Self.repairAndCheck(place, original: original, dropped: [])
+        #expect(!report.sourceManifest)
+        #expect(report.notes.contains { $0.hasPrefix("manifest.json is unreadable") })
     }
 
     /// With a short scan limit, a lost length gives up the rest of the shard.
@@ -335,12 +374,15 @@ import Testing
             place.source, place.source.appendingPathComponent("fixed"), URL(fileURLWithPath: place.source.path + "/./"),
             link, link.appendingPathComponent("deeper/still"),
         ] {
-            #expect(Self.kind { _ = try DatasetRepairer.repair(.init(source: place.source, output: output)) } == .usage, "\(output.path)")
+            #expect(
+                Self.kind { _ = try DatasetRepairer.repair(.init(source: place.source, output: output)) } == .usage,
+                "\(output.path)")
         }
         #expect(try Self.fingerprint(place.source) == before)
         // A sibling whose name starts like the source's is not inside it.
         #expect(throws: Never.self) {
-            try DatasetRepairer.checkPlaces(source: place.source, output: place.root.appendingPathComponent("src-fixed"))
+            try DatasetRepairer.checkPlaces(
+                source: place.source, output: place.root.appendingPathComponent("src-fixed"))
         }
     }
 
@@ -357,7 +399,8 @@ import Testing
 
     @Test func anOutputThatHoldsADatasetIsLeftAlone() throws {
         let place = try Place(records: 8, shards: 2)
-        _ = try SyntheticRecords.write(to: place.output, name: "generated", records: 3, shards: 1, compression: .none, quiet: true)
+        _ = try SyntheticRecords.write(
+            to: place.output, name: "generated", records: 3, shards: 1, compression: .none, quiet: true)
         let before = try Self.fingerprint(place.output)
         #expect(Self.kind { _ = try place.repair() } == .outputExists)
         #expect(try Self.fingerprint(place.output) == before)
