@@ -15,16 +15,16 @@ internal import ShardKitSupport
 /// as damage too: the manifest gives the number of records each shard should hold.
 ///
 /// **Writing DST.** Through `DatasetWriter` (staging, lock, an interrupt removes what was
-/// written), with SRC's dataset name, split names and compression. The surviving records keep
-/// their order but are renumbered: DST's shard boundaries follow the rule SRC's shards followed.
-/// When every split has the same shard count N and its shard lengths follow `ShardedWriter`'s
-/// count rule (shard k holds records ⌊k·total/N⌋ ..< ⌊(k+1)·total/N⌋), DST uses N shards and the
-/// same rule over the surviving count. Otherwise SRC was written by size (`--shard-bytes`), and
-/// DST closes a shard once it holds as many bytes as SRC's smallest non-last shard, which
-/// reproduces SRC's boundaries exactly when nothing was dropped. Either way a clean SRC gives
-/// shard files byte-identical to SRC's. DST gets fresh index files, SRC's side files as they are
-/// (`features.json`, label files, `characters.json`, …), `dataset_info.json` with the new shard
-/// lengths, `repair-report.json`, and a manifest whose metadata says `repaired_from`.
+/// written), with SRC's dataset name, split names, compression and shard count. The surviving
+/// records keep their order but are renumbered, and spread by `ShardedWriter`'s count rule over
+/// the surviving count (shard k of N holds records ⌊k·total/N⌋ ..< ⌊(k+1)·total/N⌋), so a dropped
+/// record moves the boundaries after it by one. A clean SRC whose shards follow that rule (written
+/// with `--shards N`, or one shard per split) gives shard files byte-identical to SRC's; one cut by
+/// size keeps every record but not its boundaries, and the report's notes say so. `DatasetWriter`
+/// takes one shard count for all splits: when SRC's splits differ, each gets the largest (noted).
+/// DST gets fresh index files, SRC's side files as they are (`features.json`, label files,
+/// `characters.json`, …), `dataset_info.json` with the new shard lengths, `repair-report.json`,
+/// and a manifest whose metadata says `repaired_from`.
 ///
 /// Two passes over SRC: the first finds the damage and the surviving count per split (a count
 /// rule needs it before the first record is written), the second copies. Memory stays bounded:
@@ -120,27 +120,28 @@ public enum DatasetRepairer {
     public static func repair(_ options: Options) throws(DatasetError) -> Report {
         try checkPlaces(source: options.source, output: options.output)
         let source = try SourceDataset(directory: options.source)
-        // With a manifest the sharding is known before reading; DST's writer then starts at once
-        // (so a DST that holds a dataset fails before SRC is read).
-        var writer: DatasetWriter? = nil
-        let known = source.manifest.map { _ in Sharding(source.splits, counts: { $0.expectedRecords }) }
-        if let known { writer = try makeWriter(options, source, known) }
+        // DST's writer starts before SRC is read, so a DST that holds a dataset fails at once.
+        let sharding = Sharding(source.splits)
+        let writer = try DatasetWriter(
+            output: options.output, name: source.name, sharding: sharding.policy, compression: source.compression,
+            durable: options.durable)
         do throws(DatasetError) {
             let surveys = try survey(source, options)
-            let resolved = known ?? Sharding(source.splits, counts: { surveys[$0.file]!.sourceRecords })
-            if writer == nil { writer = try makeWriter(options, source, resolved) }
-            let dst = writer!
-            let (splits, schema) = try copy(source, surveys, into: dst, options)
+            var notes = source.notes
+            if let changed = sharding.boundaryNote(source.splits, counts: { surveys[$0.file]!.sourceRecords }) {
+                notes.append(changed)
+            }
+            let (splits, schema) = try copy(source, surveys, into: writer, options)
             var report = Report(
                 source: options.source.path, output: options.output.path, sourceManifest: source.manifest != nil,
-                sharding: resolved.note, splits: splits, recordsKept: splits.reduce(0) { $0 + $1.records },
+                sharding: sharding.note, splits: splits, recordsKept: splits.reduce(0) { $0 + $1.records },
                 recordsDropped: splits.reduce(0) { $0 + $1.dropped },
-                dropped: source.splits.flatMap { $0.shards.flatMap { surveys[$0.file]!.dropped } }, notes: source.notes)
-            let files = try outputFiles(source, writer: dst, report: &report)
-            try dst.commit(files: files, manifest: source.outputManifest(splits: dst.splits, schema: schema))
+                dropped: source.splits.flatMap { $0.shards.flatMap { surveys[$0.file]!.dropped } }, notes: notes)
+            let files = try outputFiles(source, writer: writer, report: &report)
+            try writer.commit(files: files, manifest: source.outputManifest(splits: writer.splits, schema: schema))
             return report
         } catch {
-            writer?.abort()
+            writer.abort()
             throw error
         }
     }
@@ -173,15 +174,6 @@ public enum DatasetRepairer {
         var path = existing.resolvingSymlinksInPath().path
         for component in rest { path = (path as NSString).appendingPathComponent(component) }
         return path
-    }
-
-    private static func makeWriter(_ options: Options, _ source: SourceDataset, _ sharding: Sharding)
-        throws(DatasetError)
-        -> DatasetWriter
-    {
-        try DatasetWriter(
-            output: options.output, name: source.name, sharding: sharding.policy, compression: source.compression,
-            durable: options.durable)
     }
 
     // MARK: The first pass
@@ -356,41 +348,48 @@ extension DatasetRepairer.Report.Dropped {
 // MARK: DST's shard boundaries
 
 extension DatasetRepairer {
-    /// The rule DST's shards follow: the rule SRC's shards followed (see the type's documentation).
+    /// DST's shard count and the count rule: every split gets SRC's shard count, and its surviving
+    /// records are spread as `ShardedWriter` spreads a known total (shard k holds records
+    /// ⌊k·total/N⌋ ..< ⌊(k+1)·total/N⌋).
+    ///
+    /// `DatasetWriter` takes one shard count for all splits; when SRC's splits have different
+    /// counts, every split gets the largest, and the note says so.
     struct Sharding {
         var policy: ShardingPolicy
+        var count: Int
         var note: String
 
-        /// Judged from SRC's shards and their record counts (`counts` gives nil when unknown,
-        /// which only a missing manifest entry can cause; the count rule is then assumed).
-        init(_ splits: [SourceDataset.Split], counts: (SourceDataset.Shard) -> Int?) {
-            let shardCounts = Set(splits.map(\.shards.count))
-            if shardCounts.count <= 1 {
-                let n = max(1, shardCounts.first ?? 1)
-                let followsCountRule = splits.allSatisfy { split in
-                    let lengths = split.shards.map(counts)
-                    guard !lengths.contains(where: { $0 == nil }) else { return true }
-                    let total = lengths.reduce(0) { $0 + $1! }
-                    return lengths.enumerated().allSatisfy { k, length in
-                        length == ShardedWriter.boundary(k + 1, n: n, total: total)
-                            - ShardedWriter.boundary(k, n: n, total: total)
-                    }
-                }
-                if followsCountRule {
-                    policy = .shards(n)
-                    note =
-                        "\(n) shard\(n == 1 ? "" : "s") per split, as in the source; the surviving records are "
-                        + "renumbered and spread by the count rule (shard k holds records k*total/\(n) ..< (k+1)*total/\(n))"
-                    return
-                }
-            }
-            let nonLast = splits.flatMap { $0.shards.dropLast().compactMap(\.expectedBytes) }
-            let threshold =
-                nonLast.min() ?? splits.flatMap { $0.shards.compactMap(\.expectedBytes) }.max() ?? (128 << 20)
-            policy = .shardBytes(max(1, threshold))
+        init(_ splits: [SourceDataset.Split]) {
+            let counts = splits.map(\.shards.count)
+            count = max(1, counts.max() ?? 1)
+            policy = .shards(count)
             note =
-                "the source's shards were cut by size, so a shard is closed once it holds \(threshold) bytes "
-                + "(the source's smallest shard but the last of a split); with records dropped, a split can have fewer shards"
+                "\(count) shard\(count == 1 ? "" : "s") per split, as in the source; the surviving records are "
+                + "renumbered and spread by the count rule (shard k holds records k*total/\(count) ..< (k+1)*total/\(count))"
+            if Set(counts).count > 1 {
+                note +=
+                    "; the source's splits have different shard counts ("
+                    + splits.map { "\($0.name) \($0.shards.count)" }.joined(separator: ", ")
+                    + "), and one count serves all splits, so each has \(count)"
+            }
+        }
+
+        /// A note when SRC's shard lengths do not follow the count rule (it was cut by size, or
+        /// by another tool): its records are all kept, but its shard boundaries are not.
+        /// `counts` gives each SRC shard's record count.
+        func boundaryNote(_ splits: [SourceDataset.Split], counts: (SourceDataset.Shard) -> Int) -> String? {
+            let differ = splits.filter { split in
+                let lengths = split.shards.map(counts)
+                let total = lengths.reduce(0, +)
+                return lengths.count != count
+                    || lengths.enumerated().contains { k, length in
+                        length != ShardedWriter.boundary(k + 1, n: count, total: total)
+                            - ShardedWriter.boundary(k, n: count, total: total)
+                    }
+            }
+            guard !differ.isEmpty else { return nil }
+            return "the source's shards of " + differ.map(\.name).joined(separator: ", ")
+                + " do not follow the count rule (cut by size?): the output's shard boundaries differ from the source's"
         }
     }
 }
@@ -564,7 +563,8 @@ struct SourceDataset {
                 continue
             }
             if isDirectory(path) {
-                notes.append("\(name)/: a folder; not copied")
+                // The index folder is written afresh; other folders are not the dataset's.
+                if name != ShardIndex.directoryName { notes.append("\(name)/: a folder; not copied") }
                 continue
             }
             guard let data = FileManager.default.contents(atPath: path) else {

@@ -12,15 +12,18 @@ struct Repair: ParsableCommand {
         discussion: """
             Reads every shard of SOURCE (as its manifest.json lists them, else as they are named) \
             and writes the records whose checksums hold, in order, to OUTPUT: the same dataset \
-            name, splits, compression and shard rule, fresh index files, SOURCE's side files, \
+            name, splits, compression and shard count, fresh index files, SOURCE's side files, \
             dataset_info.json with the new counts, a manifest, and repair-report.json naming every \
             dropped record (file, record, byte offset, reason). A record whose payload checksum \
             fails is dropped; after a damaged length the next good record is found by scanning \
             (formats/tfrecord.md); a truncated tail or a damaged compressed stream is dropped to \
             the end of the shard. SOURCE is never written to.
 
-            Exit status 0 when nothing was dropped (the shards are then byte-identical to \
-            SOURCE's), 1 when records were dropped and the clean copy was written, 64 when OUTPUT \
+            The surviving records are renumbered and spread over the shards by the count \
+            rule (as --shards N spreads them), so a clean SOURCE written with --shards N comes \
+            out byte-identical.
+
+            Exit status 0 when nothing was dropped, 1 when records were dropped and the clean copy was written, 64 when OUTPUT \
             is SOURCE or inside it, 66 when SOURCE is missing or holds no shards, 73 when OUTPUT \
             holds a dataset, 74 when OUTPUT cannot be written.
 

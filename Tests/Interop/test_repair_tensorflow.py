@@ -17,8 +17,10 @@ def shard_files(directory):
 
 
 def index_lines(shard):
-    with open(shard + ".index") as f:
-        return [tuple(map(int, line.split())) for line in f]
+    """`(offset, length)` of each record, from the shard's index file in the dataset's index/ folder."""
+    index = os.path.join(os.path.dirname(shard), "index", os.path.basename(shard) + ".index")
+    with open(index) as f:
+        return [tuple(map(int, line.split()[:2])) for line in f]
 
 
 def damage(src):

@@ -34,28 +34,14 @@ import Testing
             try (0..<shardCount).flatMap { try readAll(shard($0, in: directory).path) }
         }
 
-        /// The `offset length` lines of shard `k`'s index file in SRC.
-        func locations(_ k: Int) throws -> [(offset: Int, length: Int)] {
-            try String(decoding: readBytes(shard(k).path + ".index"), as: UTF8.self).split(separator: "\n").map {
-                line in
-                let fields = line.split(separator: " ").map { Int($0)! }
-                return (fields[0], fields[1])
-            }
-        }
+        func locations(_ k: Int) throws -> [(offset: Int, length: Int)] { try indexLocations(ofShard: shard(k)) }
 
         func repair(_ extra: [String] = []) throws -> ShardKitProcess.Result {
             try ShardKitProcess.run(["repair", source.path, "--output", output.path, "--quiet"] + extra)
         }
     }
 
-    /// SHA-256 of every file in `directory` (hidden ones too), by name.
-    static func fingerprint(_ directory: URL) throws -> [String: String] {
-        var out: [String: String] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
-            out[name] = try sha256(fileAt: directory.appendingPathComponent(name).path)
-        }
-        return out
-    }
+    static func fingerprint(_ directory: URL) throws -> [String: String] { try fileHashes(below: directory) }
 
     @Test func aCleanDatasetExits0WithShardsByteIdenticalToTheSource() throws {
         let place = try Place()
