@@ -14,6 +14,7 @@ public struct RecordDamage: Sendable, Equatable, CustomStringConvertible {
     /// one (the scan limit, or what was left of the file); nil when no scan failed.
     public var scannedWithoutRecord: Int64?
 
+    /// A damaged stretch: what failed there, how many bytes it covers, and where reading went on.
     public init(error: RecordIOError, byteCount: Int64?, resumedAt: Int64?, scannedWithoutRecord: Int64? = nil) {
         self.error = error
         self.byteCount = byteCount
@@ -84,6 +85,7 @@ public struct RecordDamage: Sendable, Equatable, CustomStringConvertible {
 ///
 /// Errors thrown are those that stop reading altogether: the file cannot be opened or read.
 public struct RecordSalvager {
+    /// Limits of the salvage: what counts as a plausible length, how far to look for the next record.
     public struct Options: Sendable {
         /// Lengths above this are treated as damage without any allocation (default 2 GiB).
         public var maxRecordLength: UInt64
@@ -93,6 +95,7 @@ public struct RecordSalvager {
         /// Size of the read buffer (default 1 MiB).
         public var bufferSize: Int
 
+        /// The defaults: 2 GiB lengths at most, 64 MiB of scanning, a 1 MiB buffer.
         public init(maxRecordLength: UInt64 = 2 << 30, maxResyncScan: Int64 = 64 << 20, bufferSize: Int = 1 << 20) {
             self.maxRecordLength = maxRecordLength
             self.maxResyncScan = maxResyncScan
@@ -110,9 +113,11 @@ public struct RecordSalvager {
     }
 
     private let source: InputSource
+    /// The shard being read.
     public let path: String
     /// The compression in use (detected from the first bytes when `init` got `nil`).
     public let compression: Compression
+    /// The limits this salvage runs with.
     public let options: Options
     /// Records returned plus damages reported so far.
     public private(set) var recordIndex = 0

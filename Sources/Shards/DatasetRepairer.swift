@@ -32,7 +32,9 @@ internal import ShardKitSupport
 public enum DatasetRepairer {
     /// What to repair, where to, and how.
     public struct Options: Sendable {
+        /// SRC: the damaged dataset, never written to.
         public var source: URL
+        /// DST: where the clean copy goes; it must not hold a dataset, nor be SRC or inside it.
         public var output: URL
         /// Print no progress.
         public var quiet: Bool
@@ -41,6 +43,7 @@ public enum DatasetRepairer {
         /// How far `RecordSalvager` scans for the next record after a lost length, and more.
         public var salvage: RecordSalvager.Options
 
+        /// Repair `source` into `output`, quietly and durably unless told otherwise.
         public init(
             source: URL, output: URL, quiet: Bool = true, durable: Bool = true,
             salvage: RecordSalvager.Options = RecordSalvager.Options()
@@ -62,6 +65,7 @@ public enum DatasetRepairer {
         public struct Dropped: Codable, Sendable, Equatable {
             /// The shard's file name in SRC.
             public var file: String
+            /// The split the shard belongs to.
             public var split: String
             /// The index of the first record dropped, in the shard (see `RecordSalvager`).
             public var recordIndex: Int
@@ -71,6 +75,7 @@ public enum DatasetRepairer {
             public var byteCount: Int64?
             /// Where reading went on; nil when the rest of the shard was dropped.
             public var resumedAt: Int64?
+            /// Why it was dropped: the checksum or framing failure, in words.
             public var reason: String
 
             /// `SRC/file: record N at byte OFFSET: reason`, one line.
@@ -84,8 +89,11 @@ public enum DatasetRepairer {
 
         /// One split's totals.
         public struct Split: Codable, Sendable, Equatable {
+            /// `train`, `test`, …
             public var name: String
+            /// Shard files of the split in SRC.
             public var sourceShards: Int
+            /// Shard files of the split in DST.
             public var shards: Int
             /// SRC's record count as its manifest gives it; nil without a manifest.
             public var sourceRecords: Int?
@@ -96,15 +104,21 @@ public enum DatasetRepairer {
             public var dropped: Int
         }
 
+        /// SRC's path.
         public var source: String
+        /// DST's path.
         public var output: String
         /// Whether SRC's shards came from its manifest (else from their file names).
         public var sourceManifest: Bool
         /// How DST's shard boundaries were chosen.
         public var sharding: String
+        /// Per split, in SRC's order.
         public var splits: [Split]
+        /// Records copied to DST, over every split.
         public var recordsKept: Int
+        /// Records lost, over every split (see `Split.dropped` for how they are counted).
         public var recordsDropped: Int
+        /// Every dropped stretch, in reading order.
         public var dropped: [Dropped]
         /// Anything else worth knowing: no manifest, files not copied, a manifest checksum mismatch.
         public var notes: [String]
