@@ -43,27 +43,3 @@ package struct DatasetDescription {
         return nil
     }
 }
-
-extension DatasetWriter {
-    /// Moves the finished splits into place, then writes `dataset`'s side files and the manifest
-    /// (with the feature schema the records showed) last.
-    package func commit(_ dataset: DatasetDescription, schema: SchemaAccumulator) throws(DatasetError) {
-        var files = TFDSMetadata.labelFiles(dataset.features) + dataset.files
-        files.append(("features.json", TFDSMetadata.featuresJSON(dataset.features)))
-        if compression == .none {
-            // TFDS reads uncompressed TFRecord shards only.
-            files.append(
-                (
-                    "dataset_info.json",
-                    TFDSMetadata.datasetInfoJSON(
-                        name: dataset.name, version: DatasetDescription.version, description: dataset.description,
-                        splits: splits, supervisedKeys: dataset.supervisedKeys)
-                ))
-        }
-        let manifest = Manifest(
-            name: dataset.name, version: DatasetDescription.version, compression: compression,
-            splits: Dictionary(uniqueKeysWithValues: splits.map { ($0.name, $0.manifest) }),
-            features: schema.entries, image: dataset.image, metadata: dataset.metadata)
-        try commit(files: files, manifest: manifest)
-    }
-}

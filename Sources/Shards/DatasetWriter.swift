@@ -109,6 +109,8 @@ package final class DatasetWriter {
         // or removes anything. flock is advisory and local to this machine's kernel (on NFS it
         // covers one client only); workers on several machines claim slots instead (`WorkerClaim`).
         lock = try OutputLock(directory: output)
+        // From here on an interrupt removes whatever this run makes (its staging folder first of all).
+        coverInterrupt(of: [])
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
         let existingIndexes =
             ((try? FileManager.default.contentsOfDirectory(atPath: indexDirectory.path)) ?? [])

@@ -6,7 +6,8 @@ import Shards
 /// The exit codes `shardkit` documents (README.md, `shardkit --help`); sysexits.h numbers where
 /// one fits. This file is the only place that turns a failure into an exit code.
 enum ExitStatus: Int32, CaseIterable {
-    /// Verification found corrupt records or a manifest mismatch.
+    /// Verification found corrupt records or a manifest mismatch; or `repair` dropped records (and
+    /// wrote its clean copy): damage was found, the same news a script checks `verify` for.
     case verificationFailed = 1
     /// Bad arguments (swift-argument-parser's `ValidationError` and option values found wrong later).
     case usage = 64

@@ -8,7 +8,7 @@ struct ShardKitCommand: ParsableCommand {
         commandName: "shardkit",
         abstract: "Turn raw vision datasets into sharded, CRC-checked TFRecord files, and look inside them.",
         discussion: """
-            Exit codes: 0 success; 1 verify found bad records or a manifest mismatch; 64 usage \
+            Exit codes: 0 success; 1 verify found bad records or a manifest mismatch, or repair dropped records; 64 usage \
             error; 65 malformed input data; 66 input missing or unreadable; 70 internal error; 73 \
             the output already holds a dataset; 74 output could not be written; 75 another run is \
             writing into the same output; 130 and 143 stopped by SIGINT or SIGTERM.
@@ -22,6 +22,7 @@ struct ShardKitCommand: ParsableCommand {
             Get.self,
             Inspect.self,
             Predict.self,
+            Repair.self,
             SynthCommand.self,
             Train.self,
             Verify.self,
