@@ -10,46 +10,40 @@ import Synchronization
 /// - before the first one, the files this run made (`config.json`, its event file, the folder if
 ///   it made it) are removed, so the same command can simply be run again.
 ///
-/// Checkpoints are written under the same lock the interrupt takes, so an interrupt waits for a
-/// write under way (it is atomic anyway: temporary file, fsync, rename) and reports exactly what
-/// is on disk; no write starts after it.
+/// Every file of the run is made inside `perform`, under the lock the interrupt takes: an
+/// interrupt waits for a write under way (atomic anyway: temporary file, fsync, rename), knows
+/// every file made, and reports exactly what is on disk; nothing is written after it.
 final class RunGuard: Sendable {
-    private struct State: Sendable {
+    struct State: Sendable {
+        /// The checkpoint `--resume` continues from, once there is one.
         var kept: (path: String, step: Int)?
+        /// Files this run made, removed if it stops before its first checkpoint.
         var madeFiles: [String] = []
         var madeDirectory: String?
-        /// Set once the run has ended; the interrupt then has nothing to do.
-        var finished = false
+        var interrupted = false
+        var ended = false
     }
 
     private let state = Mutex(State())
     private let token = Atomic<Int>(0)
 
-    /// - Parameter resumedFrom: the checkpoint a resumed run starts from (kept from the start).
-    init(createdDirectory: String?, resumedFrom: (path: String, step: Int)?) {
-        state.withLock {
-            $0.madeDirectory = createdDirectory
-            $0.kept = resumedFrom
-        }
+    init() {
         token.store(Interrupts.register { [self] in interrupted() }, ordering: .relaxed)
     }
 
-    /// Records a file this run made, removed again if the run stops before its first checkpoint.
-    func made(_ path: String) {
-        state.withLock { $0.madeFiles.append(path) }
-    }
-
-    /// Runs `write` (which writes the checkpoint at `path`) under the lock; when `isResumePoint`,
-    /// the checkpoint is from then on the one kept. After an interrupt it writes nothing: the
-    /// process is about to exit, and a write begun now would be cut off.
-    func writeCheckpoint<E: Error>(
-        path: String, step: Int, isResumePoint: Bool, _ write: () throws(E) -> Void
-    ) throws(E) {
-        try state.withLock { (s: inout State) throws(E) in
-            guard !s.finished else { return }
-            try write()
-            if isResumePoint { s.kept = (path, step) }
+    /// Runs `body` under the lock, with the state to record what it makes. After an interrupt it
+    /// does not run it, and never returns: the interrupt is about to exit the process, and a file
+    /// begun now would be cut off.
+    func perform<T>(_ body: (inout State) throws -> T) throws -> T {
+        var result: T?
+        try state.withLock { (s: inout State) throws in
+            guard !s.interrupted else { return }
+            result = try body(&s)
         }
+        guard let result else {
+            while true { pause() }
+        }
+        return result
     }
 
     /// The checkpoint that is kept, if any.
@@ -58,7 +52,7 @@ final class RunGuard: Sendable {
     /// The run ended normally: nothing to clean up.
     func finish() {
         Interrupts.unregister(token.load(ordering: .relaxed))
-        state.withLock { $0.finished = true }
+        state.withLock { $0.ended = true }
     }
 
     /// The run failed: removes what it made if no checkpoint is kept, and returns the paths removed.
@@ -66,8 +60,8 @@ final class RunGuard: Sendable {
     func abandon() -> [String] {
         Interrupts.unregister(token.load(ordering: .relaxed))
         return state.withLock { s in
-            guard !s.finished else { return [] }
-            s.finished = true
+            guard !s.ended else { return [] }
+            s.ended = true
             return s.kept == nil ? Self.removeMade(s) : []
         }
     }
@@ -75,8 +69,8 @@ final class RunGuard: Sendable {
     /// Called by `Interrupts` on its own thread, which exits the process right after.
     private func interrupted() -> [String] {
         state.withLock { s in
-            guard !s.finished else { return [] }
-            s.finished = true
+            guard !s.ended else { return [] }
+            s.interrupted = true
             if let kept = s.kept {
                 FileHandle.standardError.write(
                     Data("shardkit: kept \(kept.path) (step \(kept.step)); continue it with --resume\n".utf8))

@@ -131,8 +131,11 @@ public final class TrainingSession {
         }
         let validation = c.validationSplit ?? dataset.validationSplit
         var resumedFrom: Int?
+        let guardian = RunGuard()
+        self.guardian = guardian
         if c.resume {
-            for path in try runDirectory.prepareForResume() { log("removed \(path), left by a run that was killed") }
+            let removed = try guardian.perform { _ in try runDirectory.prepareForResume() }
+            for path in removed { log("removed \(path), left by a run that was killed") }
             let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: latestPath))
             let meta = checkpoint.metadata
             try checkSameTrajectory(meta)
@@ -140,21 +143,29 @@ public final class TrainingSession {
             bestAccuracy = meta["best_accuracy"].flatMap { Double($0) }
             lastValidationAccuracy = meta["validation_accuracy"].flatMap { Double($0) }
             staleEpochs = meta["stale_epochs"].flatMap { Int($0) } ?? 0
-            resumedFrom = optimizer.step
-            guardian = RunGuard(createdDirectory: nil, resumedFrom: (latestPath, optimizer.step))
-            log("resumed from \(latestPath) at step \(optimizer.step)")
+            let step = optimizer.step
+            resumedFrom = step
+            try guardian.perform { $0.kept = (latestPath, step) }
+            log("resumed from \(latestPath) at step \(step)")
         } else {
-            let (created, removed) = try runDirectory.prepareForNewRun(overwrite: c.overwrite)
+            let removed = try guardian.perform { s in
+                let (created, removed) = try runDirectory.prepareForNewRun(overwrite: c.overwrite)
+                if created { s.madeDirectory = runDirectory.path }
+                return removed
+            }
             if !removed.isEmpty { log("--overwrite: removed the previous run's \(removed.joined(separator: ", "))") }
-            guardian = RunGuard(createdDirectory: created ? runDirectory.path : nil, resumedFrom: nil)
         }
-        guardian?.made(runDirectory.configPath)
-        try RunDirectory.write(
-            Array(c.json(spec: spec, validationSplit: validation, stepsPerEpoch: stepsPerEpoch, resumedFrom: resumedFrom).utf8),
-            to: runDirectory.configPath)
+        let config = c.json(spec: spec, validationSplit: validation, stepsPerEpoch: stepsPerEpoch, resumedFrom: resumedFrom)
+        try guardian.perform { s in
+            s.madeFiles.append(runDirectory.configPath)
+            try RunDirectory.write(Array(config.utf8), to: runDirectory.configPath)
+        }
         let totalSteps = c.steps ?? (c.epochs ?? 1) * stepsPerEpoch
-        let events = try EventWriter(directory: runDirectory.path)
-        guardian?.made(events.path)
+        let events = try guardian.perform { s in
+            let writer = try EventWriter(directory: runDirectory.path)
+            s.madeFiles.append(writer.path)
+            return writer
+        }
         defer { try? events.close() }
 
         var lastValidation: Metrics?
@@ -287,11 +298,11 @@ public final class TrainingSession {
         // Encoded before taking the lock, so an interrupt waits at most for the write itself.
         let bytes = Self.checkpoint(model: model, optimizer: optimizer, extra: extra).encoded()
         do {
-            try guardian!.writeCheckpoint(path: path, step: step, isResumePoint: path == latestPath) {
-                () throws(TrainingOutputError) in try RunDirectory.write(bytes, to: path)
+            try guardian!.perform { s in
+                try RunDirectory.write(bytes, to: path)
+                if path == latestPath { s.kept = (path, step) }
             }
-        } catch {
-            var failure = error
+        } catch var failure as TrainingOutputError {
             if let kept = guardian!.kept {
                 failure.message += "; kept the previous checkpoint \(kept.path) (step \(kept.step))"
             }
