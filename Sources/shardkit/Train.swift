@@ -27,14 +27,14 @@ struct Train: ParsableCommand {
     @Option(help: "Built-in model: mnist, digits, cifar or hwdb.")
     var model: String
 
-    @Option(help: "Passes over the train split (default: 1 unless --steps is given).")
+    @Option(help: "Passes over the train split (default, unless --steps is given: 4 for digits, 1 for the others).")
     var epochs: Int?
 
     @Option(help: "Total optimizer steps (instead of --epochs).")
     var steps: Int?
 
-    @Option(help: "Images per step.")
-    var batch: Int = 64
+    @Option(help: "Images per step (default: 32 for digits, 64 for the others).")
+    var batch: Int?
 
     @Option(help: "Initial learning rate (default: 0.001 for adam, 0.01 for sgd).")
     var lr: Float?
@@ -42,11 +42,11 @@ struct Train: ParsableCommand {
     @Option(help: "adam or sgd (with momentum 0.9).")
     var optimizer: String = "adam"
 
-    @Option(help: "Multiply the learning rate by this every --decay-steps steps (exponential decay).")
-    var decayRate: Float = 1
+    @Option(help: "Multiply the learning rate by this every --decay-steps steps, exponential decay (default: 0.5 for digits, 1 for the others).")
+    var decayRate: Float?
 
-    @Option(help: "Steps per decay period.")
-    var decaySteps: Int = 1000
+    @Option(help: "Steps per decay period (default: 2 epochs for digits, 1000 for the others).")
+    var decaySteps: Int?
 
     @Option(help: "Decoupled weight decay.")
     var weightDecay: Float = 0
@@ -115,9 +115,9 @@ struct Train: ParsableCommand {
         guard epochs == nil || steps == nil else { throw ValidationError("give --epochs or --steps, not both") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
-        guard logEvery >= 1, decaySteps >= 1, shuffleBuffer >= 1, loaderThreads >= 1,
+        guard logEvery >= 1, (decaySteps ?? 1) >= 1, shuffleBuffer >= 1, loaderThreads >= 1,
             (inputOnly ?? 1) >= 1
         else {
             throw ValidationError(
@@ -129,13 +129,14 @@ struct Train: ParsableCommand {
     func run() throws {
         try reportingErrors {
             var c = TrainingConfiguration(dataDirectory: data, modelName: model, runDirectory: runDirectory)
-            c.epochs = epochs
+            let defaults = TrainingDefaults.forModel(model)
+            c.epochs = epochs ?? (steps == nil ? defaults.epochs : nil)
             c.steps = steps
-            c.batchSize = batch
+            c.batchSize = batch ?? defaults.batchSize
             c.learningRate = lr ?? (optimizer == "sgd" ? 0.01 : 0.001)
             c.optimizer = optimizer
-            c.decayRate = decayRate
-            c.decaySteps = decaySteps
+            c.decayRate = decayRate ?? defaults.decayRate
+            if let decaySteps { c.decaySteps = decaySteps } else { c.decayEpochs = defaults.decayEpochs }
             c.weightDecay = weightDecay
             c.patience = patience
             c.overwrite = overwrite

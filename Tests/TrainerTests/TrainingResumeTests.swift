@@ -177,4 +177,23 @@ struct RunDirectoryTests {
         #expect(error?.message == "'label': expected a class in 0..<10, found 10")
         #expect(!FileManager.default.fileExists(atPath: run.path))
     }
+
+    /// The digits model's defaults, and a decay period in epochs turned into steps (40 records
+    /// in batches of 8: 5 steps per epoch, so 2 epochs are 10 steps).
+    @Test func defaultsAndDecayEpochs() throws {
+        #expect(
+            TrainingDefaults.forModel("digits")
+                == TrainingDefaults(batchSize: 32, epochs: 4, decayRate: 0.5, decayEpochs: 2))
+        #expect(
+            TrainingDefaults.forModel("mnist") == TrainingDefaults(batchSize: 64, epochs: 1, decayRate: 1, decayEpochs: nil))
+        let data = try writeClassifierDataset(splits: ["train": 40], shards: 1)
+        defer { try? FileManager.default.removeItem(at: data) }
+        var c = configuration(data, data.appendingPathComponent("run"))
+        c.decayRate = 0.5
+        c.decayEpochs = 2
+        let session = try TrainingSession(c)
+        #expect(session.configuration.decaySteps == 10)
+        #expect(session.optimizer.schedule == LearningRateSchedule(initial: 0.001, decayRate: 0.5, decaySteps: 10))
+        #expect(session.optimizer.schedule.rate(at: 10) == 0.0005)
+    }
 }

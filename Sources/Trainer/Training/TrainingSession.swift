@@ -66,6 +66,9 @@ public final class TrainingSession {
         } else {
             batchNote = nil
         }
+        if let epochs = configuration.decayEpochs {
+            configuration.decaySteps = max(1, epochs * (trainRecords / max(1, configuration.batchSize)))
+        }
         self.configuration = configuration
         runDirectory = RunDirectory(configuration.runDirectory)
         let classes = dataset.manifest.metadata["classes"].flatMap { Int($0) }
