@@ -7,12 +7,13 @@ import Testing
 /// after `kill -9`, `--resume` ends with weights equal bit for bit to a run that was never
 /// stopped; a disk that fills while a checkpoint is written gives exit 74 and keeps the previous one.
 @Suite(.serialized) struct TrainInterruptTests {
-    /// Fixtures/mnist converted: 20 train images (5 steps of 4 per epoch) and 10 test images.
-    static func tinyDataset() throws -> URL {
+    /// Fixtures/mnist converted into `data/` of a scratch folder: 20 train images (5 steps of 4
+    /// per epoch) and 10 test images; or another MNIST-format fixture.
+    static func tinyDataset(_ fixture: String = "mnist") throws -> URL {
         let output = try FixturePaths.makeScratchDirectory("shardkit-train-signals")
         let result = try ShardKitProcess.run([
-            "convert", "mnist", "--input", FixturePaths.fixture("mnist").path, "--output", output.appendingPathComponent("data").path,
-            "--quiet",
+            "convert", "mnist", "--input", FixturePaths.fixture(fixture).path, "--output",
+            output.appendingPathComponent("data").path, "--quiet",
         ])
         #expect(result.status == 0, "\(result.standardError)")
         return output
@@ -96,10 +97,10 @@ import Testing
     }
 
     @Test func sigtermBeforeTheFirstCheckpointRemovesTheRun() throws {
-        let scratch = try Self.tinyDataset()
+        let scratch = try Self.tinyDataset("digits")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let (data, run) = (scratch.appendingPathComponent("data"), scratch.appendingPathComponent("run"))
-        // The first checkpoint comes at the end of the first epoch, 5 steps (several seconds) in.
+        // The first checkpoint comes at the end of the first epoch, 500 steps in.
         let training = try Running(Self.train(data, run: run, ["--steps", "100"]))
         let config = run.appendingPathComponent("config.json").path
         #expect(Self.waitForNewFile(config, other: nil, while: training.process))
@@ -126,21 +127,25 @@ import Testing
         let data = scratch.appendingPathComponent("data")
         let settings = ["--steps", "8", "--checkpoint-every", "1"]
         let reference = scratch.appendingPathComponent("reference")
+        let started = Date()
         let whole = try ShardKitProcess.run(Self.train(data, run: reference, settings))
         #expect(whole.status == 0, "\(whole.standardError)")
+        // The kills fall at fractions of a step (with its checkpoint) after a checkpoint, whatever
+        // the build's speed.
+        let stepSeconds = Date().timeIntervalSince(started) / 8
 
         let run = scratch.appendingPathComponent("killed")
         let latest = run.appendingPathComponent("latest.safetensors").path
         var killedAt: [String] = []
         var finished = false
-        for (attempt, delay) in [0, 400_000, 1_100_000].enumerated() {
+        for (attempt, fraction) in [0, 0.3, 0.7].enumerated() {
             let before = Self.inode(latest)
             let training = try Running(Self.train(data, run: run, settings + (attempt == 0 ? [] : ["--resume"])))
             guard Self.waitForNewFile(latest, other: before, while: training.process) else {
                 finished = training.finish().status == 0
                 break
             }
-            usleep(useconds_t(delay))
+            usleep(useconds_t(fraction * stepSeconds * 1e6))
             kill(training.process.processIdentifier, SIGKILL)
             let end = training.finish()
             if !end.signalled {

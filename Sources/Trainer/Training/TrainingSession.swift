@@ -128,9 +128,8 @@ public final class TrainingSession {
         let trainRecords = dataset.recordCount(c.trainSplit)
         let stepsPerEpoch = trainRecords / c.batchSize
         guard stepsPerEpoch > 0 else {
-            throw DataError(
-                .unusable, path: c.dataDirectory,
-                message: "split '\(c.trainSplit)' has no records")
+            _ = try dataset.shardPaths(c.trainSplit)  // names the splits there are, if it is missing
+            throw DataError(.unusable, path: c.dataDirectory, message: "split '\(c.trainSplit)' has no records")
         }
         let validation = c.validationSplit ?? dataset.validationSplit
         var resumedFrom: Int?
