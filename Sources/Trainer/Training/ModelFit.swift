@@ -3,7 +3,8 @@
 /// channel-converted images.
 ///
 /// - `mnist`: 28×28×1 exactly (its dense layer is sized for it; resizing would distort).
-/// - `digits`: 3 channels, at least 54×54 (its input is the random 54×54 crop).
+/// - `digits`: at least 54×54 (its input is the random 54×54 crop), colour (SVHN) or gray (the
+///   strings `synth` writes from MNIST digits, repeated into the three input channels).
 /// - `cifar`: 3 channels, at least 24×24 (its input is the random 24×24 crop).
 /// - `hwdb`: 1 channel, any size: the model's input follows the dataset's size. A size other than
 ///   the 64×64 it is designed for is printed and recorded in the checkpoint (`adaptation`).
@@ -40,7 +41,8 @@ public enum ModelFit {
         case "mnist":
             return shape == [28, 28, 1] ? nil : "takes 28×28×1 images (its input)"
         case "digits":
-            return c == 3 && h >= 54 && w >= 54 ? nil : "takes 3-channel images of at least 54×54 (its input is 54×54×3)"
+            return (c == 3 || c == 1) && h >= 54 && w >= 54
+                ? nil : "takes images of at least 54×54, colour or gray (its input is 54×54×3)"
         case "cifar":
             return c == 3 && h >= 24 && w >= 24 ? nil : "takes 3-channel images of at least 24×24 (its input is 24×24×3)"
         case "hwdb":
