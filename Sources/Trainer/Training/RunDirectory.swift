@@ -61,8 +61,7 @@ public struct RunDirectory: Sendable, Equatable {
     }
 
     static func isTemporaryFile(_ name: String) -> Bool {
-        name.hasPrefix(".") && name.contains(".tmp-")
-            && ["config.json", "latest.safetensors", "best.safetensors"].contains { name.hasPrefix(".\($0).tmp-") }
+        ["config.json", "latest.safetensors", "best.safetensors"].contains { name.hasPrefix(".\($0).tmp-") }
     }
 
     /// The names of the run files in the folder, sorted (empty when the folder does not exist).
