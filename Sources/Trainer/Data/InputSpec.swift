@@ -154,9 +154,13 @@ extension InputSpec {
 
 /// Checkpoint metadata describing the input preparation that cannot be read back.
 public struct InputSpecMetadataError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The metadata key, e.g. `normalization`.
     public var key: String
+    /// Its value as found.
     public var value: String
+    /// What is wrong with it.
     public var message: String
 
+    /// One line naming the key, its value and the problem.
     public var description: String { "metadata '\(key)' = \"\(value)\": \(message)" }
 }

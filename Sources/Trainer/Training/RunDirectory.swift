@@ -12,17 +12,21 @@ public struct TrainingOutputError: Error, CustomStringConvertible, Sendable, Equ
         case writeFailed
     }
 
+    /// What went wrong.
     public var kind: Kind
     /// The file or directory concerned (the final name, never a temporary one).
     public var path: String
+    /// The reason, e.g. "write failed: No space left on device".
     public var message: String
 
+    /// An error about `path`.
     public init(_ kind: Kind, path: String, message: String) {
         self.kind = kind
         self.path = path
         self.message = message
     }
 
+    /// One line: the path, then the reason.
     public var description: String { "\(path): \(message)" }
 }
 
@@ -39,14 +43,20 @@ extension TrainingOutputError: CategorizedError {
 /// `latest.safetensors` and `best.safetensors` (the checkpoints) and the TensorBoard event files
 /// (`events.out.tfevents.*`). `eval` and `predict` find the checkpoint in it.
 public struct RunDirectory: Sendable, Equatable {
+    /// The folder.
     public let path: String
 
+    /// The run directory at `path` (nothing is read or made yet).
     public init(_ path: String) {
         self.path = path
     }
 
+    /// The configuration of the run, as JSON.
     public var configPath: String { joinPath(path, "config.json") }
+    /// The checkpoint `--resume` continues from: after every epoch, every `--checkpoint-every`
+    /// steps and at the end.
     public var latestPath: String { joinPath(path, "latest.safetensors") }
+    /// The checkpoint with the best validation accuracy so far.
     public var bestPath: String { joinPath(path, "best.safetensors") }
 
     static let eventFilePrefix = "events.out.tfevents."

@@ -93,9 +93,11 @@ extension TrainingConfiguration {
 /// What `shardkit train` uses for a built-in model when an option is not given: settings that
 /// were measured to work for it.
 public struct TrainingDefaults: Sendable, Equatable {
+    /// Images per step.
     public var batchSize: Int
     /// Epochs when neither `--epochs` nor `--steps` is given.
     public var epochs: Int
+    /// The exponential decay's factor per period (1: a constant learning rate).
     public var decayRate: Float
     /// The decay period in epochs (nil: `decaySteps` as given, 1000 by default).
     public var decayEpochs: Int?

@@ -41,6 +41,7 @@ public final class TrainingSession {
     public let optimizer: any Optimizer
     public let dataset: Dataset
     public let spec: InputSpec
+    /// Where the run's files go (`configuration.runDirectory`).
     public let runDirectory: RunDirectory
     /// How the model adapted to the data, when it did (see `ModelFit`), for the caller to print;
     /// recorded in the checkpoints as `adaptation`.
