@@ -104,6 +104,15 @@ import Testing
         let training = try Running(Self.train(data, run: run, ["--steps", "100"]))
         let config = run.appendingPathComponent("config.json").path
         #expect(Self.waitForNewFile(config, other: nil, while: training.process))
+        // The event file comes right after config.json.
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline
+            && !((try? FileManager.default.contentsOfDirectory(atPath: run.path)) ?? []).contains(where: {
+                $0.hasPrefix("events.out.tfevents.")
+            })
+        {
+            usleep(10_000)
+        }
         let signalled = Date()
         kill(training.process.processIdentifier, SIGTERM)
         let (status, text, _) = training.finish()
