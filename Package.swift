@@ -16,6 +16,9 @@ let package = Package(
         .executable(name: "shardkit", targets: ["shardkit"]),
         // One product per public module, so a user can take the TFRecord layer alone (no libhdf5,
         // no OpenBLAS), or the whole toolkit.
+        // The kernel tier in force and the seeded generator (public); its other helpers are
+        // `package`-only, shared by our own modules.
+        .library(name: "ShardKitSupport", targets: ["ShardKitSupport"]),
         .library(name: "RecordIO", targets: ["RecordIO"]),
         .library(name: "Examples", targets: ["Examples"]),
         .library(name: "Imaging", targets: ["Imaging"]),
@@ -80,25 +83,6 @@ let package = Package(
                 "Pipeline", "Shards", "Trainer", "Formats", "Synth", "Imaging", "Examples", "RecordIO", "ShardKitSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSettings),
-
-        // MARK: Benchmarks: release-only executables run by `make bench`; each prints
-        // `RESULT name=… value=… unit=…` lines in the format of ../shared/anchors.
-        .executableTarget(
-            name: "bench-recordio", dependencies: ["RecordIO", "Shards", "ShardKitSupport"], path: "Benchmarks/bench-recordio",
-            swiftSettings: strictSettings),
-        .executableTarget(
-            name: "bench-examples", dependencies: ["Examples"], path: "Benchmarks/bench-examples",
-            swiftSettings: strictSettings),
-        .executableTarget(
-            name: "bench-shards", dependencies: ["Pipeline", "Shards", "Examples", "RecordIO"], path: "Benchmarks/bench-shards",
-            swiftSettings: strictSettings),
-        .executableTarget(
-            name: "bench-imaging", dependencies: ["Imaging", "Synth"], path: "Benchmarks/bench-imaging",
-            exclude: ["pil_png.py", "pil_cpu.py"],
-            swiftSettings: strictSettings),
-        .executableTarget(
-            name: "bench-trainer", dependencies: ["Trainer", "ShardKitSupport"], path: "Benchmarks/bench-trainer",
             swiftSettings: strictSettings),
 
         // MARK: Tests mirror modules.

@@ -546,8 +546,144 @@ def svhn_cropped():
     write_json("broken/svhn-cropped/expected.json", {name: where for name, (_, where) in broken.items()})
 
 
+# ---------------------------------------------------------------------------------------------
+# Image folders (convert folder): class folders inside train/ and test/, gray and RGB PNGs and
+# JPEGs of varied sizes, a class named in Chinese; a broken folder with unreadable files.
+# ---------------------------------------------------------------------------------------------
+FOLDER_CLASSES = ["circle", "square", "三角"]  # bytewise order: c < s < E4 B8 89
+
+
+def shape_image(rng, cls, w, h, mode):
+    """A filled circle, square or triangle on a dark background, in `mode` (L or RGB)."""
+    bg = tuple(int(v) for v in rng.integers(0, 70, 3))
+    fg = tuple(int(v) for v in rng.integers(150, 256, 3))
+    img = Image.new("RGB", (w, h), bg)
+    d = ImageDraw.Draw(img)
+    m = min(w, h)
+    x0, y0 = (w - m) // 2 + m // 6, (h - m) // 2 + m // 6
+    x1, y1 = x0 + m * 2 // 3, y0 + m * 2 // 3
+    if cls == "circle":
+        d.ellipse([x0, y0, x1, y1], fill=fg)
+    elif cls == "square":
+        d.rectangle([x0, y0, x1, y1], fill=fg)
+    else:
+        d.polygon([((x0 + x1) // 2, y0), (x1, y1), (x0, y1)], fill=fg)
+    return img.convert(mode)
+
+
+def encoded(img, ext):
+    import io
+    buf = io.BytesIO()
+    if ext == "png":
+        img.save(buf, format="PNG")
+    else:
+        img.save(buf, format="JPEG", quality=90)
+    return buf.getvalue()
+
+
+def folder():
+    rng = np.random.default_rng(20261214)
+    kinds = [("L", "png"), ("RGB", "png"), ("RGB", "jpg"), ("L", "jpg")]
+    files = []
+    for split, per_class in [("train", 4), ("test", 2)]:
+        for ci, cls in enumerate(FOLDER_CLASSES):
+            for k in range(per_class):
+                mode, ext = kinds[(k + ci) % len(kinds)]
+                w, h = int(rng.integers(20, 41)), int(rng.integers(20, 41))
+                rel = f"{split}/{cls}/{k:02d}-{mode.lower()}.{ext}"
+                write("folder/" + rel, encoded(shape_image(rng, cls, w, h, mode), ext))
+                files.append({"path": rel, "label": ci, "channels": 1 if mode == "L" else 3, "width": w,
+                              "height": h, "format": "png" if ext == "png" else "jpeg"})
+    # PNGs that decode to gray or RGB but are not stored as plain 8-bit gray/RGB: with alpha, with a palette.
+    for rel, cls, mode, label in [("train/circle/04-rgba.png", "circle", "RGBA", 0),
+                                  ("train/square/04-p.png", "square", "P", 1)]:
+        w, h = int(rng.integers(20, 41)), int(rng.integers(20, 41))
+        img = shape_image(rng, cls, w, h, "RGB")
+        img = img.convert("RGBA") if mode == "RGBA" else img.convert("P", palette=Image.ADAPTIVE, colors=8)
+        write("folder/" + rel, encoded(img, "png"))
+        files.append({"path": rel, "label": label, "channels": 3, "width": w, "height": h, "format": "png"})
+    # Not images: beside the split folders, and in a class folder under another name.
+    write("folder/README.txt", "Shapes in class folders, for shardkit convert folder.\n".encode())
+    write("folder/train/square/notes.txt", b"not an image\n")
+    write_json("folder/expected.json", {
+        "classes": FOLDER_CLASSES, "files": files,
+        "ignored": {"README.txt": "not in a class folder", "train/square/notes.txt": "not named .png, .jpg or .jpeg"},
+    })
+
+    # broken/folder: class folders without split folders; one truncated PNG, one empty file.
+    good = []
+    for rel, cls, mode, ext in [("a/ok-0.png", "circle", "L", "png"), ("a/ok-1.png", "square", "L", "png"),
+                                ("b/ok-2.jpg", "circle", "L", "jpg"), ("b/ok-3.png", "square", "L", "png")]:
+        write("broken/folder/" + rel, encoded(shape_image(rng, cls, 28, 28, mode), ext))
+        good.append(rel)
+    whole = encoded(shape_image(rng, "circle", 28, 28, "L"), "png")
+    write("broken/folder/a/cut.png", whole[: len(whole) // 2])  # ends inside the image data
+    write("broken/folder/b/empty.png", b"")  # as some of notMNIST's are
+    write_json("broken/folder/expected.json", {"readable": good, "unreadable": ["a/cut.png", "b/empty.png"]})
+
+
+# ---------------------------------------------------------------------------------------------
+# Fashion-MNIST, KMNIST, EMNIST: idx files as their authors name them. EMNIST stores every image
+# transposed; its fixture draws asymmetric letters upright and stores them transposed.
+# ---------------------------------------------------------------------------------------------
+LETTER_STROKES = {
+    "F": [[(0.8, 0.05), (0.25, 0.05), (0.25, 0.95)], [(0.25, 0.5), (0.65, 0.5)]],
+    "J": [[(0.75, 0.05), (0.75, 0.75), (0.55, 0.95), (0.3, 0.95), (0.2, 0.8)]],
+    "L": [[(0.25, 0.05), (0.25, 0.95), (0.85, 0.95)]],
+    "P": [[(0.25, 0.95), (0.25, 0.05), (0.7, 0.05), (0.8, 0.25), (0.7, 0.45), (0.25, 0.45)]],
+    "R": [[(0.25, 0.95), (0.25, 0.05), (0.7, 0.05), (0.8, 0.25), (0.7, 0.45), (0.25, 0.45), (0.8, 0.95)]],
+}
+
+
+def draw_letter_28(letter):
+    """An upright 28×28 letter: white strokes on black, as EMNIST's look once turned upright."""
+    img = Image.new("L", (112, 112), 0)
+    d = ImageDraw.Draw(img)
+    for line in LETTER_STROKES[letter]:
+        pts = [(12 + x * 88, 12 + y * 88) for x, y in line]
+        d.line(pts, fill=255, width=12)
+        for x, y in pts:
+            d.ellipse([x - 6, y - 6, x + 6, y + 6], fill=255)
+    return np.asarray(img.resize((28, 28), Image.LANCZOS), dtype=np.uint8)
+
+
+def asymmetric_probes(upright, count=3):
+    """Pixels (row, col) whose value differs most from (col, row): they tell upright from transposed."""
+    diff = np.abs(upright.astype(int) - upright.T.astype(int))
+    order = np.argsort(-diff, axis=None, kind="stable")[:count]
+    return [{"row": int(i // 28), "col": int(i % 28), "value": int(upright[i // 28, i % 28])} for i in order]
+
+
+def mnist_variants():
+    rng = np.random.default_rng(20261215)
+    for name in ["fashion-mnist", "kmnist"]:
+        tr_i, tr_l = make_digit_set(rng, 12)
+        te_i, te_l = make_digit_set(rng, 6)
+        write(f"{name}/train-images-idx3-ubyte.gz", gz(idx_images(tr_i)))
+        write(f"{name}/train-labels-idx1-ubyte.gz", gz(idx_labels(tr_l)))
+        write(f"{name}/t10k-images-idx3-ubyte.gz", gz(idx_images(te_i)))
+        write(f"{name}/t10k-labels-idx1-ubyte.gz", gz(idx_labels(te_l)))
+        write_json(f"{name}/expected.json", {"train": {"labels": tr_l}, "t10k": {"labels": te_l}})
+
+    expected = {}
+    letters = sorted(LETTER_STROKES)
+    for split, n in [("train", 10), ("test", 5)]:
+        upright = [draw_letter_28(letters[i % len(letters)]) for i in range(n)]
+        labels = [ord(letters[i % len(letters)]) - ord("A") + 1 for i in range(n)]  # letters are 1-26
+        write(f"emnist/emnist-letters-{split}-images-idx3-ubyte.gz", gz(idx_images([u.T for u in upright])))
+        write(f"emnist/emnist-letters-{split}-labels-idx1-ubyte.gz", gz(idx_labels(labels)))
+        expected[f"letters/{split}"] = {
+            "labels": labels, "probes": [dict(index=i, **p) for i in range(n) for p in asymmetric_probes(upright[i])]}
+    for split, n in [("train", 8), ("test", 4)]:
+        images, labels = make_digit_set(rng, n)
+        write(f"emnist/emnist-digits-{split}-images-idx3-ubyte.gz", gz(idx_images([u.T for u in images])))
+        write(f"emnist/emnist-digits-{split}-labels-idx1-ubyte.gz", gz(idx_labels(labels)))
+        expected[f"digits/{split}"] = {"labels": labels}
+    write_json("emnist/expected.json", expected)
+
+
 def main():
-    which = set(sys.argv[1:]) or {"mnist", "cifar", "hwdb", "svhn", "svhn-cropped"}
+    which = set(sys.argv[1:]) or {"mnist", "cifar", "hwdb", "svhn", "svhn-cropped", "folder", "mnist-variants"}
     if "mnist" in which:
         digits_and_mnist()
     if "cifar" in which:
@@ -558,6 +694,10 @@ def main():
         svhn()
     if "svhn-cropped" in which:
         svhn_cropped()
+    if "folder" in which:
+        folder()
+    if "mnist-variants" in which:
+        mnist_variants()
 
 
 if __name__ == "__main__":

@@ -12,8 +12,12 @@ SECTIONS=${SECTIONS:-records imaging convert trainer}
 results=Benchmarks/results; mkdir -p "$results"
 raw="$results/bench-$(date +%Y%m%d-%H%M%S).raw"; log="${raw%.raw}.log"; : > "$raw"; : > "$log"
 
-swift build -c release >>"$log" 2>&1 || { echo "bench: release build failed; see $log" >&2; exit 1; }
+swift build -c release --product shardkit >>"$log" 2>&1 || { echo "bench: release build failed; see $log" >&2; exit 1; }
+# The benchmark executables are a package of their own (Benchmarks/Package.swift), on ShardKit by path;
+# without manifest caching, SwiftPM would not see source files added to ShardKit since the last build.
+swift build -c release --package-path Benchmarks --disable-build-manifest-caching >>"$log" 2>&1 || { echo "bench: benchmark build failed; see $log" >&2; exit 1; }
 bin=$(swift build -c release --show-bin-path)
+benchbin=$(swift build -c release --package-path Benchmarks --show-bin-path)
 # First: which kernel each piece uses on this CPU.
 "$bin/shardkit" --version | tee -a "$log"
 cpu_tier=$("$bin/shardkit" --version | sed -n 's/^kernel tier: \([a-z0-9]*\).*/\1/p')
@@ -32,19 +36,19 @@ for ((r = 1; r <= REPEATS; r++)); do
     if has records; then
         run "$r" "$python" "$anchors/crc.py" --variant bulk
         run "$r" "$python" "$anchors/crc.py" --variant records
-        run "$r" "$bin/bench-recordio"
+        run "$r" "$benchbin/bench-recordio"
         run "$r" "$python" "$anchors/tf_write.py" --variant example
         run "$r" "$python" "$anchors/tfrecord_write.py" --variant io_floor
         run "$r" "$python" "$anchors/tf_read.py" --variant parse_batched
-        run "$r" "$bin/bench-examples"
-        run "$r" "$bin/bench-shards"
+        run "$r" "$benchbin/bench-examples"
+        run "$r" "$benchbin/bench-shards"
     fi
     if has imaging; then
         run "$r" "$python" "$anchors/pil_augment.py"
         run "$r" "$python" "$anchors/tf_augment.py" --variant map_par
         run "$r" "$python" Benchmarks/bench-imaging/pil_png.py
         run "$r" "$python" Benchmarks/bench-imaging/pil_png.py --digits --n 20000
-        run "$r" "$bin/bench-imaging"
+        run "$r" "$benchbin/bench-imaging"
         run "$r" Benchmarks/synth/bench_synth.sh "$bin/shardkit"
         run "$r" env SYNTH_ARGS="--channels 3" SYNTH_NAME=shardkit_synth_rgb Benchmarks/synth/bench_synth.sh "$bin/shardkit"
     fi
@@ -55,9 +59,9 @@ for ((r = 1; r <= REPEATS; r++)); do
     if has trainer && [ "$r" -eq 1 ]; then
         run "$r" "$python" "$anchors/tf_train_mnist.py"
         run "$r" "$python" "$anchors/tf_train_svhn.py"
-        run "$r" "$bin/bench-trainer"
+        run "$r" "$benchbin/bench-trainer"
         # The AVX2 kernels on an AVX-512 CPU too (SHARDKIT_ISA caps the tier), as on AVX2-only machines.
-        if [ "$cpu_tier" = avx512 ]; then run "$r" env SHARDKIT_ISA=avx2 "$bin/bench-trainer"; fi
+        if [ "$cpu_tier" = avx512 ]; then run "$r" env SHARDKIT_ISA=avx2 "$benchbin/bench-trainer"; fi
     fi
 done
 

@@ -4,7 +4,7 @@
 # tf.image / Pillow golden outputs (Fixtures/imaging/make_golden.py). Deterministic: rerunning gives
 # the same bytes. Usage:
 #   scripts/make-fixtures.sh            # everything
-#   scripts/make-fixtures.sh mnist svhn # some raw formats (mnist, cifar, hwdb, svhn, svhn-cropped)
+#   scripts/make-fixtures.sh mnist svhn # some raw formats (mnist, cifar, hwdb, svhn, svhn-cropped, folder, mnist-variants)
 # The Python must have numpy, h5py and Pillow: $SHARDKIT_VENV (default ~/.cache/shardkit-venv)
 # is tried first, then ~/.cache/shardkit-anchors.
 set -euo pipefail

@@ -90,7 +90,7 @@ func writeDataset(directory: String, records: Int, payloads: UnsafeRawBufferPoin
 {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let writer = try ShardedWriter(
-        directory: directory, name: "bench", split: "train", sharding: .shardCount(shardCount, totalRecords: records),
+        directory: directory, name: "bench", split: "train", sharding: .shards(shardCount), records: records,
         durable: durable)
     let distinct = payloads.count / recordSize
     for i in 0..<records {

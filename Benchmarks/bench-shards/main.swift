@@ -97,7 +97,7 @@ func writeShards(_ args: Args, _ records: Records) throws -> Double {
     let bank = Records.bank
     let start = now()
     let writer = try ShardedWriter(
-        directory: args.dir, name: "bench", split: "train", sharding: .shardCount(args.shards, totalRecords: args.n),
+        directory: args.dir, name: "bench", split: "train", sharding: .shards(args.shards), records: args.n,
         bufferSize: args.bufferSize, durable: args.durable)
     var buffer: [UInt8] = []
     buffer.reserveCapacity(8192)

@@ -3,7 +3,7 @@
 // Compare with tf_train_mnist.py / tf_train_svhn.py run in the same session at 2 threads.
 import Foundation
 import ShardKitSupport
-import Trainer
+@_spi(Benchmarks) import Trainer
 
 let threads = 2
 Model.setThreadCount(threads)

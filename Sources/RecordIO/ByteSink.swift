@@ -11,6 +11,11 @@ import Foundation
 /// the slower half), of compressed output by the background queue after deflate. At most one
 /// buffer is in flight, so memory stays at two buffers.
 ///
+/// gzip output may be cut into several members (`endMember()`): each member's deflate stream is
+/// finished and a new one started at exactly the stream offset the owner asked for, so the bytes
+/// do not depend on when buffers are handed over. The flush job notes where each member begins
+/// in the file (`memberStart(_:)`).
+///
 /// `@unchecked Sendable`: the owner and the flush queue never touch the same state at once. The
 /// owner hands a buffer over in `flushStaging` and then touches only the other one; the deflater,
 /// file and `fileBytes` (and the hasher, for compressed output) are used by the flush job alone
@@ -39,6 +44,11 @@ package final class ByteSink: @unchecked Sendable {
     private let idle = DispatchSemaphore(value: 1)
     /// The first error the flush job met; thrown to the owner at its next flush or close.
     private var failure: RecordIOError?
+    /// Positions in `staging` where a gzip member ends (the owner's list for the next hand-over).
+    private var memberEnds: [Int] = []
+    /// File offsets of the members' first bytes, as far as the flush job has compressed them.
+    private var memberStarts: [Int64] = [0]
+    private let memberLock = NSLock()
 
     package init(path: String, compression: Compression, level: Int32, bufferSize: Int, hashing: Bool)
         throws(RecordIOError)
@@ -84,14 +94,37 @@ package final class ByteSink: @unchecked Sendable {
         commit(bytes.count)
     }
 
-    /// Runs on the flush queue: compress (if asked), hash and write `n` bytes at `bytes`.
-    private func write(_ bytes: UnsafeRawPointer, _ n: Int, finish: Bool) throws(RecordIOError) {
-        if let deflater {
-            try deflater.compress(bytes, count: n, finish: finish) { (p, m) throws(RecordIOError) in
-                try emit(p, m)
-            }
-        } else {
-            try emit(bytes, n)
+    /// Ends the current gzip member at the present stream offset: the bytes accepted so far close
+    /// it, and the next bytes open a new member. Only for gzip output.
+    package func endMember() {
+        precondition(deflater != nil, "gzip members need compressed output")
+        memberEnds.append(count)
+    }
+
+    /// The file offset of member `ordinal`'s first byte (0 for the first member), or nil while the
+    /// flush job has not yet finished the member before it.
+    package func memberStart(_ ordinal: Int) -> Int64? {
+        memberLock.lock()
+        defer { memberLock.unlock() }
+        return ordinal < memberStarts.count ? memberStarts[ordinal] : nil
+    }
+
+    /// Runs on the flush queue: compress (if asked), hash and write `n` bytes at `bytes`, ending a
+    /// gzip member at each of `memberEnds` (positions in the bytes).
+    private func write(_ bytes: UnsafeRawPointer, _ n: Int, memberEnds: [Int] = [], finish: Bool) throws(RecordIOError) {
+        guard let deflater else { return try emit(bytes, n) }
+        let sink = { (p: UnsafeRawPointer, m: Int) throws(RecordIOError) in try self.emit(p, m) }
+        var start = 0
+        for end in memberEnds {
+            try deflater.compress(bytes + start, count: end - start, finish: true, sink: sink)
+            try deflater.reset()
+            memberLock.lock()
+            memberStarts.append(fileBytes)
+            memberLock.unlock()
+            start = end
+        }
+        if n > start || finish {
+            try deflater.compress(bytes + start, count: n - start, finish: finish, sink: sink)
         }
     }
 
@@ -105,20 +138,22 @@ package final class ByteSink: @unchecked Sendable {
 
     /// Hands the staged bytes to the flush queue and continues in the other buffer.
     private func flushStaging() throws(RecordIOError) {
-        guard count > 0 else { return }
+        guard count > 0 || !memberEnds.isEmpty else { return }
         idle.wait()  // the previous job is done with `spare`
         if let failure {
             idle.signal()
             throw failure
         }
         let n = count
+        let ends = memberEnds
+        memberEnds.removeAll(keepingCapacity: true)
         if deflater == nil { hasher?.update(staging.base, count: n) }
         swap(&staging, &spare)
         count = 0
         // The job reads `spare`, which the owner leaves alone until the job signals `idle`.
         queue.async {
             do throws(RecordIOError) {
-                try self.write(self.spare.base, n, finish: false)
+                try self.write(self.spare.base, n, memberEnds: ends, finish: false)
             } catch {
                 self.failure = error
             }

@@ -1,6 +1,6 @@
 import CCRC32C
 public import Foundation  // ContiguousBytes in the generic conveniences
-package import ShardKitSupport  // KernelTier in the per-tier entry points
+public import ShardKitSupport  // KernelTier in the per-tier entry points
 
 /// CRC-32C (Castagnoli), as TFRecord framing uses it, and TFRecord's checksum mask.
 ///
@@ -42,7 +42,7 @@ public enum CRC32C {
     /// benchmarks). A tier this process may not run (see `CPUFeatures.runs`) is clamped to the tier
     /// in force by CShardKitCPU, so this never executes instructions the CPU or `SHARDKIT_ISA`
     /// rules out. The corresponding C function is `shardkit_crc32c_extend_tier`.
-    package static func checksum(tier: KernelTier, _ bytes: UnsafeRawBufferPointer, extending crc: UInt32 = 0)
+    public static func checksum(tier: KernelTier, _ bytes: UnsafeRawBufferPointer, extending crc: UInt32 = 0)
         -> UInt32
     {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return crc }
@@ -53,10 +53,10 @@ public enum CRC32C {
     public static var usesHardware: Bool { shardkit_crc32c_hardware_available() != 0 }
 
     /// The implementation `checksum` uses in this process (for `shardkit --version`).
-    package static var kernelName: String { String(cString: shardkit_crc32c_kernel_name()) }
+    public static var kernelName: String { String(cString: shardkit_crc32c_kernel_name()) }
 
     /// The implementation `checksum(tier:_:extending:)` runs for `tier` (after clamping).
-    package static func kernelName(tier: KernelTier) -> String {
+    public static func kernelName(tier: KernelTier) -> String {
         String(cString: shardkit_crc32c_tier_kernel_name(Int32(tier.rawValue)))
     }
 

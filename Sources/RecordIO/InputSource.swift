@@ -13,9 +13,13 @@ final class InputSource {
     /// Offset of the window's first byte in the (decompressed) stream.
     private(set) var streamOffset: Int64 = 0
 
-    init(file: ReadableFile, compression: Compression, bufferSize: Int) throws(RecordIOError) {
+    init(file: ReadableFile, compression: Compression, bufferSize: Int, tracksGzipMembers: Bool = false)
+        throws(RecordIOError)
+    {
         self.file = file
-        inflater = compression == .none ? nil : try Inflater(file: file, compression: compression)
+        inflater =
+            compression == .none
+            ? nil : try Inflater(file: file, compression: compression, tracksMembers: tracksGzipMembers)
         capacity = max(bufferSize, 64)
         buffer = .allocate(byteCount: capacity, alignment: 64)
     }
@@ -25,6 +29,8 @@ final class InputSource {
     var available: Int { end - start }
     var window: UnsafeRawPointer { UnsafeRawPointer(buffer + start) }
     var isCompressed: Bool { inflater != nil }
+    /// Where each gzip member read so far begins, when the inflater tracks them.
+    var gzipMemberStarts: [GzipMemberStart] { inflater?.memberStarts ?? [] }
 
     func consume(_ n: Int) {
         start += n

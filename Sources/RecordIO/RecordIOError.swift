@@ -26,6 +26,9 @@ public struct RecordIOError: Error, CustomStringConvertible, Sendable, Equatable
         case compression(String)
         /// The API was used in a way that cannot produce a valid output.
         case invalidArgument(String)
+        /// An index promised a record of `expected` framed bytes (16 + payload) at this offset, but
+        /// the record framed there has `found`.
+        case locationMismatch(expected: Int64, found: UInt64)
     }
 
     public var path: String
@@ -72,6 +75,8 @@ public struct RecordIOError: Error, CustomStringConvertible, Sendable, Equatable
             return "compressed stream: \(reason)"
         case .invalidArgument(let reason):
             return reason
+        case .locationMismatch(let expected, let found):
+            return "the index gives a record of \(expected) bytes here, but the record framed here has \(found) (16 + payload)"
         }
     }
 }
@@ -84,7 +89,8 @@ extension RecordIOError: CategorizedError {
         switch kind {
         case .io: .missingInput
         case .invalidArgument: .usage
-        case .truncated, .lengthChecksumMismatch, .payloadChecksumMismatch, .lengthTooLarge, .compression, .notTFRecord:
+        case .truncated, .lengthChecksumMismatch, .payloadChecksumMismatch, .lengthTooLarge, .compression, .notTFRecord,
+            .locationMismatch:
             .malformedInput
         }
     }

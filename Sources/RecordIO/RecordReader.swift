@@ -21,15 +21,19 @@ public struct RecordReader {
         public var maxRecordLength: UInt64
         /// Size of the read buffer (default 1 MiB).
         public var bufferSize: Int
+        /// For GZIP files: note where each gzip member begins (`gzipMemberStarts`), so that an index
+        /// of member offsets can be checked against the file.
+        public var tracksGzipMembers: Bool
 
         public init(
             verifyChecksums: Bool = true, skipCorrupt: Bool = false, maxRecordLength: UInt64 = 2 << 30,
-            bufferSize: Int = 1 << 20
+            bufferSize: Int = 1 << 20, tracksGzipMembers: Bool = false
         ) {
             self.verifyChecksums = verifyChecksums
             self.skipCorrupt = skipCorrupt
             self.maxRecordLength = maxRecordLength
             self.bufferSize = bufferSize
+            self.tracksGzipMembers = tracksGzipMembers
         }
     }
 
@@ -63,8 +67,13 @@ public struct RecordReader {
         let resolved: Compression
         if let compression { resolved = compression } else { resolved = try Self.detectCompression(file) }
         self.compression = resolved
-        source = try InputSource(file: file, compression: resolved, bufferSize: options.bufferSize)
+        source = try InputSource(
+            file: file, compression: resolved, bufferSize: options.bufferSize, tracksGzipMembers: options.tracksGzipMembers)
     }
+
+    /// With `Options.tracksGzipMembers`, where each gzip member read so far begins, in order (the
+    /// first at 0, 0); empty otherwise.
+    package var gzipMemberStarts: [GzipMemberStart] { source.gzipMemberStarts }
 
     /// The compression of a file, judged from its first bytes as `init(path:compression: nil)` does.
     public static func detectCompression(path: String) throws(RecordIOError) -> Compression {
@@ -120,15 +129,11 @@ public struct RecordReader {
             }
             let header = source.window
             let length = Framing.loadUInt64(header, 0)
-            if options.verifyChecksums {
-                let stored = CRC32C.unmask(Framing.loadUInt32(header, 8))
-                let computed = CRC32C.checksum(UnsafeRawBufferPointer(start: header, count: 8))
-                if stored != computed {
-                    // At the very start of a file, this is no damaged record but no TFRecord file.
-                    throw error(
-                        recordStart == 0 ? .notTFRecord : .lengthChecksumMismatch(expected: stored, found: computed),
-                        at: recordStart)
-                }
+            if options.verifyChecksums, let (stored, computed) = Framing.lengthChecksumMismatch(header) {
+                // At the very start of a file, this is no damaged record but no TFRecord file.
+                throw error(
+                    recordStart == 0 ? .notTFRecord : .lengthChecksumMismatch(expected: stored, found: computed),
+                    at: recordStart)
             }
             let fileRemaining: UInt64? =
                 source.isCompressed ? nil : UInt64(max(0, source.file.size - recordStart - Int64(Framing.headerSize)))
@@ -147,22 +152,18 @@ public struct RecordReader {
             }
             let frame = source.window
             let payload = UnsafeRawBufferPointer(start: frame + Framing.headerSize, count: Int(length))
-            if options.verifyChecksums {
-                let stored = CRC32C.unmask(Framing.loadUInt32(frame, Framing.headerSize + Int(length)))
-                let computed = CRC32C.checksum(payload)
-                if stored != computed {
-                    if options.skipCorrupt {
-                        if skipReports.count < Self.maxSkipReports {
-                            skipReports.append(
-                                error(.payloadChecksumMismatch(expected: stored, found: computed), at: recordStart))
-                        }
-                        source.consume(total)
-                        recordIndex += 1
-                        skippedRecords += 1
-                        continue
+            if options.verifyChecksums, let (stored, computed) = Framing.payloadChecksumMismatch(frame, length: Int(length)) {
+                if options.skipCorrupt {
+                    if skipReports.count < Self.maxSkipReports {
+                        skipReports.append(
+                            error(.payloadChecksumMismatch(expected: stored, found: computed), at: recordStart))
                     }
-                    throw error(.payloadChecksumMismatch(expected: stored, found: computed), at: recordStart)
+                    source.consume(total)
+                    recordIndex += 1
+                    skippedRecords += 1
+                    continue
                 }
+                throw error(.payloadChecksumMismatch(expected: stored, found: computed), at: recordStart)
             }
             source.consume(total)
             recordIndex += 1
@@ -180,5 +181,67 @@ public struct RecordReader {
     /// Calls `body` with every remaining payload (zero-copy, valid during the call).
     public mutating func forEach(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         while let payload = try nextRecord() { try body(payload) }
+    }
+}
+
+/// One TFRecord file opened to read single records at known places (from an index), without
+/// reading what comes before them: one `pread` for a record of a plain file, and for a GZIP file
+/// written as a sequence of members, the inflation of the record's member up to the record's end.
+/// Both CRCs of the record are checked, and its framed length against the one the index gave.
+///
+/// The file stays open while the value lives. `@unchecked Sendable`: its only state is the open
+/// descriptor, never changed, and reads use `pread`, which moves no shared position; so one value
+/// may serve calls from several threads.
+public final class RecordFile: @unchecked Sendable {
+    public let path: String
+    private let file: ReadableFile
+    /// Lengths above this are `lengthTooLarge` without any allocation (default 2 GiB).
+    public let maxRecordLength: UInt64
+
+    public init(path: String, maxRecordLength: UInt64 = 2 << 30) throws(RecordIOError) {
+        self.path = path
+        self.maxRecordLength = maxRecordLength
+        file = try ReadableFile(path: path)
+    }
+
+    /// The file's size in bytes when it was opened.
+    public var size: Int64 { file.size }
+
+    /// The payload of the record at `location`: at `location.offset` of a plain file, or, when
+    /// `location.member` is set, at `offsetInMember` of that gzip member's decompressed data.
+    /// `recordIndex` only goes into errors.
+    public func record(at location: RecordLocation, recordIndex: Int? = nil) throws(RecordIOError) -> [UInt8] {
+        func failure(_ kind: RecordIOError.Kind) -> RecordIOError {
+            RecordIOError(path: path, recordIndex: recordIndex, byteOffset: location.offset, kind: kind)
+        }
+        let framed = location.length
+        guard framed >= Int64(RecordWriter.overhead), location.offset >= 0 else {
+            throw failure(.locationMismatch(expected: framed, found: 0))
+        }
+        if UInt64(framed - Int64(RecordWriter.overhead)) > maxRecordLength {
+            throw failure(.lengthTooLarge(length: UInt64(framed - Int64(RecordWriter.overhead)), remaining: maxRecordLength))
+        }
+        let count = Int(framed)
+        let frame = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 16)
+        defer { frame.deallocate() }
+        if let member = location.member {
+            try MemberInflater.read(
+                file, memberAt: member.fileOffset, skip: member.offsetInMember, into: frame, count: count,
+                recordIndex: recordIndex, streamOffset: location.offset)
+        } else {
+            let got = try file.read(into: frame, count: count, at: location.offset)
+            guard got == count else { throw failure(.truncated(expected: count, found: got)) }
+        }
+        if let (stored, computed) = Framing.lengthChecksumMismatch(frame) {
+            throw failure(.lengthChecksumMismatch(expected: stored, found: computed))
+        }
+        let length = Framing.loadUInt64(frame, 0)
+        guard length == UInt64(count - RecordWriter.overhead) else {
+            throw failure(.locationMismatch(expected: framed, found: length &+ UInt64(RecordWriter.overhead)))
+        }
+        if let (stored, computed) = Framing.payloadChecksumMismatch(frame, length: Int(length)) {
+            throw failure(.payloadChecksumMismatch(expected: stored, found: computed))
+        }
+        return [UInt8](UnsafeRawBufferPointer(start: frame + Framing.headerSize, count: Int(length)))
     }
 }

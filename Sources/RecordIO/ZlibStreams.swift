@@ -1,7 +1,7 @@
 import CZlib
 
 /// zlib's deflate over a streaming output buffer. Owns its `z_stream`; the corresponding C
-/// functions are `deflateInit2_`, `deflate` and `deflateEnd`.
+/// functions are `deflateInit2_`, `deflate`, `deflateReset` and `deflateEnd`.
 final class Deflater {
     private let stream: UnsafeMutablePointer<z_stream>
     private let output: UnsafeMutableRawPointer
@@ -56,6 +56,27 @@ final class Deflater {
             }
         }
     }
+
+    /// Starts a new stream with the same settings after `compress(finish: true)` ended one: for
+    /// gzip, the next bytes open a new member with its own header.
+    func reset() throws(RecordIOError) {
+        let status = deflateReset(stream)
+        guard status == Z_OK else {
+            throw RecordIOError(path: path, kind: .compression("deflateReset failed with status \(status)"))
+        }
+    }
+}
+
+/// zlib's message for a failed call, or the status when zlib gave none.
+private func zlibMessage(_ stream: UnsafeMutablePointer<z_stream>, _ status: Int32) -> String {
+    stream.pointee.msg.map { String(cString: $0) } ?? "status \(status)"
+}
+
+/// Where one gzip member of a file begins: its first byte in the file, and the offset of its first
+/// decompressed byte in the file's whole decompressed stream.
+package struct GzipMemberStart: Sendable, Equatable {
+    package var fileOffset: Int64
+    package var streamOffset: Int64
 }
 
 /// zlib's inflate over a file: fills caller buffers with decompressed bytes. Accepts gzip files of
@@ -70,10 +91,18 @@ final class Inflater {
     private var inputEnded = false
     private var streamEnded = false
     private var compressedBytesRead: Int64 = 0
+    /// Decompressed bytes handed out so far.
+    private var producedBytes: Int64 = 0
+    private let tracksMembers: Bool
+    /// With `tracksMembers`, where each gzip member met so far begins (the first at 0, 0); one entry
+    /// per member, so memory grows with the member count, not the record count.
+    private(set) var memberStarts: [GzipMemberStart] = []
 
-    init(file: ReadableFile, compression: Compression) throws(RecordIOError) {
+    init(file: ReadableFile, compression: Compression, tracksMembers: Bool = false) throws(RecordIOError) {
         self.file = file
         self.compression = compression
+        self.tracksMembers = tracksMembers && compression == .gzip
+        if self.tracksMembers { memberStarts.append(GzipMemberStart(fileOffset: 0, streamOffset: 0)) }
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         input = .allocate(byteCount: inputCapacity, alignment: 64)
@@ -123,6 +152,12 @@ final class Inflater {
                 }
                 inflateReset(stream)  // another gzip member follows
                 streamEnded = false
+                if tracksMembers {
+                    // Nothing was produced yet in this call (the loop stops at the first output).
+                    memberStarts.append(
+                        GzipMemberStart(
+                            fileOffset: compressedBytesRead - Int64(stream.pointee.avail_in), streamOffset: producedBytes))
+                }
                 continue
             }
             if stream.pointee.avail_in == 0 && inputEnded && compressedBytesRead == 0 {
@@ -141,10 +176,83 @@ final class Inflater {
                             + "before the end of the stream")
                 }
             default:
-                let message = stream.pointee.msg.map { String(cString: $0) } ?? "status \(status)"
-                throw failure("\(name) data error: \(message)")
+                throw failure("\(name) data error: \(zlibMessage(stream, status))")
             }
         }
-        return requested - Int(stream.pointee.avail_out)
+        let produced = requested - Int(stream.pointee.avail_out)
+        producedBytes += Int64(produced)
+        return produced
+    }
+}
+
+/// Inflates a piece of one gzip member of a file, without reading what comes before the member:
+/// the random access that a GZIP TFRecord file written as a sequence of members allows. The
+/// corresponding C functions are `inflateInit2_`, `inflate` and `inflateEnd`.
+enum MemberInflater {
+    /// Skips the first `skip` decompressed bytes of the gzip member that starts at byte
+    /// `memberOffset` of `file`, then decompresses the next `count` bytes into `output`. Reads the
+    /// compressed data in 64 KiB pieces from the member's start and stops as soon as `output` is
+    /// full, so the cost is the member's bytes up to `skip + count`, never the whole file.
+    /// `place` describes the record wanted, for errors (record index and stream offset).
+    static func read(
+        _ file: ReadableFile, memberAt memberOffset: Int64, skip: Int64, into output: UnsafeMutableRawPointer,
+        count: Int, recordIndex: Int?, streamOffset: Int64
+    ) throws(RecordIOError) {
+        func failure(_ reason: String) -> RecordIOError {
+            RecordIOError(
+                path: file.path, recordIndex: recordIndex, byteOffset: streamOffset,
+                kind: .compression("gzip member at byte \(memberOffset): \(reason)"))
+        }
+        let pieceSize = 64 << 10
+        let piece = UnsafeMutableRawPointer.allocate(byteCount: pieceSize, alignment: 64)
+        let discard = UnsafeMutableRawPointer.allocate(byteCount: pieceSize, alignment: 64)
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer {
+            piece.deallocate()
+            discard.deallocate()
+            stream.deallocate()
+        }
+        let initStatus = inflateInit2_(stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard initStatus == Z_OK else { throw failure("inflateInit2 failed with status \(initStatus)") }
+        defer { inflateEnd(stream) }
+        var position = memberOffset
+        var skipLeft = skip
+        var filled = 0
+        var first = true
+        while filled < count {
+            if stream.pointee.avail_in == 0 {
+                let n = try file.read(into: piece, count: pieceSize, at: position)
+                guard n > 0 else { throw failure("the file ends inside the member (at byte \(position))") }
+                if first {
+                    first = false
+                    let magic = piece.load(as: UInt8.self) == 0x1F && (n < 2 || piece.load(fromByteOffset: 1, as: UInt8.self) == 0x8B)
+                    guard magic else { throw failure("no gzip member starts there") }
+                }
+                position += Int64(n)
+                stream.pointee.next_in = piece.assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_in = UInt32(n)
+            }
+            let skipping = skipLeft > 0
+            let room = skipping ? Int(min(Int64(pieceSize), skipLeft)) : count - filled
+            stream.pointee.next_out = (skipping ? discard : output + filled).assumingMemoryBound(to: Bytef.self)
+            stream.pointee.avail_out = UInt32(clamping: room)
+            let offered = Int(stream.pointee.avail_out)
+            let status = inflate(stream, Z_NO_FLUSH)
+            let produced = offered - Int(stream.pointee.avail_out)
+            if skipping { skipLeft -= Int64(produced) } else { filled += produced }
+            switch status {
+            case Z_OK, Z_BUF_ERROR:
+                continue
+            case Z_STREAM_END:
+                if skipLeft > 0 || filled < count {
+                    throw failure(
+                        "the member ends after \(skip - skipLeft + Int64(filled)) decompressed bytes, before the "
+                            + "record's end at \(skip + Int64(count))")
+                }
+            default:
+                throw failure("gzip data error: \(zlibMessage(stream, status))")
+            }
+        }
     }
 }

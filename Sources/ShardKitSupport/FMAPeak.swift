@@ -9,22 +9,22 @@ internal import Foundation
 /// the measured rate of independent FMAs on every thread at once (which also catches turbo
 /// clocks and hyperthreads that share units). `flops` is the larger of the two, so a fraction of
 /// it is never flattering.
-package struct FMAPeak: Sendable {
-    package let tier: KernelTier
-    package let threads: Int
-    package let clockHz: Double?
-    package let fmaUnitsPerCore: Int
-    package let lanes: Int
+public struct FMAPeak: Sendable {
+    public let tier: KernelTier
+    public let threads: Int
+    public let clockHz: Double?
+    public let fmaUnitsPerCore: Int
+    public let lanes: Int
     /// Cores × clock × units × lanes × 2, when the clock is known.
-    package let clockBasedFLOPS: Double?
+    public let clockBasedFLOPS: Double?
     /// Independent FMAs on `threads` threads at once.
-    package let measuredFLOPS: Double
+    public let measuredFLOPS: Double
 
     /// The peak used for ratios: the larger estimate.
-    package var flops: Double { max(clockBasedFLOPS ?? 0, measuredFLOPS) }
+    public var flops: Double { max(clockBasedFLOPS ?? 0, measuredFLOPS) }
 
     /// Measures the peak of `tier` (clamped to the tier in force) on `threads` threads.
-    package static func measure(tier: KernelTier, threads: Int) -> FMAPeak {
+    public static func measure(tier: KernelTier, threads: Int) -> FMAPeak {
         let tier = KernelTier(rawValue: Int32(shardkit_cpu_clamp_tier(tier.rawValue))) ?? .portable
         let lanes = Int(shardkit_cpu_vector_lanes(tier.rawValue))
         let clock = cpuClockHz()

@@ -4,7 +4,7 @@
 /// `RecordKey`: `RecordKey(...).generator(seed:)`, so the draws for a record depend on the run's
 /// seed and the record's key alone — never on thread count, scheduling or Swift's per-process
 /// randomised `Hasher`. `init(seed:)` is the plain stream the trainer uses for weights and dropout.
-package struct SeededGenerator: RandomNumberGenerator, Sendable {
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     /// The stream of record `key` of a run with `seed` (see `RecordKey`).
@@ -18,13 +18,13 @@ package struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// A stream from `seed` alone: the state is the first four SplitMix64 outputs of `seed`.
-    package init(seed: UInt64) {
+    public init(seed: UInt64) {
         var mix = SplitMix64(state: seed)
         (s0, s1, s2, s3) = (mix.next(), mix.next(), mix.next(), mix.next())
         if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
     }
 
-    package mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         let result = rotateLeft(s1 &* 5, 7) &* 9
         let t = s1 << 17
         s2 ^= s0
@@ -37,10 +37,10 @@ package struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// The state as text ("a,b,c,d"), for checkpoints that resume a stream exactly.
-    package var stateString: String { "\(s0),\(s1),\(s2),\(s3)" }
+    public var stateString: String { "\(s0),\(s1),\(s2),\(s3)" }
 
     /// Restores a state written by `stateString`; returns false if the text is malformed.
-    package mutating func restore(from text: String) -> Bool {
+    public mutating func restore(from text: String) -> Bool {
         let words = text.split(separator: ",").compactMap { UInt64($0) }
         guard words.count == 4 else { return false }
         (s0, s1, s2, s3) = (words[0], words[1], words[2], words[3])
@@ -54,12 +54,12 @@ package struct SeededGenerator: RandomNumberGenerator, Sendable {
 /// The key of one record's random stream: a number, or a text such as `"train/000123"` or
 /// `"t10k-images-idx3-ubyte/17/0"` hashed with 64-bit FNV-1a over its UTF-8 bytes (stable across
 /// processes, platforms and releases). The one owner of the "(seed, record key)" rule.
-package struct RecordKey: Sendable, Hashable {
-    package let value: UInt64
+public struct RecordKey: Sendable, Hashable {
+    public let value: UInt64
 
-    package init(_ value: UInt64) { self.value = value }
+    public init(_ value: UInt64) { self.value = value }
 
-    package init(_ text: String) {
+    public init(_ text: String) {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)
@@ -69,7 +69,7 @@ package struct RecordKey: Sendable, Hashable {
     }
 
     /// The record's stream in a run with `seed`.
-    package func generator(seed: UInt64) -> SeededGenerator { SeededGenerator(seed: seed, key: value) }
+    public func generator(seed: UInt64) -> SeededGenerator { SeededGenerator(seed: seed, key: value) }
 }
 
 struct SplitMix64 {

@@ -83,7 +83,7 @@ public enum DatasetCommitter {
         }
         // The work folder and any temporary file a killed worker left are of no use any more.
         try? FileManager.default.removeItem(at: work)
-        for dir in [directory.path, joinPath(directory.path, "index")] {
+        for dir in [directory.path, joinPath(directory.path, ShardIndex.directoryName)] {
             for entry in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
             where entry.hasPrefix(".") && entry.contains(".tmp-") {
                 removeFileQuietly(joinPath(dir, entry))
@@ -105,8 +105,11 @@ public enum DatasetCommitter {
     /// mismatched shard is an error naming all of them (and, given `workers`, which worker
     /// indices to run again).
     package static func assemble(_ job: DatasetJob, receipts: String, shards: String, workers: Int? = nil)
-        throws(DatasetError) -> (splits: [(name: String, manifest: SplitManifest)], schema: SchemaAccumulator)
+        throws(DatasetError) -> (
+            splits: [(name: String, manifest: SplitManifest)], schema: SchemaAccumulator, stagedNames: [String: String]
+        )
     {
+        var stagedNames: [String: String] = [:]
         let digest = job.fingerprintDigest
         var splits: [(name: String, manifest: SplitManifest)] = []
         var schema = SchemaAccumulator()
@@ -129,6 +132,7 @@ public enum DatasetCommitter {
                         problem = nil
                         entries.append(receipt.entry)
                         schema.merge(receipt.schema)
+                        if let stagedAs = receipt.stagedAs { stagedNames[receipt.entry.file] = stagedAs }
                     }
                 } else {
                     problem = "\(file): no receipt (not written, or its worker did not finish it)"
@@ -152,7 +156,7 @@ public enum DatasetCommitter {
             }
             throw DatasetError(.noInput, path: shards, message)
         }
-        return (splits, schema)
+        return (splits, schema, stagedNames)
     }
 }
 

@@ -7,29 +7,25 @@ package import Examples
     import Glibc
 #endif
 
-/// How the records of each split are spread over shards.
-public enum ShardingPolicy: Sendable, Equatable {
-    /// Exactly this many shards per split (the split's record count must be known up front).
-    case shards(Int)
-    /// A new shard once the current one holds this many bytes.
-    case shardBytes(Int64)
-}
 
 /// Writes one dataset with several splits into an output directory so that a failed or
 /// interrupted run leaves nothing that looks complete, in one of two roles.
 ///
 /// **The whole dataset in this process** (`.whole`): every shard goes first to a hidden staging
-/// directory inside the output, `OUTPUT/.shardkit-staging-<pid>/`, and each shard written under a
-/// shard count leaves a receipt there (`ShardReceipt`). `commit` runs only after every split
-/// finished: it moves the shards and their index files into OUTPUT, writes the side files,
-/// `dataset_info.json` and `features.json`, and `manifest.json` last. `abort` (also run when the
-/// writer is dropped uncommitted) removes the staging directory and whatever it already moved.
+/// directory inside the output, `OUTPUT/.shardkit-staging-<pid>/`, written there under its own
+/// name (no temporary name: the folder is private), fsynced, and given a receipt once complete
+/// (`ShardReceipt`); index files go to its `index/` folder. `commit` runs only after every split
+/// finished: it renames each shard into OUTPUT and each index file into `OUTPUT/index/` (once:
+/// stage, fsync, rename, manifest last is the one crash-safety mechanism), writes the side files, `dataset_info.json` and `features.json`, and
+/// `manifest.json` last. `abort` (also run when the writer is dropped uncommitted) removes the
+/// staging directory, whatever it already moved, and `OUTPUT/index/` when it made that folder.
 /// A staging folder left by a run that was killed is removed by the next run into the same
 /// output once its process is gone, or, with `resume`, taken over when it was written with the
 /// same fingerprint: its shards with receipts are kept, and only the others are written again.
 ///
 /// **One worker of several** (`.worker`): the worker writes its shards straight into OUTPUT under
-/// their final names (each under a hidden temporary name first, renamed when complete), then a
+/// their final names, index files into `OUTPUT/index/` (each under a hidden temporary name first,
+/// renamed when complete), then a
 /// receipt per shard in `OUTPUT/.shardkit-work/receipts/`, and at its end a job file
 /// (`DatasetJob`) there. It writes no manifest: `DatasetCommitter` does, once every receipt is in.
 package final class DatasetWriter {
@@ -62,11 +58,17 @@ package final class DatasetWriter {
     /// Finished splits in the order they finished (after `commit`, as committed).
     package private(set) var splits: [(name: String, manifest: SplitManifest)] = []
     private var moved: [URL] = []
+    /// Final shard name → its name in staging, where they differ (`ShardReceipt.stagedAs`).
+    private var stagedNames: [String: String] = [:]
     private var done = false
     /// What an interrupt removes while this writer is unfinished (`Interrupts`).
     private var interruptToken: Int?
     /// Whether this writer made the output directory (a failed run then removes it again, empty).
     private let createdOutput: Bool
+    /// `output/index`, where the commit puts the index files.
+    private var indexDirectory: URL { output.appendingPathComponent(ShardIndex.directoryName) }
+    /// Whether the commit made `indexDirectory` (a failed run then removes it again, empty).
+    private var createdIndexDirectory = false
     /// The lock that keeps other writers out of `output` while this one runs.
     private var lock: OutputLock?
     /// A worker's claim on its slot.
@@ -108,7 +110,13 @@ package final class DatasetWriter {
         // covers one client only); workers on several machines claim slots instead (`WorkerClaim`).
         lock = try OutputLock(directory: output)
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
-        if let clash = existing.first(where: { $0 == Manifest.fileName || $0.hasPrefix("\(name)-") || $0 == Self.workFolder }) {
+        let existingIndexes =
+            ((try? FileManager.default.contentsOfDirectory(atPath: indexDirectory.path)) ?? [])
+            .map { "\(ShardIndex.directoryName)/\($0)" }
+        let clash =
+            existing.first(where: { $0 == Manifest.fileName || $0.hasPrefix("\(name)-") || $0 == Self.workFolder })
+            ?? existingIndexes.first(where: { $0.hasPrefix("\(ShardIndex.directoryName)/\(name)-") })
+        if let clash {
             releaseLock()
             throw DatasetError(
                 .outputExists, path: output.appendingPathComponent(clash).path,
@@ -233,12 +241,14 @@ package final class DatasetWriter {
         return kept
     }
 
-    /// Removes `moved`, the staging folder (retrying while workers may still add files to it) and
-    /// the output directory when this run made it and it is empty again.
+    /// Removes `moved`, then `madeFolders` (this run's folders inside the output, when empty again),
+    /// the staging folder (retrying while workers may still add files to it) and the output
+    /// directory when this run made it and it is empty again.
     /// The one clean-up of an unfinished output, for `abort()` and for an interrupt alike.
-    private static func removeUnfinished(staging: URL, moved: [URL], output: URL?) -> [String] {
+    private static func removeUnfinished(staging: URL, moved: [URL], madeFolders: [URL] = [], output: URL?) -> [String] {
         var removed: [String] = []
         for url in moved where (try? FileManager.default.removeItem(at: url)) != nil { removed.append(url.path) }
+        for url in madeFolders where rmdir(url.path) == 0 { removed.append(url.path) }
         for _ in 0..<5 {
             guard FileManager.default.fileExists(atPath: staging.path) else { break }
             if (try? FileManager.default.removeItem(at: staging)) != nil {
@@ -250,17 +260,18 @@ package final class DatasetWriter {
         return removed
     }
 
-    /// From here on an interrupt also removes `targets` (the files a commit puts in place).
+    /// From here on an interrupt also removes `targets` (the files a commit puts in place) and the
+    /// folders in `madeFolders`, when empty.
     /// A worker's interrupt removes only its own temporary files (and gives back its slot): its
     /// complete shards have receipts and are kept for the rerun.
-    private func coverInterrupt(of targets: [URL]) {
+    private func coverInterrupt(of targets: [URL], madeFolders: [URL] = []) {
         if let interruptToken { Interrupts.unregister(interruptToken) }
         if case .worker = role {
             let (directory, claimPath) = (staging.path, claim?.path)
             let token = ".tmp-\(getpid())-"
             interruptToken = Interrupts.register {
                 var removed: [String] = []
-                for dir in [directory, joinPath(directory, "index")] {
+                for dir in [directory, joinPath(directory, ShardIndex.directoryName)] {
                     for entry in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
                     where entry.hasPrefix(".") && entry.contains(token) {
                         removeFileQuietly(joinPath(dir, entry))
@@ -276,7 +287,7 @@ package final class DatasetWriter {
         let lockPath = self.output.appendingPathComponent(Self.lockName).path
         interruptToken = Interrupts.register {
             unlink(lockPath)
-            return Self.removeUnfinished(staging: staging, moved: targets, output: output)
+            return Self.removeUnfinished(staging: staging, moved: targets, madeFolders: madeFolders, output: output)
         }
     }
 
@@ -300,31 +311,32 @@ package final class DatasetWriter {
     /// Starts writing `split`; `count` is required with `.shards`. With `only`, this process
     /// writes just those shards of the split (ascending), and is handed only their records.
     package func open(split: String, count: Int?, only: [Int]? = nil) throws(DatasetError) {
-        let mode: ShardedWriter.Sharding
         switch sharding {
         case .shards(let n):
             guard let count else {
                 throw DatasetError(.usage, "--shards needs the record count of split \(split) up front")
             }
-            mode = .shardCount(n, totalRecords: count)
             plan.append(DatasetJob.SplitPlan(name: split, records: count, shards: n))
-        case .shardBytes(let bytes):
-            mode = .targetShardBytes(bytes)
+        case .shardBytes:
             plan.append(DatasetJob.SplitPlan(name: split, records: count ?? -1, shards: -1))
         }
         do {
             let writer = try ShardedWriter(
-                directory: staging.path, name: name, split: split, sharding: mode, compression: compression,
-                durable: durable, only: only)
-            if case .shardCount(let n, _) = mode {
+                directory: staging.path, name: name, split: split, sharding: sharding, records: count,
+                compression: compression,
+                durable: durable, only: only, staged: isStaged)
+            if case .shards(let n) = sharding {
                 // A shard's own temporary files left by a killed worker go before it is written again.
                 if case .worker = role { removeTemporaries(of: (only ?? Array(0..<n)).map { ShardedWriter.shardFileName(name: name, split: split, index: $0, count: n) }) }
             }
-            writer.onShardPlaced = { [unowned self] k, first, entry throws(RecordIOError) in
-                let indexBytes = entry.index.flatMap { fileSize(joinPath(staging.path, $0)) }
+            writer.onShardPlaced = { [unowned self] k, first, stagedName, entry throws(RecordIOError) in
+                let stagedAs = stagedName == entry.file ? nil : stagedName
+                let indexBytes = entry.index.flatMap { _ in
+                    fileSize(joinPath(staging.path, ShardIndex.relativePath(forShard: stagedAs ?? entry.file)))
+                }
                 let receipt = ShardReceipt(
-                    split: split, shard: k, shardCount: { if case .shardCount(let n, _) = mode { n } else { -1 } }(),
-                    firstRecord: first, entry: entry, indexBytes: indexBytes,
+                    split: split, shard: k, shardCount: { if case .shards(let n) = sharding { n } else { -1 } }(),
+                    firstRecord: first, entry: entry, stagedAs: stagedAs, indexBytes: indexBytes,
                     schema: shardSchemas[split]?.removeValue(forKey: k) ?? SchemaAccumulator(),
                     fingerprint: fingerprintDigest, writer: writerName)
                 try receipt.write(to: receipts.path, durable: durable)
@@ -333,6 +345,12 @@ package final class DatasetWriter {
         } catch {
             throw Self.writeFailure(error)
         }
+    }
+
+    /// The one-process role writes into its staging folder, which is renamed into place at commit.
+    private var isStaged: Bool {
+        if case .whole = role { return true }
+        return false
     }
 
     private var writerName: String {
@@ -345,7 +363,7 @@ package final class DatasetWriter {
     /// Removes hidden temporary files of `shards` (and their index files) in the shard directory.
     private func removeTemporaries(of shards: [String]) {
         let names = Set(shards)
-        for directory in [staging.path, joinPath(staging.path, "index")] {
+        for directory in [staging.path, joinPath(staging.path, ShardIndex.directoryName)] {
             for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where entry.hasPrefix(".") {
                 guard let tmp = entry.range(of: ".tmp-") else { continue }
                 var base = String(entry[entry.index(after: entry.startIndex)..<tmp.lowerBound])
@@ -402,7 +420,7 @@ package final class DatasetWriter {
     /// feature schema is `schema` when given (this process saw every record), else the receipts'.
     package func commit(_ dataset: DatasetDescription, schema: SchemaAccumulator?) throws(DatasetError) {
         let job = dataset.job(compression: compression, splits: plan, fingerprint: fingerprint)
-        let assembled: (splits: [(name: String, manifest: SplitManifest)], schema: SchemaAccumulator)
+        let assembled: (splits: [(name: String, manifest: SplitManifest)], schema: SchemaAccumulator, stagedNames: [String: String])
         do throws(DatasetError) {
             assembled = try DatasetCommitter.assemble(job, receipts: receipts.path, shards: staging.path)
         } catch {
@@ -410,6 +428,7 @@ package final class DatasetWriter {
             throw error
         }
         splits = assembled.splits
+        stagedNames = assembled.stagedNames
         let (files, manifest) = job.render(splits: assembled.splits, schema: schema ?? assembled.schema)
         try commit(files: files, manifest: manifest)
     }
@@ -418,13 +437,25 @@ package final class DatasetWriter {
     package func commit(files: [(String, [UInt8])], manifest: Manifest) throws(DatasetError) {
         // An interrupt from here on removes whatever of the commit is already in place.
         let shardFiles = splits.flatMap { $0.manifest.shards.flatMap { [$0.file] + ($0.index.map { [$0] } ?? []) } }
-        coverInterrupt(of: (shardFiles + files.map(\.0) + [Manifest.fileName]).map { output.appendingPathComponent($0) })
+        let needsIndexFolder = splits.contains { $0.manifest.shards.contains { $0.index != nil } }
+        if needsIndexFolder && !FileManager.default.fileExists(atPath: indexDirectory.path) {
+            createdIndexDirectory = true
+        }
+        coverInterrupt(
+            of: (shardFiles + files.map(\.0) + [Manifest.fileName]).map { output.appendingPathComponent($0) },
+            madeFolders: createdIndexDirectory ? [indexDirectory] : [])
         do {
+            if createdIndexDirectory { try FileManager.default.createDirectory(at: indexDirectory, withIntermediateDirectories: false) }
+            // Each shard and index file is renamed once: from its name in staging (without
+            // `-of-n` when the count was known only at the end) to its final name.
             for (_, split) in splits {
                 for shard in split.shards {
-                    for file in [shard.file] + (shard.index.map { [$0] } ?? []) {
-                        let target = output.appendingPathComponent(file)
-                        try FileManager.default.moveItem(at: staging.appendingPathComponent(file), to: target)
+                    let stagedAs = stagedNames[shard.file] ?? shard.file
+                    var moves = [(stagedAs, shard.file)]
+                    if let index = shard.index { moves.append((ShardIndex.relativePath(forShard: stagedAs), index)) }
+                    for (from, to) in moves {
+                        let target = output.appendingPathComponent(to)
+                        try FileManager.default.moveItem(at: staging.appendingPathComponent(from), to: target)
                         moved.append(target)
                     }
                 }
@@ -433,6 +464,7 @@ package final class DatasetWriter {
             abort()
             throw DatasetError(.output, path: output.path, "cannot move the shards into place: \(error)")
         }
+        if durable && needsIndexFolder { syncDirectory(indexDirectory.path) }
         for (file, bytes) in files {
             let url = output.appendingPathComponent(file)
             do throws(DatasetError) { try writeFile(bytes, to: url) } catch {
@@ -474,7 +506,9 @@ package final class DatasetWriter {
         for writer in writers.values { writer.abort() }
         writers.removeAll()
         releaseLock()  // first: the lock file must go before the output folder can
-        _ = Self.removeUnfinished(staging: staging, moved: moved, output: createdOutput ? output : nil)
+        _ = Self.removeUnfinished(
+            staging: staging, moved: moved, madeFolders: createdIndexDirectory ? [indexDirectory] : [],
+            output: createdOutput ? output : nil)
         moved.removeAll()
         releaseInterruptCleanup()
         done = true

@@ -4,7 +4,8 @@ public import RecordIO
 import Foundation
 
 /// One shard file: its name relative to the dataset directory, record count, size in bytes,
-/// SHA-256 (hex) of its bytes, and its index file's name (nil for compressed shards).
+/// SHA-256 (hex) of its bytes, and its index file's path relative to the dataset directory,
+/// `index/{file}.index` (see `ShardIndex`; nil for ZLIB shards, which have none).
 public struct ShardManifest: Codable, Sendable, Equatable {
     public var file: String
     public var records: Int

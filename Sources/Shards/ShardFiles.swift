@@ -3,7 +3,8 @@ import RecordIO
 public import Foundation
 
 /// Finds the record files and manifests named on a command line: files as given, and in each
-/// directory every `*.tfrecord*` file (not index files, temporaries or hidden files), sorted.
+/// directory every `*.tfrecord*` file (not index files, temporaries or hidden files), sorted. A
+/// dataset's index files live in its `index/` folder (`ShardIndex`), which is not searched.
 public enum ShardFiles {
     /// The record files and manifests below `paths`.
     public struct Found: Sendable {
@@ -47,7 +48,8 @@ public enum ShardFiles {
         return found
     }
 
-    /// `mnist-train.tfrecord-00000-of-00004.index` yes.
+    /// `mnist-train.tfrecord-00000-of-00004.index` yes: in `index/`, or beside the shards where
+    /// earlier versions put it.
     static func isIndexFileName(_ name: String) -> Bool {
         !name.hasPrefix(".") && name.contains(".tfrecord") && name.hasSuffix(".index")
     }

@@ -7,8 +7,9 @@ package import RecordIO
 /// `shardkit commit`) can take the shard without reading it: its manifest entry, where its
 /// records sit in the split, what its Examples hold, and the fingerprint of the job that wrote it.
 ///
-/// A receipt is written (atomically) only after its shard and index file are complete and in
-/// place under their final names, so a receipt always describes a whole shard.
+/// A receipt is written (atomically) only after its shard and index file are complete and
+/// fsynced (in place under their final names, or in a one-process run's staging folder), so a
+/// receipt always describes a whole shard, and a shard without one is written again.
 package struct ShardReceipt: Codable, Equatable, Sendable {
     package var split: String
     /// k of `-0000k-of-0000n`.
@@ -17,6 +18,9 @@ package struct ShardReceipt: Codable, Equatable, Sendable {
     /// The split's records `firstRecord ..< firstRecord + entry.records`.
     package var firstRecord: Int
     package var entry: ShardManifest
+    /// The shard's name where it waits, when not its final name (a one-process run with a target
+    /// size: `-of-n` is known only at the end, and the commit's one rename gives it).
+    package var stagedAs: String?
     /// The index file's size, when the shard has one.
     package var indexBytes: Int64?
     /// The feature kinds and counts of the shard's Examples (merged over shards at commit).
@@ -45,10 +49,12 @@ package struct ShardReceipt: Codable, Equatable, Sendable {
     /// missing file, another size), or nil when it checks out. Sizes only: O(1) per shard, which
     /// is what `commit` can afford; `shardkit verify` reads every byte afterwards.
     package func mismatch(in directory: String) -> String? {
-        let path = joinPath(directory, entry.file)
-        guard let size = fileSize(path) else { return "\(entry.file) is missing" }
-        guard size == entry.bytes else { return "\(entry.file) has \(size) bytes, its receipt says \(entry.bytes)" }
-        if let index = entry.index, let indexBytes {
+        let file = stagedAs ?? entry.file
+        let path = joinPath(directory, file)
+        guard let size = fileSize(path) else { return "\(file) is missing" }
+        guard size == entry.bytes else { return "\(file) has \(size) bytes, its receipt says \(entry.bytes)" }
+        if entry.index != nil, let indexBytes {
+            let index = ShardIndex.relativePath(forShard: file)
             guard let size = fileSize(joinPath(directory, index)) else { return "\(index) is missing" }
             guard size == indexBytes else { return "\(index) has \(size) bytes, its receipt says \(indexBytes)" }
         }

@@ -64,15 +64,15 @@ public struct ShardVerifier: Sendable {
     public func verify(_ found: ShardFiles.Found, quiet: Bool = true) -> Report {
         var report = Report()
         var counted: [String: Int] = [:]
-        var framing: [String: [RecordLocation]] = [:]
+        var framing: [String: (locations: [RecordLocation], gzip: Bool)] = [:]
         let progress = ProgressReporter(label: "verify", total: nil, quiet: quiet, lineInterval: 100_000)
         for url in found.records {
             report.files += 1
-            let (records, skipped, problems, locations) = verifyFile(url, progress: progress)
+            let (records, skipped, problems, read) = verifyFile(url, progress: progress)
             // A file that could not be read to its end already has its problem; its count means nothing.
-            if let locations {
+            if let read {
                 counted[url.standardizedFileURL.path] = records + skipped
-                framing[url.standardizedFileURL.path] = locations
+                framing[url.standardizedFileURL.path] = read
             }
             report.records += records
             report.skipped += skipped
@@ -98,6 +98,9 @@ public struct ShardVerifier: Sendable {
                     message: "staging folder left by an interrupted run (not part of the dataset)"))
         }
         let recordFiles = names.filter(ShardFiles.isRecordFileName)
+        let indexFolder = directory.appendingPathComponent(ShardIndex.directoryName)
+        let indexNames = names.contains(ShardIndex.directoryName)
+            ? ((try? FileManager.default.contentsOfDirectory(atPath: indexFolder.path)) ?? []).sorted() : []
         guard names.contains(Manifest.fileName) else {
             if requireManifest && !recordFiles.isEmpty {
                 problems.append(
@@ -116,7 +119,11 @@ public struct ShardVerifier: Sendable {
                 if let index = shard.index { listed.insert(index) }
             }
         }
-        for name in names where !listed.contains(name) && (ShardFiles.isRecordFileName(name) || ShardFiles.isIndexFileName(name)) {
+        // Index files in index/, and beside the shards where earlier versions put them.
+        let candidates =
+            names.filter { ShardFiles.isRecordFileName($0) || ShardFiles.isIndexFileName($0) }
+            + indexNames.filter(ShardFiles.isIndexFileName).map { "\(ShardIndex.directoryName)/\($0)" }
+        for name in candidates where !listed.contains(name) {
             problems.append(
                 Problem(
                     path: directory.appendingPathComponent(name).path,
@@ -153,8 +160,9 @@ public struct ShardVerifier: Sendable {
         return problems
     }
 
-    /// Every line of `shard`'s index file against the shard's framing (`offset length` per record).
-    private func checkIndex(_ indexPath: String, locations: [RecordLocation]) -> [Problem] {
+    /// Every line of `shard`'s index file against the shard's framing: `offset length` per record,
+    /// and for a GZIP shard also the record's member and its offset in the member (`ShardIndex`).
+    private func checkIndex(_ indexPath: String, locations: [RecordLocation], gzip: Bool) -> [Problem] {
         guard let data = FileManager.default.contents(atPath: indexPath) else {
             return [Problem(path: indexPath, message: "listed in manifest but missing or unreadable")]
         }
@@ -164,7 +172,6 @@ public struct ShardVerifier: Sendable {
         for (i, line) in lines.enumerated() {
             defer { byteOffset += Int64(line.count) + 1 }
             if i == lines.count - 1 && line.isEmpty { break }  // the final newline
-            let fields = line.split(separator: UInt8(ascii: " ")).map { Int64(String(decoding: $0, as: UTF8.self)) }
             guard i < locations.count else {
                 problems.append(
                     Problem(
@@ -173,18 +180,26 @@ public struct ShardVerifier: Sendable {
                 break
             }
             let want = locations[i]
-            guard fields.count == 2, let offset = fields[0], let length = fields[1] else {
+            if gzip && want.member == nil {
                 problems.append(
                     Problem(
                         path: indexPath, recordIndex: i, byteOffset: byteOffset,
-                        message: "index line is not `offset length` (expected \(want.offset) \(want.length))"))
+                        message: "the shard's record at \(want.offset) runs on into the next gzip member, so no index line can point at it"))
                 continue
             }
-            if offset != want.offset || length != want.length {
+            guard let got = ShardIndex.parse(line), (got.member == nil) == !gzip else {
                 problems.append(
                     Problem(
                         path: indexPath, recordIndex: i, byteOffset: byteOffset,
-                        message: "index says \(offset) \(length), the shard's framing \(want.offset) \(want.length)"))
+                        message: "index line is not `\(gzip ? "offset length member offset-in-member" : "offset length")` "
+                            + "(expected \(Self.text(want)))"))
+                continue
+            }
+            if got != want {
+                problems.append(
+                    Problem(
+                        path: indexPath, recordIndex: i, byteOffset: byteOffset,
+                        message: "index says \(Self.text(got)), the shard's framing \(Self.text(want))"))
             }
         }
         let indexed = lines.count - (lines.last?.isEmpty == true ? 1 : 0)
@@ -200,12 +215,25 @@ public struct ShardVerifier: Sendable {
         return problems
     }
 
+    /// An index entry's numbers as its line has them, unpadded.
+    private static func text(_ location: RecordLocation) -> String {
+        var text = "\(location.offset) \(location.length)"
+        if let member = location.member { text += " \(member.fileOffset) \(member.offsetInMember)" }
+        return text
+    }
+
     /// Reads every record of `url`; the locations are nil when the file could not be read to its
-    /// end, and empty for compressed files (which have no index).
-    private func verifyFile(_ url: URL, progress: ProgressReporter) -> (Int, Int, [Problem], [RecordLocation]?) {
+    /// end, and empty for ZLIB files (which have no index). For GZIP files each location carries
+    /// the member holding it; a record that straddles two members is a problem (it cannot be read
+    /// from one member, which is what the index promises).
+    private func verifyFile(_ url: URL, progress: ProgressReporter)
+        -> (Int, Int, [Problem], (locations: [RecordLocation], gzip: Bool)?)
+    {
         var problems: [Problem] = []
         var reader: RecordReader
-        do { reader = try RecordReader(path: url.path, options: .init(skipCorrupt: skipCorrupt)) } catch {
+        do {
+            reader = try RecordReader(path: url.path, options: .init(skipCorrupt: skipCorrupt, tracksGzipMembers: true))
+        } catch {
             return (0, 0, [Problem(error)], nil)
         }
         var records = 0
@@ -217,7 +245,7 @@ public struct ShardVerifier: Sendable {
                     readToEnd = true
                     break
                 }
-                if reader.compression == .none {
+                if reader.compression != .zlib {
                     locations.append(RecordLocation(offset: reader.lastRecordOffset, length: 16 + Int64(payload.count)))
                 }
                 records += 1
@@ -236,12 +264,35 @@ public struct ShardVerifier: Sendable {
         if reader.skippedRecords > reader.skipReports.count {
             problems.append(Problem(path: url.path, message: "\(reader.skippedRecords - reader.skipReports.count) more skipped records not listed"))
         }
+        if readToEnd && reader.compression == .gzip {
+            Self.assignMembers(&locations, members: reader.gzipMemberStarts)
+        }
         // With skipped records the framing no longer lines up with an index; it was reported already.
         let complete = readToEnd && reader.skippedRecords == 0
-        return (records, reader.skippedRecords, skipped + problems, readToEnd ? (complete ? locations : []) : nil)
+        return (
+            records, reader.skippedRecords, skipped + problems,
+            readToEnd ? (complete ? locations : [], reader.compression == .gzip) : nil
+        )
     }
 
-    private func checkManifest(_ url: URL, counted: [String: Int], framing: [String: [RecordLocation]]) -> [Problem] {
+    /// Gives each location of a GZIP file its member (the last member starting at or before it),
+    /// except a record that runs on into the next member: no one member holds it (a valid GZIP file,
+    /// but no index can point at it; ShardKit never writes one).
+    private static func assignMembers(_ locations: inout [RecordLocation], members: [GzipMemberStart]) {
+        var m = 0
+        for i in locations.indices {
+            let offset = locations[i].offset
+            while m + 1 < members.count && members[m + 1].streamOffset <= offset { m += 1 }
+            let straddles = m + 1 < members.count && offset + locations[i].length > members[m + 1].streamOffset
+            locations[i].member =
+                straddles
+                ? nil : GzipMemberPosition(fileOffset: members[m].fileOffset, offsetInMember: offset - members[m].streamOffset)
+        }
+    }
+
+    private func checkManifest(
+        _ url: URL, counted: [String: Int], framing: [String: (locations: [RecordLocation], gzip: Bool)]
+    ) -> [Problem] {
         let manifest: Manifest
         do { manifest = try Manifest.read(from: url.path) } catch {
             return [Problem(path: url.path, message: "unreadable manifest: \(error)")]
@@ -263,10 +314,11 @@ public struct ShardVerifier: Sendable {
                 if let records = counted[shardURL.standardizedFileURL.path], records != shard.records {
                     problems.append(Problem(path: path, message: "manifest says \(shard.records) records, found \(records)"))
                 }
-                if let index = shard.index, let locations = framing[shardURL.standardizedFileURL.path],
-                    locations.count == counted[shardURL.standardizedFileURL.path]
+                if let index = shard.index, let read = framing[shardURL.standardizedFileURL.path],
+                    read.locations.count == counted[shardURL.standardizedFileURL.path]
                 {
-                    problems += checkIndex(directory.appendingPathComponent(index).path, locations: locations)
+                    problems += checkIndex(
+                        directory.appendingPathComponent(index).path, locations: read.locations, gzip: read.gzip)
                 }
                 do {
                     let digest = try sha256(fileAt: path)

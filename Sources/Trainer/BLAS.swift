@@ -28,7 +28,7 @@ extension KernelTier {
 let gemmTier = CPUFeatures.tier
 
 /// The GEMM implementation in force (for `shardkit --version`).
-package var gemmKernelName: String {
+public var gemmKernelName: String {
     gemmTier.hasGEMMTiles ? String(cString: shardkit_sgemm_kernel_name(gemmTier.rawValue)) : "openblas + im2col"
 }
 
@@ -105,17 +105,18 @@ func setBLASThreads(_ n: Int) {
 }
 
 /// The three GEMMs of one stride-1 "same" convolution layer, timed on one thread: bench-trainer's
-/// micro-benchmark of the GEMM kernels on the trainer's own shapes.
-package struct ConvolutionGEMMBenchmark {
-    package let images, size, channels, filters, kernelSize: Int
+/// micro-benchmark of the GEMM kernels on the trainer's own shapes. SPI for the benchmarks
+/// package (`@_spi(Benchmarks) import Trainer`), not part of the public API.
+@_spi(Benchmarks) public struct ConvolutionGEMMBenchmark {
+    public let images, size, channels, filters, kernelSize: Int
 
-    package init(images: Int, size: Int, channels: Int, filters: Int, kernelSize: Int) {
+    public init(images: Int, size: Int, channels: Int, filters: Int, kernelSize: Int) {
         (self.images, self.size, self.channels, self.filters, self.kernelSize) =
             (images, size, channels, filters, kernelSize)
     }
 
     /// The tier whose tiles `rates(openBLAS: false)` runs ("avx512", "avx2", "portable").
-    package static var tierName: String { "\(gemmTier)" }
+    public static var tierName: String { "\(gemmTier)" }
 
     /// GFLOP/s (best of `repeats`) of the forward product (m = pixels, n = filters, k = patch), the
     /// kernel gradient's (m = patch, n = filters, k = pixels), the input gradient's column
@@ -124,7 +125,7 @@ package struct ConvolutionGEMMBenchmark {
     /// pixels, n = channels, k = k·k·filters). Through our tiles of the tier in force, reading the
     /// input and the padded gradient through offset tables as Conv2D does, or, when `openBLAS`,
     /// through `cblas_sgemm` on im2col matrices (built outside the timing).
-    package func rates(
+    public func rates(
         openBLAS: Bool, repeats: Int = 3
     ) -> (forward: Double, weights: Double, inputColumns: Double, inputConvolution: Double) {
         let padded = size + kernelSize - 1

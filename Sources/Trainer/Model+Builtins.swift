@@ -101,9 +101,21 @@ extension Model {
     /// + ReLU and max-pool 2 same, then one dense layer over all `classes`. Input `[64, 64, 1]`
     /// by default.
     public static func hwdb(classes: Int = 3755, inputShape: [Int] = [64, 64, 1], seed: UInt64 = 0) -> Model {
+        smallClassifier(name: "hwdb", classes: classes, inputShape: inputShape, seed: seed)
+    }
+
+    /// Any image-classification dataset (a converted image folder, Fashion-MNIST, EMNIST, …):
+    /// `hwdb`'s architecture with the dataset's class count and image shape, gray or RGB.
+    public static func classifier(classes: Int, inputShape: [Int], seed: UInt64 = 0) -> Model {
+        smallClassifier(name: "classifier", classes: classes, inputShape: inputShape, seed: seed)
+    }
+
+    /// Two blocks of conv 3×3 (32, 64 filters) + ReLU and max-pool 2 same, then one dense layer
+    /// over all `classes`, for inputs `[H, W, C]`.
+    private static func smallClassifier(name: String, classes: Int, inputShape: [Int], seed: UInt64) -> Model {
         let (h, w) = (((inputShape[0] + 1) / 2 + 1) / 2, ((inputShape[1] + 1) / 2 + 1) / 2)
         return Model(
-            name: "hwdb", inputShape: inputShape,
+            name: name, inputShape: inputShape,
             trunk: [
                 Conv2D(
                     name: "conv1", inChannels: inputShape[2], filters: 32, kernelSize: 3, activation: .relu,

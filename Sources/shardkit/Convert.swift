@@ -1,14 +1,17 @@
 import ArgumentParser
+import Formats
 import Foundation
 import Imaging
 import Pipeline
 import Shards
 import RecordIO
 
-/// `shardkit convert`: a raw dataset (MNIST, CIFAR-10/100, SVHN, HWDB) to TFRecord shards.
+/// `shardkit convert`: a raw dataset (MNIST and its kin, CIFAR-10/100, SVHN, HWDB, any image
+/// folder) to TFRecord shards.
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert a raw dataset (mnist, cifar10, cifar100, svhn, hwdb, svhn-cropped) to TFRecord shards.",
+        abstract:
+            "Convert a raw dataset (mnist, fashion-mnist, kmnist, emnist, cifar10, cifar100, svhn, hwdb, svhn-cropped, folder) to TFRecord shards.",
         discussion: """
             Writes {name}-{split}.tfrecord-NNNNN-of-NNNNN shards of tf.train.Example records, an \
             index file per shard, features.json and dataset_info.json (so that \
@@ -24,9 +27,17 @@ struct Convert: ParsableCommand {
               svhn      train/, test/ [, extra/]: digitStruct.mat + PNGs
               hwdb      train/*.gnt, test/*.gnt
               svhn-cropped  train_32x32.mat, test_32x32.mat [, extra_32x32.mat]
+              fashion-mnist, kmnist  as mnist
+              emnist    emnist-<set>-{train,test}-{images,labels}-idx…[.gz]
+              folder    <class>/*.png|jpg [in train/, validation/ or val/, test/]
 
             svhn: train (+ extra) is divided into train and validation per file name and \
-            --seed. hwdb: the character dictionary is written as characters.json.
+            --seed. hwdb: the character dictionary is written as characters.json. \
+            emnist: --subset picks one of EMNIST's six sets when the folder holds \
+            several; images are turned upright (--no-transpose keeps them as stored). \
+            folder: class names are the folder names; images are stored as they are \
+            unless --size, --channels, --augment or another encoding changes them; an \
+            unreadable image is an error unless --skip-corrupt.
 
             Examples:
               shardkit convert mnist --input mnist --output out/mnist --shards 4
@@ -35,6 +46,9 @@ struct Convert: ParsableCommand {
               shardkit convert svhn --input svhn --output out/svhn --include-extra
               shardkit convert hwdb --input hwdb --output out/hwdb --image-encoding jpeg
               shardkit convert svhn-cropped -i svhn -o out/svhn_cropped
+              shardkit convert emnist -i gzip -o out/letters --subset letters
+              shardkit convert folder -i notMNIST_small -o out/nm --skip-corrupt
+              shardkit convert folder -i photos -o out/p --size 64 --channels 3
               shardkit convert mnist -i mnist -o out/mnist --shards 8 --worker 0/2
 
             Scaling out: with --shards N, --worker I/N (or a Slurm array / Kubernetes Indexed Job \
@@ -75,14 +89,31 @@ struct Convert: ParsableCommand {
     @Flag(help: "svhn: skip and count PNGs named in digitStruct.mat but missing, instead of failing.")
     var skipMissing = false
 
-    @Option(help: "svhn: share of train (+ extra) records that go to the validation split, in [0, 1) (default: 0.1).")
+    @Option(
+        help:
+            "svhn, folder: share of train (+ extra) records that go to the validation split, in [0, 1) (default: svhn 0.1, folder 0)."
+    )
     var validationFraction: Double?
 
     @Flag(help: "svhn: also convert extra/ into train and validation.")
     var includeExtra = false
 
-    @Option(help: "hwdb: side of the square grayscale output images (default: 64).")
+    @Option(help: "hwdb, folder: side of the square output images (default: hwdb 64; folder: as stored).")
     var size: Int?
+
+    @Option(help: "folder: 1 (gray) or 3 (RGB) channels (default: the first image's).")
+    var channels: Int?
+
+    @Flag(help: "folder: leave out and list files that are not readable images, instead of failing.")
+    var skipCorrupt = false
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "mnist, fashion-mnist, kmnist, emnist: transpose every image (default: on for emnist only).")
+    var transpose: Bool?
+
+    @Option(help: "emnist: the set (\(EMNISTSubset.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var subset: EMNISTSubset?
 
     @Option(help: "hwdb: character dictionary JSON to use instead of building one from train/.")
     var dictionary: String?
@@ -93,23 +124,29 @@ struct Convert: ParsableCommand {
 
     @OptionGroup var outputOptions: OutputOptions
 
+    /// The policy the flags ask for (`ShardingPolicy.default` without either).
+    var sharding: ShardingPolicy {
+        if let shards { return .shards(shards) }
+        if let shardSize { return .shardBytes(Int64((shardSize * 1_048_576).rounded())) }
+        return .default
+    }
+
     func validate() throws {
         if shards != nil && shardSize != nil { throw ValidationError("use either --shards or --shard-size, not both") }
-        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
-        if let shardSize, !(shardSize > 0) { throw ValidationError("--shard-size must be positive") }
-        if format != .svhn {
-            for (used, option) in [
-                (skipMissing, "--skip-missing"), (validationFraction != nil, "--validation-fraction"),
-                (includeExtra, "--include-extra"),
-            ] where used {
-                throw ValidationError("\(option) applies to svhn only, not \(format.rawValue)")
-            }
+        if let problem = sharding.problem { throw ValidationError("--\(shards != nil ? "shards" : "shard-size"): \(problem)") }
+        let idxFormats: [DatasetFormat] = [.mnist, .fashionMNIST, .kmnist, .emnist]
+        for (used, option, formats) in [
+            (skipMissing, "--skip-missing", [DatasetFormat.svhn]), (includeExtra, "--include-extra", [.svhn]),
+            (validationFraction != nil, "--validation-fraction", [.svhn, .folder]),
+            (size != nil, "--size", [.hwdb, .folder]),
+            (dictionary != nil, "--dictionary", [.hwdb]), (channels != nil, "--channels", [.folder]),
+            (skipCorrupt, "--skip-corrupt", [.folder]), (transpose != nil, "--transpose", idxFormats),
+            (subset != nil, "--subset", [.emnist]),
+        ] where used && !formats.contains(format) {
+            throw ValidationError(
+                "\(option) applies to \(formats.map(\.rawValue).joined(separator: ", ")) only, not \(format.rawValue)")
         }
-        if format != .hwdb {
-            for (used, option) in [(size != nil, "--size"), (dictionary != nil, "--dictionary")] where used {
-                throw ValidationError("\(option) applies to hwdb only, not \(format.rawValue)")
-            }
-        }
+        if let channels, channels != 1 && channels != 3 { throw ValidationError("--channels must be 1 or 3") }
         if let validationFraction, !(validationFraction >= 0 && validationFraction < 1) {
             throw ValidationError("--validation-fraction must be in [0, 1), not \(validationFraction)")
         }
@@ -118,19 +155,15 @@ struct Convert: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let sharding: ShardingPolicy
-            if let shards {
-                sharding = .shards(shards)
-            } else {
-                sharding = .shardBytes(Int64(((shardSize ?? 128) * 1_048_576).rounded()))
-            }
             let options = ConvertOptions(
                 input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), name: name,
                 sharding: sharding, imageEncoding: imageEncoding, compression: compression, seed: seed, jobs: jobs.count, quiet: outputOptions.quiet,
-                skipMissing: skipMissing, validationFraction: validationFraction ?? 0.1, includeExtra: includeExtra,
-                size: size ?? 64, dictionary: dictionary.map { URL(fileURLWithPath: $0) },
+                skipMissing: skipMissing, validationFraction: validationFraction ?? format.defaultValidationFraction,
+                includeExtra: includeExtra, size: size ?? 64, dictionary: dictionary.map { URL(fileURLWithPath: $0) },
                 augment: augmentation.augment, copies: augmentation.copies, worker: try scaleOut.slot(),
-                resume: scaleOut.resume)
+                resume: scaleOut.resume,
+                folder: FolderOptions(size: size, channels: channels, skipCorrupt: skipCorrupt), transpose: transpose,
+                emnistSubset: subset)
             let summary = try DatasetConverter.convert(format, options: options)
             print(summary.rendered())
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Pipeline
 import RecordIO
+import Shards
 
 /// `shardkit generate`: writes shards of deterministic synthetic digit-string records.
 struct Generate: ParsableCommand {
@@ -37,7 +38,7 @@ struct Generate: ParsableCommand {
 
     func validate() throws {
         guard records >= 0 else { throw ValidationError("--records must be 0 or more") }
-        guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+        if let problem = ShardingPolicy.shards(shards).problem { throw ValidationError("--shards: \(problem)") }
     }
 
     func run() throws {

@@ -1,4 +1,5 @@
 public import ArgumentParser
+public import Formats
 import Foundation
 import Imaging
 import Pipeline
@@ -78,3 +79,4 @@ extension DatasetFormat: ExpressibleByArgument {}
 extension Compression: ExpressibleByArgument {}
 extension ImageEncoding: ExpressibleByArgument {}
 extension DigitLayout: ExpressibleByArgument {}
+extension EMNISTSubset: ExpressibleByArgument {}

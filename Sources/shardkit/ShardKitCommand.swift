@@ -19,6 +19,7 @@ struct ShardKitCommand: ParsableCommand {
             Commit.self,
             Eval.self,
             Generate.self,
+            Get.self,
             Inspect.self,
             Predict.self,
             SynthCommand.self,

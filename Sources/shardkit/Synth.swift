@@ -89,7 +89,7 @@ struct SynthCommand: ParsableCommand {
             throw ValidationError("--lengths: \(error.message)")
         }
         guard parsedSize != nil else { throw ValidationError("--size must be N or HxW with positive numbers") }
-        guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+        if let problem = ShardingPolicy.shards(shards).problem { throw ValidationError("--shards: \(problem)") }
         guard channels == 1 || channels == 3 else { throw ValidationError("--channels must be 1 or 3") }
         guard previewCount >= 1 else { throw ValidationError("--preview-count must be at least 1") }
     }

@@ -24,7 +24,7 @@ struct Train: ParsableCommand {
     @Option(help: "Dataset directory (with manifest.json).")
     var data: String
 
-    @Option(help: "Built-in model: mnist, digits, cifar or hwdb.")
+    @Option(help: "Built-in model: mnist, digits, cifar, hwdb or classifier (any class-labelled image dataset).")
     var model: String
 
     @Option(help: "Passes over the train split (default, unless --steps is given: 4 for digits, 1 for the others).")

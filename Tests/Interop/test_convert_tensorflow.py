@@ -25,8 +25,8 @@ def convert(shardkit, tmp_path, fmt, *extra, input_dir=None):
 
 
 def records(out, name, split, spec):
-    files = sorted(glob.glob(str(out / f"{name}-{split}.tfrecord-*-of-*")))
-    files = [f for f in files if not f.endswith(".index")]
+    # The everyday pattern: index files live in index/, so it matches shards only.
+    files = sorted(glob.glob(str(out / f"{name}-{split}.tfrecord*")))
     assert files, f"no shards for {split}"
     return [tf.io.parse_single_example(r, spec) for r in tf.data.TFRecordDataset(files)]
 

@@ -134,8 +134,11 @@ def test_kubernetes_manifest_commands_run_here(shardkit, tmp_path):
     reference = tmp_path / "reference"
     shardkit("convert", "mnist", "--input", MNIST, "--output", reference, "--shards", opts["shards"], "--quiet")
     output = str(volume) + opts["output"][len(mount_path):]
-    assert sorted(os.listdir(output)) == sorted(os.listdir(reference))
-    match, mismatch, errors = filecmp.cmpfiles(reference, output, os.listdir(reference), shallow=False)
+    def files(top):  # relative paths of every file, index/ included
+        return sorted(os.path.relpath(os.path.join(d, f), top) for d, _, names in os.walk(top) for f in names)
+
+    assert files(output) == files(reference)
+    match, mismatch, errors = filecmp.cmpfiles(reference, output, files(reference), shallow=False)
     assert not mismatch and not errors and match
 
 
@@ -176,7 +179,7 @@ def assert_partition(parts, everything):
 
 def test_tf_data_shards_files_across_hosts(committed):
     everything = [r.numpy() for r in tf.data.TFRecordDataset(train_files(committed))]
-    pattern = str(committed / "mnist-train.tfrecord-*-of-*[0-9]")  # the shards, not their .index
+    pattern = str(committed / "mnist-train.tfrecord-*-of-*[0-9]")  # the shards (index files are in index/)
     hosts = 2
     parts = []
     for index in range(hosts):
@@ -210,11 +213,12 @@ def test_tfrecord_package_splits_each_file_by_its_index(committed):
     """Each host reads its part of every shard through the shard's index (`shard=(i, n)`). In a
     child process: the package and TensorFlow register the same protobuf names."""
     script = (
-        "import sys, json\n"
+        "import os, sys, json\n"
         "from tfrecord.reader import tfrecord_loader\n"
         "def read(path, shard):\n"
+        "    index = os.path.join(os.path.dirname(path), 'index', os.path.basename(path) + '.index')\n"
         "    return [[int(r['label'][0]), bytes(r['image']).hex()] for r in\n"
-        "            tfrecord_loader(path, path + '.index', {'label': 'int', 'image': 'byte'}, shard=shard)]\n"
+        "            tfrecord_loader(path, index, {'label': 'int', 'image': 'byte'}, shard=shard)]\n"
         "print(json.dumps({p: [read(p, None), read(p, (0, 2)), read(p, (1, 2))] for p in sys.argv[1:]}))\n")
     out = subprocess.run([sys.executable, "-c", script, *train_files(committed)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr

@@ -37,8 +37,7 @@ def test_tf_reads_every_value(shardkit, tmp_path, compression):
     n, shards = 57, 3
     shardkit("generate", "--output", tmp_path, "--records", n, "--shards", shards,
              "--compression", compression, "--quiet")
-    files = sorted(glob.glob(str(tmp_path / "generated-train.tfrecord-*")))
-    files = [f for f in files if not f.endswith(".index")]
+    files = sorted(glob.glob(str(tmp_path / "generated-train.tfrecord*")))
     assert [os.path.basename(f) for f in files] == [
         f"generated-train.tfrecord-{k:05d}-of-{shards:05d}" for k in range(shards)]
     tf_compression = {"none": "", "gzip": "GZIP", "zlib": "ZLIB"}[compression]
@@ -66,7 +65,8 @@ def test_manifest_and_index_files_agree_with_the_bytes(shardkit, tmp_path):
         assert hashlib.sha256(data).hexdigest() == s["sha256"]
         assert len(data) == s["bytes"]
         # Index lines are `offset length`: each points at a whole framed record.
-        lines = (tmp_path / (s["file"] + ".index")).read_text().splitlines()
+        assert s["index"] == f"index/{s['file']}.index"
+        lines = (tmp_path / s["index"]).read_text().splitlines()
         assert len(lines) == s["records"]
         position = 0
         for line in lines:
@@ -90,9 +90,10 @@ def test_tfrecord_package_reads_with_our_index(shardkit, tmp_path):
     script = (
         "import sys, json\n"
         "from tfrecord.reader import tfrecord_loader\n"
-        "rs = tfrecord_loader(sys.argv[1], sys.argv[1] + '.index', {'length': 'int', 'id': 'byte'}, shard=(1, 2))\n"
+        "rs = tfrecord_loader(sys.argv[1], sys.argv[2], {'length': 'int', 'id': 'byte'}, shard=(1, 2))\n"
         "print(json.dumps([[int(r['length'][0]), bytes(r['id']).decode()] for r in rs]))\n")
-    out = subprocess.run([sys.executable, "-c", script, str(shard)], capture_output=True, text=True, check=True)
+    index = tmp_path / "index" / "generated-train.tfrecord-00000-of-00001.index"
+    out = subprocess.run([sys.executable, "-c", script, str(shard), str(index)], capture_output=True, text=True, check=True)
     # The second half of the index: records 6 to 11.
     assert json.loads(out.stdout) == [[1 + i % 5, f"record-{i:06d}"] for i in range(6, 12)]
 

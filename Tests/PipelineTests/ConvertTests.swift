@@ -36,13 +36,9 @@ enum ConvertTesting {
         try PNGCodec.decode(example.bytes("image")![0])
     }
 
-    /// Every regular file in `directory`, name → bytes (hidden files included).
+    /// Every regular file below `directory`, relative path → bytes (hidden files and `index/` included).
     static func files(_ directory: URL) throws -> [String: Data] {
-        var result: [String: Data] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
-            result[name] = try Data(contentsOf: directory.appendingPathComponent(name))
-        }
-        return result
+        try regularFiles(under: directory)
     }
 
     static func remove(_ output: URL) {

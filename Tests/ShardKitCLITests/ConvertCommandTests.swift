@@ -191,7 +191,7 @@ import Testing
         ["convert", "mnist", "--input", "x", "--output", "y", "--image-encoding", "webp"],
         ["convert", "mnist", "--input", "x", "--output", "y", "--jobs", "0"],
         ["convert", "mnist", "--input", "x", "--output", "y", "--shards", "0"],
-        ["convert", "emnist", "--input", "x", "--output", "y"],
+        ["convert", "no-such-format", "--input", "x", "--output", "y"],
         ["convert", "mnist", "--input", "x"],
     ])
     func usageErrorsExitSixtyFour(arguments: [String]) throws {

@@ -42,7 +42,10 @@ import Testing
         #expect(missingOption.status == 64)
         let badValue = try ShardKitProcess.run(["generate", "--output", "/tmp/x", "--shards", "0"])
         #expect(badValue.status == 64)
-        #expect(badValue.standardError.contains("--shards must be at least 1"))
+        #expect(badValue.standardError.contains("--shards: the shard count must be at least 1, not 0"))
+        let badSize = try ShardKitProcess.run(["convert", "mnist", "-i", "Fixtures/mnist", "-o", "/tmp/x", "--shard-size", "0"])
+        #expect(badSize.status == 64)
+        #expect(badSize.standardError.contains("--shard-size: the shard size must be positive"), "\(badSize.standardError)")
     }
 
     @Test func aRequestFoundWrongLateIs64() throws {
@@ -58,7 +61,7 @@ import Testing
             "--run-dir", directory.appendingPathComponent("run").path, "--quiet",
         ])
         #expect(result.status == 64, "\(result.standardError)")
-        #expect(result.standardError.contains("--model cifar takes 3-channel images"))
+        #expect(result.standardError.contains("--model cifar takes colour images"))
     }
 
     @Test func malformedInputIs65AndNamesTheFileAndOffset() throws {

@@ -65,7 +65,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: scratch) }
         #expect(try Self.convert(into: scratch.appendingPathComponent("out")).status == 0)
         let out = scratch.appendingPathComponent("out")
-        let pages = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.contains(".tfrecord-") }
+        let pages = try Self.everything(in: out).filter { $0.contains(".tfrecord-") }  // index/ included
             .map { name in
                 let size = try FileManager.default.attributesOfItem(atPath: out.appendingPathComponent(name).path)[.size]
                 return ((size as? Int ?? 0) + 4095) / 4096

@@ -18,6 +18,9 @@ import Testing
         "mnist": [(nil, "mnist")],
         "cifar-10": [(nil, "cifar10")],
         "hwdb": [(nil, "hwdb")],
+        "fashion": [(nil, "fashion-mnist")],
+        "emnist": [("gzip", "emnist")],
+        "notMNIST_small": [(nil, "folder")],
         "svhn": [
             ("train", "svhn/train"), ("test", "svhn/test"), ("extra", "svhn/test"),
             ("train_32x32.mat", "svhn-cropped/train_32x32.mat"), ("test_32x32.mat", "svhn-cropped/test_32x32.mat"),
@@ -107,7 +110,9 @@ import Testing
         for command in commands {
             let known = Self.dataFolders.keys.map { "~/data/\($0)" }
             for word in command.split(separator: " ") where word.hasPrefix("~/data/") {
-                #expect(known.contains(String(word)), "\(command): no fixture stands for \(word); add it to dataFolders")
+                #expect(
+                    known.contains { word == $0 || word.hasPrefix($0 + "/") },
+                    "\(command): no fixture stands for \(word); add it to dataFolders")
             }
             let rewritten = command.replacingOccurrences(of: "/shared/", with: scratch.path + "/shared/")
             let process = Process()

@@ -161,7 +161,7 @@ import Testing
         #expect(cifar.status == 64)
         #expect(
             cifar.standardError
-                == "shardkit: error: \(data.path): the dataset's images are 28×28×1; --model cifar takes 3-channel images of at least 24×24 (its input is 24×24×3). Models that take 28×28×1 images: mnist, hwdb\n"
+                == "shardkit: error: \(data.path): the dataset's images are 28×28×1; --model cifar takes colour images of at least 24×24 (its input is 24×24×3). Models that take 28×28×1 images: mnist, hwdb, classifier\n"
         )
         #expect(!FileManager.default.fileExists(atPath: run))
         let digits = try ShardKitProcess.run(["train", "--data", data.path, "--model", "digits", "--run-dir", run])

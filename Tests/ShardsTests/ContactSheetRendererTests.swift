@@ -13,7 +13,7 @@ import Testing
     func writeShard(_ examples: [Example], to directory: URL, name: String = "t") throws -> URL {
         let writer = try ShardedWriter(
             directory: directory.path, name: name, split: "train",
-            sharding: .shardCount(1, totalRecords: examples.count),
+            sharding: .shards(1), records: examples.count,
             durable: false)
         for example in examples { try writer.write(example.serialized()) }
         _ = try writer.finish()
@@ -206,7 +206,7 @@ import Testing
         // Name order would put test before train.
         for (split, label) in [("test", 1), ("train", 0)] {
             let writer = try ShardedWriter(
-                directory: directory.path, name: "t", split: split, sharding: .shardCount(1, totalRecords: 1), durable: false)
+                directory: directory.path, name: "t", split: split, sharding: .shards(1), records: 1, durable: false)
             try writer.write(
                 Example(["image": .bytes([[UInt8](repeating: 9, count: 784)]), "label": .int64([Int64(label)])]).serialized())
             _ = try writer.finish()

@@ -69,7 +69,7 @@ import Testing
         var manifest = Manifest(name: "ds", version: "1")
         for (split, count) in [("train", 7), ("test", 3)] {
             let writer = try ShardedWriter(
-                directory: scratch.path, name: "ds", split: split, sharding: .shardCount(2, totalRecords: count))
+                directory: scratch.path, name: "ds", split: split, sharding: .shards(2), records: count)
             for i in 0..<count { try writer.write([UInt8(i)]) }
             try manifest.merge(
                 Manifest(name: "ds", version: "1", splits: [split: SplitManifest(shards: try writer.finish())]))

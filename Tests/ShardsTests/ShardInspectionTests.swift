@@ -66,7 +66,7 @@ import Testing
     func writeSplits(_ records: [(split: String, labels: [(Int64, String?)])], to directory: URL) throws {
         for (split, labels) in records {
             let writer = try ShardedWriter(
-                directory: directory.path, name: "ds", split: split, sharding: .shardCount(1, totalRecords: labels.count),
+                directory: directory.path, name: "ds", split: split, sharding: .shards(1), records: labels.count,
                 durable: false)
             for (label, character) in labels {
                 var features: [String: Feature] = ["label": .int64([label]), "image": .bytes([[0x89, 0x50]])]

@@ -10,9 +10,9 @@ import Testing
 /// missing manifest, files the manifest does not list, leftovers of interrupted runs.
 @Suite struct ShardVerifierTests {
     /// A small dataset written the way every command writes: 2 shards of tiny records.
-    static func tinyDataset() throws -> URL {
+    static func tinyDataset(compression: Compression = .none) throws -> URL {
         let directory = try FixturePaths.makeScratchDirectory("verify-test")
-        let writer = try DatasetWriter(output: directory, name: "t", sharding: .shards(2), compression: .none, durable: false)
+        let writer = try DatasetWriter(output: directory, name: "t", sharding: .shards(2), compression: compression, durable: false)
         try writer.open(split: "train", count: 5)
         var schema = SchemaAccumulator()
         for i in 0..<5 {
@@ -61,7 +61,9 @@ import Testing
     @Test func everyFlippedBitOfShardsAndIndexesIsReported() throws {
         let directory = try Self.tinyDataset()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains(".tfrecord-") }
+        let names =
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains(".tfrecord-") }
+            + FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("index").path).map { "index/\($0)" }
         #expect(names.count == 4)
         var flips = 0
         for name in names.sorted() {
@@ -110,21 +112,24 @@ import Testing
         let shard = directory.appendingPathComponent("t-train.tfrecord-00000-of-00002")
         let stray = directory.appendingPathComponent("other-train.tfrecord-00000-of-00001")
         try fm.copyItem(at: shard, to: stray)
-        try fm.copyItem(
-            at: directory.appendingPathComponent("t-train.tfrecord-00000-of-00002.index"),
-            to: directory.appendingPathComponent("other-train.tfrecord-00000-of-00001.index"))
+        let strayIndex = directory.appendingPathComponent("index/other-train.tfrecord-00000-of-00001.index")
+        try fm.copyItem(at: directory.appendingPathComponent("index/t-train.tfrecord-00000-of-00002.index"), to: strayIndex)
+        // Where earlier versions put index files, beside the shards.
+        let oldPlace = directory.appendingPathComponent("t-train.tfrecord-00000-of-00002.index")
+        try fm.copyItem(at: strayIndex, to: oldPlace)
         try fm.createDirectory(
             at: directory.appendingPathComponent(".shardkit-staging-999999"), withIntermediateDirectories: true)
         let lines = try Self.verify(directory).problemLines()
         #expect(lines.contains("\(stray.path): not listed in manifest.json (a shard of another run?)"))
-        #expect(lines.contains("\(stray.path).index: not listed in manifest.json (a shard of another run?)"))
+        #expect(lines.contains("\(strayIndex.path): not listed in manifest.json (a shard of another run?)"))
+        #expect(lines.contains("\(oldPlace.path): not listed in manifest.json (a shard of another run?)"))
         #expect(lines.contains { $0.contains(".shardkit-staging-999999: staging folder left by an interrupted run") })
     }
 
     @Test func anIndexLineThatDisagreesWithTheFramingIsNamedWithItsRecordAndOffset() throws {
         let directory = try Self.tinyDataset()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let index = directory.appendingPathComponent("t-train.tfrecord-00001-of-00002.index")
+        let index = directory.appendingPathComponent("index/t-train.tfrecord-00001-of-00002.index")
         var lines = try String(contentsOf: index, encoding: .utf8).split(separator: "\n").map(String.init)
         let firstLineBytes = lines[0].utf8.count + 1
         lines[1] = "0 17"
@@ -133,5 +138,43 @@ import Testing
         #expect(problems.count == 1)
         #expect(problems.first?.recordIndex == 1)
         #expect(problems.first?.byteOffset == Int64(firstLineBytes))
+    }
+}
+
+/// `verify` on GZIP datasets: each index line's member and offset in the member are checked
+/// against the members the file actually has.
+@Suite struct GzipIndexVerifierTests {
+    @Test func aFreshGzipDatasetIsClean() throws {
+        let directory = try ShardVerifierTests.tinyDataset(compression: .gzip)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let report = try ShardVerifierTests.verify(directory)
+        #expect(report.isClean, "\(report.problemLines())")
+        let manifest = try Manifest.read(from: directory.path)
+        #expect(manifest.splits["train"]!.shards.allSatisfy { $0.index != nil })
+    }
+
+    @Test func everyFlippedBitOfAGzipIndexIsReported() throws {
+        let directory = try ShardVerifierTests.tinyDataset(compression: .gzip)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let index = directory.appendingPathComponent("index/t-train.tfrecord-00001-of-00002.index")
+        let flips = try ShardVerifierTests.flipEveryBit(of: index, in: directory) { report in
+            report.problems.contains { $0.path == index.path && $0.byteOffset != nil }
+        }
+        #expect(flips == 3 * 48 * 8)
+    }
+
+    @Test func aWrongMemberOffsetIsNamed() throws {
+        let directory = try ShardVerifierTests.tinyDataset(compression: .gzip)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let index = directory.appendingPathComponent("index/t-train.tfrecord-00001-of-00002.index")
+        var lines = try String(contentsOf: index, encoding: .utf8).split(separator: "\n").map(String.init)
+        var fields = lines[2].split(separator: " ").map(String.init)
+        fields[2] = "000000000007"
+        lines[2] = fields.joined(separator: " ")
+        try (lines.joined(separator: "\n") + "\n").write(to: index, atomically: true, encoding: .utf8)
+        let problems = try ShardVerifierTests.verify(directory).problems.filter { $0.path == index.path }
+        #expect(problems.count == 1)
+        #expect(problems.first?.recordIndex == 2 && problems.first?.byteOffset == 96)
+        #expect(problems.first?.message.contains(" 7 ") == true, "\(problems)")
     }
 }

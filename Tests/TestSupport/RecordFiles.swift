@@ -89,3 +89,18 @@ public func recordIOError(_ body: () throws -> Void) -> RecordIOError? {
         return nil
     }
 }
+
+/// Every regular file below `directory` (hidden ones and those in sub-folders such as `index/`
+/// included), by path relative to `directory` → bytes.
+public func regularFiles(under directory: URL) throws -> [String: Data] {
+    var files: [String: Data] = [:]
+    let fm = FileManager.default
+    for path in try fm.subpathsOfDirectory(atPath: directory.path) {
+        var isFolder: ObjCBool = false
+        let url = directory.appendingPathComponent(path)
+        if fm.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue {
+            files[path] = try Data(contentsOf: url)
+        }
+    }
+    return files
+}

@@ -93,18 +93,21 @@ struct CheckpointMetadataTests {
         #expect(cifar?.kind == .unusable)
         #expect(
             cifar?.description
-                == "out/mnist: the dataset's images are 28×28×1; --model cifar takes 3-channel images of at least 24×24 (its input is 24×24×3). Models that take 28×28×1 images: mnist, hwdb"
+                == "out/mnist: the dataset's images are 28×28×1; --model cifar takes colour images of at least 24×24 (its input is 24×24×3). Models that take 28×28×1 images: mnist, hwdb, classifier"
         )
         let mnist = #expect(throws: DataError.self) {
             _ = try ModelFit.input(model: "mnist", datasetShape: [32, 32, 3], dataset: "d")
         }
         #expect(mnist?.message.contains("--model mnist takes 28×28×1 images") == true)
-        #expect(mnist?.message.hasSuffix("Models that take 32×32×3 images: cifar") == true)
+        #expect(mnist?.message.hasSuffix("Models that take 32×32×3 images: cifar, hwdb, classifier") == true)
         let digits = #expect(throws: DataError.self) {
             _ = try ModelFit.input(model: "digits", datasetShape: [32, 32, 3], dataset: "d")
         }
         #expect(digits?.message.contains("--model digits takes images of at least 54×54, colour or gray") == true)
-        #expect(throws: DataError.self) { _ = try ModelFit.input(model: "hwdb", datasetShape: [64, 64, 3], dataset: "d") }
+        let gray = #expect(throws: DataError.self) {
+            _ = try ModelFit.input(model: "cifar", datasetShape: [-1, -1, 1], dataset: "d")
+        }
+        #expect(gray?.message.hasPrefix("the dataset's images are ?×?×1; --model cifar takes colour images") == true)
     }
 
     @Test func fittingPairsPass() throws {
@@ -120,5 +123,19 @@ struct CheckpointMetadataTests {
         let small = try ModelFit.input(model: "hwdb", datasetShape: [28, 28, 1], dataset: "d")
         #expect(small.shape == [28, 28, 1])
         #expect(small.note == "hwdb: the model's input follows the dataset's images, 28×28×1 (it is designed for 64×64×1)")
+        let colour = try ModelFit.input(model: "hwdb", datasetShape: [32, 32, 3], dataset: "d")
+        #expect(colour.shape == [32, 32, 1])
+        #expect(
+            colour.note
+                == "hwdb: the model's input follows the dataset's images, 32×32×1 (it is designed for 64×64×1); colour images are read as gray"
+        )
+        // A folder of images of any size: 64×64, with the dataset's channels for classifier.
+        let folder = try ModelFit.input(model: "classifier", datasetShape: [-1, -1, 3], dataset: "d")
+        #expect(folder.shape == [64, 64, 3])
+        #expect(folder.note == "classifier: the dataset's images vary in size; each is resized to 64×64")
+        #expect(try ModelFit.input(model: "classifier", datasetShape: [28, 28, 1], dataset: "d") == ([28, 28, 1], nil))
+        let mnist = try ModelFit.input(model: "mnist", datasetShape: [-1, -1, 1], dataset: "d")
+        #expect(mnist.shape == nil)
+        #expect(mnist.note == "mnist: the dataset's images vary in size; each is resized to the model's input")
     }
 }

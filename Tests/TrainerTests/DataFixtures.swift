@@ -17,7 +17,7 @@ func writeClassifierDataset(
     var splitManifests: [String: SplitManifest] = [:]
     for (split, count) in splits.sorted(by: { $0.key < $1.key }) {
         let writer = try ShardedWriter(
-            directory: dir.path, name: "toy", split: split, sharding: .shardCount(shards, totalRecords: count),
+            directory: dir.path, name: "toy", split: split, sharding: .shards(shards), records: count,
             durable: false)
         for i in 0..<count {
             let pixels = (0..<(size * size)).map { UInt8(truncatingIfNeeded: i + 3 * $0) }

@@ -114,7 +114,7 @@ struct DataLoaderTests {
         let dir = try FixturePaths.makeScratchDirectory("trainer-digits")
         defer { try? FileManager.default.removeItem(at: dir) }
         let writer = try ShardedWriter(
-            directory: dir.path, name: "s", split: "train", sharding: .shardCount(1, totalRecords: 3), durable: false)
+            directory: dir.path, name: "s", split: "train", sharding: .shards(1), records: 3, durable: false)
         let lengths: [Int64] = [1, 5, 7]
         for (i, length) in lengths.enumerated() {
             let digits: [Int64] = (0..<5).map { $0 < length ? Int64((i + $0) % 10) : 10 }

@@ -21,27 +21,18 @@ public struct MNISTDataset: Sendable {
     /// Files found per split; a split with neither file is absent.
     public let splits: [Split: Files]
 
-    public init(directory: URL) throws(FormatError) {
+    /// The files in `directory`; with `prefix`, only those whose names start with it (EMNIST's
+    /// folder holds six sets: `prefix: "emnist-letters-"`).
+    public init(directory: URL, prefix: String? = nil) throws(FormatError) {
         self.directory = directory
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
-        } catch {
-            throw FormatError(.io, path: directory.path, "cannot list the folder: \(error.localizedDescription)")
-        }
-        // (split, kind) → candidates (prefix, name, compressed)
-        var found: [String: [(prefix: String, name: String, gz: Bool)]] = [:]
-        for name in names {
-            let gz = name.hasSuffix(".gz")
-            let stem = (gz ? String(name.dropLast(3)) : name).replacingOccurrences(of: ".idx", with: "-idx")
-            for (splitWord, split) in [("train", Split.train), ("t10k", .test), ("test", .test)] {
-                for (kindWord, kind) in [("images-idx3-ubyte", "images"), ("labels-idx1-ubyte", "labels")] {
-                    let suffix = "\(splitWord)-\(kindWord)"
-                    if stem.hasSuffix(suffix) {
-                        let prefix = String(stem.dropLast(suffix.count))
-                        found["\(split.rawValue)/\(kind)", default: []].append((prefix, name, gz))
-                    }
-                }
+        let all = try Self.candidates(in: directory)
+        var found = all
+        if let prefix {
+            found = all.mapValues { $0.filter { $0.prefix == prefix } }.filter { !$0.value.isEmpty }
+            guard !found.isEmpty else {
+                throw FormatError(
+                    .missingFile, path: directory.path, "no idx files named \(prefix)…",
+                    found: all.isEmpty ? nil : Self.prefixes(in: all).map { "'\($0)'" }.joined(separator: ", "))
             }
         }
         let prefixes = Set(found.values.flatMap { $0.map(\.prefix) })
@@ -73,6 +64,43 @@ public struct MNISTDataset: Sendable {
                 .missingFile, path: directory.path, "no idx files (…-images-idx3-ubyte[.gz], …-labels-idx1-ubyte[.gz])")
         }
         self.splits = splits
+    }
+
+    /// The name prefixes of the idx files in `directory` (`""` for plain `train-images-…`),
+    /// sorted: one per dataset the folder holds.
+    public static func prefixes(in directory: URL) throws(FormatError) -> [String] {
+        prefixes(in: try candidates(in: directory))
+    }
+
+    private static func prefixes(in found: [String: [Candidate]]) -> [String] {
+        Set(found.values.flatMap { $0.map(\.prefix) }).sorted()
+    }
+
+    private typealias Candidate = (prefix: String, name: String, gz: Bool)
+
+    /// (split/kind) → the files that could be it, with their prefix.
+    private static func candidates(in directory: URL) throws(FormatError) -> [String: [Candidate]] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        } catch {
+            throw FormatError(.io, path: directory.path, "cannot list the folder: \(error.localizedDescription)")
+        }
+        var found: [String: [Candidate]] = [:]
+        for name in names {
+            let gz = name.hasSuffix(".gz")
+            let stem = (gz ? String(name.dropLast(3)) : name).replacingOccurrences(of: ".idx", with: "-idx")
+            for (splitWord, split) in [("train", Split.train), ("t10k", .test), ("test", .test)] {
+                for (kindWord, kind) in [("images-idx3-ubyte", "images"), ("labels-idx1-ubyte", "labels")] {
+                    let suffix = "\(splitWord)-\(kindWord)"
+                    if stem.hasSuffix(suffix) {
+                        let prefix = String(stem.dropLast(suffix.count))
+                        found["\(split.rawValue)/\(kind)", default: []].append((prefix, name, gz))
+                    }
+                }
+            }
+        }
+        return found
     }
 
     /// The files of `split`, or a `.missingFile` error naming the folder.

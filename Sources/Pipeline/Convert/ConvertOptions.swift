@@ -3,6 +3,7 @@ public import Foundation
 public import Imaging
 public import RecordIO
 public import Shards
+public import Formats
 
 /// The raw dataset formats `DatasetConverter` reads.
 public enum DatasetFormat: String, Sendable, CaseIterable {
@@ -13,9 +14,38 @@ public enum DatasetFormat: String, Sendable, CaseIterable {
     case hwdb
     /// SVHN format 2: `train_32x32.mat`, `test_32x32.mat`, `extra_32x32.mat` (MAT v5).
     case svhnCropped = "svhn-cropped"
+    /// Any folder of images with one subfolder per class (optionally inside split folders).
+    case folder
+    /// Fashion-MNIST's idx files.
+    case fashionMNIST = "fashion-mnist"
+    /// Kuzushiji-MNIST's idx files.
+    case kmnist
+    /// EMNIST's idx files (one of its six sets).
+    case emnist
 
     /// How `image` is stored unless `--image-encoding` says otherwise.
     public var defaultImageEncoding: ImageEncoding { self == .svhn ? .raw : .png }
+
+    /// The share of train records routed to validation unless `--validation-fraction` says
+    /// otherwise: SVHN sets one aside; a folder gets a validation split only when asked.
+    public var defaultValidationFraction: Double { self == .svhn ? 0.1 : 0 }
+}
+
+/// The settings of `convert folder`.
+public struct FolderOptions: Sendable, Equatable {
+    /// Resize every image to `size × size` (bilinear); nil keeps each image's size, and the
+    /// dataset's image shape is declared `[None, None, C]`.
+    public var size: Int?
+    /// 1 (gray) or 3 (RGB); nil takes the channels of the first image in path order.
+    public var channels: Int?
+    /// Leave out and list files that are not readable images instead of failing on the first.
+    public var skipCorrupt: Bool
+
+    public init(size: Int? = nil, channels: Int? = nil, skipCorrupt: Bool = false) {
+        self.size = size
+        self.channels = channels
+        self.skipCorrupt = skipCorrupt
+    }
 }
 
 /// Everything one conversion needs; the CLI fills it from its options.
@@ -37,7 +67,8 @@ public struct ConvertOptions: Sendable {
     public var durable: Bool
     /// SVHN: skip and count PNGs named in digitStruct.mat but missing.
     public var skipMissing: Bool
-    /// SVHN: share of train (+ extra) records that go to `validation`, in [0, 1).
+    /// SVHN, folder: share of train (+ extra) records that go to `validation`, in [0, 1)
+    /// (the CLI's default is the format's `defaultValidationFraction`).
     public var validationFraction: Double
     /// SVHN: also convert `extra/` into train/validation.
     public var includeExtra: Bool
@@ -54,15 +85,26 @@ public struct ConvertOptions: Sendable {
     public var worker: WorkerSlot?
     /// Take over a killed run's staging in the output and write only the shards it lacks.
     public var resume: Bool
+    /// folder: image size, channels, unreadable files.
+    public var folder: FolderOptions
+    /// idx formats: transpose every image; nil: the format's way (on for emnist, whose files
+    /// store the images transposed).
+    public var transpose: Bool?
+    /// emnist: which of EMNIST's six sets to convert; nil: the one the folder holds.
+    public var emnistSubset: EMNISTSubset?
 
     public init(
-        input: URL, output: URL, name: String? = nil, sharding: ShardingPolicy = .shardBytes(128 << 20),
+        input: URL, output: URL, name: String? = nil, sharding: ShardingPolicy = .default,
         imageEncoding: ImageEncoding? = nil, compression: Compression = .none, seed: UInt64 = 0,
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount, quiet: Bool = false, durable: Bool = true,
         skipMissing: Bool = false, validationFraction: Double = 0.1, includeExtra: Bool = false, size: Int = 64,
         dictionary: URL? = nil, augment: AugmentSpec? = nil, copies: Int = 1, worker: WorkerSlot? = nil,
-        resume: Bool = false
+        resume: Bool = false, folder: FolderOptions = FolderOptions(), transpose: Bool? = nil,
+        emnistSubset: EMNISTSubset? = nil
     ) {
+        self.folder = folder
+        self.transpose = transpose
+        self.emnistSubset = emnistSubset
         self.worker = worker
         self.resume = resume
         self.augment = augment

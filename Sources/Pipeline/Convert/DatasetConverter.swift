@@ -24,12 +24,14 @@ public enum DatasetConverter {
         let encoding = options.imageEncoding ?? format.defaultImageEncoding
         let plan: ConversionPlan
         switch format {
-        case .mnist: plan = try MNISTConversion.plan(options, encoding: encoding)
+        case .mnist, .fashionMNIST, .kmnist, .emnist:
+            plan = try MNISTConversion.plan(options, format: format, encoding: encoding)
         case .cifar10: plan = try CIFARConversion.plan(options, variant: .cifar10, encoding: encoding)
         case .cifar100: plan = try CIFARConversion.plan(options, variant: .cifar100, encoding: encoding)
         case .svhn: plan = try SVHNConversion.plan(options, encoding: encoding)
         case .hwdb: plan = try HWDBConversion.plan(options, encoding: encoding)
         case .svhnCropped: plan = try SVHNCroppedConversion.plan(options, encoding: encoding)
+        case .folder: plan = try FolderConversion.plan(options, encoding: encoding)
         }
         let name = options.name ?? format.rawValue
         // With a shard count, every shard's records are known before reading: shards can be
@@ -66,9 +68,16 @@ public enum DatasetConverter {
             }
             var schema = SchemaAccumulator()
             var splitOfGroup: [(base: Int, split: String)] = []
-            let engine = OrderedEncoder(
+            let encoder = RecordEncoder(encoding: encoding, augment: options.augment, seed: options.seed)
+            let engine = OrderedEncoder<PendingRecord>(
                 jobs: options.jobs,
-                encoder: RecordEncoder(encoding: encoding, augment: options.augment, seed: options.seed))
+                makeEncoder: {
+                    let augmenter = encoder.makeAugmenter()
+                    return { (record, buffer, schema) throws(DatasetError) in
+                        try encoder.encode(record, augmenter: augmenter, into: &buffer, schema: &schema)
+                    }
+                },
+                describe: { ($0.split, $0.group) })
             for (p, pass) in plan.passes.enumerated() {
                 let counts = passCounts[p]
                 // Per split: the shards to write here, and the dataset-wide number of its shard 0.
@@ -191,6 +200,14 @@ public enum DatasetConverter {
             pairs["size"] = String(options.size)
             pairs["dictionary"] = options.dictionary?.path ?? "built from train"
         }
+        if format == .folder {
+            pairs["validation fraction"] = String(options.validationFraction)
+            pairs["size"] = options.folder.size.map(String.init) ?? "as stored"
+            pairs["channels"] = options.folder.channels.map(String.init) ?? "the first image's"
+            pairs["skip corrupt"] = String(options.folder.skipCorrupt)
+        }
+        if let transpose = options.transpose { pairs["transpose"] = String(transpose) }
+        if let subset = options.emnistSubset { pairs["emnist subset"] = subset.rawValue }
         pairs["input"] = inputFingerprint(options.input)
         return pairs
     }
@@ -218,11 +235,7 @@ public enum DatasetConverter {
         guard options.copies == 1 || options.augment != nil else {
             throw DatasetError(.usage, "more than one copy needs an augmentation")
         }
-        switch options.sharding {
-        case .shards(let n) where n < 1: throw DatasetError(.usage, "shard count must be at least 1")
-        case .shardBytes(let b) where b < 1: throw DatasetError(.usage, "shard size must be positive")
-        default: break
-        }
+        if let problem = options.sharding.problem { throw DatasetError(.usage, problem) }
     }
 }
 

@@ -41,21 +41,25 @@ public enum SyntheticRecords {
         let writer = try DatasetWriter(output: directory, name: name, sharding: .shards(shards), compression: compression)
         do throws(DatasetError) {
             try writer.open(split: "train", count: records)
-            var buffer: [UInt8] = []
-            for index in 0..<records {
-                let example = example(index: index)
-                schema.observe(example)
-                buffer.removeAll(keepingCapacity: true)
-                example.serialize(into: &buffer)
-                let failure: DatasetError? = buffer.withUnsafeBytes { bytes in
-                    do throws(DatasetError) {
-                        try writer.write(split: "train", bytes)
-                        return nil
-                    } catch { return error }
-                }
-                if let failure { throw failure }
-                progress.advance()
-            }
+            var next = 0
+            let engine = OrderedEncoder<Int>(
+                jobs: 1,
+                makeEncoder: {
+                    { (index, buffer, schema) throws(DatasetError) in
+                        let example = example(index: index)
+                        schema.observe(example)
+                        example.serialize(into: &buffer)
+                    }
+                },
+                describe: { _ in (0, 0) })
+            try engine.run(
+                next: { () -> Int? in
+                    guard next < records else { return nil }
+                    defer { next += 1 }
+                    return next
+                },
+                write: { (_, bytes) throws(DatasetError) in try writer.write(split: "train", bytes) },
+                observe: { _, observed in schema.merge(observed) }, progress: { progress.advance(by: $0) })
             try writer.finish(split: "train")
             progress.finish()
             try writer.commit(

@@ -26,12 +26,9 @@ struct SynthRecordMaker: Sendable {
         return (augmenter.apply(to: string.image, rng: &rng), string)
     }
 
-    /// Replaces the contents of `buffer` with the serialized `tf.train.Example` of record
-    /// `record`. The buffer keeps its capacity, so a slot reused batch after batch costs no
-    /// allocation (and no fresh pages) once it has held one record.
-    func serialize(_ record: Int, augmenter: Augmenter?, into buffer: inout [UInt8]) throws(DatasetError) {
+    /// Appends the serialized `tf.train.Example` of record `record` to `buffer`.
+    func append(_ record: Int, augmenter: Augmenter?, to buffer: inout [UInt8]) throws(DatasetError) {
         let (image, string) = sample(record, augmenter: augmenter)
-        buffer.removeAll(keepingCapacity: true)
         try Self.example(image: image, string: string, encoding: encoding).serialize(into: &buffer)
     }
 

@@ -1,12 +1,10 @@
 internal import ShardKitSupport
-import Dispatch
 import Examples
 import Formats
 import Foundation
 import Imaging
 import RecordIO
 public import Shards
-import Synchronization
 import Synth
 
 /// Writes a synthesized digit-string dataset: a train split drawn only from the digit set's
@@ -15,17 +13,9 @@ import Synth
 /// `features.json`, `dataset_info.json`, and `manifest.json` last; a failure leaves nothing
 /// that looks complete). See formats/digit-strings.md.
 ///
-/// Records are made in batches by `jobs` threads, which take chunks of a batch in turn and put
-/// each record in its own slot, while one more thread writes the previous batch in record
-/// order: which thread makes a record never changes its bytes, so the output does not depend
-/// on `jobs`.
+/// Records go through the one ordered engine (`OrderedEncoder`), like convert's: record `i` is
+/// a pure function of `i` and the seed, so the output does not depend on `jobs`.
 public enum SynthWriter {
-    /// Records per thread per batch: small enough that a batch (about 1.6 MB of 64×64 RGB records
-    /// at two jobs) is still in cache when the writer copies and hashes it.
-    static let batchPerJob = 64
-    /// Records a thread takes at a time.
-    static let chunk = 16
-
     /// Writes the dataset `request` describes; returns a one-line summary.
     public static func write(_ request: SynthRequest) throws(DatasetError) -> String {
         let clock = ContinuousClock()
@@ -155,110 +145,28 @@ public enum SynthWriter {
     }
 
     /// Writes the records in `ranges` (ascending) of `maker`'s split, in order, into `writer`
-    /// (whose split is open with just those records' shards).
+    /// (whose split is open with just those records' shards), through the one engine: record i
+    /// is a pure function of i, so the bytes do not depend on `jobs`.
     static func writeSplit(
         _ maker: SynthRecordMaker, ranges: [Range<Int>], into writer: DatasetWriter, request: SynthRequest
     ) throws(DatasetError) {
         let progress = ProgressReporter(
             label: "synth \(request.name)/\(maker.split)", total: ranges.reduce(0) { $0 + $1.count }, quiet: request.quiet)
-        for range in ranges where !range.isEmpty {
-            try writeRange(maker, range, into: writer, request: request, progress: progress)
-        }
+        var records = ranges.lazy.flatMap { $0 }.makeIterator()
+        // Every record has the schema the shards' receipts were given up front: nothing to observe.
+        let engine = OrderedEncoder<Int>(
+            jobs: max(1, request.jobs), chunkSize: 64,
+            makeEncoder: {
+                let augmenter = maker.makeAugmenter()
+                return { (record, buffer, _) throws(DatasetError) in
+                    try maker.append(record, augmenter: augmenter, to: &buffer)
+                }
+            },
+            describe: { _ in (0, 0) })
+        try engine.run(
+            next: { records.next() },
+            write: { (_, bytes) throws(DatasetError) in try writer.write(split: maker.split, bytes) },
+            observe: { _, _ in }, progress: { progress.advance(by: $0) })
         progress.finish()
-    }
-
-    /// Writes the records `range` of `maker`'s split, in order.
-    private static func writeRange(
-        _ maker: SynthRecordMaker, _ range: Range<Int>, into writer: DatasetWriter, request: SynthRequest,
-        progress: ProgressReporter
-    ) throws(DatasetError) {
-        let jobs = max(1, request.jobs)
-        let records = range.upperBound
-        let batch = batchPerJob * jobs
-        let state = BatchState(
-            writer: writer, split: maker.split, augmenters: (0..<jobs).map { _ in maker.makeAugmenter() }, batch: batch)
-        var previousCount = 0
-        var start = range.lowerBound
-        let failure = Mutex<DatasetError?>(nil)
-        while start < records || previousCount > 0 {
-            let count = min(batch, records - start)
-            let base = start
-            let toWrite = previousCount
-            let chunk = Self.chunk
-            state.cursor.store(0, ordering: .relaxed)
-            // Iteration 0 writes the previous batch; iterations 1…jobs make this one, taking
-            // chunks of `chunk` records in turn, so a thread that is done writing helps making.
-            DispatchQueue.concurrentPerform(iterations: jobs + 1) { iteration in
-                if iteration == 0 {
-                    for i in 0..<toWrite {
-                        let error: DatasetError? = state.previous[i].withUnsafeBytes { bytes in
-                            do throws(DatasetError) {
-                                try state.writer.write(split: state.split, bytes)
-                                return nil
-                            } catch { return error }
-                        }
-                        if let error {
-                            failure.withLock { $0 = $0 ?? error }
-                            return
-                        }
-                    }
-                    return
-                }
-                let augmenter = state.augmenters[iteration - 1]
-                while true {
-                    let first = state.cursor.add(chunk, ordering: .relaxed).oldValue
-                    guard first < count else { return }
-                    for i in first..<min(first + chunk, count) {
-                        do throws(DatasetError) {
-                            try maker.serialize(base + i, augmenter: augmenter, into: &state.current[i])
-                        } catch {
-                            failure.withLock { $0 = $0 ?? error }
-                            return
-                        }
-                    }
-                }
-            }
-            if let error = failure.withLock({ $0 }) { throw error }
-            progress.advance(by: toWrite)
-            state.swapBuffers()
-            previousCount = count
-            start += count
-        }
-    }
-}
-
-/// The buffers of the ordered batch scheme. Unchecked `Sendable` because the threads of one
-/// `concurrentPerform` touch disjoint parts: a maker writes only the slots of `current` in the
-/// chunks it claimed through `cursor`, and iteration `w` alone uses `augmenters[w - 1]`; the
-/// writer iteration alone reads `previous` and uses `writer`. Buffers are swapped between
-/// batches, when no thread runs.
-private final class BatchState: @unchecked Sendable {
-    let writer: DatasetWriter
-    let split: String
-    let augmenters: [Augmenter?]
-    /// The next unclaimed slot of `current`.
-    let cursor = Atomic<Int>(0)
-    private(set) var current: UnsafeMutableBufferPointer<[UInt8]>
-    private(set) var previous: UnsafeMutableBufferPointer<[UInt8]>
-
-    init(writer: DatasetWriter, split: String, augmenters: [Augmenter?], batch: Int) {
-        self.writer = writer
-        self.split = split
-        self.augmenters = augmenters
-        current = .allocate(capacity: batch)
-        current.initialize(repeating: [])
-        previous = .allocate(capacity: batch)
-        previous.initialize(repeating: [])
-    }
-
-    deinit {
-        current.deinitialize()
-        current.deallocate()
-        previous.deinitialize()
-        previous.deallocate()
-    }
-
-    func swapBuffers() {
-        swap(&current, &previous)
     }
 }

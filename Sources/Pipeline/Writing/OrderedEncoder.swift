@@ -3,8 +3,14 @@ import Shards
 import Dispatch
 import Examples
 
-/// Runs the per-record work of a conversion on `jobs` threads while keeping the output order
-/// exactly the reading order, so the bytes written never depend on the number of jobs.
+/// The one engine every writing command runs its records through (convert, synth, generate):
+/// the per-record work on `jobs` threads, the output in exactly the reading order, so the bytes
+/// written never depend on the number of jobs.
+///
+/// An `Item` is what the reading side hands over (a `PendingRecord` for convert, a record
+/// number for synth and generate); `makeEncoder` gives each chunk's worker its encoding function
+/// (which may hold per-worker state, such as an augmentation engine); `describe` says which
+/// split an item goes to and which group (shard) its schema counts towards.
 ///
 /// The calling thread reads records into chunks (`chunkSize` records) grouped in windows of
 /// `2 × jobs` chunks. A window is encoded by `jobs` workers (`DispatchQueue.concurrentPerform`,
@@ -12,10 +18,16 @@ import Examples
 /// reads the next window, and then writes the encoded records, in order, while the workers
 /// encode the window read meanwhile. At most two windows are in memory at any time (one being
 /// read or written, one encoding), whatever the input's size.
-struct OrderedEncoder {
+struct OrderedEncoder<Item: Sendable> {
+    /// Appends one item's serialized record to the buffer, adding what it holds to the schema.
+    typealias Encode = (Item, inout [UInt8], inout SchemaAccumulator) throws(DatasetError) -> Void
+
     var jobs: Int
     var chunkSize = 256
-    var encoder: RecordEncoder
+    /// One encoding function per chunk, made on the worker that encodes the chunk.
+    var makeEncoder: @Sendable () -> Encode
+    /// The item's split (index in the writer's split list) and schema group.
+    var describe: @Sendable (Item) -> (split: Int, group: Int)
 
     /// One chunk's output: the records' serialized bytes back to back, their end offsets and
     /// splits, and the schema of its Examples per group of records (`PendingRecord.group`:
@@ -45,7 +57,7 @@ struct OrderedEncoder {
     /// reading order with its split index; `observe` gets the schema of each group's records
     /// before any of them is written; `progress` is told how many records were written.
     func run(
-        next: () throws(DatasetError) -> PendingRecord?,
+        next: () throws(DatasetError) -> Item?,
         write: (Int, UnsafeRawBufferPointer) throws(DatasetError) -> Void,
         observe: (_ group: Int, SchemaAccumulator) -> Void,
         progress: (Int) -> Void
@@ -60,9 +72,9 @@ struct OrderedEncoder {
         // Whatever happens, do not leave workers writing into a window nobody waits for.
         defer { pending?.group.wait() }
         while true {
-            var chunks: [[PendingRecord]] = []
+            var chunks: [[Item]] = []
             if !ended {
-                var chunk: [PendingRecord] = []
+                var chunk: [Item] = []
                 chunk.reserveCapacity(chunkSize)
                 do throws(DatasetError) {
                     while chunks.count < 2 * jobs {
@@ -94,17 +106,17 @@ struct OrderedEncoder {
         if let readError { throw readError }
     }
 
-    private func start(_ chunks: [[PendingRecord]], jobs: Int) -> Window {
+    private func start(_ chunks: [[Item]], jobs: Int) -> Window {
         let slots = Slots(count: chunks.count)
         let group = DispatchGroup()
-        let encoder = self.encoder
+        let (makeEncoder, describe) = (self.makeEncoder, self.describe)
         let workers = min(jobs, chunks.count)
         group.enter()
         DispatchQueue.global().async {
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 var i = worker
                 while i < chunks.count {
-                    slots.results[i] = Self.encode(chunks[i], encoder: encoder)
+                    slots.results[i] = Self.encode(chunks[i], encode: makeEncoder(), describe: describe)
                     i += workers
                 }
             }
@@ -113,26 +125,27 @@ struct OrderedEncoder {
         return Window(slots: slots, group: group, count: chunks.count)
     }
 
-    private static func encode(_ chunk: [PendingRecord], encoder: RecordEncoder) -> Result<EncodedChunk, DatasetError>
-    {
+    private static func encode(
+        _ chunk: [Item], encode: Encode, describe: (Item) -> (split: Int, group: Int)
+    ) -> Result<EncodedChunk, DatasetError> {
         var out = EncodedChunk()
         out.ends.reserveCapacity(chunk.count)
         out.splits.reserveCapacity(chunk.count)
-        let augmenter = encoder.makeAugmenter()
-        var group = chunk.first?.group ?? 0
+        var group = chunk.first.map { describe($0).group } ?? 0
         var schema = SchemaAccumulator()
-        for record in chunk {
-            if record.group != group {
+        for item in chunk {
+            let (split, itemGroup) = describe(item)
+            if itemGroup != group {
                 out.schemas.append((group, schema))
-                (group, schema) = (record.group, SchemaAccumulator())
+                (group, schema) = (itemGroup, SchemaAccumulator())
             }
             do {
-                try encoder.encode(record, augmenter: augmenter, into: &out.bytes, schema: &schema)
+                try encode(item, &out.bytes, &schema)
             } catch {
                 return .failure(error)
             }
             out.ends.append(out.bytes.count)
-            out.splits.append(record.split)
+            out.splits.append(split)
             // Size the chunk's buffer from its first record rather than growing it by doubling,
             // which copies everything encoded so far each time.
             if out.ends.count == 1 { out.bytes.reserveCapacity(out.bytes.count * chunk.count * 9 / 8) }

@@ -11,6 +11,10 @@ enum PendingImage: Sendable {
     /// SVHN: a PNG file to read, decode as RGB, crop around the digit boxes and resize to `size`
     /// (`SVHNReader.preprocess`), on a worker rather than on the reading thread.
     case svhnPNG(path: String, entry: DigitStructEntry, size: Int)
+    /// An image file of a folder dataset (`FolderImage.load`), read and decoded on a worker and
+    /// given `channels`. Its bytes are stored as they are when nothing changes them: same
+    /// encoding, a plain file (`FolderImage.isPlain`), no resize, no augmentation.
+    case imageFile(path: String, channels: Int)
 }
 
 /// One record as the reader thread hands it to the encoding workers: the image as read,
@@ -53,9 +57,26 @@ struct RecordEncoder: Sendable {
         _ record: PendingRecord, augmenter: Augmenter?, into buffer: inout [UInt8], schema: inout SchemaAccumulator
     ) throws(DatasetError) {
         var image: Image
+        // The source file's bytes, when they can be stored unchanged.
+        var original: [UInt8]?
         switch record.image {
         case .decoded(let decoded):
             image = decoded
+        case .imageFile(let path, let channels):
+            let file: FolderImage
+            do {
+                file = try FolderImage.load(path: path)
+            } catch {
+                var placed = error
+                placed.record = record.index
+                throw DatasetError(placed)
+            }
+            image = file.image.converted(toChannels: channels)
+            let sameSize = record.resizeSide.map { $0 == image.height && $0 == image.width } ?? true
+            let sameEncoding = (file.format == .png && encoding == .png) || (file.format == .jpeg && encoding == .jpeg)
+            if file.isPlain, file.image.channels == channels, sameSize, sameEncoding, augmenter == nil {
+                original = file.bytes
+            }
         case .svhnPNG(let path, let entry, let size):
             guard let png = FileManager.default.contents(atPath: path).map({ [UInt8]($0) }) else {
                 throw DatasetError(
@@ -76,16 +97,20 @@ struct RecordEncoder: Sendable {
             image = augmenter.apply(to: image, rng: &rng)
         }
         let bytes: [UInt8]
-        do {
-            switch encoding {
-            case .png: bytes = try PNGCodec.encode(image)
-            case .jpeg: bytes = try JPEGCodec.encode(image, quality: jpegQuality)
-            case .raw: bytes = image.pixels
+        if let original {
+            bytes = original
+        } else {
+            do {
+                switch encoding {
+                case .png: bytes = try PNGCodec.encode(image)
+                case .jpeg: bytes = try JPEGCodec.encode(image, quality: jpegQuality)
+                case .raw: bytes = image.pixels
+                }
+            } catch {
+                throw DatasetError(
+                    .badInput, path: record.path, recordIndex: record.index,
+                    "cannot encode the image as \(encoding.rawValue): \(error)")
             }
-        } catch {
-            throw DatasetError(
-                .badInput, path: record.path, recordIndex: record.index,
-                "cannot encode the image as \(encoding.rawValue): \(error)")
         }
         var features = record.features
         features["image"] = .bytes([bytes])

@@ -9,7 +9,8 @@ public import Imaging
 ///   standardization; a random 54×54 crop in training, the centre 54×54 crop at evaluation.
 /// - `cifar`: `label` (10 classes); per-image standardization; random crop to the input size and
 ///   a left–right flip in training, the centre crop at evaluation.
-/// - `hwdb`: `label` (as many classes as the model); pixels scaled by 1/255; no augmentation.
+/// - `hwdb`, `classifier`: `label` (as many classes as the model); pixels scaled by 1/255; no
+///   augmentation.
 /// An image whose size still differs from the model's input after augmentation is resized
 /// (bilinear) to it.
 public struct InputSpec: Sendable, Equatable {

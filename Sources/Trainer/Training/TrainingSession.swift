@@ -86,9 +86,9 @@ public final class TrainingSession {
                 message: "unknown model (known: \(Model.builtinNames.joined(separator: ", ")))")
         }
         self.model = model
-        if model.name == "hwdb" && classes == nil {
-            let missing = "hwdb: \(model.heads[0].classes) classes (the manifest records no class count)"
-            adaptation = adaptation.map { "\($0); \(missing.dropFirst(6))" } ?? missing
+        if ["hwdb", "classifier"].contains(model.name) && classes == nil {
+            let missing = "\(model.heads[0].classes) classes (the manifest records no class count)"
+            adaptation = adaptation.map { "\($0); \(missing)" } ?? "\(model.name): \(missing)"
         }
         self.adaptation = adaptation
         spec = InputSpec.forModel(model)
@@ -296,7 +296,10 @@ public final class TrainingSession {
         ]) { a, _ in a }
         if let bestAccuracy { extra["best_accuracy"] = String(bestAccuracy) }
         if let lastValidationAccuracy { extra["validation_accuracy"] = String(lastValidationAccuracy) }
-        if let s = dataset.rawImageShape { extra["source_shape"] = s.map(String.init).joined(separator: "x") }
+        // Only a size every stored image has (a folder of images of any size declares -1).
+        if let s = dataset.rawImageShape, s.allSatisfy({ $0 > 0 }) {
+            extra["source_shape"] = s.map(String.init).joined(separator: "x")
+        }
         if let adaptation { extra["adaptation"] = adaptation }
         // Encoded before taking the lock, so an interrupt waits at most for the write itself.
         let bytes = Self.checkpoint(model: model, optimizer: optimizer, extra: extra).encoded()
