@@ -34,10 +34,10 @@ if [ "${1:-}" = "--demo" ]; then
     "$bin" synth --digits Fixtures/digits --output "$out/strings" --count 4000 --test-count 500 --size 54 --quiet
     start=$(now)
     "$bin" train --data "$out/strings" --model digits --steps "$steps" --batch 32 --log-every 50 \
-        --checkpoint-dir "$out/ckpt" --logdir "$out/logs"
-    "$bin" eval --checkpoint "$out/ckpt/latest.safetensors" --data "$out/strings" --split test | tee "$out/eval.txt"
+        --run-dir "$out/run"
+    "$bin" eval --checkpoint "$out/run/latest.safetensors" --data "$out/strings" --split test | tee "$out/eval.txt"
     echo "demo: whole-sequence accuracy $(accuracy sequence "$out/eval.txt")% after $steps steps in $(elapsed "$start") s" \
-        "(TensorBoard: tensorboard --logdir $out/logs)"
+        "(TensorBoard: tensorboard --logdir $out/run)"
     exit 0
 fi
 
@@ -47,9 +47,9 @@ echo "== (a) mnist on the fixture digit set (shardkit convert mnist), target top
 "$bin" convert mnist --input Fixtures/digits --output "$out/mnist" --quiet
 start=$(now)
 "$bin" train --data "$out/mnist" --model mnist --epochs 3 --batch 50 --log-every 40 \
-    --checkpoint-dir "$out/mnist-ckpt" --logdir "$out/mnist-logs" | tee "$out/mnist-train.txt"
+    --run-dir "$out/mnist-run" | tee "$out/mnist-train.txt"
 seconds_a=$(elapsed "$start")
-"$bin" eval --checkpoint "$out/mnist-ckpt/latest.safetensors" --data "$out/mnist" --split test | tee "$out/mnist-eval.txt"
+"$bin" eval --checkpoint "$out/mnist-run/latest.safetensors" --data "$out/mnist" --split test | tee "$out/mnist-eval.txt"
 top1=$(accuracy top-1 "$out/mnist-eval.txt")
 if at_least "$top1" 98; then verdict_a=PASS; else verdict_a=FAIL; status=1; fi
 
@@ -60,11 +60,11 @@ echo "== (b) digits on strings synthesized from Fixtures/digits, target sequence
 "$bin" synth --digits Fixtures/digits --output "$out/strings" --count "${DIGITS_TRAIN:-20000}" \
     --test-count "${DIGITS_TEST:-2000}" --size "${DIGITS_SIZE:-54}" --quiet
 start=$(now)
-"$bin" train --data "$out/strings" --model digits --epochs "${DIGITS_EPOCHS:-4}" --batch 32 --log-every 100 \
-        --decay-rate 0.5 --decay-steps 1250 \
-    --checkpoint-dir "$out/digits-ckpt" --logdir "$out/digits-logs" | tee "$out/digits-train.txt"
+# The digits model's defaults: batches of 32, the learning rate halved every 2 epochs.
+"$bin" train --data "$out/strings" --model digits --epochs "${DIGITS_EPOCHS:-4}" --log-every 100 \
+    --run-dir "$out/digits-run" | tee "$out/digits-train.txt"
 seconds_b=$(elapsed "$start")
-"$bin" eval --checkpoint "$out/digits-ckpt/latest.safetensors" --data "$out/strings" --split test | tee "$out/digits-eval.txt"
+"$bin" eval --checkpoint "$out/digits-run/latest.safetensors" --data "$out/strings" --split test | tee "$out/digits-eval.txt"
 sequence=$(accuracy sequence "$out/digits-eval.txt")
 if at_least "$sequence" 95 && [ "$seconds_b" -le 600 ]; then verdict_b=PASS; else verdict_b=FAIL; status=1; fi
 

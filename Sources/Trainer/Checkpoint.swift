@@ -38,9 +38,14 @@ public struct Checkpoint: Sendable, Equatable {
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: header)
         for name in names {
-            tensors[name]!.scalars.withUnsafeBufferPointer { p in
-                for v in p { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-            }
+            #if _endian(little)
+                // The in-memory floats are already the file's little-endian bytes: one copy each.
+                tensors[name]!.scalars.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            #else
+                tensors[name]!.scalars.withUnsafeBufferPointer { p in
+                    for v in p { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+                }
+            #endif
         }
         return bytes
     }
@@ -89,19 +94,28 @@ public struct Checkpoint: Sendable, Equatable {
             }
             var scalars = [Float](repeating: 0, count: count)
             bytes.withUnsafeBytes { raw in
-                for i in 0..<count {
-                    let bits = raw.loadUnaligned(fromByteOffset: dataStart + begin + 4 * i, as: UInt32.self)
-                    scalars[i] = Float(bitPattern: UInt32(littleEndian: bits))
-                }
+                #if _endian(little)
+                    scalars.withUnsafeMutableBytes {
+                        $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[(dataStart + begin)..<(dataStart + end)]))
+                    }
+                #else
+                    for i in 0..<count {
+                        let bits = raw.loadUnaligned(fromByteOffset: dataStart + begin + 4 * i, as: UInt32.self)
+                        scalars[i] = Float(bitPattern: UInt32(littleEndian: bits))
+                    }
+                #endif
             }
             checkpoint.tensors[name] = Tensor(shape: shape, scalars: scalars)
         }
         return checkpoint
     }
 
-    /// Writes the checkpoint atomically (to a temporary name, then renamed into place).
-    public func write(to url: URL) throws {
-        try Data(encoded()).write(to: url, options: .atomic)
+    /// Writes the checkpoint atomically and durably: a temporary file beside it, fsynced, then
+    /// renamed over `url` (`writeFileAtomically`, the one way ShardKit writes such files), so a
+    /// crash or a full disk leaves the previous file whole. A failure is a
+    /// `TrainingOutputError` naming `url`.
+    public func write(to url: URL) throws(TrainingOutputError) {
+        try RunDirectory.write(encoded(), to: url.path)
     }
 
     /// Reads a checkpoint written by `write(to:)` or any safetensors writer using F32.

@@ -6,18 +6,17 @@ import Trainer
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a checkpoint on a split of a dataset: accuracy and the most confused pairs.",
-        usage: "shardkit eval --checkpoint <checkpoint> --data <data> [<options>]",
+        usage: "shardkit eval (--checkpoint <checkpoint> | --run-dir <run-dir>) --data <data> [<options>]",
         discussion: """
             Classifiers: top-1 and top-3 accuracy. Digit strings: whole-sequence, per-digit and \
-            length accuracy. Uses the evaluation preprocessing the model was trained with (e.g. \
-            the centre 54x54 crop for digits).
+            length accuracy. Uses the evaluation preprocessing the checkpoint records (e.g. the \
+            centre 54x54 crop for digits) and its normalization.
 
             Example:
-              shardkit eval --checkpoint /tmp/ckpt/best.safetensors --data /tmp/mnist
+              shardkit eval --checkpoint /tmp/runs/mnist/best.safetensors --data /tmp/mnist
             """)
 
-    @Option(help: "A checkpoint written by shardkit train (.safetensors).")
-    var checkpoint: String
+    @OptionGroup var source: CheckpointOptions
 
     @Option(help: "Dataset directory (with manifest.json).")
     var data: String
@@ -39,7 +38,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         try reportingErrors {
             Model.setThreadCount(jobs.count)
-            let trained = try TrainedModel(checkpoint: checkpoint)
+            let trained = try TrainedModel(checkpoint: try source.path())
             let dataset = try Dataset(directory: data)
             let m = try Evaluation.run(
                 model: trained.model, dataset: dataset, split: split, spec: trained.spec, batchSize: batch)
@@ -63,5 +62,26 @@ struct Eval: ParsableCommand {
                             separator: ", "))
             }
         }
+    }
+}
+
+/// `--checkpoint FILE` or `--run-dir DIR` (its best, else latest, checkpoint), for eval and predict.
+struct CheckpointOptions: ParsableArguments {
+    @Option(help: "A checkpoint written by shardkit train (.safetensors).")
+    var checkpoint: String?
+
+    @Option(help: "A run directory of shardkit train: uses its best.safetensors, else latest.safetensors.")
+    var runDir: String?
+
+    func validate() throws {
+        guard (checkpoint == nil) != (runDir == nil) else {
+            throw ValidationError("give --checkpoint FILE or --run-dir DIR (one of them)")
+        }
+    }
+
+    /// The checkpoint file to load.
+    func path() throws -> String {
+        if let checkpoint { return checkpoint }
+        return try RunDirectory(runDir!).checkpointForEvaluation()
     }
 }

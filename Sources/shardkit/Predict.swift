@@ -7,16 +7,16 @@ struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Predict the label (or digit string) of PNG/JPEG images with a checkpoint.",
         discussion: """
-            Applies the preprocessing the model was trained with: an image of another size is \
-            first resized to the training images' size, then cropped/resized to the model's \
-            input. Prints one line per image: the file, the prediction and its probability.
+            Applies the preprocessing the checkpoint records. An image of another size than the \
+            training images is resized to their size first (bilinear), one of another channel \
+            count converted; a warning on standard error says so. Prints one line per image: the \
+            file, the prediction and its probability.
 
             Example:
-              shardkit predict --checkpoint /tmp/ckpt/best.safetensors digit.png number.jpg
+              shardkit predict --checkpoint /tmp/runs/mnist/best.safetensors digit.png number.jpg
             """)
 
-    @Option(help: "A checkpoint written by shardkit train (.safetensors).")
-    var checkpoint: String
+    @OptionGroup var source: CheckpointOptions
 
     @Argument(help: "PNG or JPEG files.")
     var images: [String]
@@ -27,9 +27,12 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let predictor = try Predictor(checkpoint: checkpoint)
+            let predictor = try Predictor(checkpoint: try source.path())
             for path in images {
                 let p = try predictor.predict(file: path)
+                if let adaptation = p.adaptation {
+                    FileHandle.standardError.write(Data("shardkit: warning: \(path): \(adaptation)\n".utf8))
+                }
                 print("\(path): \(p.text) (p=\(String(format: "%.3f", p.probability)))")
             }
         }

@@ -8,15 +8,17 @@ struct Train: ParsableCommand {
         abstract: "Train a built-in CNN on a directory of shards (manifest.json + TFRecord files).",
         discussion: """
             Reads the train split with a streaming loader (shuffle buffer, background decoding \
-            and augmentation), prints a progress line every --log-every steps, validates after \
-            each epoch on the validation (or test) split, and writes \
-            <checkpoint-dir>/latest.safetensors and best.safetensors. --resume continues from \
-            latest.safetensors at its step with its optimizer state. --steps counts all steps, \
-            resumed ones included.
+            and augmentation), prints a progress line every --log-every steps and validates after \
+            each epoch on the validation (or test) split. Everything goes into one run directory: \
+            config.json, the TensorBoard event files, latest.safetensors and best.safetensors \
+            (written atomically). A directory that already holds a run is refused (exit 73) \
+            unless --overwrite or --resume is given. --resume continues from latest.safetensors \
+            at its step with its optimizer state; --steps counts all steps, resumed ones included. \
+            Ctrl-C (or SIGTERM) stops at once and keeps the last checkpoint.
 
             Example:
               shardkit convert mnist --input Fixtures/digits --output /tmp/mnist
-              shardkit train --data /tmp/mnist --model mnist --checkpoint-dir /tmp/ckpt
+              shardkit train --data /tmp/mnist --model mnist --run-dir /tmp/runs/mnist
             """)
 
     @Option(help: "Dataset directory (with manifest.json).")
@@ -25,14 +27,14 @@ struct Train: ParsableCommand {
     @Option(help: "Built-in model: mnist, digits, cifar, hwdb or classifier (any class-labelled image dataset).")
     var model: String
 
-    @Option(help: "Passes over the train split (default: 1 unless --steps is given).")
+    @Option(help: "Passes over the train split (default, unless --steps is given: 4 for digits, 1 for the others).")
     var epochs: Int?
 
     @Option(help: "Total optimizer steps (instead of --epochs).")
     var steps: Int?
 
-    @Option(help: "Images per step.")
-    var batch: Int = 64
+    @Option(help: "Images per step (default: 32 for digits, 64 for the others).")
+    var batch: Int?
 
     @Option(help: "Initial learning rate (default: 0.001 for adam, 0.01 for sgd).")
     var lr: Float?
@@ -40,11 +42,11 @@ struct Train: ParsableCommand {
     @Option(help: "adam or sgd (with momentum 0.9).")
     var optimizer: String = "adam"
 
-    @Option(help: "Multiply the learning rate by this every --decay-steps steps (exponential decay).")
-    var decayRate: Float = 1
+    @Option(help: "Multiply the learning rate by this every --decay-steps steps, exponential decay (default: 0.5 for digits, 1 for the others).")
+    var decayRate: Float?
 
-    @Option(help: "Steps per decay period.")
-    var decaySteps: Int = 1000
+    @Option(help: "Steps per decay period (default: 2 epochs for digits, 1000 for the others).")
+    var decaySteps: Int?
 
     @Option(help: "Decoupled weight decay.")
     var weightDecay: Float = 0
@@ -52,14 +54,23 @@ struct Train: ParsableCommand {
     @Option(help: "Stop after this many epochs without a better validation accuracy.")
     var patience: Int?
 
-    @Option(help: "Write TensorBoard event files here.")
-    var logdir: String?
+    @Option(help: "The run directory: config.json, event files, latest and best checkpoints (default: runs/<model>).")
+    var runDir: String?
 
-    @Option(help: "Where latest.safetensors and best.safetensors go.")
-    var checkpointDir: String = "checkpoints"
+    /// Older names of --run-dir, still accepted: they held the event files and the checkpoints.
+    @Option(name: .customLong("logdir"), help: .hidden)
+    var legacyLogdir: String?
+    @Option(name: .customLong("checkpoint-dir"), help: .hidden)
+    var legacyCheckpointDir: String?
 
-    @Flag(help: "Continue from <checkpoint-dir>/latest.safetensors.")
+    @Flag(help: "Replace a run already in the run directory.")
+    var overwrite = false
+
+    @Flag(help: "Continue from <run-dir>/latest.safetensors, with the same settings.")
     var resume = false
+
+    @Option(help: "Also write latest.safetensors every this many steps (default: after every epoch).")
+    var checkpointEvery: Int?
 
     @Option(help: "Seed of the weights, the shuffling and the augmentation.")
     var seed: UInt64 = 0
@@ -80,7 +91,20 @@ struct Train: ParsableCommand {
 
     @OptionGroup var outputOptions: OutputOptions
 
+    /// The run directory asked for, by whichever name.
+    var runDirectory: String {
+        runDir ?? legacyLogdir ?? legacyCheckpointDir ?? "runs/\(model)"
+    }
+
     func validate() throws {
+        let given = [runDir, legacyLogdir, legacyCheckpointDir].compactMap { $0 }
+        guard Set(given).count <= 1 else {
+            throw ValidationError(
+                "one run directory holds the checkpoints and the event files: give --run-dir once (not \(given.joined(separator: " and ")))"
+            )
+        }
+        guard !(overwrite && resume) else { throw ValidationError("give --overwrite or --resume, not both") }
+        if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
         guard Model.builtinNames.contains(model) else {
             throw ValidationError(
                 "--model must be one of \(Model.builtinNames.joined(separator: ", ")), not '\(model)'")
@@ -91,9 +115,9 @@ struct Train: ParsableCommand {
         guard epochs == nil || steps == nil else { throw ValidationError("give --epochs or --steps, not both") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
-        guard logEvery >= 1, decaySteps >= 1, shuffleBuffer >= 1, loaderThreads >= 1,
+        guard logEvery >= 1, (decaySteps ?? 1) >= 1, shuffleBuffer >= 1, loaderThreads >= 1,
             (inputOnly ?? 1) >= 1
         else {
             throw ValidationError(
@@ -104,24 +128,29 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var c = TrainingConfiguration(dataDirectory: data, modelName: model, checkpointDirectory: checkpointDir)
-            c.epochs = epochs
+            var c = TrainingConfiguration(dataDirectory: data, modelName: model, runDirectory: runDirectory)
+            let defaults = TrainingDefaults.forModel(model)
+            c.epochs = epochs ?? (steps == nil ? defaults.epochs : nil)
             c.steps = steps
-            c.batchSize = batch
+            c.batchSize = batch ?? defaults.batchSize
             c.learningRate = lr ?? (optimizer == "sgd" ? 0.01 : 0.001)
             c.optimizer = optimizer
-            c.decayRate = decayRate
-            c.decaySteps = decaySteps
+            c.decayRate = decayRate ?? defaults.decayRate
+            if let decaySteps { c.decaySteps = decaySteps } else { c.decayEpochs = defaults.decayEpochs }
             c.weightDecay = weightDecay
             c.patience = patience
-            c.logDirectory = logdir
+            c.overwrite = overwrite
             c.resume = resume
+            c.checkpointEvery = checkpointEvery
             c.seed = seed
             c.logEvery = logEvery
             c.shuffleBuffer = shuffleBuffer
             c.threads = jobs.count
             c.loaderWorkers = loaderThreads
             let session = try TrainingSession(c)
+            for note in [session.adaptation, session.batchNote] {
+                if let note { FileHandle.standardError.write(Data("shardkit: note: \(note)\n".utf8)) }
+            }
             if let inputOnly {
                 let (images, seconds) = try session.measureInput(batches: inputOnly)
                 print(

@@ -22,8 +22,8 @@ def checkpoint(shardkit, tmp_path_factory):
     work = tmp_path_factory.mktemp("ckpt")
     shardkit("convert", "mnist", "--input", DIGITS, "--output", work / "data", "--quiet")
     shardkit("train", "--data", work / "data", "--model", "mnist", "--steps", 3, "--batch", 16,
-             "--checkpoint-dir", work / "ckpt", "--jobs", 2, "--quiet")
-    return str(work / "ckpt" / "latest.safetensors")
+             "--run-dir", work / "run", "--jobs", 2, "--quiet")
+    return str(work / "run" / "latest.safetensors")
 
 
 def test_weights_load_with_numpy(checkpoint):

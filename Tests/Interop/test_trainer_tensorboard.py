@@ -1,4 +1,4 @@
-"""TensorBoard's own event reader reads the event files `shardkit train --logdir` writes: file name,
+"""TensorBoard's own event reader reads the event files `shardkit train --run-dir` writes: file name,
 file version, scalar tags, steps and values (matching the progress lines), and input images."""
 import glob
 import io
@@ -17,17 +17,17 @@ from tensorboard.backend.event_processing import event_accumulator, event_file_l
 @pytest.fixture(scope="module")
 def run(shardkit, tmp_path_factory):
     work = tmp_path_factory.mktemp("tb")
-    data, logs, ckpt = work / "data", work / "logs", work / "ckpt"
+    data, logs = work / "data", work / "run"
     shardkit("convert", "mnist", "--input", DIGITS, "--output", data, "--quiet")
     proc = shardkit("train", "--data", data, "--model", "mnist", "--steps", 4, "--batch", 16, "--log-every", 2,
-                    "--lr", 0.002, "--decay-rate", 0.5, "--decay-steps", 2, "--logdir", logs,
-                    "--checkpoint-dir", ckpt, "--jobs", 2)
+                    "--lr", 0.002, "--decay-rate", 0.5, "--decay-steps", 2, "--run-dir", logs,
+                    "--jobs", 2)
     return logs, proc.stdout
 
 
 def test_file_name_and_version(run):
     logs, _ = run
-    files = glob.glob(str(logs / "*"))
+    files = glob.glob(str(logs / "events.out.tfevents.*"))
     assert len(files) == 1
     assert re.fullmatch(r"events\.out\.tfevents\.\d{10}\.[^/]+", os.path.basename(files[0]))
     events = list(event_file_loader.EventFileLoader(files[0]).Load())

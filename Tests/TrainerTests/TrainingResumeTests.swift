@@ -8,7 +8,7 @@ import Testing
 struct TrainingResumeTests {
     func configuration(_ data: URL, _ checkpoints: URL, steps: Int) -> TrainingConfiguration {
         var c = TrainingConfiguration(
-            dataDirectory: data.path, modelName: "mnist", checkpointDirectory: checkpoints.path)
+            dataDirectory: data.path, modelName: "mnist", runDirectory: checkpoints.path)
         c.steps = steps
         c.batchSize = 8
         c.logEvery = 2
@@ -66,5 +66,134 @@ struct TrainingResumeTests {
         let best = try TrainedModel(checkpoint: result.bestCheckpoint!)
         #expect(best.model.name == "mnist")
         #expect(best.metadata["step"] == "2")
+    }
+}
+
+/// The run directory: one folder for config.json, the event file and the checkpoints; a second
+/// run never silently replaces a first; a resumed run must use the same settings.
+@Suite("Run directory", .serialized)
+struct RunDirectoryTests {
+    func configuration(_ data: URL, _ run: URL, steps: Int = 1) -> TrainingConfiguration {
+        var c = TrainingConfiguration(dataDirectory: data.path, modelName: "mnist", runDirectory: run.path)
+        c.steps = steps
+        c.batchSize = 8
+        c.shuffleBuffer = 16
+        c.threads = 2
+        c.imagesToLog = 0
+        return c
+    }
+
+    @Test func oneFolderHoldsTheRunAndASecondRunNeedsOverwrite() throws {
+        let data = try writeClassifierDataset(splits: ["train": 16, "test": 8], shards: 1)
+        let scratch = try FixturePaths.makeScratchDirectory("run-dir")
+        defer { for d in [data, scratch] { try? FileManager.default.removeItem(at: d) } }
+        let run = scratch.appendingPathComponent("runs/mnist")  // made with its parents
+        _ = try TrainingSession(configuration(data, run)).run { _ in }
+        let files = try FileManager.default.contentsOfDirectory(atPath: run.path).sorted()
+        #expect(files.count == 4, "\(files)")
+        #expect(files.filter { $0.hasPrefix("events.out.tfevents.") }.count == 1)
+        #expect(Array(files.filter { !$0.hasPrefix("events.") }) == ["best.safetensors", "config.json", "latest.safetensors"])
+
+        let config = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json")))
+                as? [String: Any])
+        #expect(config["model"] as? String == "mnist")
+        #expect(config["data"] as? String == data.path)
+        #expect(config["batch_size"] as? Int == 8)
+        #expect(config["steps"] as? Int == 1)
+        #expect(config["validation_split"] as? String == "test")
+        #expect(config["normalization"] as? String == "scale")
+        #expect(config["input_shape"] as? [Int] == [28, 28, 1])
+        #expect(config["resumed_from_step"] is NSNull)
+
+        // A second run into the same folder is refused and changes nothing.
+        let before = try Data(contentsOf: run.appendingPathComponent("latest.safetensors"))
+        let error = #expect(throws: TrainingOutputError.self) {
+            _ = try TrainingSession(configuration(data, run, steps: 2)).run { _ in }
+        }
+        #expect(error?.kind == .exists)
+        #expect(error?.path == run.path)
+        #expect(error?.message.contains("--overwrite") == true)
+        #expect(try Data(contentsOf: run.appendingPathComponent("latest.safetensors")) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: run.path).sorted() == files)
+
+        // --overwrite replaces it: the old event file goes, the new checkpoint is at step 2.
+        var again = configuration(data, run, steps: 2)
+        again.overwrite = true
+        var lines: [String] = []
+        _ = try TrainingSession(again).run { lines.append($0) }
+        #expect(lines.first?.hasPrefix("--overwrite: removed the previous run's ") == true)
+        let events = try FileManager.default.contentsOfDirectory(atPath: run.path).filter {
+            $0.hasPrefix("events.out.tfevents.")
+        }
+        #expect(events.count == 1)
+        let newConfig = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json")))
+        #expect((newConfig as? [String: Any])?["steps"] as? Int == 2)
+        #expect(try Checkpoint.read(from: run.appendingPathComponent("latest.safetensors")).metadata["step"] == "2")
+    }
+
+    @Test func resumingWithOtherSettingsIsAUsageErrorNamingTheSetting() throws {
+        let data = try writeClassifierDataset(splits: ["train": 16], shards: 1)
+        let run = try FixturePaths.makeScratchDirectory("run-dir")
+        defer { for d in [data, run] { try? FileManager.default.removeItem(at: d) } }
+        _ = try TrainingSession(configuration(data, run)).run { _ in }
+        var resumed = configuration(data, run, steps: 2)
+        resumed.resume = true
+        resumed.learningRate = 0.01
+        let error = #expect(throws: DataError.self) { _ = try TrainingSession(resumed).run { _ in } }
+        #expect(error?.kind == .unusable)
+        #expect(error?.message == "--resume: the checkpoint was trained with learning_rate 0.001, not 0.01; give the same settings to continue it")
+        resumed.learningRate = 0.001
+        resumed.optimizer = "sgd"
+        let other = #expect(throws: DataError.self) { _ = try TrainingSession(resumed).run { _ in } }
+        #expect(other?.message.contains("with optimizer adam, not sgd") == true)
+        // Nothing was trained or written by the refused runs.
+        #expect(try Checkpoint.read(from: run.appendingPathComponent("latest.safetensors")).metadata["step"] == "1")
+    }
+
+    @Test func resumeWithoutACheckpointIsMissingInput() throws {
+        let data = try writeClassifierDataset(splits: ["train": 16], shards: 1)
+        let run = try FixturePaths.makeScratchDirectory("run-dir")
+        defer { for d in [data, run] { try? FileManager.default.removeItem(at: d) } }
+        var c = configuration(data, run)
+        c.resume = true
+        let error = #expect(throws: DataError.self) { _ = try TrainingSession(c).run { _ in } }
+        #expect(error?.kind == .missing)
+        #expect(error?.path == run.path + "/latest.safetensors")
+    }
+
+    /// A run that fails before its first checkpoint removes what it wrote, so the same command
+    /// can be run again without --overwrite.
+    @Test func aRunThatFailsBeforeItsFirstCheckpointLeavesNothing() throws {
+        // Record 11 has a label outside the classes: the loader fails inside the first epoch,
+        // before its checkpoint.
+        let data = try writeClassifierDataset(splits: ["train": 16], shards: 1, corrupt: ("train", 11))
+        let scratch = try FixturePaths.makeScratchDirectory("run-dir")
+        defer { for d in [data, scratch] { try? FileManager.default.removeItem(at: d) } }
+        let run = scratch.appendingPathComponent("run")
+        let error = #expect(throws: DataError.self) {
+            _ = try TrainingSession(configuration(data, run, steps: 3)).run { _ in }
+        }
+        #expect(error?.message == "'label': expected a class in 0..<10, found 10")
+        #expect(!FileManager.default.fileExists(atPath: run.path))
+    }
+
+    /// The digits model's defaults, and a decay period in epochs turned into steps (40 records
+    /// in batches of 8: 5 steps per epoch, so 2 epochs are 10 steps).
+    @Test func defaultsAndDecayEpochs() throws {
+        #expect(
+            TrainingDefaults.forModel("digits")
+                == TrainingDefaults(batchSize: 32, epochs: 4, decayRate: 0.5, decayEpochs: 2))
+        #expect(
+            TrainingDefaults.forModel("mnist") == TrainingDefaults(batchSize: 64, epochs: 1, decayRate: 1, decayEpochs: nil))
+        let data = try writeClassifierDataset(splits: ["train": 40], shards: 1)
+        defer { try? FileManager.default.removeItem(at: data) }
+        var c = configuration(data, data.appendingPathComponent("run"))
+        c.decayRate = 0.5
+        c.decayEpochs = 2
+        let session = try TrainingSession(c)
+        #expect(session.configuration.decaySteps == 10)
+        #expect(session.optimizer.schedule == LearningRateSchedule(initial: 0.001, decayRate: 0.5, decaySteps: 10))
+        #expect(session.optimizer.schedule.rate(at: 10) == 0.0005)
     }
 }

@@ -97,3 +97,71 @@ public struct InputSpec: Sendable, Equatable {
         }
     }
 }
+
+extension InputSpec {
+    /// The spec as checkpoint metadata, so that evaluation and prediction prepare images exactly
+    /// as training did, whatever the model's name: `input_shape` ("28,28,1"), `labels`
+    /// ("classifier:label:10" or "digit_string:length:digits"), `image_key`, `normalization`,
+    /// `train_augment` and `eval_augment` (augmentation spec strings).
+    public var metadata: [String: String] {
+        let labelsText: String
+        switch labels {
+        case .classifier(let key, let classes): labelsText = "classifier:\(key):\(classes)"
+        case .digitString(let lengthKey, let digitsKey): labelsText = "digit_string:\(lengthKey):\(digitsKey)"
+        }
+        return [
+            "input_shape": inputShape.map(String.init).joined(separator: ","), "labels": labelsText,
+            "image_key": imageKey, "normalization": normalization.rawValue,
+            "train_augment": trainAugment.description, "eval_augment": evalAugment.description,
+        ]
+    }
+
+    /// Reads back what `metadata` wrote. Keys that are absent (checkpoints written before they
+    /// were recorded) keep the value of `fallback`; a key that is present but malformed is an
+    /// error naming it.
+    public init(metadata: [String: String], fallback: InputSpec) throws(InputSpecMetadataError) {
+        self = fallback
+        func fail(_ key: String, _ why: String) -> InputSpecMetadataError {
+            InputSpecMetadataError(key: key, value: metadata[key] ?? "", message: why)
+        }
+        if let text = metadata["input_shape"] {
+            let dims = text.split(separator: ",").compactMap { Int($0) }
+            guard dims.count == 3, dims.allSatisfy({ $0 > 0 }) else { throw fail("input_shape", "expected H,W,C") }
+            inputShape = dims
+        }
+        if let text = metadata["labels"] {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            switch (parts.first, parts.count) {
+            case ("classifier", 3):
+                guard let classes = Int(parts[2]), classes > 0 else { throw fail("labels", "expected a class count") }
+                labels = .classifier(key: parts[1], classes: classes)
+            case ("digit_string", 3):
+                labels = .digitString(lengthKey: parts[1], digitsKey: parts[2])
+            default:
+                throw fail("labels", "expected classifier:KEY:CLASSES or digit_string:LENGTH_KEY:DIGITS_KEY")
+            }
+        }
+        if let key = metadata["image_key"] { imageKey = key }
+        if let text = metadata["normalization"] {
+            guard let n = Normalization(rawValue: text) else { throw fail("normalization", "expected scale or standardize") }
+            normalization = n
+        }
+        for (key, path) in [("train_augment", \InputSpec.trainAugment), ("eval_augment", \InputSpec.evalAugment)] {
+            guard let text = metadata[key] else { continue }
+            do { self[keyPath: path] = try AugmentSpec(parsing: text) } catch { throw fail(key, "\(error)") }
+        }
+    }
+}
+
+/// Checkpoint metadata describing the input preparation that cannot be read back.
+public struct InputSpecMetadataError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The metadata key, e.g. `normalization`.
+    public var key: String
+    /// Its value as found.
+    public var value: String
+    /// What is wrong with it.
+    public var message: String
+
+    /// One line naming the key, its value and the problem.
+    public var description: String { "metadata '\(key)' = \"\(value)\": \(message)" }
+}

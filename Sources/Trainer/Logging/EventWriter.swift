@@ -26,7 +26,11 @@ public final class EventWriter {
             n += 1
         }
         path = candidate
-        writer = try RecordWriter(path: path, bufferSize: 1 << 16)
+        do {
+            writer = try RecordWriter(path: path, bufferSize: 1 << 16)
+        } catch {
+            throw TrainingOutputError(.writeFailed, path: path, message: error.reason)
+        }
         var event = EventEncoder.header(wallTime: time.timeIntervalSince1970)
         try write(&event)
         try flush()
@@ -50,18 +54,21 @@ public final class EventWriter {
     }
 
     /// Writes buffered events to the file.
-    public func flush() throws { try writer?.flush() }
+    public func flush() throws {
+        do { try writer?.flush() } catch { throw TrainingOutputError(.writeFailed, path: path, message: error.reason) }
+    }
 
     /// Flushes and closes the file; further writes fail.
     public func close() throws {
         guard var w = writer else { return }
         writer = nil
-        _ = try w.close()
+        do { _ = try w.close() } catch { throw TrainingOutputError(.writeFailed, path: path, message: error.reason) }
     }
 
+    /// A failed write (a full disk) is an output failure naming the event file.
     private func write(_ event: inout [UInt8]) throws {
         guard writer != nil else { throw DataError(path: path, message: "event file is closed") }
-        _ = try writer!.write(event)
+        do { _ = try writer!.write(event) } catch { throw TrainingOutputError(.writeFailed, path: path, message: error.reason) }
     }
 }
 

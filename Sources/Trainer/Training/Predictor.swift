@@ -10,6 +10,9 @@ public final class Predictor {
     public struct Prediction: Sendable, Equatable {
         public var text: String
         public var probability: Float
+        /// What was done to an image that did not look like the training images (another size,
+        /// another channel count) before predicting, or nil when nothing was.
+        public var adaptation: String?
     }
 
     public let trained: TrainedModel
@@ -27,18 +30,31 @@ public final class Predictor {
         }
         let image: Image
         do {
-            image = try Image.decode(Array(data), channels: trained.spec.inputShape[2])
+            image = try Image.decode(Array(data))
         } catch {
             throw DataError(path: path, message: "\(error)")
         }
         return predict(image)
     }
 
-    /// Predicts one decoded image.
+    /// Predicts one decoded image. An image of another size than the training images (or, when
+    /// that was not recorded, than the model's input) is resized to it, bilinearly and without
+    /// keeping its aspect ratio, and one of another channel count converted; `adaptation` says so.
     public func predict(_ source: Image) -> Prediction {
         var image = source
-        if let s = trained.sourceShape, s.count == 3, image.height != s[0] || image.width != s[1] {
-            image = image.resizedBilinear(height: s[0], width: s[1])
+        var done: [String] = []
+        let channels = trained.spec.inputShape[2]
+        if image.channels != channels {
+            done.append("converted its \(image.channels) channel\(image.channels == 1 ? "" : "s") to \(channels)")
+            image = image.converted(toChannels: channels)
+        }
+        let expected = trained.sourceShape.flatMap { $0.count == 3 ? [$0[0], $0[1]] : nil }
+            ?? [trained.spec.inputShape[0], trained.spec.inputShape[1]]
+        if image.height != expected[0] || image.width != expected[1] {
+            done.append(
+                "resized it from \(image.height)×\(image.width) to the training images' \(expected[0])×\(expected[1]) (bilinear"
+                    + (image.height * expected[1] == image.width * expected[0] ? ")" : ", aspect ratio not kept)"))
+            image = image.resizedBilinear(height: expected[0], width: expected[1])
         }
         var rng = RecordKey(0).generator(seed: 0)
         image = preprocessor.prepare(image, rng: &rng)
@@ -52,7 +68,7 @@ public final class Predictor {
         }
         if !trained.spec.isDigitString {
             let (label, p) = best(probabilities[0])
-            return Prediction(text: String(label), probability: p)
+            return Prediction(text: String(label), probability: p, adaptation: adaptation(done))
         }
         let (length, pl) = best(probabilities[0])
         var text = ""
@@ -63,6 +79,10 @@ public final class Predictor {
             p *= pd
         }
         if length > 5 { text += "+" }
-        return Prediction(text: text, probability: p)
+        return Prediction(text: text, probability: p, adaptation: adaptation(done))
+    }
+
+    private func adaptation(_ steps: [String]) -> String? {
+        steps.isEmpty ? nil : steps.joined(separator: " and ")
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
 
 /// A model restored from a checkpoint written by `TrainingSession`, with the preprocessing it
-/// was trained with (rebuilt from the model name and the checkpoint's metadata).
+/// was trained with, read back from the checkpoint's metadata (`InputSpec.metadata`): the
+/// normalization, the evaluation augmentation, the labels and the input shape. Only a
+/// checkpoint that predates a key falls back on the built-in model's own value for it.
 public struct TrainedModel {
     public let model: Model
     public let spec: InputSpec
@@ -21,7 +23,16 @@ public struct TrainedModel {
         }
         try model.restore(from: c, path: path)
         self.model = model
-        spec = InputSpec.forModel(model)
+        do {
+            spec = try InputSpec(metadata: c.metadata, fallback: InputSpec.forModel(model))
+        } catch {
+            throw fail("\(error)")
+        }
+        guard spec.inputShape == model.inputShape, spec.headCount == model.heads.count else {
+            throw fail(
+                "metadata describe input \(spec.inputShape) with \(spec.headCount) heads, the weights \(model.inputShape) with \(model.heads.count)"
+            )
+        }
         metadata = c.metadata
         sourceShape = c.metadata["source_shape"]?.split(separator: "x").compactMap { Int($0) }
     }

@@ -27,34 +27,56 @@ public struct TrainingResult: Sendable {
 /// (by validation accuracy) checkpoints, early stopping after `patience` epochs without
 /// improvement, and TensorBoard scalars (loss, accuracy, learning rate) and input images.
 ///
-/// Checkpoints: `<checkpointDirectory>/latest.safetensors` after every epoch and at the end,
-/// `best.safetensors` when the validation accuracy improves. With `resume`, training continues
-/// from `latest.safetensors` at its step — weights, optimizer state, dropout generators and the
-/// position in the data stream — so N steps plus N resumed steps equal 2N steps.
+/// Everything goes into one run directory (`RunDirectory`): `config.json`, the event file,
+/// `latest.safetensors` after every epoch, every `checkpointEvery` steps and at the end, and
+/// `best.safetensors` when the validation accuracy improves. Checkpoints are written atomically
+/// (temporary file, fsync, rename), so a crash, an interrupt or a full disk leaves the previous
+/// one whole. With `resume`, training continues from `latest.safetensors` at its step — weights,
+/// optimizer state (Adam moments, step count, so the learning-rate schedule's position), dropout
+/// generators and the position in the data stream — so N steps plus N resumed steps equal 2N
+/// steps, bit for bit. A run stopped by SIGINT or SIGTERM keeps its last checkpoint (`RunGuard`).
 public final class TrainingSession {
     public let configuration: TrainingConfiguration
     public let model: Model
     public let optimizer: any Optimizer
     public let dataset: Dataset
     public let spec: InputSpec
+    /// Where the run's files go (`configuration.runDirectory`).
+    public let runDirectory: RunDirectory
+    /// How the model adapted to the data, when it did (see `ModelFit`), for the caller to print;
+    /// recorded in the checkpoints as `adaptation`.
+    public let adaptation: String?
+    /// Set when the batch was made smaller than asked for, to fit the train split, for the caller
+    /// to print.
+    public let batchNote: String?
     private var bestAccuracy: Double?
+    private var lastValidationAccuracy: Double?
     private var staleEpochs = 0
+    private var guardian: RunGuard?
 
-    public init(_ configuration: TrainingConfiguration) throws {
-        self.configuration = configuration
+    public init(_ asked: TrainingConfiguration) throws {
+        var configuration = asked
         dataset = try Dataset(directory: configuration.dataDirectory)
-        let classes = dataset.manifest.metadata["classes"].flatMap { Int($0) }
-        let shape: [Int]?
-        switch configuration.modelName {
-        case "hwdb", "classifier":
-            // The stored images' size when every image has it, else (a folder of images of any
-            // size, declared [None, None, C]) 64 × 64, to which each image is resized; hwdb is gray.
-            shape = dataset.rawImageShape.map { stored in
-                let channels = configuration.modelName == "hwdb" ? 1 : stored[2]
-                return stored[0] > 0 && stored[1] > 0 ? [stored[0], stored[1], channels] : [64, 64, channels]
-            }
-        default: shape = nil
+        // A train split smaller than one batch (a small sample of a dataset) trains on batches of
+        // the whole split rather than on none.
+        let trainRecords = dataset.recordCount(configuration.trainSplit)
+        if trainRecords > 0 && trainRecords < configuration.batchSize {
+            batchNote =
+                "the \(configuration.trainSplit) split has \(trainRecords) records, fewer than a batch of \(configuration.batchSize): batches of \(trainRecords)"
+            configuration.batchSize = trainRecords
+        } else {
+            batchNote = nil
         }
+        if let epochs = configuration.decayEpochs {
+            configuration.decaySteps = max(1, epochs * (trainRecords / max(1, configuration.batchSize)))
+        }
+        self.configuration = configuration
+        runDirectory = RunDirectory(configuration.runDirectory)
+        let classes = dataset.manifest.metadata["classes"].flatMap { Int($0) }
+        let fit = try ModelFit.input(
+            model: configuration.modelName, datasetShape: dataset.rawImageShape, dataset: configuration.dataDirectory)
+        let shape = fit.shape
+        var adaptation = fit.note
         guard
             let model = Model.named(
                 configuration.modelName, inputShape: shape, classes: classes, seed: configuration.seed)
@@ -64,6 +86,11 @@ public final class TrainingSession {
                 message: "unknown model (known: \(Model.builtinNames.joined(separator: ", ")))")
         }
         self.model = model
+        if ["hwdb", "classifier"].contains(model.name) && classes == nil {
+            let missing = "\(model.heads[0].classes) classes (the manifest records no class count)"
+            adaptation = adaptation.map { "\($0); \(missing)" } ?? "\(model.name): \(missing)"
+        }
+        self.adaptation = adaptation
         spec = InputSpec.forModel(model)
         try dataset.check(spec)
         let schedule = LearningRateSchedule(
@@ -80,37 +107,69 @@ public final class TrainingSession {
         }
     }
 
-    public var latestPath: String { configuration.checkpointDirectory + "/latest.safetensors" }
-    public var bestPath: String { configuration.checkpointDirectory + "/best.safetensors" }
+    public var latestPath: String { runDirectory.latestPath }
+    public var bestPath: String { runDirectory.bestPath }
 
-    /// Trains; `log` receives the progress lines.
+    /// Trains; `log` receives the progress lines. A run that fails before its first checkpoint
+    /// removes what it wrote.
     public func run(log: (String) -> Void) throws -> TrainingResult {
+        do {
+            let result = try train(log: log)
+            guardian?.finish()
+            return result
+        } catch {
+            guardian?.abandon()
+            throw error
+        }
+    }
+
+    private func train(log: (String) -> Void) throws -> TrainingResult {
         let c = configuration
         Model.setThreadCount(c.threads)
-        try FileManager.default.createDirectory(atPath: c.checkpointDirectory, withIntermediateDirectories: true)
         let trainRecords = dataset.recordCount(c.trainSplit)
         let stepsPerEpoch = trainRecords / c.batchSize
         guard stepsPerEpoch > 0 else {
-            throw DataError(
-                .unusable, path: c.dataDirectory,
-                message: "split '\(c.trainSplit)' has \(trainRecords) records, fewer than one batch of \(c.batchSize)")
+            _ = try dataset.shardPaths(c.trainSplit)  // names the splits there are, if it is missing
+            throw DataError(.unusable, path: c.dataDirectory, message: "split '\(c.trainSplit)' has no records")
         }
         let validation = c.validationSplit ?? dataset.validationSplit
+        var resumedFrom: Int?
+        let guardian = RunGuard()
+        self.guardian = guardian
         if c.resume {
-            guard FileManager.default.fileExists(atPath: latestPath) else {
-                throw DataError(.missing, path: latestPath, message: "--resume: no checkpoint to resume from")
-            }
-            let meta = try model.load(from: URL(fileURLWithPath: latestPath), optimizer: optimizer)
-            if let b = meta["batch_size"].flatMap({ Int($0) }), b != c.batchSize {
-                throw DataError(.unusable, path: latestPath, message: "--resume: checkpoint used batch \(b), not \(c.batchSize)")
-            }
+            let removed = try guardian.perform { _ in try runDirectory.prepareForResume() }
+            for path in removed { log("removed \(path), left by a run that was killed") }
+            let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: latestPath))
+            let meta = checkpoint.metadata
+            try checkSameTrajectory(meta)
+            try model.restore(from: checkpoint, optimizer: optimizer, path: latestPath)
             bestAccuracy = meta["best_accuracy"].flatMap { Double($0) }
+            lastValidationAccuracy = meta["validation_accuracy"].flatMap { Double($0) }
             staleEpochs = meta["stale_epochs"].flatMap { Int($0) } ?? 0
-            log("resumed from \(latestPath) at step \(optimizer.step)")
+            let step = optimizer.step
+            resumedFrom = step
+            try guardian.perform { $0.kept = (latestPath, step) }
+            log("resumed from \(latestPath) at step \(step)")
+        } else {
+            let removed = try guardian.perform { s in
+                let (created, removed) = try runDirectory.prepareForNewRun(overwrite: c.overwrite)
+                if created { s.madeDirectory = runDirectory.path }
+                return removed
+            }
+            if !removed.isEmpty { log("--overwrite: removed the previous run's \(removed.joined(separator: ", "))") }
+        }
+        let config = c.json(spec: spec, validationSplit: validation, stepsPerEpoch: stepsPerEpoch, resumedFrom: resumedFrom)
+        try guardian.perform { s in
+            s.madeFiles.append(runDirectory.configPath)
+            try RunDirectory.write(Array(config.utf8), to: runDirectory.configPath)
         }
         let totalSteps = c.steps ?? (c.epochs ?? 1) * stepsPerEpoch
-        let events = try c.logDirectory.map { try EventWriter(directory: $0) }
-        defer { try? events?.close() }
+        let events = try guardian.perform { s in
+            let writer = try EventWriter(directory: runDirectory.path)
+            s.madeFiles.append(writer.path)
+            return writer
+        }
+        defer { try? events.close() }
 
         var lastValidation: Metrics?
         var stoppedEarly = false
@@ -133,7 +192,7 @@ public final class TrainingSession {
                     batchSize: c.batchSize, training: true, seed: c.seed, epoch: epoch, shuffleBuffer: c.shuffleBuffer,
                     workers: c.loaderWorkers, skipBatches: optimizer.step % stepsPerEpoch))
             while optimizer.step < totalSteps, let batch = try loader.nextBatch() {
-                if !loggedImages, let events, c.imagesToLog > 0 {
+                if !loggedImages, c.imagesToLog > 0 {
                     loggedImages = true
                     for i in 0..<min(c.imagesToLog, batch.count) {
                         try events.image("input/\(i)", Self.picture(batch.images, i), step: optimizer.step)
@@ -160,17 +219,24 @@ public final class TrainingSession {
                     log(
                         "step \(step)/\(totalSteps) epoch \(epoch + 1) loss \(fmt(meanLoss, 4)) accuracy \(fmt(m.accuracy * 100, 1))% lr \(rate) \(Int(speed)) images/s"
                     )
-                    try events?.scalars(
+                    try events.scalars(
                         [
                             ("loss", Float(meanLoss)), ("accuracy", Float(m.accuracy)), ("learning_rate", rate),
                             ("images_per_second", Float(speed)),
                         ], step: step)
-                    try events?.flush()
+                    try events.flush()
                     windowStart = now
                     windowPaused = 0
                     windowImages = 0
                     windowLoss = 0
                     windowSteps = 0
+                }
+                if let every = c.checkpointEvery, step % every == 0, step % stepsPerEpoch != 0, step != totalSteps {
+                    let pauseStart = DispatchTime.now().uptimeNanoseconds
+                    try save(to: latestPath, step: step, stepsPerEpoch: stepsPerEpoch)
+                    let paused = DispatchTime.now().uptimeNanoseconds - pauseStart
+                    windowPaused += paused
+                    runPaused += paused
                 }
             }
             let step = optimizer.step
@@ -185,6 +251,7 @@ public final class TrainingSession {
                 let m = try Evaluation.run(
                     model: model, dataset: dataset, split: validation, spec: spec, workers: c.loaderWorkers)
                 lastValidation = m
+                lastValidationAccuracy = m.accuracy
                 var line = "validation (\(validation)) after step \(step): accuracy \(fmt(m.accuracy * 100, 2))%"
                 if spec.isDigitString {
                     line += ", per digit \(fmt(m.digitAccuracy * 100, 2))%, length \(fmt(m.lengthAccuracy * 100, 2))%"
@@ -193,13 +260,13 @@ public final class TrainingSession {
                 }
                 line += ", loss \(fmt(m.meanLoss, 4))"
                 log(line)
-                try events?.scalars(
+                try events.scalars(
                     [("validation/accuracy", Float(m.accuracy)), ("validation/loss", Float(m.meanLoss))], step: step)
-                try events?.flush()
+                try events.flush()
                 if bestAccuracy == nil || m.accuracy > bestAccuracy! {
                     bestAccuracy = m.accuracy
                     staleEpochs = 0
-                    try save(to: bestPath, step: step, stepsPerEpoch: stepsPerEpoch, validation: m.accuracy)
+                    try save(to: bestPath, step: step, stepsPerEpoch: stepsPerEpoch)
                 } else if epochDone {
                     staleEpochs += 1
                     if let patience = c.patience, staleEpochs >= patience {
@@ -208,7 +275,7 @@ public final class TrainingSession {
                     }
                 }
             }
-            try save(to: latestPath, step: step, stepsPerEpoch: stepsPerEpoch, validation: lastValidation?.accuracy)
+            try save(to: latestPath, step: step, stepsPerEpoch: stepsPerEpoch)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - runStart - runPaused) * 1e-9
         return TrainingResult(
@@ -218,21 +285,50 @@ public final class TrainingSession {
             bestCheckpoint: FileManager.default.fileExists(atPath: bestPath) ? bestPath : nil)
     }
 
-    private func save(to path: String, step: Int, stepsPerEpoch: Int, validation: Double?) throws {
+    /// Writes a checkpoint (under the run guard's lock). A failed write names the file, says
+    /// that the previous checkpoint is kept, and is an output failure (exit 74).
+    private func save(to path: String, step: Int, stepsPerEpoch: Int) throws {
         let c = configuration
-        var extra: [String: String] = [
-            "epoch": String(step / stepsPerEpoch), "batch_size": String(c.batchSize), "seed": String(c.seed),
-            "steps_per_epoch": String(stepsPerEpoch), "stale_epochs": String(staleEpochs),
-            "normalization": spec.normalization.rawValue, "eval_augment": spec.evalAugment.description,
-            "dataset": dataset.manifest.name,
-        ]
+        var extra = c.trajectoryMetadata.merging(spec.metadata) { a, _ in a }
+        extra.merge([
+            "epoch": String(step / stepsPerEpoch), "steps_per_epoch": String(stepsPerEpoch),
+            "stale_epochs": String(staleEpochs), "dataset": dataset.manifest.name,
+        ]) { a, _ in a }
         if let bestAccuracy { extra["best_accuracy"] = String(bestAccuracy) }
-        if let validation { extra["validation_accuracy"] = String(validation) }
+        if let lastValidationAccuracy { extra["validation_accuracy"] = String(lastValidationAccuracy) }
         // Only a size every stored image has (a folder of images of any size declares -1).
         if let s = dataset.rawImageShape, s.allSatisfy({ $0 > 0 }) {
             extra["source_shape"] = s.map(String.init).joined(separator: "x")
         }
-        try Self.checkpoint(model: model, optimizer: optimizer, extra: extra).write(to: URL(fileURLWithPath: path))
+        if let adaptation { extra["adaptation"] = adaptation }
+        // Encoded before taking the lock, so an interrupt waits at most for the write itself.
+        let bytes = Self.checkpoint(model: model, optimizer: optimizer, extra: extra).encoded()
+        do {
+            try guardian!.perform { s in
+                try RunDirectory.write(bytes, to: path)
+                if path == latestPath { s.kept = (path, step) }
+            }
+        } catch var failure as TrainingOutputError {
+            if let kept = guardian!.kept {
+                failure.message += "; kept the previous checkpoint \(kept.path) (step \(kept.step))"
+            }
+            throw failure
+        }
+    }
+
+    /// A resumed run continues bit for bit only with the settings the checkpoint was trained
+    /// with: any difference is a usage error naming the setting.
+    private func checkSameTrajectory(_ saved: [String: String]) throws {
+        var now = configuration.trajectoryMetadata
+        now["model"] = model.name
+        now["optimizer"] = optimizer.kind
+        for key in now.keys.sorted() {
+            guard let was = saved[key], was != now[key] else { continue }
+            throw DataError(
+                .unusable, path: latestPath,
+                message: "--resume: the checkpoint was trained with \(key) \(was), not \(now[key]!); give the same settings to continue it"
+            )
+        }
     }
 
     /// Image `i` of a batch as 8-bit pixels, its values stretched to 0...255 (for TensorBoard).
