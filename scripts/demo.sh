@@ -16,7 +16,7 @@ step "Convert the MNIST-format digit set (PNG images, TFDS layout)" \
 step "Convert CIFAR-10" "$bin" convert cifar10 --input Fixtures/cifar10 --output "$out/cifar10"
 step "Convert CIFAR-100" "$bin" convert cifar100 --input Fixtures/cifar100 --output "$out/cifar100"
 step "Convert SVHN format 1 (digitStruct.mat through libhdf5; crops resized to 64x64)" \
-    "$bin" convert svhn --input Fixtures/svhn --output "$out/svhn" --validation-fraction 0.25
+    "$bin" convert svhn --input Fixtures/svhn --output "$out/svhn" --validation-fraction 0.5
 step "Convert HWDB .gnt handwritten characters (64x64 gray, character dictionary)" \
     "$bin" convert hwdb --input Fixtures/hwdb --output "$out/hwdb"
 

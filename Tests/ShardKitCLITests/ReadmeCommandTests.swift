@@ -17,6 +17,7 @@ import Testing
     static let dataFolders: [String: [(entry: String?, fixture: String)]] = [
         "mnist": [(nil, "mnist")],
         "cifar-10": [(nil, "cifar10")],
+        "cifar-10-binary.tar.gz": [(nil, "archives/cifar-10-binary.tar.gz")],
         "hwdb": [(nil, "hwdb")],
         "fashion": [(nil, "fashion-mnist")],
         "emnist": [("gzip", "emnist")],
