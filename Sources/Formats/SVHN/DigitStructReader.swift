@@ -88,14 +88,20 @@ public final class DigitStructReader: FormatReader {
                 try file.shape(bboxes, what: "/digitStruct/bbox", record: nil)
             )
         }
-        count = namesShape.reduce(1, *)
-        let boxCount = bboxShape.reduce(1, *)
+        count = try file.elementCount(
+            namesShape, limit: Self.maximumEntries, what: "/digitStruct/name", record: nil)
+        let boxCount = try file.elementCount(
+            bboxShape, limit: Self.maximumEntries, what: "/digitStruct/bbox", record: nil)
         guard boxCount == count else {
             throw FormatError(
                 .countMismatch, path: path, "/digitStruct/bbox and /digitStruct/name differ in length",
                 expected: "\(count) (names)", found: "\(boxCount) (boxes)")
         }
     }
+
+    /// The most entries a file may declare: 2²⁴ (SVHN's largest split, `extra`, has 202,353).
+    /// Entries are read one at a time, so this bounds the work, and keeps the count in range.
+    static let maximumEntries = 1 << 24
 
     public func next() throws(FormatError) -> DigitStructEntry? {
         guard !finished else { return nil }
@@ -118,8 +124,9 @@ public final class DigitStructReader: FormatReader {
         let nameRef = try file.reference(names, at: i, shape: namesShape, what: "/digitStruct/name[\(i)]", record: i)
         let nameSet = try file.dereference(
             nameRef, from: names, expecting: H5I_DATASET, what: "/digitStruct/name[\(i)]", record: i)
-        let length = try file.shape(nameSet, what: "name", record: i).reduce(1, *)
-        guard length > 0 && length < 4096 else {
+        let length = try file.elementCount(
+            try file.shape(nameSet, what: "name", record: i), limit: 4095, what: "name", record: i)
+        guard length > 0 else {
             throw FormatError(
                 .badRecord, path: url.path, record: i, "implausible name length", expected: "1…4095",
                 found: "\(length)")
@@ -164,19 +171,16 @@ public final class DigitStructReader: FormatReader {
     private func readField(_ group: H5Handle, _ field: String, record: Int) throws(FormatError) -> [Double] {
         let what = "bbox field '\(field)'"
         let dataset = try file.openDataset(group, field, what: what, record: record)
-        let count = try file.shape(dataset, what: what, record: record).reduce(1, *)
-        guard count >= 0 && count < 1000 else {
-            throw FormatError(
-                .badRecord, path: url.path, record: record, "implausible digit count in \(what)",
-                expected: "< 1000", found: "\(count)")
-        }
+        let count = try file.elementCount(
+            try file.shape(dataset, what: what, record: record), limit: 999, what: what, record: record)
         switch file.typeClass(dataset) {
         case H5T_REFERENCE:
             let refs = try file.readReferences(dataset, count: count, what: what, record: record)
             var values: [Double] = []
             for ref in refs {
                 let value = try file.dereference(ref, from: dataset, expecting: H5I_DATASET, what: what, record: record)
-                let n = try file.shape(value, what: what, record: record).reduce(1, *)
+                let n = try file.elementCount(
+                    try file.shape(value, what: what, record: record), limit: .max, what: what, record: record)
                 guard n == 1 else {
                     throw FormatError(
                         .badRecord, path: url.path, record: record, "\(what) refers to a non-scalar value",

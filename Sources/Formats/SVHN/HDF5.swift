@@ -108,7 +108,24 @@ struct HDF5File {
         }
         var dims = [hsize_t](repeating: 0, count: max(rank, 1))
         H5Sget_simple_extent_dims(space.id, &dims, nil)
-        return rank == 0 ? [1] : dims.prefix(rank).map { Int($0) }
+        return rank == 0 ? [1] : dims.prefix(rank).map { Int(clamping: $0) }
+    }
+
+    /// The number of elements of `shape`, or an error when it exceeds `limit` (a file can declare
+    /// dimensions whose product does not even fit in 64 bits; nothing is allocated before this).
+    func elementCount(_ shape: [Int], limit: Int, what: String, record: Int?) throws(FormatError) -> Int {
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= limit else {
+                throw FormatError(
+                    .badRecord, path: path, record: record, "implausible size of \(what)",
+                    expected: "at most \(limit) elements",
+                    found: shape.map(String.init).joined(separator: "×"))
+            }
+            count = product
+        }
+        return count
     }
 
     /// The type class of a dataset's elements (`H5Dget_type`, `H5Tget_class`).
