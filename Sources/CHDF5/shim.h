@@ -1,7 +1,10 @@
 #pragma once
 #include <hdf5.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 // HDF5's type and property-list identifiers are macros that expand to function calls or
 // globals Swift cannot import; the Formats module reads them through static inline getters here.
 
@@ -37,4 +40,13 @@ static inline void shardkit_h5e_message(char *text, size_t size) {
     struct shardkit_h5e_buffer buffer = {text, size};
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, shardkit_h5e_collect, &buffer);
     H5Eclear2(H5E_DEFAULT);
+}
+
+/// In a child process that parses an untrusted file: be killed when the parent dies (prctl's
+/// PR_SET_PDEATHSIG, which Swift cannot call: prctl is variadic), and leave at once if the parent
+/// is already gone.
+static inline void shardkit_die_with_parent(void) {
+    pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
 }

@@ -1,12 +1,18 @@
 internal import CHDF5
 internal import Foundation
+internal import Glibc
 
 /// libhdf5 (serial build) is not thread-safe: every call into it runs under this lock. It is
 /// recursive because handles close themselves (taking the lock) inside locked regions too.
 let hdf5Lock = NSRecursiveLock()
 
+/// Set in the single-threaded child of `IsolatedHDF5Child`, where `hdf5Lock` is not needed and may
+/// have been held by another thread of the parent at the moment of the fork.
+nonisolated(unsafe) var hdf5LockBypassed = false
+
 /// Runs `body` holding `hdf5Lock`.
 func withHDF5<T>(_ body: () throws(FormatError) -> T) throws(FormatError) -> T {
+    if hdf5LockBypassed { return try body() }
     hdf5Lock.lock()
     defer { hdf5Lock.unlock() }
     return try body()
@@ -38,8 +44,8 @@ final class H5Handle {
     }
 
     deinit {
-        hdf5Lock.lock()
-        defer { hdf5Lock.unlock() }
+        if !hdf5LockBypassed { hdf5Lock.lock() }
+        defer { if !hdf5LockBypassed { hdf5Lock.unlock() } }
         switch kind {
         case .file: H5Fclose(id)
         case .group: H5Gclose(id)
@@ -61,7 +67,7 @@ struct HDF5File {
     init(path: String) throws(FormatError) {
         shardkit_h5e_silence()
         self.path = path
-        guard FileManager.default.fileExists(atPath: path) else {
+        guard access(path, F_OK) == 0 else {
             throw FormatError(.missingFile, path: path, "cannot open: No such file or directory")
         }
         guard let file = H5Handle(H5Fopen(path, shardkit_h5f_acc_rdonly(), shardkit_h5p_default()), .file) else {
