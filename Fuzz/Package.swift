@@ -26,11 +26,15 @@ let package = Package(
     dependencies: [.package(name: "ShardKit", path: "..")],
     targets: [
         // What the harnesses share: a scratch file for the readers that take a path.
-        .target(name: "FuzzSupport")
+        .target(name: "FuzzSupport"),
+        // The checks every raw-format reader gets (order, skip against sequential reads).
+        .target(
+            name: "FormatsFuzzing", dependencies: ["FuzzSupport", .product(name: "Formats", package: "ShardKit")]),
     ]
         + harnesses.map { harness in
             .executableTarget(
                 name: harness.name,
-                dependencies: ["FuzzSupport"] + harness.products.map { .product(name: $0, package: "ShardKit") })
+                dependencies: ["FuzzSupport"] + (harness.products.contains("Formats") ? ["FormatsFuzzing"] : [])
+                    + harness.products.map { .product(name: $0, package: "ShardKit") })
         }
 )

@@ -10,11 +10,13 @@
 #       Fuzz/.build/artifacts/<harness>/. Prints executions, executions per second and coverage
 #       per harness.
 #   scripts/fuzz.sh --regress
-#       Runs every harness once over every input of its committed corpus (make test's step).
+#       Runs every harness once over every input of its committed corpus and of
+#       Fuzz/regressions/<harness>/ (inputs that once failed, kept out of -merge's reach): make
+#       test's step.
 #   scripts/fuzz.sh --seed
 #       Remakes the committed corpus: seeds from the fixtures (Fuzz/seeds.py, with datasets that
 #       `shardkit convert` writes from them), plus the corpus already committed, minimized with
-#       -merge=1. Found crash inputs belong there too: copy them into Fuzz/corpus/<harness>/ first.
+#       -merge=1. An input that made a harness fail goes to Fuzz/regressions/<harness>/ once fixed.
 #
 # Build: SwiftPM's `--sanitize fuzzer --sanitize address` (C targets instrumented, libFuzzer's main
 # linked) and `-Xswiftc -sanitize=fuzzer,address`, because SwiftPM passes the two sanitizers to
@@ -69,7 +71,7 @@ fi
 mkdir -p "$TMPDIR"
 trap 'rm -rf "$TMPDIR"' EXIT
 # libFuzzer's own options come on the command line; these reach the sanitizers.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 common=(-timeout=10 -rss_limit_mb=2048 -detect_leaks=1 -print_final_stats=1)
 
 # ---- --regress: each harness once over its committed corpus.
@@ -78,6 +80,8 @@ if [ $mode = regress ]; then
     for h in "${harnesses[@]}"; do
         files=(Fuzz/corpus/"$h"/*)
         [ -e "${files[0]}" ] || { echo "== $h: no corpus in Fuzz/corpus/$h" >&2; failed+=("$h"); continue; }
+        # Inputs that once crashed, hung or leaked, kept whatever -merge=1 makes of the corpus.
+        [ -d "Fuzz/regressions/$h" ] && files+=(Fuzz/regressions/"$h"/*)
         log=$build/regress-$h.log
         t0=$SECONDS
         if "$bin/$h" "${common[@]}" -artifact_prefix="$TMPDIR/" "${files[@]}" >"$log" 2>&1; then
@@ -129,8 +133,10 @@ for h in "${harnesses[@]}"; do
     log=$build/fuzz-$h.log
     echo "== $h: up to $runs executions or $seconds s (log: $log)"
     rc=0
+    seeds=("Fuzz/corpus/$h")
+    [ -d "Fuzz/regressions/$h" ] && seeds+=("Fuzz/regressions/$h")
     "$bin/$h" "${common[@]}" -runs="$runs" -max_total_time="$seconds" -artifact_prefix="$artifacts" \
-        "$work" "Fuzz/corpus/$h" >"$log" 2>&1 || rc=$?
+        "$work" "${seeds[@]}" >"$log" 2>&1 || rc=$?
     executions=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log" | tail -1)
     speed=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+)/\1/p' "$log" | tail -1)
     coverage=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
