@@ -69,3 +69,16 @@ private func removeTree(_ path: String) {
     }
     rmdir(path)
 }
+
+/// An image decoder's harness: the input's length picks the channels asked for (the file's own,
+/// gray or RGB), so every conversion path gets inputs without tripling the cost of each run.
+/// `decode` returns the decoded image's width, height, channels and pixel count, or nil on error.
+public func checkImageDecoder(
+    _ input: UnsafeRawBufferPointer,
+    decode: (UnsafeRawBufferPointer, Int?) -> (width: Int, height: Int, channels: Int, pixels: Int)?
+) {
+    let channels = [nil, 1, 3][input.count % 3]
+    guard let image = decode(input, channels) else { return }
+    fuzzCheck(image.pixels == image.width * image.height * image.channels, "pixel count")
+    fuzzCheck(channels == nil || image.channels == channels, "channels asked for were not delivered")
+}

@@ -219,12 +219,7 @@ final class IsolatedHDF5Child {
             let ready = poll(&poller, 1, silenceLimit * 1000)
             if ready < 0 && errno == EINTR { continue }
             guard ready > 0 else {
-                kill(pid, SIGKILL)
-                _ = reap()
-                throw FormatError(
-                    .decode, path: path, record: record,
-                    "libhdf5 made no progress on this file for \(silenceLimit) s and was stopped",
-                    expected: "a MATLAB 7.3 digitStruct.mat")
+                throw stop(record: record, "libhdf5 made no progress on this file for \(silenceLimit) s and was stopped")
             }
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -261,11 +256,15 @@ final class IsolatedHDF5Child {
 
     /// A reply out of order or out of range: the child is stopped and the file reported.
     private func unexpected(record: Int?) -> FormatError {
+        stop(
+            record: record,
+            "libhdf5's reader process sent a reply that makes no sense; the file is damaged or not a digitStruct.mat")
+    }
+
+    /// Kills and reaps the child; the error to report for the file.
+    private func stop(record: Int?, _ message: String) -> FormatError {
         kill(pid, SIGKILL)
         _ = reap()
-        return FormatError(
-            .decode, path: path, record: record,
-            "libhdf5's reader process sent a reply that makes no sense; the file is damaged or not a digitStruct.mat",
-            expected: "a MATLAB 7.3 digitStruct.mat")
+        return FormatError(.decode, path: path, record: record, message, expected: "a MATLAB 7.3 digitStruct.mat")
     }
 }
