@@ -21,7 +21,8 @@
 # Build: SwiftPM's `--sanitize fuzzer --sanitize address` (C targets instrumented, libFuzzer's main
 # linked) and `-Xswiftc -sanitize=fuzzer,address`, because SwiftPM passes the two sanitizers to
 # the Swift driver as separate flags and the driver keeps only the last, leaving Swift code
-# without coverage. Debug configuration: it builds in a fraction of release's time.
+# without coverage. Debug configuration: it builds in a fraction of release's time. No manifest
+# cache: a cached manifest of the root package misses source files added to it since.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,7 +52,7 @@ build=Fuzz/.build
 mkdir -p "$build"
 start=$SECONDS
 echo "fuzz: building ${#harnesses[@]} harnesses (debug, -sanitize=fuzzer,address)"
-if ! swift build --package-path Fuzz --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address \
+if ! swift build --package-path Fuzz --manifest-cache none --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address \
     -Xswiftc -use-ld=bfd >"$build/build.log" 2>&1; then
     grep -E 'error:' "$build/build.log" | head -40 >&2 || tail -40 "$build/build.log" >&2
     echo "fuzz: the build failed (log: $build/build.log)" >&2

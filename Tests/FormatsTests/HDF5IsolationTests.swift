@@ -65,6 +65,20 @@ import Testing
         #expect(try reader.next() == nil)
     }
 
+    /// A fuzzed file on which libhdf5 1.10.8 dereferences a bad pointer while reading entry 1: in
+    /// process it killed the test runner; isolated, the first entry arrives and the second is an
+    /// error naming it.
+    @Test func aFileThatSegfaultsLibHDF5IsAnErrorOnItsEntry() throws {
+        let url = FixturePaths.repositoryRoot.appendingPathComponent("Fuzz/regressions/fuzz-digitstruct/hdf5-segv.mat")
+        let reader = try DigitStructReader(url: url)
+        #expect(try reader.next()?.name == "1.png")
+        let error = formatError { _ = try reader.next() }
+        #expect(error?.kind == .decode)
+        #expect(error?.path == url.path && error?.record == 1)
+        #expect(error?.message.contains("killed by signal 11") == true, "\(String(describing: error))")
+        #expect(try reader.next() == nil)
+    }
+
     /// Files on which libhdf5 1.10 misbehaved in-process under the fuzzer (a request for 3 PiB in
     /// H5C_protect; memory leaked on an error path): now ordinary errors.
     @Test(arguments: ["hdf5-alloc-3PiB.mat", "hdf5-leak.mat"])

@@ -7,7 +7,8 @@
 // child forgets libFuzzer's crash callback and reports to /dev/null, and huge requests fail as
 // glibc's malloc fails them (allocator_may_return_null). The coverage the fuzzer sees is this
 // process's: the reader and its pipe, not libhdf5's parse. At exit the harness prints how many
-// inputs made the child die.
+// inputs made the child die; with FUZZ_SAVE_CHILD_DEATHS=DIR it also copies each such input there
+// (how Fuzz/regressions/fuzz-digitstruct/hdf5-segv.mat was found).
 import Formats
 import Foundation
 import FuzzSupport
@@ -56,7 +57,15 @@ public func fuzzDigitStruct(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32
         fuzzCheck(index == reader.count, "\(index) entries read, \(reader.count) announced")
     } catch {
         fuzzCheck(error.path == url.path, "an error that does not name the file: \(error)")
-        if error.message.hasPrefix("libhdf5 failed on this file") { childFailures += 1 }
+        if error.message.hasPrefix("libhdf5 failed on this file") {
+            childFailures += 1
+            if let directory = getenv("FUZZ_SAVE_CHILD_DEATHS") {
+                let name = String(cString: directory) + "/child-death-\(childFailures)-\(getpid()).mat"
+                let fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+                if fd >= 0, let data { _ = write(fd, data, size) }
+                if fd >= 0 { close(fd) }
+            }
+        }
         if error.message.hasPrefix("libhdf5 made no progress") { childHangs += 1 }
     }
     return 0
