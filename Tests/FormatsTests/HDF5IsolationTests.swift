@@ -13,20 +13,27 @@ import Testing
     func entry(_ i: Int) -> DigitStructEntry {
         DigitStructEntry(
             index: i, name: "\(i).png",
-            boxes: [DigitBox(label: 10, left: -1, top: 2.5, width: 9, height: 20), DigitBox(label: 3, left: 8, top: 0, width: 7, height: 19)])
+            boxes: [
+                DigitBox(label: 10, left: -1, top: 2.5, width: 9, height: 20),
+                DigitBox(label: 3, left: 8, top: 0, width: 7, height: 19),
+            ])
     }
 
     @Test func entriesAndErrorsCrossThePipeIntact() throws {
         let child = try IsolatedHDF5Child(path: path) { channel in
             channel.sendCount(3)
             for i in 0..<2 { channel.send(entry(i)) }
-            channel.send(FormatError(.badRecord, path: "ignored", record: 2, "label out of range", expected: "1…10", found: "11"))
+            channel.send(
+                FormatError(.badRecord, path: "ignored", record: 2, "label out of range", expected: "1…10", found: "11")
+            )
         }
         #expect(try child.receiveCount() == 3)
         #expect(try child.receiveEntry(record: 0) == entry(0))
         #expect(try child.receiveEntry(record: 1) == entry(1))
         let error = formatError { _ = try child.receiveEntry(record: 2) }
-        #expect(error == FormatError(.badRecord, path: path, record: 2, "label out of range", expected: "1…10", found: "11"))
+        #expect(
+            error == FormatError(.badRecord, path: path, record: 2, "label out of range", expected: "1…10", found: "11")
+        )
     }
 
     @Test func aChildKilledBySignalIsAnErrorNamingTheEntry() throws {
@@ -40,7 +47,9 @@ import Testing
         let error = formatError { _ = try child.receiveEntry(record: 1) }
         #expect(error?.kind == .decode)
         #expect(error?.path == path && error?.record == 1)
-        #expect(error?.message.hasPrefix("libhdf5 failed on this file (its reader process was killed by signal 11 (") == true)
+        #expect(
+            error?.message.hasPrefix("libhdf5 failed on this file (its reader process was killed by signal 11 (")
+                == true)
     }
 
     @Test func aChildThatExitsEarlyIsAnError() throws {

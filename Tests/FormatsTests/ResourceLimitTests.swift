@@ -57,7 +57,8 @@ import Testing
 
     func gntRecord(size: UInt32, width: UInt16, height: UInt16) -> [UInt8] {
         withUnsafeBytes(of: size.littleEndian) { Array($0) } + [0xD6, 0xD0]
-            + withUnsafeBytes(of: width.littleEndian) { Array($0) } + withUnsafeBytes(of: height.littleEndian) { Array($0) }
+            + withUnsafeBytes(of: width.littleEndian) { Array($0) }
+            + withUnsafeBytes(of: height.littleEndian) { Array($0) }
     }
 
     @Test func gntImageOfHugeDimensionsIsRejectedByTheHeader() throws {

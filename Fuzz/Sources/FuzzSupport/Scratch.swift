@@ -63,7 +63,11 @@ private func removeTree(_ path: String) {
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
             guard name != "." && name != ".." else { continue }
-            if entry.pointee.d_type == UInt8(DT_DIR) { removeTree("\(path)/\(name)") } else { unlink("\(path)/\(name)") }
+            if entry.pointee.d_type == UInt8(DT_DIR) {
+                removeTree("\(path)/\(name)")
+            } else {
+                unlink("\(path)/\(name)")
+            }
         }
         closedir(dir)
     }

@@ -28,14 +28,17 @@ private let installed: Bool = {
     pthread_atfork(nil, nil) {
         typealias SetCallback = @convention(c) (UnsafeRawPointer?) -> Void
         // dlsym(nil, …) is RTLD_DEFAULT: the sanitizer runtime linked into this executable.
-        if let deathCallback = dlsym(nil, "__sanitizer_set_death_callback") { unsafeBitCast(deathCallback, to: SetCallback.self)(nil) }
+        if let deathCallback = dlsym(nil, "__sanitizer_set_death_callback") {
+            unsafeBitCast(deathCallback, to: SetCallback.self)(nil)
+        }
         if let reportFD = dlsym(nil, "__sanitizer_set_report_fd") {
             let devNull = open("/dev/null", O_WRONLY)
             unsafeBitCast(reportFD, to: SetCallback.self)(UnsafeRawPointer(bitPattern: Int(devNull)))
         }
     }
     atexit {
-        let line = "fuzz-digitstruct: the libhdf5 child died on \(childFailures) input(s) and hung on \(childHangs); "
+        let line =
+            "fuzz-digitstruct: the libhdf5 child died on \(childFailures) input(s) and hung on \(childHangs); "
             + "each became a FormatError\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
     }

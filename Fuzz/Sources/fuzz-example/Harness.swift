@@ -26,7 +26,9 @@ private func checkExample(_ bytes: UnsafeRawBufferPointer) {
         seen += 1
         fuzzCheck(example[feature.key] == feature.feature, "view and decoder read different values for a key")
     }
-    fuzzCheck(seen == example.features.feature.count, "view lists \(seen) features, decoder \(example.features.feature.count)")
+    fuzzCheck(
+        seen == example.features.feature.count, "view lists \(seen) features, decoder \(example.features.feature.count)"
+    )
     for (key, feature) in example.features.feature {
         fuzzCheck(view.feature(key)?.feature == feature, "view lookup of a key differs from the decoder")
     }

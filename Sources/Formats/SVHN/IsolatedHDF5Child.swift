@@ -31,7 +31,8 @@ final class IsolatedHDF5Child {
         Self.spawnLock.lock()
         guard pipe(&ends) == 0 else {
             Self.spawnLock.unlock()
-            throw FormatError(.io, path: path, "cannot start the HDF5 reader: pipe: \(String(cString: strerror(errno)))")
+            throw FormatError(
+                .io, path: path, "cannot start the HDF5 reader: pipe: \(String(cString: strerror(errno)))")
         }
         let child = fork()
         if child == 0 {
@@ -46,7 +47,8 @@ final class IsolatedHDF5Child {
         Self.spawnLock.unlock()
         guard child > 0 else {
             close(ends[0])
-            throw FormatError(.io, path: path, "cannot start the HDF5 reader: fork: \(String(cString: strerror(errno)))")
+            throw FormatError(
+                .io, path: path, "cannot start the HDF5 reader: fork: \(String(cString: strerror(errno)))")
         }
         pid = child
         fd = ends[0]
@@ -204,7 +206,9 @@ final class IsolatedHDF5Child {
     private func receiveString(record: Int?) throws(FormatError) -> String {
         let length = try receiveUInt64(record: record)
         guard length <= 1 << 20 else { throw unexpected(record: record) }
-        guard let bytes = try receive(Int(length), record: record) else { throw failure(status: reap(), record: record) }
+        guard let bytes = try receive(Int(length), record: record) else {
+            throw failure(status: reap(), record: record)
+        }
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -219,7 +223,8 @@ final class IsolatedHDF5Child {
             let ready = poll(&poller, 1, silenceLimit * 1000)
             if ready < 0 && errno == EINTR { continue }
             guard ready > 0 else {
-                throw stop(record: record, "libhdf5 made no progress on this file for \(silenceLimit) s and was stopped")
+                throw stop(
+                    record: record, "libhdf5 made no progress on this file for \(silenceLimit) s and was stopped")
             }
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
