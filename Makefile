@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN_RELEASE = .build/release/shardkit
 
-.PHONY: demo test test-c bench accept bootstrap build release python fixtures format clean
+.PHONY: demo test test-c fuzz bench accept bootstrap build release python fixtures format clean
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -24,6 +24,11 @@ test: bootstrap
 ## test-c: the C kernels' own tests: per tier natively, under ASan/UBSan, and for aarch64 under qemu.
 test-c: bootstrap
 	@scripts/test-c-kernels.sh
+
+## fuzz: every libFuzzer harness of Fuzz/ for 1,000,000 executions or 30 minutes each (hours in all);
+## FUZZ_ARGS narrows it, e.g. make fuzz FUZZ_ARGS="--time 300 fuzz-png". See Fuzz/README.md.
+fuzz: bootstrap
+	@scripts/fuzz.sh $(FUZZ_ARGS)
 
 ## bench: throughput and memory benchmarks beside the TensorFlow/Pillow anchors; figures and ratios.
 bench: bootstrap

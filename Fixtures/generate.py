@@ -328,11 +328,16 @@ def svhn_image(rng, w, h, digits, boxes):
     return img
 
 
-def write_mat(p, entries, with_digitstruct=True):
-    """entries: list of (name, [(label, left, top, width, height), ...])."""
+def write_mat(p, entries, with_digitstruct=True, huge_count=False):
+    """entries: list of (name, [(label, left, top, width, height), ...]). huge_count: name and bbox
+    declare 2^40 x 2^40 references instead (chunked, nothing stored; the count overflows 64 bits)."""
     import h5py
     with h5py.File(p, "w", userblock_size=512, libver="earliest", track_order=False) as f:
-        if with_digitstruct:
+        if huge_count:
+            ds = f.create_group("digitStruct")
+            for name in ("name", "bbox"):
+                ds.create_dataset(name, (2**40, 2**40), dtype=h5py.ref_dtype, chunks=(1, 1), track_times=False)
+        elif with_digitstruct:
             refs = f.create_group("#refs#")
             counter = [0]
 
@@ -416,6 +421,7 @@ def svhn():
     shutil.copyfile(path("svhn", "test", "1.png"), d)
     write_mat(path("broken", "svhn", "missing-png", "digitStruct.mat"),
               [("1.png", [(3, 12, 4, 15, 22)]), ("7.png", [(5, 1, 1, 10, 20)]), ("1.png", [(3, 12, 4, 15, 22)])])
+    write_mat(path("broken", "svhn", "huge-count", "digitStruct.mat"), [], huge_count=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The C-level tests of the C kernels (Tests/CKernels against every .c file of Sources/CShardKitCPU,
-# CCRC32C, CConvKernels and CDeflate, as they are in the tree, through their public headers):
+# CCRC32C, CConvKernels and CDeflate, as they are in the tree, through their public headers), and
+# of the JPEG shim (Sources/CJPEG, linked with the system's libjpeg; not in the aarch64 build,
+# which has no arm64 libjpeg: there the group reports itself skipped):
 #   1. built natively with the system cc -O2 and run once per kernel tier this CPU can run
 #      (SHARDKIT_ISA caps the tier; tiers the CPU cannot run are skipped with the reason);
 #   2. built with clang -O2 (the compiler SwiftPM builds these targets with) when it is on PATH,
@@ -24,7 +26,7 @@ start=$SECONDS
 sources_root=${CK_SOURCES:-Sources}
 build=.build/c-kernels
 mkdir -p "$build"
-targets=(CShardKitCPU CCRC32C CConvKernels CDeflate)
+targets=(CShardKitCPU CCRC32C CConvKernels CDeflate CJPEG)
 
 includes=()
 target_dirs=()
@@ -39,6 +41,8 @@ defines=()
 # -Wno-unknown-pragmas: the GEMM's `#pragma clang loop` lines are for clang only.
 flags=(-std=gnu11 -Wall -Wno-unknown-pragmas "${defines[@]}" "${includes[@]}" -I Tests/CKernels)
 libs=(-lpthread -lm)
+# The JPEG shim and its test, which need libjpeg: native and sanitized builds only.
+jpeg_sources=("$sources_root/CJPEG/cjpeg_shim.c")
 
 # ---- The tools, all checked before anything is built.
 
@@ -85,13 +89,20 @@ fi
 
 # ---- Builds, in parallel (the machine has two cores).
 
-echo "test-c-kernels: ${#sources[@]} kernel sources: ${sources[*]}"
+echo "test-c-kernels: ${#sources[@]} sources (the kernels and the JPEG shim): ${sources[*]}"
 pids=()
 names=()
 build_one() {  # name, then the compiler command without its inputs and output
     local name=$1
     shift
-    ( "$@" "${sources[@]}" "${tests[@]}" -o "$build/c-kernels-$name" "${libs[@]}" >"$build/build-$name.log" 2>&1 ) &
+    local inputs=("${sources[@]}") for_target=(-ljpeg)
+    if [ "$name" = aarch64 ]; then
+        # No libjpeg for the target: leave the shim out; its test group compiles to a skip.
+        inputs=()
+        for s in "${sources[@]}"; do [[ " ${jpeg_sources[*]} " == *" $s "* ]] || inputs+=("$s"); done
+        for_target=(-DCK_NO_JPEG)
+    fi
+    ( "$@" "${inputs[@]}" "${tests[@]}" -o "$build/c-kernels-$name" "${libs[@]}" "${for_target[@]}" >"$build/build-$name.log" 2>&1 ) &
     pids+=($!)
     names+=("$name")
 }
@@ -166,7 +177,7 @@ report() {  # label
         sed 's/^/   | /' "$log"
     else
         echo "== $label: ${summary#c-kernels: } ($seconds s)"
-        grep -E '^skipped:|^  deflate digest:|crc32c kernel' "$log" | sed -E 's/^c-kernels: //; s/^ +//; s/^/   /' || true
+        grep -E '^skipped:|^  deflate digest:|^  jpeg:|crc32c kernel' "$log" | sed -E 's/^c-kernels: //; s/^ +//; s/^/   /' || true
     fi
 }
 

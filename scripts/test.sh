@@ -32,5 +32,8 @@ scripts/test-c-kernels.sh
 echo "== Slurm: a one-node cluster here runs examples/slurm/ (job arrays, then commit)"
 SHARDKIT_BIN="$bin" scripts/test-slurm.sh
 
+echo "== fuzz harnesses once over their committed corpus (libFuzzer, ASan, leak checks)"
+scripts/fuzz.sh --regress
+
 echo "== TensorFlow interoperability"
 SHARDKIT_BIN="$bin" "$python" -m pytest -q Tests/Interop

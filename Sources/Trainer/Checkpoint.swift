@@ -84,8 +84,14 @@ public struct Checkpoint: Sendable, Equatable {
             else { throw fail(8, "tensor \(name): expected dtype, shape and data_offsets") }
             guard dtype == "F32" else { throw fail(8, "tensor \(name): expected dtype F32, found \(dtype)") }
             let (begin, end) = (offsets[0], offsets[1])
-            let count = shape.reduce(1, *)
-            guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, begin <= end, end <= dataLength, end - begin == 4 * count
+            // The element count must be computed without trusting the shape: its product can
+            // overflow, and nothing is allocated until it matches bytes that are really there.
+            var count = 1
+            for dimension in shape where count >= 0 {
+                let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+                count = overflow || dimension < 0 || product > dataLength / 4 ? -1 : product
+            }
+            guard count >= 0, begin >= 0, begin <= end, end <= dataLength, end - begin == 4 * count
             else {
                 throw fail(
                     dataStart + begin,

@@ -1,7 +1,7 @@
 // The C-level tests of ShardKit's C kernels (CRC-32C, the GEMM, the deflate encoder and the PNG
-// filters): a tiny harness shared by the test files. Plain C11, no dependencies beyond libc, so
-// the same program builds natively, under the sanitizers and cross-compiled for aarch64 (see
-// scripts/test-c-kernels.sh).
+// filters) and of the JPEG shim: a tiny harness shared by the test files. Plain C11, no
+// dependencies beyond libc (and libjpeg for the JPEG shim's group), so the same program builds
+// natively, under the sanitizers and cross-compiled for aarch64 (see scripts/test-c-kernels.sh).
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -59,4 +59,5 @@ void test_crc32c(void);
 void test_gemm(void);
 void test_deflate(void);
 void test_filters(void);
+void test_jpeg(void);  // not in builds with CK_NO_JPEG (no libjpeg for the target)
 

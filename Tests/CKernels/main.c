@@ -1,10 +1,11 @@
 // c-kernels: the C-level tests of the kernels in Sources/CShardKitCPU, CCRC32C, CConvKernels and
-// CDeflate. Each kernel is checked against a reference written here (not the library's own
-// fallback code), on known vectors and on random inputs; the kernels run in the tier that
+// CDeflate, and of the JPEG shim in Sources/CJPEG. Each kernel is checked against a reference
+// written here (not the library's own fallback code), on known vectors and on random inputs
+// (the shim by round trips and its error paths); the kernels run in the tier that
 // `shardkit_cpu()` puts in force, so scripts/test-c-kernels.sh runs this program once per tier
 // with SHARDKIT_ISA set, natively, under ASan/UBSan and under qemu-aarch64.
 //
-// Usage: c-kernels [GROUP...]   run the groups named (crc32c gemm deflate filters), or all
+// Usage: c-kernels [GROUP...]   run the groups named (crc32c gemm deflate filters jpeg), or all
 //        c-kernels --tiers      print the tiers this CPU can run (lowest first) and exit
 // Environment: SHARDKIT_ISA caps the tier (read by the library); CK_EXPECT_TIER=<name> makes the
 // run fail unless that tier is in force (so a cap that silently did nothing is caught); CK_SEED
@@ -175,6 +176,15 @@ int main(int argc, char **argv) {
         printf("filters\n");
         test_filters();
         ck_end();
+    }
+    if (wanted(argc, argv, "jpeg")) {
+#ifdef CK_NO_JPEG
+        ck_skip("jpeg", "this build has no libjpeg for its target");
+#else
+        printf("jpeg\n");
+        test_jpeg();
+        ck_end();
+#endif
     }
     printf("c-kernels: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

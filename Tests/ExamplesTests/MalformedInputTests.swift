@@ -36,6 +36,18 @@ import Testing
         expectError([0x12, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F], .lengthBeyondBuffer, at: 1)
     }
 
+    @Test func hugeNestedLengthsAreCheckedAgainstTheBytesPresent() {
+        // Example → Features → entry → Feature → Int64List declaring 2⁶² bytes of packed values:
+        // rejected where it is declared, before anything is reserved for the values.
+        let packed = PB.example(PB.entry("k", PB.ld(3, PB.tag(1, 2) + PB.varint(1 << 62) + [0x01])))
+        expectError(packed, .lengthBeyondBuffer, at: 12)
+        // SequenceExample → FeatureLists → an entry declaring 2⁶² bytes.
+        let sequence = PB.ld(2, PB.tag(1, 2) + PB.varint(1 << 62) + [0x00])
+        let error = #expect(throws: ExampleDecodingError.self) { try SequenceExample(serializedBytes: sequence) }
+        #expect(error?.reason == .lengthBeyondBuffer)
+        #expect(error?.offset == 3)
+    }
+
     @Test func truncatedFixedWidthValues() {
         expectError(PB.tag(3, 5) + [1, 2], .truncatedFixed, at: 1)
         expectError(PB.tag(3, 1) + [1, 2, 3, 4, 5, 6, 7], .truncatedFixed, at: 1)

@@ -109,7 +109,7 @@ import Testing
         let entries = try readAll(fromArchive)
         #expect(entries == (try readAll(fromDisk)))
         #expect(archive.passes == 1)  // kept while listing: no second read
-        fromArchive.restart()
+        try fromArchive.restart()
         #expect(try readAll(fromArchive) == entries)
         // Kept data is handed out once; a second reader reads the archive again.
         _ = try DigitStructReader(input: InputFile(entry: entry, of: archive))

@@ -57,6 +57,17 @@ import ShardKitSupport
         #expect(error?.message.contains("limit") == true)
     }
 
+    @Test func hugeDeclaredJPEGSizeIsRejectedNotAllocated() throws {
+        // A valid JPEG whose frame header (SOF0: FF C0, length, precision, height, width) claims
+        // 65000 × 65000 pixels, 4.2 × 10⁹: rejected after the header, before the pixel buffer.
+        var jpeg = try JPEGCodec.encode(TestImages.smooth(height: 8, width: 8), quality: 90)
+        let sof = try #require(jpeg.indices.dropLast().first { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC0 })
+        for offset in [sof + 5, sof + 7] { (jpeg[offset], jpeg[offset + 1]) = (0xFD, 0xE8) }
+        let error = #expect(throws: ImageCodecError.self) { try JPEGCodec.decode(jpeg) }
+        #expect(error?.format == "JPEG")
+        #expect(error?.message == "image of 65000×65000 pixels is empty or larger than the limit of 67108864 pixels")
+    }
+
     private func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
         for b in bytes {

@@ -148,8 +148,27 @@ public final class GNTReader: FormatReader {
                     "sample size disagrees with the \(width)×\(height) image",
                     expected: "10 + \(width)×\(height) = \(10 + width * height)", found: "\(size)"))
         }
+        // The header alone must not make us allocate: a declared image above the limit, or (for a
+        // plain file) larger than what is left of the file, is an error before any buffer exists.
+        guard width * height <= Self.maximumImagePixels else {
+            throw fail(
+                FormatError(
+                    .badRecord, path: input.path, record: index, offset: offset,
+                    "image of \(width)×\(height) pixels is larger than the limit",
+                    expected: "at most \(Self.maximumImagePixels) pixels", found: "\(width * height)"))
+        }
+        if let size = input.knownSize, width * height > size - input.position {
+            throw fail(
+                FormatError(
+                    .truncated, path: input.path, record: index, offset: offset, "file ends inside an image",
+                    expected: "\(width * height) bytes", found: "\(size - input.position)"))
+        }
         return (code, width, height)
     }
+
+    /// The largest character image a record may declare: 2²⁴ pixels (4096 × 4096); HWDB's are
+    /// a few hundred pixels on a side, while the header's two UInt16s allow 4 GiB.
+    static let maximumImagePixels = 1 << 24
 
     private func readPixels(_ count: Int) throws(FormatError) -> [UInt8] {
         let pixels: [UInt8]

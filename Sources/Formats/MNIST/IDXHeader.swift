@@ -55,8 +55,19 @@ struct IDXHeader {
             }
             dims.append(value)
         }
+        // Each dimension is plausible on its own, but 16384 × 16384 would be a 256 MiB record
+        // allocated on the header's word alone (a gzip file's size says nothing in advance).
+        if dimensionCount == 3 && dims[1] * dims[2] > maximumImagePixels {
+            throw FormatError(
+                .badDimensions, path: path, offset: 8, "image of \(dims[1])×\(dims[2]) pixels is larger than the limit",
+                expected: "at most \(maximumImagePixels) pixels", found: "\(dims[1] * dims[2])")
+        }
         return IDXHeader(dimensions: dims)
     }
+
+    /// The largest image a header may declare: 2²⁴ pixels (4096 × 4096), far above any idx
+    /// dataset (MNIST, Fashion-MNIST and EMNIST are 28 × 28).
+    static let maximumImagePixels = 1 << 24
 
     private static func hex(_ value: UInt32) -> String { Hex.literal(value) + " (\(value))" }
 }

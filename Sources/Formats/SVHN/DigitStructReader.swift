@@ -47,17 +47,23 @@ public struct DigitStructEntry: Sendable, Equatable {
 /// `width`, `height`, each either the value itself (1×1 float64, one-digit images) or an n×1
 /// array of references to 1×1 float64 datasets (several digits). Both forms are read.
 /// Errors name the file and the entry (HDF5 has no useful byte offsets, so `offset` is `nil`).
+///
+/// libhdf5 does not survive every crafted file (it can crash, or ask for terabytes): the file is
+/// parsed in a child process (`DigitStructParser` behind `IsolatedHDF5Child`) that sends the
+/// entries back over a pipe, so a crash or a hang there becomes a `FormatError` here. See
+/// formats/svhn-digitstruct.md.
 public final class DigitStructReader: FormatReader {
     public typealias Sample = DigitStructEntry
 
     /// Entries in the file.
     public let count: Int
-    private let url: URL
-    private let file: HDF5File
-    private let names: H5Handle
-    private let bboxes: H5Handle
-    private let namesShape: [Int]
-    private let bboxShape: [Int]
+    /// Where the file came from (a file on disk, or an entry's name inside an archive).
+    let url: URL
+    private let path: String
+    /// The file's bytes when it came out of an archive (libhdf5 opens them as a file image in the
+    /// child); nil for a file on disk, which the child opens by path.
+    private let image: [UInt8]?
+    private var child: IsolatedHDF5Child
     private var index = 0
     private var finished = false
 
@@ -66,70 +72,61 @@ public final class DigitStructReader: FormatReader {
         try self.init(input: InputFile(disk: url))
     }
 
-    /// Opens `input`: from disk through libhdf5's own file access (hashed afterwards when it
-    /// carries `InputDigests`), or from an archive, read out of the stream whole and opened as an
-    /// in-memory file image (libhdf5 needs random access; the image costs the file's size once).
+    /// Opens `input`: from disk by path (hashed afterwards when it carries `InputDigests`), or
+    /// from an archive, read out of the stream whole and handed to the child as an in-memory file
+    /// image (libhdf5 needs random access; the image costs the file's size once).
     public init(input: InputFile) throws(FormatError) {
         url = input.url
-        let path = input.path
-        var image: [UInt8]?
+        path = input.path
         if input.archive != nil {
             image = try input.contents()
         } else {
-            input.digests?.register(path)
+            guard FileManager.default.fileExists(atPath: input.path) else {
+                throw FormatError(.missingFile, path: input.path, "cannot open: No such file or directory")
+            }
+            image = nil
+            input.digests?.register(input.path)
         }
-        (file, names, bboxes, namesShape, bboxShape) = try withHDF5 { () throws(FormatError) in
-            let file: HDF5File
-            if let image {
-                file = try HDF5File(image: image, path: path)
-            } else {
-                file = try HDF5File(path: path)
-            }
-            guard file.exists("/digitStruct") else {
-                throw FormatError(
-                    .missingEntry, path: path, "no /digitStruct group (not an SVHN format-1 digitStruct.mat)",
-                    expected: "/digitStruct with name and bbox")
-            }
-            let group = H5Handle(H5Gopen2(file.file.id, "/digitStruct", shardkit_h5p_default()), .group)
-            guard let group else {
-                throw FormatError(.missingEntry, path: path, "/digitStruct is not a group: \(hdf5Message())")
-            }
-            let names = try file.openDataset(group, "name", what: "/digitStruct/name")
-            let bboxes = try file.openDataset(group, "bbox", what: "/digitStruct/bbox")
-            for (ds, what) in [(names, "/digitStruct/name"), (bboxes, "/digitStruct/bbox")]
-            where file.typeClass(ds) != H5T_REFERENCE {
-                throw FormatError(
-                    .badRecord, path: path, "\(what) is not an array of object references",
-                    expected: "object references")
-            }
-            return (
-                file, names, bboxes, try file.shape(names, what: "/digitStruct/name", record: nil),
-                try file.shape(bboxes, what: "/digitStruct/bbox", record: nil)
-            )
-        }
-        count = namesShape.reduce(1, *)
-        let boxCount = bboxShape.reduce(1, *)
-        guard boxCount == count else {
-            throw FormatError(
-                .countMismatch, path: path, "/digitStruct/bbox and /digitStruct/name differ in length",
-                expected: "\(count) (names)", found: "\(boxCount) (boxes)")
-        }
+        (child, count) = try Self.start(path: path, image: image)
     }
 
-    /// Starts again at entry 0 (the file stays open: no second read of an in-memory image).
-    public func restart() {
+    /// A child process that parses the file and streams its entries back, and the entry count.
+    private static func start(path: String, image: [UInt8]?) throws(FormatError) -> (IsolatedHDF5Child, Int) {
+        let child = try IsolatedHDF5Child(path: path) { (channel: IsolatedHDF5Child.ChildChannel) in
+            do throws(FormatError) {
+                let parser = try withHDF5 { () throws(FormatError) in try DigitStructParser(path: path, image: image) }
+                channel.sendCount(parser.count)
+                for i in 0..<parser.count {
+                    channel.send(try withHDF5 { () throws(FormatError) in try parser.readEntry(i) })
+                }
+            } catch {
+                channel.send(error)
+            }
+        }
+        return (child, try child.receiveCount())
+    }
+
+    /// Starts again at entry 0, with a new child over the same file or image (no second read of
+    /// an archive).
+    public func restart() throws(FormatError) {
+        (child, _) = try Self.start(path: path, image: image)
         index = 0
         finished = false
     }
 
+    /// The most entries a file may declare: 2²⁴ (SVHN's largest split, `extra`, has 202,353).
+    /// Entries are read one at a time, so this bounds the work, and keeps the count in range.
+    static let maximumEntries = 1 << 24
+
     public func next() throws(FormatError) -> DigitStructEntry? {
         guard !finished else { return nil }
-        guard index < count else {
-            finished = true
-            return nil
-        }
         do {
-            let entry = try withHDF5 { () throws(FormatError) in try readEntry(index) }
+            guard index < count else {
+                finished = true
+                try child.receiveEnd()
+                return nil
+            }
+            let entry = try child.receiveEntry(record: index)
             index += 1
             return entry
         } catch {
@@ -137,16 +134,65 @@ public final class DigitStructReader: FormatReader {
             throw error
         }
     }
+}
 
-    private func readEntry(_ i: Int) throws(FormatError) -> DigitStructEntry {
+/// The libhdf5 side of `DigitStructReader`, run in its child process. Callers hold `hdf5Lock`.
+final class DigitStructParser {
+    let count: Int
+    private let path: String
+    private let file: HDF5File
+    private let names: H5Handle
+    private let bboxes: H5Handle
+    private let namesShape: [Int]
+    private let bboxShape: [Int]
+
+    init(path: String, image: [UInt8]? = nil) throws(FormatError) {
+        self.path = path
+        if let image {
+            file = try HDF5File(image: image, path: path)
+        } else {
+            file = try HDF5File(path: path)
+        }
+        guard file.exists("/digitStruct") else {
+            throw FormatError(
+                .missingEntry, path: path, "no /digitStruct group (not an SVHN format-1 digitStruct.mat)",
+                expected: "/digitStruct with name and bbox")
+        }
+        let group = H5Handle(H5Gopen2(file.file.id, "/digitStruct", shardkit_h5p_default()), .group)
+        guard let group else {
+            throw FormatError(.missingEntry, path: path, "/digitStruct is not a group: \(hdf5Message())")
+        }
+        names = try file.openDataset(group, "name", what: "/digitStruct/name")
+        bboxes = try file.openDataset(group, "bbox", what: "/digitStruct/bbox")
+        for (ds, what) in [(names, "/digitStruct/name"), (bboxes, "/digitStruct/bbox")]
+        where file.typeClass(ds) != H5T_REFERENCE {
+            throw FormatError(
+                .badRecord, path: path, "\(what) is not an array of object references",
+                expected: "object references")
+        }
+        namesShape = try file.shape(names, what: "/digitStruct/name", record: nil)
+        bboxShape = try file.shape(bboxes, what: "/digitStruct/bbox", record: nil)
+        count = try file.elementCount(
+            namesShape, limit: DigitStructReader.maximumEntries, what: "/digitStruct/name", record: nil)
+        let boxCount = try file.elementCount(
+            bboxShape, limit: DigitStructReader.maximumEntries, what: "/digitStruct/bbox", record: nil)
+        guard boxCount == count else {
+            throw FormatError(
+                .countMismatch, path: path, "/digitStruct/bbox and /digitStruct/name differ in length",
+                expected: "\(count) (names)", found: "\(boxCount) (boxes)")
+        }
+    }
+
+    func readEntry(_ i: Int) throws(FormatError) -> DigitStructEntry {
         // Name: a uint16 character array (MATLAB 'char').
         let nameRef = try file.reference(names, at: i, shape: namesShape, what: "/digitStruct/name[\(i)]", record: i)
         let nameSet = try file.dereference(
             nameRef, from: names, expecting: H5I_DATASET, what: "/digitStruct/name[\(i)]", record: i)
-        let length = try file.shape(nameSet, what: "name", record: i).reduce(1, *)
-        guard length > 0 && length < 4096 else {
+        let length = try file.elementCount(
+            try file.shape(nameSet, what: "name", record: i), limit: 4095, what: "name", record: i)
+        guard length > 0 else {
             throw FormatError(
-                .badRecord, path: url.path, record: i, "implausible name length", expected: "1…4095",
+                .badRecord, path: path, record: i, "implausible name length", expected: "1…4095",
                 found: "\(length)")
         }
         let codes: [UInt16] = try file.readAll(
@@ -164,18 +210,18 @@ public final class DigitStructReader: FormatReader {
         let n = fields[0].count
         for (field, values) in zip(["left", "top", "width", "height"], fields.dropFirst()) where values.count != n {
             throw FormatError(
-                .countMismatch, path: url.path, record: i, "bbox field '\(field)' has a different digit count",
+                .countMismatch, path: path, record: i, "bbox field '\(field)' has a different digit count",
                 expected: "\(n) (as 'label')", found: "\(values.count)")
         }
         guard n > 0 else {
-            throw FormatError(.badRecord, path: url.path, record: i, "image '\(name)' has no digit boxes")
+            throw FormatError(.badRecord, path: path, record: i, "image '\(name)' has no digit boxes")
         }
         var boxes: [DigitBox] = []
         for d in 0..<n {
             let label = fields[0][d]
             guard label == label.rounded(), label >= 1, label <= 10 else {
                 throw FormatError(
-                    .badRecord, path: url.path, record: i, "digit \(d) of '\(name)': label out of range",
+                    .badRecord, path: path, record: i, "digit \(d) of '\(name)': label out of range",
                     expected: "1…10", found: "\(label)")
             }
             boxes.append(
@@ -189,22 +235,19 @@ public final class DigitStructReader: FormatReader {
     private func readField(_ group: H5Handle, _ field: String, record: Int) throws(FormatError) -> [Double] {
         let what = "bbox field '\(field)'"
         let dataset = try file.openDataset(group, field, what: what, record: record)
-        let count = try file.shape(dataset, what: what, record: record).reduce(1, *)
-        guard count >= 0 && count < 1000 else {
-            throw FormatError(
-                .badRecord, path: url.path, record: record, "implausible digit count in \(what)",
-                expected: "< 1000", found: "\(count)")
-        }
+        let count = try file.elementCount(
+            try file.shape(dataset, what: what, record: record), limit: 999, what: what, record: record)
         switch file.typeClass(dataset) {
         case H5T_REFERENCE:
             let refs = try file.readReferences(dataset, count: count, what: what, record: record)
             var values: [Double] = []
             for ref in refs {
                 let value = try file.dereference(ref, from: dataset, expecting: H5I_DATASET, what: what, record: record)
-                let n = try file.shape(value, what: what, record: record).reduce(1, *)
+                let n = try file.elementCount(
+                    try file.shape(value, what: what, record: record), limit: .max, what: what, record: record)
                 guard n == 1 else {
                     throw FormatError(
-                        .badRecord, path: url.path, record: record, "\(what) refers to a non-scalar value",
+                        .badRecord, path: path, record: record, "\(what) refers to a non-scalar value",
                         expected: "1×1", found: "\(n) values")
                 }
                 let v: [Double] = try file.readAll(
@@ -216,7 +259,7 @@ public final class DigitStructReader: FormatReader {
             return try file.readAll(dataset, as: shardkit_h5t_native_double(), count: count, what: what, record: record)
         default:
             throw FormatError(
-                .badRecord, path: url.path, record: record, "\(what) has an unexpected type",
+                .badRecord, path: path, record: record, "\(what) has an unexpected type",
                 expected: "float64 or object references")
         }
     }

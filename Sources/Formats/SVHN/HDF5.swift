@@ -6,8 +6,13 @@ internal import Glibc
 /// recursive because handles close themselves (taking the lock) inside locked regions too.
 let hdf5Lock = NSRecursiveLock()
 
+/// Set in the single-threaded child of `IsolatedHDF5Child`, where `hdf5Lock` is not needed and may
+/// have been held by another thread of the parent at the moment of the fork.
+nonisolated(unsafe) var hdf5LockBypassed = false
+
 /// Runs `body` holding `hdf5Lock`.
 func withHDF5<T>(_ body: () throws(FormatError) -> T) throws(FormatError) -> T {
+    if hdf5LockBypassed { return try body() }
     hdf5Lock.lock()
     defer { hdf5Lock.unlock() }
     return try body()
@@ -39,8 +44,8 @@ final class H5Handle {
     }
 
     deinit {
-        hdf5Lock.lock()
-        defer { hdf5Lock.unlock() }
+        if !hdf5LockBypassed { hdf5Lock.lock() }
+        defer { if !hdf5LockBypassed { hdf5Lock.unlock() } }
         switch kind {
         case .file: H5Fclose(id)
         case .group: H5Gclose(id)
@@ -62,7 +67,7 @@ struct HDF5File {
     init(path: String) throws(FormatError) {
         shardkit_h5e_silence()
         self.path = path
-        guard FileManager.default.fileExists(atPath: path) else {
+        guard access(path, F_OK) == 0 else {
             throw FormatError(.missingFile, path: path, "cannot open: No such file or directory")
         }
         guard let file = H5Handle(H5Fopen(path, shardkit_h5f_acc_rdonly(), shardkit_h5p_default()), .file) else {
@@ -131,7 +136,24 @@ struct HDF5File {
         }
         var dims = [hsize_t](repeating: 0, count: max(rank, 1))
         H5Sget_simple_extent_dims(space.id, &dims, nil)
-        return rank == 0 ? [1] : dims.prefix(rank).map { Int($0) }
+        return rank == 0 ? [1] : dims.prefix(rank).map { Int(clamping: $0) }
+    }
+
+    /// The number of elements of `shape`, or an error when it exceeds `limit` (a file can declare
+    /// dimensions whose product does not even fit in 64 bits; nothing is allocated before this).
+    func elementCount(_ shape: [Int], limit: Int, what: String, record: Int?) throws(FormatError) -> Int {
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= limit else {
+                throw FormatError(
+                    .badRecord, path: path, record: record, "implausible size of \(what)",
+                    expected: "at most \(limit) elements",
+                    found: shape.map(String.init).joined(separator: "×"))
+            }
+            count = product
+        }
+        return count
     }
 
     /// The type class of a dataset's elements (`H5Dget_type`, `H5Tget_class`).

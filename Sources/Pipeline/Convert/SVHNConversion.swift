@@ -86,7 +86,7 @@ enum SVHNConversion {
         func entries() throws(FormatError) -> DigitStructReader {
             guard place.archive != nil else { return try DigitStructReader(input: digitStruct) }
             if let opened {
-                opened.restart()
+                try opened.restart()
                 return opened
             }
             let reader = try DigitStructReader(input: digitStruct)
@@ -208,7 +208,7 @@ enum SVHNConversion {
                                 else { continue }
                                 order.append(png)
                             }
-                            entries.restart()
+                            try entries.restart()
                             pngs = ArchiveOrderedReader(archive: archive, order: order)
                         }
                         return entries
