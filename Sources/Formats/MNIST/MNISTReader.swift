@@ -1,13 +1,14 @@
 public import Foundation
 public import Imaging
 
-/// One MNIST-style sample: a `rows × columns × 1` grayscale image and its label.
+/// One labelled image read from a dataset file: its position, the pixels and an integer label
+/// (MNIST-style idx samples, `rows × columns × 1` gray; SVHN cropped digits, 32×32×3).
 public struct MNISTSample: Sendable, Equatable {
     /// Zero-based position in the file.
     public var index: Int
-    /// 28×28×1 for MNIST, Fashion-MNIST and EMNIST.
+    /// 28×28×1 for MNIST, Fashion-MNIST and EMNIST; 32×32×3 for SVHN's cropped digits.
     public var image: Image
-    /// The label byte as stored (0–9 for MNIST; EMNIST splits use larger ranges).
+    /// The label as stored (0–9 for MNIST; EMNIST splits use larger ranges; SVHN's 10 read as 0).
     public var label: Int
 
     public init(index: Int, image: Image, label: Int) {

@@ -1,22 +1,11 @@
 public import Foundation
 public import Imaging
 
-/// One digit of SVHN's cropped-digits format (format 2).
-public struct SVHNCroppedSample: Sendable, Equatable {
-    /// Zero-based position in the file (the last index of `X`).
-    public var index: Int
-    /// 32×32×3 RGB, row-major and interleaved (HWC); the file stores it column-major, one colour
-    /// plane after another.
-    public var image: Image
-    /// The digit 0–9: the file's label with 10 read as 0, as TensorFlow Datasets does.
-    public var label: Int
-
-    public init(index: Int, image: Image, label: Int) {
-        self.index = index
-        self.image = image
-        self.label = label
-    }
-}
+/// One digit of SVHN's cropped-digits format (format 2): the shape of an MNIST sample (position,
+/// image, label), so it is one. The image is 32×32×3 RGB, row-major and interleaved (HWC; the
+/// file stores it column-major, one colour plane after another); the label is the digit 0–9, the
+/// file's 10 read as 0, as TensorFlow Datasets does.
+public typealias SVHNCroppedSample = MNISTSample
 
 /// Streams `train_32x32.mat`, `test_32x32.mat` or `extra_32x32.mat`: MAT v5 files with `X`, a
 /// 32×32×3×N uint8 array, and `y`, N×1 labels 1–10 (10 for the digit 0), each stored plain
@@ -188,7 +177,7 @@ public final class SVHNCroppedReader: FormatReader {
         }
         let stored = storedLabels[index]
         defer { index += 1 }
-        return SVHNCroppedSample(index: index, image: Self.interleave(record), label: stored == 10 ? 0 : Int(stored))
+        return MNISTSample(index: index, image: Self.interleave(record), label: stored == 10 ? 0 : Int(stored))
     }
 
     /// Moves past `count` images without decoding them: no read at all in a plain file,
