@@ -47,7 +47,7 @@ struct Convert: ParsableCommand {
 
             Examples:
               shardkit convert mnist --input mnist --output out/mnist --shards 4
-              shardkit convert cifar10 --input cifar-10-binary.tar.gz --output out/c10 --jobs 2
+              shardkit convert cifar10 -i cifar-10-binary.tar.gz -o out/c10 --jobs 2
               shardkit convert cifar100 --input cifar-100 --output out/c100 --shard-size 64
               shardkit convert svhn --input svhn --output out/svhn --include-extra
               shardkit convert hwdb --input hwdb --output out/hwdb --image-encoding jpeg

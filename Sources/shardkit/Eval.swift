@@ -6,7 +6,7 @@ import Trainer
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a checkpoint on a split of a dataset: accuracy and the most confused pairs.",
-        usage: "shardkit eval (--checkpoint <checkpoint> | --run-dir <run-dir>) --data <data> [<options>]",
+        usage: "shardkit eval (--checkpoint <file> | --run-dir <dir>) --data <dir> [...]",
         discussion: """
             Classifiers: top-1 and top-3 accuracy. Digit strings: whole-sequence, per-digit and \
             length accuracy. Uses the evaluation preprocessing the checkpoint records (e.g. the \

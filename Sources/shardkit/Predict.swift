@@ -6,6 +6,7 @@ import Trainer
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Predict the label (or digit string) of PNG/JPEG images with a checkpoint.",
+        usage: "shardkit predict (--checkpoint <file> | --run-dir <dir>) <images> ...",
         discussion: """
             Applies the preprocessing the checkpoint records. An image of another size than the \
             training images is resized to their size first (bilinear), one of another channel \
@@ -13,7 +14,7 @@ struct Predict: ParsableCommand {
             file, the prediction and its probability.
 
             Example:
-              shardkit predict --checkpoint /tmp/runs/mnist/best.safetensors digit.png number.jpg
+              shardkit predict --run-dir runs/mnist digit.png number.jpg
             """)
 
     @OptionGroup var source: CheckpointOptions
