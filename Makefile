@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN_RELEASE = .build/release/shardkit
 
-.PHONY: demo test test-c fuzz bench accept bootstrap build release python fixtures format clean
+.PHONY: demo test test-c fuzz bench bench-full accept bootstrap build release python fixtures format clean
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -33,6 +33,11 @@ fuzz: bootstrap
 ## bench: throughput and memory benchmarks beside the TensorFlow/Pillow anchors; figures and ratios.
 bench: bootstrap
 	@scripts/bench.sh
+
+## bench-full: full-size conversions (SVHN train, HWDB1.1 train, MNIST x1/x10/x100) beside the
+## notebooks' Python method; about an hour, ~20 GB in /tmp/shardkit-bench/fullsize.
+bench-full: bootstrap
+	@SECTIONS=fullsize REPEATS=1 scripts/bench.sh
 
 ## accept: the trainer's acceptance runs (accuracy targets on the fixture digits); a few minutes.
 accept: release

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs ShardKit's benchmarks and the matching anchors (../shared/anchors: TensorFlow, Pillow, the
 # tfrecord package) in one run, rounds interleaved, then prints figures and ratios against the
-# issues' targets. Env: REPEATS (default 3), SECTIONS (default "records imaging convert trainer").
+# issues' targets. Env: REPEATS (default 3), SECTIONS (default "records imaging convert trainer";
+# "fullsize", the full-size runs of Benchmarks/fullsize, about an hour, runs only when named).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -62,6 +63,9 @@ for ((r = 1; r <= REPEATS; r++)); do
         run "$r" "$benchbin/bench-trainer"
         # The AVX2 kernels on an AVX-512 CPU too (SHARDKIT_ISA caps the tier), as on AVX2-only machines.
         if [ "$cpu_tier" = avx512 ]; then run "$r" env SHARDKIT_ISA=avx2 "$benchbin/bench-trainer"; fi
+    fi
+    if has fullsize && [ "$r" -eq 1 ]; then
+        run "$r" Benchmarks/fullsize/bench_fullsize.sh "$bin/shardkit" "$python"
     fi
 done
 
