@@ -1,15 +1,19 @@
 import Foundation
 import RecordIO
 package import ShardKitSupport
+import Shards
 
-/// A training output that cannot be made: a run directory that already holds a run, or a file
-/// (a checkpoint, an event file, `config.json`) that cannot be written.
+/// A training output that cannot be made: a run directory that already holds a run or that
+/// another `train` is writing into, or a file (a checkpoint, an event file, `config.json`) that
+/// cannot be written.
 public struct TrainingOutputError: Error, CustomStringConvertible, Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// The run directory already holds a run, and neither `overwrite` nor `resume` was asked for.
         case exists
         /// A write failed (a full disk, a read-only file system, no permission).
         case writeFailed
+        /// Another `train` holds the run directory's lock.
+        case busy
     }
 
     /// What went wrong.
@@ -35,6 +39,7 @@ extension TrainingOutputError: CategorizedError {
         switch kind {
         case .exists: .outputExists
         case .writeFailed: .outputFailed
+        case .busy: .busy
         }
     }
 }
@@ -79,11 +84,31 @@ public struct RunDirectory: Sendable, Equatable {
         ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter(Self.isRunFile).sorted()
     }
 
+    /// The lock file `lock()` holds (the dataset writers' name for it, hidden, not a run file).
+    var lockPath: String { joinPath(path, DatasetWriter.lockName) }
+
+    /// Takes the folder's lock without waiting: the dataset writers' `OutputLock` (an exclusive
+    /// `flock` on `lockPath`), so that a second `train` into the same folder fails at once
+    /// (`TrainingOutputError.busy`, exit 75) instead of mixing its checkpoints and event files with
+    /// this run's. The folder must exist. The caller releases the lock when the run ends; `kill -9`
+    /// releases it too (the kernel drops the `flock`; the empty file stays, and is reused).
+    func lock() throws(TrainingOutputError) -> OutputLock {
+        do {
+            return try OutputLock(directory: URL(fileURLWithPath: path))
+        } catch where error.kind == .busy {
+            throw TrainingOutputError(
+                .busy, path: path,
+                message: "another shardkit train is writing into this run directory; wait for it to end or choose another --run-dir")
+        } catch {
+            throw TrainingOutputError(.writeFailed, path: error.path ?? path, message: error.message)
+        }
+    }
+
     /// Makes the folder ready for a new run and returns the paths it removed. A folder that
     /// already holds a run is refused (`TrainingOutputError.exists`, exit 73) unless `overwrite`
     /// is given; then its run files are removed first. Other files in the folder are left alone.
-    /// Returns whether the folder was created.
-    func prepareForNewRun(overwrite: Bool) throws -> (created: Bool, removed: [String]) {
+    /// The folder exists already (`createIfNeeded`), and its lock is held (`lock`).
+    func prepareForNewRun(overwrite: Bool) throws -> [String] {
         let existing = runFiles()
         var removed: [String] = []
         if !existing.isEmpty {
@@ -101,11 +126,11 @@ public struct RunDirectory: Sendable, Equatable {
                 removed.append(file)
             }
         }
-        return (try createIfNeeded(), removed)
+        return removed
     }
 
     /// Checks that there is a checkpoint to resume from, and removes the temporary files a killed
-    /// run left; returns the paths removed.
+    /// run left (under the folder's lock, `lock`); returns the paths removed.
     func prepareForResume() throws -> [String] {
         guard FileManager.default.fileExists(atPath: latestPath) else {
             let files = runFiles()
@@ -122,7 +147,8 @@ public struct RunDirectory: Sendable, Equatable {
         return removed
     }
 
-    private func createIfNeeded() throws -> Bool {
+    /// Makes the folder when it does not exist; returns whether it made it.
+    func createIfNeeded() throws -> Bool {
         if isDirectory(path) { return false }
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

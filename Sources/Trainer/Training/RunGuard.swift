@@ -13,6 +13,9 @@ import Synchronization
 /// Every file of the run is made inside `perform`, under the lock the interrupt takes: an
 /// interrupt waits for a write under way (atomic anyway: temporary file, fsync, rename), knows
 /// every file made, and reports exactly what is on disk; nothing is written after it.
+///
+/// The run directory's lock file (`RunDirectory.lock()`) is let go here too, before the folder is
+/// removed: by the interrupt (its `flock` ends with the process), or through `finish`/`abandon`.
 final class RunGuard: Sendable {
     struct State: Sendable {
         /// The checkpoint `--resume` continues from, once there is one.
@@ -20,6 +23,8 @@ final class RunGuard: Sendable {
         /// Files this run made, removed if it stops before its first checkpoint.
         var madeFiles: [String] = []
         var madeDirectory: String?
+        /// The run directory's lock file while this run holds it.
+        var lockFile: String?
         var interrupted = false
         var ended = false
     }
@@ -49,19 +54,28 @@ final class RunGuard: Sendable {
     /// The checkpoint that is kept, if any.
     var kept: (path: String, step: Int)? { state.withLock { $0.kept } }
 
-    /// The run ended normally: nothing to clean up.
-    func finish() {
+    /// The run ended normally: nothing to clean up but the lock, which `unlock` lets go of (under
+    /// the guard's lock, so an interrupt never removes a lock file that is no longer this run's).
+    func finish(unlock: () -> Void) {
         Interrupts.unregister(token.load(ordering: .relaxed))
-        state.withLock { $0.ended = true }
+        state.withLock { s in
+            s.ended = true
+            s.lockFile = nil
+            unlock()
+        }
     }
 
-    /// The run failed: removes what it made if no checkpoint is kept, and returns the paths removed.
+    /// The run failed: lets go of the lock (`unlock`), then removes what it made if no checkpoint
+    /// is kept, and returns the paths removed.
     @discardableResult
-    func abandon() -> [String] {
+    func abandon(unlock: () -> Void) -> [String] {
         Interrupts.unregister(token.load(ordering: .relaxed))
         return state.withLock { s in
             guard !s.ended else { return [] }
             s.ended = true
+            // First: the lock file must go before the folder can.
+            s.lockFile = nil
+            unlock()
             return s.kept == nil ? Self.removeMade(s) : []
         }
     }
@@ -71,6 +85,9 @@ final class RunGuard: Sendable {
         state.withLock { s in
             guard !s.ended else { return [] }
             s.interrupted = true
+            // The process exits right after, which ends the flock; the file goes first, so that
+            // the folder can be removed and a later run finds no stale lock file.
+            if let lockFile = s.lockFile { unlink(lockFile) }
             if let kept = s.kept {
                 FileHandle.standardError.write(
                     Data("shardkit: kept \(kept.path) (step \(kept.step)); continue it with --resume\n".utf8))

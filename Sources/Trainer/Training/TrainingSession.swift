@@ -53,6 +53,8 @@ public final class TrainingSession {
     private var lastValidationAccuracy: Double?
     private var staleEpochs = 0
     private var guardian: RunGuard?
+    /// The run directory's lock while `run` writes into it (`RunDirectory.lock()`).
+    private var runLock: OutputLock?
 
     public init(_ asked: TrainingConfiguration) throws {
         var configuration = asked
@@ -111,16 +113,28 @@ public final class TrainingSession {
     public var bestPath: String { runDirectory.bestPath }
 
     /// Trains; `log` receives the progress lines. A run that fails before its first checkpoint
-    /// removes what it wrote.
+    /// removes what it wrote. One run at a time per run directory: a second one into the same
+    /// folder fails at once with `TrainingOutputError.busy` (exit 75), changing nothing.
     public func run(log: (String) -> Void) throws -> TrainingResult {
         do {
             let result = try train(log: log)
-            guardian?.finish()
+            guardian?.finish(unlock: releaseRunLock)
             return result
         } catch {
-            guardian?.abandon()
+            guardian?.abandon(unlock: releaseRunLock)
             throw error
         }
+    }
+
+    private func releaseRunLock() {
+        runLock?.release()
+        runLock = nil
+    }
+
+    /// Takes the run directory's lock (under the run guard, which removes its file on an interrupt).
+    private func lockRunDirectory(_ s: inout RunGuard.State) throws {
+        runLock = try runDirectory.lock()
+        s.lockFile = runDirectory.lockPath
     }
 
     private func train(log: (String) -> Void) throws -> TrainingResult {
@@ -137,7 +151,11 @@ public final class TrainingSession {
         let guardian = RunGuard()
         self.guardian = guardian
         if c.resume {
-            let removed = try guardian.perform { _ in try runDirectory.prepareForResume() }
+            let removed = try guardian.perform { s in
+                // Without the folder there is nothing to resume: prepareForResume says so.
+                if isDirectory(runDirectory.path) { try lockRunDirectory(&s) }
+                return try runDirectory.prepareForResume()
+            }
             for path in removed { log("removed \(path), left by a run that was killed") }
             let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: latestPath))
             let meta = checkpoint.metadata
@@ -151,10 +169,11 @@ public final class TrainingSession {
             try guardian.perform { $0.kept = (latestPath, step) }
             log("resumed from \(latestPath) at step \(step)")
         } else {
+            // The folder is made first, so that its lock is taken before anything in it is looked at.
             let removed = try guardian.perform { s in
-                let (created, removed) = try runDirectory.prepareForNewRun(overwrite: c.overwrite)
-                if created { s.madeDirectory = runDirectory.path }
-                return removed
+                if try runDirectory.createIfNeeded() { s.madeDirectory = runDirectory.path }
+                try lockRunDirectory(&s)
+                return try runDirectory.prepareForNewRun(overwrite: c.overwrite)
             }
             if !removed.isEmpty { log("--overwrite: removed the previous run's \(removed.joined(separator: ", "))") }
         }
