@@ -111,6 +111,7 @@ package final class DatasetWriter {
         lock = try OutputLock(directory: output)
         // From here on an interrupt removes whatever this run makes (its staging folder first of all).
         coverInterrupt(of: [])
+        for line in Self.recoverKilledCommits(in: output) { note(line) }
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
         let existingIndexes =
             ((try? FileManager.default.contentsOfDirectory(atPath: indexDirectory.path)) ?? [])
