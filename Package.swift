@@ -114,7 +114,7 @@ let package = Package(
             dependencies: ["Trainer", "Shards", "ShardKitSupport", "Imaging", "Examples", "RecordIO", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "ShardKitCLITests", dependencies: ["shardkit", "TestSupport"], exclude: ["shard-sha256.json"],
+            name: "ShardKitCLITests", dependencies: ["shardkit", "TestSupport", "ShardKitSupport"], exclude: ["shard-sha256.json"],
             swiftSettings: strictSettings),
     ]
 )
