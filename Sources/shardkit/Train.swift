@@ -14,7 +14,9 @@ struct Train: ParsableCommand {
             (written atomically). A directory that already holds a run is refused (exit 73) \
             unless --overwrite or --resume is given. --resume continues from latest.safetensors \
             at its step with its optimizer state; --steps counts all steps, resumed ones included. \
-            Ctrl-C (or SIGTERM) stops at once and keeps the last checkpoint.
+            Ctrl-C (or SIGTERM) stops at once and keeps the last checkpoint. One train at a time \
+            per run directory: a second one into it fails at once (exit 75); eval and predict may \
+            read it meanwhile.
 
             Example:
               shardkit convert mnist --input Fixtures/digits --output /tmp/mnist
