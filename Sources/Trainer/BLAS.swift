@@ -1,5 +1,5 @@
-internal import CConvKernels
-internal import COpenBLAS
+internal import CShardKitConvKernels
+internal import CShardKitOpenBLAS
 internal import ShardKitSupport
 
 /// Row-major single-precision GEMM: C = alpha·op(A)·op(B) + beta·C, where op(A) is m×k and

@@ -1,4 +1,4 @@
-internal import CHDF5
+internal import CShardKitHDF5
 public import Foundation
 
 /// One digit's bounding box from SVHN's `digitStruct.mat`, in pixels of the full image.
