@@ -36,36 +36,36 @@ let package = Package(
         // MARK: C libraries and shims (implementation only; never in a public signature)
         // The one place that decides, from the CPU and SHARDKIT_ISA, which kernel tier runs.
         .target(name: "CShardKitCPU"),
-        .target(name: "CCRC32C", dependencies: ["CShardKitCPU"]),
+        .target(name: "CShardKitCRC32C", dependencies: ["CShardKitCPU"]),
         // Our deflate encoder for PNG scanlines and the PNG row filters (used by Imaging's PNGWriter).
-        .target(name: "CDeflate"),
+        .target(name: "CShardKitDeflate"),
         // The GEMM kernels per tier; the register tiles unroll through `#pragma clang loop unroll(full)`,
         // so the default release optimisation (-O2) gives them full speed (measured: same as -O3).
-        .target(name: "CConvKernels", dependencies: ["CShardKitCPU"]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
-        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CShardKitConvKernels", dependencies: ["CShardKitCPU"]),
+        .systemLibrary(name: "CShardKitZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CShardKitPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .target(name: "CShardKitJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+        .systemLibrary(name: "CShardKitHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CShardKitOpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // OpenSSL's SHA-256 uses the SHA extensions of the CPU: shard checksums at GB/s.
-        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CShardKitOpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // FreeType draws the CJK labels of contact sheets (HWDB) from a Debian font.
-        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        .systemLibrary(name: "CShardKitFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
         // libarchive reads the archives datasets ship as (tar, .tar.gz, zip) as streams (Formats' ArchiveReader).
-        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CShardKitArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
 
         // MARK: Library modules, lowest first; each imports only those above it in this list.
         // Helpers shared by our own modules with `package` access: CPU features and the kernel tier.
         .target(name: "ShardKitSupport", dependencies: ["CShardKitCPU"], swiftSettings: strictSettings),
-        .target(name: "RecordIO", dependencies: ["ShardKitSupport", "CCRC32C", "CZlib", "COpenSSL"], swiftSettings: strictSettings),
+        .target(name: "RecordIO", dependencies: ["ShardKitSupport", "CShardKitCRC32C", "CShardKitZlib", "CShardKitOpenSSL"], swiftSettings: strictSettings),
         .target(name: "Examples", dependencies: ["ShardKitSupport"], swiftSettings: strictSettings),
-        .target(name: "Imaging", dependencies: ["ShardKitSupport", "CPNG", "CJPEG", "CZlib", "CDeflate"], swiftSettings: strictSettings),
+        .target(name: "Imaging", dependencies: ["ShardKitSupport", "CShardKitPNG", "CShardKitJPEG", "CShardKitZlib", "CShardKitDeflate"], swiftSettings: strictSettings),
         // Text drawn with FreeType (contact-sheet labels in any script): its own module, so that
         // Imaging's users (Synth, Formats, Trainer, a library user) need no FreeType and no fonts.
-        .target(name: "Glyphs", dependencies: ["ShardKitSupport", "Imaging", "CFreeType"], swiftSettings: strictSettings),
+        .target(name: "Glyphs", dependencies: ["ShardKitSupport", "Imaging", "CShardKitFreeType"], swiftSettings: strictSettings),
         .target(name: "Synth", dependencies: ["ShardKitSupport", "Imaging"], swiftSettings: strictSettings),
         .target(
-            name: "Formats", dependencies: ["ShardKitSupport", "Imaging", "CHDF5", "CZlib", "CArchive", "RecordIO"],
+            name: "Formats", dependencies: ["ShardKitSupport", "Imaging", "CShardKitHDF5", "CShardKitZlib", "CShardKitArchive", "RecordIO"],
             swiftSettings: strictSettings),
         // Datasets of shards: the sharded writer, the typed manifest and TFDS side files, the one
         // crash-safety mechanism, and inspect/verify/contact sheets beside them.
@@ -77,7 +77,7 @@ let package = Package(
             dependencies: ["ShardKitSupport", "Shards", "Formats", "Synth", "Imaging", "Examples", "RecordIO"],
             swiftSettings: strictSettings),
         .target(
-            name: "Trainer", dependencies: ["ShardKitSupport", "Shards", "Imaging", "Examples", "RecordIO", "COpenBLAS", "CConvKernels"],
+            name: "Trainer", dependencies: ["ShardKitSupport", "Shards", "Imaging", "Examples", "RecordIO", "CShardKitOpenBLAS", "CShardKitConvKernels"],
             swiftSettings: strictSettings),
 
         // MARK: The command-line tool: argument parsing over the library, no logic of its own.

@@ -8,7 +8,7 @@ set -euo pipefail
 # records and .gz inputs; libssl-dev: SHA-256 for manifests (OpenSSL uses the CPU's SHA extensions);
 # libopenblas-dev: the trainer's matrix products; pkg-config: SwiftPM finds all of them through it.
 # libfreetype-dev, fonts-wqy-microhei, fonts-noto-cjk: contact sheets draw HWDB's characters (Glyphs).
-# libarchive-dev: convert reads the archives the authors ship (.tar.gz, .zip) as streams (CArchive).
+# libarchive-dev: convert reads the archives the authors ship (.tar.gz, .zip) as streams (CShardKitArchive).
 packages=(pkg-config zlib1g-dev libpng-dev libjpeg-dev libhdf5-dev libssl-dev libopenblas-dev
     libfreetype-dev fonts-wqy-microhei fonts-noto-cjk libarchive-dev)
 # gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user: scripts/test-c-kernels.sh cross-builds

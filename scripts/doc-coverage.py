@@ -22,7 +22,8 @@ import re
 import sys
 
 # Modules whose every public declaration is documented; the check fails if one loses a comment.
-DOCUMENTED = ["ShardKitSupport", "RecordIO", "Examples", "Imaging", "Glyphs", "Shards", "Synth", "Pipeline"]
+DOCUMENTED = ["ShardKitSupport", "RecordIO", "Examples", "Imaging", "Glyphs", "Shards", "Synth", "Pipeline",
+              "Formats", "Trainer"]
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources")
 

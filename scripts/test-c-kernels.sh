@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The C-level tests of the C kernels (Tests/CKernels against every .c file of Sources/CShardKitCPU,
-# CCRC32C, CConvKernels and CDeflate, as they are in the tree, through their public headers), and
-# of the JPEG shim (Sources/CJPEG, linked with the system's libjpeg; not in the aarch64 build,
+# CShardKitCRC32C, CShardKitConvKernels and CShardKitDeflate, as they are in the tree, through their public headers), and
+# of the JPEG shim (Sources/CShardKitJPEG, linked with the system's libjpeg; not in the aarch64 build,
 # which has no arm64 libjpeg: there the group reports itself skipped):
 #   1. built natively with the system cc -O2 and run once per kernel tier this CPU can run
 #      (SHARDKIT_ISA caps the tier; tiers the CPU cannot run are skipped with the reason);
@@ -26,7 +26,7 @@ start=$SECONDS
 sources_root=${CK_SOURCES:-Sources}
 build=.build/c-kernels
 mkdir -p "$build"
-targets=(CShardKitCPU CCRC32C CConvKernels CDeflate CJPEG)
+targets=(CShardKitCPU CShardKitCRC32C CShardKitConvKernels CShardKitDeflate CShardKitJPEG)
 
 includes=()
 target_dirs=()
@@ -42,7 +42,7 @@ defines=()
 flags=(-std=gnu11 -Wall -Wno-unknown-pragmas "${defines[@]}" "${includes[@]}" -I Tests/CKernels)
 libs=(-lpthread -lm)
 # The JPEG shim and its test, which need libjpeg: native and sanitized builds only.
-jpeg_sources=("$sources_root/CJPEG/cjpeg_shim.c")
+jpeg_sources=("$sources_root/CShardKitJPEG/shardkit_jpeg.c")
 
 # ---- The tools, all checked before anything is built.
 

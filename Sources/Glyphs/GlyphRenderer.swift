@@ -1,4 +1,4 @@
-internal import CFreeType
+internal import CShardKitFreeType
 package import ShardKitSupport
 public import Imaging
 
@@ -24,7 +24,7 @@ public struct GlyphError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// An error for FreeType's `code`, with FreeType's own message for it.
     init(fontPath: String, operation: String, code: FT_Error) {
-        let message = cfreetype_error_message(code).map { String(cString: $0) } ?? "unknown error"
+        let message = shardkit_freetype_error_message(code).map { String(cString: $0) } ?? "unknown error"
         self.init(fontPath: fontPath, operation: operation, code: code, reason: "FreeType error \(code): \(message)")
     }
 

@@ -1,6 +1,6 @@
-internal import CJPEG
+internal import CShardKitJPEG
 
-/// JPEG decoding and encoding through libjpeg-turbo, behind the `CJPEG` shim whose error
+/// JPEG decoding and encoding through libjpeg-turbo, behind the `CShardKitJPEG` shim whose error
 /// manager `longjmp`s back and returns a status and libjpeg's message. Warnings such as
 /// "premature end of data segment" count as errors, so a truncated file never decodes to a
 /// partly grey image. CMYK and YCCK files are rejected.
@@ -27,7 +27,7 @@ public enum JPEGCodec {
         var width: Int32 = 0
         var height: Int32 = 0
         var components: Int32 = 0
-        var status = cjpeg_read_header(base, bytes.count, &width, &height, &components)
+        var status = shardkit_jpeg_read_header(base, bytes.count, &width, &height, &components)
         if status.status != 0 { throw jpegError(&status) }
         if components == 4 {
             throw ImageCodecError(format: "JPEG", message: "CMYK/YCCK JPEG is not supported; convert it to RGB first")
@@ -44,7 +44,7 @@ public enum JPEGCodec {
         let count = w * h * outChannels
         var pixels = [UInt8](repeating: 0, count: count)
         status = pixels.withUnsafeMutableBufferPointer { out in
-            cjpeg_decode(base, bytes.count, Int32(outChannels), out.baseAddress, count)
+            shardkit_jpeg_decode(base, bytes.count, Int32(outChannels), out.baseAddress, count)
         }
         if status.status != 0 { throw jpegError(&status) }
         return Image(height: h, width: w, channels: outChannels, pixels: pixels)
@@ -67,17 +67,17 @@ public enum JPEGCodec {
         var out: UnsafeMutablePointer<UInt8>? = nil
         var size = 0
         var status = image.pixels.withUnsafeBufferPointer { src in
-            cjpeg_encode(
+            shardkit_jpeg_encode(
                 src.baseAddress, Int32(image.width), Int32(image.height), Int32(image.channels),
                 Int32(quality), &out, &size)
         }
         if status.status != 0 { throw jpegError(&status) }
-        defer { cjpeg_free(out) }
+        defer { shardkit_jpeg_free(out) }
         guard let out else { throw ImageCodecError(format: "JPEG", message: "encoder returned no data") }
         return Array(UnsafeBufferPointer(start: out, count: size))
     }
 
-    private static func jpegError(_ result: inout cjpeg_result) -> ImageCodecError {
+    private static func jpegError(_ result: inout shardkit_jpeg_result) -> ImageCodecError {
         let text = withUnsafeBytes(of: &result.message) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }

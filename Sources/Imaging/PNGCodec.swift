@@ -1,4 +1,4 @@
-internal import CPNG
+internal import CShardKitPNG
 
 /// PNG decoding and encoding through libpng's simplified API (`png_image_*`), which reports
 /// failures by status and message instead of `longjmp`.

@@ -1,9 +1,9 @@
-import CDeflate
-import CZlib
+import CShardKitDeflate
+import CShardKitZlib
 
 /// Writes 8-bit gray and RGB PNG files: signature, `IHDR`, one `IDAT`, `IEND`.
 ///
-/// The rows are filtered and compressed by our own C code (`CDeflate`): gray images unfiltered
+/// The rows are filtered and compressed by our own C code (`CShardKitDeflate`): gray images unfiltered
 /// unless that compresses poorly, RGB images with libpng's per-row heuristic, then a deflate
 /// encoder made for scanlines that looks only for runs and codes each block with Huffman codes
 /// from its own histogram. On dataset images that is as small as zlib's level 6 or smaller, in a

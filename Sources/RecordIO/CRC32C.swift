@@ -1,4 +1,4 @@
-import CCRC32C
+import CShardKitCRC32C
 public import Foundation  // ContiguousBytes in the generic conveniences
 public import ShardKitSupport  // KernelTier in the per-tier entry points
 

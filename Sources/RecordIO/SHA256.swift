@@ -1,4 +1,4 @@
-import COpenSSL
+import CShardKitOpenSSL
 internal import ShardKitSupport
 import Glibc
 

@@ -1,4 +1,4 @@
-import CZlib
+import CShardKitZlib
 
 /// zlib's deflate over a streaming output buffer. Owns its `z_stream`; the corresponding C
 /// functions are `deflateInit2_`, `deflate`, `deflateReset` and `deflateEnd`.

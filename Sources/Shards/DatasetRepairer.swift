@@ -34,7 +34,8 @@ public enum DatasetRepairer {
     public struct Options: Sendable {
         /// SRC: the damaged dataset, never written to.
         public var source: URL
-        /// DST: where the clean copy goes; it must not hold a dataset, nor be SRC or inside it.
+        /// DST: where the clean copy goes; it must not be SRC or inside it, nor hold a dataset
+        /// (unless `overwrite`).
         public var output: URL
         /// Print no progress.
         public var quiet: Bool
@@ -42,6 +43,8 @@ public enum DatasetRepairer {
         public var durable: Bool
         /// How far `RecordSalvager` scans for the next record after a lost length, and more.
         public var salvage: RecordSalvager.Options
+        /// Replace a dataset already in DST (it stays intact until the copy is complete).
+        public var overwrite = false
 
         /// Repair `source` into `output`, quietly and durably unless told otherwise.
         public init(
@@ -138,7 +141,7 @@ public enum DatasetRepairer {
         let sharding = Sharding(source.splits)
         let writer = try DatasetWriter(
             output: options.output, name: source.name, sharding: sharding.policy, compression: source.compression,
-            durable: options.durable)
+            durable: options.durable, overwrite: options.overwrite)
         do throws(DatasetError) {
             let surveys = try survey(source, options)
             var notes = source.notes

@@ -23,6 +23,11 @@ package import Examples
 /// output once its process is gone, or, with `resume`, taken over when it was written with the
 /// same fingerprint: its shards with receipts are kept, and only the others are written again.
 ///
+/// With `overwrite`, an output that already holds a dataset is not refused: the old dataset stays
+/// untouched until `commit`, which sets its files aside, puts the new ones in place and the new
+/// manifest last, and undoes all of that if anything fails or a signal arrives before the new
+/// manifest is written (`DatasetReplacement`; formats/crash-safety.md).
+///
 /// **One worker of several** (`.worker`): the worker writes its shards straight into OUTPUT under
 /// their final names, index files into `OUTPUT/index/` (each under a hidden temporary name first,
 /// renamed when complete), then a
@@ -73,6 +78,10 @@ package final class DatasetWriter {
     private var lock: OutputLock?
     /// A worker's claim on its slot.
     private var claim: WorkerClaim?
+    /// Whether an existing dataset in the output is replaced at `commit` (else it is refused).
+    package let overwrite: Bool
+    /// The commit's replacement of the old dataset, while one runs (`overwrite` only).
+    private var replacement: DatasetReplacement?
 
     /// The lock file in the output directory; held with `flock` while a writer runs.
     package static let lockName = ".shardkit-lock"
@@ -81,11 +90,18 @@ package final class DatasetWriter {
 
     package init(
         output: URL, name: String, sharding: ShardingPolicy, compression: Compression, durable: Bool = true,
-        role: Role = .whole(resume: false), fingerprint: [String: String] = [:]
+        role: Role = .whole(resume: false), fingerprint: [String: String] = [:], overwrite: Bool = false
     )
         throws(DatasetError)
     {
+        if overwrite, case .worker = role {
+            throw DatasetError(
+                .usage,
+                "--overwrite cannot be given to a worker (--worker, or a Slurm/Kubernetes array index): workers "
+                    + "write in place; remove the old dataset first, or write the new one elsewhere")
+        }
         self.output = output
+        self.overwrite = overwrite
         self.name = name
         self.sharding = sharding
         self.compression = compression
@@ -111,21 +127,28 @@ package final class DatasetWriter {
         lock = try OutputLock(directory: output)
         // From here on an interrupt removes whatever this run makes (its staging folder first of all).
         coverInterrupt(of: [])
-        for line in Self.recoverKilledCommits(in: output) { note(line) }
+        do throws(DatasetError) { try clearStaleStaging(keepingForResume: role == .whole(resume: true)) } catch {
+            releaseLock()
+            throw error
+        }
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
         let existingIndexes =
             ((try? FileManager.default.contentsOfDirectory(atPath: indexDirectory.path)) ?? [])
             .map { "\(ShardIndex.directoryName)/\($0)" }
+        // With --overwrite only a workers' folder is refused: workers may still be writing into it.
         let clash =
-            existing.first(where: { $0 == Manifest.fileName || $0.hasPrefix("\(name)-") || $0 == Self.workFolder })
-            ?? existingIndexes.first(where: { $0.hasPrefix("\(ShardIndex.directoryName)/\(name)-") })
+            existing.first(where: {
+                $0 == Self.workFolder || (!overwrite && ($0 == Manifest.fileName || $0.hasPrefix("\(name)-")))
+            })
+            ?? existingIndexes.first(where: { !overwrite && $0.hasPrefix("\(ShardIndex.directoryName)/\(name)-") })
         if let clash {
             releaseLock()
             throw DatasetError(
                 .outputExists, path: output.appendingPathComponent(clash).path,
                 clash == Self.workFolder
                     ? "the output directory holds shards of workers (--worker); finish them with `shardkit commit` or choose another --output"
-                    : "the output directory already holds a dataset; remove it or choose another --output")
+                        + (overwrite ? " (--overwrite does not replace them: remove the folder once no worker runs)" : "")
+                    : "the output directory already holds a dataset; remove it, choose another --output, or give --overwrite")
         }
         do throws(DatasetError) {
             try takeOverOrRemoveStaleStaging(existing, resume: role == .whole(resume: true))
@@ -136,6 +159,31 @@ package final class DatasetWriter {
             throw error
         }
         coverInterrupt(of: [])
+    }
+
+    /// Staging folders of runs that ended (killed: their process is gone), before this run looks at
+    /// the output: a replacement one of them was committing is finished or undone first
+    /// (`DatasetReplacement.recover`), and so is a commit without `--overwrite`
+    /// (`recoverKilledCommit`), so the output holds one whole dataset or none again; then each is
+    /// removed, and said so, unless `keepingForResume` (`takeOverOrRemoveStaleStaging` then
+    /// decides, once the output is known to be free).
+    private func clearStaleStaging(keepingForResume: Bool) throws(DatasetError) {
+        let me = ProcessInfo.processInfo.processIdentifier
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
+        for entry in entries.sorted() where entry.hasPrefix(Self.stagingPrefix) {
+            guard let pid = Int32(entry.dropFirst(Self.stagingPrefix.count)), pid == me || processHasEnded(pid)
+            else { continue }
+            let stale = output.appendingPathComponent(entry)
+            if let what = try DatasetReplacement.recover(staging: stale, output: output) {
+                note("\(what) (\(stale.path))")
+            } else {
+                for line in Self.recoverKilledCommit(staging: stale, process: pid) { note(line) }
+            }
+            if keepingForResume { continue }
+            if (try? FileManager.default.removeItem(at: stale)) != nil {
+                note("removed \(stale.path), left by a run that ended (process \(pid))")
+            }
+        }
     }
 
     /// The staging folder's copy of the fingerprint, so that `--resume` knows what it takes over.
@@ -294,6 +342,19 @@ package final class DatasetWriter {
         }
     }
 
+    /// From here on an interrupt undoes `replacement` (puts the old dataset back), then removes the
+    /// staging folder, and the output folder when this run made it and it is empty again.
+    private func coverInterrupt(replacing replacement: DatasetReplacement) {
+        if let interruptToken { Interrupts.unregister(interruptToken) }
+        let (staging, output) = (self.staging, createdOutput ? self.output : nil)
+        let lockPath = self.output.appendingPathComponent(Self.lockName).path
+        interruptToken = Interrupts.register {
+            let removed = replacement.undo()
+            unlink(lockPath)
+            return removed + Self.removeUnfinished(staging: staging, moved: [], output: output)
+        }
+    }
+
     private func releaseInterruptCleanup() {
         if let interruptToken { Interrupts.unregister(interruptToken) }
         interruptToken = nil
@@ -437,6 +498,8 @@ package final class DatasetWriter {
     }
 
     /// Moves the shards into place and writes `files` (name → bytes) and then `manifest` last.
+    /// With `overwrite`, the old dataset's files are set aside first, its manifest before anything
+    /// else, and are put back if the commit fails or is interrupted (`DatasetReplacement`).
     package func commit(files: [(String, [UInt8])], manifest: Manifest) throws(DatasetError) {
         // An interrupt from here on removes whatever of the commit is already in place.
         let shardFiles = splits.flatMap { $0.manifest.shards.flatMap { [$0.file] + ($0.index.map { [$0] } ?? []) } }
@@ -444,11 +507,24 @@ package final class DatasetWriter {
         if needsIndexFolder && !FileManager.default.fileExists(atPath: indexDirectory.path) {
             createdIndexDirectory = true
         }
-        coverInterrupt(
-            of: (shardFiles + files.map(\.0) + [Manifest.fileName]).map { output.appendingPathComponent($0) },
-            madeFolders: createdIndexDirectory ? [indexDirectory] : [])
-        do {
-            if createdIndexDirectory { try FileManager.default.createDirectory(at: indexDirectory, withIntermediateDirectories: false) }
+        let placed = shardFiles + files.map(\.0) + [Manifest.fileName]
+        if overwrite {
+            let replacement = DatasetReplacement(output: output, staging: staging, durable: durable)
+            self.replacement = replacement
+            coverInterrupt(replacing: replacement)
+            do throws(DatasetError) { try replacement.setAside(replacing: placed, needsIndexFolder: needsIndexFolder) } catch {
+                abort()
+                throw error
+            }
+        } else {
+            coverInterrupt(
+                of: placed.map { output.appendingPathComponent($0) },
+                madeFolders: createdIndexDirectory ? [indexDirectory] : [])
+        }
+        do throws(DatasetError) {
+            try place { () throws(DatasetError) in
+                if createdIndexDirectory { try createDirectory(indexDirectory) }
+            }
             // Each shard and index file is renamed once: from its name in staging (without
             // `-of-n` when the count was known only at the end) to its final name.
             for (_, split) in splits {
@@ -458,34 +534,47 @@ package final class DatasetWriter {
                     if let index = shard.index { moves.append((ShardIndex.relativePath(forShard: stagedAs), index)) }
                     for (from, to) in moves {
                         let target = output.appendingPathComponent(to)
-                        try FileManager.default.moveItem(at: staging.appendingPathComponent(from), to: target)
+                        try place { () throws(DatasetError) in
+                            do { try FileManager.default.moveItem(at: staging.appendingPathComponent(from), to: target) } catch {
+                                throw DatasetError(.output, path: output.path, "cannot move the shards into place: \(error)")
+                            }
+                        }
                         moved.append(target)
                     }
                 }
             }
-        } catch {
-            abort()
-            throw DatasetError(.output, path: output.path, "cannot move the shards into place: \(error)")
-        }
-        if durable && needsIndexFolder { syncDirectory(indexDirectory.path) }
-        for (file, bytes) in files {
-            let url = output.appendingPathComponent(file)
-            do throws(DatasetError) { try writeFile(bytes, to: url) } catch {
-                abort()
-                throw error
+            if durable && needsIndexFolder { syncDirectory(indexDirectory.path) }
+            for (file, bytes) in files {
+                let url = output.appendingPathComponent(file)
+                try place { () throws(DatasetError) in try writeFile(bytes, to: url) }
+                moved.append(url)
             }
-            moved.append(url)
-        }
-        do {
-            try manifest.write(to: output.path)
+            func writeManifest() throws(DatasetError) {
+                do throws(RecordIOError) { try manifest.write(to: output.path) } catch {
+                    throw DatasetError(.output, path: output.path, error.description)
+                }
+            }
+            if let replacement { try replacement.commit(writeManifest) } else { try writeManifest() }
         } catch {
             abort()
-            throw DatasetError(.output, path: output.path, error.description)
+            throw error
+        }
+        if let replacement {
+            // The old files wait in the staging folder until here; they go with it.
+            replacement.finish()
+            self.replacement = nil
+        } else {
+            try? FileManager.default.removeItem(at: staging)
         }
         releaseInterruptCleanup()
-        try? FileManager.default.removeItem(at: staging)
         releaseLock()
         done = true
+    }
+
+    /// One change to the output during the commit: a step of the replacement when overwriting
+    /// (so that an interrupt's undo never runs in the middle of it), else simply `body`.
+    private func place(_ body: () throws(DatasetError) -> Void) throws(DatasetError) {
+        if let replacement { try replacement.step(body) } else { try body() }
     }
 
     /// Removes the lock file and lets go of the lock (the file goes first, so a waiting run that
@@ -508,6 +597,12 @@ package final class DatasetWriter {
         }
         for writer in writers.values { writer.abort() }
         writers.removeAll()
+        if let replacement {
+            // While the lock is held and before the staging folder goes: the old files wait there.
+            _ = replacement.undo()
+            moved.removeAll()  // put back or removed by the undo; not to be removed again
+            self.replacement = nil
+        }
         releaseLock()  // first: the lock file must go before the output folder can
         _ = Self.removeUnfinished(
             staging: staging, moved: moved, madeFolders: createdIndexDirectory ? [indexDirectory] : [],

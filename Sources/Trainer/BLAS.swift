@@ -1,5 +1,5 @@
-internal import CConvKernels
-internal import COpenBLAS
+internal import CShardKitConvKernels
+internal import CShardKitOpenBLAS
 internal import ShardKitSupport
 
 /// Row-major single-precision GEMM: C = alpha·op(A)·op(B) + beta·C, where op(A) is m×k and
@@ -108,8 +108,12 @@ func setBLASThreads(_ n: Int) {
 /// micro-benchmark of the GEMM kernels on the trainer's own shapes. SPI for the benchmarks
 /// package (`@_spi(Benchmarks) import Trainer`), not part of the public API.
 @_spi(Benchmarks) public struct ConvolutionGEMMBenchmark {
+    /// The layer's shape: images per worker, the square input's side (H = W), input channels,
+    /// output channels (filters) and the square window's side.
     public let images, size, channels, filters, kernelSize: Int
 
+    /// The products of a stride-1 "same" convolution of `images` × `size`² × `channels` with
+    /// `filters` windows of `kernelSize`².
     public init(images: Int, size: Int, channels: Int, filters: Int, kernelSize: Int) {
         (self.images, self.size, self.channels, self.filters, self.kernelSize) =
             (images, size, channels, filters, kernelSize)

@@ -8,21 +8,21 @@
 /// With `activation: .relu` the layer also applies max(·, 0) to its output, bit for bit as a
 /// separate `ReLU` layer after it would, but in the same pass over memory; its backward masks
 /// the incoming gradient by output > 0 inside the batch norm's own passes.
-public final class BatchNorm: Layer {
-    public let name: String
-    public let channels: Int
-    public let momentum: Float
-    public let epsilon: Float
+final class BatchNorm: Layer {
+    let name: String
+    let channels: Int
+    let momentum: Float
+    let epsilon: Float
     /// `.relu` fuses a following ReLU into this layer.
-    public let activation: Activation
+    let activation: Activation
     /// Scale γ, shape `[channels]`, initially 1.
-    public let gamma: Parameter
+    let gamma: Parameter
     /// Shift β, shape `[channels]`, initially 0.
-    public let beta: Parameter
+    let beta: Parameter
     /// Running mean (non-trainable), initially 0.
-    public let movingMean: Parameter
+    let movingMean: Parameter
     /// Running variance (non-trainable), initially 1.
-    public let movingVariance: Parameter
+    let movingVariance: Parameter
 
     private var mean: [Float]
     private var inverseStd: [Float]
@@ -36,7 +36,7 @@ public final class BatchNorm: Layer {
     private var trainScale: [Float]
     private var trainShift: [Float]
 
-    public init(
+    init(
         name: String, channels: Int, momentum: Float = 0.99, epsilon: Float = 1e-3,
         activation: Activation = .identity
     ) {
@@ -61,9 +61,9 @@ public final class BatchNorm: Layer {
         sums2 = sums
     }
 
-    public var parameters: [Parameter] { [gamma, beta, movingMean, movingVariance] }
+    var parameters: [Parameter] { [gamma, beta, movingMean, movingVariance] }
 
-    public func outputShape(for inputShape: [Int]) -> [Int] {
+    func outputShape(for inputShape: [Int]) -> [Int] {
         precondition(inputShape.last == channels, "\(name): expected \(channels) channels, got \(inputShape)")
         return inputShape
     }
@@ -118,7 +118,7 @@ public final class BatchNorm: Layer {
         }
     }
 
-    public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+    func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
         output.resize(to: outputShape(for: input.shape))
         prepare(input, training: training)
         let c = channels
@@ -212,7 +212,7 @@ public final class BatchNorm: Layer {
     /// output: dy itself, or with a fused ReLU dy masked by output > 0 (as `ReLU` computes it).
     /// The mask is recomputed from the input as x·a + b > 0 with the training forward's own
     /// scale and shift: the same bits as the output's sign, without reading the output.
-    public func backward(
+    func backward(
         input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
     ) {
         outputGradient.scalars.withUnsafeBufferPointer { dy in
@@ -442,26 +442,26 @@ private func normalize(
 /// the normalised values as it computes them, and the backward pass routes the pool's gradient
 /// through its argmax inside the batch norm's own passes, so the full-size activation and its
 /// gradient are never written. Parameters keep the batch norm's names.
-public final class BatchNormPool: Layer {
-    public let batchNorm: BatchNorm
-    public let pool: MaxPool2D
+final class BatchNormPool: Layer {
+    let batchNorm: BatchNorm
+    let pool: MaxPool2D
     /// "<batch norm>+<pool>", e.g. `bn1+pool1`.
-    public let name: String
+    let name: String
 
-    public init(_ batchNorm: BatchNorm, _ pool: MaxPool2D) {
+    init(_ batchNorm: BatchNorm, _ pool: MaxPool2D) {
         precondition(pool.stride == pool.poolSize, "BatchNormPool needs disjoint pooling windows (stride = pool size)")
         self.batchNorm = batchNorm
         self.pool = pool
         name = "\(batchNorm.name)+\(pool.name)"
     }
 
-    public var parameters: [Parameter] { batchNorm.parameters }
+    var parameters: [Parameter] { batchNorm.parameters }
 
-    public func outputShape(for inputShape: [Int]) -> [Int] {
+    func outputShape(for inputShape: [Int]) -> [Int] {
         pool.outputShape(for: batchNorm.outputShape(for: inputShape))
     }
 
-    public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+    func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
         batchNorm.prepare(input, training: training)
         let relu = batchNorm.activation == .relu
         batchNorm.withScaleShift { a, b in
@@ -469,7 +469,7 @@ public final class BatchNormPool: Layer {
         }
     }
 
-    public func backward(
+    func backward(
         input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
     ) {
         let (h, w) = (input.shape[1], input.shape[2])

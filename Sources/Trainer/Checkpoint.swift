@@ -5,10 +5,13 @@ package import ShardKitSupport
 /// (see formats/safetensors.md): an 8-byte little-endian header length, a JSON header giving
 /// each tensor's dtype, shape and byte range, then the raw little-endian data.
 public struct Checkpoint: Sendable, Equatable {
+    /// The tensors by name: a model's parameters (`conv1/kernel`, …) and optimizer slots
+    /// (`optimizer/m/conv1/kernel`, …); all float32.
     public var tensors: [String: Tensor]
     /// Free-form string→string pairs (the header's `__metadata__`).
     public var metadata: [String: String]
 
+    /// A checkpoint of `tensors` and `metadata` (nothing is written until `write(to:)`).
     public init(tensors: [String: Tensor] = [:], metadata: [String: String] = [:]) {
         self.tensors = tensors
         self.metadata = metadata
@@ -51,6 +54,7 @@ public struct Checkpoint: Sendable, Equatable {
     }
 
     /// Parses safetensors bytes; only `F32` tensors are accepted. `path` names the source in errors.
+    /// Throws `CheckpointError` with the byte offset of the first problem.
     public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws -> Checkpoint {
         func fail(_ offset: Int, _ message: String) -> CheckpointError {
             CheckpointError(path: path, offset: offset, message: message)
@@ -124,7 +128,8 @@ public struct Checkpoint: Sendable, Equatable {
         try RunDirectory.write(encoded(), to: url.path)
     }
 
-    /// Reads a checkpoint written by `write(to:)` or any safetensors writer using F32.
+    /// Reads a checkpoint written by `write(to:)` or any safetensors writer using F32. Throws
+    /// `CheckpointError` (`isMissing` when the file cannot be read at all).
     public static func read(from url: URL) throws -> Checkpoint {
         let bytes: Data
         do {
@@ -139,20 +144,23 @@ public struct Checkpoint: Sendable, Equatable {
 
 /// A checkpoint that cannot be read or does not fit the model.
 public struct CheckpointError: Error, CustomStringConvertible, Sendable {
+    /// The checkpoint file (`<memory>` for bytes decoded without one).
     public var path: String
     /// Byte offset in the file where the problem was found, when it is inside the file.
     public var offset: Int?
+    /// What is wrong, e.g. "missing tensor conv1/kernel".
     public var message: String
     /// True when the file is not there or cannot be read at all.
     public var isMissing: Bool
 
-    public init(path: String, offset: Int?, message: String, isMissing: Bool = false) {
+    init(path: String, offset: Int?, message: String, isMissing: Bool = false) {
         self.path = path
         self.offset = offset
         self.message = message
         self.isMissing = isMissing
     }
 
+    /// One line: the path, the byte offset when known, then the message.
     public var description: String {
         offset.map { "\(path) at byte \($0): \(message)" } ?? "\(path): \(message)"
     }

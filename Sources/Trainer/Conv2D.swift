@@ -1,5 +1,5 @@
 /// Padding of a convolution or pooling window, with TensorFlow's meaning.
-public enum Padding: Sendable {
+enum Padding: Sendable {
     /// Output size ⌈input / stride⌉; the input is padded (at the end first when odd) so
     /// every output position has a window.
     case same
@@ -31,23 +31,28 @@ public enum Padding: Sendable {
 /// read the column matrix in place from a zero-padded copy of the input through offset tables:
 /// no im2col. dX, at stride 1 with 8 or more input channels, is then the zero-padded dY
 /// convolved with the flipped kernel, the same kind of gathered product: no col2im either.
-public final class Conv2D: Layer {
+///
+/// SPI for the benchmarks package, which reads the window and channel counts to count FLOPs.
+@_spi(Benchmarks) public final class Conv2D: Layer {
+    /// The layer's unique name in its model, e.g. `conv1` (its parameters are `conv1/kernel`,
+    /// `conv1/bias`).
     public let name: String
     /// Input channels (the last input dimension).
     public let inChannels: Int
     /// Output channels.
-    public let filters: Int
+    let filters: Int
     /// The window is `kernelSize × kernelSize`.
     public let kernelSize: Int
     /// The step between windows, the same along both spatial dimensions.
-    public let stride: Int
-    public let padding: Padding
+    let stride: Int
+    /// How windows meet the input's edges.
+    let padding: Padding
     /// The activation fused after the bias.
-    public let activation: Activation
+    let activation: Activation
     /// The kernel, shape `[k, k, inChannels, filters]`.
-    public let kernel: Parameter
+    let kernel: Parameter
     /// The per-filter bias, or nil when the layer has none (e.g. before batch norm).
-    public let bias: Parameter?
+    let bias: Parameter?
 
     /// Upper bound on the floats in one worker's column buffer; larger work is done in chunks
     /// of output pixels. Our GEMM tiles have no per-call packing to amortise, so the chunk is
@@ -92,7 +97,7 @@ public final class Conv2D: Layer {
     private var paddedHoldsInput: [Int]? = nil
 
     /// Creates a convolution with `filters` output channels and a `kernelSize`² window.
-    public init(
+    init(
         name: String, inChannels: Int, filters: Int, kernelSize: Int, stride: Int = 1, padding: Padding = .same,
         activation: Activation = .identity, useBias: Bool = true, initializer: Initializer = .he, seed: UInt64
     ) {
@@ -110,6 +115,7 @@ public final class Conv2D: Layer {
         bias = useBias ? Parameter(name: "\(name)/bias", value: Tensor(shape: [filters])) : nil
     }
 
+    /// The kernel, then the bias when the layer has one.
     public var parameters: [Parameter] { bias.map { [kernel, $0] } ?? [kernel] }
 
     struct Geometry {
@@ -132,6 +138,8 @@ public final class Conv2D: Layer {
             k: kernelSize, s: stride, filters: filters)
     }
 
+    /// `[N, H', W', filters]` for an input `[N, H, W, inChannels]`, H' and W' as `padding` and
+    /// `stride` give them.
     public func outputShape(for inputShape: [Int]) -> [Int] {
         let g = geometry(inputShape)
         return [g.n, g.oh, g.ow, filters]
@@ -297,6 +305,8 @@ public final class Conv2D: Layer {
         paddedScratch.reserve(g.n * g.paddedImage)
     }
 
+    /// The convolution plus bias and fused activation of `input` `[N, H, W, inChannels]`, into
+    /// `output` (resized to `outputShape(for:)`); `training` makes no difference here.
     public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
         let g = geometry(input.shape)
         output.resize(to: [g.n, g.oh, g.ow, filters])
@@ -346,6 +356,8 @@ public final class Conv2D: Layer {
         }
     }
 
+    /// Sets the kernel's and the bias's gradients from `outputGradient` (masked by the fused
+    /// ReLU, when there is one) and, when `computeInputGradient`, writes dLoss/dInput.
     public func backward(
         input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
     ) {

@@ -1,20 +1,27 @@
 /// A fully connected layer y = act(x·W + b) with W of shape `[inputSize, outputSize]`.
 /// Any input `[N, …]` whose item size is `inputSize` is accepted (it is read as `[N, inputSize]`).
-public final class Dense: Layer {
+///
+/// SPI for the benchmarks package, which reads its sizes to count FLOPs.
+@_spi(Benchmarks) public final class Dense: Layer {
+    /// The layer's unique name in its model, e.g. `fc1` (its parameters are `fc1/kernel`,
+    /// `fc1/bias`).
     public let name: String
+    /// Features per input item (the product of the input's non-batch dimensions).
     public let inputSize: Int
+    /// Output features (units) per item.
     public let outputSize: Int
-    public let activation: Activation
+    /// The activation fused after the bias.
+    let activation: Activation
     /// The weight matrix, shape `[inputSize, outputSize]`.
-    public let kernel: Parameter
+    let kernel: Parameter
     /// The bias, shape `[outputSize]`.
-    public let bias: Parameter
+    let bias: Parameter
     private var maskedGradient: [Float] = []
     /// Gᵀ and dXᵀ for the input-gradient GEMM (see `backward`).
     private let transposedGradient = Scratch()
     private let transposedInputGradient = Scratch()
 
-    public init(
+    init(
         name: String, inputSize: Int, outputSize: Int, activation: Activation = .identity,
         initializer: Initializer = .glorotUniform, seed: UInt64
     ) {
@@ -28,14 +35,18 @@ public final class Dense: Layer {
         bias = Parameter(name: "\(name)/bias", value: Tensor(shape: [outputSize]))
     }
 
+    /// The kernel, then the bias.
     public var parameters: [Parameter] { [kernel, bias] }
 
+    /// `[N, outputSize]`; the input's items must hold `inputSize` features.
     public func outputShape(for inputShape: [Int]) -> [Int] {
         let items = inputShape.dropFirst().reduce(1, *)
         precondition(items == inputSize, "\(name): expected \(inputSize) features per item, got shape \(inputShape)")
         return [inputShape[0], outputSize]
     }
 
+    /// x·W + b with the fused activation, into `output` (resized to `[N, outputSize]`);
+    /// `training` makes no difference here.
     public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
         output.resize(to: outputShape(for: input.shape))
         let n = input.shape[0]
@@ -60,6 +71,8 @@ public final class Dense: Layer {
         }
     }
 
+    /// Sets the kernel's and the bias's gradients from `outputGradient` (masked by the fused
+    /// ReLU, when there is one) and, when `computeInputGradient`, writes dLoss/dInput.
     public func backward(
         input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
     ) {

@@ -1,13 +1,13 @@
 internal import ShardKitSupport
 
 /// max(x, 0), element-wise. (`Conv2D` and `Dense` can also fuse it via `activation: .relu`.)
-public final class ReLU: Layer {
-    public let name: String
-    public init(name: String) { self.name = name }
+final class ReLU: Layer {
+    let name: String
+    init(name: String) { self.name = name }
 
-    public func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
+    func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
 
-    public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+    func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
         output.resize(to: input.shape)
         input.scalars.withUnsafeBufferPointer { x in
             output.scalars.withUnsafeMutableBufferPointer { y in
@@ -20,7 +20,7 @@ public final class ReLU: Layer {
         }
     }
 
-    public func backward(
+    func backward(
         input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
     ) {
         guard computeInputGradient else { return }
@@ -42,18 +42,18 @@ public final class ReLU: Layer {
 }
 
 /// Reshapes `[N, …]` to `[N, F]` (a copy of the contiguous scalars).
-public final class Flatten: Layer {
-    public let name: String
-    public init(name: String) { self.name = name }
+final class Flatten: Layer {
+    let name: String
+    init(name: String) { self.name = name }
 
-    public func outputShape(for inputShape: [Int]) -> [Int] { [inputShape[0], inputShape.dropFirst().reduce(1, *)] }
+    func outputShape(for inputShape: [Int]) -> [Int] { [inputShape[0], inputShape.dropFirst().reduce(1, *)] }
 
-    public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+    func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
         output.resize(to: outputShape(for: input.shape))
         copy(input.scalars, into: &output.scalars)
     }
 
-    public func backward(
+    func backward(
         input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
     ) {
         guard computeInputGradient else { return }
@@ -73,22 +73,22 @@ public final class Flatten: Layer {
 /// Inverted dropout: in training each element is zeroed with probability `rate` and the
 /// survivors are scaled by 1 / (1 − rate), so inference is the identity. The mask comes from
 /// the layer's own seeded generator, whose state is saved in checkpoints.
-public final class Dropout: Layer, StatefulLayer {
-    public let name: String
-    public let rate: Float
+final class Dropout: Layer, StatefulLayer {
+    let name: String
+    let rate: Float
     private var generator: SeededGenerator
     private var mask: [Float] = []
 
-    public init(name: String, rate: Float, seed: UInt64) {
+    init(name: String, rate: Float, seed: UInt64) {
         precondition(rate >= 0 && rate < 1, "dropout rate must be in [0, 1)")
         self.name = name
         self.rate = rate
         self.generator = SeededGenerator(seed: seed)
     }
 
-    public func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
+    func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
 
-    public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+    func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
         output.resize(to: input.shape)
         if mask.count != input.count { mask = [Float](repeating: 1, count: input.count) }
         let scale = 1 / (1 - rate)
@@ -127,7 +127,7 @@ public final class Dropout: Layer, StatefulLayer {
         }
     }
 
-    public func backward(
+    func backward(
         input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
     ) {
         guard computeInputGradient else { return }

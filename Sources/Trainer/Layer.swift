@@ -4,7 +4,10 @@
 /// model owns every activation and gradient tensor and lends them to the layer, so a layer can
 /// recompute what it needs in `backward` from `input` and `output`. Buffers are sized on the
 /// first step and reused afterwards; a steady-state step allocates nothing.
-public protocol Layer: AnyObject {
+///
+/// SPI for the benchmarks package (`@_spi(Benchmarks) import Trainer`), which walks a model's
+/// layers to count their FLOPs; a library user picks a built-in `Model` instead.
+@_spi(Benchmarks) public protocol Layer: AnyObject {
     /// A unique name inside the model (prefix of its parameters' names).
     var name: String { get }
     /// The parameters and state tensors (empty for parameter-free layers).
@@ -23,11 +26,12 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
-    public var parameters: [Parameter] { [] }
+    /// None: the layer has no parameters.
+    var parameters: [Parameter] { [] }
 }
 
 /// An activation fused into a `Conv2D` or `Dense` layer (saves a pass over memory).
-public enum Activation: Sendable {
+enum Activation: Sendable {
     case identity
     case relu
 }

@@ -4,9 +4,9 @@ import Foundation
 ///
 /// Numerically stable (the row maximum is subtracted before `exp`); the loss is the mean over
 /// the batch, so the gradient is (softmax − onehot) / N.
-public enum SoftmaxCrossEntropy {
+enum SoftmaxCrossEntropy {
     /// The mean loss; writes dLoss/dLogits into `gradient` (resized to the logits' shape).
-    public static func loss(logits: Tensor, labels: [Int32], gradient: inout Tensor) -> Float {
+    static func loss(logits: Tensor, labels: [Int32], gradient: inout Tensor) -> Float {
         precondition(
             logits.shape.count == 2 && logits.shape[0] == labels.count,
             "logits \(logits.shape) vs \(labels.count) labels")
@@ -40,7 +40,7 @@ public enum SoftmaxCrossEntropy {
     }
 
     /// The mean loss alone.
-    public static func loss(logits: Tensor, labels: [Int32]) -> Float {
+    static func loss(logits: Tensor, labels: [Int32]) -> Float {
         var scratch = Tensor(shape: [0])
         return loss(logits: logits, labels: labels, gradient: &scratch)
     }
@@ -48,9 +48,9 @@ public enum SoftmaxCrossEntropy {
 
 /// The loss of a multi-head classifier: the sum of each head's mean softmax cross-entropy
 /// (e.g. a length head plus five digit heads for digit strings).
-public enum MultiHeadLoss {
+enum MultiHeadLoss {
     /// The summed loss; writes each head's logit gradient into `gradients[h]`.
-    public static func loss(logits: [Tensor], labels: [[Int32]], gradients: inout [Tensor]) -> Float {
+    static func loss(logits: [Tensor], labels: [[Int32]], gradients: inout [Tensor]) -> Float {
         precondition(logits.count == labels.count, "\(logits.count) heads but \(labels.count) label sets")
         if gradients.count != logits.count { gradients = logits.map { Tensor(shape: $0.shape) } }
         var total: Float = 0

@@ -1,29 +1,29 @@
 /// Max pooling over NHWC input (default 2×2, stride 2). The forward pass records the input
 /// index of each maximum; backward routes each output gradient to that one input element.
 /// With `.same` padding an odd-sized input gets a clipped last window, as in TensorFlow.
-public final class MaxPool2D: Layer {
-    public let name: String
-    public let poolSize: Int
-    public let stride: Int
-    public let padding: Padding
+final class MaxPool2D: Layer {
+    let name: String
+    let poolSize: Int
+    let stride: Int
+    let padding: Padding
     /// The input index of each output's maximum, from the last forward pass.
     private(set) var argmax: [Int32] = []
 
-    public init(name: String, poolSize: Int = 2, stride: Int = 2, padding: Padding = .valid) {
+    init(name: String, poolSize: Int = 2, stride: Int = 2, padding: Padding = .valid) {
         self.name = name
         self.poolSize = poolSize
         self.stride = stride
         self.padding = padding
     }
 
-    public func outputShape(for inputShape: [Int]) -> [Int] {
+    func outputShape(for inputShape: [Int]) -> [Int] {
         precondition(inputShape.count == 4, "\(name): expected [N, H, W, C], got \(inputShape)")
         let oh = padding.geometry(input: inputShape[1], window: poolSize, stride: stride).output
         let ow = padding.geometry(input: inputShape[2], window: poolSize, stride: stride).output
         return [inputShape[0], oh, ow, inputShape[3]]
     }
 
-    public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+    func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
         forward(input, into: &output, normalizing: nil)
     }
 
@@ -141,7 +141,7 @@ public final class MaxPool2D: Layer {
         }
     }
 
-    public func backward(
+    func backward(
         input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
     ) {
         guard computeInputGradient else { return }

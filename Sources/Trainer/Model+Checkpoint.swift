@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension Model {
     /// The model's parameters (and optionally the optimizer's state) as a checkpoint.
@@ -8,7 +8,7 @@ extension Model {
     /// ("28,28,1"), `step`, `optimizer`, `optimizer.step`, `optimizer.state_keys`, and the
     /// generator state of each dropout layer as `rng/<layer>`, so a resumed run continues
     /// exactly as the uninterrupted one would.
-    public func checkpoint(optimizer: (any Optimizer)? = nil) -> Checkpoint {
+    func checkpoint(optimizer: (any Optimizer)? = nil) -> Checkpoint {
         var c = Checkpoint()
         for p in parameters { c.tensors[p.name] = p.value }
         c.metadata["model"] = name
@@ -27,21 +27,21 @@ extension Model {
     }
 
     /// Saves parameters, optimizer state and generator states to a safetensors file.
-    public func save(to url: URL, optimizer: (any Optimizer)? = nil) throws {
+    func save(to url: URL, optimizer: (any Optimizer)? = nil) throws {
         try checkpoint(optimizer: optimizer).write(to: url)
     }
 
     /// Restores what `save(to:optimizer:)` wrote. Every parameter must be present with its shape;
     /// the optimizer (if given) must be of the saved kind. Returns the checkpoint's metadata.
     @discardableResult
-    public func load(from url: URL, optimizer: (any Optimizer)? = nil) throws -> [String: String] {
+    func load(from url: URL, optimizer: (any Optimizer)? = nil) throws -> [String: String] {
         let c = try Checkpoint.read(from: url)
         try restore(from: c, optimizer: optimizer, path: url.path)
         return c.metadata
     }
 
     /// Restores from an in-memory checkpoint (see `load(from:optimizer:)`).
-    public func restore(from c: Checkpoint, optimizer: (any Optimizer)? = nil, path: String = "<memory>") throws {
+    func restore(from c: Checkpoint, optimizer: (any Optimizer)? = nil, path: String = "<memory>") throws {
         func fail(_ message: String) -> CheckpointError { CheckpointError(path: path, offset: nil, message: message) }
         if let saved = c.metadata["model"], saved != name { throw fail("expected model \(name), found \(saved)") }
         for p in parameters {

@@ -4,14 +4,21 @@ internal import ShardKitSupport
 ///
 /// The model owns every activation and gradient tensor; after the first step at a given batch
 /// size, `trainStep` allocates nothing. Not thread-safe: use one model per thread.
+///
+/// A library user picks a built-in model (`named(_:inputShape:classes:seed:)`, `mnist(seed:)`,
+/// …) and trains it through `TrainingSession`; the layers, heads, training step and profile are
+/// SPI for the benchmarks package (`@_spi(Benchmarks) import Trainer`).
 public final class Model {
     /// One output of the model: layers applied to the trunk's output, producing `classes` logits.
-    public struct Head {
+    @_spi(Benchmarks) public struct Head {
+        /// The head's name, e.g. `length` or `digit1`.
         public let name: String
+        /// Its layers, applied in order to the trunk's output; the last one's output is the logits.
         public let layers: [any Layer]
+        /// The number of logits (classes) the head outputs.
         public let classes: Int
 
-        public init(name: String, layers: [any Layer], classes: Int) {
+        init(name: String, layers: [any Layer], classes: Int) {
             self.name = name
             self.layers = layers
             self.classes = classes
@@ -19,9 +26,12 @@ public final class Model {
     }
 
     /// Forward and backward time spent in one layer, summed over the profiled steps.
-    public struct ProfileEntry: Sendable {
+    @_spi(Benchmarks) public struct ProfileEntry: Sendable {
+        /// The layer's name, or `loss` or `optimizer`.
         public let name: String
+        /// Seconds in the forward pass (for `loss`: computing the loss and its gradient).
         public var forwardSeconds: Double
+        /// Seconds in the backward pass (for `optimizer`: the parameter update).
         public var backwardSeconds: Double
     }
 
@@ -30,16 +40,16 @@ public final class Model {
     /// The shape of one input image, `[H, W, C]`.
     public let inputShape: [Int]
     /// The shared layers, applied in order to the images.
-    public let trunk: [any Layer]
+    @_spi(Benchmarks) public let trunk: [any Layer]
     /// The outputs, each applied to the trunk's output; the training loss is the sum of their
     /// softmax cross-entropies.
-    public let heads: [Head]
+    @_spi(Benchmarks) public let heads: [Head]
     /// When true, `trainStep` accumulates per-layer times into `profile`.
-    public var isProfiling = false
+    @_spi(Benchmarks) public var isProfiling = false
     /// Accumulated per-layer times (trunk layers, then head layers, then "loss" and "optimizer").
-    public private(set) var profile: [ProfileEntry] = []
+    @_spi(Benchmarks) public private(set) var profile: [ProfileEntry] = []
     /// Steps accumulated in `profile`.
-    public private(set) var profiledSteps = 0
+    @_spi(Benchmarks) public private(set) var profiledSteps = 0
 
     private var trunkActivations: [Tensor]
     private var trunkGradients: [Tensor]
@@ -47,7 +57,8 @@ public final class Model {
     private var headGradients: [[Tensor]]
     private var logitGradients: [Tensor] = []
 
-    public init(name: String, inputShape: [Int], trunk: [any Layer], heads: [Head]) {
+    /// A model of `trunk` then `heads`, for inputs `[N] + inputShape`; layer names must be unique.
+    init(name: String, inputShape: [Int], trunk: [any Layer], heads: [Head]) {
         precondition(!heads.isEmpty, "a model needs at least one head")
         self.name = name
         self.inputShape = inputShape
@@ -65,10 +76,10 @@ public final class Model {
     }
 
     /// Every layer, trunk first, then each head in order.
-    public let allLayers: [any Layer]
+    let allLayers: [any Layer]
 
     /// Every parameter and state tensor, in layer order.
-    public let parameters: [Parameter]
+    let parameters: [Parameter]
 
     /// Sets the number of threads layers use (default 1); call before training. Layers split
     /// their work into that many parts and run OpenBLAS single-threaded inside each part.
@@ -79,7 +90,7 @@ public final class Model {
     }
 
     /// Clears the accumulated profile.
-    public func resetProfile() {
+    @_spi(Benchmarks) public func resetProfile() {
         profile = allLayers.map { ProfileEntry(name: $0.name, forwardSeconds: 0, backwardSeconds: 0) }
         profile.append(ProfileEntry(name: "loss", forwardSeconds: 0, backwardSeconds: 0))
         profile.append(ProfileEntry(name: "optimizer", forwardSeconds: 0, backwardSeconds: 0))
@@ -87,14 +98,14 @@ public final class Model {
     }
 
     /// The logits of every head for `images` (`[N, H, W, C]`).
-    public func predict(_ images: Tensor, training: Bool = false) -> [Tensor] {
+    func predict(_ images: Tensor, training: Bool = false) -> [Tensor] {
         runForward(images, training: training)
         return headActivations.map { $0.last! }
     }
 
     /// The summed loss on a batch, without changing anything but batch-norm running statistics
     /// (only when `training`) and dropout generators.
-    public func loss(images: Tensor, labels: [[Int32]], training: Bool = false) -> Float {
+    func loss(images: Tensor, labels: [[Int32]], training: Bool = false) -> Float {
         runForward(images, training: training)
         return MultiHeadLoss.loss(
             logits: headActivations.map { $0.last! }, labels: labels, gradients: &logitGradients)
@@ -103,7 +114,7 @@ public final class Model {
     /// Forward and backward on a batch: sets every parameter's gradient and returns the loss.
     /// `labels[h]` holds head `h`'s class per image.
     @discardableResult
-    public func computeGradients(images: Tensor, labels: [[Int32]]) -> Float {
+    func computeGradients(images: Tensor, labels: [[Int32]]) -> Float {
         precondition(labels.count == heads.count, "\(heads.count) heads but \(labels.count) label sets")
         runForward(images, training: true)
         var t = nanotime()
@@ -116,7 +127,7 @@ public final class Model {
 
     /// One training step: gradients on the batch, then an optimizer update. Returns the loss.
     @discardableResult
-    public func trainStep(images: Tensor, labels: [[Int32]], optimizer: any Optimizer) -> Float {
+    @_spi(Benchmarks) public func trainStep(images: Tensor, labels: [[Int32]], optimizer: any Optimizer) -> Float {
         CPUFeatures.flushDenormalsOnThisThread()  // the loss and the optimizer run on this thread
         let loss = computeGradients(images: images, labels: labels)
         var t = nanotime()

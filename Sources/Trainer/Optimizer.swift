@@ -2,10 +2,15 @@ import Foundation
 
 /// A learning rate as a function of the optimizer step: `initial · rate^(step / decaySteps)`
 /// (exponential decay; with `staircase` the exponent is rounded down).
-public struct LearningRateSchedule: Sendable, Equatable {
+/// SPI for the benchmarks package; `TrainingSession` builds its schedule from `TrainingConfiguration`.
+@_spi(Benchmarks) public struct LearningRateSchedule: Sendable, Equatable {
+    /// The rate at step 0.
     public var initial: Float
+    /// The factor per `decaySteps` steps (1: constant; 0.5: halved every period).
     public var decayRate: Float
+    /// The decay period in optimizer steps (positive).
     public var decaySteps: Int
+    /// Decay in whole periods (a step function) rather than continuously.
     public var staircase: Bool
 
     /// Exponential decay; `decayRate` 1 gives a constant rate.
@@ -32,11 +37,14 @@ public struct LearningRateSchedule: Sendable, Equatable {
 ///
 /// Weight decay is *decoupled* in both optimizers (Loshchilov & Hutter): before the gradient
 /// update, w ← w − lr·λ·w. It never enters the gradient, so Adam's moments do not see it.
-public protocol Optimizer: AnyObject {
+///
+/// SPI for the benchmarks package; `TrainingSession` builds one from `TrainingConfiguration`.
+@_spi(Benchmarks) public protocol Optimizer: AnyObject {
     /// A short name stored in checkpoints ("sgd", "adam").
     var kind: String { get }
     /// Updates applied so far; the schedule is evaluated at this step.
     var step: Int { get set }
+    /// The learning rate per step.
     var schedule: LearningRateSchedule { get set }
     /// Applies one update to every trainable parameter and increments `step`.
     func update(_ parameters: [Parameter])
@@ -48,20 +56,28 @@ public protocol Optimizer: AnyObject {
 
 /// Stochastic gradient descent with (optional) momentum, Keras-style:
 /// v ← μ·v − lr·g; w ← w + v.
-public final class SGD: Optimizer {
+/// SPI for the benchmarks package; `TrainingSession` builds one from `TrainingConfiguration`.
+@_spi(Benchmarks) public final class SGD: Optimizer {
+    /// "sgd", as stored in checkpoints.
     public let kind = "sgd"
+    /// Updates applied so far.
     public var step = 0
+    /// The learning rate per step.
     public var schedule: LearningRateSchedule
+    /// μ, the velocity's decay per step (0: plain gradient descent).
     public let momentum: Float
+    /// λ, the decoupled weight decay per unit of learning rate (0: none).
     public let weightDecay: Float
     private var velocity: [String: [Float]] = [:]
 
+    /// SGD with the given schedule, momentum μ and decoupled weight decay λ.
     public init(learningRate: LearningRateSchedule, momentum: Float = 0, weightDecay: Float = 0) {
         self.schedule = learningRate
         self.momentum = momentum
         self.weightDecay = weightDecay
     }
 
+    /// Applies one update to every trainable parameter and increments `step`.
     public func update(_ parameters: [Parameter]) {
         let lr = schedule.rate(at: step)
         let (mu, decay) = (momentum, 1 - lr * weightDecay)
@@ -96,10 +112,12 @@ public final class SGD: Optimizer {
         step += 1
     }
 
+    /// The velocities, keyed `velocity/<parameter name>`.
     public func state() -> [String: Tensor] {
         velocity.reduce(into: [:]) { $0["velocity/\($1.key)"] = Tensor(shape: [$1.value.count], scalars: $1.value) }
     }
 
+    /// Restores what `state()` returned, at `step`.
     public func restore(state: [String: Tensor], step: Int) {
         self.step = step
         velocity = [:]
@@ -109,13 +127,21 @@ public final class SGD: Optimizer {
 
 /// Adam (Kingma & Ba) with Keras' defaults (β₁ 0.9, β₂ 0.999, ε 1e-7) and bias correction
 /// folded into the step size: lr_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ); w ← w − lr_t·m / (√v + ε).
-public final class Adam: Optimizer {
+/// SPI for the benchmarks package; `TrainingSession` builds one from `TrainingConfiguration`.
+@_spi(Benchmarks) public final class Adam: Optimizer {
+    /// "adam", as stored in checkpoints.
     public let kind = "adam"
+    /// Updates applied so far (t − 1 in the bias correction).
     public var step = 0
+    /// The learning rate per step.
     public var schedule: LearningRateSchedule
+    /// β₁, the decay of the first-moment (mean) estimate.
     public let beta1: Float
+    /// β₂, the decay of the second-moment (uncentred variance) estimate.
     public let beta2: Float
+    /// ε, added to √v so that the step stays finite.
     public let epsilon: Float
+    /// λ, the decoupled weight decay per unit of learning rate (0: none).
     public let weightDecay: Float
     private final class Slots {
         var m: [Float]
@@ -127,6 +153,7 @@ public final class Adam: Optimizer {
     }
     private var slots: [String: Slots] = [:]
 
+    /// Adam with the given schedule, moment decays, ε and decoupled weight decay λ.
     public init(
         learningRate: LearningRateSchedule, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
         weightDecay: Float = 0
@@ -138,6 +165,7 @@ public final class Adam: Optimizer {
         self.weightDecay = weightDecay
     }
 
+    /// Applies one update to every trainable parameter and increments `step`.
     public func update(_ parameters: [Parameter]) {
         let lr = schedule.rate(at: step)
         let t = Double(step + 1)
@@ -187,6 +215,7 @@ public final class Adam: Optimizer {
         step += 1
     }
 
+    /// The moments, keyed `m/<parameter name>` and `v/<parameter name>`.
     public func state() -> [String: Tensor] {
         var out: [String: Tensor] = [:]
         for (name, s) in slots {
@@ -196,6 +225,7 @@ public final class Adam: Optimizer {
         return out
     }
 
+    /// Restores what `state()` returned, at `step`.
     public func restore(state: [String: Tensor], step: Int) {
         self.step = step
         slots = [:]

@@ -1,7 +1,8 @@
 internal import ShardKitSupport
 /// A named tensor owned by a layer: a trainable weight with its gradient, or a piece of
 /// non-trainable state (batch-norm running statistics) that checkpoints must still save.
-public final class Parameter {
+/// SPI for the benchmarks package (what `Layer` and `Optimizer` name), not part of the public API.
+@_spi(Benchmarks) public final class Parameter {
     /// A unique, slash-separated name such as `conv1/kernel`; checkpoints key tensors by it.
     public let name: String
     /// The current value.
@@ -21,7 +22,7 @@ public final class Parameter {
 }
 
 /// How weights are initialised. Both draw from a generator seeded by the layer's seed.
-public enum Initializer: Sendable {
+enum Initializer: Sendable {
     /// He et al. normal: N(0, 2 / fanIn) — for layers followed by ReLU.
     case he
     /// Glorot (Xavier) uniform: U(±√(6 / (fanIn + fanOut))) — Keras' default.

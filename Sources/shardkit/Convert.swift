@@ -18,7 +18,8 @@ struct Convert: ParsableCommand {
             tfds.builder_from_directory loads the folder; uncompressed output only) and, last, \
             manifest.json. Nothing is placed in the output directory until every split is \
             complete: a failed run leaves no shard and no manifest. The output is byte-identical \
-            whatever --jobs is.
+            whatever --jobs is. An output that holds a dataset is refused (exit 73) unless \
+            --overwrite: the old dataset then stays intact until the new one is complete.
 
             --input: the archive as shipped, the folder it unpacks to, or the folder above \
             (archives are streamed; nothing is unpacked to disk):
@@ -137,6 +138,8 @@ struct Convert: ParsableCommand {
 
     @OptionGroup var scaleOut: ScaleOutOptions
 
+    @OptionGroup var datasetOutput: DatasetOutputOptions
+
     @OptionGroup var outputOptions: OutputOptions
 
     /// The policy the flags ask for (`ShardingPolicy.default` without either).
@@ -183,6 +186,7 @@ struct Convert: ParsableCommand {
             withSplits.augmentSplits = augmentation.splits
             withSplits.validationFractionChosen = validationFraction != nil
             withSplits.strictInputs = strictInputs
+            withSplits.overwrite = datasetOutput.overwrite
             let summary = try DatasetConverter.convert(format, options: withSplits)
             print(summary.rendered())
         }

@@ -34,6 +34,8 @@ struct Generate: ParsableCommand {
     @Option(help: "Dataset name used in shard file names.")
     var name: String = "generated"
 
+    @OptionGroup var datasetOutput: DatasetOutputOptions
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
@@ -45,7 +47,7 @@ struct Generate: ParsableCommand {
         try reportingErrors {
             let summary = try SyntheticRecords.write(
                 to: URL(fileURLWithPath: output), name: name, records: records, shards: shards,
-                compression: compression, quiet: outputOptions.quiet)
+                compression: compression, quiet: outputOptions.quiet, overwrite: datasetOutput.overwrite)
             print(summary)
         }
     }

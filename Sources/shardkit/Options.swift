@@ -13,6 +13,17 @@ struct OutputOptions: ParsableArguments {
     var quiet = false
 }
 
+/// `--overwrite`, for every command that writes a dataset (convert, synth, generate, repair); the
+/// same word as train's for its run directory.
+struct DatasetOutputOptions: ParsableArguments {
+    @Flag(
+        help: """
+            Replace a dataset already in the output. The old one stays intact until the new one is \
+            complete; other files in the folder are kept.
+            """)
+    var overwrite = false
+}
+
 /// `--jobs N`: worker threads, one name in every command that runs work in parallel.
 struct JobsOptions: ParsableArguments {
     @Option(help: "Worker threads (default: the number of cores).")
@@ -65,7 +76,7 @@ struct ScaleOutOptions: ParsableArguments {
     @Option(help: "The worker count, for JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or to override SLURM_ARRAY_TASK_COUNT.")
     var workers: Int?
 
-    @Flag(help: "Continue a run that was killed: keep the shards it finished, write the rest. Needs --shards.")
+    @Flag(help: "Continue a run that was killed: keep the shards it finished, write the rest. Needs --shards. With --overwrite: a killed overwrite.")
     var resume = false
 
     /// The worker slot from the flag or the environment, or nil for a one-process run.

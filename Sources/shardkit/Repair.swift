@@ -25,7 +25,7 @@ struct Repair: ParsableCommand {
 
             Exit status 0 when nothing was dropped, 1 when records were dropped and the clean copy was written, 64 when OUTPUT \
             is SOURCE or inside it, 66 when SOURCE is missing or holds no shards, 73 when OUTPUT \
-            holds a dataset, 74 when OUTPUT cannot be written.
+            holds a dataset (without --overwrite), 74 when OUTPUT cannot be written.
 
             Example:
               shardkit repair out/mnist --output out/mnist-repaired
@@ -46,6 +46,8 @@ struct Repair: ParsableCommand {
     )
     var resyncLimit: Int64 = RecordSalvager.Options().maxResyncScan
 
+    @OptionGroup var datasetOutput: DatasetOutputOptions
+
     @OptionGroup var outputOptions: OutputOptions
 
     /// Dropped records listed on standard error without `--verbose`.
@@ -60,10 +62,11 @@ struct Repair: ParsableCommand {
         try reportingErrors {
             var salvage = RecordSalvager.Options()
             salvage.maxResyncScan = resyncLimit
-            let report = try DatasetRepairer.repair(
-                DatasetRepairer.Options(
-                    source: URL(fileURLWithPath: source), output: URL(fileURLWithPath: output),
-                    quiet: outputOptions.quiet, salvage: salvage))
+            var options = DatasetRepairer.Options(
+                source: URL(fileURLWithPath: source), output: URL(fileURLWithPath: output),
+                quiet: outputOptions.quiet, salvage: salvage)
+            options.overwrite = datasetOutput.overwrite
+            let report = try DatasetRepairer.repair(options)
             var lines = report.notes.map { "shardkit: note: \($0)" }
             let listed = verbose ? report.dropped : Array(report.dropped.prefix(Self.listedByDefault))
             lines += listed.map { "shardkit: dropped: \($0.line(source: source))" }

@@ -10,7 +10,7 @@ struct ShardKitCommand: ParsableCommand {
         discussion: """
             Exit codes: 0 success; 1 verify found bad records or a manifest mismatch, or repair dropped records; 64 usage \
             error; 65 malformed input data; 66 input missing or unreadable; 70 internal error; 73 \
-            the output already holds a dataset; 74 output could not be written; 75 another run is \
+            the output already holds a dataset (--overwrite replaces it); 74 output could not be written; 75 another run is \
             writing into the same output; 130 and 143 stopped by SIGINT or SIGTERM.
             """,
         version: VersionText.text,

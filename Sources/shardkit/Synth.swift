@@ -74,6 +74,8 @@ struct SynthCommand: ParsableCommand {
 
     @OptionGroup var augmentation: AugmentationOptions
 
+    @OptionGroup var datasetOutput: DatasetOutputOptions
+
     @OptionGroup var outputOptions: OutputOptions
 
     @OptionGroup var scaleOut: ScaleOutOptions
@@ -116,6 +118,7 @@ struct SynthCommand: ParsableCommand {
                 quiet: outputOptions.quiet)
             request.worker = try scaleOut.slot()
             request.resume = scaleOut.resume
+            request.overwrite = datasetOutput.overwrite
             request.augmentSplits = augmentation.splits
             print(try SynthWriter.write(request))
         }

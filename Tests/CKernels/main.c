@@ -1,5 +1,5 @@
-// c-kernels: the C-level tests of the kernels in Sources/CShardKitCPU, CCRC32C, CConvKernels and
-// CDeflate, and of the JPEG shim in Sources/CJPEG. Each kernel is checked against a reference
+// c-kernels: the C-level tests of the kernels in Sources/CShardKitCPU, CShardKitCRC32C, CShardKitConvKernels and
+// CShardKitDeflate, and of the JPEG shim in Sources/CShardKitJPEG. Each kernel is checked against a reference
 // written here (not the library's own fallback code), on known vectors and on random inputs
 // (the shim by round trips and its error paths); the kernels run in the tier that
 // `shardkit_cpu()` puts in force, so scripts/test-c-kernels.sh runs this program once per tier

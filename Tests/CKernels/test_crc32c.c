@@ -1,4 +1,4 @@
-// CRC-32C (Sources/CCRC32C) against a bitwise reference written from the definition: reflected
+// CRC-32C (Sources/CShardKitCRC32C) against a bitwise reference written from the definition: reflected
 // polynomial 0x82F63B78, register preset to all ones, result inverted.
 #include "ck.h"
 #include "crc32c.h"

@@ -1,4 +1,4 @@
-// The deflate encoder (Sources/CDeflate/deflate.c): every output must decode, with the small
+// The deflate encoder (Sources/CShardKitDeflate/deflate.c): every output must decode, with the small
 // strict inflater in inflate.c, to exactly its input, consuming exactly the bytes returned, within
 // `shardkit_deflate_bound`; the bytes must not depend on the output buffer's old contents; and a
 // digest of the streams for a fixed corpus must equal the value measured on x86-64, so the

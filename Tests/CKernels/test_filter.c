@@ -1,4 +1,4 @@
-// The PNG row filters (Sources/CDeflate/filter.c) against the PNG specification's definitions
+// The PNG row filters (Sources/CShardKitDeflate/filter.c) against the PNG specification's definitions
 // (section 9.2), written out directly, and libpng's heuristic: the filter with the smallest sum of
 // |filtered byte as signed| wins, the lowest filter type on a tie. The output is also unfiltered
 // again and compared with the pixels.

@@ -1,4 +1,4 @@
-// The GEMM (Sources/CConvKernels): `shardkit_sgemm` and `shardkit_sgemm_gathered`, whichever
+// The GEMM (Sources/CShardKitConvKernels): `shardkit_sgemm` and `shardkit_sgemm_gathered`, whichever
 // kernel the tier in force selects, against a double-precision triple loop, on odd shapes around
 // the register tiles' edges (16-float vectors, up to 12 rows, 64-column blocks, depth blocks of
 // 131072/n), with A row-major or transposed through its strides, padded leading dimensions, and

@@ -1,11 +1,11 @@
-// The JPEG shim (Sources/CJPEG/cjpeg_shim.c) over libjpeg-turbo: encode and decode round trips in
+// The JPEG shim (Sources/CShardKitJPEG/shardkit_jpeg.c) over libjpeg-turbo: encode and decode round trips in
 // gray and RGB, header reads, and every error path the shim turns libjpeg's longjmp into (cut,
 // corrupt and CMYK streams, a buffer of the wrong size), plus corrupted streams by the hundred, so
 // that the sanitizer build sees the shim's setjmp/longjmp clean-up free everything on every path.
 // Needs -ljpeg; the aarch64 cross build leaves it out (CK_NO_JPEG), having no arm64 libjpeg.
 #ifndef CK_NO_JPEG
 #include "ck.h"
-#include "cjpeg_shim.h"
+#include "shardkit_jpeg.h"
 
 #include <setjmp.h>
 #include <stdio.h>
@@ -36,17 +36,17 @@ static void round_trip(int width, int height, int channels, int quality, int dec
     uint8_t *pixels = picture(width, height, channels);
     uint8_t *jpeg = NULL;
     size_t size = 0;
-    cjpeg_result r = cjpeg_encode(pixels, width, height, channels, quality, &jpeg, &size);
+    shardkit_jpeg_result r = shardkit_jpeg_encode(pixels, width, height, channels, quality, &jpeg, &size);
     CK_CHECK(r.status == 0 && jpeg && size > 2, "encode failed: %s", r.message);
     if (r.status == 0) {
         CK_CHECK(jpeg[0] == 0xFF && jpeg[1] == 0xD8, "no SOI marker");
         int w = 0, h = 0, components = 0;
-        r = cjpeg_read_header(jpeg, size, &w, &h, &components);
+        r = shardkit_jpeg_read_header(jpeg, size, &w, &h, &components);
         CK_CHECK(r.status == 0 && w == width && h == height && components == channels,
                  "header says %dx%d with %d components (%s)", w, h, components, r.message);
         size_t out_size = (size_t)width * height * decode_channels;
         uint8_t *out = ck_alloc(out_size);
-        r = cjpeg_decode(jpeg, size, decode_channels, out, out_size);
+        r = shardkit_jpeg_decode(jpeg, size, decode_channels, out, out_size);
         CK_CHECK(r.status == 0, "decode failed: %s", r.message);
         if (r.status == 0 && decode_channels == channels) {
             double error = mean_error(pixels, out, out_size);
@@ -54,7 +54,7 @@ static void round_trip(int width, int height, int channels, int quality, int dec
         }
         free(out);
     }
-    cjpeg_free(jpeg);
+    shardkit_jpeg_free(jpeg);
     free(pixels);
     ck_end();
 }
@@ -90,23 +90,23 @@ static void errors(void) {
     uint8_t *pixels = picture(32, 24, 3);
     uint8_t *jpeg = NULL;
     size_t size = 0;
-    cjpeg_result r = cjpeg_encode(pixels, 32, 24, 3, 90, &jpeg, &size);
+    shardkit_jpeg_result r = shardkit_jpeg_encode(pixels, 32, 24, 3, 90, &jpeg, &size);
     uint8_t *out = ck_alloc(32 * 24 * 3);
 
     ck_begin("a stream cut in half is an error, not a partly grey image");
-    r = cjpeg_decode(jpeg, size / 2, 3, out, 32 * 24 * 3);
+    r = shardkit_jpeg_decode(jpeg, size / 2, 3, out, 32 * 24 * 3);
     CK_CHECK(r.status != 0 && r.message[0] != 0, "cut stream decoded (status %d)", r.status);
     ck_end();
 
     ck_begin("an output buffer smaller than the image is refused before any row is written");
     memset(out, 0xA5, 32 * 24 * 3);
-    r = cjpeg_decode(jpeg, size, 3, out, 32 * 24 * 3 - 1);
+    r = shardkit_jpeg_decode(jpeg, size, 3, out, 32 * 24 * 3 - 1);
     CK_CHECK(r.status != 0 && strstr(r.message, "does not match") != NULL, "status %d: %s", r.status, r.message);
     CK_CHECK(out[0] == 0xA5, "rows were written into a buffer that was too small");
     ck_end();
 
     ck_begin("asking for 3 channels of a stream decoded as such into 1 channel's room is refused");
-    r = cjpeg_decode(jpeg, size, 3, out, 32 * 24);
+    r = shardkit_jpeg_decode(jpeg, size, 3, out, 32 * 24);
     CK_CHECK(r.status != 0, "decoded into a third of the room");
     ck_end();
 
@@ -114,22 +114,22 @@ static void errors(void) {
     uint8_t garbage[64] = {0xFF, 0xD8, 0xFF};
     for (int i = 3; i < 64; i++) garbage[i] = (uint8_t)(i * 37);
     int w, h, c;
-    r = cjpeg_read_header(garbage, sizeof garbage, &w, &h, &c);
+    r = shardkit_jpeg_read_header(garbage, sizeof garbage, &w, &h, &c);
     CK_CHECK(r.status != 0, "garbage header read");
-    r = cjpeg_decode(garbage, sizeof garbage, 3, out, 32 * 24 * 3);
+    r = shardkit_jpeg_decode(garbage, sizeof garbage, 3, out, 32 * 24 * 3);
     CK_CHECK(r.status != 0, "garbage decoded");
-    r = cjpeg_read_header(jpeg, 0, &w, &h, &c);
+    r = shardkit_jpeg_read_header(jpeg, 0, &w, &h, &c);
     CK_CHECK(r.status != 0, "empty stream read");
-    r = cjpeg_read_header(jpeg + 2, size - 2, &w, &h, &c);
+    r = shardkit_jpeg_read_header(jpeg + 2, size - 2, &w, &h, &c);
     CK_CHECK(r.status != 0, "stream without SOI read");
     ck_end();
 
     ck_begin("CMYK: the header reports 4 components and decoding is refused");
     size_t cmyk_size = 0;
     uint8_t *cmyk = cmyk_jpeg(&cmyk_size);
-    r = cjpeg_read_header(cmyk, cmyk_size, &w, &h, &c);
+    r = shardkit_jpeg_read_header(cmyk, cmyk_size, &w, &h, &c);
     CK_CHECK(r.status == 0 && c == 4, "status %d, %d components", r.status, c);
-    r = cjpeg_decode(cmyk, cmyk_size, 3, out, 8 * 8 * 3);
+    r = shardkit_jpeg_decode(cmyk, cmyk_size, 3, out, 8 * 8 * 3);
     CK_CHECK(r.status != 0 && strstr(r.message, "CMYK") != NULL, "status %d: %s", r.status, r.message);
     free(cmyk);
     ck_end();
@@ -137,12 +137,12 @@ static void errors(void) {
     ck_begin("encoding a 0x0 image is an error, with libjpeg's message");
     uint8_t *none = NULL;
     size_t none_size = 0;
-    r = cjpeg_encode(pixels, 0, 0, 3, 90, &none, &none_size);
+    r = shardkit_jpeg_encode(pixels, 0, 0, 3, 90, &none, &none_size);
     CK_CHECK(r.status != 0 && r.message[0] != 0 && none == NULL, "status %d: %s", r.status, r.message);
     ck_end();
 
     free(out);
-    cjpeg_free(jpeg);
+    shardkit_jpeg_free(jpeg);
     free(pixels);
 }
 
@@ -152,7 +152,7 @@ static void corrupted_streams(void) {
     uint8_t *pixels = picture(24, 16, 3);
     uint8_t *jpeg = NULL;
     size_t size = 0;
-    cjpeg_encode(pixels, 24, 16, 3, 75, &jpeg, &size);
+    shardkit_jpeg_encode(pixels, 24, 16, 3, 75, &jpeg, &size);
     uint8_t *mutant = ck_alloc(size);
     size_t out_size = 24 * 16 * 3;
     uint8_t *out = ck_alloc(out_size);
@@ -164,8 +164,8 @@ static void corrupted_streams(void) {
         for (int f = 0; f < flips; f++) mutant[ck_below(&rng, size)] = (uint8_t)ck_next(&rng);
         size_t length = i % 4 == 0 ? (size_t)ck_below(&rng, size + 1) : size;
         int w = 0, h = 0, c = 0;
-        cjpeg_result r = cjpeg_read_header(mutant, length, &w, &h, &c);
-        if (r.status == 0 && w == 24 && h == 16 && c == 3) r = cjpeg_decode(mutant, length, 3, out, out_size);
+        shardkit_jpeg_result r = shardkit_jpeg_read_header(mutant, length, &w, &h, &c);
+        if (r.status == 0 && w == 24 && h == 16 && c == 3) r = shardkit_jpeg_decode(mutant, length, 3, out, out_size);
         else if (r.status == 0) r.status = 1;  // another size: the Swift side would allocate for it
         rejected += r.status != 0;
     }
@@ -174,7 +174,7 @@ static void corrupted_streams(void) {
     ck_end();
     free(out);
     free(mutant);
-    cjpeg_free(jpeg);
+    shardkit_jpeg_free(jpeg);
     free(pixels);
 }
 

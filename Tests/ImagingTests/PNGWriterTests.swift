@@ -1,11 +1,11 @@
-import CZlib
+import CShardKitZlib
 import Dispatch
 import Testing
 
 @testable import Imaging
 import ShardKitSupport
 
-/// The PNG encoder (`PNGWriter` over `CDeflate`): files libpng and zlib read back exactly, for
+/// The PNG encoder (`PNGWriter` over `CShardKitDeflate`): files libpng and zlib read back exactly, for
 /// every shape and kind of content, and one file checked byte for byte.
 @Suite struct PNGWriterTests {
     /// Images of the kinds datasets hold and the edge cases of the encoder.

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Trainer
+@_spi(Benchmarks) @testable import Trainer
 
 /// safetensors headers that declare more than the file holds are errors, never allocations or
 /// arithmetic traps.

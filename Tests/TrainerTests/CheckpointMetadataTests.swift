@@ -3,7 +3,7 @@ import Imaging
 import TestSupport
 import Testing
 
-@testable import Trainer
+@_spi(Benchmarks) @testable import Trainer
 
 /// Checkpoints carry the input preparation, and eval/predict read it back instead of rebuilding
 /// it from the model's name; models refuse data they cannot take.

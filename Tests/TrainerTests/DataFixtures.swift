@@ -4,7 +4,7 @@ import RecordIO
 import Shards
 import TestSupport
 
-@testable import Trainer
+@_spi(Benchmarks) @testable import Trainer
 
 /// Writes a small dataset of raw `size`×`size`×1 images: record i of a split has label
 /// `labelOf(i)` and pixels `(i + 3·p) mod 256`. Returns the directory (the caller removes it).

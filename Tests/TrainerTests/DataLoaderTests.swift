@@ -5,7 +5,7 @@ import Shards
 import TestSupport
 import Testing
 
-@testable import Trainer
+@_spi(Benchmarks) @testable import Trainer
 
 @Suite("Shard loader")
 struct DataLoaderTests {

@@ -1,7 +1,7 @@
 import Testing
 
 import ShardKitSupport
-@testable import Trainer
+@_spi(Benchmarks) @testable import Trainer
 
 /// Runs `BatchNorm(activation: .relu)` and `BatchNorm` + `ReLU` side by side on the same input
 /// and upstream gradient; every output, gradient and running statistic must agree bit for bit.

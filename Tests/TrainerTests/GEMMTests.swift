@@ -1,7 +1,7 @@
 import ShardKitSupport
 import Testing
 
-@testable import Trainer
+@_spi(Benchmarks) @testable import Trainer
 
 /// The GEMM kernels of each tier against a plain triple loop, and Conv2D's two paths against each
 /// other at each tier. A tier this process cannot run (the CPU lacks it, or SHARDKIT_ISA caps

@@ -1,4 +1,4 @@
-@testable import Trainer
+@_spi(Benchmarks) @testable import Trainer
 
 /// Helpers for checking hand-written gradients against central finite differences.
 ///

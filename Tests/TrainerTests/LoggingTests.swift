@@ -4,7 +4,7 @@ import RecordIO
 import TestSupport
 import Testing
 
-@testable import Trainer
+@_spi(Benchmarks) @testable import Trainer
 
 @Suite("TensorBoard event writer")
 struct LoggingTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Trainer
+@_spi(Benchmarks) @testable import Trainer
 
 @Suite("Losses")
 struct LossTests {

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import Trainer
+@_spi(Benchmarks) @testable import Trainer
 
 /// A small two-head network exercising every layer type, stride 2 and both paddings.
 func tinyModel(seed: UInt64 = 1, dropout: Bool = false) -> Model {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Trainer
+@_spi(Benchmarks) @testable import Trainer
 
 /// f(w) = ½ Σ aᵢ (wᵢ − cᵢ)², ∇f = a ⊙ (w − c): minimised at w = c.
 private struct Quadratic {

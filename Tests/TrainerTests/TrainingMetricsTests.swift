@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Trainer
+@_spi(Benchmarks) @testable import Trainer
 
 @Suite("Training metrics")
 struct TrainingMetricsTests {

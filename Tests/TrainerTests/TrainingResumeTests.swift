@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import Trainer
+@_spi(Benchmarks) @testable import Trainer
 
 @Suite("Training session", .serialized)
 struct TrainingResumeTests {

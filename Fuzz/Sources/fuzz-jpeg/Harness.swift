@@ -1,4 +1,4 @@
-// The JPEG decoder (libjpeg-turbo behind the CJPEG shim).
+// The JPEG decoder (libjpeg-turbo behind the CShardKitJPEG shim).
 import FuzzSupport
 import Imaging
 

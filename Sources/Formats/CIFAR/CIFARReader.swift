@@ -9,9 +9,9 @@ public enum CIFARVariant: String, Sendable, CaseIterable {
     case cifar100
 
     /// Label bytes before the pixels.
-    public var labelByteCount: Int { self == .cifar10 ? 1 : 2 }
+    var labelByteCount: Int { self == .cifar10 ? 1 : 2 }
     /// Bytes per record: 3073 or 3074.
-    public var recordSize: Int { labelByteCount + CIFARReader.pixelCount }
+    package var recordSize: Int { labelByteCount + CIFARReader.pixelCount }
     /// Number of (fine) classes: 10 or 100.
     public var classCount: Int { self == .cifar10 ? 10 : 100 }
 }
@@ -27,7 +27,7 @@ public struct CIFARSample: Sendable, Equatable {
     /// CIFAR-100: the coarse label 0–19; `nil` for CIFAR-10.
     public var coarseLabel: Int?
 
-    public init(index: Int, image: Image, label: Int, coarseLabel: Int?) {
+    init(index: Int, image: Image, label: Int, coarseLabel: Int?) {
         self.index = index
         self.image = image
         self.label = label
@@ -41,11 +41,13 @@ public struct CIFARSample: Sendable, Equatable {
 /// `init` checks that the file size is a whole number of records; each record's labels are
 /// range-checked as it is read.
 public final class CIFARReader: FormatReader {
+    /// A reader yields `CIFARSample`s.
     public typealias Sample = CIFARSample
 
     /// Pixels per image: 32 × 32 × 3.
-    public static let pixelCount = 3072
+    static let pixelCount = 3072
 
+    /// The layout the file is read with (one or two label bytes per record).
     public let variant: CIFARVariant
     /// Records in the file (plain files; `nil` for a gzip-compressed file until it is read).
     public let count: Int?
@@ -96,6 +98,9 @@ public final class CIFARReader: FormatReader {
         return skipped / size
     }
 
+    /// The next record, or nil after the last whole one. Throws `.truncated` for a file that ends
+    /// inside a record, `.badRecord` for a label out of range, `.compression` for a damaged gzip
+    /// stream, `.io` for a failed read.
     public func next() throws(FormatError) -> CIFARSample? {
         guard !finished else { return nil }
         let size = variant.recordSize

@@ -1,4 +1,4 @@
-internal import CArchive
+internal import CShardKitArchive
 internal import Glibc
 
 /// One file inside an archive, as its header describes it.

@@ -38,6 +38,7 @@ public struct FormatError: Error, CustomStringConvertible, Equatable, Sendable {
         case unknownKey
     }
 
+    /// The class of failure.
     public var kind: Kind
     /// The file the error is about (full path).
     public var path: String
@@ -52,6 +53,8 @@ public struct FormatError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What the file holds instead.
     public var found: String?
 
+    /// An error about `path`; public so that a reader written outside this module (a
+    /// `FormatReader` of another format) can throw it too.
     public init(
         _ kind: Kind, path: String, record: Int? = nil, offset: Int? = nil, _ message: String,
         expected: String? = nil, found: String? = nil
@@ -71,6 +74,8 @@ public struct FormatError: Error, CustomStringConvertible, Equatable, Sendable {
         return String(path[path.index(after: slash)...])
     }
 
+    /// One line, `file: record R at byte O: message (expected E, found F)`, leaving out the parts
+    /// that are unknown.
     public var description: String {
         var line = fileName + ":"
         switch (record, offset) {

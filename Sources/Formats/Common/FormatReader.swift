@@ -10,6 +10,7 @@
 /// while let sample = try reader.next() { … }
 /// ```
 public protocol FormatReader: AnyObject, Sequence where Element == Result<Sample, FormatError> {
+    /// What one record of the format decodes to (`MNISTSample`, `CIFARSample`, …).
     associatedtype Sample
     /// The next sample; `nil` once the input has ended cleanly (and on every call after that).
     func next() throws(FormatError) -> Sample?
@@ -20,12 +21,14 @@ public protocol FormatReader: AnyObject, Sequence where Element == Result<Sample
 }
 
 extension FormatReader {
+    /// Reads and drops up to `count` samples with `next()`; returns how many there were.
     public func skip(_ count: Int) throws(FormatError) -> Int {
         var skipped = 0
         while skipped < count, try next() != nil { skipped += 1 }
         return skipped
     }
 
+    /// An iterator over the reader's remaining samples (it shares the reader's position).
     public func makeIterator() -> FormatReaderIterator<Self> {
         FormatReaderIterator(reader: self)
     }
@@ -40,6 +43,7 @@ public struct FormatReaderIterator<Reader: FormatReader>: IteratorProtocol {
         self.reader = reader
     }
 
+    /// `.success` with the next sample, `.failure` once with the error, then nil.
     public mutating func next() -> Result<Reader.Sample, FormatError>? {
         guard !finished else { return nil }
         do {

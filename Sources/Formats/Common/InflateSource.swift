@@ -1,4 +1,4 @@
-internal import CZlib
+internal import CShardKitZlib
 
 /// A deflate stream decompressed with zlib's `inflate`, read from another `ChunkSource` (a file,
 /// or a window of one). The `z_stream` lives on the heap (zlib keeps a pointer to it) and is

@@ -25,7 +25,7 @@ public struct ImageFolder: Sendable {
         /// Index into `classNames`.
         public var classIndex: Int
 
-        public init(relativePath: String, classIndex: Int) {
+        init(relativePath: String, classIndex: Int) {
             self.relativePath = relativePath
             self.classIndex = classIndex
         }
@@ -35,9 +35,11 @@ public struct ImageFolder: Sendable {
     public struct Split: Sendable {
         /// `train`, `validation` or `test`.
         public var name: String
+        /// Its images, bytewise sorted by relative path.
         public var files: [File]
 
-        public init(name: String, files: [File]) {
+        /// A split of `files` (e.g. a subset of another split's files).
+        package init(name: String, files: [File]) {
             self.name = name
             self.files = files
         }
@@ -45,6 +47,7 @@ public struct ImageFolder: Sendable {
 
     /// A file that is not taken as an image, and why.
     public struct Ignored: Sendable, Equatable {
+        /// Why a file is not an image of the dataset; the raw value says it in words.
         public enum Reason: String, Sendable {
             /// In a class folder, but not named `.png`, `.jpg` or `.jpeg`.
             case notAnImageName = "not named .png, .jpg or .jpeg"
@@ -52,25 +55,29 @@ public struct ImageFolder: Sendable {
             case outsideClassFolders = "not in a class folder"
         }
 
+        /// Relative to the input folder, `/`-separated.
         public var relativePath: String
+        /// Why it is left out.
         public var reason: Reason
     }
 
     /// The file name endings taken as images, compared without case.
-    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
+    static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
 
     /// Split folder names, and the split each one is.
-    public static let splitFolderNames: [String: String] = [
+    static let splitFolderNames: [String: String] = [
         "train": "train", "validation": "validation", "val": "validation", "test": "test",
     ]
 
     /// The order splits are listed in.
-    public static let splitOrder = ["train", "validation", "test"]
+    static let splitOrder = ["train", "validation", "test"]
 
+    /// The input folder, as given.
     public let directory: URL
     /// Every class folder name of every split, bytewise sorted: label i is `classNames[i]`.
     public let classNames: [String]
-    /// The splits present, in `splitOrder`; a single `train` without split folders.
+    /// The splits present, in the order train, validation, test; a single `train` without split
+    /// folders.
     public let splits: [Split]
     /// Whether the input holds split folders above the class folders.
     public let hasSplitFolders: Bool

@@ -20,6 +20,7 @@ public struct CharacterDictionary: Sendable, Equatable {
         a.unicodeScalars.map(\.value).lexicographicallyPrecedes(b.unicodeScalars.map(\.value))
     }
 
+    /// The number of characters (classes).
     public var count: Int { characters.count }
 
     /// Scans `.gnt` files (tag codes only, pixels skipped) and collects their characters.

@@ -13,7 +13,7 @@ public struct GNTSample: Sendable, Equatable {
     /// `height × width × 1` grayscale, white (255) background, as stored.
     public var image: Image
 
-    public init(index: Int, character: String, tagCode: UInt16, image: Image) {
+    init(index: Int, character: String, tagCode: UInt16, image: Image) {
         self.index = index
         self.character = character
         self.tagCode = tagCode
@@ -28,6 +28,7 @@ public struct GNTSample: Sendable, Equatable {
 /// the file exactly at a record boundary; anything else is an error naming the record, so
 /// nothing after a damaged record is silently dropped.
 public final class GNTReader: FormatReader {
+    /// A reader yields `GNTSample`s.
     public typealias Sample = GNTSample
 
     private let input: ByteInput
@@ -47,6 +48,9 @@ public final class GNTReader: FormatReader {
         decoder = try GB18030Decoder()
     }
 
+    /// The next character, or nil when the file ends exactly after a record. Throws `.truncated`
+    /// inside a header or bitmap, `.badRecord` for a zero or oversized image or a sample size
+    /// that contradicts it, `.decode` for a tag code that is no GB2312 character.
     public func next() throws(FormatError) -> GNTSample? {
         guard let (code, width, height) = try nextHeader() else { return nil }
         let count = width * height

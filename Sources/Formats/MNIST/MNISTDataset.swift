@@ -6,17 +6,23 @@ public import Foundation
 /// A prefix is allowed (`emnist-digits-train-images-idx3-ubyte`) as long as only one dataset
 /// is in the folder. When both a plain and a `.gz` file exist, the plain one is used.
 public struct MNISTDataset: Sendable {
+    /// The two splits idx datasets ship; the raw value is the split's name (`train`, `test`).
     public enum Split: String, Sendable, CaseIterable {
+        /// `*train-*` files.
         case train
+        /// `*t10k-*` or `*test-*` files.
         case test
     }
 
     /// The image and label file of one split.
     public struct Files: Sendable, Equatable {
+        /// The idx3 image file (`.gz` or plain).
         public var images: URL
+        /// The idx1 label file (`.gz` or plain).
         public var labels: URL
     }
 
+    /// The folder searched, as given.
     public let directory: URL
     /// Files found per split; a split with neither file is absent.
     public let splits: [Split: Files]

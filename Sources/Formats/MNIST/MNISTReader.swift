@@ -11,7 +11,7 @@ public struct MNISTSample: Sendable, Equatable {
     /// The label as stored (0–9 for MNIST; EMNIST splits use larger ranges; SVHN's 10 read as 0).
     public var label: Int
 
-    public init(index: Int, image: Image, label: Int) {
+    init(index: Int, image: Image, label: Int) {
         self.index = index
         self.image = image
         self.label = label
@@ -26,11 +26,14 @@ public struct MNISTSample: Sendable, Equatable {
 /// the dimensions, so a short download fails before the first sample. For gzip files a short
 /// or long payload is found when the stream ends too early or too late.
 public final class MNISTReader: FormatReader {
+    /// A reader yields `MNISTSample`s.
     public typealias Sample = MNISTSample
 
     /// Samples announced by the headers.
     public let count: Int
+    /// Image height in pixels, from the image file's header (28 for MNIST).
     public let rows: Int
+    /// Image width in pixels, from the image file's header.
     public let columns: Int
     private let images: ByteInput
     private let labels: ByteInput
@@ -106,6 +109,9 @@ public final class MNISTReader: FormatReader {
         return n
     }
 
+    /// The next image and its label, or nil after the announced count (having checked that
+    /// nothing follows it). Throws `.truncated` when a file ends early, `.trailingData` for bytes
+    /// after the last record, `.compression` for a damaged gzip stream.
     public func next() throws(FormatError) -> MNISTSample? {
         guard !finished else { return nil }
         guard index < count else {

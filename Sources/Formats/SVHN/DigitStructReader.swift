@@ -1,4 +1,4 @@
-internal import CHDF5
+internal import CShardKitHDF5
 public import Foundation
 
 /// One digit's bounding box from SVHN's `digitStruct.mat`, in pixels of the full image.
@@ -9,9 +9,12 @@ public struct DigitBox: Sendable, Equatable {
     public var left: Double
     /// Row of the box's top edge.
     public var top: Double
+    /// Width of the box in pixels.
     public var width: Double
+    /// Height of the box in pixels.
     public var height: Double
 
+    /// A box as `digitStruct` stores one (label 10 for the digit 0).
     public init(label: Int, left: Double, top: Double, width: Double, height: Double) {
         self.label = label
         self.left = left
@@ -30,9 +33,10 @@ public struct DigitStructEntry: Sendable, Equatable {
     public var index: Int
     /// The PNG's file name, e.g. "1.png".
     public var name: String
+    /// The digits' boxes, left to right as stored (one per digit).
     public var boxes: [DigitBox]
 
-    public init(index: Int, name: String, boxes: [DigitBox]) {
+    init(index: Int, name: String, boxes: [DigitBox]) {
         self.index = index
         self.name = name
         self.boxes = boxes
@@ -53,6 +57,7 @@ public struct DigitStructEntry: Sendable, Equatable {
 /// entries back over a pipe, so a crash or a hang there becomes a `FormatError` here. See
 /// formats/svhn-digitstruct.md.
 public final class DigitStructReader: FormatReader {
+    /// A reader yields `DigitStructEntry`s.
     public typealias Sample = DigitStructEntry
 
     /// Entries in the file.
@@ -118,6 +123,8 @@ public final class DigitStructReader: FormatReader {
     /// Entries are read one at a time, so this bounds the work, and keeps the count in range.
     static let maximumEntries = 1 << 24
 
+    /// The next entry, or nil after the last. Throws what the child process reports about the
+    /// entry (`.missingEntry`, `.badRecord`, …) or `.decode` when the child dies or stops answering.
     public func next() throws(FormatError) -> DigitStructEntry? {
         guard !finished else { return nil }
         do {

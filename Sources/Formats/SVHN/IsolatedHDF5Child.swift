@@ -1,4 +1,4 @@
-internal import CHDF5
+internal import CShardKitHDF5
 internal import Foundation
 internal import Glibc
 

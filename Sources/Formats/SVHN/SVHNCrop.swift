@@ -2,11 +2,16 @@ public import Imaging
 
 /// A pixel rectangle, half-open: rows `top..<top + height`, columns `left..<left + width`.
 public struct PixelRect: Sendable, Equatable {
+    /// The first row.
     public var top: Int
+    /// The first column.
     public var left: Int
+    /// Rows, at least 1 in a rectangle `SVHNCrop.rect` returns.
     public var height: Int
+    /// Columns, at least 1 in a rectangle `SVHNCrop.rect` returns.
     public var width: Int
 
+    /// The rectangle of `height` rows from `top` and `width` columns from `left`.
     public init(top: Int, left: Int, height: Int, width: Int) {
         self.top = top
         self.left = left

@@ -16,7 +16,7 @@ public struct SVHNSample: Sendable, Equatable {
     /// The boxes as stored in `digitStruct`, in the full image's pixels.
     public var boxes: [DigitBox]
 
-    public init(index: Int, name: String, image: Image, length: Int, digits: [Int], boxes: [DigitBox]) {
+    init(index: Int, name: String, image: Image, length: Int, digits: [Int], boxes: [DigitBox]) {
         self.index = index
         self.name = name
         self.image = image
@@ -28,6 +28,7 @@ public struct SVHNSample: Sendable, Equatable {
 
 /// Why an entry produced no sample without being an error.
 public struct SVHNSkip: Sendable, Equatable {
+    /// Why the entry was left out.
     public enum Reason: Sendable, Equatable {
         /// More digits than `maxDigits` (the count is attached).
         case tooManyDigits(Int)
@@ -35,11 +36,15 @@ public struct SVHNSkip: Sendable, Equatable {
         case missingImage
     }
 
+    /// Index of the entry in `digitStruct`.
     public var index: Int
+    /// The PNG's file name.
     public var name: String
+    /// Why it was skipped.
     public var reason: Reason
 
-    public init(index: Int, name: String, reason: Reason) {
+    /// A skip of entry `index` (`name`) for `reason`.
+    package init(index: Int, name: String, reason: Reason) {
         self.index = index
         self.name = name
         self.reason = reason
@@ -50,6 +55,7 @@ public struct SVHNSkip: Sendable, Equatable {
 /// its PNG as RGB, crops and resizes it (`SVHNCrop`), and yields `SVHNSample`s. Images with more
 /// than `maxDigits` digits are skipped and recorded in `skipped`, not reported as errors.
 public final class SVHNReader: FormatReader {
+    /// A reader yields `SVHNSample`s.
     public typealias Sample = SVHNSample
 
     /// What to do when digitStruct names a PNG that is not in the folder.
@@ -60,13 +66,16 @@ public final class SVHNReader: FormatReader {
         case skip
     }
 
+    /// How entries become samples.
     public struct Options: Sendable {
         /// Longest number kept; longer ones are skipped (the usual pipelines keep 5).
         public var maxDigits: Int
         /// Output side in pixels.
         public var size: Int
+        /// What to do when a PNG named by digitStruct is not in the folder.
         public var missingImages: MissingImagePolicy
 
+        /// Options with the usual pipelines' values by default: 5 digits, 64×64, missing PNGs fail.
         public init(maxDigits: Int = 5, size: Int = SVHNCrop.outputSize, missingImages: MissingImagePolicy = .fail) {
             self.maxDigits = maxDigits
             self.size = size
@@ -74,7 +83,9 @@ public final class SVHNReader: FormatReader {
         }
     }
 
+    /// The folder with `digitStruct.mat` and the PNGs.
     public let directory: URL
+    /// The options the reader was opened with.
     public let options: Options
     /// Entries in digitStruct (samples + skipped).
     public var count: Int { entries.count }
@@ -90,6 +101,10 @@ public final class SVHNReader: FormatReader {
         entries = try DigitStructReader(url: directory.appendingPathComponent("digitStruct.mat"))
     }
 
+    /// The next sample with at most `maxDigits` digits, or nil after the last entry (longer
+    /// numbers, and missing PNGs with `.skip`, go to `skipped`). Throws `digitStruct`'s errors
+    /// (see `DigitStructReader.next()`), `.missingFile` or `.io` for a PNG that cannot be read,
+    /// `.decode` for one that does not decode, `.badRecord` when the boxes lie outside the image.
     public func next() throws(FormatError) -> SVHNSample? {
         guard !finished else { return nil }
         do {
@@ -130,7 +145,7 @@ public final class SVHNReader: FormatReader {
     }
 
     /// Decode (RGB) → `SVHNCrop.rect` → crop → bilinear resize to `size × size`.
-    public static func preprocess(
+    package static func preprocess(
         pngBytes: [UInt8], entry: DigitStructEntry, path: String, size: Int = SVHNCrop.outputSize
     )
         throws(FormatError) -> Image

@@ -17,10 +17,12 @@ public typealias SVHNCroppedSample = MNISTSample
 /// Every size in the file is checked before it is used, and every error names the file and a
 /// byte offset (see `MATElementStream` for offsets inside compressed elements).
 public final class SVHNCroppedReader: FormatReader {
+    /// A reader yields `SVHNCroppedSample`s.
     public typealias Sample = SVHNCroppedSample
 
     /// Image side and channels: `X` is `side × side × channels × N`.
     public static let side = 32
+    /// Channels per image (RGB).
     public static let channels = 3
     /// Bytes per image.
     public static let imageSize = side * side * channels
@@ -37,6 +39,11 @@ public final class SVHNCroppedReader: FormatReader {
     private var index = 0
     private var finished = false
 
+    /// Opens the `.mat` file at `url`, finds `X` and `y`, checks them and reads the labels.
+    /// Throws `.badMagic` for a file that is not MAT v5, `.missingEntry` without `X` or `y`,
+    /// `.countMismatch` when they disagree on N, `.badType`, `.badDimensions`, `.badSize` or
+    /// `.badRecord` for a variable of the wrong class, shape or size, `.truncated` or
+    /// `.compression` for damaged data and `.io` for a failed read.
     public init(file url: URL) throws(FormatError) {
         let file = try MATFile(path: url.path, wanted: ["X", "y"])
         func variable(_ name: String) throws(FormatError) -> MATFile.Variable {
@@ -160,6 +167,8 @@ public final class SVHNCroppedReader: FormatReader {
         return labels
     }
 
+    /// The next image and its label (the file's 10 read as 0), or nil after the N-th; throws
+    /// `.truncated` or `.compression` when `X` ends early or does not inflate.
     public func next() throws(FormatError) -> SVHNCroppedSample? {
         guard !finished else { return nil }
         guard index < count else {

@@ -113,6 +113,9 @@ public struct ConvertOptions: Sendable {
     /// Fail (exit 65) when an input file's SHA-256 differs from the published checksum of the
     /// official file of its name, instead of warning.
     public var strictInputs: Bool = false
+    /// Replace a dataset already in `output` (its files stay until the new one is complete)
+    /// instead of failing with `.outputExists`.
+    public var overwrite: Bool = false
 
     /// Options for converting `input` into `output`; every default is the CLI's.
     public init(

@@ -46,7 +46,8 @@ public enum DatasetConverter {
         let role: DatasetWriter.Role = options.worker.map { .worker($0) } ?? .whole(resume: options.resume)
         let writer = try DatasetWriter(
             output: options.output, name: name, sharding: options.sharding, compression: options.compression,
-            durable: options.durable, role: role, fingerprint: fingerprint(format, options, name: name, encoding: encoding))
+            durable: options.durable, role: role, fingerprint: fingerprint(format, options, name: name, encoding: encoding),
+            overwrite: options.overwrite)
         var note: String?
         do throws(DatasetError) {
             // Records per source record, per split: `copies` for the augmented splits, else 1.

@@ -32,13 +32,16 @@ public enum SyntheticRecords {
 
     /// Writes `records` generated records as split `train` of dataset `name` into `shards` shards
     /// under `directory`, with index files, the TFDS side files and `manifest.json`, through
-    /// `DatasetWriter` like every other writing command; returns a one-line summary.
+    /// `DatasetWriter` like every other writing command; returns a one-line summary. With
+    /// `overwrite`, a dataset already in `directory` is replaced.
     public static func write(
-        to directory: URL, name: String, records: Int, shards: Int, compression: Compression, quiet: Bool
+        to directory: URL, name: String, records: Int, shards: Int, compression: Compression, quiet: Bool,
+        overwrite: Bool = false
     ) throws(DatasetError) -> String {
         let progress = ProgressReporter(label: "generate \(name)/train", total: records, quiet: quiet)
         var schema = SchemaAccumulator()
-        let writer = try DatasetWriter(output: directory, name: name, sharding: .shards(shards), compression: compression)
+        let writer = try DatasetWriter(
+            output: directory, name: name, sharding: .shards(shards), compression: compression, overwrite: overwrite)
         do throws(DatasetError) {
             try writer.open(split: "train", count: records)
             var next = 0

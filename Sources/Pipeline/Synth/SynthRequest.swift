@@ -38,6 +38,8 @@ public struct SynthRequest: Sendable {
     public var worker: WorkerSlot? = nil
     /// Take over a killed run's staging and write only the shards it lacks.
     public var resume = false
+    /// Replace a dataset already in `output` (see `ConvertOptions.overwrite`).
+    public var overwrite = false
     /// The splits `augment` and `copies` apply to (train only by default).
     public var augmentSplits: Set<String> = ["train"]
 

@@ -33,7 +33,7 @@ public enum SynthWriter {
         let writer = try DatasetWriter(
             output: request.output, name: request.name, sharding: .shards(request.shards), compression: .none,
             role: request.worker.map { .worker($0) } ?? .whole(resume: request.resume),
-            fingerprint: fingerprint(request))
+            fingerprint: fingerprint(request), overwrite: request.overwrite)
         var shape = train.synthesizer.imageShape
         var written: [String] = []
         do throws(DatasetError) {

@@ -63,6 +63,9 @@ struct OrderedEncoder<Item: Sendable> {
         progress: (Int) -> Void
     ) throws(DatasetError) {
         let jobs = max(1, self.jobs)
+        if jobs == 1 {
+            return try runInline(next: next, write: write, observe: observe, progress: progress)
+        }
         var pending: Window?
         var ended = false
         // A read error ends the input like a clean end, but is thrown only after every record
@@ -102,6 +105,44 @@ struct OrderedEncoder<Item: Sendable> {
             pending = chunks.isEmpty ? nil : start(chunks, jobs: jobs)
             if let finished { try drain(finished, write: write, observe: observe, progress: progress) }
             if pending == nil { break }
+        }
+        if let readError { throw readError }
+    }
+
+    /// One job: the calling thread reads a chunk, encodes it and writes it, with no second
+    /// thread. A worker given one CPU (a Slurm array task with `--cpus-per-task=1`, a pod with a
+    /// one-core limit) then runs one thread on it instead of two taking turns, and the chunk is
+    /// written while its bytes are still in cache. Chunks, encoders and the order of errors are
+    /// those of the threaded path, so the bytes are the same.
+    private func runInline(
+        next: () throws(DatasetError) -> Item?,
+        write: (Int, UnsafeRawBufferPointer) throws(DatasetError) -> Void,
+        observe: (_ group: Int, SchemaAccumulator) -> Void,
+        progress: (Int) -> Void
+    ) throws(DatasetError) {
+        var chunk: [Item] = []
+        chunk.reserveCapacity(chunkSize)
+        var readError: DatasetError?
+        var ended = false
+        while !ended {
+            chunk.removeAll(keepingCapacity: true)
+            do throws(DatasetError) {
+                while chunk.count < chunkSize {
+                    guard let record = try next() else {
+                        ended = true
+                        break
+                    }
+                    chunk.append(record)
+                }
+            } catch {
+                readError = error
+                ended = true
+            }
+            if chunk.isEmpty { break }
+            let slots = Slots(count: 1)
+            slots.results[0] = Self.encode(chunk, encode: makeEncoder(), describe: describe)
+            try drain(Window(slots: slots, group: DispatchGroup(), count: 1),
+                      write: write, observe: observe, progress: progress)
         }
         if let readError { throw readError }
     }

@@ -14,20 +14,23 @@ public struct DataError: Error, CustomStringConvertible, Sendable, Equatable {
         case unusable
     }
 
+    /// What kind of problem this is (decides the exit code of `shardkit`).
     public var kind: Kind
     /// The shard (or manifest, or image file).
     public var path: String
     /// The record's 0-based index in `path`, when the problem is one record.
     public var recordIndex: Int?
+    /// What is wrong, in words.
     public var message: String
 
-    public init(_ kind: Kind = .malformed, path: String, recordIndex: Int? = nil, message: String) {
+    init(_ kind: Kind = .malformed, path: String, recordIndex: Int? = nil, message: String) {
         self.kind = kind
         self.path = path
         self.recordIndex = recordIndex
         self.message = message
     }
 
+    /// One line: the path, the record when known, then the message.
     public var description: String {
         if let recordIndex { return "\(path): record \(recordIndex): \(message)" }
         return "\(path): \(message)"

@@ -4,10 +4,12 @@ import Examples
 
 /// A dataset directory as the trainer sees it: its manifest, and per split the shard paths.
 public struct Dataset: Sendable {
+    /// The dataset directory, as given.
     public let directory: String
+    /// Its `manifest.json`: splits, shards, features, image shape and metadata.
     public let manifest: Manifest
 
-    /// Reads `directory/manifest.json`.
+    /// Reads `directory/manifest.json`; throws `DataError.Kind.missing` when it cannot.
     public init(directory: String) throws(DataError) {
         self.directory = directory
         do {
@@ -24,7 +26,7 @@ public struct Dataset: Sendable {
     public func recordCount(_ split: String) -> Int { manifest.splits[split]?.records ?? 0 }
 
     /// The shard paths of `split`, in manifest order.
-    public func shardPaths(_ split: String) throws(DataError) -> [String] {
+    func shardPaths(_ split: String) throws(DataError) -> [String] {
         guard let s = manifest.splits[split] else {
             throw DataError(
                 .unusable, path: directory, message: "no split '\(split)' (has \(splits.joined(separator: ", ")))")
@@ -33,7 +35,7 @@ public struct Dataset: Sendable {
     }
 
     /// The shape `[H, W, C]` of the stored images, from the manifest's `image` entry, if any.
-    public var rawImageShape: [Int]? {
+    var rawImageShape: [Int]? {
         guard let shape = manifest.image?.shape, shape.count == 3 else { return nil }
         return shape
     }
@@ -44,7 +46,7 @@ public struct Dataset: Sendable {
     }
 
     /// Checks that the manifest's schema has what `spec` reads (kinds and value counts).
-    public func check(_ spec: InputSpec) throws(DataError) {
+    func check(_ spec: InputSpec) throws(DataError) {
         guard !manifest.features.isEmpty else { return }
         var wanted: [(String, FeatureKind, Int?)] = [(spec.imageKey, .bytes, nil)]
         switch spec.labels {

@@ -33,13 +33,18 @@ public struct InputSpec: Sendable, Equatable {
 
     /// The model's input `[H, W, C]`.
     public var inputShape: [Int]
+    /// Which int64 features hold the labels, and how many heads read them.
     public var labels: Labels
     /// The bytes feature holding the image (PNG, JPEG or raw HWC bytes).
     public var imageKey: String
+    /// How pixels become floats.
     public var normalization: Normalization
+    /// The augmentation in training (random crops, flips; drawn per record and epoch).
     public var trainAugment: AugmentSpec
+    /// The augmentation at evaluation and prediction (deterministic, e.g. a centre crop).
     public var evalAugment: AugmentSpec
 
+    /// A spec reading `imageKey` and `labels`, without augmentation unless given.
     public init(
         inputShape: [Int], labels: Labels, imageKey: String = "image", normalization: Normalization,
         trainAugment: AugmentSpec = AugmentSpec(steps: []), evalAugment: AugmentSpec = AugmentSpec(steps: [])
@@ -103,7 +108,7 @@ extension InputSpec {
     /// as training did, whatever the model's name: `input_shape` ("28,28,1"), `labels`
     /// ("classifier:label:10" or "digit_string:length:digits"), `image_key`, `normalization`,
     /// `train_augment` and `eval_augment` (augmentation spec strings).
-    public var metadata: [String: String] {
+    var metadata: [String: String] {
         let labelsText: String
         switch labels {
         case .classifier(let key, let classes): labelsText = "classifier:\(key):\(classes)"
@@ -119,7 +124,7 @@ extension InputSpec {
     /// Reads back what `metadata` wrote. Keys that are absent (checkpoints written before they
     /// were recorded) keep the value of `fallback`; a key that is present but malformed is an
     /// error naming it.
-    public init(metadata: [String: String], fallback: InputSpec) throws(InputSpecMetadataError) {
+    init(metadata: [String: String], fallback: InputSpec) throws(InputSpecMetadataError) {
         self = fallback
         func fail(_ key: String, _ why: String) -> InputSpecMetadataError {
             InputSpecMetadataError(key: key, value: metadata[key] ?? "", message: why)
@@ -154,14 +159,14 @@ extension InputSpec {
 }
 
 /// Checkpoint metadata describing the input preparation that cannot be read back.
-public struct InputSpecMetadataError: Error, Sendable, Equatable, CustomStringConvertible {
+struct InputSpecMetadataError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The metadata key, e.g. `normalization`.
-    public var key: String
+    var key: String
     /// Its value as found.
-    public var value: String
+    var value: String
     /// What is wrong with it.
-    public var message: String
+    var message: String
 
     /// One line naming the key, its value and the problem.
-    public var description: String { "metadata '\(key)' = \"\(value)\": \(message)" }
+    var description: String { "metadata '\(key)' = \"\(value)\": \(message)" }
 }

@@ -1,26 +1,26 @@
 import Examples
-public import Imaging
+import Imaging
 
 /// Turns one record (or one image file) into the model's input floats and labels, following an
 /// `InputSpec`. Not thread-safe (it owns an `Augmenter`): one per thread.
-public final class Preprocessor {
-    public let spec: InputSpec
+final class Preprocessor {
+    let spec: InputSpec
     /// Raw (undecoded) image bytes are read with this shape `[H, W, C]`, when known.
-    public let rawShape: [Int]?
+    let rawShape: [Int]?
     private let augmenter: Augmenter
     private var digits: [Int64] = []
 
     /// - Parameters:
     ///   - training: use the training augmentation (else the evaluation one).
     ///   - rawShape: the shape of raw image bytes (from the manifest's `image` entry).
-    public init(spec: InputSpec, training: Bool, rawShape: [Int]? = nil) {
+    init(spec: InputSpec, training: Bool, rawShape: [Int]? = nil) {
         self.spec = spec
         self.rawShape = rawShape
         augmenter = Augmenter(spec: training ? spec.trainAugment : spec.evalAugment)
     }
 
     /// Number of floats per image.
-    public var floatsPerImage: Int { spec.inputShape.reduce(1, *) }
+    var floatsPerImage: Int { spec.inputShape.reduce(1, *) }
 
     /// Decodes PNG/JPEG bytes (sniffed by signature) or raw HWC bytes of `rawShape`, with the
     /// model's channel count. Throws a plain message; callers add the place.
@@ -48,7 +48,7 @@ public final class Preprocessor {
     }
 
     /// Augments `image` and resizes it to the input size if needed.
-    public func prepare(_ image: Image, rng: inout some RandomNumberGenerator) -> Image {
+    func prepare(_ image: Image, rng: inout some RandomNumberGenerator) -> Image {
         var out = augmenter.apply(to: image, rng: &rng)
         let (h, w, c) = (spec.inputShape[0], spec.inputShape[1], spec.inputShape[2])
         if out.channels != c { out = out.converted(toChannels: c) }
@@ -57,7 +57,7 @@ public final class Preprocessor {
     }
 
     /// Writes the normalized floats of `image` (already of the input size) at `destination`.
-    public func normalize(_ image: Image, into destination: UnsafeMutablePointer<Float>) {
+    func normalize(_ image: Image, into destination: UnsafeMutablePointer<Float>) {
         switch spec.normalization {
         case .scale:
             image.pixels.withUnsafeBufferPointer { p in

@@ -4,10 +4,10 @@ import RecordIO
 internal import ShardKitSupport
 
 /// One batch: images `[N, H, W, C]` and, per head, one label per image.
-public struct Batch: Sendable {
-    public var images: Tensor
-    public var labels: [[Int32]]
-    public var count: Int { images.batchSize }
+struct Batch: Sendable {
+    var images: Tensor
+    var labels: [[Int32]]
+    var count: Int { images.batchSize }
 }
 
 /// Streams one pass (epoch) over a split as batches.
@@ -22,22 +22,22 @@ public struct Batch: Sendable {
 /// record's augmentation draws from a generator keyed by (seed, epoch, shard, record), never by
 /// the thread that happens to decode it. Without `training`, records come in manifest order and
 /// the evaluation augmentation (no draws) is used.
-public final class ShardLoader: IteratorProtocol, Sequence {
-    public struct Options: Sendable {
-        public var batchSize: Int
-        public var training: Bool
-        public var seed: UInt64
-        public var epoch: Int
-        public var shuffleBuffer: Int
-        public var cycleLength: Int
-        public var workers: Int
-        public var prefetch: Int
+final class ShardLoader: IteratorProtocol, Sequence {
+    struct Options: Sendable {
+        var batchSize: Int
+        var training: Bool
+        var seed: UInt64
+        var epoch: Int
+        var shuffleBuffer: Int
+        var cycleLength: Int
+        var workers: Int
+        var prefetch: Int
         /// Drop a last batch smaller than `batchSize` (default: when training).
-        public var dropRemainder: Bool
+        var dropRemainder: Bool
         /// Skip this many batches at the start without decoding them (to resume mid-epoch).
-        public var skipBatches: Int
+        var skipBatches: Int
 
-        public init(
+        init(
             batchSize: Int, training: Bool, seed: UInt64 = 0, epoch: Int = 0, shuffleBuffer: Int = 4096,
             cycleLength: Int = 4, workers: Int = 1, prefetch: Int = 4, dropRemainder: Bool? = nil, skipBatches: Int = 0
         ) {
@@ -55,13 +55,13 @@ public final class ShardLoader: IteratorProtocol, Sequence {
         }
     }
 
-    public let spec: InputSpec
-    public let options: Options
+    let spec: InputSpec
+    let options: Options
     private let state: LoaderState
     private var failed = false
 
     /// Starts the threads for one pass over `split` of `dataset`.
-    public init(dataset: Dataset, split: String, spec: InputSpec, options: Options) throws(DataError) {
+    init(dataset: Dataset, split: String, spec: InputSpec, options: Options) throws(DataError) {
         try dataset.check(spec)
         let paths = try dataset.shardPaths(split)
         self.spec = spec
@@ -86,7 +86,7 @@ public final class ShardLoader: IteratorProtocol, Sequence {
 
     /// The next batch, or nil at the end of the pass. Throws the first error (a record that does
     /// not fit, a shard that cannot be read) once the batches before it have been delivered.
-    public func nextBatch() throws(DataError) -> Batch? {
+    func nextBatch() throws(DataError) -> Batch? {
         if failed { return nil }
         do {
             return try state.take()
@@ -98,7 +98,7 @@ public final class ShardLoader: IteratorProtocol, Sequence {
     }
 
     /// `nextBatch()` for `for … in`: stops (returns nil) on an error; use `nextBatch()` to see it.
-    public func next() -> Batch? { try? nextBatch() }
+    func next() -> Batch? { try? nextBatch() }
 }
 
 /// A raw record with its place, for errors and for its augmentation key.

@@ -1,5 +1,5 @@
-public import Foundation
-public import Imaging
+import Foundation
+import Imaging
 import RecordIO
 internal import ShardKitSupport
 
@@ -9,13 +9,13 @@ internal import ShardKitSupport
 ///
 /// Events are flushed to the file after every `flush()` (and on `close()`), so TensorBoard sees
 /// them while training runs.
-public final class EventWriter {
+final class EventWriter {
     /// The event file's path.
-    public let path: String
+    let path: String
     private var writer: RecordWriter?
 
     /// Creates `directory` if needed and a new event file in it.
-    public init(directory: String, time: Date = Date()) throws {
+    init(directory: String, time: Date = Date()) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
         let seconds = Int(time.timeIntervalSince1970)
@@ -39,13 +39,13 @@ public final class EventWriter {
     deinit { try? close() }
 
     /// Adds scalar summaries (tag → value) at `step`.
-    public func scalars(_ values: [(tag: String, value: Float)], step: Int, wallTime: Date = Date()) throws {
+    func scalars(_ values: [(tag: String, value: Float)], step: Int, wallTime: Date = Date()) throws {
         var event = EventEncoder.scalars(values, step: Int64(step), wallTime: wallTime.timeIntervalSince1970)
         try write(&event)
     }
 
     /// Adds an image summary (PNG-encoded) at `step`.
-    public func image(_ tag: String, _ image: Image, step: Int, wallTime: Date = Date()) throws {
+    func image(_ tag: String, _ image: Image, step: Int, wallTime: Date = Date()) throws {
         let png = try PNGCodec.encode(image)
         var event = EventEncoder.image(
             tag: tag, height: image.height, width: image.width, channels: image.channels, png: png, step: Int64(step),
@@ -54,12 +54,12 @@ public final class EventWriter {
     }
 
     /// Writes buffered events to the file.
-    public func flush() throws {
+    func flush() throws {
         do { try writer?.flush() } catch { throw TrainingOutputError(.writeFailed, path: path, message: error.reason) }
     }
 
     /// Flushes and closes the file; further writes fail.
-    public func close() throws {
+    func close() throws {
         guard var w = writer else { return }
         writer = nil
         do { _ = try w.close() } catch { throw TrainingOutputError(.writeFailed, path: path, message: error.reason) }

@@ -7,21 +7,31 @@ import Foundation
 /// right), per-digit accuracy (over the true digits) and length accuracy; the confusion matrix
 /// counts digits (0–9, and 10 for "no digit").
 public struct Metrics: Sendable, Equatable {
+    /// Whether these are digit-string metrics (a length head and five digit heads).
     public let isDigitString: Bool
+    /// The side of the confusion matrix: the model's classes, or 11 for digit strings (the
+    /// digits 0–9 and 10 for "no digit").
     public let classes: Int
+    /// Images (or digit strings) counted.
     public private(set) var examples = 0
+    /// Classifiers: images whose highest logit is the true class.
     public private(set) var top1Correct = 0
+    /// Classifiers: images whose true class is among the three highest logits.
     public private(set) var top3Correct = 0
+    /// Digit strings: strings with the right length and every digit inside it right.
     public private(set) var sequencesCorrect = 0
+    /// Digit strings: strings whose length was predicted right.
     public private(set) var lengthsCorrect = 0
+    /// Digit strings: digits inside the true length predicted right.
     public private(set) var digitsCorrect = 0
+    /// Digit strings: digits inside the true length (the denominator of `digitAccuracy`).
     public private(set) var digitsSeen = 0
-    public private(set) var lossSum = 0.0
-    public private(set) var lossBatches = 0
+    private(set) var lossSum = 0.0
+    private(set) var lossBatches = 0
     /// `confusion[truth * classes + predicted]`.
     public private(set) var confusion: [Int]
 
-    public init(isDigitString: Bool, classes: Int) {
+    init(isDigitString: Bool, classes: Int) {
         self.isDigitString = isDigitString
         self.classes = isDigitString ? 11 : classes
         confusion = [Int](repeating: 0, count: self.classes * self.classes)
@@ -31,18 +41,23 @@ public struct Metrics: Sendable, Equatable {
     public var accuracy: Double {
         examples == 0 ? 0 : Double(isDigitString ? sequencesCorrect : top1Correct) / Double(examples)
     }
+    /// Classifiers: `top3Correct / examples`, in [0, 1] (0 before any example).
     public var top3Accuracy: Double { examples == 0 ? 0 : Double(top3Correct) / Double(examples) }
+    /// Digit strings: `digitsCorrect / digitsSeen`, in [0, 1].
     public var digitAccuracy: Double { digitsSeen == 0 ? 0 : Double(digitsCorrect) / Double(digitsSeen) }
+    /// Digit strings: `lengthsCorrect / examples`, in [0, 1].
     public var lengthAccuracy: Double { examples == 0 ? 0 : Double(lengthsCorrect) / Double(examples) }
+    /// The mean over batches of the summed heads' mean softmax cross-entropy (nats).
     public var meanLoss: Double { lossBatches == 0 ? 0 : lossSum / Double(lossBatches) }
 
-    public mutating func addLoss(_ loss: Float) {
+    /// Counts one batch's loss into `meanLoss`.
+    mutating func addLoss(_ loss: Float) {
         lossSum += Double(loss)
         lossBatches += 1
     }
 
     /// Adds a batch: `logits[h]` is `[N, K_h]`, `labels[h]` the true classes.
-    public mutating func add(logits: [Tensor], labels: [[Int32]]) {
+    mutating func add(logits: [Tensor], labels: [[Int32]]) {
         let n = labels[0].count
         let predictions = logits.map { Self.ranked($0, top: 3) }
         for i in 0..<n {
@@ -110,7 +125,7 @@ public struct Metrics: Sendable, Equatable {
 
 extension Metrics {
     /// Softmax probabilities of one row of logits.
-    public static func softmax(_ row: ArraySlice<Float>) -> [Float] {
+    static func softmax(_ row: ArraySlice<Float>) -> [Float] {
         let m = row.max() ?? 0
         let e = row.map { expf($0 - m) }
         let s = e.reduce(0, +)

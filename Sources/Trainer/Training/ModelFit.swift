@@ -12,11 +12,11 @@
 ///   (`adaptation`).
 /// Images whose sizes vary (a converted folder declares `-1`) are each resized to the input; only
 /// their channels are checked. A dataset whose manifest records no image shape is not checked.
-public enum ModelFit {
+enum ModelFit {
     /// The input shape to build `model` with (nil: the model's own) and, when the model or the
     /// images are adapted, the note saying how. Throws `DataError.unusable` (exit 64) naming both
     /// shapes when the model cannot take the images.
-    public static func input(model: String, datasetShape: [Int]?, dataset: String) throws(DataError) -> (
+    static func input(model: String, datasetShape: [Int]?, dataset: String) throws(DataError) -> (
         shape: [Int]?, note: String?
     ) {
         guard let shape = datasetShape, shape.count == 3 else { return (nil, nil) }

@@ -8,22 +8,28 @@ public final class Predictor {
     /// One prediction: the label (a class index, or the digit string) and its probability (for a
     /// digit string, the product of the length's and each digit's probability).
     public struct Prediction: Sendable, Equatable {
+        /// The class index in decimal (classifiers), or the digits (digit strings): `?` for a
+        /// slot predicted empty inside the predicted length, and a final `+` for "more than five".
         public var text: String
+        /// The probability of `text` (for a digit string, the product described above), in [0, 1].
         public var probability: Float
         /// What was done to an image that did not look like the training images (another size,
         /// another channel count) before predicting, or nil when nothing was.
         public var adaptation: String?
     }
 
+    /// The model, its input preparation and its checkpoint's metadata.
     public let trained: TrainedModel
     private let preprocessor: Preprocessor
 
+    /// Loads the checkpoint at `path` (see `TrainedModel.init(checkpoint:)`, whose errors it throws).
     public init(checkpoint path: String) throws {
         trained = try TrainedModel(checkpoint: path)
         preprocessor = Preprocessor(spec: trained.spec, training: false)
     }
 
-    /// Reads and predicts a PNG or JPEG file.
+    /// Reads and predicts a PNG or JPEG file. Throws `DataError` (`missing` when the file cannot be
+    /// read, `malformed` when it does not decode).
     public func predict(file path: String) throws -> Prediction {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError(.missing, path: path, message: "cannot read the file")

@@ -7,6 +7,7 @@ import Shards
 /// another `train` is writing into, or a file (a checkpoint, an event file, `config.json`) that
 /// cannot be written.
 public struct TrainingOutputError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What kind of failure this is.
     public enum Kind: Sendable, Equatable {
         /// The run directory already holds a run, and neither `overwrite` nor `resume` was asked for.
         case exists

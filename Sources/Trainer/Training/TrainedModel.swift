@@ -5,13 +5,18 @@ import Foundation
 /// normalization, the evaluation augmentation, the labels and the input shape. Only a
 /// checkpoint that predates a key falls back on the built-in model's own value for it.
 public struct TrainedModel {
+    /// The built-in model named in the checkpoint, with its weights loaded.
     public let model: Model
+    /// How to prepare images for it, as recorded at training time.
     public let spec: InputSpec
+    /// The checkpoint's metadata as stored (`model`, `input_shape`, `step`, `adaptation`, …).
     public let metadata: [String: String]
     /// The dataset's raw image shape `[H, W, C]` at training time, if recorded.
     public let sourceShape: [Int]?
 
-    /// Builds the model named in the checkpoint's metadata and loads its weights.
+    /// Builds the model named in the checkpoint's metadata and loads its weights. Throws
+    /// `CheckpointError` for a file that cannot be read, an unknown model, a missing or misshapen
+    /// tensor, or metadata that do not fit the weights.
     public init(checkpoint path: String) throws {
         let c = try Checkpoint.read(from: URL(fileURLWithPath: path))
         func fail(_ m: String) -> CheckpointError { CheckpointError(path: path, offset: nil, message: m) }

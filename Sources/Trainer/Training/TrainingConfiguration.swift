@@ -2,25 +2,37 @@ internal import ShardKitSupport
 import Imaging
 
 /// Everything a training run needs; `shardkit train` fills it from its options.
+///
+/// The defaults below are the same for every model; `shardkit train` starts from
+/// `TrainingDefaults.forModel(_:)` instead, the settings measured to work for each built-in model.
 public struct TrainingConfiguration: Sendable {
+    /// The dataset directory (with `manifest.json`), as `shardkit convert` or `synth` writes it.
     public var dataDirectory: String
+    /// The built-in model to train: one of `Model.builtinNames`.
     public var modelName: String
-    /// Train for this many epochs (passes over the train split)…
+    /// Train for this many epochs (passes over the train split; 1 when neither this nor `steps`
+    /// is set)…
     public var epochs: Int?
     /// …or until the optimizer has taken this many steps in total (counting resumed ones).
     public var steps: Int?
+    /// Images per optimizer step (made smaller when the train split holds fewer records).
     public var batchSize: Int = 64
+    /// The learning rate at step 0 (before any decay).
     public var learningRate: Float = 0.001
     /// "adam" or "sgd" (with `momentum`).
     public var optimizer: String = "adam"
+    /// SGD's momentum μ (unused by Adam).
     public var momentum: Float = 0.9
     /// Exponential decay: the rate is multiplied by `decayRate` every `decaySteps` steps…
     public var decayRate: Float = 1
+    /// The decay period in optimizer steps (positive).
     public var decaySteps: Int = 1000
     /// …or, when set, every this many epochs (the session turns it into `decaySteps`).
     public var decayEpochs: Int?
-    /// Decoupled weight decay (see `Optimizer`).
+    /// Decoupled weight decay λ: before each update, w ← w − lr·λ·w (0: none).
     public var weightDecay: Float = 0
+    /// Seeds the initial weights, the shuffling, the augmentation and dropout: equal seeds and
+    /// settings give equal runs, bit for bit.
     public var seed: UInt64 = 0
     /// A progress line (and TensorBoard scalars) every this many steps.
     public var logEvery: Int = 50
@@ -35,9 +47,11 @@ public struct TrainingConfiguration: Sendable {
     /// Also write `latest.safetensors` every this many steps (nil: only after every epoch and at
     /// the end), so that an interrupt or a crash in a long epoch loses less.
     public var checkpointEvery: Int?
+    /// The split trained on.
     public var trainSplit = "train"
     /// Validation split; nil picks `validation`, else `test`, if present.
     public var validationSplit: String?
+    /// Records held in the loader's shuffle buffer: more mixes better and takes more memory.
     public var shuffleBuffer = 4096
     /// Compute threads for the layers (`Model.setThreadCount`).
     public var threads = 2
@@ -46,6 +60,7 @@ public struct TrainingConfiguration: Sendable {
     /// Input images written to the event file at the first step.
     public var imagesToLog = 4
 
+    /// A configuration with the defaults above; nothing is checked until `TrainingSession.init`.
     public init(dataDirectory: String, modelName: String, runDirectory: String) {
         self.dataDirectory = dataDirectory
         self.modelName = modelName

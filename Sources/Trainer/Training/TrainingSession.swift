@@ -17,8 +17,11 @@ public struct TrainingResult: Sendable {
     /// Mean training images per second in this run (data waits included; validation and
     /// checkpoint writing left out).
     public var imagesPerSecond: Double
+    /// Whether training stopped because the validation accuracy did not improve for `patience` epochs.
     public var stoppedEarly: Bool
+    /// The path of `latest.safetensors`, the checkpoint at the last step.
     public var latestCheckpoint: String
+    /// The path of `best.safetensors` (the best validation accuracy), nil when there is none.
     public var bestCheckpoint: String?
 }
 
@@ -36,10 +39,16 @@ public struct TrainingResult: Sendable {
 /// generators and the position in the data stream — so N steps plus N resumed steps equal 2N
 /// steps, bit for bit. A run stopped by SIGINT or SIGTERM keeps its last checkpoint (`RunGuard`).
 public final class TrainingSession {
+    /// The configuration as resolved: the batch fitted to a small train split and `decayEpochs`
+    /// turned into `decaySteps`.
     public let configuration: TrainingConfiguration
+    /// The model being trained; after `run(log:)`, it holds the last step's weights.
     public let model: Model
-    public let optimizer: any Optimizer
+    /// The optimizer `configuration.optimizer` names, with the configured schedule.
+    let optimizer: any Optimizer
+    /// The dataset read (`configuration.dataDirectory`).
     public let dataset: Dataset
+    /// How the dataset's records become the model's inputs (recorded in every checkpoint).
     public let spec: InputSpec
     /// Where the run's files go (`configuration.runDirectory`).
     public let runDirectory: RunDirectory
@@ -56,6 +65,10 @@ public final class TrainingSession {
     /// The run directory's lock while `run` writes into it (`RunDirectory.lock()`).
     private var runLock: OutputLock?
 
+    /// Reads the dataset's manifest, builds the model and the optimizer, and checks that the model
+    /// fits the data; nothing is written yet. Throws `DataError`: `missing` without a readable
+    /// manifest, `unusable` for an unknown model or optimizer or images the model cannot take,
+    /// `malformed` when the dataset lacks a feature the model reads.
     public init(_ asked: TrainingConfiguration) throws {
         var configuration = asked
         dataset = try Dataset(directory: configuration.dataDirectory)
@@ -109,12 +122,18 @@ public final class TrainingSession {
         }
     }
 
+    /// Where `latest.safetensors` goes (`RunDirectory.latestPath`).
     public var latestPath: String { runDirectory.latestPath }
+    /// Where `best.safetensors` goes (`RunDirectory.bestPath`).
     public var bestPath: String { runDirectory.bestPath }
 
     /// Trains; `log` receives the progress lines. A run that fails before its first checkpoint
     /// removes what it wrote. One run at a time per run directory: a second one into the same
-    /// folder fails at once with `TrainingOutputError.busy` (exit 75), changing nothing.
+    /// folder fails at once with `TrainingOutputError.busy` (exit 75), changing nothing. Throws
+    /// `TrainingOutputError` (a run directory that already holds a run or that another run is
+    /// writing into, a write that fails), `DataError` (a record that does not fit, a diverging
+    /// loss, `resume` without a checkpoint or with other settings than the run it continues) and
+    /// `CheckpointError` (a checkpoint to resume that does not fit the model).
     public func run(log: (String) -> Void) throws -> TrainingResult {
         do {
             let result = try train(log: log)
@@ -371,7 +390,7 @@ extension TrainingSession {
     /// Runs only the input pipeline (read, decode, augment, batch) over the train split for up
     /// to `batches` batches, without training; returns images per second. For checking that the
     /// loader keeps ahead of the compute.
-    public func measureInput(batches: Int) throws -> (images: Int, seconds: Double) {
+    package func measureInput(batches: Int) throws -> (images: Int, seconds: Double) {
         let c = configuration
         var images = 0
         var epoch = 0

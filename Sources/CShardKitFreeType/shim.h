@@ -5,7 +5,7 @@
 /* FreeType's own message for an error code. Debian builds FreeType without
    FT_CONFIG_OPTION_ERROR_STRINGS, so FT_Error_String returns NULL there; fterrors.h is made to
    be included again with FT_ERRORDEF redefined, which expands its list into this table. */
-static inline const char *cfreetype_error_message(FT_Error code) {
+static inline const char *shardkit_freetype_error_message(FT_Error code) {
 #undef FTERRORS_H_
 #undef __FTERRORS_H__
 #define FT_ERRORDEF(e, v, s) {e, s},

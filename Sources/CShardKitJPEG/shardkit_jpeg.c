@@ -1,6 +1,6 @@
 // libjpeg reports fatal errors through error_exit, which must not return: ours longjmps back
 // into the shim function, which releases libjpeg's state and returns a status and a message.
-#include "cjpeg_shim.h"
+#include "shardkit_jpeg.h"
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +31,7 @@ static void shim_emit_message(j_common_ptr cinfo, int level) {
 
 static void shim_output_message(j_common_ptr cinfo) { (void)cinfo; }
 
-static void set_error(cjpeg_result *r, const char *message) {
+static void set_error(shardkit_jpeg_result *r, const char *message) {
     r->status = 1;
     snprintf(r->message, sizeof r->message, "%s", message);
 }
@@ -45,8 +45,8 @@ static void install(shim_error *err, j_common_ptr cinfo) {
     err->message[0] = 0;
 }
 
-cjpeg_result cjpeg_read_header(const uint8_t *data, size_t size, int *width, int *height, int *components) {
-    cjpeg_result r = {0, ""};
+shardkit_jpeg_result shardkit_jpeg_read_header(const uint8_t *data, size_t size, int *width, int *height, int *components) {
+    shardkit_jpeg_result r = {0, ""};
     struct jpeg_decompress_struct cinfo;
     shim_error err;
     install(&err, (j_common_ptr)&cinfo);
@@ -67,8 +67,8 @@ cjpeg_result cjpeg_read_header(const uint8_t *data, size_t size, int *width, int
     return r;
 }
 
-cjpeg_result cjpeg_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size) {
-    cjpeg_result r = {0, ""};
+shardkit_jpeg_result shardkit_jpeg_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size) {
+    shardkit_jpeg_result r = {0, ""};
     struct jpeg_decompress_struct cinfo;
     shim_error err;
     install(&err, (j_common_ptr)&cinfo);
@@ -107,9 +107,9 @@ cjpeg_result cjpeg_decode(const uint8_t *data, size_t size, int channels, uint8_
     return r;
 }
 
-cjpeg_result cjpeg_encode(const uint8_t *pixels, int width, int height, int channels, int quality,
+shardkit_jpeg_result shardkit_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, int quality,
                           uint8_t **out, size_t *out_size) {
-    cjpeg_result r = {0, ""};
+    shardkit_jpeg_result r = {0, ""};
     struct jpeg_compress_struct cinfo;
     shim_error err;
     // libjpeg writes these through their addresses, so they live in memory across longjmp.
@@ -144,4 +144,4 @@ cjpeg_result cjpeg_encode(const uint8_t *pixels, int width, int height, int chan
     return r;
 }
 
-void cjpeg_free(void *p) { free(p); }
+void shardkit_jpeg_free(void *p) { free(p); }
