@@ -7,9 +7,11 @@ import Testing
 ///
 /// The moments come from one seed: `SHARDKIT_CRASH_SEED` replays a run; without it every run
 /// draws a new one. The seed, each moment and the stage each kill hit are printed. Moments are
-/// fractions of an uninterrupted run's duration, measured first, so that they spread over the
-/// whole run whatever the build and the machine's load; one in five waits for the short stages
-/// first (a dataset's commit, a checkpoint being written), which a uniform moment rarely hits.
+/// fractions of an uninterrupted run's duration, measured first and again whenever a whole run
+/// is timed (a rerun from scratch, a run that ended before its kill and is tried again with the
+/// next moment), so that they spread over the whole run whatever the build and the machine's
+/// load; one in five waits for a short stage first (a step of a dataset's commit, a checkpoint
+/// being written), which a uniform moment rarely hits.
 ///
 /// After each kill of a dataset writer, `verify` never passes what is left unless the commit was
 /// complete (66 when there is nothing to check, 1 otherwise), and a rerun into the same output,
@@ -34,6 +36,21 @@ import Testing
         let left = seconds - Date().timeIntervalSince(start)
         if left > 0 { usleep(useconds_t(left * 1e6)) }
     }
+
+    /// Sleeps until `seconds` after `start`, watching `process`: returns how long it ran when it
+    /// ended first (nil when it still runs).
+    static func sleep(until seconds: Double, after start: Date, watching process: Process) -> Double? {
+        while true {
+            let elapsed = Date().timeIntervalSince(start)
+            if !process.isRunning { return elapsed }
+            if elapsed >= seconds { return nil }
+            usleep(useconds_t(max(50, min(1000, (seconds - elapsed) * 1e6))))
+        }
+    }
+
+    /// At most this many runs per test: a run that ends before its kill is run again with the
+    /// next moment (and the moments scale to its duration), so that 20 kills happen.
+    static let attempts = kills + 10
 
     static func names(_ directory: URL) -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
@@ -177,14 +194,18 @@ import Testing
             "CrashTests \(writer.label): seed \(seed) (\(replay)); uninterrupted run \(format(timing.run)) s, "
                 + "\(shards) shards; commit: \(steps.joined(separator: ", "))")
         var rng = RecordKey(writer.label).generator(seed: seed)
-        var killed = 0
-        for i in 0..<kills {
-            let output = scratch.appendingPathComponent("killed-\(i)")
+        // The run's duration as last measured: the machine's load changes while the test runs.
+        var estimate = timing.run
+        var (killed, attempt) = (0, 0)
+        while killed < kills && attempt < attempts {
+            attempt += 1
+            let i = killed
+            let output = scratch.appendingPathComponent("killed-\(attempt)")
             // Kills 5, 10, 15 and 20 fall in a step of the commit (moving shards, side files and
             // manifest, after the manifest, moving shards), at a moment counted from its mark.
             let commitStep = i % 5 == 4 ? [CommitStep.movingShards, .sideFiles, .afterManifest][(i / 5) % 3] : nil
             let resume = i % 2 == 1
-            let moment = fraction(&rng) * (commitStep.map { timing.steps[$0]! } ?? timing.run)
+            let moment = fraction(&rng) * (commitStep.map { timing.steps[$0]! } ?? estimate)
             let start = Date()
             let process = try launch(writer.arguments(output))
             let pid = process.processIdentifier
@@ -194,11 +215,11 @@ import Testing
                 let marked = Date()
                 sleep(until: moment, after: marked)
                 when = "\(format(moment * 1000)) ms after \(commitStep.rawValue) (\(format(marked.timeIntervalSince(start))) s)"
-            } else {
-                sleep(until: moment, after: start)
+            } else if let ran = sleep(until: moment, after: start, watching: process) {
+                estimate = ran
             }
             guard killNine(process) else {
-                print("CrashTests \(writer.label) kill \(i + 1): \(when): the run had finished")
+                print("CrashTests \(writer.label) kill \(i + 1), attempt \(attempt): \(when): the run had finished; again")
                 #expect(process.terminationStatus == 0)
                 #expect(try fileHashes(below: output) == expected, "\(replay)")
                 try? FileManager.default.removeItem(at: output)
@@ -210,7 +231,7 @@ import Testing
             let (hadStaging, hadFingerprint) = (exists(staging), exists(staging.appendingPathComponent("fingerprint.json")))
             let complete = exists(output.appendingPathComponent("manifest.json"))
             let temporaries = names(output).filter { $0.hasPrefix(".") && $0.hasSuffix(".tmp-\(pid)") }
-            let context = "\(writer.label) kill \(i + 1) at \(when) (\(stage)); \(replay)"
+            let context = "\(writer.label) kill \(i + 1) (attempt \(attempt)) at \(when) (\(stage)); \(replay)"
 
             // verify: never a pass for an unfinished dataset; the exact code for what is there.
             let verify = try ShardKitProcess.run(["verify", output.path, "--quiet"])
@@ -223,7 +244,9 @@ import Testing
             }
 
             // The rerun: a complete dataset is refused (73), anything else is written again.
+            let rerunStart = Date()
             let rerun = try ShardKitProcess.run(writer.arguments(output) + (resume ? ["--resume"] : []))
+            if !resume && !complete { estimate = Date().timeIntervalSince(rerunStart) }
             #expect(rerun.status == (complete ? 73 : 0), "rerun: \(rerun.standardError) after \(context)")
             let removedNote = "shardkit: removed \(staging.path), left by a run that ended (process \(pid))"
             if recordFiles && !complete {
@@ -251,11 +274,11 @@ import Testing
             let differing = Set(got.keys).union(expected.keys).filter { got[$0] != expected[$0] }.sorted()
             #expect(same, "after the rerun these files differ from the uninterrupted run's: \(differing); \(context)")
             print(
-                "CrashTests \(writer.label) kill \(i + 1): \(when): \(stage) -> verify \(verify.status), "
+                "CrashTests \(writer.label) kill \(i + 1), attempt \(attempt): \(when): \(stage) -> verify \(verify.status), "
                     + "rerun\(resume ? " --resume" : ""): \(rerun.status), \(same ? "identical" : "DIFFERENT")")
             try? FileManager.default.removeItem(at: output)
         }
-        #expect(killed >= kills / 2, "only \(killed) of \(kills) runs were killed before they finished; \(replay)")
+        #expect(killed == kills, "only \(killed) of \(attempt) runs were killed before they finished; \(replay)")
     }
 
     // MARK: Training
@@ -311,15 +334,19 @@ import Testing
         let replay = "replay with SHARDKIT_CRASH_SEED=\(Self.seed)"
         print("CrashTests train: seed \(Self.seed) (\(replay)); uninterrupted run \(Self.format(duration)) s")
         var rng = RecordKey("train").generator(seed: Self.seed)
-        var killed = 0
-        for i in 0..<Self.kills {
-            let run = scratch.appendingPathComponent("run-\(i)")
-            let log = scratch.appendingPathComponent("run-\(i).log")
+        // The run's duration as last measured: the machine's load changes while the test runs.
+        var estimate = duration
+        var (killed, attempt) = (0, 0)
+        while killed < Self.kills && attempt < Self.attempts {
+            attempt += 1
+            let i = killed
+            let run = scratch.appendingPathComponent("run-\(attempt)")
+            let log = scratch.appendingPathComponent("run-\(attempt).log")
             let atCheckpoint = i % 5 == 4
-            let moment = Self.fraction(&rng) * duration
+            let moment = Self.fraction(&rng) * estimate
             let start = Date()
             let process = try Self.launch(Self.train(data, run: run), log: log)
-            Self.sleep(until: moment, after: start)
+            if let ran = Self.sleep(until: moment, after: start, watching: process) { estimate = ran }
             var when = "\(Self.format(moment)) s after the start"
             if atCheckpoint {
                 // Then the next checkpoint being written.
@@ -327,7 +354,7 @@ import Testing
                 when += ", then the next checkpoint write (at \(Self.format(Date().timeIntervalSince(start))) s)"
             }
             guard Self.killNine(process) else {
-                print("CrashTests train kill \(i + 1): \(when): the run had finished")
+                print("CrashTests train kill \(i + 1), attempt \(attempt): \(when): the run had finished; again")
                 continue
             }
             killed += 1
@@ -335,7 +362,7 @@ import Testing
             let step = Self.exists(latest) ? try TrainInterruptTests.metadata(latest.path)["step"].flatMap { Int($0) } : nil
             let stage = Self.stage(run: run, log: log, checkpointStep: step)
             let leftover = Self.temporaryCheckpoints(run)
-            let context = "train kill \(i + 1) at \(when) (\(stage)); \(replay)"
+            let context = "train kill \(i + 1) (attempt \(attempt)) at \(when) (\(stage)); \(replay)"
             let outcome: String
             if let step {
                 let resumed = try ShardKitProcess.run(Self.train(data, run: run, ["--resume"]))
@@ -354,7 +381,9 @@ import Testing
                 let refused = try ShardKitProcess.run(Self.train(data, run: run, ["--resume"]))
                 #expect(refused.status == 66, "\(refused.standardError) after \(context)")
                 #expect(refused.standardError.contains("--resume: no checkpoint to resume from"), "\(context)")
+                let againStart = Date()
                 let again = try ShardKitProcess.run(Self.train(data, run: run, ["--overwrite"]))
+                estimate = Date().timeIntervalSince(againStart)
                 #expect(again.status == 0, "\(again.standardError) after \(context)")
                 outcome = "--resume: 66, --overwrite: \(again.status)"
             }
@@ -366,10 +395,11 @@ import Testing
             #expect(Self.temporaryCheckpoints(run).isEmpty, "\(context)")
             #expect(!Self.exists(run.appendingPathComponent(".shardkit-lock")), "the lock file outlived the run: \(context)")
             print(
-                "CrashTests train kill \(i + 1): \(when): \(stage) -> \(outcome), \(same ? "bit-identical" : "DIFFERENT")")
+                "CrashTests train kill \(i + 1), attempt \(attempt): \(when): \(stage) -> \(outcome), "
+                    + (same ? "bit-identical" : "DIFFERENT"))
             try? FileManager.default.removeItem(at: run)
         }
-        #expect(killed >= Self.kills / 2, "only \(killed) of \(Self.kills) runs were killed before they finished; \(replay)")
+        #expect(killed == Self.kills, "only \(killed) of \(attempt) runs were killed before they finished; \(replay)")
     }
 
     static func format(_ value: Double) -> String { String(format: "%.3f", value) }
