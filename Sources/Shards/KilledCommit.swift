@@ -27,7 +27,8 @@ extension DatasetWriter {
     static func recoverKilledCommit(staging: URL, process pid: Int32) -> [String] {
         let fm = FileManager.default
         let output = staging.deletingLastPathComponent()
-        let leftInStaging = ((try? fm.contentsOfDirectory(atPath: staging.path)) ?? []).filter(ShardFiles.isRecordFileName)
+        let leftInStaging = ((try? fm.contentsOfDirectory(atPath: staging.path)) ?? []).filter(
+            ShardFiles.isRecordFileName)
         if fm.fileExists(atPath: output.appendingPathComponent(Manifest.fileName).path) {
             guard leftInStaging.isEmpty, (try? fm.removeItem(at: staging)) != nil else { return [] }
             return ["removed \(staging.path), left by a run that ended (process \(pid)) after its dataset was complete"]
@@ -41,7 +42,8 @@ extension DatasetWriter {
         // The receipts are not moved by the commit: they name every shard it may have moved.
         let receipts = staging.appendingPathComponent("receipts").path
         var movedBack = 0
-        for name in ((try? fm.contentsOfDirectory(atPath: receipts)) ?? []).sorted() where name.hasSuffix(".receipt.json") {
+        for name in ((try? fm.contentsOfDirectory(atPath: receipts)) ?? []).sorted()
+        where name.hasSuffix(".receipt.json") {
             guard let data = fm.contents(atPath: joinPath(receipts, name)),
                 let receipt = try? JSONDecoder().decode(ShardReceipt.self, from: data)
             else { continue }
@@ -56,7 +58,9 @@ extension DatasetWriter {
         if movedBack > 0 {
             // The commit may have made index/; it goes again when empty.
             rmdir(output.appendingPathComponent(ShardIndex.directoryName).path)
-            notes.append("moved \(movedBack) files back into \(staging.path): process \(pid) ended while it moved them into place")
+            notes.append(
+                "moved \(movedBack) files back into \(staging.path): process \(pid) ended while it moved them into place"
+            )
         }
         return notes
     }

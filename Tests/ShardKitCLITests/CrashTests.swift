@@ -109,7 +109,8 @@ import Testing
         try Self.crash(
             Writer(label: "synth", name: "synth") { output in
                 [
-                    "synth", "--digits", FixturePaths.fixture("digits").path, "--output", output.path, "--count", "6000",
+                    "synth", "--digits", FixturePaths.fixture("digits").path, "--output", output.path, "--count",
+                    "6000",
                     "--test-count", "600", "--shards", "10", "--image-encoding", "png", "--jobs", "2", "--quiet",
                 ]
             })
@@ -165,7 +166,8 @@ import Testing
                 : "commit complete, lock not yet released"
         }
         if let writing = top.first(where: { $0.hasPrefix(".") && $0.hasSuffix(".tmp-\(pid)") }) {
-            return "commit: writing \(writing.dropFirst().dropLast(".tmp-\(pid)".count)), \(placed) of \(shards) shards in place"
+            return
+                "commit: writing \(writing.dropFirst().dropLast(".tmp-\(pid)".count)), \(placed) of \(shards) shards in place"
         }
         if placed > 0 || top.contains("dataset_info.json") {
             return "commit: \(placed) of \(shards) shards moved into place"
@@ -214,12 +216,15 @@ import Testing
                 while process.isRunning && !commitStep.started(names(output), dataset: writer.name) { usleep(200) }
                 let marked = Date()
                 sleep(until: moment, after: marked)
-                when = "\(format(moment * 1000)) ms after \(commitStep.rawValue) (\(format(marked.timeIntervalSince(start))) s)"
+                when =
+                    "\(format(moment * 1000)) ms after \(commitStep.rawValue) (\(format(marked.timeIntervalSince(start))) s)"
             } else if let ran = sleep(until: moment, after: start, watching: process) {
                 estimate = ran
             }
             guard killNine(process) else {
-                print("CrashTests \(writer.label) kill \(i + 1), attempt \(attempt): \(when): the run had finished; again")
+                print(
+                    "CrashTests \(writer.label) kill \(i + 1), attempt \(attempt): \(when): the run had finished; again"
+                )
                 #expect(process.terminationStatus == 0)
                 #expect(try fileHashes(below: output) == expected, "\(replay)")
                 try? FileManager.default.removeItem(at: output)
@@ -228,7 +233,9 @@ import Testing
             killed += 1
             let stage = stage(of: writer, output: output, pid: pid, shards: shards)
             let staging = output.appendingPathComponent(".shardkit-staging-\(pid)")
-            let (hadStaging, hadFingerprint) = (exists(staging), exists(staging.appendingPathComponent("fingerprint.json")))
+            let (hadStaging, hadFingerprint) = (
+                exists(staging), exists(staging.appendingPathComponent("fingerprint.json"))
+            )
             let complete = exists(output.appendingPathComponent("manifest.json"))
             let temporaries = names(output).filter { $0.hasPrefix(".") && $0.hasSuffix(".tmp-\(pid)") }
             let context = "\(writer.label) kill \(i + 1) (attempt \(attempt)) at \(when) (\(stage)); \(replay)"
@@ -259,7 +266,8 @@ import Testing
             for name in temporaries {
                 #expect(
                     rerun.standardError.contains(
-                        "shardkit: removed \(output.appendingPathComponent(name).path), left by a run that ended (process \(pid))"),
+                        "shardkit: removed \(output.appendingPathComponent(name).path), left by a run that ended (process \(pid))"
+                    ),
                     "\(rerun.standardError) after \(context)")
             }
             if resume && hadFingerprint && !complete {
@@ -311,8 +319,11 @@ import Testing
             return "after validation: '\(last.prefix(34))…' (checkpoint in place: step \(checkpointStep))"
         }
         let logged = last.split(separator: " ").dropFirst().first?.split(separator: "/").first.flatMap { Int($0) }
-        if logged == checkpointStep { return "mid-step \(checkpointStep + 1) (checkpoint of step \(checkpointStep) in place)" }
-        return "step \(logged.map(String.init) ?? "?") done, its checkpoint not yet in place (checkpoint: step \(checkpointStep))"
+        if logged == checkpointStep {
+            return "mid-step \(checkpointStep + 1) (checkpoint of step \(checkpointStep) in place)"
+        }
+        return
+            "step \(logged.map(String.init) ?? "?") done, its checkpoint not yet in place (checkpoint: step \(checkpointStep))"
     }
 
     /// `train --jobs 1` killed at 20 moments, each in a run directory of its own; each is resumed
@@ -359,7 +370,8 @@ import Testing
             }
             killed += 1
             let latest = run.appendingPathComponent("latest.safetensors")
-            let step = Self.exists(latest) ? try TrainInterruptTests.metadata(latest.path)["step"].flatMap { Int($0) } : nil
+            let step =
+                Self.exists(latest) ? try TrainInterruptTests.metadata(latest.path)["step"].flatMap { Int($0) } : nil
             let stage = Self.stage(run: run, log: log, checkpointStep: step)
             let leftover = Self.temporaryCheckpoints(run)
             let context = "train kill \(i + 1) (attempt \(attempt)) at \(when) (\(stage)); \(replay)"
@@ -393,7 +405,9 @@ import Testing
             let same = got == want
             #expect(same, "the final checkpoints differ from the uninterrupted run's after \(context)")
             #expect(Self.temporaryCheckpoints(run).isEmpty, "\(context)")
-            #expect(!Self.exists(run.appendingPathComponent(".shardkit-lock")), "the lock file outlived the run: \(context)")
+            #expect(
+                !Self.exists(run.appendingPathComponent(".shardkit-lock")), "the lock file outlived the run: \(context)"
+            )
             print(
                 "CrashTests train kill \(i + 1), attempt \(attempt): \(when): \(stage) -> \(outcome), "
                     + (same ? "bit-identical" : "DIFFERENT"))
@@ -424,7 +438,7 @@ import Testing
         let data = scratch.appendingPathComponent("data")
         let run = scratch.appendingPathComponent("run")
         let lockFile = run.appendingPathComponent(".shardkit-lock").path
-        func train(_ extra: [String], steps: Int = 400, directory: [String]? = nil) -> [String] {
+        func train(_ extra: [String], steps: Int = 5000, directory: [String]? = nil) -> [String] {
             [
                 "train", "--data", data.path, "--model", "classifier", "--batch", "4", "--jobs", "1", "--steps",
                 String(steps), "--checkpoint-every", "1", "--quiet",
@@ -432,7 +446,8 @@ import Testing
         }
         let first = try TrainInterruptTests.Running(train([]))
         let latest = run.appendingPathComponent("latest.safetensors").path
-        #expect(TrainInterruptTests.waitForNewFile(latest, other: nil, while: first.process), "no checkpoint was written")
+        #expect(
+            TrainInterruptTests.waitForNewFile(latest, other: nil, while: first.process), "no checkpoint was written")
         #expect(FileManager.default.fileExists(atPath: lockFile))
 
         let busy =
@@ -467,7 +482,8 @@ import Testing
 
         // kill -9 leaves the lock file, not the lock: the next run takes it over, and removes it at its end.
         let killed = try TrainInterruptTests.Running(train(["--resume"], steps: kept + 200))
-        #expect(TrainInterruptTests.waitForNewFile(latest, other: TrainInterruptTests.inode(latest), while: killed.process))
+        #expect(
+            TrainInterruptTests.waitForNewFile(latest, other: TrainInterruptTests.inode(latest), while: killed.process))
         kill(killed.process.processIdentifier, SIGKILL)
         #expect(killed.finish().signalled)
         #expect(FileManager.default.fileExists(atPath: lockFile))
@@ -503,6 +519,9 @@ import Testing
         #expect(statuses == [0, 75] || statuses == [0, 73], "\(ra.standardError)\(rb.standardError)")
         let names = try FileManager.default.contentsOfDirectory(atPath: run.path).sorted()
         #expect(names.filter { $0.hasPrefix("events.out.tfevents.") }.count == 1, "\(names)")
-        #expect(names.filter { !$0.hasPrefix("events.out.tfevents.") } == ["best.safetensors", "config.json", "latest.safetensors"])
+        #expect(
+            names.filter { !$0.hasPrefix("events.out.tfevents.") } == [
+                "best.safetensors", "config.json", "latest.safetensors",
+            ])
     }
 }

@@ -99,7 +99,8 @@ public struct RunDirectory: Sendable, Equatable {
         } catch where error.kind == .busy {
             throw TrainingOutputError(
                 .busy, path: path,
-                message: "another shardkit train is writing into this run directory; wait for it to end or choose another --run-dir")
+                message: "another shardkit train is writing into this run directory; "
+                    + "wait for it to end or choose another --run-dir")
         } catch {
             throw TrainingOutputError(.writeFailed, path: error.path ?? path, message: error.message)
         }
