@@ -109,9 +109,9 @@ import Testing
         try Self.crash(
             Writer(label: "synth", name: "synth") { output in
                 [
-                    "synth", "--digits", FixturePaths.fixture("digits").path, "--output", output.path, "--count",
-                    "6000",
-                    "--test-count", "600", "--shards", "10", "--image-encoding", "png", "--jobs", "2", "--quiet",
+                    "synth", "--digits", FixturePaths.fixture("digits").path, "--output", output.path,
+                    "--count", "6000", "--test-count", "600", "--shards", "10", "--image-encoding", "png",
+                    "--jobs", "2", "--quiet",
                 ]
             })
     }
@@ -314,9 +314,13 @@ import Testing
             return "writing \(file).safetensors (checkpoint in place: \(previous))"
         }
         guard let checkpointStep else { return "before the first checkpoint" }
-        guard let last else { return "after resuming" }
+        guard let last else { return "no progress line yet (checkpoint in place: step \(checkpointStep))" }
         if last.hasPrefix("validation") {
-            return "after validation: '\(last.prefix(34))…' (checkpoint in place: step \(checkpointStep))"
+            // "validation (test) after step K: …"
+            let validated = last.split(separator: ":").first?.split(separator: " ").last.flatMap { Int($0) }
+            return validated == checkpointStep
+                ? "after the validation and checkpoint of step \(checkpointStep), step \(checkpointStep + 1) under way"
+                : "after the validation at step \(validated.map(String.init) ?? "?"), its checkpoint not yet in place"
         }
         let logged = last.split(separator: " ").dropFirst().first?.split(separator: "/").first.flatMap { Int($0) }
         if logged == checkpointStep {
