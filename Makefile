@@ -37,7 +37,7 @@ bench: bootstrap
 ## bench-full: full-size conversions (SVHN train, HWDB1.1 train, MNIST x1/x10/x100) beside the
 ## notebooks' Python method; about an hour, ~20 GB in /tmp/shardkit-bench/fullsize.
 bench-full: bootstrap
-	@SECTIONS=fullsize REPEATS=1 scripts/bench.sh
+	@Benchmarks/fullsize/run.sh
 
 ## accept: the trainer's acceptance runs (accuracy targets on the fixture digits); a few minutes.
 accept: release

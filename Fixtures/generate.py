@@ -760,6 +760,15 @@ def archives():
         [("HWDB1.1trn_gnt.alz", b"ALZ\x01" + bytes(range(60)))]))
     # The same under another entry name: found by the magic number alone.
     write("archives/alz-renamed/HWDB1.1trn_gnt.zip", zip_bytes([("HWDB1.1trn_gnt.part", b"ALZ\x01" + bytes(range(60)))]))
+    # EMNIST as NIST ships it: gzip.zip, a gzip/ folder of the sets' gzipped idx files and mapping
+    # files (here letters and digits; images before labels, test before train, as in the real one).
+    emnist = [f"emnist-{s}-{split}-{kind}-idx{1 if kind == 'labels' else 3}-ubyte.gz"
+              for s in ["digits", "letters"] for split in ["test", "train"] for kind in ["images", "labels"]]
+    write("archives/emnist/gzip.zip", zip_bytes(
+        [("gzip/emnist-digits-mapping.txt", "".join(f"{d} {48 + d}\n" for d in range(10)).encode()),
+         ("gzip/emnist-letters-mapping.txt",
+          "".join(f"{i} {64 + i} {96 + i}\n" for i in range(1, 27)).encode())]
+        + [("gzip/" + n, fixture("emnist/" + n)) for n in emnist]))
     # Broken: a tar.gz cut inside data_batch_1.bin, which here repeats one record 100 times: the
     # cut lies far enough into the entry that libarchive (which inflates 64 KiB ahead) notices it
     # there; a zip whose first entry's CRC is wrong.

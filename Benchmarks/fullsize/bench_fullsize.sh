@@ -22,9 +22,13 @@ mkdir -p "$work"
 has() { [[ " $parts " == *" $1 "* ]]; }
 py() { "$python" -c "$1" "${@:2}"; }
 
-# timed NAME -- COMMAND...: runs COMMAND under /usr/bin/time -v; sets $wall (s) and $rss (MiB).
+# timed NAME -- COMMAND...: runs COMMAND under /usr/bin/time -v; sets $wall (s), $cpu (user +
+# system s, waited-for children included), $rss (MiB, the
+# largest single process of the tree, e.g. our digitStruct child), and $when: the clock time and
+# the 1-minute load average at the start (the machine is shared; both sides run in the same run).
 timed() {
     local name=$1; shift 2
+    when="load=$(cut -d' ' -f1 /proc/loadavg) at=$(date +%H:%M:%S)"
     "/usr/bin/time" -v -o "$work/time-$name.txt" "$@" > "$work/stdout-$name.txt"
     wall=$(py 'import sys
 t = [l.split(": ", 1)[1] for l in open(sys.argv[1]) if "Elapsed (wall clock)" in l][0].strip().split(":")
@@ -32,14 +36,25 @@ print(sum(float(x) * 60 ** i for i, x in enumerate(reversed(t))))' "$work/time-$
     rss=$(py 'import sys
 kib = [int(l.split(":")[1]) for l in open(sys.argv[1]) if "Maximum resident" in l][0]
 print(f"{kib / 1024:.1f}")' "$work/time-$name.txt")
+    cpu=$(py 'import sys
+t = {l.split(":")[0].strip(): l.split(":")[1] for l in open(sys.argv[1]) if "time (seconds)" in l}
+cpu = float(t["User time (seconds)"]) + float(t["System time (seconds)"])
+print(f"{cpu:.2f}")' "$work/time-$name.txt")
+}
+# cpu_line NAME N: records per CPU-second (user + system, children included), which the load of a
+# shared machine changes far less than wall time; times the cores used, it is the wall rate on an
+# idle machine.
+cpu_line() {
+    echo "RESULT name=${1}_per_cpu_second value=$(py 'import sys; print(f"{int(sys.argv[1]) / float(sys.argv[2]):.6g}")' "$2" "$cpu") unit=images/cpu-s cpu_seconds=$cpu n=$2 $when"
 }
 # ours NAME RECORDS FORMAT ARGS...: times `shardkit convert FORMAT`, prints its RESULT lines.
 ours() {
     local name=$1 n=$2 format=$3; shift 3
     rm -rf "$work/out-$name"
     timed "$name" -- "$bin" convert "$format" --output "$work/out-$name" --quiet "$@"
-    echo "RESULT name=$name value=$(py 'import sys; print(f"{int(sys.argv[1]) / float(sys.argv[2]):.6g}")' "$n" "$wall") unit=images/s seconds=$wall n=$n peak_rss_mib=$rss jobs=$(nproc)"
-    echo "RESULT name=${name}_peak_rss value=$rss unit=MiB n=$n"
+    echo "RESULT name=$name value=$(py 'import sys; print(f"{int(sys.argv[1]) / float(sys.argv[2]):.6g}")' "$n" "$wall") unit=images/s seconds=$wall cpu_seconds=$cpu n=$n peak_rss_mib=$rss jobs=$(nproc) $when"
+    echo "RESULT name=${name}_peak_rss value=$rss unit=MiB n=$n $when"
+    cpu_line "$name" "$n"
     [ ! -f "$work/out-$name/characters.json" ] || cp "$work/out-$name/characters.json" "$work/$name-characters.json"
     rm -rf "$work/out-$name"
 }
@@ -52,8 +67,9 @@ theirs() {
     local line n
     line=$(grep '^RESULT' "$work/stdout-$name.txt")
     n=$(sed -n 's/.* n=\([0-9]*\).*/\1/p' <<<"$line")
-    echo "$line process_seconds=$wall peak_rss_mib=$rss fraction=$(py 'import sys; print(f"{int(sys.argv[1]) / int(sys.argv[2]):.4g}")' "$n" "$full") full_n=$full"
-    echo "RESULT name=${name}_peak_rss value=$rss unit=MiB n=$n"
+    echo "$line process_seconds=$wall peak_rss_mib=$rss fraction=$(py 'import sys; print(f"{int(sys.argv[1]) / int(sys.argv[2]):.4g}")' "$n" "$full") full_n=$full cpu_seconds=$cpu $when"
+    echo "RESULT name=${name}_peak_rss value=$rss unit=MiB n=$n $when"
+    cpu_line "$name" "$n"
     rm -f "$work/out-$name.tfrecord"
 }
 

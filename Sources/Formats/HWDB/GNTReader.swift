@@ -72,25 +72,30 @@ public final class GNTReader: FormatReader {
     public func skip(_ count: Int) throws(FormatError) -> Int {
         var skipped = 0
         while skipped < count, let (_, width, height) = try nextHeader() {
-            let n = width * height
-            let moved: Int
-            do { moved = try input.skip(count: n) } catch { throw fail(error.inRecord(index)) }
-            guard moved == n else {
-                throw fail(
-                    FormatError(
-                        .truncated, path: input.path, record: index, offset: offset,
-                        "\(input.endPhrase) inside an image", expected: "\(n) bytes", found: "\(moved)"))
-            }
-            advance(n)
+            try skipPixels(width * height)
+            advance(width * height)
             skipped += 1
         }
         return skipped
     }
 
-    /// Reads only the tag codes and skips the pixels (for building a character dictionary).
+    /// Moves past a bitmap of `n` bytes without copying it (a seek in a plain file).
+    private func skipPixels(_ n: Int) throws(FormatError) {
+        let moved: Int
+        do { moved = try input.skip(count: n) } catch { throw fail(error.inRecord(index)) }
+        guard moved == n else {
+            throw fail(
+                FormatError(
+                    .truncated, path: input.path, record: index, offset: offset,
+                    "\(input.endPhrase) inside an image", expected: "\(n) bytes", found: "\(moved)"))
+        }
+    }
+
+    /// Reads only the tag codes and skips the pixels (for building a character dictionary): no
+    /// bitmap is copied out; in a plain file what lies past the read buffer is seeked over.
     func nextCharacter() throws(FormatError) -> String? {
         guard let (code, width, height) = try nextHeader() else { return nil }
-        _ = try readPixels(width * height)
+        try skipPixels(width * height)
         guard let character = decoder.decode(code) else {
             finished = true
             throw FormatError(

@@ -26,11 +26,11 @@ func hdf5Message() -> String {
 }
 
 /// One open HDF5 identifier, closed in `deinit` with the matching C function
-/// (`H5Fclose`, `H5Gclose`, `H5Dclose`, `H5Sclose`, `H5Tclose`, or `H5Oclose` for objects
-/// opened through a reference), under `hdf5Lock`.
+/// (`H5Fclose`, `H5Gclose`, `H5Dclose`, `H5Sclose`, `H5Tclose`, `H5Oclose` for objects
+/// opened through a reference, or `H5Pclose` for property lists), under `hdf5Lock`.
 final class H5Handle {
     enum Kind {
-        case file, group, dataset, dataspace, datatype, object
+        case file, group, dataset, dataspace, datatype, object, propertyList
     }
 
     let id: hid_t
@@ -53,6 +53,7 @@ final class H5Handle {
         case .dataspace: H5Sclose(id)
         case .datatype: H5Tclose(id)
         case .object: H5Oclose(id)
+        case .propertyList: if id != shardkit_h5p_default() { H5Pclose(id) }
         }
     }
 }
@@ -62,6 +63,9 @@ final class H5Handle {
 struct HDF5File {
     let path: String
     let file: H5Handle
+    /// The transfer list every `H5Dread` here uses: a small type-conversion buffer, as the reads
+    /// are of a few elements each (`shardkit_h5p_small_transfer`).
+    private let transfer = H5Handle(shardkit_h5p_small_transfer(4096), .propertyList)!
 
     /// Opens read-only (`H5Fopen`). A MATLAB v7.3 file's 512-byte user block is skipped by libhdf5.
     init(path: String) throws(FormatError) {
@@ -70,7 +74,9 @@ struct HDF5File {
         guard access(path, F_OK) == 0 else {
             throw FormatError(.missingFile, path: path, "cannot open: No such file or directory")
         }
-        guard let file = H5Handle(H5Fopen(path, shardkit_h5f_acc_rdonly(), shardkit_h5p_default()), .file) else {
+        // Metadata is evicted as objects close, so memory stays flat however many entries.
+        let access = H5Handle(shardkit_h5p_evicting_file_access(), .propertyList)!
+        guard let file = H5Handle(H5Fopen(path, shardkit_h5f_acc_rdonly(), access.id), .file) else {
             throw FormatError(
                 .io, path: path, "not an HDF5 (MATLAB v7.3) file: \(hdf5Message())",
                 expected: "MATLAB 7.3 MAT-file")
@@ -97,6 +103,8 @@ struct HDF5File {
             throw FormatError(
                 .io, path: path, "not an HDF5 (MATLAB v7.3) file: \(hdf5Message())", expected: "MATLAB 7.3 MAT-file")
         }
+        // H5LTopen_file_image takes no access list: the cache is capped instead (4 MiB).
+        _ = shardkit_h5f_cap_metadata_cache(file.id, 4 << 20)
         self.file = file
     }
 
@@ -184,7 +192,7 @@ struct HDF5File {
         }
         var ref: hobj_ref_t = 0
         guard
-            H5Dread(dataset.id, shardkit_h5t_std_ref_obj(), memorySpace.id, fileSpace.id, shardkit_h5p_default(), &ref)
+            H5Dread(dataset.id, shardkit_h5t_std_ref_obj(), memorySpace.id, fileSpace.id, transfer.id, &ref)
                 >= 0
         else {
             throw FormatError(.io, path: path, record: record, "cannot read \(what): \(hdf5Message())")
@@ -216,7 +224,7 @@ struct HDF5File {
     {
         var values = [T](repeating: 0, count: count)
         let status = values.withUnsafeMutableBytes {
-            H5Dread(dataset.id, type, shardkit_h5s_all(), shardkit_h5s_all(), shardkit_h5p_default(), $0.baseAddress)
+            H5Dread(dataset.id, type, shardkit_h5s_all(), shardkit_h5s_all(), transfer.id, $0.baseAddress)
         }
         guard status >= 0 else {
             throw FormatError(.badRecord, path: path, record: record, "cannot read \(what): \(hdf5Message())")
