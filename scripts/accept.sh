@@ -15,20 +15,9 @@
 # Real MNIST digits instead of the fixture set: scripts/accept-real-mnist.sh (make accept-real).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${SHARDKIT_BIN:-}" ]; then
-    swift build -c release --product shardkit >/dev/null
-    SHARDKIT_BIN=.build/release/shardkit
-fi
-bin=$SHARDKIT_BIN
+. scripts/accept-common.sh
 out=${ACCEPT_OUT:-out/accept}
 rm -rf "$out"; mkdir -p "$out"
-
-# Prints the named accuracy (e.g. "top-1", "sequence") from `shardkit eval` output.
-accuracy() { sed -n "s/^  $1 accuracy \([0-9.]*\)%$/\1/p" "$2"; }
-# 0 if $1 >= $2 (decimal).
-at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }'; }
 
 if [ "${1:-}" = "--demo" ]; then
     steps=${DEMO_STEPS:-400}
