@@ -138,9 +138,10 @@ public struct DigitStringSynthesizer: Sendable {
             image: image(gray: gray, height: dh, width: width), digits: digits, sourceIndices: indices, boxes: boxes)
     }
 
-    /// Places the digits on a line in digit units, fits the line's bounding box into the canvas
-    /// keeping its aspect, centres it, and draws each digit into its box by bilinear sampling
-    /// (zero outside the digit), combining overlaps by the brighter value (ink is bright).
+    /// Places the digits on a line in digit units, fits the bounding box of the string's ink,
+    /// grown by `FreeLayout.margin` on each side, into the canvas keeping its aspect, centres it,
+    /// and draws each digit into its box by bilinear sampling (zero outside the digit),
+    /// combining overlaps by the brighter value (ink is bright).
     private func renderFree(
         indices: [Int], digits: [Int], scales: [Double], gaps: [Double], jitters: [Double]
     ) -> DigitString {
@@ -154,19 +155,11 @@ public struct DigitStringSynthesizer: Sendable {
             lefts.append(x)
             tops.append(-dh * scales[i] / 2 + jitters[i] * dh)
         }
-        var minX = Double.infinity
-        var maxX = -Double.infinity
-        var minY = Double.infinity
-        var maxY = -Double.infinity
-        for i in 0..<indices.count {
-            minX = min(minX, lefts[i])
-            maxX = max(maxX, lefts[i] + dw * scales[i])
-            minY = min(minY, tops[i])
-            maxY = max(maxY, tops[i] + dh * scales[i])
-        }
+        let (minX, maxX, minY, maxY) = inkExtent(indices: indices, lefts: lefts, tops: tops, scales: scales)
         let canvasH = configuration.height
         let canvasW = configuration.width
-        let k = min(Double(canvasW) / (maxX - minX), Double(canvasH) / (maxY - minY))
+        let grown = 1 + 2 * FreeLayout.margin
+        let k = min(Double(canvasW) / (grown * (maxX - minX)), Double(canvasH) / (grown * (maxY - minY)))
         let offsetX = (Double(canvasW) - k * (maxX - minX)) / 2
         let offsetY = (Double(canvasH) - k * (maxY - minY)) / 2
         var gray = [UInt8](repeating: 0, count: canvasH * canvasW)
@@ -183,6 +176,36 @@ public struct DigitStringSynthesizer: Sendable {
         return DigitString(
             image: image(gray: gray, height: canvasH, width: canvasW), digits: digits, sourceIndices: indices,
             boxes: boxes)
+    }
+
+    /// The bounding box, in digit units, of every canvas position a digit placed at
+    /// (`lefts[i]`, `tops[i]`) with scale `scales[i]` can ink: a source ink block of columns
+    /// `c0..<c1` reaches output pixel centres up to half a source pixel beyond it on each side
+    /// (bilinear taps), clipped to the digit's box. When no digit has ink, the digits' boxes.
+    private func inkExtent(
+        indices: [Int], lefts: [Double], tops: [Double], scales: [Double]
+    ) -> (minX: Double, maxX: Double, minY: Double, maxY: Double) {
+        let dh = Double(source.digitHeight)
+        let dw = Double(source.digitWidth)
+        var extent = (minX: Double.infinity, maxX: -Double.infinity, minY: Double.infinity, maxY: -Double.infinity)
+        for i in indices.indices {
+            let ink = source.inkBoxes[indices[i]]
+            guard !ink.rows.isEmpty else { continue }
+            let s = scales[i]
+            extent.minX = min(extent.minX, lefts[i] + s * max(0, Double(ink.columns.lowerBound) - 0.5))
+            extent.maxX = max(extent.maxX, lefts[i] + s * min(dw, Double(ink.columns.upperBound) + 0.5))
+            extent.minY = min(extent.minY, tops[i] + s * max(0, Double(ink.rows.lowerBound) - 0.5))
+            extent.maxY = max(extent.maxY, tops[i] + s * min(dh, Double(ink.rows.upperBound) + 0.5))
+        }
+        if !extent.minX.isFinite {
+            for i in indices.indices {
+                extent.minX = min(extent.minX, lefts[i])
+                extent.maxX = max(extent.maxX, lefts[i] + dw * scales[i])
+                extent.minY = min(extent.minY, tops[i])
+                extent.maxY = max(extent.maxY, tops[i] + dh * scales[i])
+            }
+        }
+        return extent
     }
 
     /// The gray canvas as the configured image: itself, or replicated to RGB.

@@ -102,18 +102,19 @@ import Testing
             let string = synth.synthesize(split: "train", index: index)
             let image = string.image
             #expect(image.height == 64 && image.width == 64 && image.channels == 3)
-            // Every box lies inside the canvas; the string is centred and fitted to two edges.
-            for box in string.boxes {
-                #expect(box.left >= -1e-9 && box.top >= -1e-9)
-                #expect(box.left + box.width <= 64 + 1e-9 && box.top + box.height <= 64 + 1e-9)
-            }
-            let minLeft = string.boxes.map(\.left).min()!
-            let maxRight = string.boxes.map { $0.left + $0.width }.max()!
-            let minTop = string.boxes.map(\.top).min()!
-            let maxBottom = string.boxes.map { $0.top + $0.height }.max()!
-            #expect(abs(minLeft + maxRight - 64) < 1e-6, "centred horizontally")
-            #expect(abs(minTop + maxBottom - 64) < 1e-6, "centred vertically")
-            #expect(abs(maxRight - minLeft - 64) < 1e-6 || abs(maxBottom - minTop - 64) < 1e-6)
+            // The test digits' ink is columns 6..<22 and rows 4..<24 of 28; with half a source
+            // pixel of bilinear fringe, that block of every box, united, grown by the margin on
+            // each side, is centred and fits the canvas exactly on one axis.
+            let inkLeft = string.boxes.map { $0.left + $0.width * 5.5 / 28 }.min()!
+            let inkRight = string.boxes.map { $0.left + $0.width * 22.5 / 28 }.max()!
+            let inkTop = string.boxes.map { $0.top + $0.height * 3.5 / 28 }.min()!
+            let inkBottom = string.boxes.map { $0.top + $0.height * 24.5 / 28 }.max()!
+            #expect(abs(inkLeft + inkRight - 64) < 1e-6, "centred horizontally")
+            #expect(abs(inkTop + inkBottom - 64) < 1e-6, "centred vertically")
+            let grown = 1 + 2 * FreeLayout.margin
+            let (grownWidth, grownHeight) = (grown * (inkRight - inkLeft), grown * (inkBottom - inkTop))
+            #expect(grownWidth <= 64 + 1e-6 && grownHeight <= 64 + 1e-6)
+            #expect(abs(grownWidth - 64) < 1e-6 || abs(grownHeight - 64) < 1e-6, "fitted to one axis")
             // Ink in the middle of each digit's box (the test digits are solid there).
             for box in string.boxes {
                 let x = Int(box.left + box.width / 2)
@@ -139,6 +140,67 @@ import Testing
             }
             #expect(stray == 0)
             #expect(unequal == 0)
+        }
+    }
+
+    /// SVHN's margin: the ink of every string, grown by 15% of its extent on each side, fits the
+    /// canvas, centred, and fills it on one axis. So the `digits` model's centre 54×54 crop of a
+    /// 64×64 string keeps all of its ink (the layout that filled the canvas edge to edge cut the
+    /// end digits of long strings), on square and other canvases alike.
+    @Test(arguments: [(64, 64), (37, 45), (32, 100)])
+    func freeLayoutLeavesSVHNsMarginAroundTheInk(height: Int, width: Int) throws {
+        let synth = try DigitStringSynthesizer(
+            source: TestDigits.source(),
+            configuration: .init(layout: .free, height: height, width: width, channels: 1, seed: 9))
+        let marginX = Double(width) * FreeLayout.margin / (1 + 2 * FreeLayout.margin)
+        let marginY = Double(height) * FreeLayout.margin / (1 + 2 * FreeLayout.margin)
+        var lengthsSeen = Set<Int>()
+        for index in 0..<300 {
+            let string = synth.synthesize(split: "train", index: index)
+            lengthsSeen.insert(string.length)
+            let image = string.image
+            var (x0, x1, y0, y1) = (width, -1, height, -1)
+            for y in 0..<height {
+                for x in 0..<width where image.pixels[y * width + x] != 0 {
+                    (x0, x1, y0, y1) = (min(x0, x), max(x1, x), min(y0, y), max(y1, y))
+                }
+            }
+            try #require(x1 >= 0, "string \(index) has no ink")
+            // Inked pixel centres keep the margin on every side.
+            #expect(Double(x0) + 0.5 >= marginX - 1e-9 && Double(x1) + 0.5 <= Double(width) - marginX + 1e-9)
+            #expect(Double(y0) + 0.5 >= marginY - 1e-9 && Double(y1) + 0.5 <= Double(height) - marginY + 1e-9)
+            // Centred, within the half source pixel of bilinear fringe that may stay blank.
+            #expect(abs(Double(x0 + x1 + 1) / 2 - Double(width) / 2) <= 2)
+            #expect(abs(Double(y0 + y1 + 1) / 2 - Double(height) / 2) <= 2)
+            // As large as the margin allows: the ink spans most of the inner region on one axis.
+            let fillsX = Double(x1 - x0 + 1) >= 0.85 * (Double(width) - 2 * marginX)
+            let fillsY = Double(y1 - y0 + 1) >= 0.85 * (Double(height) - 2 * marginY)
+            #expect(fillsX || fillsY, "string \(index): ink \(x0)...\(x1) × \(y0)...\(y1)")
+            if height == 64 && width == 64 {
+                // What the digits model sees at evaluation: its centre 54×54 crop keeps every inked pixel.
+                let kept = image.centerCropped(height: 54, width: 54).pixels.reduce(0) { $0 + Int($1) }
+                #expect(kept == image.pixels.reduce(0) { $0 + Int($1) }, "string \(index) loses ink to the crop")
+            }
+        }
+        #expect(lengthsSeen == Set(1...5))
+    }
+
+    /// Digits whose ink reaches the source image's border (no blank border to spare) still keep
+    /// the margin: the fit clips each digit's bilinear fringe to its box.
+    @Test func freeLayoutKeepsTheMarginForDigitsInkedToTheirBorder() throws {
+        let full = (0..<10).map { i in
+            Image(height: 28, width: 28, channels: 1, pixels: [UInt8](repeating: UInt8(60 + i * 10), count: 28 * 28))
+        }
+        let synth = try DigitStringSynthesizer(
+            source: DigitSource(images: full, labels: Array(0..<10)), configuration: .init(seed: 4))
+        let margin = 64 * FreeLayout.margin / (1 + 2 * FreeLayout.margin)
+        for index in 0..<100 {
+            let string = synth.synthesize(split: "train", index: index)
+            let inked = (0..<64 * 64).filter { string.image.pixels[$0] != 0 }
+            let columns = inked.map { Double($0 % 64) + 0.5 }
+            let rows = inked.map { Double($0 / 64) + 0.5 }
+            #expect(columns.min()! >= margin && columns.max()! <= 64 - margin, "string \(index)")
+            #expect(rows.min()! >= margin && rows.max()! <= 64 - margin, "string \(index)")
         }
     }
 
