@@ -19,6 +19,9 @@ let harnesses: [(name: String, products: [String])] = [
     ("fuzz-manifest", ["Shards"]),
     ("fuzz-dataset-info", ["Shards", "RecordIO", "Examples"]),
     ("fuzz-augment-spec", ["Imaging"]),
+    ("fuzz-svhn-cropped", ["Formats"]),
+    ("fuzz-folder", ["Formats", "Imaging"]),
+    ("fuzz-archive", ["Formats"]),
 ]
 
 let package = Package(

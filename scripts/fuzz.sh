@@ -7,8 +7,9 @@
 #       from its committed corpus Fuzz/corpus/<harness>/. New inputs go to Fuzz/.build/corpus/<harness>/,
 #       never into the committed corpus. Hangs (-timeout), leaks (-detect_leaks=1), out-of-memory
 #       (-rss_limit_mb) and crashes fail the run; the input that did it is saved under
-#       Fuzz/.build/artifacts/<harness>/. Prints executions, executions per second and coverage
-#       per harness.
+#       Fuzz/.build/artifacts/<harness>/. One process, no -jobs or -fork. Prints a line per
+#       harness: executions (and whether N was reached or the time limit stopped it), executions
+#       per second, coverage (cov, ft), corpus size, and crashes, hangs and leaks.
 #   scripts/fuzz.sh --regress
 #       Runs every harness once over every input of its committed corpus and of
 #       Fuzz/regressions/<harness>/ (inputs that once failed, kept out of -merge's reach): make
@@ -29,6 +30,7 @@ cd "$(dirname "$0")/.."
 harnesses=(
     fuzz-tfrecord fuzz-example fuzz-idx fuzz-cifar fuzz-gnt fuzz-digitstruct
     fuzz-png fuzz-jpeg fuzz-safetensors fuzz-manifest fuzz-dataset-info fuzz-augment-spec
+    fuzz-svhn-cropped fuzz-folder fuzz-archive
 )
 mode=fuzz
 runs=1000000
@@ -73,6 +75,9 @@ mkdir -p "$TMPDIR"
 trap 'rm -rf "$TMPDIR"' EXIT
 # libFuzzer's own options come on the command line; these reach the sanitizers.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+# Swift's backtracer would walk a crashed harness's stack under ASan (which reports its reads as
+# stack underflows); libFuzzer prints the stack of a crash itself.
+export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
 # Leaks in the toolchain's own libraries that are not ours to fix, each explained in the file.
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0}
 common=(-timeout=10 -rss_limit_mb=2048 -detect_leaks=1 -print_final_stats=1)
@@ -145,11 +150,23 @@ for h in "${harnesses[@]}"; do
     speed=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+)/\1/p' "$log" | tail -1 || true)
     coverage=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1 || true)
     corpus=$(grep -oE 'corp: [0-9]+/[0-9]+[KM]?b' "$log" | tail -1 || true)
-    line="$h: ${executions:-?} executions, ${speed:-?}/s, ${coverage:-cov: ?}, ${corpus:-corp: ?}"
-    if [ $rc -ne 0 ]; then
+    # Whether the run reached its executions or stopped at the time limit.
+    reach="time limit"
+    [ "${executions:-0}" -ge "$runs" ] && reach="target reached"
+    line="$h: ${executions:-?} executions ($reach), ${speed:-?}/s, ${coverage:-cov: ?}, ${corpus:-corp: ?}"
+    if [ $rc -eq 0 ]; then
+        line="$line, 0 crashes, 0 hangs, 0 leaks"
+    else
+        # libFuzzer stops at the first failure: one crash, hang (timeout), leak or out-of-memory.
         kind=$(grep -oE 'ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer): [a-z-]+' "$log" | head -1 || true)
         [ -z "$kind" ] && kind=$(grep -m1 -E 'Fatal error|fuzz check failed|==ERROR' "$log" || echo "exit $rc")
-        line="$line: FAILED ($kind); input saved in $artifacts"
+        case $kind in
+        *timeout*) what="1 hang" ;;
+        *LeakSanitizer*) what="1 leak" ;;
+        *out-of-memory*) what="out of memory" ;;
+        *) what="1 crash" ;;
+        esac
+        line="$line: FAILED, $what ($kind); input saved in $artifacts"
         failed+=("$h")
         grep -m1 -B2 -A25 -E '==ERROR|Fatal error|fuzz check failed|ERROR: libFuzzer' "$log" | sed 's/^/   | /' || true
     fi

@@ -36,6 +36,9 @@ public enum Scratch {
     /// The path of `name` in the scratch directory.
     public static func path(_ name: String) -> String { "\(directory)/\(name)" }
 
+    /// Removes `path` (below the scratch directory) and everything below it, if it is there.
+    public static func remove(_ path: String) { removeTree(path) }
+
     /// Makes a directory (below the scratch directory) if it is not there.
     public static func makeDirectory(_ path: String) {
         guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
@@ -55,23 +58,29 @@ public func fuzzCheck(_ condition: Bool, _ message: @autoclosure () -> String) {
     if !condition { fatalError("fuzz check failed: \(message())") }
 }
 
-/// Removes `path` and everything below it.
-private func removeTree(_ path: String) {
-    if let dir = opendir(path) {
+/// Removes `path` and everything below it. Names are taken as the bytes the file system holds
+/// (a harness may make names that are not UTF-8, which a `String` would not give back).
+private func removeTree(_ path: String) { removeTree(Array(path.utf8)) }
+
+/// A path's bytes as C functions take them, 0-terminated (any bytes but 0, UTF-8 or not).
+public func cString(_ path: [UInt8]) -> [CChar] { path.map { CChar(bitPattern: $0) } + [0] }
+
+private func removeTree(_ path: [UInt8]) {
+    if let dir = opendir(cString(path)) {
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard name != "." && name != ".." else { continue }
+            // In place (`&`): a copy of `d_name` would read all 256 bytes, past a short record.
+            let name = withUnsafeBytes(of: &entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            guard name != [0x2E] && name != [0x2E, 0x2E] else { continue }
+            let child = path + [UInt8(ascii: "/")] + name
             if entry.pointee.d_type == UInt8(DT_DIR) {
-                removeTree("\(path)/\(name)")
+                removeTree(child)
             } else {
-                unlink("\(path)/\(name)")
+                unlink(cString(child))
             }
         }
         closedir(dir)
     }
-    rmdir(path)
+    rmdir(cString(path))
 }
 
 /// An image decoder's harness: the input's length picks the channels asked for (the file's own,

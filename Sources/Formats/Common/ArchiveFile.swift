@@ -16,7 +16,8 @@ public final class ArchiveFile {
     package internal(set) var passes = 1
     let digests: InputDigests?
     private var byName: [String: Int] = [:]
-    private var captured: [String: [UInt8]] = [:]
+    /// Kept data by entry ordinal (not by name: an archive may hold two entries of one name).
+    private var captured: [Int: [UInt8]] = [:]
     /// The reader the next entry is read with, positioned after `reader.entry`.
     private var reader: ArchiveReader?
     /// Bumped whenever the reader moves to another entry, so a stream of an earlier entry
@@ -32,11 +33,11 @@ public final class ArchiveFile {
         self.digests = digests
         let reader = try ArchiveReader(path: path, digests: digests)
         var entries: [ArchiveEntry] = []
-        var captured: [String: [UInt8]] = [:]
+        var captured: [Int: [UInt8]] = [:]
         while let (entry, isFile) = try reader.nextHeader() {
             guard isFile else { continue }
             entries.append(entry)
-            if keep(entry) { captured[entry.name] = try Self.readAll(reader, entry: entry) }
+            if keep(entry) { captured[entry.ordinal] = try Self.readAll(reader, entry: entry) }
         }
         self.entries = entries
         self.captured = captured
@@ -50,7 +51,7 @@ public final class ArchiveFile {
 
     /// The data of an entry kept by `init`, handed out once (then released, so a large kept file
     /// such as digitStruct.mat is not held twice); a second read reads the archive again.
-    func keptData(_ entry: ArchiveEntry) -> [UInt8]? { captured.removeValue(forKey: entry.name) }
+    func keptData(_ entry: ArchiveEntry) -> [UInt8]? { captured.removeValue(forKey: entry.ordinal) }
 
     /// A reader positioned at `entry`, ready for its data: moves the current reader forward, or
     /// opens the archive again when `entry` lies at or behind it.

@@ -89,12 +89,17 @@ public struct InputFile {
     }
 }
 
-/// Every byte `fill` gives until it returns 0, in an array sized from `sizeHint` and grown
-/// only when the data turn out longer (so an exact hint costs no second allocation).
+/// The most `readToEnd` allocates on a size hint alone. A hint is a claim (an archive entry's
+/// header may announce 4 GiB in a 2 KiB zip); memory beyond this follows the bytes that arrive.
+let readToEndHintLimit = 1 << 20
+
+/// Every byte `fill` gives until it returns 0, in an array sized from `sizeHint` (up to
+/// `readToEndHintLimit`) and grown only when the data turn out longer (so an exact hint costs no
+/// second allocation).
 func readToEnd(sizeHint: Int?, _ fill: (UnsafeMutableRawBufferPointer) throws(FormatError) -> Int)
     throws(FormatError) -> [UInt8]
 {
-    var bytes = [UInt8](repeating: 0, count: sizeHint ?? 0)
+    var bytes = [UInt8](repeating: 0, count: min(max(sizeHint ?? 0, 0), readToEndHintLimit))
     var count = 0
     var probe = [UInt8](repeating: 0, count: 4096)
     while true {

@@ -194,7 +194,9 @@ public struct ImageFolder: Sendable {
         defer { closedir(handle) }
         var result: [Entry] = []
         while let entry = readdir(handle) {
-            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            // In place (`&`), up to the name's 0: glibc sizes each record to its name, so copying
+            // the whole 256-byte `d_name` of the buffer's last record read past its end (ASan).
+            let bytes = withUnsafeBytes(of: &entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
             guard let first = bytes.first, first != UInt8(ascii: ".") else { continue }
             guard let name = String(validating: bytes, as: UTF8.self) else {
                 throw FormatError(
