@@ -96,7 +96,7 @@ public final class ArchiveFile {
     }
 
     /// What an input file's first bytes say it is, when it is an archive or a compressed file.
-    package enum Kind: String, Sendable {
+    public enum Kind: String, Sendable {
         /// A gzip stream (`1F 8B`): a `.tar.gz`, or one compressed file.
         case gzip
         /// A bzip2 stream (`BZh`).
@@ -112,7 +112,7 @@ public final class ArchiveFile {
     }
 
     /// Recognizes `bytes` (the first 512 or more bytes of a file) by magic number.
-    package static func kind(of bytes: [UInt8]) -> Kind? {
+    public static func kind(of bytes: [UInt8]) -> Kind? {
         func starts(_ magic: [UInt8]) -> Bool {
             bytes.count >= magic.count && Array(bytes.prefix(magic.count)) == magic
         }
@@ -127,7 +127,7 @@ public final class ArchiveFile {
 
     /// The first `count` bytes of the file at `path` (fewer when it is shorter); empty when it
     /// cannot be read.
-    package static func leadingBytes(ofFileAt path: String, count: Int = 512) -> [UInt8] {
+    public static func leadingBytes(ofFileAt path: String, count: Int = 512) -> [UInt8] {
         guard let file = try? FileSource(path: path) else { return [] }
         var bytes = [UInt8](repeating: 0, count: count)
         let n = (try? bytes.withUnsafeMutableBytes { try file.fill($0, at: 0) }) ?? 0
@@ -179,7 +179,7 @@ final class ArchiveEntrySource: ChunkSource {
 /// is held in memory, up to `budget` bytes in all (those needed soonest are kept); a file that
 /// did not fit is read in a later pass over the archive. An archive stored in the order asked
 /// for is read once, holding nothing.
-package final class ArchiveOrderedReader {
+public final class ArchiveOrderedReader {
     private let archive: ArchiveFile
     private let order: [ArchiveEntry]
     private let budget: Int
@@ -191,11 +191,11 @@ package final class ArchiveOrderedReader {
     private var cursor = 0
     private var reader: ArchiveReader?
     /// The most bytes held at once so far.
-    package private(set) var peakHeldBytes = 0
+    public private(set) var peakHeldBytes = 0
 
     /// `order`: entries of `archive` (each may appear more than once). `budget`: the bytes of
     /// files read ahead that may be held at once.
-    package init(archive: ArchiveFile, order: [ArchiveEntry], budget: Int = 64 << 20) {
+    public init(archive: ArchiveFile, order: [ArchiveEntry], budget: Int = 64 << 20) {
         self.archive = archive
         self.order = order
         self.budget = budget
@@ -203,7 +203,7 @@ package final class ArchiveOrderedReader {
     }
 
     /// The next file of `order` and its data; nil after the last.
-    package func next() throws(FormatError) -> (entry: ArchiveEntry, data: [UInt8])? {
+    public func next() throws(FormatError) -> (entry: ArchiveEntry, data: [UInt8])? {
         guard cursor < order.count else { return nil }
         let position = cursor
         cursor += 1
