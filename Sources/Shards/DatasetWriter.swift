@@ -450,6 +450,14 @@ package final class DatasetWriter {
         }
     }
 
+    /// Forgets `split`, opened but given no record (a split found empty only after its pass):
+    /// it is not finished, gets no shard, and is not in the manifest. Nothing of it is on disk
+    /// yet (a shard is created by its first record).
+    package func discard(split: String) {
+        writers.removeValue(forKey: split)?.abort()
+        plan.removeAll { $0.name == split }
+    }
+
     /// Closes `split`'s last shard (still in staging, for the whole role).
     package func finish(split: String) throws(DatasetError) {
         guard let writer = writers.removeValue(forKey: split) else { return }

@@ -112,8 +112,9 @@ public final class DigitStructReader: FormatReader {
     }
 
     /// Starts again at entry 0, with a new child over the same file or image (no second read of
-    /// an archive).
+    /// an archive); a reader that has not handed out an entry yet is already there.
     public func restart() throws(FormatError) {
+        guard index > 0 || finished else { return }
         (child, _) = try Self.start(path: path, image: image)
         index = 0
         finished = false

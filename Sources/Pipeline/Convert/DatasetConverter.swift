@@ -56,23 +56,18 @@ public enum DatasetConverter {
             }
             try checkAugmentation(options, plan: plan)
             // Exact counts are needed up front for a shard count (and cheap ones for progress).
-            // A pass that divides its records among splits (train/validation) is always counted
-            // first, so that no split is ever opened to stay empty.
+            // A pass that is not counted first (SVHN's train+validation: counting means walking
+            // digitStruct.mat) streams into its splits, and a split left empty is dropped or
+            // refused after the pass, as it would have been before.
             var passCounts: [[Int]?] = []
             var dropped: Set<String> = []
             for pass in plan.passes {
-                let needCounts = shardsPerSplit != nil || pass.countIsCheap || pass.splits.count > 1
+                let needCounts = shardsPerSplit != nil || pass.countIsCheap
                 let counts = needCounts ? try zip(pass.counts(), pass.splits).map { count, split in count * copies(split) } : nil
                 passCounts.append(counts)
                 for (split, count) in zip(pass.splits, counts ?? []) where count == 0 {
-                    guard pass.splits.count > 1, !options.validationFractionChosen else {
-                        throw emptySplit(split, of: pass, counts: counts!, options: options)
-                    }
+                    try dropEmpty(split, of: pass, counts: counts!, options: options)
                     dropped.insert(split)
-                    if !options.quiet {
-                        FileHandle.standardError.write(
-                            Data("shardkit: no \(split) split: the default --validation-fraction \(options.validationFraction) gives it none of \(counts!.reduce(0, +)) records; choose a fraction to make one\n".utf8))
-                    }
                 }
             }
             // Shards numbered dataset-wide, split after split; this process writes `assigned`.
@@ -153,10 +148,12 @@ public enum DatasetConverter {
                 let progress = ProgressReporter(
                     label: "convert \(format.rawValue)/\(pass.label)", total: total, quiet: options.quiet,
                     lineInterval: lineInterval(total: total))
+                var written = Array(repeating: 0, count: pass.splits.count)
                 try engine.run(
                     next: pull,
                     write: { (split, bytes) throws(DatasetError) in
                         try writer.write(split: pass.splits[split], bytes)
+                        written[split] += 1
                     },
                     observe: { group, observed in
                         guard let n = shardsPerSplit else { return schema.merge(observed) }
@@ -165,15 +162,15 @@ public enum DatasetConverter {
                     },
                     progress: { progress.advance(by: $0) })
                 progress.finish()
-                for split in pass.splits { try writer.finish(split: split) }
-                // Counted only now (a target shard size): an empty split is refused all the same.
+                // Counted only now (a target shard size): an empty split is dropped or refused as
+                // above, before it is finished (which would write it one empty shard).
                 if counts == nil {
-                    let written = pass.splits.map { name in writer.splits.last { $0.name == name }?.manifest.records ?? 0 }
-                    // (Passes of several splits are always counted first: only one-split passes get here.)
-                    if let empty = zip(pass.splits, written).first(where: { $0.1 == 0 }) {
-                        throw emptySplit(empty.0, of: pass, counts: written, options: options)
+                    for (split, count) in zip(pass.splits, written) where count == 0 {
+                        try dropEmpty(split, of: pass, counts: written, options: options)
+                        writer.discard(split: split)
                     }
                 }
+                for split in pass.splits { try writer.finish(split: split) }
             }
             var metadata = plan.metadata
             for (key, value) in try plan.finishInputs() { metadata[key] = value }
@@ -248,6 +245,21 @@ public enum DatasetConverter {
         if let subset = options.emnistSubset { pairs["emnist subset"] = subset.rawValue }
         pairs["input"] = inputFingerprint(options.input)
         return pairs
+    }
+
+    /// An empty `split` of `pass`: allowed (and noted, unless quiet) when the pass divides its
+    /// records by the default `--validation-fraction`, which the user did not choose; else the
+    /// `emptySplit` error.
+    private static func dropEmpty(_ split: String, of pass: ConversionPass, counts: [Int], options: ConvertOptions)
+        throws(DatasetError)
+    {
+        guard pass.splits.count > 1, !options.validationFractionChosen else {
+            throw emptySplit(split, of: pass, counts: counts, options: options)
+        }
+        if !options.quiet {
+            FileHandle.standardError.write(
+                Data("shardkit: no \(split) split: the default --validation-fraction \(options.validationFraction) gives it none of \(counts.reduce(0, +)) records; choose a fraction to make one\n".utf8))
+        }
     }
 
     /// No split is ever written empty (TFDS refuses to read one): the error says how many records

@@ -70,8 +70,9 @@ enum SVHNConversion {
         let name: String
         let place: InputPlace
         let digitStruct: InputFile
-        /// From an archive, digitStruct.mat is read once into memory and kept open, restarted for
-        /// each pass over it (counts, progress total, the records).
+        /// The reader of digitStruct.mat, kept open and restarted for each pass over it (counts,
+        /// progress total, the records): from an archive, the file is read into memory once; on
+        /// disk, the reader opened for the progress total is the one the records pass reads.
         private var opened: DigitStructReader?
 
         init(name: String, place: InputPlace) {
@@ -84,7 +85,6 @@ enum SVHNConversion {
 
         /// digitStruct's entries from the first.
         func entries() throws(FormatError) -> DigitStructReader {
-            guard place.archive != nil else { return try DigitStructReader(input: digitStruct) }
             if let opened {
                 try opened.restart()
                 return opened
@@ -97,9 +97,11 @@ enum SVHNConversion {
         /// Whether the PNG `name` is there (without reading it).
         func has(_ name: String) -> Bool { place.file(name) != nil }
 
-        /// The entries the counting pass read, kept for the records pass so that digitStruct.mat
-        /// is parsed once, not twice: libhdf5 walks its references at a few hundred µs per entry,
-        /// the slowest step of the conversion. About 150 bytes per entry (5 MB for train).
+        /// The entries the counting pass read (only with `--shards`, which needs exact counts up
+        /// front), kept for the records pass so that digitStruct.mat is parsed once, not twice:
+        /// libhdf5 walks its references at a few hundred µs per entry, the slowest step of the
+        /// conversion. About 150 bytes per entry (5 MB for train). Without `--shards` nothing is
+        /// counted first: the records pass reads the entries as the child walks them.
         private var counted: [DigitStructEntry]?
 
         /// Keeps `entries` (all of them, in order, read to the end without error) for the next
@@ -141,10 +143,6 @@ enum SVHNConversion {
             return kept[position - 1]
         }
 
-        /// Every entry from the first again (the archive case reads them once for the PNGs' order).
-        func restart() throws(FormatError) {
-            if let reader { try reader.restart() } else { position = 0 }
-        }
     }
 
     /// `--input` for SVHN format 1: per split (train, test, extra), the archive as shipped
@@ -252,18 +250,19 @@ enum SVHNConversion {
                         let source = byPath[file.url.path]!
                         let entries = try source.stream()
                         pngs = nil
-                        if let archive = source.place.archive {
-                            // The PNGs this pass will ask for, in order, then digitStruct again.
-                            var order: [ArchiveEntry] = []
-                            while let entry = try entries.next() {
-                                guard entry.boxes.count <= options.maxDigits, let png = source.place.entry(entry.name)
-                                else { continue }
-                                order.append(png)
-                            }
-                            try entries.restart()
-                            pngs = ArchiveOrderedReader(archive: archive, order: order)
+                        guard let archive = source.place.archive else { return entries }
+                        // From an archive, the PNGs' order is needed before the first record:
+                        // the entries are read once, kept, and replayed (not walked again).
+                        var all: [DigitStructEntry] = []
+                        var order: [ArchiveEntry] = []
+                        while let entry = try entries.next() {
+                            all.append(entry)
+                            guard entry.boxes.count <= options.maxDigits, let png = source.place.entry(entry.name)
+                            else { continue }
+                            order.append(png)
                         }
-                        return entries
+                        pngs = ArchiveOrderedReader(archive: archive, order: order)
+                        return EntryStream(kept: all)
                     },
                     map: { entry, file throws(DatasetError) in
                         let source = byPath[file.path]!
