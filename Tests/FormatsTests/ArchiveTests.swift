@@ -237,4 +237,28 @@ import Testing
         _ = try ArchiveFile(path: Self.hwdbTrain, digests: zip)
         #expect(try zip.finish()[Self.hwdbTrain]?.sha256 == (try sha256sum(Self.hwdbTrain)))
     }
+
+    /// A PNG folder's listing hash, made file by file, is the shell's
+    /// `LC_ALL=C sha256sum $(LC_ALL=C ls *.png) | sha256sum` for names that sort differently
+    /// bytewise, numerically and by case; a missing file is an error naming it.
+    @Test func aFolderListingIsHashedAsSha256sumListsIt() throws {
+        let folder = try FixturePaths.makeScratchDirectory("shardkit-listing")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let names = ["9.png", "10.png", "a.png", "B.png", "big.png"]
+        for (i, name) in names.enumerated() {
+            // One file larger than the 1 MiB read chunk.
+            let size = name == "big.png" ? (1 << 20) + 4321 : 100 * i
+            try Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ i) })
+                .write(to: folder.appendingPathComponent(name))
+        }
+        let sorted = names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        #expect(sorted == ["10.png", "9.png", "B.png", "a.png", "big.png"])
+        let expected = try sha256sumListingOfPNGs(in: folder.path)
+        #expect(expected.count == 64)
+        #expect(try InputDigests.listingSHA256(folder: folder.path, names: sorted) == String(expected))
+        #expect(try InputDigests.listingSHA256(folder: folder.path, names: names) != String(expected))
+        #expect(throws: FormatError.self) {
+            try InputDigests.listingSHA256(folder: folder.path, names: ["10.png", "gone.png"])
+        }
+    }
 }

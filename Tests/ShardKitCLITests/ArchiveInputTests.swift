@@ -305,6 +305,23 @@ import Testing
             "cifar10", FixturePaths.fixture("cifar10"), output.appendingPathComponent("p"), ["--strict-inputs"])
         #expect(plain.status == 0, "\(plain.standardError)")
     }
+
+    /// An SVHN folder's PNGs get one manifest line per folder, the SHA-256 of their `sha256sum`
+    /// listing as formats/archives.md gives the command (streamed now, the same value).
+    @Test func svhnPNGFolderLineIsTheListingsSha256() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("out")
+        let run = try Self.convert("svhn", FixturePaths.fixture("svhn"), output, ["--seed", "3"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let metadata = try Self.metadata(output)
+        for split in ["train", "test"] {
+            let expected = try sha256sumListingOfPNGs(in: FixturePaths.fixture("svhn/\(split)").path)
+            #expect(expected.count == 64)
+            #expect(metadata["input sha256: \(split)/*.png"] == String(expected), "\(split)")
+        }
+        #expect(!metadata.keys.contains { $0.hasSuffix(".png") && !$0.hasSuffix("/*.png") }, "no line per PNG")
+    }
 }
 
 extension FileManager {

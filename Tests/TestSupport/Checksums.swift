@@ -13,3 +13,17 @@ public func sha256sum(_ path: String) throws -> String {
     process.waitUntilExit()
     return String(text.prefix(64))
 }
+
+/// The SHA-256 of the `sha256sum` listing of the `*.png` files in `folder`, by the shell:
+/// `cd folder && LC_ALL=C sha256sum $(LC_ALL=C ls *.png) | sha256sum` (names sorted bytewise).
+public func sha256sumListingOfPNGs(in folder: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", "cd \"$0\" && LC_ALL=C sha256sum $(LC_ALL=C ls *.png) | sha256sum", folder]
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return String(text.prefix(64))
+}

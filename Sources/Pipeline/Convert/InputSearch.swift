@@ -235,32 +235,25 @@ final class InputSearch {
     /// of their `sha256sum` listing), and `input check: NAME` for files with a published checksum.
     /// Finishes the hashes (reading what the conversion did not read in order) and checks them.
     func metadata(strict: Bool, quiet: Bool, pngFolders: [URL] = []) throws(DatasetError) -> [String: String] {
-        for folder in pngFolders {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-            for name in names where name.lowercased().hasSuffix(".png") {
-                digests.register(folder.appendingPathComponent(name).path)
-            }
-        }
         let all = try reading { () throws(FormatError) in try digests.finish() }
         var metadata: [String: String] = [:]
-        var groups: [String: [(String, String)]] = [:]
         for digest in all.values.sorted(by: { bytewise($0.path, $1.path) }) {
             let name = relativeName(digest.path)
-            let folder = URL(fileURLWithPath: digest.path).deletingLastPathComponent().standardizedFileURL
-            if pngFolders.contains(where: { $0.standardizedFileURL == folder }), name.lowercased().hasSuffix(".png") {
-                let group = relativeName(folder.path)
-                let key = group.isEmpty ? "*.png" : group + "/*.png"
-                groups[key, default: []].append((URL(fileURLWithPath: name).lastPathComponent, digest.sha256))
-                continue
-            }
             metadata["input sha256: \(name)"] = digest.sha256
             if let verdict = try check(digest, strict: strict, quiet: quiet) {
                 metadata["input check: \(name)"] = verdict
             }
         }
-        for (key, files) in groups {
-            let listing = files.sorted { bytewise($0.0, $1.0) }.map { "\($0.1)  \($0.0)\n" }.joined()
-            metadata["input sha256: \(key)"] = sha256(of: Array(listing.utf8))
+        // A PNG folder's listing is hashed file by file as it is made: only the sorted names
+        // are held (a few dozen bytes each), no digest per file and no listing text.
+        for folder in pngFolders.map(\.standardizedFileURL) {
+            let listed = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            let names = listed.filter { $0.lowercased().hasSuffix(".png") }.sorted(by: bytewise)
+            guard !names.isEmpty else { continue }
+            let group = relativeName(folder.path)
+            metadata["input sha256: \(group.isEmpty ? "*.png" : group + "/*.png")"] = try reading {
+                () throws(FormatError) in try InputDigests.listingSHA256(folder: folder.path, names: names)
+            }
         }
         return metadata
     }
