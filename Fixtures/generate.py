@@ -787,6 +787,9 @@ def archives():
         if bytes(bad[start:start + 4]) == crc:
             bad[start] ^= 0xFF
     write("archives/broken/bad-crc_gnt.zip", bytes(bad))
+    # EMNIST's gzip.zip with the letters' image files and no label files.
+    write("archives/broken/emnist-no-labels/gzip.zip", zip_bytes(
+        [("gzip/" + n, fixture("emnist/" + n)) for n in emnist if "images" in n and "letters" in n]))
 
 
 def main():

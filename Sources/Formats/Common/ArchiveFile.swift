@@ -67,6 +67,16 @@ public final class ArchiveFile {
         return try advance(fresh, to: entry)
     }
 
+    /// A reader of its own positioned at `entry`, apart from the shared one: for an entry read
+    /// side by side with another of the same archive (an idx image file and its label file in
+    /// EMNIST's `gzip.zip`). In a zip this costs a seek to the central directory and one to the
+    /// entry; in a compressed tar it inflates everything before the entry again.
+    func separateReader(at entry: ArchiveEntry) throws(FormatError) -> ArchiveReader {
+        let fresh = try ArchiveReader(path: path, digests: digests)
+        passes += 1
+        return try advance(fresh, to: entry)
+    }
+
     private func advance(_ reader: ArchiveReader, to entry: ArchiveEntry) throws(FormatError) -> ArchiveReader {
         while let (next, _) = try reader.nextHeader() {
             if next.ordinal == entry.ordinal {
@@ -138,21 +148,29 @@ public final class ArchiveFile {
 /// One archive entry's data as a `ChunkSource`: moves the archive's reader to the entry on the
 /// first read (so a reader opened only for its record count reads nothing), then streams it with
 /// `archive_read_data`. Reading it after another entry was opened is an error, not wrong data.
+/// A `separate` source reads through a reader of its own instead (`ArchiveFile.separateReader`),
+/// so it can be read side by side with other entries.
 final class ArchiveEntrySource: ChunkSource {
     private let archive: ArchiveFile
     private let entry: ArchiveEntry
+    private let separate: Bool
     private var reader: ArchiveReader?
     private var generation = 0
 
-    init(archive: ArchiveFile, entry: ArchiveEntry) {
+    init(archive: ArchiveFile, entry: ArchiveEntry, separate: Bool = false) {
         self.archive = archive
         self.entry = entry
+        self.separate = separate
     }
 
     var knownSize: Int? { entry.size }
     var endPhrase: String { "archive entry ends" }
 
     func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(FormatError) -> Int {
+        if separate {
+            if reader == nil { reader = try archive.separateReader(at: entry) }
+            return try reader!.read(into: buffer)
+        }
         if reader == nil {
             reader = try archive.position(at: entry)
             generation = archive.generation

@@ -88,10 +88,16 @@ final class ByteInput {
 
     /// Opens `path`, choosing gzip decompression when the file starts with 1F 8B (not by its name).
     /// With `digests`, the file's bytes are hashed as they are read (`InputDigests`).
-    init(path: String, bufferSize: Int = 1 << 16, digests: InputDigests? = nil) throws(FormatError) {
-        self.path = path
+    convenience init(path: String, bufferSize: Int = 1 << 16, digests: InputDigests? = nil) throws(FormatError) {
         let opened = try FileSource(path: path)
         let file: any ChunkSource = digests.map { HashingFileSource(file: opened, digests: $0) } ?? opened
+        try self.init(path: path, sniffing: file, bufferSize: bufferSize)
+    }
+
+    /// Reads `file` (a plain file, or an archive entry as stored), choosing gzip decompression
+    /// when its data start with 1F 8B; `path` names it in errors.
+    init(path: String, sniffing file: any ChunkSource, bufferSize: Int = 1 << 16) throws(FormatError) {
+        self.path = path
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         // Sniff two bytes; a plain file keeps them as the start of its data.
         var sniffed = 0

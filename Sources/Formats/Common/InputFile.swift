@@ -64,6 +64,19 @@ public struct InputFile {
         }
     }
 
+    /// A buffered stream of the file's data, gunzipped when it starts with 1F 8B (by its bytes,
+    /// not its name), that can be read beside other files: an archive entry gets a reader of
+    /// its own (`ArchiveFile.separateReader`), so an idx image file and its label file in one
+    /// zip stream side by side, neither held whole.
+    func openDecompressed() throws(FormatError) -> ByteInput {
+        switch location {
+        case .disk:
+            return try ByteInput(path: path, digests: digests)
+        case .entry(let archive, let entry):
+            return try ByteInput(path: path, sniffing: ArchiveEntrySource(archive: archive, entry: entry, separate: true))
+        }
+    }
+
     /// The first `count` bytes (fewer when the file is shorter), e.g. to recognize a magic number;
     /// an archive entry is read only that far.
     public func prefix(_ count: Int) throws(FormatError) -> [UInt8] {

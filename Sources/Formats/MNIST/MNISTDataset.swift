@@ -30,8 +30,15 @@ public struct MNISTDataset: Sendable {
     /// The files in `directory`; with `prefix`, only those whose names start with it (EMNIST's
     /// folder holds six sets: `prefix: "emnist-letters-"`).
     public init(directory: URL, prefix: String? = nil) throws(FormatError) {
+        try self.init(names: try Self.names(in: directory), in: directory, prefix: prefix)
+    }
+
+    /// The files among `names`, the files directly in `directory` (a folder on disk, or a folder
+    /// inside an archive, e.g. `…/gzip.zip/gzip`, whose entries are listed by the caller); the
+    /// `Files` are `directory` + name.
+    public init(names: [String], in directory: URL, prefix: String? = nil) throws(FormatError) {
         self.directory = directory
-        let all = try Self.candidates(in: directory)
+        let all = Self.candidates(names.sorted())
         var found = all
         if let prefix {
             found = all.mapValues { $0.filter { $0.prefix == prefix } }.filter { !$0.value.isEmpty }
@@ -75,7 +82,12 @@ public struct MNISTDataset: Sendable {
     /// The name prefixes of the idx files in `directory` (`""` for plain `train-images-…`),
     /// sorted: one per dataset the folder holds.
     public static func prefixes(in directory: URL) throws(FormatError) -> [String] {
-        prefixes(in: try candidates(in: directory))
+        prefixes(names: try names(in: directory))
+    }
+
+    /// The same for files named `names`.
+    public static func prefixes(names: [String]) -> [String] {
+        prefixes(in: candidates(names.sorted()))
     }
 
     private static func prefixes(in found: [String: [Candidate]]) -> [String] {
@@ -84,14 +96,17 @@ public struct MNISTDataset: Sendable {
 
     private typealias Candidate = (prefix: String, name: String, gz: Bool)
 
-    /// (split/kind) → the files that could be it, with their prefix.
-    private static func candidates(in directory: URL) throws(FormatError) -> [String: [Candidate]] {
-        let names: [String]
+    /// The names in `directory`, as listed.
+    private static func names(in directory: URL) throws(FormatError) -> [String] {
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+            return try FileManager.default.contentsOfDirectory(atPath: directory.path)
         } catch {
             throw FormatError(.io, path: directory.path, "cannot list the folder: \(error.localizedDescription)")
         }
+    }
+
+    /// (split/kind) → the files among `names` (sorted) that could be it, with their prefix.
+    private static func candidates(_ names: [String]) -> [String: [Candidate]] {
         var found: [String: [Candidate]] = [:]
         for name in names {
             let gz = name.hasSuffix(".gz")

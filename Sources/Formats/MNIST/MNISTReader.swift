@@ -48,10 +48,11 @@ public final class MNISTReader: FormatReader {
     }
 
     /// Reads an image file and a label file given as `InputFile`s (hashed as they are read when
-    /// they carry `InputDigests`).
+    /// they carry `InputDigests`), each plain or gzip: files on disk, or entries of one archive
+    /// (EMNIST's `gzip.zip`), read side by side through a reader each.
     public init(images imageFile: InputFile, labels labelFile: InputFile) throws(FormatError) {
-        images = try imageFile.open()
-        labels = try labelFile.open()
+        images = try imageFile.openDecompressed()
+        labels = try labelFile.openDecompressed()
         let imageHeader = try IDXHeader.read(from: images, dimensionCount: 3)
         let labelHeader = try IDXHeader.read(from: labels, dimensionCount: 1)
         count = imageHeader.dimensions[0]

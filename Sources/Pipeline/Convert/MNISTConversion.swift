@@ -13,16 +13,23 @@ enum MNISTConversion {
     static func plan(_ options: ConvertOptions, format: DatasetFormat, encoding: ImageEncoding) throws(DatasetError)
         -> ConversionPlan
     {
-        let (folder, search) = try resolveInput(options, format: format)
-        let variant = try variant(of: format, options, folder: folder)
+        let (place, search) = try resolveInput(options, format: format)
+        let folder = URL(fileURLWithPath: place.path)
+        let names = place.files { _ in true }.map(\.name)
+        let variant = try variant(of: format, options, names: names, folder: folder)
         let dataset = try reading { () throws(FormatError) in
-            try MNISTDataset(directory: folder, prefix: variant.filePrefix)
+            try MNISTDataset(names: names, in: folder, prefix: variant.filePrefix)
         }
-        /// A reader over a split's files, hashing them as it reads.
+        /// A reader over a split's files (on disk, hashed as they are read; or entries of a zip,
+        /// hashed as part of it), each gunzipped as a stream.
         func reader(_ files: MNISTDataset.Files) throws(FormatError) -> MNISTReader {
-            try MNISTReader(
-                images: InputFile(disk: files.images, digests: search.digests),
-                labels: InputFile(disk: files.labels, digests: search.digests))
+            func file(_ url: URL) throws(FormatError) -> InputFile {
+                guard let file = place.file(url.lastPathComponent) else {
+                    throw FormatError(.missingFile, path: url.path, "cannot open: No such file or directory")
+                }
+                return file
+            }
+            return try MNISTReader(images: file(files.images), labels: file(files.labels))
         }
         let transpose = options.transpose ?? variant.storesTransposed
         let (classes, offset) = (variant.classCount, variant.labelOffset)
@@ -78,23 +85,46 @@ enum MNISTConversion {
         return plan
     }
 
-    /// `--input` for idx files, which the authors ship as four `.gz` files (no archive): the
-    /// folder holding them, one of the files (its folder is read), or the folder above (the one
-    /// subfolder holding idx files; several are refused, listed). Returns the folder.
+    /// `--input` for idx files, which the authors ship as four `.gz` files (MNIST, Fashion-MNIST,
+    /// KMNIST) or in one zip (EMNIST's `gzip.zip`, its `gzip/` folder holding every set): the
+    /// folder holding the files, one of the files (its folder is read), the zip, or the folder
+    /// above (the one subfolder holding idx files, else a `gzip.zip`; several subfolders are
+    /// refused, listed). Returns the place of the files.
     static func resolveInput(_ options: ConvertOptions, format: DatasetFormat) throws(DatasetError)
-        -> (URL, InputSearch)
+        -> (InputPlace, InputSearch)
     {
         let search = InputSearch(options.input, format: format)
-        let forms = "the folder of idx files, one of them, or the folder above"
+        let forms = "the folder of idx files, one of them, EMNIST's gzip.zip, or the folder above"
+        func isIDX(_ name: String) -> Bool { name.contains("idx1-ubyte") || name.contains("idx3-ubyte") }
         func holdsIDX(_ folder: URL) -> Bool {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-            return names.contains { $0.contains("idx1-ubyte") || $0.contains("idx3-ubyte") }
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).contains(where: isIDX)
+        }
+        /// The one folder of `zip` holding idx entries (at its top, or `gzip/` as shipped).
+        func idxPlace(in zip: URL) throws(DatasetError) -> InputPlace {
+            guard let archive = try search.archive(zip) else {
+                throw search.refusal("not an idx file or zip", forms: forms)
+            }
+            let folders = Set(
+                archive.entries.filter { isIDX($0.fileName) }.map { String($0.name.dropLast($0.fileName.count)) })
+            guard folders.count == 1, let prefix = folders.first else {
+                throw search.refusal(
+                    folders.isEmpty
+                        ? "no idx files in \(zip.lastPathComponent)"
+                        : "idx files in several folders of \(zip.lastPathComponent) (\(folders.sorted().joined(separator: ", ")))",
+                    forms: forms)
+            }
+            try search.checkListedArchives(strict: options.strictInputs, quiet: options.quiet)
+            return InputPlace(storage: .archive(archive, prefix: prefix), digests: search.digests)
         }
         var folder = search.input
         if search.isFile(folder) {
+            if ArchiveFile.kind(of: ArchiveFile.leadingBytes(ofFileAt: folder.path)) == .zip {
+                search.note("\(folder.path): a zip holding idx files (EMNIST's gzip.zip)")
+                return (try idxPlace(in: folder), search)
+            }
             search.note("\(folder.path): one of the idx files (…-images-idx3-ubyte[.gz], …-labels-idx1-ubyte[.gz])")
             guard folder.lastPathComponent.contains("-ubyte") else {
-                throw search.refusal("not an idx file", forms: forms)
+                throw search.refusal("not an idx file or zip", forms: forms)
             }
             folder = folder.deletingLastPathComponent()
         }
@@ -103,6 +133,11 @@ enum MNISTConversion {
             search.note("a subfolder of \(folder.path) holding them")
             let below = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted(by: bytewise)
                 .map { folder.appendingPathComponent($0) }.filter { search.isFolder($0) && holdsIDX($0) }
+            let zip = folder.appendingPathComponent("gzip.zip")
+            if below.isEmpty {
+                search.note(zip.path)
+                if search.isFile(zip) { return (try idxPlace(in: zip), search) }
+            }
             guard below.count == 1 else {
                 let several = below.map(\.lastPathComponent).joined(separator: ", ")
                 throw search.refusal(
@@ -111,12 +146,12 @@ enum MNISTConversion {
             }
             folder = below[0]
         }
-        return (folder, search)
+        return (search.folder(folder), search)
     }
 
     /// The idx dataset `format` names; for `emnist`, the set `--subset` names, or else the one
     /// EMNIST set whose files the folder holds.
-    private static func variant(of format: DatasetFormat, _ options: ConvertOptions, folder: URL)
+    private static func variant(of format: DatasetFormat, _ options: ConvertOptions, names: [String], folder: URL)
         throws(DatasetError) -> MNISTVariant
     {
         if options.emnistSubset != nil && format != .emnist {
@@ -129,7 +164,7 @@ enum MNISTConversion {
         default: return .mnist
         }
         if let subset = options.emnistSubset { return .emnist(subset) }
-        let prefixes = try reading { () throws(FormatError) in try MNISTDataset.prefixes(in: folder) }
+        let prefixes = MNISTDataset.prefixes(names: names)
         let subsets = EMNISTSubset.allCases.filter { prefixes.contains("emnist-\($0.rawValue)-") }
         guard subsets.count == 1 else {
             throw DatasetError(
