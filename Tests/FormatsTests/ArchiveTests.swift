@@ -31,6 +31,31 @@ import Testing
         #expect(archive.passes == 1)
     }
 
+    /// EMNIST's gzip.zip: an idx image entry and its label entry (stored after it) are read side
+    /// by side, each through a reader of its own and gunzipped, giving the files' samples; the
+    /// shared reader is left alone, so another entry can still be read meanwhile.
+    @Test func idxEntriesOfAZipStreamSideBySide() throws {
+        let path = FixturePaths.fixture("archives/emnist/gzip.zip").path
+        let archive = try ArchiveFile(path: path)
+        for split in ["train", "test"] {
+            let stem = "emnist-letters-\(split)-"
+            let images = try #require(archive.entry("gzip/\(stem)images-idx3-ubyte.gz"))
+            let labels = try #require(archive.entry("gzip/\(stem)labels-idx1-ubyte.gz"))
+            #expect(images.ordinal < labels.ordinal)
+            let fromZip = try MNISTReader(
+                images: InputFile(entry: images, of: archive), labels: InputFile(entry: labels, of: archive))
+            let fromFiles = try MNISTReader(
+                images: FixturePaths.fixture("emnist/\(stem)images-idx3-ubyte.gz"),
+                labels: FixturePaths.fixture("emnist/\(stem)labels-idx1-ubyte.gz"))
+            let first = try #require(try fromZip.next())
+            let mapping = try #require(archive.entry("gzip/emnist-letters-mapping.txt"))
+            #expect(try InputFile(entry: mapping, of: archive).contents().starts(with: Array("1 65 97\n".utf8)))
+            let samples = [first] + (try readAll(fromZip))
+            #expect(samples.count == fromZip.count)
+            #expect(samples == (try readAll(fromFiles)))
+        }
+    }
+
     @Test func aCIFARReaderReadsAnEntryAsItReadsTheFile() throws {
         let archive = try ArchiveFile(path: Self.cifar10)
         for name in ["data_batch_1.bin", "test_batch.bin"] {
