@@ -1,8 +1,10 @@
 /// How the digits of a string are placed in its image.
 public enum DigitLayout: String, Sendable, CaseIterable {
     /// Left to right with random spacing (gaps and slight overlaps), vertical jitter and per-digit
-    /// scale; the whole string is then scaled, keeping its aspect, so that its ink with a margin
-    /// of `FreeLayout.margin` on each side fits the canvas, and centred in it.
+    /// scale; the string's ink with a margin of `FreeLayout.margin` on each side is then scaled
+    /// to fill the canvas's height and centred. A string whose ink is wider than tall is squeezed
+    /// sideways to fit the width, as SVHN resizes each grown box to a square; a narrower one
+    /// keeps its aspect.
     case free
     /// `maxLength` slots of one digit each, side by side; digit `i` is copied unchanged into slot
     /// `i`, the slots after the string's length stay blank (concatenate, then remove).
@@ -38,7 +40,7 @@ public struct DigitBox: Sendable, Equatable {
     public var top: Double
     /// The digit's drawn width: the source width times its scale and the fit to the canvas.
     public var width: Double
-    /// The digit's drawn height, scaled like `width` (digits keep their aspect).
+    /// The digit's drawn height (in wide strings the digits are squeezed: narrower than tall).
     public var height: Double
 
     /// A box in image pixels.

@@ -138,10 +138,11 @@ public struct DigitStringSynthesizer: Sendable {
             image: image(gray: gray, height: dh, width: width), digits: digits, sourceIndices: indices, boxes: boxes)
     }
 
-    /// Places the digits on a line in digit units, fits the bounding box of the string's ink,
-    /// grown by `FreeLayout.margin` on each side, into the canvas keeping its aspect, centres it,
-    /// and draws each digit into its box by bilinear sampling (zero outside the digit),
-    /// combining overlaps by the brighter value (ink is bright).
+    /// Places the digits on a line in digit units, fits the string's ink, grown by
+    /// `FreeLayout.margin` on each side, into the canvas (full height; squeezed sideways when
+    /// wider than the canvas allows, see `DigitLayout.free`), centres it, and draws each digit
+    /// into its box (`draw`: zero outside the digit), combining overlaps by the brighter value
+    /// (ink is bright).
     private func renderFree(
         indices: [Int], digits: [Int], scales: [Double], gaps: [Double], jitters: [Double]
     ) -> DigitString {
@@ -155,57 +156,34 @@ public struct DigitStringSynthesizer: Sendable {
             lefts.append(x)
             tops.append(-dh * scales[i] / 2 + jitters[i] * dh)
         }
-        let (minX, maxX, minY, maxY) = inkExtent(indices: indices, lefts: lefts, tops: tops, scales: scales)
+        let inks = indices.map { source.inkBoxes[$0] }
+        let columns = InkSpans(
+            starts: lefts, scales: scales, length: dw, ink: inks.map { $0.rows.isEmpty ? nil : $0.columns })
+        let rows = InkSpans(starts: tops, scales: scales, length: dh, ink: inks.map { $0.rows.isEmpty ? nil : $0.rows })
         let canvasH = configuration.height
         let canvasW = configuration.width
         let grown = 1 + 2 * FreeLayout.margin
-        let k = min(Double(canvasW) / (grown * (maxX - minX)), Double(canvasH) / (grown * (maxY - minY)))
-        let offsetX = (Double(canvasW) - k * (maxX - minX)) / 2
-        let offsetY = (Double(canvasH) - k * (maxY - minY)) / 2
+        // The height always fills the canvas; a string wider than tall is squeezed sideways
+        // rather than shrunk, as SVHN's preprocessing resizes each grown box to a square. Digits
+        // of a 5-digit string keep most of the canvas's height instead of a sixth of it.
+        let ky = rows.scale(fitting: Double(canvasH) / grown)
+        let kx = min(columns.scale(fitting: Double(canvasW) / grown), ky)
+        let (left, right) = columns.extent(scale: kx)
+        let (top, bottom) = rows.extent(scale: ky)
+        let offsetX = (Double(canvasW) - left - right) / 2
+        let offsetY = (Double(canvasH) - top - bottom) / 2
         var gray = [UInt8](repeating: 0, count: canvasH * canvasW)
         var boxes: [DigitBox] = []
         for i in 0..<indices.count {
             let box = DigitBox(
-                left: offsetX + k * (lefts[i] - minX), top: offsetY + k * (tops[i] - minY),
-                width: k * dw * scales[i], height: k * dh * scales[i])
+                left: offsetX + kx * lefts[i], top: offsetY + ky * tops[i],
+                width: kx * dw * scales[i], height: ky * dh * scales[i])
             boxes.append(box)
-            draw(
-                source.images[indices[i]], ink: source.inkBoxes[indices[i]], into: &gray, width: canvasW,
-                height: canvasH, box: box)
+            draw(source.images[indices[i]], ink: inks[i], into: &gray, width: canvasW, height: canvasH, box: box)
         }
         return DigitString(
             image: image(gray: gray, height: canvasH, width: canvasW), digits: digits, sourceIndices: indices,
             boxes: boxes)
-    }
-
-    /// The bounding box, in digit units, of every canvas position a digit placed at
-    /// (`lefts[i]`, `tops[i]`) with scale `scales[i]` can ink: a source ink block of columns
-    /// `c0..<c1` reaches output pixel centres up to half a source pixel beyond it on each side
-    /// (bilinear taps), clipped to the digit's box. When no digit has ink, the digits' boxes.
-    private func inkExtent(
-        indices: [Int], lefts: [Double], tops: [Double], scales: [Double]
-    ) -> (minX: Double, maxX: Double, minY: Double, maxY: Double) {
-        let dh = Double(source.digitHeight)
-        let dw = Double(source.digitWidth)
-        var extent = (minX: Double.infinity, maxX: -Double.infinity, minY: Double.infinity, maxY: -Double.infinity)
-        for i in indices.indices {
-            let ink = source.inkBoxes[indices[i]]
-            guard !ink.rows.isEmpty else { continue }
-            let s = scales[i]
-            extent.minX = min(extent.minX, lefts[i] + s * max(0, Double(ink.columns.lowerBound) - 0.5))
-            extent.maxX = max(extent.maxX, lefts[i] + s * min(dw, Double(ink.columns.upperBound) + 0.5))
-            extent.minY = min(extent.minY, tops[i] + s * max(0, Double(ink.rows.lowerBound) - 0.5))
-            extent.maxY = max(extent.maxY, tops[i] + s * min(dh, Double(ink.rows.upperBound) + 0.5))
-        }
-        if !extent.minX.isFinite {
-            for i in indices.indices {
-                extent.minX = min(extent.minX, lefts[i])
-                extent.maxX = max(extent.maxX, lefts[i] + dw * scales[i])
-                extent.minY = min(extent.minY, tops[i])
-                extent.maxY = max(extent.maxY, tops[i] + dh * scales[i])
-            }
-        }
-        return extent
     }
 
     /// The gray canvas as the configured image: itself, or replicated to RGB.
@@ -250,11 +228,15 @@ public struct DigitStringSynthesizer: Sendable {
 
     /// Draws `digit` (gray) into the pixels of `canvas` whose centres lie in `box`.
     ///
-    /// Bilinear sampling done in two passes per output row: the two source rows it falls between
-    /// are blended once into `blended` (one value per source column), then each output pixel
-    /// blends two neighbouring values of that row. A tap outside the digit gets weight 0, which
-    /// is the same as sampling a zero border; results round half up. Output pixels whose taps
-    /// all miss `ink` would be zero, which cannot raise the canvas: they are skipped.
+    /// Each axis is resampled with a tent filter whose radius is one source pixel or the
+    /// shrink factor, whichever is larger: plain bilinear sampling when a digit is enlarged, and
+    /// an average over the source pixels an output pixel covers when it is shrunk. Plain
+    /// bilinear sampling of a shrunk digit would skip source columns, and MNIST's 2–3 pixel
+    /// strokes would break up or vanish in long strings. Done in two passes per output row: the
+    /// source rows it reads are blended once into `blended` (one value per source column), then
+    /// each output pixel blends the values of that row its column reads. A tap outside the digit
+    /// gets weight 0, which is the same as sampling a zero border; results round half up. Output
+    /// pixels whose taps all miss `ink` would be zero, which cannot raise the canvas: skipped.
     private func draw(
         _ digit: Image, ink: InkBox, into canvas: inout [UInt8], width: Int, height: Int, box: DigitBox
     ) {
@@ -266,62 +248,39 @@ public struct DigitStringSynthesizer: Sendable {
         let y0 = max(0, Int((box.top - 0.5).rounded(.up)))
         let y1 = min(height, Int((box.top + box.height - 0.5).rounded(.up)))
         guard x0 < x1, y0 < y1 else { return }
-        let fx = Double(sw) / box.width
-        let fy = Double(sh) / box.height
-        let columns = x1 - x0
-        // Fixed point: weights are multiples of 1/256, so a pixel is a sum of products of bytes
-        // and 8-bit weights, exact in Int32, with no float-to-integer conversions per pixel.
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * columns + sw) { scratch in
-            let taps = scratch.baseAddress!
-            let weights = taps + 2 * columns
-            let blended = weights + 2 * columns
-            for c in 0..<columns {
-                // Pixel centres lie inside the box, so sx ≥ −0.5 and `Int(sx + 1) - 1` is its floor.
-                let sx = (Double(x0 + c) + 0.5 - box.left) * fx - 0.5
-                let ix = Int(sx + 1) - 1
-                let right = Int32((sx - Double(ix)) * 256 + 0.5)  // in 0…256, rounded half up
-                let leftValid = ix >= 0 && ix < sw
-                let rightValid = ix + 1 < sw
-                taps[2 * c] = Int32(leftValid ? ix : 0)
-                weights[2 * c] = leftValid ? 256 - right : 0
-                taps[2 * c + 1] = Int32(rightValid ? ix + 1 : 0)
-                weights[2 * c + 1] = rightValid ? right : 0
-            }
-            // Taps grow with c, so the columns that reach the ink are one contiguous run.
-            func reachesInk(_ c: Int) -> Bool {
-                (weights[2 * c] != 0 && ink.columns.contains(Int(taps[2 * c])))
-                    || (weights[2 * c + 1] != 0 && ink.columns.contains(Int(taps[2 * c + 1])))
-            }
-            var firstColumn = 0
-            while firstColumn < columns && !reachesInk(firstColumn) { firstColumn += 1 }
-            var endColumn = columns
-            while endColumn > firstColumn && !reachesInk(endColumn - 1) { endColumn -= 1 }
-            guard firstColumn < endColumn else { return }
+        let columnTaps = TentTaps(
+            outputs: x0..<x1, origin: box.left, length: box.width, sourceSize: sw)
+        let rowTaps = TentTaps(outputs: y0..<y1, origin: box.top, length: box.height, sourceSize: sh)
+        // Taps grow with the output coordinate, so the columns that reach the ink are one run.
+        var firstColumn = 0
+        while firstColumn < columnTaps.count && !columnTaps.reaches(ink.columns, at: firstColumn) { firstColumn += 1 }
+        var endColumn = columnTaps.count
+        while endColumn > firstColumn && !columnTaps.reaches(ink.columns, at: endColumn - 1) { endColumn -= 1 }
+        guard firstColumn < endColumn else { return }
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: sw) { blended in
+            let blended = blended.baseAddress!
             blended.initialize(repeating: 0, count: sw)
             digit.pixels.withUnsafeBufferPointer { src in
                 canvas.withUnsafeMutableBufferPointer { dst in
                     let src = src.baseAddress!
                     let dst = dst.baseAddress!
-                    for py in y0..<y1 {
-                        let sy = (Double(py) + 0.5 - box.top) * fy - 0.5
-                        let iy = Int(sy + 1) - 1
-                        let lowerWeight = Int32((sy - Double(iy)) * 256 + 0.5)
-                        let upperValid = iy >= 0 && iy < sh
-                        let lowerValid = iy + 1 < sh
-                        guard (upperValid && ink.rows.contains(iy)) || (lowerValid && ink.rows.contains(iy + 1))
-                        else { continue }
-                        let upper = src + (upperValid ? iy * sw : 0)
-                        let lower = src + (lowerValid ? (iy + 1) * sw : 0)
-                        let wu: Int32 = upperValid ? 256 - lowerWeight : 0
-                        let wl: Int32 = lowerValid ? lowerWeight : 0
+                    for r in 0..<rowTaps.count where rowTaps.reaches(ink.rows, at: r) {
+                        let rowBase = r * rowTaps.stride
                         for x in ink.columns {
-                            blended[x] = Int32(upper[x]) &* wu &+ Int32(lower[x]) &* wl
+                            var sum: Int32 = 0
+                            for k in 0..<rowTaps.stride {
+                                sum &+= Int32(src[Int(rowTaps.sources[rowBase + k]) * sw + x]) &* rowTaps.weights[rowBase + k]
+                            }
+                            blended[x] = sum
                         }
-                        let row = dst + py * width + x0
+                        let row = dst + (y0 + r) * width + x0
                         for c in firstColumn..<endColumn {
-                            // ≤ 255·256·256 + 2¹⁵: fits, and the weights sum to at most 256, so ≤ 255.
-                            let v = blended[Int(taps[2 * c])] &* weights[2 * c]
-                                &+ blended[Int(taps[2 * c + 1])] &* weights[2 * c + 1]
+                            let base = c * columnTaps.stride
+                            var v: Int32 = 0
+                            // ≤ 255·256·256 + 2¹⁵: fits, and each axis's weights sum to at most 256, so ≤ 255.
+                            for k in 0..<columnTaps.stride {
+                                v &+= blended[Int(columnTaps.sources[base + k])] &* columnTaps.weights[base + k]
+                            }
                             let value = UInt8(truncatingIfNeeded: (v &+ 32768) >> 16)
                             row[c] = max(row[c], value)  // branch-free: a data-dependent branch mispredicts half the time
                         }
@@ -329,5 +288,120 @@ public struct DigitStringSynthesizer: Sendable {
                 }
             }
         }
+    }
+}
+
+/// The source pixels and 8-bit weights each output pixel of one axis reads, for a tent filter of
+/// radius max(1, shrink factor) in source pixels. Every output has `stride` taps (unused ones have
+/// weight 0 and source 0); an output's weights sum to 256 less the share of taps outside the
+/// source, which read as zero.
+struct TentTaps {
+    /// How many output pixels.
+    let count: Int
+    /// Taps per output pixel.
+    let stride: Int
+    /// Source index of tap `k` of output `o` at `o * stride + k`, always inside the source.
+    var sources: [Int32]
+    /// Weight of that tap, in 1/256.
+    var weights: [Int32]
+
+    /// Output pixels `outputs` (pixel centres at `o + 0.5`) of a box starting at `origin` and
+    /// `length` pixels long, over `sourceSize` source pixels.
+    init(outputs: Range<Int>, origin: Double, length: Double, sourceSize: Int) {
+        let factor = Double(sourceSize) / length
+        let radius = max(1, factor)
+        count = outputs.count
+        stride = Int((2 * radius).rounded(.up)) + 1
+        sources = [Int32](repeating: 0, count: count * stride)
+        weights = [Int32](repeating: 0, count: count * stride)
+        var raw = [Double](repeating: 0, count: stride)
+        for o in 0..<count {
+            let centre = (Double(outputs.lowerBound + o) + 0.5 - origin) * factor - 0.5
+            let first = Int((centre - radius).rounded(.up))
+            var total = 0.0
+            for k in 0..<stride {
+                raw[k] = max(0, 1 - abs(Double(first + k) - centre) / radius)
+                total += raw[k]
+            }
+            // Weights from the rounded running sum: all taps' weights then sum to exactly 256.
+            var cumulative = 0.0
+            var given: Int32 = 0
+            for k in 0..<stride {
+                cumulative += raw[k]
+                let upTo = Int32((cumulative / total * 256).rounded(.toNearestOrAwayFromZero))
+                let source = first + k
+                if (0..<sourceSize).contains(source) {
+                    sources[o * stride + k] = Int32(source)
+                    weights[o * stride + k] = upTo - given
+                }
+                given = upTo
+            }
+        }
+    }
+
+    /// Whether output `o` reads a source pixel in `range` with a non-zero weight.
+    func reaches(_ range: Range<Int>, at o: Int) -> Bool {
+        for k in 0..<stride where weights[o * stride + k] != 0 {
+            if range.contains(Int(sources[o * stride + k])) { return true }
+        }
+        return false
+    }
+}
+
+/// Where a string's ink reaches along one axis once its digit units are scaled to canvas pixels.
+///
+/// Digit `i` starts at `starts[i]` digit units, spans `scales[i] × length` of them, and has ink in
+/// source pixels `ink[i]` (nil: none), whose centres lie at `c + 0.5` source pixels. `draw` lets
+/// ink reach output pixel centres less than one source pixel past an inked centre where the digit
+/// is enlarged (bilinear taps) and less than one output pixel where it is shrunk (the tent
+/// filter), never past the digit's box.
+struct InkSpans {
+    let starts: [Double]
+    let scales: [Double]
+    let length: Double
+    let ink: [Range<Int>?]
+
+    /// The lowest and highest canvas coordinate ink can reach at `scale` canvas pixels per digit
+    /// unit, digit units' origin at 0. Without ink anywhere, the digits' boxes.
+    func extent(scale k: Double) -> (low: Double, high: Double) {
+        var low = Double.infinity
+        var high = -Double.infinity
+        for i in starts.indices {
+            guard let ink = ink[i] else { continue }
+            let s = scales[i]
+            let reach = max(k * s, 1)
+            let first = k * (starts[i] + s * (Double(ink.lowerBound) + 0.5))
+            let last = k * (starts[i] + s * (Double(ink.upperBound) - 0.5))
+            low = min(low, max(first - reach, k * starts[i]))
+            high = max(high, min(last + reach, k * (starts[i] + s * length)))
+        }
+        if low.isFinite { return (low, high) }
+        for i in starts.indices {
+            low = min(low, k * starts[i])
+            high = max(high, k * (starts[i] + scales[i] * length))
+        }
+        return (low, high)
+    }
+
+    /// The largest scale at which the ink spans at most `size` canvas pixels (the span grows with
+    /// the scale; found by bisection, to well below a thousandth of a pixel).
+    func scale(fitting size: Double) -> Double {
+        func span(_ k: Double) -> Double {
+            let (low, high) = extent(scale: k)
+            return high - low
+        }
+        var below = 0.0
+        var above = 1.0
+        var doublings = 0
+        while span(above) <= size && doublings < 60 {
+            below = above
+            above *= 2
+            doublings += 1
+        }
+        for _ in 0..<60 {
+            let middle = (below + above) / 2
+            if span(middle) <= size { below = middle } else { above = middle }
+        }
+        return below
     }
 }

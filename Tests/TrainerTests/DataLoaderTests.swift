@@ -90,6 +90,37 @@ struct DataLoaderTests {
         #expect(error?.description.contains("expected a class in 0..<10, found 10") == true)
     }
 
+    /// A damaged record: the error names the shard, the record and its byte offset, and keeps
+    /// the reader's `RecordIOError` whole as its cause.
+    @Test func aDamagedRecordKeepsItsOffsetAndTheReadersError() throws {
+        let dir = try writeClassifierDataset(splits: ["test": 6], shards: 1, size: 8)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let shard = dir.appendingPathComponent("toy-test.tfrecord-00000-of-00001")
+        var bytes = [UInt8](try Data(contentsOf: shard))
+        // Walk the framing (length, its CRC, payload, its CRC) to record 3 and flip a payload byte.
+        var offset = 0
+        for _ in 0..<3 {
+            let length = (0..<8).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
+            offset += 16 + length
+        }
+        bytes[offset + 12 + 5] ^= 0x40
+        try Data(bytes).write(to: shard)
+        let loader = try ShardLoader(
+            dataset: try Dataset(directory: dir.path), split: "test", spec: spec,
+            options: .init(batchSize: 1, training: false))
+        let error = #expect(throws: DataError.self) { while try loader.nextBatch() != nil {} }
+        #expect(error?.kind == .malformed)
+        #expect(error?.path == shard.path)
+        #expect(error?.recordIndex == 3)
+        #expect(error?.byteOffset == Int64(offset))
+        #expect(error?.description.contains("record 3 at byte \(offset)") == true)
+        let cause = try #require(error?.underlying as? RecordIOError)
+        guard case .payloadChecksumMismatch = cause.kind else {
+            Issue.record("cause: \(cause)")
+            return
+        }
+    }
+
     @Test func aDatasetWithoutTheModelsFeaturesIsRejectedUpFront() throws {
         let dir = try writeClassifierDataset(splits: ["test": 4], shards: 1, size: 8)
         defer { try? FileManager.default.removeItem(at: dir) }

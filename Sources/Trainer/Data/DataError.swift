@@ -1,8 +1,9 @@
 package import ShardKitSupport
 
 /// A dataset that cannot be read, or a record that does not fit the model: names the file and,
-/// for a record, its index in that file.
-public struct DataError: Error, CustomStringConvertible, Sendable, Equatable {
+/// for a record, its index in that file and its byte offset, and keeps the lower layer's error
+/// (a `RecordIOError`, an image codec's error, …) whole in `underlying`.
+public struct DataError: Error, CustomStringConvertible, Sendable {
     /// What kind of problem this is.
     public enum Kind: Sendable, Equatable {
         /// A file or directory that is not there or cannot be read.
@@ -20,20 +21,41 @@ public struct DataError: Error, CustomStringConvertible, Sendable, Equatable {
     public var path: String
     /// The record's 0-based index in `path`, when the problem is one record.
     public var recordIndex: Int?
-    /// What is wrong, in words.
+    /// The record's byte offset in `path` (in the decompressed stream for compressed shards),
+    /// when known.
+    public var byteOffset: Int64?
+    /// What is wrong, in words, without the place.
     public var message: String
+    /// The error this one reports, kept for callers that want its details.
+    public var underlying: (any Error & Sendable)?
 
-    init(_ kind: Kind = .malformed, path: String, recordIndex: Int? = nil, message: String) {
+    init(
+        _ kind: Kind = .malformed, path: String, recordIndex: Int? = nil, byteOffset: Int64? = nil,
+        message: String, underlying: (any Error & Sendable)? = nil
+    ) {
         self.kind = kind
         self.path = path
         self.recordIndex = recordIndex
+        self.byteOffset = byteOffset
         self.message = message
+        self.underlying = underlying
     }
 
-    /// One line: the path, the record when known, then the message.
+    /// The same problem placed in `path` at record `recordIndex` (what a record's decoder does
+    /// not know and the loader does).
+    func placed(path: String, recordIndex: Int) -> DataError {
+        var placed = self
+        placed.path = path
+        placed.recordIndex = recordIndex
+        return placed
+    }
+
+    /// One line: the path, the record and byte offset when known, then the message.
     public var description: String {
-        if let recordIndex { return "\(path): record \(recordIndex): \(message)" }
-        return "\(path): \(message)"
+        var at = ""
+        if let recordIndex { at = "record \(recordIndex)" }
+        if let byteOffset { at += at.isEmpty ? "byte \(byteOffset)" : " at byte \(byteOffset)" }
+        return ([path] + (at.isEmpty ? [] : [at]) + [message]).joined(separator: ": ")
     }
 }
 

@@ -15,7 +15,8 @@ public struct Dataset: Sendable {
         do {
             manifest = try Manifest.read(from: directory)
         } catch {
-            throw DataError(.missing, path: directory, message: "no readable manifest.json: \(error.reason)")
+            throw DataError(
+                .missing, path: directory, message: "no readable manifest.json: \(error.reason)", underlying: error)
         }
     }
 

@@ -32,7 +32,7 @@ final class Preprocessor {
             if isPNG { return try PNGCodec.decode(bytes, channels: channels) }
             if isJPEG { return try JPEGCodec.decode(bytes, channels: channels) }
         } catch {
-            throw DataError(path: "", message: "image does not decode: \(error)")
+            throw DataError(path: "", message: "image does not decode: \(error)", underlying: error)
         }
         let shape = rawShape ?? spec.inputShape
         guard shape.count == 3, bytes.count == shape.reduce(1, *) else {

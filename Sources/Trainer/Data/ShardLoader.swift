@@ -233,7 +233,7 @@ private func readRecords(paths: [String], options: ShardLoader.Options, state: L
                 do {
                     open.append((s, try RecordReader(path: paths[s])))
                 } catch {
-                    throw DataError(path: paths[s], message: error.reason)
+                    throw DataError(path: paths[s], message: error.reason, underlying: error)
                 }
             }
             if open.isEmpty { break }
@@ -244,7 +244,9 @@ private func readRecords(paths: [String], options: ShardLoader.Options, state: L
             do {
                 bytes = try open[cursor].reader.next()
             } catch {
-                throw DataError(path: paths[s], recordIndex: error.recordIndex ?? index, message: error.reason)
+                throw DataError(
+                    path: paths[s], recordIndex: error.recordIndex ?? index, byteOffset: error.byteOffset,
+                    message: error.reason, underlying: error)
             }
             guard let bytes else {
                 open.remove(at: cursor)
@@ -298,11 +300,11 @@ private func decodeBatches(
                             record: bytes, into: out.baseAddress! + i * per, labels: &labels, rng: &rng)
                         return nil
                     } catch {
-                        return (error as? DataError) ?? DataError(path: "", message: "\(error)")
+                        return (error as? DataError) ?? DataError(path: "", message: "\(error)", underlying: error)
                     }
                 }
                 if let problem {
-                    failure = DataError(path: paths[record.shard], recordIndex: record.index, message: problem.message)
+                    failure = problem.placed(path: paths[record.shard], recordIndex: record.index)
                     return
                 }
             }

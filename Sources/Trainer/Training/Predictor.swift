@@ -38,7 +38,7 @@ public final class Predictor {
         do {
             image = try Image.decode(Array(data))
         } catch {
-            throw DataError(path: path, message: "\(error)")
+            throw DataError(path: path, message: "\(error)", underlying: error)
         }
         return predict(image)
     }
