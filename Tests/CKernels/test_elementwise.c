@@ -1,0 +1,143 @@
+// The trainer's element-wise kernels (Sources/CShardKitConvKernels/elementwise_kernels.c): the Adam
+// step of the tier in force against a single-precision reference written here with the same
+// operations in the same order (so the bits must agree exactly, on every tier and architecture),
+// and against a double-precision evaluation of the formula (so the order itself is Adam's).
+// Lengths around the 8- and 16-lane vectors, unaligned starts, and moments near zero. Max pooling
+// forward and (for disjoint windows) backward against pooling written out here: values, the
+// index of each maximum (the first in window order, replaced only by a strictly greater value)
+// and the routed gradient, bit for bit, with ties and NaNs, clipped windows, padding before,
+// rows no window reaches, and channel counts around the vectors.
+#include "ck.h"
+#include "elementwise_kernels.h"
+#include "shardkit_cpu.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+static void adam_reference(
+    float *w, float *m, float *v, const float *g, long count, float b1, float b2, float eps, float step,
+    float decay) {
+    float c1 = 1 - b1, c2 = 1 - b2;
+    for (long i = 0; i < count; i++) {
+        float mi = b1 * m[i] + c1 * g[i];
+        float vi = b2 * v[i] + c2 * g[i] * g[i];
+        m[i] = mi;
+        v[i] = vi;
+        w[i] = w[i] * decay - step * mi / (sqrtf(vi) + eps);
+    }
+}
+
+static int same_bits(float a, float b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+void test_elementwise(void) {
+    int tier = shardkit_cpu()->tier;
+    ck_rng rng = {ck_seed() ^ 0x4164616D00ull};
+    static const long counts[] = {0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 100, 1000, 4099};
+    ck_begin("adam step (%s kernel): same bits as the reference, close to the formula in double",
+             shardkit_elementwise_kernel_name(tier));
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        long count = counts[c];
+        long offset = (long)(c % 3);  // unaligned starts
+        size_t floats = (size_t)(count + offset + 1);
+        float *w = ck_alloc(floats * sizeof(float)), *m = ck_alloc(floats * sizeof(float));
+        float *v = ck_alloc(floats * sizeof(float)), *g = ck_alloc(floats * sizeof(float));
+        float *rw = ck_alloc(floats * sizeof(float)), *rm = ck_alloc(floats * sizeof(float));
+        float *rv = ck_alloc(floats * sizeof(float));
+        for (size_t i = 0; i < floats; i++) {
+            w[i] = rw[i] = ck_unit(&rng);
+            g[i] = ck_unit(&rng) * (i % 5 == 0 ? 1e-3f : 1.0f);
+            m[i] = rm[i] = i % 4 == 0 ? 0 : 0.1f * ck_unit(&rng);
+            v[i] = rv[i] = i % 4 == 0 ? 0 : 0.01f * fabsf(ck_unit(&rng));
+        }
+        float b1 = 0.9f, b2 = 0.999f, eps = 1e-7f, step = 0.003f, decay = 1 - 0.01f * 0.1f;
+        shardkit_adam_step_tier(
+            tier, w + offset, m + offset, v + offset, g + offset, count, b1, 1 - b1, b2, 1 - b2, eps, step, decay);
+        adam_reference(rw + offset, rm + offset, rv + offset, g + offset, count, b1, b2, eps, step, decay);
+        for (size_t i = 0; i < floats; i++) {
+            CK_CHECK(same_bits(w[i], rw[i]) && same_bits(m[i], rm[i]) && same_bits(v[i], rv[i]),
+                     "count %ld, element %zu: w %.9g/%.9g m %.9g/%.9g v %.9g/%.9g", count, i, w[i], rw[i], m[i],
+                     rm[i], v[i], rv[i]);
+        }
+        // One first step from zero moments, in double precision: w·decay − step·m/(√v + ε).
+        {
+            float w0 = ck_unit(&rng), g0 = ck_unit(&rng);
+            float one[3] = {w0, 0, 0};
+            shardkit_adam_step_tier(tier, one, one + 1, one + 2, &g0, 1, b1, 1 - b1, b2, 1 - b2, eps, step, decay);
+            double md = 0.1 * g0, vd = 0.001 * (double)g0 * g0;
+            double wd = w0 * (double)decay - step * md / (sqrt(vd) + eps);
+            CK_CHECK(fabs(one[0] - wd) <= 1e-6 * (1 + fabs(wd)), "first step %.9g, in double %.9g", one[0], wd);
+        }
+        free(w); free(m); free(v); free(g); free(rw); free(rm); free(rv);
+    }
+    ck_end();
+}
+
+typedef struct {
+    long n, h, w, c, pool, stride, padTop, padLeft;
+} pool_case;
+
+static long pool_extent(long input, long pool, long stride, int same) {
+    return same ? (input + stride - 1) / stride : (input - pool) / stride + 1;
+}
+
+void test_pooling(void) {
+    int tier = shardkit_cpu()->tier;
+    ck_rng rng = {ck_seed() ^ 0x506F6F6C00ull};
+    // {n, h, w, c, pool, stride, padTop, padLeft, same}: "same" sizes the output ⌈input / stride⌉.
+    static const long cases[][9] = {
+        {2, 6, 8, 19, 2, 2, 0, 0, 0}, {3, 7, 5, 20, 2, 2, 0, 0, 1}, {1, 5, 5, 8, 2, 2, 0, 0, 0},
+        {2, 8, 7, 33, 3, 3, 0, 1, 1}, {2, 9, 9, 16, 3, 2, 0, 0, 0}, {1, 4, 6, 1, 2, 2, 0, 0, 1},
+        {2, 14, 14, 64, 2, 2, 0, 0, 0}, {1, 5, 7, 17, 3, 3, 1, 1, 1},
+    };
+    ck_begin("max pool forward and disjoint backward (%s kernel): same bits as pooling written out",
+             shardkit_elementwise_kernel_name(tier));
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        long n = cases[k][0], h = cases[k][1], w = cases[k][2], c = cases[k][3], pool = cases[k][4];
+        long stride = cases[k][5], padTop = cases[k][6], padLeft = cases[k][7];
+        int same = (int)cases[k][8];
+        long oh = pool_extent(h, pool, stride, same), ow = pool_extent(w, pool, stride, same);
+        size_t in = (size_t)(n * h * w * c), out = (size_t)(n * oh * ow * c);
+        float *x = ck_alloc(in * sizeof(float)), *y = ck_alloc(out * sizeof(float));
+        float *dy = ck_alloc(out * sizeof(float)), *dx = ck_alloc(in * sizeof(float));
+        float *expectDx = ck_alloc(in * sizeof(float));
+        int *argmax = ck_alloc(out * sizeof(int));
+        for (size_t i = 0; i < in; i++) x[i] = i % 37 == 5 ? NAN : (float)ck_below(&rng, 4) - 1;
+        for (size_t i = 0; i < out; i++) dy[i] = ck_unit(&rng);
+        // Two calls over image ranges, as two workers would make them.
+        shardkit_maxpool_forward_tier(tier, x, 0, n / 2, h, w, c, oh, ow, pool, stride, padTop, padLeft, y, argmax);
+        shardkit_maxpool_forward_tier(tier, x, n / 2, n, h, w, c, oh, ow, pool, stride, padTop, padLeft, y, argmax);
+        memset(expectDx, 0, in * sizeof(float));
+        for (long b = 0; b < n; b++)
+            for (long oy = 0; oy < oh; oy++)
+                for (long ox = 0; ox < ow; ox++)
+                    for (long j = 0; j < c; j++) {
+                        long at = -1;
+                        for (long iy = oy * stride - padTop; iy < oy * stride - padTop + pool; iy++)
+                            for (long ix = ox * stride - padLeft; ix < ox * stride - padLeft + pool; ix++) {
+                                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                long i = ((b * h + iy) * w + ix) * c + j;
+                                if (at < 0 || x[i] > x[at]) at = i;
+                            }
+                        long o = ((b * oh + oy) * ow + ox) * c + j;
+                        CK_CHECK(argmax[o] == at && same_bits(y[o], x[at]), "case %zu, output %ld: index %d, expected %ld",
+                                 k, o, argmax[o], at);
+                        expectDx[at] = dy[o];
+                    }
+        if (pool == stride) {
+            for (size_t i = 0; i < in; i++) dx[i] = 12345;
+            shardkit_maxpool_backward_disjoint_tier(tier, dy, argmax, 0, n, h, w, c, oh, ow, stride, padTop, padLeft, dx);
+            for (size_t i = 0; i < in; i++)
+                CK_CHECK(same_bits(dx[i], expectDx[i]), "case %zu, dx[%zu] = %.9g, expected %.9g", k, i, dx[i],
+                         expectDx[i]);
+        }
+        free(x); free(y); free(dy); free(dx); free(expectDx); free(argmax);
+    }
+    ck_end();
+}
