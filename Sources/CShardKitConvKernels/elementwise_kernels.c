@@ -87,6 +87,69 @@ static void pool_backward_portable(
         }
 }
 
+// MARK: batch norm backward. `bn_row` finds row r's gradient row, argmax row (null: not
+// pooled) and the flat index of the row's first element, as the Swift layer routes it.
+
+typedef struct {
+    const float *g;
+    const int *argmax;
+    int index;
+    int reached;
+} bn_row_source;
+
+static inline bn_row_source bn_row(const shardkit_bn_gradient *s, long r, long c) {
+    bn_row_source row = {0, 0, (int)(r * c), 1};
+    if (!s->argmax) {
+        row.g = s->dy + r * c;
+        return row;
+    }
+    long hw = s->height * s->width;
+    long b = r / hw, iy = (r - b * hw) / s->width, ix = r - b * hw - iy * s->width;
+    long oy = (iy + s->padTop) / s->stride, ox = (ix + s->padLeft) / s->stride;
+    if (oy >= s->outputHeight || ox >= s->outputWidth) {
+        row.reached = 0;
+        return row;
+    }
+    long o = ((b * s->outputHeight + oy) * s->outputWidth + ox) * c;
+    row.g = s->dy + o;
+    row.argmax = s->argmax + o;
+    return row;
+}
+
+/// dz of element j of a row (the scalar reference every vector lane matches).
+static inline float bn_dz(bn_row_source row, const float *xr, long j, int relu, const float *a, const float *b) {
+    float g = !row.reached ? 0 : row.argmax ? (row.argmax[j] == row.index + (int)j ? row.g[j] : 0) : row.g[j];
+    if (relu && xr[j] * a[j] + b[j] <= 0) return 0;
+    return g;
+}
+
+static void bn_sums_portable(
+    const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
+    const float *b, const float *mean, const float *inv, float *sumDz, float *sumDzX) {
+    for (long r = row0; r < row1; r++) {
+        bn_row_source row = bn_row(s, r, c);
+        const float *xr = x + r * c;
+        for (long j = 0; j < c; j++) {
+            float dz = bn_dz(row, xr, j, relu, a, b);
+            sumDz[j] += dz;
+            sumDzX[j] += dz * (xr[j] - mean[j]) * inv[j];
+        }
+    }
+}
+
+static void bn_input_portable(
+    const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
+    const float *b, const float *k, const float *shift, const float *scale, const float *mean, float *dx) {
+    for (long r = row0; r < row1; r++) {
+        bn_row_source row = bn_row(s, r, c);
+        const float *xr = x + r * c;
+        for (long j = 0; j < c; j++) {
+            float dz = bn_dz(row, xr, j, relu, a, b);
+            dx[r * c + j] = k[j] * dz - shift[j] - scale[j] * (xr[j] - mean[j]);
+        }
+    }
+}
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 #define ELEMENTWISE_X86 1
@@ -259,6 +322,132 @@ __attribute__((target("avx2"))) static void pool_backward_avx2(
             }
         }
 }
+// The batch norm passes with channels in vectors: AVX-512 masks the last vector, AVX2 finishes
+// with the scalar reference.
+
+/// dz for 16 channels from j (lanes past `live` read as 0 and are never stored).
+__attribute__((target("avx512f"))) static inline __m512 bn_dz16(
+    bn_row_source row, const float *xr, long j, __mmask16 live, int relu, const float *a, const float *b) {
+    __m512 g = _mm512_setzero_ps();
+    if (row.reached) {
+        if (row.argmax) {
+            const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            __m512i mine = _mm512_add_epi32(_mm512_set1_epi32(row.index + (int)j), lanes);
+            __mmask16 hit = _mm512_mask_cmpeq_epi32_mask(live, _mm512_maskz_loadu_epi32(live, row.argmax + j), mine);
+            g = _mm512_maskz_loadu_ps(hit, row.g + j);
+        } else {
+            g = _mm512_maskz_loadu_ps(live, row.g + j);
+        }
+    }
+    if (relu) {
+        __m512 y = _mm512_add_ps(
+            _mm512_mul_ps(_mm512_maskz_loadu_ps(live, xr + j), _mm512_maskz_loadu_ps(live, a + j)),
+            _mm512_maskz_loadu_ps(live, b + j));
+        g = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_NLE_UQ), g);
+    }
+    return g;
+}
+
+__attribute__((target("avx512f"))) static void bn_sums_avx512(
+    const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
+    const float *b, const float *mean, const float *inv, float *sumDz, float *sumDzX) {
+    for (long r = row0; r < row1; r++) {
+        bn_row_source row = bn_row(s, r, c);
+        const float *xr = x + r * c;
+        for (long j = 0; j < c; j += 16) {
+            __mmask16 live = c - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (c - j)) - 1);
+            __m512 dz = bn_dz16(row, xr, j, live, relu, a, b);
+            __m512 centred = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, xr + j), _mm512_maskz_loadu_ps(live, mean + j));
+            _mm512_mask_storeu_ps(sumDz + j, live, _mm512_add_ps(_mm512_maskz_loadu_ps(live, sumDz + j), dz));
+            _mm512_mask_storeu_ps(
+                sumDzX + j, live,
+                _mm512_add_ps(
+                    _mm512_maskz_loadu_ps(live, sumDzX + j),
+                    _mm512_mul_ps(_mm512_mul_ps(dz, centred), _mm512_maskz_loadu_ps(live, inv + j))));
+        }
+    }
+}
+
+__attribute__((target("avx512f"))) static void bn_input_avx512(
+    const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
+    const float *b, const float *k, const float *shift, const float *scale, const float *mean, float *dx) {
+    for (long r = row0; r < row1; r++) {
+        bn_row_source row = bn_row(s, r, c);
+        const float *xr = x + r * c;
+        for (long j = 0; j < c; j += 16) {
+            __mmask16 live = c - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (c - j)) - 1);
+            __m512 dz = bn_dz16(row, xr, j, live, relu, a, b);
+            __m512 centred = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, xr + j), _mm512_maskz_loadu_ps(live, mean + j));
+            __m512 v = _mm512_sub_ps(
+                _mm512_sub_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(live, k + j), dz), _mm512_maskz_loadu_ps(live, shift + j)),
+                _mm512_mul_ps(_mm512_maskz_loadu_ps(live, scale + j), centred));
+            _mm512_mask_storeu_ps(dx + r * c + j, live, v);
+        }
+    }
+}
+
+/// dz for 8 channels from j (all eight exist).
+__attribute__((target("avx2"))) static inline __m256 bn_dz8(
+    bn_row_source row, const float *xr, long j, int relu, const float *a, const float *b) {
+    __m256 g = _mm256_setzero_ps();
+    if (row.reached) {
+        g = _mm256_loadu_ps(row.g + j);
+        if (row.argmax) {
+            __m256i mine = _mm256_add_epi32(_mm256_set1_epi32(row.index + (int)j), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+            __m256i hit = _mm256_cmpeq_epi32(_mm256_loadu_si256((const __m256i *)(row.argmax + j)), mine);
+            g = _mm256_and_ps(_mm256_castsi256_ps(hit), g);
+        }
+    }
+    if (relu) {
+        __m256 y = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(xr + j), _mm256_loadu_ps(a + j)), _mm256_loadu_ps(b + j));
+        g = _mm256_and_ps(_mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_NLE_UQ), g);
+    }
+    return g;
+}
+
+__attribute__((target("avx2"))) static void bn_sums_avx2(
+    const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
+    const float *b, const float *mean, const float *inv, float *sumDz, float *sumDzX) {
+    const long vc = c & ~7L;
+    for (long r = row0; r < row1; r++) {
+        bn_row_source row = bn_row(s, r, c);
+        const float *xr = x + r * c;
+        for (long j = 0; j < vc; j += 8) {
+            __m256 dz = bn_dz8(row, xr, j, relu, a, b);
+            __m256 centred = _mm256_sub_ps(_mm256_loadu_ps(xr + j), _mm256_loadu_ps(mean + j));
+            _mm256_storeu_ps(sumDz + j, _mm256_add_ps(_mm256_loadu_ps(sumDz + j), dz));
+            _mm256_storeu_ps(
+                sumDzX + j, _mm256_add_ps(_mm256_loadu_ps(sumDzX + j), _mm256_mul_ps(_mm256_mul_ps(dz, centred), _mm256_loadu_ps(inv + j))));
+        }
+        for (long j = vc; j < c; j++) {
+            float dz = bn_dz(row, xr, j, relu, a, b);
+            sumDz[j] += dz;
+            sumDzX[j] += dz * (xr[j] - mean[j]) * inv[j];
+        }
+    }
+}
+
+__attribute__((target("avx2"))) static void bn_input_avx2(
+    const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
+    const float *b, const float *k, const float *shift, const float *scale, const float *mean, float *dx) {
+    const long vc = c & ~7L;
+    for (long r = row0; r < row1; r++) {
+        bn_row_source row = bn_row(s, r, c);
+        const float *xr = x + r * c;
+        for (long j = 0; j < vc; j += 8) {
+            __m256 dz = bn_dz8(row, xr, j, relu, a, b);
+            __m256 centred = _mm256_sub_ps(_mm256_loadu_ps(xr + j), _mm256_loadu_ps(mean + j));
+            __m256 v = _mm256_sub_ps(
+                _mm256_sub_ps(_mm256_mul_ps(_mm256_loadu_ps(k + j), dz), _mm256_loadu_ps(shift + j)),
+                _mm256_mul_ps(_mm256_loadu_ps(scale + j), centred));
+            _mm256_storeu_ps(dx + r * c + j, v);
+        }
+        for (long j = vc; j < c; j++) {
+            float dz = bn_dz(row, xr, j, relu, a, b);
+            dx[r * c + j] = k[j] * dz - shift[j] - scale[j] * (xr[j] - mean[j]);
+        }
+    }
+}
 #endif
 
 void shardkit_adam_step_tier(
@@ -307,6 +496,39 @@ void shardkit_maxpool_backward_disjoint_tier(
         return;
 #endif
     default: pool_backward_portable(dy, argmax, image0, image1, h, w, c, oh, ow, stride, padTop, padLeft, dx);
+    }
+}
+
+void shardkit_bn_backward_sums_tier(
+    int tier, shardkit_bn_gradient source, const float *x, long row0, long row1, long channels, int relu,
+    const float *a, const float *b, const float *mean, const float *inverseStd, float *sumDz, float *sumDzX) {
+    switch (shardkit_cpu_clamp_tier(tier)) {
+#ifdef ELEMENTWISE_X86
+    case SHARDKIT_TIER_AVX512:
+        bn_sums_avx512(&source, x, row0, row1, channels, relu, a, b, mean, inverseStd, sumDz, sumDzX);
+        return;
+    case SHARDKIT_TIER_AVX2:
+        bn_sums_avx2(&source, x, row0, row1, channels, relu, a, b, mean, inverseStd, sumDz, sumDzX);
+        return;
+#endif
+    default: bn_sums_portable(&source, x, row0, row1, channels, relu, a, b, mean, inverseStd, sumDz, sumDzX);
+    }
+}
+
+void shardkit_bn_backward_input_tier(
+    int tier, shardkit_bn_gradient source, const float *x, long row0, long row1, long channels, int relu,
+    const float *a, const float *b, const float *k, const float *shift, const float *scale, const float *mean,
+    float *dx) {
+    switch (shardkit_cpu_clamp_tier(tier)) {
+#ifdef ELEMENTWISE_X86
+    case SHARDKIT_TIER_AVX512:
+        bn_input_avx512(&source, x, row0, row1, channels, relu, a, b, k, shift, scale, mean, dx);
+        return;
+    case SHARDKIT_TIER_AVX2:
+        bn_input_avx2(&source, x, row0, row1, channels, relu, a, b, k, shift, scale, mean, dx);
+        return;
+#endif
+    default: bn_input_portable(&source, x, row0, row1, channels, relu, a, b, k, shift, scale, mean, dx);
     }
 }
 

@@ -171,6 +171,7 @@ int main(int argc, char **argv) {
         printf("elementwise\n");
         test_elementwise();
         test_pooling();
+        test_batchnorm();
         ck_end();
     }
     if (wanted(argc, argv, "deflate")) {

@@ -6,7 +6,9 @@
 // forward and (for disjoint windows) backward against pooling written out here: values, the
 // index of each maximum (the first in window order, replaced only by a strictly greater value)
 // and the routed gradient, bit for bit, with ties and NaNs, clipped windows, padding before,
-// rows no window reaches, and channel counts around the vectors.
+// rows no window reaches, and channel counts around the vectors. The batch norm's backward
+// passes against the same passes written out here, gradients laid out like the input or routed
+// through a pool's argmax, with and without the ReLU mask, bit for bit.
 #include "ck.h"
 #include "elementwise_kernels.h"
 #include "shardkit_cpu.h"
@@ -139,5 +141,83 @@ void test_pooling(void) {
         }
         free(x); free(y); free(dy); free(dx); free(expectDx); free(argmax);
     }
+    ck_end();
+}
+
+// The reference of both batch norm passes for row r: the gradient routed as the Swift layer
+// defines it, masked by the ReLU, then the sums and dx in the kernel's order of operations.
+static float bn_reference_dz(const shardkit_bn_gradient *s, const float *x, long r, long c, long j, int relu,
+                             const float *a, const float *b) {
+    float g;
+    if (!s->argmax) {
+        g = s->dy[r * c + j];
+    } else {
+        long hw = s->height * s->width, n = r / hw, iy = (r % hw) / s->width, ix = r % s->width;
+        long oy = (iy + s->padTop) / s->stride, ox = (ix + s->padLeft) / s->stride;
+        if (oy >= s->outputHeight || ox >= s->outputWidth) {
+            g = 0;
+        } else {
+            long o = ((n * s->outputHeight + oy) * s->outputWidth + ox) * c + j;
+            g = s->argmax[o] == r * c + j ? s->dy[o] : 0;
+        }
+    }
+    float y = x[r * c + j] * a[j] + b[j];
+    return relu && !(y > 0) && !isnan(y) ? 0 : g;
+}
+
+void test_batchnorm(void) {
+    int tier = shardkit_cpu()->tier;
+    ck_rng rng = {ck_seed() ^ 0x42614E00ull};
+    // {images, height, width, channels}; pooled cases use 2×2 windows, "same" sizes.
+    static const long shapes[][4] = {{2, 7, 9, 20}, {3, 5, 6, 48}, {1, 9, 7, 3}, {2, 4, 4, 64}, {1, 3, 5, 17}};
+    ck_begin("batch norm backward passes (%s kernel): same bits as the passes written out",
+             shardkit_elementwise_kernel_name(tier));
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+        for (int variant = 0; variant < 4; variant++) {
+            int pooled = variant & 1, relu = variant >> 1;
+            long n = shapes[k][0], h = shapes[k][1], w = shapes[k][2], c = shapes[k][3];
+            long oh = (h + 1) / 2, ow = (w + 1) / 2, rows = n * h * w;
+            size_t in = (size_t)(rows * c), out = (size_t)(n * oh * ow * c);
+            float *x = ck_alloc(in * sizeof(float)), *dy = ck_alloc((pooled ? out : in) * sizeof(float));
+            int *argmax = ck_alloc(out * sizeof(int));
+            float *dx = ck_alloc(in * sizeof(float));
+            float params[7][64], sums[2][64], expect[2][64];
+            for (size_t i = 0; i < in; i++) x[i] = ck_unit(&rng) * 2;
+            for (size_t i = 0; i < (pooled ? out : in); i++) dy[i] = ck_unit(&rng);
+            // Each window's argmax: a random element of the (clipped) window, as a pool would pick.
+            for (long b = 0; b < n; b++)
+                for (long oy = 0; oy < oh; oy++)
+                    for (long ox = 0; ox < ow; ox++)
+                        for (long j = 0; j < c; j++) {
+                            long iy = 2 * oy + (long)ck_below(&rng, 2), ix = 2 * ox + (long)ck_below(&rng, 2);
+                            if (iy >= h) iy = h - 1;
+                            if (ix >= w) ix = w - 1;
+                            argmax[((b * oh + oy) * ow + ox) * c + j] = (int)(((b * h + iy) * w + ix) * c + j);
+                        }
+            for (int p = 0; p < 7; p++)
+                for (long j = 0; j < c; j++) params[p][j] = ck_unit(&rng);
+            const float *a = params[0], *bb = params[1], *mean = params[2], *inv = params[3];
+            const float *kk = params[4], *shift = params[5], *scale = params[6];
+            shardkit_bn_gradient source = {dy, pooled ? argmax : 0, h, w, oh, ow, 2, 0, 0};
+            for (long j = 0; j < c; j++) sums[0][j] = sums[1][j] = expect[0][j] = expect[1][j] = 0;
+            // Two calls over row ranges, as the blocks of the Swift layer make them.
+            shardkit_bn_backward_sums_tier(tier, source, x, 0, rows / 3, c, relu, a, bb, mean, inv, sums[0], sums[1]);
+            shardkit_bn_backward_sums_tier(tier, source, x, rows / 3, rows, c, relu, a, bb, mean, inv, sums[0], sums[1]);
+            shardkit_bn_backward_input_tier(tier, source, x, 0, rows, c, relu, a, bb, kk, shift, scale, mean, dx);
+            for (long r = 0; r < rows; r++)
+                for (long j = 0; j < c; j++) {
+                    float dz = bn_reference_dz(&source, x, r, c, j, relu, a, bb);
+                    expect[0][j] += dz;
+                    expect[1][j] += dz * (x[r * c + j] - mean[j]) * inv[j];
+                    float want = kk[j] * dz - shift[j] - scale[j] * (x[r * c + j] - mean[j]);
+                    CK_CHECK(same_bits(dx[r * c + j], want), "shape %zu variant %d, dx[%ld][%ld] = %.9g, expected %.9g",
+                             k, variant, r, j, dx[r * c + j], want);
+                }
+            for (long j = 0; j < c; j++)
+                CK_CHECK(same_bits(sums[0][j], expect[0][j]) && same_bits(sums[1][j], expect[1][j]),
+                         "shape %zu variant %d, channel %ld: sums %.9g %.9g, expected %.9g %.9g", k, variant, j,
+                         sums[0][j], sums[1][j], expect[0][j], expect[1][j]);
+            free(x); free(dy); free(argmax); free(dx);
+        }
     ck_end();
 }

@@ -38,6 +38,34 @@ void shardkit_maxpool_backward_disjoint_tier(
     int tier, const float *dy, const int *argmax, long image0, long image1, long h, long w, long c, long oh,
     long ow, long stride, long padTop, long padLeft, float *dx);
 
+/// Where a batch norm's backward finds the gradient at its output for row r (one position of
+/// `channels` values): `dy + r·channels` when `argmax` is null, otherwise routed through a max
+/// pool over disjoint windows that followed it: `dy` and `argmax` are the pool's output
+/// gradient and argmax (outputHeight × outputWidth per image), and a value reaches element i of
+/// the row only where argmax names it (r·channels + i); rows no window reaches get 0.
+typedef struct {
+    const float *dy;
+    const int *argmax;
+    long height, width, outputHeight, outputWidth, stride, padTop, padLeft;
+} shardkit_bn_gradient;
+
+/// The first pass of a batch norm's backward over rows [row0, row1) of x (`channels` floats
+/// each): with dz the gradient at the batch norm's output (from `source`; when `relu`, zeroed
+/// where x·a + b ≤ 0, a and b the training forward's scale and shift), adds Σ dz into
+/// `sumDz[j]` and Σ dz·(x − mean)·inverseStd into `sumDzX[j]`, row by row, in single precision,
+/// operations in that order and unfused, so every tier gives the same bits.
+void shardkit_bn_backward_sums_tier(
+    int tier, shardkit_bn_gradient source, const float *x, long row0, long row1, long channels, int relu,
+    const float *a, const float *b, const float *mean, const float *inverseStd, float *sumDz, float *sumDzX);
+
+/// The second pass: dx = k·dz − shift − scale·(x − mean) per channel over rows [row0, row1),
+/// dz as in `shardkit_bn_backward_sums_tier` (recomputed, not stored), into `dx` (laid out
+/// like x).
+void shardkit_bn_backward_input_tier(
+    int tier, shardkit_bn_gradient source, const float *x, long row0, long row1, long channels, int relu,
+    const float *a, const float *b, const float *k, const float *shift, const float *scale, const float *mean,
+    float *dx);
+
 /// The element-wise kernels that `tier` runs after clamping: "avx512", "avx2" or "portable". A
 /// static string.
 const char *shardkit_elementwise_kernel_name(int tier);
