@@ -42,9 +42,17 @@ static void adam_portable(
     long y0 = wy0 < 0 ? 0 : wy0, y1 = wy0 + pool < h ? wy0 + pool : h;                                    \
     long x0 = wx0 < 0 ? 0 : wx0, x1 = wx0 + pool < w ? wx0 + pool : w;
 
+/// A value as the pool sees it: v itself, or v·scale + shift and then max(·, 0) when `relu`
+/// (0 where the result is ≤ 0, so NaN stays), as the Swift layers compute it.
+static inline float pool_load(float v, const float *scale, const float *shift, int relu, long ch) {
+    if (!scale) return v;
+    float t = v * scale[ch] + shift[ch];
+    return relu && t <= 0 ? 0 : t;
+}
+
 static void pool_forward_portable(
     const float *x, long image0, long image1, long h, long w, long c, long oh, long ow, long pool, long stride,
-    long padTop, long padLeft, float *y, int *argmax) {
+    long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y, int *argmax) {
     for (long b = image0; b < image1; b++)
         for (long oy = 0; oy < oh; oy++)
             for (long ox = 0; ox < ow; ox++) {
@@ -52,13 +60,14 @@ static void pool_forward_portable(
                 long out = ((b * oh + oy) * ow + ox) * c;
                 for (long ch = 0; ch < c; ch++) {
                     long first = ((b * h + y0) * w + x0) * c + ch;
-                    float best = x[first];
+                    float best = pool_load(x[first], scale, shift, relu, ch);
                     long index = first;
                     for (long iy = y0; iy < y1; iy++)
                         for (long ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++) {
                             long at = ((b * h + iy) * w + ix) * c + ch;
-                            if (x[at] > best) {
-                                best = x[at];
+                            float v = pool_load(x[at], scale, shift, relu, ch);
+                            if (v > best) {
+                                best = v;
                                 index = at;
                             }
                         }
@@ -121,6 +130,15 @@ static inline float bn_dz(bn_row_source row, const float *xr, long j, int relu, 
     float g = !row.reached ? 0 : row.argmax ? (row.argmax[j] == row.index + (int)j ? row.g[j] : 0) : row.g[j];
     if (relu && xr[j] * a[j] + b[j] <= 0) return 0;
     return g;
+}
+
+static void bn_stats_portable(const float *x, long row0, long row1, long c, const float *k, float *s1, float *s2) {
+    for (long r = row0; r < row1; r++)
+        for (long j = 0; j < c; j++) {
+            float d = x[r * c + j] - k[j];
+            s1[j] += d;
+            s2[j] += d * d;
+        }
 }
 
 static void bn_sums_portable(
@@ -196,9 +214,17 @@ __attribute__((target("avx512f"))) static void adam_avx512(
 // The vector pooling kernels: channels in vectors of 16 (AVX-512, the last one masked) or 8
 // (AVX2, then a scalar tail), each vector's maximum and index kept in registers over the window.
 
+/// `pool_load` for 16 lanes (vs, vb: the lanes' scale and shift).
+__attribute__((target("avx512f"))) static inline __m512 pool_load16(
+    __m512 v, const float *scale, __m512 vs, __m512 vb, int relu) {
+    if (!scale) return v;
+    __m512 t = _mm512_add_ps(_mm512_mul_ps(v, vs), vb);
+    return relu ? _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_NLE_UQ), t) : t;
+}
+
 __attribute__((target("avx512f"))) static void pool_forward_avx512(
     const float *x, long image0, long image1, long h, long w, long c, long oh, long ow, long pool, long stride,
-    long padTop, long padLeft, float *y, int *argmax) {
+    long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y, int *argmax) {
     const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     for (long b = image0; b < image1; b++)
         for (long oy = 0; oy < oh; oy++)
@@ -208,12 +234,14 @@ __attribute__((target("avx512f"))) static void pool_forward_avx512(
                 for (long ch = 0; ch < c; ch += 16) {
                     __mmask16 live = c - ch >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (c - ch)) - 1);
                     long first = ((b * h + y0) * w + x0) * c + ch;
-                    __m512 best = _mm512_maskz_loadu_ps(live, x + first);
+                    __m512 vs = _mm512_setzero_ps(), vb = _mm512_setzero_ps();
+                    if (scale) vs = _mm512_maskz_loadu_ps(live, scale + ch), vb = _mm512_maskz_loadu_ps(live, shift + ch);
+                    __m512 best = pool_load16(_mm512_maskz_loadu_ps(live, x + first), scale, vs, vb, relu);
                     __m512i index = _mm512_add_epi32(_mm512_set1_epi32((int)first), lanes);
                     for (long iy = y0; iy < y1; iy++)
                         for (long ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++) {
                             long at = ((b * h + iy) * w + ix) * c + ch;
-                            __m512 v = _mm512_maskz_loadu_ps(live, x + at);
+                            __m512 v = pool_load16(_mm512_maskz_loadu_ps(live, x + at), scale, vs, vb, relu);
                             __mmask16 greater = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
                             best = _mm512_mask_blend_ps(greater, best, v);
                             index = _mm512_mask_blend_epi32(
@@ -252,9 +280,17 @@ __attribute__((target("avx512f"))) static void pool_backward_avx512(
         }
 }
 
+/// `pool_load` for 8 lanes.
+__attribute__((target("avx2"))) static inline __m256 pool_load8(
+    __m256 v, const float *scale, __m256 vs, __m256 vb, int relu) {
+    if (!scale) return v;
+    __m256 t = _mm256_add_ps(_mm256_mul_ps(v, vs), vb);
+    return relu ? _mm256_and_ps(_mm256_cmp_ps(t, _mm256_setzero_ps(), _CMP_NLE_UQ), t) : t;
+}
+
 __attribute__((target("avx2"))) static void pool_forward_avx2(
     const float *x, long image0, long image1, long h, long w, long c, long oh, long ow, long pool, long stride,
-    long padTop, long padLeft, float *y, int *argmax) {
+    long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y, int *argmax) {
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const long vc = c & ~7L;
     for (long b = image0; b < image1; b++)
@@ -264,12 +300,14 @@ __attribute__((target("avx2"))) static void pool_forward_avx2(
                 long out = ((b * oh + oy) * ow + ox) * c;
                 for (long ch = 0; ch < vc; ch += 8) {
                     long first = ((b * h + y0) * w + x0) * c + ch;
-                    __m256 best = _mm256_loadu_ps(x + first);
+                    __m256 vs = _mm256_setzero_ps(), vb = _mm256_setzero_ps();
+                    if (scale) vs = _mm256_loadu_ps(scale + ch), vb = _mm256_loadu_ps(shift + ch);
+                    __m256 best = pool_load8(_mm256_loadu_ps(x + first), scale, vs, vb, relu);
                     __m256i index = _mm256_add_epi32(_mm256_set1_epi32((int)first), lanes);
                     for (long iy = y0; iy < y1; iy++)
                         for (long ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++) {
                             long at = ((b * h + iy) * w + ix) * c + ch;
-                            __m256 v = _mm256_loadu_ps(x + at);
+                            __m256 v = pool_load8(_mm256_loadu_ps(x + at), scale, vs, vb, relu);
                             __m256 greater = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
                             best = _mm256_blendv_ps(best, v, greater);
                             index = _mm256_castps_si256(_mm256_blendv_ps(
@@ -281,13 +319,14 @@ __attribute__((target("avx2"))) static void pool_forward_avx2(
                 }
                 for (long ch = vc; ch < c; ch++) {
                     long first = ((b * h + y0) * w + x0) * c + ch;
-                    float best = x[first];
+                    float best = pool_load(x[first], scale, shift, relu, ch);
                     long index = first;
                     for (long iy = y0; iy < y1; iy++)
                         for (long ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++) {
                             long at = ((b * h + iy) * w + ix) * c + ch;
-                            if (x[at] > best) {
-                                best = x[at];
+                            float v = pool_load(x[at], scale, shift, relu, ch);
+                            if (v > best) {
+                                best = v;
                                 index = at;
                             }
                         }
@@ -348,6 +387,17 @@ __attribute__((target("avx512f"))) static inline __m512 bn_dz16(
     return g;
 }
 
+__attribute__((target("avx512f"))) static void bn_stats_avx512(
+    const float *x, long row0, long row1, long c, const float *k, float *s1, float *s2) {
+    for (long r = row0; r < row1; r++)
+        for (long j = 0; j < c; j += 16) {
+            __mmask16 live = c - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (c - j)) - 1);
+            __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, x + r * c + j), _mm512_maskz_loadu_ps(live, k + j));
+            _mm512_mask_storeu_ps(s1 + j, live, _mm512_add_ps(_mm512_maskz_loadu_ps(live, s1 + j), d));
+            _mm512_mask_storeu_ps(s2 + j, live, _mm512_add_ps(_mm512_maskz_loadu_ps(live, s2 + j), _mm512_mul_ps(d, d)));
+        }
+}
+
 __attribute__((target("avx512f"))) static void bn_sums_avx512(
     const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
     const float *b, const float *mean, const float *inv, float *sumDz, float *sumDzX) {
@@ -403,6 +453,23 @@ __attribute__((target("avx2"))) static inline __m256 bn_dz8(
         g = _mm256_and_ps(_mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_NLE_UQ), g);
     }
     return g;
+}
+
+__attribute__((target("avx2"))) static void bn_stats_avx2(
+    const float *x, long row0, long row1, long c, const float *k, float *s1, float *s2) {
+    const long vc = c & ~7L;
+    for (long r = row0; r < row1; r++) {
+        for (long j = 0; j < vc; j += 8) {
+            __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + r * c + j), _mm256_loadu_ps(k + j));
+            _mm256_storeu_ps(s1 + j, _mm256_add_ps(_mm256_loadu_ps(s1 + j), d));
+            _mm256_storeu_ps(s2 + j, _mm256_add_ps(_mm256_loadu_ps(s2 + j), _mm256_mul_ps(d, d)));
+        }
+        for (long j = vc; j < c; j++) {
+            float d = x[r * c + j] - k[j];
+            s1[j] += d;
+            s2[j] += d * d;
+        }
+    }
 }
 
 __attribute__((target("avx2"))) static void bn_sums_avx2(
@@ -469,17 +536,20 @@ void shardkit_adam_step_tier(
 
 void shardkit_maxpool_forward_tier(
     int tier, const float *x, long image0, long image1, long h, long w, long c, long oh, long ow, long pool,
-    long stride, long padTop, long padLeft, float *y, int *argmax) {
+    long stride, long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y, int *argmax) {
     switch (shardkit_cpu_clamp_tier(tier)) {
 #ifdef ELEMENTWISE_X86
     case SHARDKIT_TIER_AVX512:
-        pool_forward_avx512(x, image0, image1, h, w, c, oh, ow, pool, stride, padTop, padLeft, y, argmax);
+        pool_forward_avx512(
+            x, image0, image1, h, w, c, oh, ow, pool, stride, padTop, padLeft, scale, shift, relu, y, argmax);
         return;
     case SHARDKIT_TIER_AVX2:
-        pool_forward_avx2(x, image0, image1, h, w, c, oh, ow, pool, stride, padTop, padLeft, y, argmax);
+        pool_forward_avx2(
+            x, image0, image1, h, w, c, oh, ow, pool, stride, padTop, padLeft, scale, shift, relu, y, argmax);
         return;
 #endif
-    default: pool_forward_portable(x, image0, image1, h, w, c, oh, ow, pool, stride, padTop, padLeft, y, argmax);
+    default: pool_forward_portable(
+            x, image0, image1, h, w, c, oh, ow, pool, stride, padTop, padLeft, scale, shift, relu, y, argmax);
     }
 }
 
@@ -496,6 +566,17 @@ void shardkit_maxpool_backward_disjoint_tier(
         return;
 #endif
     default: pool_backward_portable(dy, argmax, image0, image1, h, w, c, oh, ow, stride, padTop, padLeft, dx);
+    }
+}
+
+void shardkit_bn_forward_sums_tier(
+    int tier, const float *x, long row0, long row1, long channels, const float *k, float *sum, float *sumSquares) {
+    switch (shardkit_cpu_clamp_tier(tier)) {
+#ifdef ELEMENTWISE_X86
+    case SHARDKIT_TIER_AVX512: bn_stats_avx512(x, row0, row1, channels, k, sum, sumSquares); return;
+    case SHARDKIT_TIER_AVX2: bn_stats_avx2(x, row0, row1, channels, k, sum, sumSquares); return;
+#endif
+    default: bn_stats_portable(x, row0, row1, channels, k, sum, sumSquares);
     }
 }
 

@@ -38,8 +38,8 @@ final class BatchNorm: Layer {
     /// backward recomputes the fused ReLU's mask from them and the input.
     private var trainScale: [Float]
     private var trainShift: [Float]
-    /// The tier whose C kernels run the backward passes (the tier in force; tests pick others,
-    /// and the C side clamps a tier this process may not run).
+    /// The tier whose C kernels run the statistics pass and the backward passes (the tier in
+    /// force; tests pick others, and the C side clamps a tier this process may not run).
     var kernelTier = CPUFeatures.tier
 
     init(
@@ -166,27 +166,12 @@ final class BatchNorm: Layer {
             if training {
                 // One pass: sums of d = x − K and d² per channel, shifted by the first row K so
                 // that the variance Σd²/M − (Σd/M)² does not cancel; totals in Double.
+                let tier = kernelTier.rawValue
                 shift.withUnsafeMutableBufferPointer { kb in
                     let k = kb.baseAddress!
                     k.update(from: x, count: c)
                     channelSums(rows: rows, into: &sums, &sums2) { range, s1, s2 in
-                        let vc = c & ~7
-                        for r in range {
-                            let row = x + r * c
-                            var j = 0
-                            while j < vc {
-                                let d = load8(row + j) - load8(k + j)
-                                store8(load8(s1 + j) + d, s1 + j)
-                                store8(load8(s2 + j) + d * d, s2 + j)
-                                j += 8
-                            }
-                            while j < c {
-                                let d = row[j] - k[j]
-                                s1[j] += d
-                                s2[j] += d * d
-                                j += 1
-                            }
-                        }
+                        shardkit_bn_forward_sums_tier(tier, x, range.lowerBound, range.upperBound, c, k, s1, s2)
                     }
                 }
                 let m = Double(rows)

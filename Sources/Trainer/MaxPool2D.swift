@@ -41,32 +41,12 @@ final class MaxPool2D: Layer {
         var scale: UnsafePointer<Float>
         var shift: UnsafePointer<Float>
         var relu: Bool
-
-        @inline(__always)
-        func apply8(_ v: SIMD8<Float>, _ ch: Int) -> SIMD8<Float> {
-            let t = v * load8(scale + ch) + load8(shift + ch)
-            return relu ? relu8(t) : t
-        }
-
-        @inline(__always)
-        func apply(_ v: Float, _ ch: Int) -> Float {
-            let t = v * scale[ch] + shift[ch]
-            return relu ? reluScalar(t) : t
-        }
     }
 
-    /// Max pooling of `input`, or of `normalizing` applied to `input`. A plain input goes
-    /// through the C kernel of `kernelTier` (`shardkit_maxpool_forward_tier`), which keeps each
-    /// channel vector's maximum in registers over the window; the normalised one stays here.
+    /// Max pooling of `input`, or of `normalizing` applied to `input`, through the C kernel of
+    /// `kernelTier` (`shardkit_maxpool_forward_tier`), which keeps each channel vector's maximum
+    /// in registers over the window.
     func forward(_ input: Tensor, into output: inout Tensor, normalizing: Normalization?) {
-        if let normalizing {
-            forward(input, into: &output, normalized: true, normalizing)
-        } else {
-            forwardPlain(input, into: &output)
-        }
-    }
-
-    private func forwardPlain(_ input: Tensor, into output: inout Tensor) {
         let shape = outputShape(for: input.shape)
         output.resize(to: shape)
         precondition(input.count < Int(Int32.max), "\(name): input too large for 32-bit indices")
@@ -84,89 +64,8 @@ final class MaxPool2D: Layer {
                         let images = Workers.range(n, parts: parts, part: part)
                         shardkit_maxpool_forward_tier(
                             tier.rawValue, x, images.lowerBound, images.upperBound, h, w, c, shape[1], shape[2], pool,
-                            step, padTop, padLeft, y, a)
-                    }
-                }
-            }
-        }
-    }
-
-    @inline(__always)
-    private func forward(_ input: Tensor, into output: inout Tensor, normalized: Bool, _ t: Normalization) {
-        let shape = outputShape(for: input.shape)
-        output.resize(to: shape)
-        precondition(input.count < Int(Int32.max), "\(name): input too large for 32-bit indices")
-        if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
-        let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        let (oh, ow) = (shape[1], shape[2])
-        let padTop = padding.geometry(input: h, window: poolSize, stride: stride).padBefore
-        let padLeft = padding.geometry(input: w, window: poolSize, stride: stride).padBefore
-        input.scalars.withUnsafeBufferPointer { xb in
-            output.scalars.withUnsafeMutableBufferPointer { yb in
-                argmax.withUnsafeMutableBufferPointer { ab in
-                    let x = xb.baseAddress!
-                    let parts = Workers.parts(for: n)
-                    Workers.run(parts) { part in
-                        let images = Workers.range(n, parts: parts, part: part)
-                        var y = yb.baseAddress! + images.lowerBound * oh * ow * c
-                        var a = ab.baseAddress! + images.lowerBound * oh * ow * c
-                        for b in images {
-                            for oy in 0..<oh {
-                                let y0 = max(oy * stride - padTop, 0)
-                                let y1 = min(oy * stride - padTop + poolSize, h)
-                                for ox in 0..<ow {
-                                    let x0 = max(ox * stride - padLeft, 0)
-                                    let x1 = min(ox * stride - padLeft + poolSize, w)
-                                    // Channels in groups of 8 with vector compares and selects.
-                                    let vc = c & ~7
-                                    let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-                                    var first = true
-                                    for iy in y0..<y1 {
-                                        for ix in x0..<x1 {
-                                            let base = ((b * h + iy) * w + ix) * c
-                                            let src = x + base
-                                            var ch = 0
-                                            if first {
-                                                while ch < vc {
-                                                    let v = normalized ? t.apply8(load8(src + ch), ch) : load8(src + ch)
-                                                    store8(v, y + ch)
-                                                    storeIndices(
-                                                        SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes, a + ch)
-                                                    ch += 8
-                                                }
-                                                while ch < c {
-                                                    y[ch] = normalized ? t.apply(src[ch], ch) : src[ch]
-                                                    a[ch] = Int32(base + ch)
-                                                    ch += 1
-                                                }
-                                                first = false
-                                            } else {
-                                                while ch < vc {
-                                                    let v = normalized ? t.apply8(load8(src + ch), ch) : load8(src + ch)
-                                                    let best = load8(y + ch)
-                                                    let better = v .> best
-                                                    store8(best.replacing(with: v, where: better), y + ch)
-                                                    let candidate = SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes
-                                                    let old = loadIndices(a + ch)
-                                                    storeIndices(old.replacing(with: candidate, where: better), a + ch)
-                                                    ch += 8
-                                                }
-                                                while ch < c {
-                                                    let v = normalized ? t.apply(src[ch], ch) : src[ch]
-                                                    if v > y[ch] {
-                                                        y[ch] = v
-                                                        a[ch] = Int32(base + ch)
-                                                    }
-                                                    ch += 1
-                                                }
-                                            }
-                                        }
-                                    }
-                                    y += c
-                                    a += c
-                                }
-                            }
-                        }
+                            step, padTop, padLeft, normalizing?.scale, normalizing?.shift,
+                            normalizing?.relu == true ? 1 : 0, y, a)
                     }
                 }
             }

@@ -3,7 +3,8 @@
 // operations in the same order (so the bits must agree exactly, on every tier and architecture),
 // and against a double-precision evaluation of the formula (so the order itself is Adam's).
 // Lengths around the 8- and 16-lane vectors, unaligned starts, and moments near zero. Max pooling
-// forward and (for disjoint windows) backward against pooling written out here: values, the
+// forward (of plain and of normalised values) and (for disjoint windows) backward against
+// pooling written out here: values, the
 // index of each maximum (the first in window order, replaced only by a strictly greater value)
 // and the routed gradient, bit for bit, with ties and NaNs, clipped windows, padding before,
 // rows no window reaches, and channel counts around the vectors. The batch norm's backward
@@ -112,9 +113,26 @@ void test_pooling(void) {
         int *argmax = ck_alloc(out * sizeof(int));
         for (size_t i = 0; i < in; i++) x[i] = i % 37 == 5 ? NAN : (float)ck_below(&rng, 4) - 1;
         for (size_t i = 0; i < out; i++) dy[i] = ck_unit(&rng);
+        // Odd cases pool a normalised input, v·scale + shift then the ReLU (NaN kept), as a
+        // batch norm before the pool would give it.
+        int normalised = (int)(k & 1);
+        float scale[64], shift[64];
+        for (long j = 0; j < c; j++) {
+            scale[j] = ck_unit(&rng) * 2;
+            shift[j] = ck_unit(&rng);
+        }
+        const float *s = normalised ? scale : 0, *t = normalised ? shift : 0;
+        float *seen = ck_alloc(in * sizeof(float));  // the values as the pool sees them
+        for (size_t i = 0; i < in; i++) {
+            long j = (long)(i % (size_t)c);
+            float v = normalised ? x[i] * scale[j] + shift[j] : x[i];
+            seen[i] = normalised && v <= 0 ? 0 : v;
+        }
         // Two calls over image ranges, as two workers would make them.
-        shardkit_maxpool_forward_tier(tier, x, 0, n / 2, h, w, c, oh, ow, pool, stride, padTop, padLeft, y, argmax);
-        shardkit_maxpool_forward_tier(tier, x, n / 2, n, h, w, c, oh, ow, pool, stride, padTop, padLeft, y, argmax);
+        shardkit_maxpool_forward_tier(
+            tier, x, 0, n / 2, h, w, c, oh, ow, pool, stride, padTop, padLeft, s, t, normalised, y, argmax);
+        shardkit_maxpool_forward_tier(
+            tier, x, n / 2, n, h, w, c, oh, ow, pool, stride, padTop, padLeft, s, t, normalised, y, argmax);
         memset(expectDx, 0, in * sizeof(float));
         for (long b = 0; b < n; b++)
             for (long oy = 0; oy < oh; oy++)
@@ -125,11 +143,11 @@ void test_pooling(void) {
                             for (long ix = ox * stride - padLeft; ix < ox * stride - padLeft + pool; ix++) {
                                 if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
                                 long i = ((b * h + iy) * w + ix) * c + j;
-                                if (at < 0 || x[i] > x[at]) at = i;
+                                if (at < 0 || seen[i] > seen[at]) at = i;
                             }
                         long o = ((b * oh + oy) * ow + ox) * c + j;
-                        CK_CHECK(argmax[o] == at && same_bits(y[o], x[at]), "case %zu, output %ld: index %d, expected %ld",
-                                 k, o, argmax[o], at);
+                        CK_CHECK(argmax[o] == at && same_bits(y[o], seen[at]),
+                                 "case %zu, output %ld: index %d, expected %ld", k, o, argmax[o], at);
                         expectDx[at] = dy[o];
                     }
         if (pool == stride) {
@@ -139,7 +157,7 @@ void test_pooling(void) {
                 CK_CHECK(same_bits(dx[i], expectDx[i]), "case %zu, dx[%zu] = %.9g, expected %.9g", k, i, dx[i],
                          expectDx[i]);
         }
-        free(x); free(y); free(dy); free(dx); free(expectDx); free(argmax);
+        free(x); free(y); free(dy); free(dx); free(expectDx); free(argmax); free(seen);
     }
     ck_end();
 }
@@ -170,7 +188,7 @@ void test_batchnorm(void) {
     ck_rng rng = {ck_seed() ^ 0x42614E00ull};
     // {images, height, width, channels}; pooled cases use 2×2 windows, "same" sizes.
     static const long shapes[][4] = {{2, 7, 9, 20}, {3, 5, 6, 48}, {1, 9, 7, 3}, {2, 4, 4, 64}, {1, 3, 5, 17}};
-    ck_begin("batch norm backward passes (%s kernel): same bits as the passes written out",
+    ck_begin("batch norm statistics and backward passes (%s kernel): same bits as the passes written out",
              shardkit_elementwise_kernel_name(tier));
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
         for (int variant = 0; variant < 4; variant++) {
@@ -213,6 +231,21 @@ void test_batchnorm(void) {
                     CK_CHECK(same_bits(dx[r * c + j], want), "shape %zu variant %d, dx[%ld][%ld] = %.9g, expected %.9g",
                              k, variant, r, j, dx[r * c + j], want);
                 }
+            // The statistics pass: Σ (x − k) and Σ (x − k)², k the first row.
+            float stats[2][64], expectStats[2][64];
+            for (long j = 0; j < c; j++) stats[0][j] = stats[1][j] = expectStats[0][j] = expectStats[1][j] = 0;
+            shardkit_bn_forward_sums_tier(tier, x, 0, rows / 2, c, x, stats[0], stats[1]);
+            shardkit_bn_forward_sums_tier(tier, x, rows / 2, rows, c, x, stats[0], stats[1]);
+            for (long r = 0; r < rows; r++)
+                for (long j = 0; j < c; j++) {
+                    float d = x[r * c + j] - x[j];
+                    expectStats[0][j] += d;
+                    expectStats[1][j] += d * d;
+                }
+            for (long j = 0; j < c; j++)
+                CK_CHECK(same_bits(stats[0][j], expectStats[0][j]) && same_bits(stats[1][j], expectStats[1][j]),
+                         "shape %zu, channel %ld: statistics %.9g %.9g, expected %.9g %.9g", k, j, stats[0][j],
+                         stats[1][j], expectStats[0][j], expectStats[1][j]);
             for (long j = 0; j < c; j++)
                 CK_CHECK(same_bits(sums[0][j], expect[0][j]) && same_bits(sums[1][j], expect[1][j]),
                          "shape %zu variant %d, channel %ld: sums %.9g %.9g, expected %.9g %.9g", k, variant, j,

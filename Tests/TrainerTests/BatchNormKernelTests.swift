@@ -3,14 +3,15 @@ import Testing
 
 @_spi(Benchmarks) @testable import Trainer
 
-/// The batch norm's backward kernels of each tier against the portable C kernel, bit for bit:
-/// alone (gradient laid out like the input) and fused with a ReLU and a max pool (the gradient
-/// routed through the pool's argmax, rows no window reaches), channel counts around the 8- and
-/// 16-float vectors. The portable kernel itself is checked against dβ = Σ dy and
+/// The batch norm's kernels of each tier (statistics, the pooling of normalised values, both
+/// backward passes) against the portable C kernels, bit for bit: alone (gradient laid out like
+/// the input) and fused with a ReLU and a max pool (the gradient routed through the pool's
+/// argmax, rows no window reaches), channel counts around the 8- and 16-float vectors. The portable kernel itself is checked against dβ = Σ dy and
 /// dγ = Σ dy·(x − μ)/σ in double precision.
-@Suite("BatchNorm's backward kernels at every tier equal the portable kernel bit for bit")
+@Suite("BatchNorm's kernels at every tier equal the portable kernels bit for bit")
 struct BatchNormKernelTests {
     struct Result: Equatable {
+        var y: [UInt32]
         var dx: [UInt32]
         var dGamma: [UInt32]
         var dBeta: [UInt32]
@@ -29,14 +30,17 @@ struct BatchNormKernelTests {
         }
         var x = rng.tensor(shape)
         for i in x.scalars.indices { x.scalars[i] = 1 + 2 * x.scalars[i] }
-        let layer: any Layer = pooled ? BatchNormPool(bn, MaxPool2D(name: "pool", padding: .same)) : bn
+        let pool = MaxPool2D(name: "pool", padding: .same)
+        pool.kernelTier = tier
+        let layer: any Layer = pooled ? BatchNormPool(bn, pool) : bn
         var y = Tensor(shape: [0])
         layer.forward(x, into: &y, training: true)
         let dy = rng.tensor(y.shape)
         var dx = Tensor(shape: [0])
         layer.backward(input: x, output: y, outputGradient: dy, inputGradient: &dx, computeInputGradient: true)
         let result = Result(
-            dx: dx.scalars.map(\.bitPattern), dGamma: bn.gamma.gradient.scalars.map(\.bitPattern),
+            y: y.scalars.map(\.bitPattern), dx: dx.scalars.map(\.bitPattern),
+            dGamma: bn.gamma.gradient.scalars.map(\.bitPattern),
             dBeta: bn.beta.gradient.scalars.map(\.bitPattern))
         return (result, x, dy)
     }

@@ -26,9 +26,19 @@ void shardkit_adam_step_tier(
 /// row-major order, replaced only by a strictly greater one (so a NaN first element stays, and
 /// later NaNs are skipped). `y` and `argmax` are the whole tensors; only the images' part is
 /// written. Runs the kernel of `tier`, clamped like `shardkit_adam_step_tier`.
+///
+/// When `scale` is not null, each value v is pooled as v·scale[ch] + shift[ch] (then max(·, 0)
+/// when `relu`, with NaN kept), transformed as it is loaded: a batch norm's output pooled
+/// without being written, with the bits the separate layers would give.
 void shardkit_maxpool_forward_tier(
     int tier, const float *x, long image0, long image1, long h, long w, long c, long oh, long ow, long pool,
-    long stride, long padTop, long padLeft, float *y, int *argmax);
+    long stride, long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y, int *argmax);
+
+/// A batch norm's statistics pass over rows [row0, row1) of x (`channels` floats each): with
+/// d = x − k (k one reference row), adds d into `sum[j]` and d·d into `sumSquares[j]`, row by
+/// row in single precision, the same bits at every tier.
+void shardkit_bn_forward_sums_tier(
+    int tier, const float *x, long row0, long row1, long channels, const float *k, float *sum, float *sumSquares);
 
 /// The input gradient of `shardkit_maxpool_forward_tier` for windows that do not overlap
 /// (pool = stride): every element of images [image0, image1) of `dx` (n × h × w × c) is written
