@@ -30,6 +30,17 @@ static void multiply(
     // Depth blocks keep the k×n block of B within about half of a 1 MB L2 cache.
     long depthBlock = 131072 / (n > 0 ? n : 1);
     if (depthBlock < 128) depthBlock = 128;
+    // B's rows far apart (a column slice of a wider matrix, as each worker of a dense layer
+    // takes) and B deeper than C is tall (so B, not C, is what streams): every depth step lands
+    // on another 4 KB page, so the depth block also bounds the pages a sweep over B touches, to
+    // 64 (the first-level TLB's reach). On fc1's forward shapes (ldb 1024, m 32 or 128, k 3136
+    // or 6272) depth 64 instead of 256 ran 10-25% faster on AVX-512 and AVX2. With C the larger
+    // (fc1's dW, k = batch) each extra depth block costs a pass over C instead: no cap there.
+    if (ldb > n && k > m) {
+        long pages = 65536 / (ldb > 0 ? ldb : 1);
+        if (pages < 64) pages = 64;
+        if (depthBlock > pages) depthBlock = pages;
+    }
     // Row panels of 24 (a multiple of every full tile height) so A's rows stay in cache while every
     // column block of B passes over them.
     const long panel = 24;

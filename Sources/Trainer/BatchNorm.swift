@@ -1,3 +1,6 @@
+internal import CShardKitConvKernels
+internal import ShardKitSupport
+
 /// Batch normalisation over the last (channel) dimension: statistics are taken over every
 /// other position (N·H·W per channel for images, N for features).
 ///
@@ -35,6 +38,9 @@ final class BatchNorm: Layer {
     /// backward recomputes the fused ReLU's mask from them and the input.
     private var trainScale: [Float]
     private var trainShift: [Float]
+    /// The tier whose C kernels run the statistics pass and the backward passes (the tier in
+    /// force; tests pick others, and the C side clamps a tier this process may not run).
+    var kernelTier = CPUFeatures.tier
 
     init(
         name: String, channels: Int, momentum: Float = 0.99, epsilon: Float = 1e-3,
@@ -160,27 +166,12 @@ final class BatchNorm: Layer {
             if training {
                 // One pass: sums of d = x − K and d² per channel, shifted by the first row K so
                 // that the variance Σd²/M − (Σd/M)² does not cancel; totals in Double.
+                let tier = kernelTier.rawValue
                 shift.withUnsafeMutableBufferPointer { kb in
                     let k = kb.baseAddress!
                     k.update(from: x, count: c)
                     channelSums(rows: rows, into: &sums, &sums2) { range, s1, s2 in
-                        let vc = c & ~7
-                        for r in range {
-                            let row = x + r * c
-                            var j = 0
-                            while j < vc {
-                                let d = load8(row + j) - load8(k + j)
-                                store8(load8(s1 + j) + d, s1 + j)
-                                store8(load8(s2 + j) + d * d, s2 + j)
-                                j += 8
-                            }
-                            while j < c {
-                                let d = row[j] - k[j]
-                                s1[j] += d
-                                s2[j] += d * d
-                                j += 1
-                            }
-                        }
+                        shardkit_bn_forward_sums_tier(tier, x, range.lowerBound, range.upperBound, c, k, s1, s2)
                     }
                 }
                 let m = Double(rows)
@@ -237,153 +228,65 @@ final class BatchNorm: Layer {
     }
 
     /// Backward with the output gradient `gradient`: laid out like the output, or when `pooled`
-    /// is set, the gradient at the pool's output.
+    /// is set, the gradient at the pool's output. Both passes run in the C kernels of
+    /// `kernelTier` (`shardkit_bn_backward_sums_tier`, `shardkit_bn_backward_input_tier`), which
+    /// route the pooled gradient and apply the ReLU mask in registers; the second pass
+    /// recomputes dz rather than reading back a stored copy (a pass over memory less each way).
     func backward(
         input: Tensor, gradient dy: UnsafePointer<Float>, pooled: PooledGradient?, inputGradient: inout Tensor,
         computeInputGradient: Bool
     ) {
         let c = channels
         let rows = input.count / c
-        let relu = activation == .relu
-        let isPooled = pooled != nil
-        // Rows no pooling window reaches read zeros and indices that match nothing.
-        let zeros = UnsafeMutablePointer<Float>.allocate(capacity: c)
-        zeros.initialize(repeating: 0, count: c)
-        let nowhere = UnsafeMutablePointer<Int32>.allocate(capacity: c)
-        nowhere.initialize(repeating: -1, count: c)
-        defer {
-            zeros.deallocate()
-            nowhere.deallocate()
-        }
-        let (noGradient, noIndex) = (UnsafePointer(zeros), UnsafePointer(nowhere))
-        let pg =
-            pooled
-            ?? PooledGradient(
-                argmax: nowhere, height: 1, width: 1, outputHeight: 1, outputWidth: 1, stride: 1, padTop: 0,
-                padLeft: 0)
-        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-        /// Row r's gradient row, argmax row and the flat input index of its first element.
-        @inline(__always)
-        func source(_ r: Int) -> (UnsafePointer<Float>, UnsafePointer<Int32>, Int32) {
-            guard isPooled else { return (dy + r * c, noIndex, 0) }
-            let hw = pg.height * pg.width
-            let b = r / hw
-            let iy = (r - b * hw) / pg.width
-            let ix = r - b * hw - iy * pg.width
-            let (oy, ox) = ((iy + pg.padTop) / pg.stride, (ix + pg.padLeft) / pg.stride)
-            guard oy < pg.outputHeight, ox < pg.outputWidth else { return (noGradient, noIndex, 0) }
-            let o = ((b * pg.outputHeight + oy) * pg.outputWidth + ox) * c
-            return (dy + o, pg.argmax + o, Int32(r * c))
-        }
-        /// The gradient at this layer's output (before a fused ReLU's mask), channels j..<j+8.
-        @inline(__always)
-        func gradient8(_ g: UnsafePointer<Float>, _ a: UnsafePointer<Int32>, _ index: Int32, _ j: Int) -> SIMD8<Float> {
-            guard isPooled else { return load8(g + j) }
-            let hit = loadIndices(a + j) .== SIMD8<Int32>(repeating: index + Int32(j)) &+ lanes
-            return SIMD8<Float>(repeating: 0).replacing(with: load8(g + j), where: hit)
-        }
-        @inline(__always)
-        func gradient(_ g: UnsafePointer<Float>, _ a: UnsafePointer<Int32>, _ index: Int32, _ j: Int) -> Float {
-            guard isPooled else { return g[j] }
-            return a[j] == index + Int32(j) ? g[j] : 0
-        }
-        // With a mask or pooling to apply, the first pass stores dz in dx's memory and the second
-        // pass reads it back there (in place) instead of computing it again.
+        let relu: Int32 = activation == .relu ? 1 : 0
+        let tier = kernelTier.rawValue
+        let source = shardkit_bn_gradient(
+            dy: dy, argmax: pooled?.argmax, height: pooled?.height ?? 1, width: pooled?.width ?? 1,
+            outputHeight: pooled?.outputHeight ?? 1, outputWidth: pooled?.outputWidth ?? 1,
+            stride: pooled?.stride ?? 1, padTop: pooled?.padTop ?? 0, padLeft: pooled?.padLeft ?? 0)
         if computeInputGradient { inputGradient.resize(to: input.shape) }
-        let stash = computeInputGradient && (relu || isPooled)
-        inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
-            let dxBase = dxb.baseAddress
-            input.scalars.withUnsafeBufferPointer { xb in
-                trainScale.withUnsafeBufferPointer { tab in
-                    trainShift.withUnsafeBufferPointer { tbb in
-                        let (x, ta, tb) = (xb.baseAddress!, tab.baseAddress!, tbb.baseAddress!)
-                        mean.withUnsafeBufferPointer { mb in
-                            inverseStd.withUnsafeBufferPointer { ib in
-                                let (m, inv) = (mb.baseAddress!, ib.baseAddress!)
-                                channelSums(rows: rows, into: &sums, &sums2) { range, sDz, sDzX in
-                                    let vc = c & ~7
-                                    for r in range {
-                                        let xr = x + r * c
-                                        let (gr, ar, index) = source(r)
-                                        var j = 0
-                                        while j < vc {
-                                            let g = gradient8(gr, ar, index, j)
-                                            let dz = relu ? maskedGradient8(xr + j, g, ta + j, tb + j) : g
-                                            if stash { store8(dz, dxBase! + r * c + j) }
-                                            store8(load8(sDz + j) + dz, sDz + j)
-                                            store8(
-                                                load8(sDzX + j) + dz * (load8(xr + j) - load8(m + j)) * load8(inv + j),
-                                                sDzX + j)
-                                            j += 8
-                                        }
-                                        while j < c {
-                                            let g = gradient(gr, ar, index, j)
-                                            let dz = relu ? reluGradient(xr[j] * ta[j] + tb[j], g) : g
-                                            if stash { dxBase![r * c + j] = dz }
-                                            sDz[j] += dz
-                                            sDzX[j] += dz * (xr[j] - m[j]) * inv[j]
-                                            j += 1
-                                        }
-                                    }
-                                }
+        input.scalars.withUnsafeBufferPointer { xb in
+            trainScale.withUnsafeBufferPointer { tab in
+                trainShift.withUnsafeBufferPointer { tbb in
+                    let (x, ta, tb) = (xb.baseAddress!, tab.baseAddress!, tbb.baseAddress!)
+                    mean.withUnsafeBufferPointer { mb in
+                        inverseStd.withUnsafeBufferPointer { ib in
+                            let (m, inv) = (mb.baseAddress!, ib.baseAddress!)
+                            channelSums(rows: rows, into: &sums, &sums2) { range, sDz, sDzX in
+                                shardkit_bn_backward_sums_tier(
+                                    tier, source, x, range.lowerBound, range.upperBound, c, relu, ta, tb, m, inv, sDz,
+                                    sDzX)
                             }
                         }
-                        for j in 0..<c {
-                            beta.gradient.scalars[j] = Float(sums[j])
-                            gamma.gradient.scalars[j] = Float(sums2[j])
-                        }
-                        guard computeInputGradient else { return }
-                        // dx = k·dz − k·dβ/M − k·dγ/M · (x − μ)σ⁻¹ with k = γσ⁻¹:
-                        // per channel k·dz − shift − scale·(x − μ).
-                        for j in 0..<c {
-                            let k = gamma.value.scalars[j] * inverseStd[j]
-                            scale[j] = k * Float(sums2[j]) / Float(rows) * inverseStd[j]
-                            shift[j] = k * Float(sums[j]) / Float(rows)
-                            factor[j] = k
-                        }
+                    }
+                    for j in 0..<c {
+                        beta.gradient.scalars[j] = Float(sums[j])
+                        gamma.gradient.scalars[j] = Float(sums2[j])
+                    }
+                    guard computeInputGradient else { return }
+                    // dx = k·dz − k·dβ/M − k·dγ/M · (x − μ)σ⁻¹ with k = γσ⁻¹:
+                    // per channel k·dz − shift − scale·(x − μ).
+                    for j in 0..<c {
+                        let k = gamma.value.scalars[j] * inverseStd[j]
+                        scale[j] = k * Float(sums2[j]) / Float(rows) * inverseStd[j]
+                        shift[j] = k * Float(sums[j]) / Float(rows)
+                        factor[j] = k
+                    }
+                    inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
                         factor.withUnsafeBufferPointer { kb in
                             mean.withUnsafeBufferPointer { mb in
                                 scale.withUnsafeBufferPointer { ab in
                                     shift.withUnsafeBufferPointer { bb in
-                                        do {
-                                            let (k, m, a, b, dx) = (
-                                                kb.baseAddress!, mb.baseAddress!, ab.baseAddress!, bb.baseAddress!,
-                                                dxBase!
-                                            )
-                                            let parts = Workers.parts(for: rows, minimum: 256)
-                                            Workers.run(parts) { part in
-                                                let vc = c & ~7
-                                                for r in Workers.range(rows, parts: parts, part: part) {
-                                                    let (xr, out) = (x + r * c, dx + r * c)
-                                                    let (gr, ar, index) = stash ? (noGradient, noIndex, 0) : source(r)
-                                                    var j = 0
-                                                    while j < vc {
-                                                        let dz: SIMD8<Float>
-                                                        if stash {
-                                                            dz = load8(out + j)
-                                                        } else {
-                                                            let g = gradient8(gr, ar, index, j)
-                                                            dz = relu ? maskedGradient8(xr + j, g, ta + j, tb + j) : g
-                                                        }
-                                                        let v =
-                                                            load8(k + j) * dz - load8(b + j) - load8(a + j)
-                                                            * (load8(xr + j) - load8(m + j))
-                                                        store8(v, out + j)
-                                                        j += 8
-                                                    }
-                                                    while j < c {
-                                                        let dz: Float
-                                                        if stash {
-                                                            dz = out[j]
-                                                        } else {
-                                                            let g = gradient(gr, ar, index, j)
-                                                            dz = relu ? reluGradient(xr[j] * ta[j] + tb[j], g) : g
-                                                        }
-                                                        out[j] = k[j] * dz - b[j] - a[j] * (xr[j] - m[j])
-                                                        j += 1
-                                                    }
-                                                }
-                                            }
+                                        let (k, m, a, b, dx) = (
+                                            kb.baseAddress!, mb.baseAddress!, ab.baseAddress!, bb.baseAddress!,
+                                            dxb.baseAddress!
+                                        )
+                                        let parts = Workers.parts(for: rows, minimum: 256)
+                                        Workers.run(parts) { part in
+                                            let range = Workers.range(rows, parts: parts, part: part)
+                                            shardkit_bn_backward_input_tier(
+                                                tier, source, x, range.lowerBound, range.upperBound, c, relu, ta, tb,
+                                                k, b, a, m, dx)
                                         }
                                     }
                                 }
@@ -394,14 +297,6 @@ final class BatchNorm: Layer {
             }
         }
     }
-}
-
-/// dy masked by the fused ReLU: 0 where x·a + b ≤ 0, the exact value the forward pass clamped.
-@inline(__always)
-private func maskedGradient8(
-    _ x: UnsafePointer<Float>, _ dy: SIMD8<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>
-) -> SIMD8<Float> {
-    reluGradient8(load8(x) * load8(a) + load8(b), dy)
 }
 
 /// y = x·a + b per channel over `rows` rows of `channels`, and max(·, 0) when `relu`, with the

@@ -65,6 +65,8 @@ enum Padding: Sendable {
     private var columnScratch: [Scratch] = []
     private var partialScratch: [Scratch] = []
     private let maskScratch = Scratch()
+    /// Per worker: one chunk of the masked output gradient (see `maskedChunkPixels`).
+    private var maskedChunkScratch: [Scratch] = []
     /// Wᵀ in column blocks for the dX GEMM (see `transposedKernelBlocks`).
     private let transposedScratch = Scratch()
     /// Whether forward and dW read the padded input through offset tables (`gemmGathered`)
@@ -380,7 +382,14 @@ enum Padding: Sendable {
         let weightCount = g.patch * g.filters
         let partials = (0..<parts).map { partialScratch[$0].reserve(weightCount + g.filters) }
         let pixelsPerImage = g.outPixels * g.filters
-        let masked = activation == .relu ? maskScratch.reserve(g.n * pixelsPerImage) : nil
+        // Without dX, on the gathered path, the ReLU-masked gradient is made a chunk at a time
+        // into a small per-worker buffer that the dW product reads while it is still in cache,
+        // instead of being written whole and read twice more (bias sums, dW).
+        let chunked = activation == .relu && padded != nil && !computeInputGradient
+        let chunkPixels = Conv2D.maskedChunkPixels(filters: g.filters)
+        while chunked && maskedChunkScratch.count < parts { maskedChunkScratch.append(Scratch()) }
+        let chunkBuffers = chunked ? (0..<parts).map { maskedChunkScratch[$0].reserve(chunkPixels * g.filters) } : []
+        let masked = activation == .relu && !chunked ? maskScratch.reserve(g.n * pixelsPerImage) : nil
         if computeInputGradient { inputGradient.resize(to: input.shape) }
 
         input.scalars.withUnsafeBufferPointer { xb in
@@ -394,22 +403,27 @@ enum Padding: Sendable {
                             let flipped = direct ? flippedKernel(g, wb.baseAddress!) : nil
                             Workers.run(parts) { part in
                                 let images = Workers.range(g.n, parts: parts, part: part)
-                                // The gradient at the pre-activation: dY masked by the ReLU, or dY itself.
+                                // The gradient at the pre-activation: dY masked by the ReLU (with the bias
+                                // gradient's sums in the same pass), or dY itself; chunk by chunk below
+                                // when `chunked`.
                                 let grad: UnsafePointer<Float>
+                                let dw = partials[part]
+                                let db = dw + weightCount
+                                let offset = images.lowerBound * pixelsPerImage
                                 if let masked {
-                                    let offset = images.lowerBound * pixelsPerImage
-                                    reluMask(
+                                    db.update(repeating: 0, count: g.filters)
+                                    reluMaskAndColumnSums(
                                         output: yb.baseAddress! + offset, gradient: dyb.baseAddress! + offset,
-                                        into: masked + offset, count: images.count * pixelsPerImage)
+                                        into: masked + offset, rows: images.count * g.outPixels, cols: g.filters,
+                                        addingTo: db)
                                     grad = UnsafePointer(masked)
                                 } else {
                                     grad = dyb.baseAddress!
+                                    if !chunked {
+                                        columnSums(
+                                            grad + offset, rows: images.count * g.outPixels, cols: g.filters, into: db)
+                                    }
                                 }
-                                let dw = partials[part]
-                                let db = dw + weightCount
-                                columnSums(
-                                    grad + images.lowerBound * pixelsPerImage, rows: images.count * g.outPixels,
-                                    cols: g.filters, into: db)
                                 if let dx, let paddedGradient, let flipped {
                                     // dX = the padded G convolved with the flipped kernel: a gathered
                                     // GEMM over input pixels that writes every dX value once.
@@ -432,11 +446,30 @@ enum Padding: Sendable {
                                     // dW = colᵀ·G with colᵀ read from the padded input: its rows are
                                     // the window offsets, its depth the output pixels.
                                     if !reusePadded { Conv2D.pad(g, x, images: images, into: padded) }
-                                    gemmGathered(
-                                        m: g.patch, n: g.filters, k: end - start, a: padded,
-                                        rowOffsets: patchOffsets.pointer, depthOffsets: pixelOffsets.pointer + start,
-                                        b: grad + start * g.filters, ldb: g.filters, c: dw, ldc: g.filters,
-                                        tier: kernelTier)
+                                    if chunked {
+                                        let buffer = chunkBuffers[part]
+                                        db.update(repeating: 0, count: g.filters)
+                                        var first = start
+                                        while first < end {
+                                            let rows = min(chunkPixels, end - first)
+                                            reluMaskAndColumnSums(
+                                                output: yb.baseAddress! + first * g.filters,
+                                                gradient: dyb.baseAddress! + first * g.filters, into: buffer,
+                                                rows: rows, cols: g.filters, addingTo: db)
+                                            gemmGathered(
+                                                m: g.patch, n: g.filters, k: rows, a: padded,
+                                                rowOffsets: patchOffsets.pointer,
+                                                depthOffsets: pixelOffsets.pointer + first, b: buffer, ldb: g.filters,
+                                                c: dw, ldc: g.filters, accumulate: first != start, tier: kernelTier)
+                                            first += rows
+                                        }
+                                    } else {
+                                        gemmGathered(
+                                            m: g.patch, n: g.filters, k: end - start, a: padded,
+                                            rowOffsets: patchOffsets.pointer,
+                                            depthOffsets: pixelOffsets.pointer + start, b: grad + start * g.filters,
+                                            ldb: g.filters, c: dw, ldc: g.filters, tier: kernelTier)
+                                    }
                                 }
                                 var first = start
                                 while first < end && (padded == nil || (dx != nil && !direct)) {
@@ -463,7 +496,10 @@ enum Padding: Sendable {
                                     }
                                     first += rows
                                 }
-                                if start == end { dw.update(repeating: 0, count: weightCount) }
+                                if start == end {
+                                    dw.update(repeating: 0, count: weightCount)
+                                    db.update(repeating: 0, count: g.filters)
+                                }
                             }
                         }
                     }
@@ -482,6 +518,11 @@ enum Padding: Sendable {
             }
         }
     }
+
+    /// Output pixels per chunk of the masked gradient on the chunked dW path: 512 KB of floats
+    /// (half of a 1 MB L2 cache), which is also the GEMM's own depth block for n = filters, so
+    /// the chunks add up in the same order as one call over every pixel would.
+    static func maskedChunkPixels(filters: Int) -> Int { max(128, 131_072 / max(1, filters)) }
 
     /// Writes one row of `k·k·c` floats for each output pixel `firstRow..<firstRow+rows`, the
     /// pixels numbered image by image, row by row.

@@ -127,6 +127,33 @@ func reluMask(
     }
 }
 
+/// g = reluMask(y, dy) over a rows×cols row-major matrix, and sums[c] += Σ_r g[r, c]: the
+/// masked gradient and its column sums (a bias gradient) in one pass over memory. Each column's
+/// sum adds the rows in order, as `columnSums` does.
+@inline(__always)
+func reluMaskAndColumnSums(
+    output y: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>,
+    rows: Int, cols: Int, addingTo sums: UnsafeMutablePointer<Float>
+) {
+    let vectorCols = cols & ~7
+    for r in 0..<rows {
+        let (yr, dyr, gr) = (y + r * cols, dy + r * cols, g + r * cols)
+        var c = 0
+        while c < vectorCols {
+            let v = reluGradient8(load8(yr + c), load8(dyr + c))
+            store8(v, gr + c)
+            store8(load8(sums + c) + v, sums + c)
+            c += 8
+        }
+        while c < cols {
+            let v = reluGradient(yr[c], dyr[c])
+            gr[c] = v
+            sums[c] += v
+            c += 1
+        }
+    }
+}
+
 /// d[i] += s[i] for i in 0..<count.
 @inline(__always)
 func addInPlace(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, count: Int) {

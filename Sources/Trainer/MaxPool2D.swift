@@ -1,3 +1,6 @@
+internal import CShardKitConvKernels
+internal import ShardKitSupport
+
 /// Max pooling over NHWC input (default 2×2, stride 2). The forward pass records the input
 /// index of each maximum; backward routes each output gradient to that one input element.
 /// With `.same` padding an odd-sized input gets a clipped last window, as in TensorFlow.
@@ -8,6 +11,10 @@ final class MaxPool2D: Layer {
     let padding: Padding
     /// The input index of each output's maximum, from the last forward pass.
     private(set) var argmax: [Int32] = []
+    /// The tier whose C kernels pool a plain (not normalised) input and route the gradient of
+    /// disjoint windows (the tier in force; tests pick others, and the C side clamps a tier this
+    /// process may not run).
+    var kernelTier = CPUFeatures.tier
 
     init(name: String, poolSize: Int = 2, stride: Int = 2, padding: Padding = .valid) {
         self.name = name
@@ -34,107 +41,31 @@ final class MaxPool2D: Layer {
         var scale: UnsafePointer<Float>
         var shift: UnsafePointer<Float>
         var relu: Bool
-
-        @inline(__always)
-        func apply8(_ v: SIMD8<Float>, _ ch: Int) -> SIMD8<Float> {
-            let t = v * load8(scale + ch) + load8(shift + ch)
-            return relu ? relu8(t) : t
-        }
-
-        @inline(__always)
-        func apply(_ v: Float, _ ch: Int) -> Float {
-            let t = v * scale[ch] + shift[ch]
-            return relu ? reluScalar(t) : t
-        }
     }
 
-    /// Max pooling of `input`, or of `normalizing` applied to `input`.
+    /// Max pooling of `input`, or of `normalizing` applied to `input`, through the C kernel of
+    /// `kernelTier` (`shardkit_maxpool_forward_tier`), which keeps each channel vector's maximum
+    /// in registers over the window.
     func forward(_ input: Tensor, into output: inout Tensor, normalizing: Normalization?) {
-        if let normalizing {
-            forward(input, into: &output, normalized: true, normalizing)
-        } else {
-            let identity = Normalization(
-                scale: UnsafePointer(bitPattern: 8)!, shift: UnsafePointer(bitPattern: 8)!, relu: false)
-            forward(input, into: &output, normalized: false, identity)
-        }
-    }
-
-    @inline(__always)
-    private func forward(_ input: Tensor, into output: inout Tensor, normalized: Bool, _ t: Normalization) {
         let shape = outputShape(for: input.shape)
         output.resize(to: shape)
         precondition(input.count < Int(Int32.max), "\(name): input too large for 32-bit indices")
         if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        let (oh, ow) = (shape[1], shape[2])
         let padTop = padding.geometry(input: h, window: poolSize, stride: stride).padBefore
         let padLeft = padding.geometry(input: w, window: poolSize, stride: stride).padBefore
+        let (pool, step, tier) = (poolSize, stride, kernelTier)
         input.scalars.withUnsafeBufferPointer { xb in
             output.scalars.withUnsafeMutableBufferPointer { yb in
                 argmax.withUnsafeMutableBufferPointer { ab in
-                    let x = xb.baseAddress!
+                    let (x, y, a) = (xb.baseAddress!, yb.baseAddress!, ab.baseAddress!)
                     let parts = Workers.parts(for: n)
                     Workers.run(parts) { part in
                         let images = Workers.range(n, parts: parts, part: part)
-                        var y = yb.baseAddress! + images.lowerBound * oh * ow * c
-                        var a = ab.baseAddress! + images.lowerBound * oh * ow * c
-                        for b in images {
-                            for oy in 0..<oh {
-                                let y0 = max(oy * stride - padTop, 0)
-                                let y1 = min(oy * stride - padTop + poolSize, h)
-                                for ox in 0..<ow {
-                                    let x0 = max(ox * stride - padLeft, 0)
-                                    let x1 = min(ox * stride - padLeft + poolSize, w)
-                                    // Channels in groups of 8 with vector compares and selects.
-                                    let vc = c & ~7
-                                    let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-                                    var first = true
-                                    for iy in y0..<y1 {
-                                        for ix in x0..<x1 {
-                                            let base = ((b * h + iy) * w + ix) * c
-                                            let src = x + base
-                                            var ch = 0
-                                            if first {
-                                                while ch < vc {
-                                                    let v = normalized ? t.apply8(load8(src + ch), ch) : load8(src + ch)
-                                                    store8(v, y + ch)
-                                                    storeIndices(
-                                                        SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes, a + ch)
-                                                    ch += 8
-                                                }
-                                                while ch < c {
-                                                    y[ch] = normalized ? t.apply(src[ch], ch) : src[ch]
-                                                    a[ch] = Int32(base + ch)
-                                                    ch += 1
-                                                }
-                                                first = false
-                                            } else {
-                                                while ch < vc {
-                                                    let v = normalized ? t.apply8(load8(src + ch), ch) : load8(src + ch)
-                                                    let best = load8(y + ch)
-                                                    let better = v .> best
-                                                    store8(best.replacing(with: v, where: better), y + ch)
-                                                    let candidate = SIMD8<Int32>(repeating: Int32(base + ch)) &+ lanes
-                                                    let old = loadIndices(a + ch)
-                                                    storeIndices(old.replacing(with: candidate, where: better), a + ch)
-                                                    ch += 8
-                                                }
-                                                while ch < c {
-                                                    let v = normalized ? t.apply(src[ch], ch) : src[ch]
-                                                    if v > y[ch] {
-                                                        y[ch] = v
-                                                        a[ch] = Int32(base + ch)
-                                                    }
-                                                    ch += 1
-                                                }
-                                            }
-                                        }
-                                    }
-                                    y += c
-                                    a += c
-                                }
-                            }
-                        }
+                        shardkit_maxpool_forward_tier(
+                            tier.rawValue, x, images.lowerBound, images.upperBound, h, w, c, shape[1], shape[2], pool,
+                            step, padTop, padLeft, normalizing?.scale, normalizing?.shift,
+                            normalizing?.relu == true ? 1 : 0, y, a)
                     }
                 }
             }
@@ -172,56 +103,24 @@ final class MaxPool2D: Layer {
 
     /// Backward for windows that do not overlap (stride = pool size, the usual case): each input
     /// element lies in at most one window, so dx is written once, in order, as
-    /// `argmax == index ? dy : 0`, with no separate zeroing pass and no scatter.
+    /// `argmax == index ? dy : 0`, with no separate zeroing pass and no scatter
+    /// (`shardkit_maxpool_backward_disjoint_tier`, the C kernel of `kernelTier`).
     private func backwardDisjoint(input: Tensor, outputGradient: Tensor, inputGradient: inout Tensor) {
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (oh, ow) = (outputGradient.shape[1], outputGradient.shape[2])
         let padTop = padding.geometry(input: h, window: poolSize, stride: stride).padBefore
         let padLeft = padding.geometry(input: w, window: poolSize, stride: stride).padBefore
+        let (step, tier) = (stride, kernelTier)
         inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
             outputGradient.scalars.withUnsafeBufferPointer { dyb in
                 argmax.withUnsafeBufferPointer { ab in
                     let (dx, dy, a) = (dxb.baseAddress!, dyb.baseAddress!, ab.baseAddress!)
                     let parts = Workers.parts(for: n)
-                    let vc = c & ~7
-                    let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
                     Workers.run(parts) { part in
-                        for b in Workers.range(n, parts: parts, part: part) {
-                            // Rows and columns that no window reaches get zeros.
-                            for iy in 0..<h {
-                                let oy = (iy + padTop) / stride
-                                let row = dx + (b * h + iy) * w * c
-                                guard oy < oh else {
-                                    row.update(repeating: 0, count: w * c)
-                                    continue
-                                }
-                                for ix in 0..<w {
-                                    let ox = (ix + padLeft) / stride
-                                    let base = ((b * h + iy) * w + ix) * c
-                                    let out = dx + base
-                                    guard ox < ow else {
-                                        out.update(repeating: 0, count: c)
-                                        continue
-                                    }
-                                    let o = ((b * oh + oy) * ow + ox) * c
-                                    let (g, best) = (dy + o, a + o)
-                                    var ch = 0
-                                    while ch < vc {
-                                        let hit =
-                                            loadIndices(best + ch) .== SIMD8<Int32>(repeating: Int32(base + ch))
-                                            &+ lanes
-                                        store8(
-                                            SIMD8<Float>(repeating: 0).replacing(with: load8(g + ch), where: hit),
-                                            out + ch)
-                                        ch += 8
-                                    }
-                                    while ch < c {
-                                        out[ch] = best[ch] == Int32(base + ch) ? g[ch] : 0
-                                        ch += 1
-                                    }
-                                }
-                            }
-                        }
+                        let images = Workers.range(n, parts: parts, part: part)
+                        shardkit_maxpool_backward_disjoint_tier(
+                            tier.rawValue, dy, a, images.lowerBound, images.upperBound, h, w, c, oh, ow, step, padTop,
+                            padLeft, dx)
                     }
                 }
             }

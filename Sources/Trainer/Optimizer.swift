@@ -1,4 +1,6 @@
+internal import CShardKitConvKernels
 import Foundation
+internal import ShardKitSupport
 
 /// A learning rate as a function of the optimizer step: `initial · rate^(step / decaySteps)`
 /// (exponential decay; with `staircase` the exponent is rounded down).
@@ -152,6 +154,9 @@ import Foundation
         }
     }
     private var slots: [String: Slots] = [:]
+    /// The tier whose element-wise kernel runs the update (the tier in force; tests pick others,
+    /// and the C side clamps a tier this process may not run).
+    var kernelTier = CPUFeatures.tier
 
     /// Adam with the given schedule, moment decays, ε and decoupled weight decay λ.
     public init(
@@ -172,6 +177,7 @@ import Foundation
         let lrT = Float(Double(lr) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t)))
         let (b1, b2, eps) = (beta1, beta2, epsilon)
         let decay = 1 - lr * weightDecay
+        let tier = kernelTier
         for p in parameters where p.isTrainable {
             let s: Slots
             if let existing = slots[p.name] {
@@ -189,23 +195,10 @@ import Foundation
                             let parts = Workers.parts(for: count, minimum: 1 << 16)
                             Workers.run(parts) { part in
                                 let r = Workers.range(count, parts: parts, part: part)
-                                var i = r.lowerBound
-                                while i + 8 <= r.upperBound {
-                                    let gi = load8(g + i)
-                                    let mi = b1 * load8(m + i) + (1 - b1) * gi
-                                    let vi = b2 * load8(v + i) + (1 - b2) * gi * gi
-                                    store8(mi, m + i)
-                                    store8(vi, v + i)
-                                    store8(load8(w + i) * decay - lrT * mi / (vi.squareRoot() + eps), w + i)
-                                    i += 8
-                                }
-                                while i < r.upperBound {
-                                    let gi = g[i]
-                                    m[i] = b1 * m[i] + (1 - b1) * gi
-                                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                                    w[i] = w[i] * decay - lrT * m[i] / (v[i].squareRoot() + eps)
-                                    i += 1
-                                }
+                                adamStep(
+                                    w + r.lowerBound, m: m + r.lowerBound, v: v + r.lowerBound,
+                                    gradient: g + r.lowerBound, count: r.count, beta1: b1, beta2: b2, epsilon: eps,
+                                    stepSize: lrT, decay: decay, tier: tier)
                             }
                         }
                     }
@@ -273,4 +266,17 @@ private func momentumStep(
         w[i] = w[i] * decay + v[i]
         i += 1
     }
+}
+
+/// One Adam update of `count` elements through the C kernel of `tier`
+/// (`shardkit_adam_step_tier`): m ← β₁·m + (1 − β₁)·g, v ← β₂·v + (1 − β₂)·g², w ← w·decay −
+/// stepSize·m / (√v + ε), with no fused operations, so every tier gives the same bits.
+@inline(__always)
+func adamStep(
+    _ w: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+    gradient g: UnsafePointer<Float>, count: Int, beta1: Float, beta2: Float, epsilon: Float, stepSize: Float,
+    decay: Float, tier: KernelTier
+) {
+    shardkit_adam_step_tier(
+        tier.rawValue, w, m, v, g, count, beta1, 1 - beta1, beta2, 1 - beta2, epsilon, stepSize, decay)
 }

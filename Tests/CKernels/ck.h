@@ -57,6 +57,9 @@ uint64_t ck_seed(void);
 // ---- The test groups, one per kernel.
 void test_crc32c(void);
 void test_gemm(void);
+void test_elementwise(void);
+void test_pooling(void);
+void test_batchnorm(void);
 void test_deflate(void);
 void test_filters(void);
 void test_jpeg(void);  // not in builds with CK_NO_JPEG (no libjpeg for the target)

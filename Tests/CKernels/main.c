@@ -5,7 +5,7 @@
 // `shardkit_cpu()` puts in force, so scripts/test-c-kernels.sh runs this program once per tier
 // with SHARDKIT_ISA set, natively, under ASan/UBSan and under qemu-aarch64.
 //
-// Usage: c-kernels [GROUP...]   run the groups named (crc32c gemm deflate filters jpeg), or all
+// Usage: c-kernels [GROUP...]   run the groups named (crc32c gemm elementwise deflate filters jpeg), or all
 //        c-kernels --tiers      print the tiers this CPU can run (lowest first) and exit
 // Environment: SHARDKIT_ISA caps the tier (read by the library); CK_EXPECT_TIER=<name> makes the
 // run fail unless that tier is in force (so a cap that silently did nothing is caught); CK_SEED
@@ -165,6 +165,13 @@ int main(int argc, char **argv) {
     if (wanted(argc, argv, "gemm")) {
         printf("gemm\n");
         test_gemm();
+        ck_end();
+    }
+    if (wanted(argc, argv, "elementwise")) {
+        printf("elementwise\n");
+        test_elementwise();
+        test_pooling();
+        test_batchnorm();
         ck_end();
     }
     if (wanted(argc, argv, "deflate")) {

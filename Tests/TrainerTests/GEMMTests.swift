@@ -202,6 +202,55 @@ struct ConvPathTests {
         #expect(outputs[0].scalars.contains { $0 != 0 } && layers[0].kernel.gradient.scalars.contains { $0 != 0 })
     }
 
+    /// A first layer (no dX) with a fused ReLU: the gathered path masks the gradient a chunk of
+    /// pixels at a time and accumulates dW over the chunks; here over several chunks (four
+    /// images of 48×48 pixels against chunks of 131072 / 32 = 4096) and a partial last one.
+    func checkFirstLayer(tier: KernelTier) {
+        var rng = TestRandom(404)
+        let shape = [4, 48, 48, 2]
+        #expect(shape[0] * shape[1] * shape[2] > 2 * Conv2D.maskedChunkPixels(filters: 32))
+        let layers = [true, false].map { implicit in
+            let layer = Conv2D(name: "c", inChannels: 2, filters: 32, kernelSize: 5, activation: .relu, seed: 11)
+            layer.implicitGEMM = implicit
+            layer.kernelTier = tier
+            return layer
+        }
+        let bias = rng.tensor([32])
+        for layer in layers { layer.bias!.value = bias }
+        let x = rng.tensor(shape)
+        var outputs = [Tensor(shape: [0]), Tensor(shape: [0])]
+        var unused = outputs
+        for (i, layer) in layers.enumerated() { layer.forward(x, into: &outputs[i], training: true) }
+        let dy = rng.tensor(outputs[0].shape)
+        for (i, layer) in layers.enumerated() {
+            layer.backward(
+                input: x, output: outputs[i], outputGradient: dy, inputGradient: &unused[i],
+                computeInputGradient: false)
+        }
+        func close(_ a: Tensor, _ b: Tensor) -> Bool {
+            a.shape == b.shape && zip(a.scalars, b.scalars).allSatisfy { abs($0 - $1) <= 1e-4 * (1 + abs($1)) }
+        }
+        #expect(close(layers[0].kernel.gradient, layers[1].kernel.gradient), "\(tier): dW")
+        #expect(close(layers[0].bias!.gradient, layers[1].bias!.gradient), "\(tier): db")
+        // Some outputs are cut by the ReLU and some pass, so the mask matters.
+        #expect(outputs[0].scalars.contains { $0 == 0 } && outputs[0].scalars.contains { $0 > 0 })
+    }
+
+    @Test(
+        "portable: a first layer with ReLU, dW and db through masked chunks, agrees with im2col",
+        .enabled(if: CPUFeatures.runs(.portable), Comment(rawValue: CPUFeatures.whyNot(.portable))))
+    func firstLayerPortable() { checkFirstLayer(tier: .portable) }
+
+    @Test(
+        "avx2: a first layer with ReLU, dW and db through masked chunks, agrees with im2col",
+        .enabled(if: CPUFeatures.runs(.avx2), Comment(rawValue: CPUFeatures.whyNot(.avx2))))
+    func firstLayerAVX2() { checkFirstLayer(tier: .avx2) }
+
+    @Test(
+        "avx512: a first layer with ReLU, dW and db through masked chunks, agrees with im2col",
+        .enabled(if: CPUFeatures.runs(.avx512), Comment(rawValue: CPUFeatures.whyNot(.avx512))))
+    func firstLayerAVX512() { checkFirstLayer(tier: .avx512) }
+
     @Test(
         "portable: forward, dW, db and dX agree",
         .enabled(if: CPUFeatures.runs(.portable), Comment(rawValue: CPUFeatures.whyNot(.portable))),

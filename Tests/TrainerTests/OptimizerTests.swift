@@ -1,4 +1,5 @@
 import Foundation
+import ShardKitSupport
 import Testing
 
 @_spi(Benchmarks) @testable import Trainer
@@ -144,4 +145,55 @@ func sgdLarge() {
         }
         #expect(p.value.scalars.map(\.bitPattern) == w.map(\.bitPattern))
     }
+}
+
+/// Adam's C kernel of each tier against the update written out in Swift with the same Float
+/// operations in the same order: the bits must agree, so every tier trains identically.
+@Suite("Adam's kernel at every tier equals the formula bit for bit")
+struct AdamKernelTests {
+    func check(tier: KernelTier) {
+        useTwoWorkers()
+        var rng = TestRandom(21)
+        let n = (1 << 17) + 21  // two workers, vector bodies and scalar tails
+        let w0 = rng.tensor([n]).scalars
+        let p = Parameter(name: "w", value: Tensor(shape: [n], scalars: w0))
+        let adam = Adam(learningRate: .constant(0.003), weightDecay: 0.2)
+        adam.kernelTier = tier
+        var (w, m, v) = (w0, [Float](repeating: 0, count: n), [Float](repeating: 0, count: n))
+        for step in 0..<3 {
+            let g = rng.tensor([n]).scalars.enumerated().map { $0.offset % 9 == 0 ? $0.element * 1e-4 : $0.element }
+            p.gradient = Tensor(shape: [n], scalars: g)
+            adam.update([p])
+            let t = Double(step + 1)
+            let lrT = Float(
+                Double(Float(0.003)) * (1 - pow(Double(Float(0.999)), t)).squareRoot()
+                    / (1 - pow(Double(Float(0.9)), t)))
+            let (b1, b2, eps): (Float, Float, Float) = (0.9, 0.999, 1e-7)
+            let decay: Float = 1 - Float(0.003) * Float(0.2)
+            for i in 0..<n {
+                let mi: Float = b1 * m[i] + (1 - b1) * g[i]
+                let vi: Float = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                m[i] = mi
+                v[i] = vi
+                let update: Float = lrT * mi / (vi.squareRoot() + eps)
+                w[i] = w[i] * decay - update
+            }
+        }
+        let mismatches = (0..<n).filter { p.value.scalars[$0].bitPattern != w[$0].bitPattern }
+        #expect(
+            mismatches.isEmpty,
+            "\(tier): \(mismatches.count) of \(n) weights differ, the first at \(mismatches.prefix(1))")
+        let state = adam.state()
+        #expect(state["m/w"]?.scalars == m && state["v/w"]?.scalars == v, "\(tier): moments")
+    }
+
+    @Test(
+        "portable", .enabled(if: CPUFeatures.runs(.portable), Comment(rawValue: CPUFeatures.whyNot(.portable))))
+    func portable() { check(tier: .portable) }
+
+    @Test("avx2", .enabled(if: CPUFeatures.runs(.avx2), Comment(rawValue: CPUFeatures.whyNot(.avx2))))
+    func avx2() { check(tier: .avx2) }
+
+    @Test("avx512", .enabled(if: CPUFeatures.runs(.avx512), Comment(rawValue: CPUFeatures.whyNot(.avx512))))
+    func avx512() { check(tier: .avx512) }
 }

@@ -1,4 +1,6 @@
 #pragma once
+// The GEMM of the convolution and dense layers; the trainer's other vector kernels (the Adam
+// step, …) are declared in elementwise_kernels.h beside this header.
 #include <stddef.h>
 
 #ifdef __cplusplus
