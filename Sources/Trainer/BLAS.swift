@@ -32,6 +32,16 @@ public var gemmKernelName: String {
     gemmTier.hasGEMMTiles ? String(cString: shardkit_sgemm_kernel_name(gemmTier.rawValue)) : "openblas + im2col"
 }
 
+/// The element-wise kernels in force (Adam, max pooling, batch norm; for `shardkit --version`):
+/// vector code at the x86 tiers, portable C elsewhere (arm64 included).
+public var elementwiseKernelName: String {
+    switch gemmTier {
+    case .avx512: "avx512 vectors (adam, max pool, batch norm)"
+    case .avx2: "avx2 vectors (adam, max pool, batch norm)"
+    default: "portable c (adam, max pool, batch norm)"
+    }
+}
+
 /// Row-major C = op(A)·B, or C += op(A)·B when `accumulate`; then C[i, j] += bias[j] when a
 /// bias is given, and negatives set to 0 when `relu`. op(A) is m×k (A is stored k×m when
 /// `transposeA`), B is k×n.

@@ -14,6 +14,7 @@ enum VersionText {
             kernel tier: \(CPUFeatures.tier) (this CPU: \(CPUFeatures.cpuTier)\(capped))
             crc32c: \(CRC32C.kernelName)
             gemm: \(gemmKernelName)
+            elementwise: \(elementwiseKernelName)
             sha256: \(SHA256Hasher.kernelName)
             """
     }

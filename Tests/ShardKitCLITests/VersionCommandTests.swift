@@ -15,7 +15,7 @@ import Testing
         let result = try ShardKitProcess.run(["--version"], environment: ["SHARDKIT_ISA": nil])
         #expect(result.status == 0)
         #expect(!Self.tier(result).isEmpty)
-        for piece in ["crc32c: ", "gemm: ", "sha256: "] {
+        for piece in ["crc32c: ", "gemm: ", "elementwise: ", "sha256: "] {
             #expect(result.standardOutput.contains(piece), "no \(piece) line in \(result.standardOutput)")
         }
     }
