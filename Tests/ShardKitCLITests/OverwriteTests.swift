@@ -10,27 +10,23 @@ import Testing
     static let mnist = FixturePaths.fixture("mnist").path
     static let digits = FixturePaths.fixture("digits").path
 
-    /// The arguments of `shardkit convert mnist` of the MNIST fixtures into `output`.
-    static func convertArguments(_ output: URL, _ extra: [String]) -> [String] {
-        ["convert", "mnist", "--input", mnist, "--output", output.path, "--quiet"] + extra
-    }
+    /// `shardkit convert mnist` of the MNIST fixtures, without `--output`.
+    static let convertMNIST = ["convert", "mnist", "--input", mnist, "--quiet"]
+
+    /// `shardkit synth` of the digit fixtures, train split only, without `--output`.
+    static let synth = ["synth", "--digits", digits, "--test-count", "0", "--quiet"]
 
     /// `shardkit convert mnist` of the MNIST fixtures into `output`.
     static func convert(_ output: URL, _ extra: [String]) throws -> ShardKitProcess.Result {
-        try ShardKitProcess.run(convertArguments(output, extra))
-    }
-
-    /// The arguments of `shardkit synth` of the digit fixtures into `output`, train split only.
-    static func synth(_ output: URL, _ extra: [String] = []) -> [String] {
-        ["synth", "--digits", digits, "--output", output.path, "--test-count", "0", "--quiet"] + extra
+        try ShardKitProcess.run(convertMNIST + ["--output", output.path] + extra)
     }
 
     /// The set-up every test here shares: a scratch folder, removed afterwards, holding the output
-    /// `name`, into which the run `existing(output)` has written a dataset (unless nil). `test`
-    /// gets the folder, the output and the hashes of the output's files as that run left them.
+    /// `name`, into which the run `existing` (its arguments but `--output`) has written a dataset
+    /// unless nil. `test` gets the folder, the output and the hashes of the output's files as that
+    /// run left them.
     static func withOutput(
-        _ name: String = "out", holding existing: ((URL) -> [String])? = nil,
-        sourceLocation: SourceLocation = #_sourceLocation,
+        _ name: String = "out", holding existing: [String]? = nil, sourceLocation: SourceLocation = #_sourceLocation,
         _ test: (_ directory: URL, _ output: URL, _ before: [String: String]) throws -> Void
     ) throws {
         let directory = try FixturePaths.makeScratchDirectory()
@@ -38,7 +34,7 @@ import Testing
         let output = directory.appendingPathComponent(name)
         var before: [String: String] = [:]
         if let existing {
-            let written = try ShardKitProcess.run(existing(output))
+            let written = try ShardKitProcess.run(existing + ["--output", output.path])
             try #require(written.status == 0, "\(written.standardError)", sourceLocation: sourceLocation)
             before = try fileHashes(below: output)
         }
@@ -56,7 +52,7 @@ import Testing
     }
 
     @Test func aNewShardCountReplacesEveryShardAndKeepsOtherFiles() throws {
-        try Self.withOutput(holding: { Self.convertArguments($0, ["--shards", "2"]) }) { directory, output, _ in
+        try Self.withOutput(holding: Self.convertMNIST + ["--shards", "2"]) { directory, output, _ in
             let notes = output.appendingPathComponent("notes.txt")
             try Data("mine\n".utf8).write(to: notes)
 
@@ -83,9 +79,7 @@ import Testing
     /// label names, HWDB's `characters.json`, the `index/` folder and `dataset_info.json` (a ZLIB
     /// dataset has neither).
     @Test func aDifferentDatasetReplacesTheOldOneWhole() throws {
-        let hwdb = { (output: URL) in
-            ["convert", "hwdb", "--input", FixturePaths.fixture("hwdb").path, "--output", output.path, "--quiet"]
-        }
+        let hwdb = ["convert", "hwdb", "--input", FixturePaths.fixture("hwdb").path, "--quiet"]
         try Self.withOutput(holding: hwdb) { _, output, _ in
             #expect(
                 Self.names(in: output).contains("characters.json")
@@ -115,8 +109,7 @@ import Testing
     }
 
     @Test func repairAndSynthOverwriteToo() throws {
-        try Self.withOutput("source", holding: { Self.convertArguments($0, ["--shards", "2"]) }) {
-            directory, source, _ in
+        try Self.withOutput("source", holding: Self.convertMNIST + ["--shards", "2"]) { directory, source, _ in
             let output = directory.appendingPathComponent("out")
             let synth = [
                 "synth", "--digits", Self.digits, "--output", output.path, "--count", "20", "--test-count", "5",
@@ -140,7 +133,7 @@ import Testing
     /// The input fails after records were streamed into staging (an image cut short at record 5):
     /// exit 65, and the old dataset is as it was, byte for byte, hidden files included.
     @Test func aFailingOverwriteKeepsTheOldDatasetByteForByte() throws {
-        try Self.withOutput(holding: { Self.convertArguments($0, ["--shards", "2"]) }) { _, output, before in
+        try Self.withOutput(holding: Self.convertMNIST + ["--shards", "2"]) { _, output, before in
             let input = try ExitCodeTests.mnistFolder(
                 images: "broken/mnist/truncated-images-idx3-ubyte", labels: "mnist/train-labels-idx1-ubyte")
             defer { try? FileManager.default.removeItem(at: input) }
@@ -167,8 +160,8 @@ import Testing
 
     @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
     func aSignalWhileStreamingKeepsTheOldDataset(signal: Int32, status: Int32) throws {
-        try Self.withOutput("strings", holding: { Self.synth($0, ["--count", "50"]) }) { _, output, before in
-            let run = try ShardKitRun(Self.synth(output, ["--count", "5000000", "--overwrite"]))
+        try Self.withOutput("strings", holding: Self.synth + ["--count", "50"]) { _, output, before in
+            let run = try ShardKitRun(Self.synth + ["--output", output.path, "--count", "5000000", "--overwrite"])
             try #require(Self.waitForStaging(run, in: output), "the overwrite never started writing")
             usleep(300_000)  // records under way
             let ending = run.stop(with: signal)
@@ -182,11 +175,11 @@ import Testing
     }
 
     /// `generate` with 200 shards: its commit sets 400 old files aside and moves 400 new ones in,
-    /// long enough to be caught in the middle by watching the old manifest go.
-    static func generate(_ output: URL, records: Int, shards: Int = 200, overwrite: Bool = false) -> [String] {
-        [
-            "generate", "--output", output.path, "--records", String(records), "--shards", String(shards), "--quiet",
-        ] + (overwrite ? ["--overwrite"] : [])
+    /// long enough to be caught in the middle by watching the old manifest go. Without `--output`
+    /// when `output` is nil (for `withOutput`).
+    static func generate(_ output: URL?, records: Int, shards: Int = 200, overwrite: Bool = false) -> [String] {
+        ["generate"] + (output.map { ["--output", $0.path] } ?? [])
+            + ["--records", String(records), "--shards", String(shards), "--quiet"] + (overwrite ? ["--overwrite"] : [])
     }
 
     /// Starts an overwrite and returns once its commit has set the old manifest aside, or nil if
@@ -200,7 +193,7 @@ import Testing
     }
 
     @Test func aSignalDuringTheCommitPutsTheOldDatasetBack() throws {
-        try Self.withOutput("generated", holding: { Self.generate($0, records: 400) }) { _, output, before in
+        try Self.withOutput("generated", holding: Self.generate(nil, records: 400)) { _, output, before in
             // The same shard names with other bytes: old and new files of one name meet.
             let run = try #require(
                 try Self.runUntilTheCommitStarts(Self.generate(output, records: 600, overwrite: true), output: output),
@@ -216,7 +209,7 @@ import Testing
     /// dataset whole; the next run into it (here one that is refused, 73) restores the old dataset,
     /// saying so, and `verify` passes on what is there: the old dataset or the new one, exactly.
     @Test func killNineDuringTheCommitIsRepairedByTheNextRun() throws {
-        try Self.withOutput("generated", holding: { Self.generate($0, records: 400) }) { directory, output, old in
+        try Self.withOutput("generated", holding: Self.generate(nil, records: 400)) { directory, output, old in
             let reference = directory.appendingPathComponent("reference")
             try #require(try ShardKitProcess.run(Self.generate(reference, records: 300, shards: 150)).status == 0)
             let new = try fileHashes(below: reference)
@@ -257,9 +250,9 @@ import Testing
     /// A killed overwrite is resumed with `--overwrite --resume`: the shards it finished are
     /// kept, the old dataset stays until the commit, and the result is the uninterrupted run's.
     @Test func overwriteWithResumeContinuesAKilledOverwrite() throws {
-        let synth = { (output: URL, extra: [String]) in Self.synth(output, ["--shards", "8"] + extra) }
-        try Self.withOutput("strings", holding: { synth($0, ["--count", "40"]) }) { directory, output, old in
-            let arguments = synth(output, ["--count", "30000", "--seed", "9", "--overwrite"])
+        let synth = Self.synth + ["--shards", "8"]
+        try Self.withOutput("strings", holding: synth + ["--count", "40"]) { directory, output, old in
+            let arguments = synth + ["--output", output.path, "--count", "30000", "--seed", "9", "--overwrite"]
             let run = try ShardKitRun(arguments)
             try #require(Self.waitForStaging(run, in: output, receipts: 2), "the overwrite never finished a shard")
             let ending = run.stop(with: SIGKILL)
@@ -273,14 +266,15 @@ import Testing
             #expect(resumed.status == 0, "\(resumed.standardError)")
             #expect(resumed.standardError.contains("resuming the run of process"), "\(resumed.standardError)")
             let reference = directory.appendingPathComponent("reference")
-            let fresh = try ShardKitProcess.run(synth(reference, ["--count", "30000", "--seed", "9"]))
+            let fresh = try ShardKitProcess.run(
+                synth + ["--output", reference.path, "--count", "30000", "--seed", "9"])
             try #require(fresh.status == 0)
             try ScaleOutTests.expectSameTree(reference, output)
         }
     }
 
     @Test func overwriteWithAWorkerIsAUsageError() throws {
-        try Self.withOutput(holding: { Self.convertArguments($0, ["--shards", "2"]) }) { _, output, before in
+        try Self.withOutput(holding: Self.convertMNIST + ["--shards", "2"]) { _, output, before in
             for environment: [String: String?] in [[:], ["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "2"]] {
                 let worker = environment.isEmpty ? ["--worker", "0/2"] : []
                 let result = try ShardKitProcess.run(
@@ -299,10 +293,11 @@ import Testing
     /// The output lock holds for overwrites too: a second run while one overwrites exits 75 and
     /// changes nothing; the first one completes.
     @Test func aSecondWriterDuringAnOverwriteIs75() throws {
-        try Self.withOutput("strings", holding: { Self.synth($0, ["--count", "50"]) }) { _, output, _ in
-            let first = try ShardKitRun(Self.synth(output, ["--count", "20000", "--overwrite"]))
+        try Self.withOutput("strings", holding: Self.synth + ["--count", "50"]) { _, output, _ in
+            let first = try ShardKitRun(Self.synth + ["--output", output.path, "--count", "20000", "--overwrite"])
             try #require(Self.waitForStaging(first, in: output))
-            let second = try ShardKitProcess.run(Self.synth(output, ["--count", "10", "--overwrite"]))
+            let second = try ShardKitProcess.run(
+                Self.synth + ["--output", output.path, "--count", "10", "--overwrite"])
             #expect(second.status == 75, "\(second.standardError)")
             #expect(second.standardError.contains("another shardkit run is writing into this output"))
             first.process.waitUntilExit()
