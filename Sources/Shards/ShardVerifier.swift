@@ -100,14 +100,24 @@ public struct ShardVerifier: Sendable {
         return report
     }
 
+    /// The staging folders (`.shardkit-staging-PID`) in the directories of `found`, as paths: what
+    /// a run killed before its commit leaves, or the work of a run still writing. `verify` names
+    /// them when they are all a folder holds, so that its "nothing to verify" says why.
+    public static func stagingFolders(in found: ShardFiles.Found) -> [String] {
+        found.directories.flatMap { directory, names in stagingFolders(of: directory, names: names) }
+    }
+
+    /// The staging folders among `names`, the entries of `directory`, as paths.
+    private static func stagingFolders(of directory: URL, names: [String]) -> [String] {
+        names.filter { $0.hasPrefix(DatasetWriter.stagingPrefix) }.map { directory.appendingPathComponent($0).path }
+    }
+
     /// What a directory holds beside its shards: a manifest, and nothing it does not list.
     private func checkDirectory(_ directory: URL, names: [String]) -> [Problem] {
         var problems: [Problem] = []
-        for name in names where name.hasPrefix(DatasetWriter.stagingPrefix) {
+        for path in Self.stagingFolders(of: directory, names: names) {
             problems.append(
-                Problem(
-                    path: directory.appendingPathComponent(name).path,
-                    message: "staging folder left by an interrupted run (not part of the dataset)"))
+                Problem(path: path, message: "staging folder left by an interrupted run (not part of the dataset)"))
         }
         let recordFiles = names.filter(ShardFiles.isRecordFileName)
         let indexFolder = directory.appendingPathComponent(ShardIndex.directoryName)

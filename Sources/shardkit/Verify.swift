@@ -11,7 +11,8 @@ struct Verify: ParsableCommand {
             reports a missing manifest.json, files the manifest does not list, and staging folders \
             left by interrupted runs. Each problem is one line: `file: record N at byte OFFSET: what \
             failed`. Exit status 0 when everything checks out, 1 when anything is bad, 66 when there \
-            is nothing to verify.
+            is nothing to verify (no record file and no manifest.json, as in a folder that holds \
+            only the staging folder of a run killed before it wrote anything else).
 
             Examples:
               shardkit verify out/mnist
@@ -38,8 +39,14 @@ struct Verify: ParsableCommand {
         try reportingErrors {
             let found = try ShardFiles.resolve(paths)
             if found.isEmpty {
+                // A folder that holds only a killed run's staging is no dataset: 66 like an empty
+                // one, but saying what is there (the next run into it removes it).
+                let staging = ShardVerifier.stagingFolders(in: found)
+                let only = staging.isEmpty
+                    ? "" : ", only the staging of a run that did not finish (\(staging.joined(separator: ", ")))"
                 throw DatasetError(
-                    .noInput, path: paths.joined(separator: ", "), "nothing to verify: no TFRecord files and no manifest.json")
+                    .noInput, path: paths.joined(separator: ", "),
+                    "nothing to verify: no TFRecord files and no manifest.json" + only)
             }
             let report = ShardVerifier(skipCorrupt: skipCorrupt, requireManifest: !noManifest)
                 .verify(found, quiet: outputOptions.quiet)

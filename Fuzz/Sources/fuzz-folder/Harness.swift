@@ -4,7 +4,8 @@
 // the bytes may be stored as they are). One input holds the layout and the image:
 //   [folder paths length: UInt16, little-endian] [folder paths, 0x00-separated] [image bytes: the rest]
 // Every folder path (relative to the input folder, `/`-separated, any other bytes allowed, such
-// as a line break or invalid UTF-8) is made and gets the image as `i.png`; the first one also a
+// as a line break or invalid UTF-8) is made and gets the image as `i.png` and as `<its own
+// name>.png` (any bytes before the dot: the extension is found by bytes); the first one also a
 // `notes.txt`. No path: one class folder `a`. Fuzz/seeds.py packs the fixture folders this way.
 import Formats
 import FormatsFuzzing
@@ -56,6 +57,8 @@ public func fuzzFolder(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     }
     if folders.isEmpty { folders = [[Array("a".utf8)]] }
     var imagePaths: [[UInt8]] = []
+    // (`…/i.png`, `…/<folder name>.png`) relative to the input, for each folder that got both.
+    var namedAfterFolder: [(plain: [UInt8], named: [UInt8])] = []
     for components in folders {
         var path = Array(root.utf8)
         for component in components {
@@ -64,6 +67,13 @@ public func fuzzFolder(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         }
         guard writeFile(path + Array("/i.png".utf8), image) else { continue }
         imagePaths.append(path + Array("/i.png".utf8))
+        // A name ending in a prepending mark (U+06DD) makes `۝.` one Character: a reader that
+        // looks for the dot by Characters misses the extension.
+        let relative = components.joined(separator: [UInt8(ascii: "/")])
+        let named = components.last! + Array(".png".utf8)
+        if writeFile(path + [UInt8(ascii: "/")] + named, image) {
+            namedAfterFolder.append((relative + Array("/i.png".utf8), relative + [UInt8(ascii: "/")] + named))
+        }
     }
     // Listed as ignored unless it lies in a hidden folder, which the listing does not look into.
     let notesListed =
@@ -73,7 +83,7 @@ public func fuzzFolder(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         && !folders[0].contains { $0.first == UInt8(ascii: ".") }
 
     if let folder = try? ImageFolder(directory: URL(fileURLWithPath: root)) {
-        checkListing(folder, notesListed: notesListed)
+        checkListing(folder, notesListed: notesListed, namedAfterFolder: namedAfterFolder)
     }
     if let first = imagePaths.first { checkImage(path: String(decoding: first, as: UTF8.self), bytes: image) }
     return 0
@@ -106,9 +116,11 @@ private func writeFile(_ path: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool
 }
 
 /// The listing's promises: class names unique, bytewise sorted and one line each; every file
-/// under its class's folder, named as an image, in bytewise order; the reader of each split hands
-/// them out in order and skips exactly.
-private func checkListing(_ folder: ImageFolder, notesListed: Bool) {
+/// under its class's folder, named as an image, in bytewise order; a folder's `<name>.png` listed
+/// wherever its `i.png` is; the reader of each split hands them out in order and skips exactly.
+private func checkListing(
+    _ folder: ImageFolder, notesListed: Bool, namedAfterFolder: [(plain: [UInt8], named: [UInt8])]
+) {
     let names = folder.classNames.map { Array($0.utf8) }
     fuzzCheck(!names.isEmpty, "a listing without classes")
     fuzzCheck(zip(names, names.dropFirst()).allSatisfy { $0.lexicographicallyPrecedes($1) }, "class names not sorted")
@@ -128,7 +140,11 @@ private func checkListing(_ folder: ImageFolder, notesListed: Bool) {
                 components.count > classComponent + 1
                     && Array(components[classComponent]) == names[file.classIndex],
                 "\(file.relativePath) is not in the folder of class \(folder.classNames[file.classIndex])")
-            fuzzCheck(file.relativePath.hasSuffix("/i.png"), "\(file.relativePath) taken as an image")
+            // By bytes too (`hasSuffix("/i.png")` fails when the folder's name ends in U+06DD).
+            let name = Array(components[components.count - 1])
+            fuzzCheck(
+                name == Array("i.png".utf8) || name == Array(components[components.count - 2]) + Array(".png".utf8),
+                "\(file.relativePath) taken as an image")
         }
         checkReader(
             { () throws(FormatError) in ImageFolderReader(folder: folder, files: split.files) }, index: \.index,
@@ -136,6 +152,13 @@ private func checkListing(_ folder: ImageFolder, notesListed: Bool) {
                 fuzzCheck(entry.path == folder.path(of: split.files[entry.index]), "path of file \(entry.index)")
                 fuzzCheck(entry.classIndex == split.files[entry.index].classIndex, "class of file \(entry.index)")
             })
+    }
+    let listed = Set(folder.splits.flatMap { $0.files.map { Array($0.relativePath.utf8) } })
+    for (plain, named) in namedAfterFolder where listed.contains(plain) {
+        fuzzCheck(
+            listed.contains(named),
+            "\(String(decoding: named, as: UTF8.self)) not taken as an image beside \(String(decoding: plain, as: UTF8.self))"
+        )
     }
     fuzzCheck(
         !notesListed || folder.ignored.contains { $0.relativePath.hasSuffix("notes.txt") },

@@ -61,8 +61,8 @@ public struct ImageFolder: Sendable {
         public var reason: Reason
     }
 
-    /// The file name endings taken as images, compared without case.
-    static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
+    /// The file name endings taken as images (after the last `.`), as UTF-8 bytes, lowercase.
+    static let imageExtensions: [[UInt8]] = ["png", "jpg", "jpeg"].map { Array($0.utf8) }
 
     /// Split folder names, and the split each one is.
     static let splitFolderNames: [String: String] = [
@@ -244,15 +244,26 @@ public struct ImageFolder: Sendable {
                 let path = folder + "/" + entry.name
                 switch entry.kind {
                 case .directory: stack.append((path, ancestors + [identity]))
-                case .file:
-                    let ext = entry.name.split(separator: ".", omittingEmptySubsequences: false).last.map {
-                        $0.lowercased()
-                    }
-                    visit(path, entry.name.contains(".") && ext.map { imageExtensions.contains($0) } == true)
+                case .file: visit(path, isImageName(entry.name))
                 case .other: break
                 }
             }
         }
+    }
+
+    /// Whether the file name `name` ends in `.png`, `.jpg` or `.jpeg`, in any ASCII case.
+    ///
+    /// By UTF-8 bytes, not Characters: a prepending mark such as U+06DD (ARABIC END OF AYAH) forms
+    /// one Character with the `.` after it, so `x۝.png` split by Characters has no `.` at all.
+    /// The extensions are ASCII, and no other character lowercases to theirs, so ASCII case
+    /// folding of the bytes is all `lowercased()` did for them.
+    static func isImageName(_ name: String) -> Bool {
+        let bytes = name.utf8
+        guard let dot = bytes.lastIndex(of: UInt8(ascii: ".")) else { return false }
+        let ending = bytes[bytes.index(after: dot)...].map { byte in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+        }
+        return imageExtensions.contains(ending)
     }
 
     struct FolderIdentity: Equatable {
