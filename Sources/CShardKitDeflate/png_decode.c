@@ -169,18 +169,22 @@ static void unfilter_first(int type, uint8_t *cur, size_t n, size_t bpp) {
 #if defined(__SSE2__)
 // For 3 and 4 bytes per pixel (RGB, RGBA) the left neighbour is a whole pixel: one pixel per step
 // in a vector register, the channels in parallel (the dependency along the row stays serial).
-static inline __m128i load_pixel(const uint8_t *p, size_t bpp) {
+// Each function is inlined with `bpp` a constant 3 or 4, so that the pixel loads and stores are
+// plain moves (with a variable size they were calls to memcpy, and every register was spilled).
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+ALWAYS_INLINE __m128i load_pixel(const uint8_t *p, size_t bpp) {
     uint32_t v = 0;
     memcpy(&v, p, bpp);
     return _mm_cvtsi32_si128((int)v);
 }
 
-static inline void store_pixel(uint8_t *p, __m128i v, size_t bpp) {
+ALWAYS_INLINE void store_pixel(uint8_t *p, __m128i v, size_t bpp) {
     uint32_t w = (uint32_t)_mm_cvtsi128_si32(v);
     memcpy(p, &w, bpp);
 }
 
-static void unfilter_sub_pixels(uint8_t *cur, size_t n, size_t bpp) {
+ALWAYS_INLINE void unfilter_sub_pixels(uint8_t *cur, size_t n, size_t bpp) {
     __m128i left = _mm_setzero_si128();
     for (size_t i = 0; i + bpp <= n; i += bpp) {
         left = _mm_add_epi8(left, load_pixel(cur + i, bpp));
@@ -188,7 +192,7 @@ static void unfilter_sub_pixels(uint8_t *cur, size_t n, size_t bpp) {
     }
 }
 
-static void unfilter_average_pixels(uint8_t *cur, const uint8_t *prev, size_t n, size_t bpp) {
+ALWAYS_INLINE void unfilter_average_pixels(uint8_t *cur, const uint8_t *prev, size_t n, size_t bpp) {
     const __m128i one = _mm_set1_epi8(1);
     __m128i left = _mm_setzero_si128();
     for (size_t i = 0; i + bpp <= n; i += bpp) {
@@ -200,11 +204,11 @@ static void unfilter_average_pixels(uint8_t *cur, const uint8_t *prev, size_t n,
     }
 }
 
-static inline __m128i abs_epi16(__m128i x) {
+ALWAYS_INLINE __m128i abs_epi16(__m128i x) {
     return _mm_max_epi16(x, _mm_sub_epi16(_mm_setzero_si128(), x));
 }
 
-static void unfilter_paeth_pixels(uint8_t *cur, const uint8_t *prev, size_t n, size_t bpp) {
+ALWAYS_INLINE void unfilter_paeth_pixels(uint8_t *cur, const uint8_t *prev, size_t n, size_t bpp) {
     const __m128i zero = _mm_setzero_si128();
     __m128i a = zero, c = zero;  // left and above-left, as 16-bit lanes
     for (size_t i = 0; i + bpp <= n; i += bpp) {
@@ -240,9 +244,11 @@ static int unfilter_row(int type, uint8_t *cur, const uint8_t *prev, size_t n, s
 #if defined(__SSE2__)
     if (bpp == 3 || bpp == 4) {
         switch (type) {
-        case SUB: unfilter_sub_pixels(cur, n, bpp); break;
-        case AVERAGE: unfilter_average_pixels(cur, prev, n, bpp); break;
-        default: unfilter_paeth_pixels(cur, prev, n, bpp); break;
+        case SUB: bpp == 3 ? unfilter_sub_pixels(cur, n, 3) : unfilter_sub_pixels(cur, n, 4); break;
+        case AVERAGE:
+            bpp == 3 ? unfilter_average_pixels(cur, prev, n, 3) : unfilter_average_pixels(cur, prev, n, 4);
+            break;
+        default: bpp == 3 ? unfilter_paeth_pixels(cur, prev, n, 3) : unfilter_paeth_pixels(cur, prev, n, 4); break;
         }
         return 1;
     }
