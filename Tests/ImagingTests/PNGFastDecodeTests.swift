@@ -42,7 +42,12 @@ import Testing
         var bytes = png.bytes(idatCount: 2, emptyIDAT: true)
         let text = PNGFile.chunk("tEXt", Array("Comment\u{0}made here".utf8))
         let phys = PNGFile.chunk("pHYs", [0, 0, 0x0B, 0x13, 0, 0, 0x0B, 0x13, 1])
-        bytes.insert(contentsOf: text + phys, at: 33)  // after IHDR
+        // A zTXt and an iTXt whose compressed text is not zlib data: libpng only warns.
+        let ztxt = PNGFile.chunk("zTXt", Array("Comment\u{0}\u{0}".utf8) + [1, 2, 3, 4])
+        let itxt = PNGFile.chunk("iTXt", Array("Comment\u{0}\u{1}\u{0}en\u{0}\u{0}".utf8) + [9, 9, 9])
+        // A second pHYs, and one of the wrong length: libpng only warns about those too.
+        let badPhys = PNGFile.chunk("pHYs", [1, 2, 3])
+        bytes.insert(contentsOf: text + phys + ztxt + itxt + phys + badPhys, at: 33)  // after IHDR
         bytes.insert(contentsOf: PNGFile.chunk("tIME", [0x07, 0xEA, 12, 6, 0, 0, 0]), at: bytes.count - 12)
         let fast = try #require(fastDecode(bytes))
         #expect(fast == (try libpngDecode(bytes, channels: nil)))
