@@ -37,13 +37,16 @@ let package = Package(
         // The one place that decides, from the CPU and SHARDKIT_ISA, which kernel tier runs.
         .target(name: "CShardKitCPU"),
         .target(name: "CShardKitCRC32C", dependencies: ["CShardKitCPU"]),
-        // Our deflate encoder for PNG scanlines and the PNG row filters (used by Imaging's PNGWriter).
-        .target(name: "CShardKitDeflate"),
+        // Our deflate encoder for PNG scanlines and the PNG row filters (used by Imaging's PNGWriter),
+        // and the fast PNG decoder for common 8-bit files (inflate by libdeflate, unfiltering).
+        .target(name: "CShardKitDeflate", dependencies: ["CShardKitLibdeflate"]),
         // The GEMM kernels per tier; the register tiles unroll through `#pragma clang loop unroll(full)`,
         // so the default release optimisation (-O2) gives them full speed (measured: same as -O3).
         .target(name: "CShardKitConvKernels", dependencies: ["CShardKitCPU"]),
         .systemLibrary(name: "CShardKitZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CShardKitPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // libdeflate inflates whole PNG streams into exactly sized buffers, faster than zlib's inflate.
+        .systemLibrary(name: "CShardKitLibdeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .target(name: "CShardKitJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         .systemLibrary(name: "CShardKitHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CShardKitOpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),

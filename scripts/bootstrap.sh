@@ -9,8 +9,9 @@ set -euo pipefail
 # libopenblas-dev: the trainer's matrix products; pkg-config: SwiftPM finds all of them through it.
 # libfreetype-dev, fonts-wqy-microhei, fonts-noto-cjk: contact sheets draw HWDB's characters (Glyphs).
 # libarchive-dev: convert reads the archives the authors ship (.tar.gz, .zip) as streams (CShardKitArchive).
+# libdeflate-dev: the fast PNG decoder inflates with libdeflate (CShardKitLibdeflate).
 packages=(pkg-config zlib1g-dev libpng-dev libjpeg-dev libhdf5-dev libssl-dev libopenblas-dev
-    libfreetype-dev fonts-wqy-microhei fonts-noto-cjk libarchive-dev)
+    libfreetype-dev fonts-wqy-microhei fonts-noto-cjk libarchive-dev libdeflate-dev)
 # gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user: scripts/test-c-kernels.sh cross-builds
 # the C kernels' tests for aarch64 and runs them under qemu-aarch64 (not needed on an arm64 host).
 if [ "$(dpkg --print-architecture 2>/dev/null || true)" != arm64 ]; then

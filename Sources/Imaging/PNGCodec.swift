@@ -1,3 +1,4 @@
+internal import CShardKitDeflate
 internal import CShardKitPNG
 
 /// PNG decoding and encoding through libpng's simplified API (`png_image_*`), which reports
@@ -8,6 +9,12 @@ internal import CShardKitPNG
 /// scaled to 8 bits by libpng (`round(v / 257)`, within 1 of Pillow's `v >> 8`). A gray file
 /// asked for as RGB is replicated; an RGB file asked for as gray uses `Image.grayscale()`
 /// (TensorFlow's `rgb_to_grayscale` weights).
+///
+/// The common files (8-bit gray, gray+alpha, RGB or RGBA, not interlaced, no colour-space or
+/// transparency chunks) take a fast path: our own chunk walk, libdeflate's inflate and our
+/// unfiltering (`CShardKitDeflate/png_decode.c`), with the same pixels as libpng's. Every other
+/// file, and any file the fast path has a doubt about (a CRC, the zlib stream, a filter type),
+/// goes to libpng, so errors and what libpng only warns about stay libpng's.
 public enum PNGCodec {
     /// Decodes a PNG stream. `channels` is 1 or 3, or `nil` for the file's own (gray stays
     /// gray, everything else becomes RGB). The corresponding C functions are
@@ -24,6 +31,35 @@ public enum PNGCodec {
         if let channels, channels != 1 && channels != 3 {
             throw ImageCodecError(format: "PNG", message: "channels must be 1 or 3, not \(channels)")
         }
+        guard bytes.count >= 8, let base = bytes.baseAddress else {
+            throw ImageCodecError(
+                format: "PNG", message: "truncated: \(bytes.count) bytes, expected at least a signature and a header")
+        }
+        if let image = decodeCommon(base.assumingMemoryBound(to: UInt8.self), count: bytes.count) {
+            return image.converted(toChannels: channels ?? image.channels)
+        }
+        return try decodeWithLibpng(bytes, channels: channels)
+    }
+
+    /// The fast path: the image in the file's own channels (alpha dropped), or `nil` to ask libpng.
+    static func decodeCommon(_ base: UnsafePointer<UInt8>, count: Int) -> Image? {
+        var info = shardkit_png_fast_info()
+        guard shardkit_png_fast_probe(base, count, &info) != 0 else { return nil }
+        let width = Int(info.width), height = Int(info.height)
+        guard width.multipliedReportingOverflow(by: height).partialValue <= maximumDecodedPixels else { return nil }
+        // One buffer: inflated rows (with their filter bytes) in, packed pixels out at its front.
+        let sampleCount = width * height * Int(info.image_channels)
+        var decoded = true
+        let pixels = [UInt8](unsafeUninitializedCapacity: info.inflated_bytes) { buffer, initialized in
+            decoded = shardkit_png_fast_decode(base, count, &info, buffer.baseAddress) != 0
+            initialized = decoded ? sampleCount : 0
+        }
+        guard decoded else { return nil }
+        return Image(height: height, width: width, channels: Int(info.image_channels), pixels: pixels)
+    }
+
+    /// The libpng path (every file the fast path does not take); also what tests compare it with.
+    static func decodeWithLibpng(_ bytes: UnsafeRawBufferPointer, channels: Int?) throws(ImageCodecError) -> Image {
         guard bytes.count >= 8, let base = bytes.baseAddress else {
             throw ImageCodecError(
                 format: "PNG", message: "truncated: \(bytes.count) bytes, expected at least a signature and a header")
