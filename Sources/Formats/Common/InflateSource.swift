@@ -41,8 +41,9 @@ final class InflateSource: ChunkSource {
     var endPhrase: String { "\(inflater.wrapper.name) stream ends early" }
 
     func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(FormatError) -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         let upstream = upstream
-        let outcome = try inflater.inflate(into: buffer.baseAddress!, count: buffer.count) {
+        let outcome = try inflater.inflate(into: base, count: buffer.count) {
             into, capacity throws(FormatError) in
             try upstream.fill(UnsafeMutableRawBufferPointer(start: into, count: capacity))
         }
