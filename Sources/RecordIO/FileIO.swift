@@ -1,55 +1,46 @@
 import Glibc
+internal import ShardKitSupport
 
 package func errnoMessage(_ operation: String) -> String {
     "\(operation) failed: \(String(cString: strerror(errno)))"
 }
 
-/// A file opened for reading; closed in `deinit`. The corresponding C functions are `open`,
-/// `read`, `pread`, `fstat` and `close`.
+/// A file opened for reading, for TFRecord files, shards and index files: ShardKitSupport's
+/// `ReadOnlyFile` (the one file-reading layer), its failures as `RecordIOError`s.
 package final class ReadableFile {
-    package let path: String
-    package let descriptor: Int32
-    package let size: Int64
+    private let file: ReadOnlyFile
+    package var path: String { file.path }
+    package var size: Int64 { file.size }
 
     package init(path: String) throws(RecordIOError) {
-        self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw RecordIOError(path: path, kind: .io(errnoMessage("open"))) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            let error = RecordIOError(path: path, kind: .io(errnoMessage("fstat")))
-            close(fd)
-            throw error
+        do {
+            file = try ReadOnlyFile(path: path)
+        } catch {
+            throw RecordIOError(path: path, kind: .io(Self.message(error)))
         }
-        descriptor = fd
-        size = Int64(info.st_size)
     }
 
-    deinit { close(descriptor) }
+    /// "read failed: Input/output error", as `errnoMessage` words it.
+    private static func message(_ error: SystemCallError) -> String {
+        "\(error.operation) failed: \(error.reason)"
+    }
 
     /// Reads up to `count` bytes; 0 at end of file.
     package func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(RecordIOError) -> Int {
-        while true {
-            let n = Glibc.read(descriptor, buffer, count)
-            if n >= 0 { return n }
-            if errno == EINTR { continue }
-            throw RecordIOError(path: path, kind: .io(errnoMessage("read")))
+        do {
+            return try file.read(into: buffer, count: count)
+        } catch {
+            throw RecordIOError(path: path, kind: .io(Self.message(error)))
         }
     }
 
     /// Reads up to `count` bytes at `offset` without moving the file position.
     package func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int64) throws(RecordIOError) -> Int {
-        var done = 0
-        while done < count {
-            let n = pread(descriptor, buffer + done, count - done, off_t(offset) + off_t(done))
-            if n == 0 { break }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw RecordIOError(path: path, kind: .io(errnoMessage("pread")))
-            }
-            done += n
+        do {
+            return try file.read(into: buffer, count: count, at: offset)
+        } catch {
+            throw RecordIOError(path: path, kind: .io(Self.message(error)))
         }
-        return done
     }
 }
 

@@ -79,39 +79,91 @@ package struct GzipMemberStart: Sendable, Equatable {
     package var streamOffset: Int64
 }
 
-/// zlib's inflate over a file: fills caller buffers with decompressed bytes. Accepts gzip files of
-/// several members (as `gzip -d` does). The corresponding C functions are `inflateInit2_`,
-/// `inflate`, `inflateReset` and `inflateEnd`.
-final class Inflater {
+/// The one inflater of ShardKit: zlib's `inflate` with its own input buffer, fed by a caller's
+/// `refill` (a file, a window of one, an archive entry), so that RecordIO's TFRecord reading and
+/// Formats' readers of raw files share it, each turning its outcomes into its own errors. Owns its
+/// `z_stream` (on the heap: zlib keeps a pointer to it); the corresponding C functions are
+/// `inflateInit2_`, `inflate`, `inflateReset` and `inflateEnd`.
+package final class InflateStream {
+    /// The wrapper around the deflate data; zlib checks its checksum at the end of the stream.
+    package enum Wrapper: Sendable {
+        /// RFC 1952 gzip (windowBits 15+16: CRC-32 and length checked).
+        case gzip
+        /// RFC 1950 zlib (windowBits 15: Adler-32 checked).
+        case zlib
+
+        /// "gzip" or "zlib", for messages.
+        package var name: String { self == .gzip ? "gzip" : "zlib" }
+    }
+
+    /// What happens once a stream's end marker has been read.
+    package enum AfterEnd: Sendable {
+        /// More input starts another gzip member, read as the same stream (as `gzip -d` does);
+        /// for a zlib stream, more input is `.trailingInput`.
+        case readNextMember
+        /// The data ends at the end marker; input after it is not read.
+        case stop
+    }
+
+    /// What one `inflate(into:count:refill:)` call came to.
+    package enum Outcome: Equatable, Sendable {
+        /// That many bytes (at least one) went into the buffer.
+        case produced(Int)
+        /// The data ended at an end marker, with nothing after it that is read.
+        case ended
+        /// The input ended before the stream's end marker (also for an empty input).
+        case cutShort
+        /// Bytes follow the end of a zlib stream (with `.readNextMember`).
+        case trailingInput
+        /// zlib found the data damaged: its message, or the status when it gave none.
+        case corrupt(String)
+    }
+
+    /// `inflateInit2` failed with `status` (out of memory, or a zlib that does not match).
+    package struct InitFailure: Error {
+        package var status: Int32
+    }
+
+    package let wrapper: Wrapper
+    private let afterEnd: AfterEnd
     private let stream: UnsafeMutablePointer<z_stream>
     private let input: UnsafeMutableRawPointer
-    private let inputCapacity = 256 << 10
-    private let file: ReadableFile
-    private let compression: Compression
+    private let inputCapacity: Int
     private var inputEnded = false
     private var streamEnded = false
-    private var compressedBytesRead: Int64 = 0
-    /// Decompressed bytes handed out so far.
-    private var producedBytes: Int64 = 0
     private let tracksMembers: Bool
-    /// With `tracksMembers`, where each gzip member met so far begins (the first at 0, 0); one entry
-    /// per member, so memory grows with the member count, not the record count.
-    private(set) var memberStarts: [GzipMemberStart] = []
+    /// Bytes decompressed by the gzip members before the current one (zlib's `total_out`
+    /// restarts at each member).
+    private var earlierMembersOutput: Int64 = 0
+    /// Compressed bytes taken in so far (the prefix included).
+    package private(set) var compressedBytesRead: Int64 = 0
+    /// With `tracksMembers`, where each gzip member met so far begins (the first at 0, 0); one
+    /// entry per member, so memory grows with the member count, not the record count.
+    package private(set) var memberStarts: [GzipMemberStart] = []
 
-    init(file: ReadableFile, compression: Compression, tracksMembers: Bool = false) throws(RecordIOError) {
-        self.file = file
-        self.compression = compression
-        self.tracksMembers = tracksMembers && compression == .gzip
+    /// An inflater of `wrapper` data read in pieces of `inputCapacity` bytes. `prefix`: bytes
+    /// already taken from the input (a sniffed magic number) that start the stream.
+    package init(
+        wrapper: Wrapper, afterEnd: AfterEnd, inputCapacity: Int, prefix: [UInt8] = [], tracksMembers: Bool = false
+    ) throws(InitFailure) {
+        self.wrapper = wrapper
+        self.afterEnd = afterEnd
+        self.inputCapacity = max(inputCapacity, prefix.count)
+        self.tracksMembers = tracksMembers && wrapper == .gzip
         if self.tracksMembers { memberStarts.append(GzipMemberStart(fileOffset: 0, streamOffset: 0)) }
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
-        input = .allocate(byteCount: inputCapacity, alignment: 64)
-        let windowBits: Int32 = compression == .gzip ? 15 + 16 : 15
+        input = .allocate(byteCount: self.inputCapacity, alignment: 64)
+        prefix.withUnsafeBytes { if let base = $0.baseAddress { input.copyMemory(from: base, byteCount: $0.count) } }
+        stream.pointee.next_in = input.assumingMemoryBound(to: Bytef.self)
+        stream.pointee.avail_in = UInt32(prefix.count)
+        compressedBytesRead = Int64(prefix.count)
+        let windowBits: Int32 = wrapper == .gzip ? 15 + 16 : 15
         let status = inflateInit2_(stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else {
             stream.deallocate()
             input.deallocate()
-            throw RecordIOError(path: file.path, kind: .compression("inflateInit2 failed with status \(status)"))
+            throw InitFailure(status: status)
         }
     }
 
@@ -121,16 +173,88 @@ final class Inflater {
         input.deallocate()
     }
 
-    private func refill() throws(RecordIOError) {
-        let n = try file.read(into: input, count: inputCapacity)
-        if n == 0 {
-            inputEnded = true
-        } else {
-            compressedBytesRead += Int64(n)
+    /// The offset in the decompressed data where inflating stands: after a `.corrupt`, the first
+    /// byte the damage kept from coming out.
+    package var outputOffset: Int64 { earlierMembersOutput + Int64(stream.pointee.total_out) }
+
+    /// Decompresses into the `count` bytes at `buffer` until at least one byte comes out or the
+    /// data ends. `refill(into, capacity)` puts the next compressed bytes at `into` and returns
+    /// how many, 0 at the end of the input; its errors pass through.
+    package func inflate<Failure: Error>(
+        into buffer: UnsafeMutableRawPointer, count: Int,
+        refill: (UnsafeMutableRawPointer, Int) throws(Failure) -> Int
+    ) throws(Failure) -> Outcome {
+        stream.pointee.next_out = buffer.assumingMemoryBound(to: Bytef.self)
+        stream.pointee.avail_out = UInt32(clamping: count)
+        let requested = Int(stream.pointee.avail_out)
+        while Int(stream.pointee.avail_out) == requested {
+            if streamEnded && afterEnd == .stop { return .ended }
+            if stream.pointee.avail_in == 0 && !inputEnded {
+                let n = try refill(input, inputCapacity)
+                if n == 0 { inputEnded = true }
+                compressedBytesRead += Int64(n)
+                stream.pointee.next_in = input.assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_in = UInt32(n)
+            }
+            if streamEnded {
+                if stream.pointee.avail_in == 0 { return .ended }
+                guard wrapper == .gzip else { return .trailingInput }
+                // Another gzip member follows; nothing came out yet in this call (the loop stops
+                // at the first output), so the member's first byte is the next one handed out.
+                earlierMembersOutput += Int64(stream.pointee.total_out)
+                inflateReset(stream)
+                streamEnded = false
+                if tracksMembers {
+                    memberStarts.append(
+                        GzipMemberStart(
+                            fileOffset: compressedBytesRead - Int64(stream.pointee.avail_in),
+                            streamOffset: earlierMembersOutput))
+                }
+                continue
+            }
+            let status = zlibInflate(stream, Z_NO_FLUSH)
+            switch status {
+            case Z_OK:
+                continue
+            case Z_STREAM_END:
+                streamEnded = true
+            case Z_BUF_ERROR:
+                if stream.pointee.avail_in == 0 && inputEnded { return .cutShort }
+            default:
+                return .corrupt(zlibMessage(stream, status))
+            }
         }
-        stream.pointee.next_in = input.assumingMemoryBound(to: Bytef.self)
-        stream.pointee.avail_in = UInt32(n)
+        return .produced(requested - Int(stream.pointee.avail_out))
     }
+}
+
+/// zlib's `inflate`, under a name that `InflateStream.inflate` does not shadow.
+private func zlibInflate(_ stream: UnsafeMutablePointer<z_stream>, _ flush: Int32) -> Int32 {
+    inflate(stream, flush)
+}
+
+/// zlib's inflate over a file for TFRecord reading: fills caller buffers with decompressed
+/// bytes. Accepts gzip files of several members (as `gzip -d` does); an empty file holds no
+/// data. Turns `InflateStream`'s outcomes into `RecordIOError`s.
+final class Inflater {
+    private let inflater: InflateStream
+    private let file: ReadableFile
+    private let compression: Compression
+
+    init(file: ReadableFile, compression: Compression, tracksMembers: Bool = false) throws(RecordIOError) {
+        self.file = file
+        self.compression = compression
+        do {
+            inflater = try InflateStream(
+                wrapper: compression == .gzip ? .gzip : .zlib, afterEnd: .readNextMember, inputCapacity: 256 << 10,
+                tracksMembers: tracksMembers)
+        } catch {
+            throw RecordIOError(path: file.path, kind: .compression("inflateInit2 failed with status \(error.status)"))
+        }
+    }
+
+    /// Where each gzip member met so far begins (with `tracksMembers`).
+    var memberStarts: [GzipMemberStart] { inflater.memberStarts }
 
     private func failure(_ reason: String) -> RecordIOError {
         RecordIOError(path: file.path, kind: .compression(reason))
@@ -139,55 +263,32 @@ final class Inflater {
     /// Decompresses into `buffer`, returning the number of bytes produced; 0 only at the end of
     /// the compressed data. Throws when the stream is damaged or ends before its trailer.
     func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(RecordIOError) -> Int {
-        let name = compression == .gzip ? "gzip" : "zlib"
-        stream.pointee.next_out = buffer.assumingMemoryBound(to: Bytef.self)
-        stream.pointee.avail_out = UInt32(clamping: count)
-        let requested = Int(stream.pointee.avail_out)
-        while Int(stream.pointee.avail_out) == requested {
-            if stream.pointee.avail_in == 0 && !inputEnded { try refill() }
-            if streamEnded {
-                if stream.pointee.avail_in == 0 && inputEnded { return 0 }
-                guard compression == .gzip else {
-                    throw failure("unexpected bytes after the end of the zlib stream")
-                }
-                inflateReset(stream)  // another gzip member follows
-                streamEnded = false
-                if tracksMembers {
-                    // Nothing was produced yet in this call (the loop stops at the first output).
-                    memberStarts.append(
-                        GzipMemberStart(
-                            fileOffset: compressedBytesRead - Int64(stream.pointee.avail_in), streamOffset: producedBytes))
-                }
-                continue
-            }
-            if stream.pointee.avail_in == 0 && inputEnded && compressedBytesRead == 0 {
-                return 0  // an empty file: zero records
-            }
-            let status = inflate(stream, Z_NO_FLUSH)
-            switch status {
-            case Z_OK:
-                continue
-            case Z_STREAM_END:
-                streamEnded = true
-            case Z_BUF_ERROR:
-                if stream.pointee.avail_in == 0 && inputEnded {
-                    throw failure(
-                        "\(name) stream cut short: the file ends after \(compressedBytesRead) compressed bytes, "
-                            + "before the end of the stream")
-                }
-            default:
-                throw failure("\(name) data error: \(zlibMessage(stream, status))")
-            }
+        let name = inflater.wrapper.name
+        let file = file
+        let outcome = try inflater.inflate(into: buffer, count: count) { into, capacity throws(RecordIOError) in
+            try file.read(into: into, count: capacity)
         }
-        let produced = requested - Int(stream.pointee.avail_out)
-        producedBytes += Int64(produced)
-        return produced
+        switch outcome {
+        case .produced(let n):
+            return n
+        case .ended:
+            return 0
+        case .cutShort:
+            let read = inflater.compressedBytesRead
+            if read == 0 { return 0 }  // an empty file: zero records
+            throw failure(
+                "\(name) stream cut short: the file ends after \(read) compressed bytes, before the end of the stream")
+        case .trailingInput:
+            throw failure("unexpected bytes after the end of the zlib stream")
+        case .corrupt(let reason):
+            throw failure("\(name) data error: \(reason)")
+        }
     }
 }
 
 /// Inflates a piece of one gzip member of a file, without reading what comes before the member:
-/// the random access that a GZIP TFRecord file written as a sequence of members allows. The
-/// corresponding C functions are `inflateInit2_`, `inflate` and `inflateEnd`.
+/// the random access that a GZIP TFRecord file written as a sequence of members allows, through
+/// `InflateStream` stopping at the member's end.
 enum MemberInflater {
     /// Skips the first `skip` decompressed bytes of the gzip member that starts at byte
     /// `memberOffset` of `file`, then decompresses the next `count` bytes into `output`. Reads the
@@ -204,54 +305,43 @@ enum MemberInflater {
                 kind: .compression("gzip member at byte \(memberOffset): \(reason)"))
         }
         let pieceSize = 64 << 10
-        let piece = UnsafeMutableRawPointer.allocate(byteCount: pieceSize, alignment: 64)
-        let discard = UnsafeMutableRawPointer.allocate(byteCount: pieceSize, alignment: 64)
-        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        defer {
-            piece.deallocate()
-            discard.deallocate()
-            stream.deallocate()
+        let inflater: InflateStream
+        do {
+            inflater = try InflateStream(wrapper: .gzip, afterEnd: .stop, inputCapacity: pieceSize)
+        } catch {
+            throw failure("inflateInit2 failed with status \(error.status)")
         }
-        let initStatus = inflateInit2_(stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard initStatus == Z_OK else { throw failure("inflateInit2 failed with status \(initStatus)") }
-        defer { inflateEnd(stream) }
+        let discard = UnsafeMutableRawPointer.allocate(byteCount: pieceSize, alignment: 64)
+        defer { discard.deallocate() }
         var position = memberOffset
+        var first = true
+        /// The member's compressed bytes from its start, in pieces; the file may not end inside it.
+        func refill(_ into: UnsafeMutableRawPointer, _ capacity: Int) throws(RecordIOError) -> Int {
+            let n = try file.read(into: into, count: capacity, at: position)
+            guard n > 0 else { throw failure("the file ends inside the member (at byte \(position))") }
+            if first {
+                first = false
+                let magic =
+                    into.load(as: UInt8.self) == 0x1F && (n < 2 || into.load(fromByteOffset: 1, as: UInt8.self) == 0x8B)
+                guard magic else { throw failure("no gzip member starts there") }
+            }
+            position += Int64(n)
+            return n
+        }
         var skipLeft = skip
         var filled = 0
-        var first = true
         while filled < count {
-            if stream.pointee.avail_in == 0 {
-                let n = try file.read(into: piece, count: pieceSize, at: position)
-                guard n > 0 else { throw failure("the file ends inside the member (at byte \(position))") }
-                if first {
-                    first = false
-                    let magic = piece.load(as: UInt8.self) == 0x1F && (n < 2 || piece.load(fromByteOffset: 1, as: UInt8.self) == 0x8B)
-                    guard magic else { throw failure("no gzip member starts there") }
-                }
-                position += Int64(n)
-                stream.pointee.next_in = piece.assumingMemoryBound(to: Bytef.self)
-                stream.pointee.avail_in = UInt32(n)
-            }
             let skipping = skipLeft > 0
             let room = skipping ? Int(min(Int64(pieceSize), skipLeft)) : count - filled
-            stream.pointee.next_out = (skipping ? discard : output + filled).assumingMemoryBound(to: Bytef.self)
-            stream.pointee.avail_out = UInt32(clamping: room)
-            let offered = Int(stream.pointee.avail_out)
-            let status = inflate(stream, Z_NO_FLUSH)
-            let produced = offered - Int(stream.pointee.avail_out)
-            if skipping { skipLeft -= Int64(produced) } else { filled += produced }
-            switch status {
-            case Z_OK, Z_BUF_ERROR:
-                continue
-            case Z_STREAM_END:
-                if skipLeft > 0 || filled < count {
-                    throw failure(
-                        "the member ends after \(skip - skipLeft + Int64(filled)) decompressed bytes, before the "
-                            + "record's end at \(skip + Int64(count))")
-                }
-            default:
-                throw failure("gzip data error: \(zlibMessage(stream, status))")
+            switch try inflater.inflate(into: skipping ? discard : output + filled, count: room, refill: refill) {
+            case .produced(let n):
+                if skipping { skipLeft -= Int64(n) } else { filled += n }
+            case .ended, .cutShort, .trailingInput:
+                throw failure(
+                    "the member ends after \(skip - skipLeft + Int64(filled)) decompressed bytes, before the "
+                        + "record's end at \(skip + Int64(count))")
+            case .corrupt(let reason):
+                throw failure("gzip data error: \(reason)")
             }
         }
     }

@@ -5,35 +5,6 @@ import TestSupport
 import Testing
 
 @Suite struct SVHNReaderTests {
-    static func box(_ left: Double, _ top: Double, _ width: Double, _ height: Double) -> DigitBox {
-        DigitBox(label: 1, left: left, top: top, width: width, height: height)
-    }
-
-    @Test func cropRectUnclamped() {
-        // Union 100…120 × 100…140: centre (110, 120), side 40 → 52, half 26.
-        let rect = SVHNCrop.rect(for: [Self.box(100, 100, 20, 40)], imageWidth: 400, imageHeight: 400)
-        #expect(rect == PixelRect(top: 94, left: 84, height: 52, width: 52))
-    }
-
-    @Test func cropRectUnionAndClamp() {
-        // train/1.png: union x 12…47, y 6…34; centre (29.5, 20); side 35 → half 22.75;
-        // left floor(6.75) = 6, top floor(-2.75) → 0, right ceil(52.25) = 53, bottom ceil(42.75) → 40.
-        let boxes = [Self.box(12, 6, 16, 28), Self.box(30, 7, 17, 27)]
-        #expect(
-            SVHNCrop.rect(for: boxes, imageWidth: 60, imageHeight: 40)
-                == PixelRect(top: 0, left: 6, height: 40, width: 47))
-        // train/4.png with left = -1: everything clamps to the 52×48 image.
-        let edge = [Self.box(-1, 9, 14, 30), Self.box(14, 10, 15, 29), Self.box(30, 9, 16, 30)]
-        #expect(
-            SVHNCrop.rect(for: edge, imageWidth: 52, imageHeight: 48)
-                == PixelRect(top: 0, left: 0, height: 48, width: 52))
-    }
-
-    @Test func cropRectOutsideOrEmpty() {
-        #expect(SVHNCrop.rect(for: [Self.box(500, 10, 10, 10)], imageWidth: 100, imageHeight: 100) == nil)
-        #expect(SVHNCrop.rect(for: [], imageWidth: 100, imageHeight: 100) == nil)
-    }
-
     @Test func trainSplitSamplesAndSkips() throws {
         let want = try expectedJSON("svhn/expected.json").list("train")
         let dir = FixturePaths.fixture("svhn/train")
@@ -44,30 +15,54 @@ import Testing
         #expect(samples.map(\.digits) == [[1, 9, 10, 10, 10], [0, 10, 10, 10, 10], [7, 4, 0, 10, 10]])
         #expect(reader.skipped == [SVHNSkip(index: 2, name: "3.png", reason: .tooManyDigits(6))])
         for sample in samples {
-            #expect(sample.image.height == 64 && sample.image.width == 64 && sample.image.channels == 3)
+            // The reader hands the PNG over as it is on disk: nothing read, nothing decoded.
+            let path = dir.appendingPathComponent(sample.name).path
+            #expect(sample.png == .file(path: path))
+            let bytes = try sample.png.read(record: sample.index)
+            #expect(bytes == [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
             let w = want[sample.index]
-            let full = try PNGCodec.decode(
-                [UInt8](Data(contentsOf: dir.appendingPathComponent(sample.name))), channels: 3)
+            let full = try PNGCodec.decode(bytes, channels: 3)
             #expect(full.width == w.int("width") && full.height == w.int("height"))
             let probe = w.ints("probe")
             let at = ((full.height / 2) * full.width + full.width / 2) * 3
             #expect(full.pixels[at..<(at + 3)].map(Int.init) == probe)
-            let rect = try #require(SVHNCrop.rect(for: sample.boxes, imageWidth: full.width, imageHeight: full.height))
-            #expect(
-                sample.image
-                    == full.cropped(top: rect.top, left: rect.left, height: rect.height, width: rect.width)
-                    .resizedBilinear(height: 64, width: 64))
         }
     }
 
-    @Test func optionsChangeSizeAndLimit() throws {
-        let reader = try SVHNReader(
-            directory: FixturePaths.fixture("svhn/train"), options: .init(maxDigits: 6, size: 32))
+    @Test func optionsChangeLimit() throws {
+        let reader = try SVHNReader(directory: FixturePaths.fixture("svhn/train"), options: .init(maxDigits: 6))
         let samples = try readAll(reader)
         #expect(samples.count == 4)
         #expect(reader.skipped.isEmpty)
         #expect(samples[2].digits == [1, 2, 3, 4, 5, 6])
-        #expect(samples.allSatisfy { $0.image.width == 32 && $0.image.height == 32 })
+        #expect(samples[0].digits == [1, 9, 10, 10, 10, 10])
+    }
+
+    @Test func sampleFromEntryPadsDigitsAndKeepsBoxes() throws {
+        // train/2.png holds the one digit 0 (stored as label 10).
+        let entries = try DigitStructReader(url: FixturePaths.fixture("svhn/train/digitStruct.mat"))
+        _ = try entries.next()
+        let entry = try #require(try entries.next())
+        let sample = SVHNSample(entry: entry, maxDigits: 5, png: .bytes([1, 2]))
+        #expect(sample.index == 1 && sample.name == "2.png" && sample.boxes == entry.boxes)
+        #expect(entry.boxes.map(\.label) == [10])
+        #expect(sample.length == 1)
+        #expect(sample.digits == [0, 10, 10, 10, 10])
+        #expect(sample.png == .bytes([1, 2]))
+    }
+
+    @Test func unreadablePNGFailsWhenRead() throws {
+        // A PNG that went away after the reader checked it: the read names it and its record.
+        let e = formatError { _ = try SVHNImageData.file(path: "/nonexistent/9.png").read(record: 8) }
+        #expect(e?.kind == .missingFile)
+        #expect(e?.record == 8)
+        #expect(e?.path == "/nonexistent/9.png")
+        #expect(e?.message == "image named by digitStruct is missing")
+        // A folder where a PNG should be: there, but not readable as a file.
+        let folder = FixturePaths.fixture("svhn/train").path
+        let io = formatError { _ = try SVHNImageData.file(path: folder).read(record: 0) }
+        #expect(io?.kind == .io)
+        #expect(io?.message == "cannot read the image named by digitStruct")
     }
 
     @Test func missingPNGFails() throws {

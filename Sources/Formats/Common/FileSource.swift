@@ -1,4 +1,4 @@
-internal import Glibc
+internal import ShardKitSupport
 
 /// Where a `ByteInput` gets its bytes: a plain file or a decompressed gzip stream.
 protocol ChunkSource: AnyObject {
@@ -20,56 +20,47 @@ extension ChunkSource {
     func seek(by count: Int) -> Bool { false }
 }
 
-/// An open file descriptor, closed in `deinit`. The corresponding C functions are `open`,
-/// `read`, `pread`, `fstat` and `close`.
+/// A file on disk as a `ChunkSource`: ShardKitSupport's `ReadOnlyFile` (the one file-reading
+/// layer), its failures as `FormatError`s (a file that is not there is `.missingFile`).
 final class FileSource: ChunkSource {
     let path: String
-    private let fd: Int32
+    private let file: ReadOnlyFile
     let knownSize: Int?
 
     init(path: String) throws(FormatError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            let kind: FormatError.Kind = code == ENOENT ? .missingFile : .io
-            throw FormatError(kind, path: path, "cannot open: \(String(cString: strerror(code)))")
+        do {
+            file = try ReadOnlyFile(path: path)
+        } catch {
+            throw FormatError(error.isMissingFile ? .missingFile : .io, path: path, "cannot open: \(error.reason)")
         }
-        self.fd = fd
-        var info = stat()
-        knownSize = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
-    }
-
-    deinit {
-        close(fd)
+        knownSize = file.isRegularFile ? Int(file.size) : nil
     }
 
     var endPhrase: String { "file ends" }
 
-    func seek(by count: Int) -> Bool {
-        lseek(fd, off_t(count), SEEK_CUR) >= 0
-    }
+    func seek(by count: Int) -> Bool { file.seek(by: count) }
 
     func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(FormatError) -> Int {
-        while true {
-            let n = read(fd, buffer.baseAddress, buffer.count)
-            if n >= 0 { return n }
-            if errno == EINTR { continue }
-            throw FormatError(.io, path: path, "read failed: \(String(cString: strerror(errno)))")
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        do {
+            return try file.read(into: base, count: buffer.count)
+        } catch {
+            throw FormatError(.io, path: path, "read failed: \(error.reason)")
         }
     }
 
     func checkCleanEnd(position: Int) throws(FormatError) {}
 
     /// Reads into `buffer` from byte `offset` without moving the file position (so several
-    /// windows of one file can be read side by side); returns the byte count, 0 at the end.
+    /// windows of one file can be read side by side); returns the byte count, fewer than asked
+    /// only at the end of the file.
     func fill(_ buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(FormatError) -> Int {
-        while true {
-            let n = pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
-            if n >= 0 { return n }
-            if errno == EINTR { continue }
-            throw FormatError(
-                .io, path: path, offset: offset, "read failed: \(String(cString: strerror(errno)))")
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        do {
+            return try file.read(into: base, count: buffer.count, at: Int64(offset))
+        } catch {
+            throw FormatError(.io, path: path, offset: offset, "read failed: \(error.reason)")
         }
     }
 }

@@ -1,28 +1,59 @@
 public import Foundation
-public import Imaging
 
-/// One SVHN training sample, preprocessed as `SVHNCrop` describes.
+/// Where the PNG of an SVHN entry is: a file still to read (a folder on disk, read by whoever
+/// needs the pixels, e.g. an encoding worker), or its bytes already read (a PNG out of an
+/// archive, which is one stream and so is read in order by the reading thread).
+public enum SVHNImageData: Sendable, Equatable {
+    /// The PNG file at `path`, not read yet.
+    case file(path: String)
+    /// The PNG's bytes, as read.
+    case bytes([UInt8])
+
+    /// The PNG's bytes: the file read whole, or the bytes held. A file that cannot be read is
+    /// `.io` (`.missingFile` when it is gone), with its path and `record`, the entry's index.
+    public func read(record: Int) throws(FormatError) -> [UInt8] {
+        switch self {
+        case .bytes(let bytes):
+            return bytes
+        case .file(let path):
+            guard let data = FileManager.default.contents(atPath: path) else {
+                let exists = FileManager.default.fileExists(atPath: path)
+                throw FormatError(
+                    exists ? .io : .missingFile, path: path, record: record,
+                    exists ? "cannot read the image named by digitStruct" : "image named by digitStruct is missing")
+            }
+            return [UInt8](data)
+        }
+    }
+}
+
+/// One SVHN format-1 entry as stored: its name, its digits and boxes, and its PNG undecoded.
+/// What becomes of the pixels (decode, crop around the boxes, resize, encode) is the converting
+/// recipe's business (Pipeline's `SVHNCrop`), not the reader's.
 public struct SVHNSample: Sendable, Equatable {
     /// Index of the entry in `digitStruct`.
     public var index: Int
     /// The PNG's file name.
     public var name: String
-    /// `size × size × 3` RGB (64×64 by default).
-    public var image: Image
     /// Number of digits, 1…`maxDigits`.
     public var length: Int
     /// The digits 0–9 left to right, padded with 10 ("no digit") to `maxDigits` entries.
     public var digits: [Int]
     /// The boxes as stored in `digitStruct`, in the full image's pixels.
     public var boxes: [DigitBox]
+    /// The entry's PNG, not decoded.
+    public var png: SVHNImageData
 
-    init(index: Int, name: String, image: Image, length: Int, digits: [Int], boxes: [DigitBox]) {
-        self.index = index
-        self.name = name
-        self.image = image
-        self.length = length
-        self.digits = digits
-        self.boxes = boxes
+    /// The sample of `entry` with its digits padded to `maxDigits` (at least the entry's count)
+    /// and its PNG at `png`.
+    public init(entry: DigitStructEntry, maxDigits: Int, png: SVHNImageData) {
+        index = entry.index
+        name = entry.name
+        boxes = entry.boxes
+        let digits = entry.boxes.map(\.digit)
+        length = digits.count
+        self.digits = digits + Array(repeating: 10, count: max(0, maxDigits - digits.count))
+        self.png = png
     }
 }
 
@@ -51,9 +82,10 @@ public struct SVHNSkip: Sendable, Equatable {
     }
 }
 
-/// Streams an SVHN format-1 folder (`digitStruct.mat` + `1.png` …): reads each entry, decodes
-/// its PNG as RGB, crops and resizes it (`SVHNCrop`), and yields `SVHNSample`s. Images with more
-/// than `maxDigits` digits are skipped and recorded in `skipped`, not reported as errors.
+/// Streams an SVHN format-1 folder (`digitStruct.mat` + `1.png` …) as a pure source: each entry
+/// with its boxes and the path of its PNG, checked to be there but neither read nor decoded.
+/// Images with more than `maxDigits` digits are skipped and recorded in `skipped`, not reported
+/// as errors.
 public final class SVHNReader: FormatReader {
     /// A reader yields `SVHNSample`s.
     public typealias Sample = SVHNSample
@@ -66,19 +98,16 @@ public final class SVHNReader: FormatReader {
         case skip
     }
 
-    /// How entries become samples.
+    /// Which entries become samples.
     public struct Options: Sendable {
         /// Longest number kept; longer ones are skipped (the usual pipelines keep 5).
         public var maxDigits: Int
-        /// Output side in pixels.
-        public var size: Int
         /// What to do when a PNG named by digitStruct is not in the folder.
         public var missingImages: MissingImagePolicy
 
-        /// Options with the usual pipelines' values by default: 5 digits, 64×64, missing PNGs fail.
-        public init(maxDigits: Int = 5, size: Int = SVHNCrop.outputSize, missingImages: MissingImagePolicy = .fail) {
+        /// Options with the usual pipelines' values by default: 5 digits, missing PNGs fail.
+        public init(maxDigits: Int = 5, missingImages: MissingImagePolicy = .fail) {
             self.maxDigits = maxDigits
-            self.size = size
             self.missingImages = missingImages
         }
     }
@@ -103,8 +132,8 @@ public final class SVHNReader: FormatReader {
 
     /// The next sample with at most `maxDigits` digits, or nil after the last entry (longer
     /// numbers, and missing PNGs with `.skip`, go to `skipped`). Throws `digitStruct`'s errors
-    /// (see `DigitStructReader.next()`), `.missingFile` or `.io` for a PNG that cannot be read,
-    /// `.decode` for one that does not decode, `.badRecord` when the boxes lie outside the image.
+    /// (see `DigitStructReader.next()`) and `.missingFile` for a PNG that is not there; a PNG
+    /// that is there but cannot be read fails when its `png` is read.
     public func next() throws(FormatError) -> SVHNSample? {
         guard !finished else { return nil }
         do {
@@ -124,43 +153,17 @@ public final class SVHNReader: FormatReader {
                     SVHNSkip(index: entry.index, name: entry.name, reason: .tooManyDigits(entry.boxes.count)))
                 continue
             }
-            let url = directory.appendingPathComponent(entry.name)
-            guard let bytes = FileManager.default.contents(atPath: url.path) else {
-                if options.missingImages == .skip && !FileManager.default.fileExists(atPath: url.path) {
+            let path = directory.appendingPathComponent(entry.name).path
+            guard FileManager.default.fileExists(atPath: path) else {
+                if options.missingImages == .skip {
                     skipped.append(SVHNSkip(index: entry.index, name: entry.name, reason: .missingImage))
                     continue
                 }
-                let exists = FileManager.default.fileExists(atPath: url.path)
                 throw FormatError(
-                    exists ? .io : .missingFile, path: url.path, record: entry.index,
-                    exists ? "cannot read the image named by digitStruct" : "image named by digitStruct is missing")
+                    .missingFile, path: path, record: entry.index, "image named by digitStruct is missing")
             }
-            let image = try Self.preprocess(pngBytes: [UInt8](bytes), entry: entry, path: url.path, size: options.size)
-            let digits = entry.boxes.map(\.digit)
-            return SVHNSample(
-                index: entry.index, name: entry.name, image: image, length: digits.count,
-                digits: digits + Array(repeating: 10, count: options.maxDigits - digits.count), boxes: entry.boxes)
+            return SVHNSample(entry: entry, maxDigits: options.maxDigits, png: .file(path: path))
         }
         return nil
-    }
-
-    /// Decode (RGB) → `SVHNCrop.rect` → crop → bilinear resize to `size × size`.
-    package static func preprocess(
-        pngBytes: [UInt8], entry: DigitStructEntry, path: String, size: Int = SVHNCrop.outputSize
-    )
-        throws(FormatError) -> Image
-    {
-        let full: Image
-        do {
-            full = try PNGCodec.decode(pngBytes, channels: 3)
-        } catch {
-            throw FormatError(.decode, path: path, record: entry.index, "PNG does not decode: \(error.message)")
-        }
-        guard let rect = SVHNCrop.rect(for: entry.boxes, imageWidth: full.width, imageHeight: full.height) else {
-            throw FormatError(
-                .badRecord, path: path, record: entry.index, "digit boxes lie outside the image",
-                expected: "boxes overlapping \(full.width)×\(full.height)", found: "\(entry.boxes)")
-        }
-        return SVHNCrop.apply(rect, to: full, size: size)
     }
 }

@@ -239,10 +239,10 @@ enum SVHNConversion {
             open: { _ throws(DatasetError) in
                 // The reading thread reads digitStruct.mat and checks that each PNG is there. From
                 // a folder, reading, decoding, cropping and resizing the PNG happen on the workers
-                // (`PendingImage.svhnPNG`), so a scale-out worker reads only its own PNGs; from an
-                // archive (one stream) this thread reads the PNG's bytes, in digitStruct's order
-                // (`ArchiveOrderedReader`), and the workers do the rest. Same skips and errors as
-                // `SVHNReader`.
+                // (`PendingImage.svhnPNG`, `SVHNCrop.image`), so a scale-out worker reads only its
+                // own PNGs; from an archive (one stream) this thread reads the PNG's bytes, in
+                // digitStruct's order (`ArchiveOrderedReader`), and the workers do the rest. Same
+                // samples, skips and errors as `SVHNReader`.
                 var pngs: ArchiveOrderedReader?
                 return chainedPull(
                     sources.map(\.digitStruct),
@@ -270,45 +270,35 @@ enum SVHNConversion {
                             skips.add(tooManyDigits)
                             return nil
                         }
-                        let png = URL(fileURLWithPath: source.place.path).appendingPathComponent(entry.name)
+                        let pngURL = URL(fileURLWithPath: source.place.path).appendingPathComponent(entry.name)
                         guard source.has(entry.name) else {
                             if options.missingImages == .skip {
                                 skips.add(missingImage)
                                 return nil
                             }
                             throw DatasetError(
-                                .noInput, path: png.path, recordIndex: entry.index, "image named by digitStruct is missing")
+                                .noInput, path: pngURL.path, recordIndex: entry.index,
+                                "image named by digitStruct is missing")
                         }
-                        let image: PendingImage
+                        let png: SVHNImageData
                         if let reader = pngs {
                             guard let (read, data) = try reading({ () throws(FormatError) in try reader.next() }),
                                 read.fileName == entry.name
                             else {
                                 throw DatasetError(
-                                    .badInput, path: png.path, recordIndex: entry.index,
+                                    .badInput, path: pngURL.path, recordIndex: entry.index,
                                     "internal: the archive's PNGs came out of digitStruct's order")
                             }
-                            image = .svhnPNGData(data, entry: entry, size: options.size)
+                            png = .bytes(data)
                         } else {
-                            image = .svhnPNG(path: png.path, entry: entry, size: options.size)
+                            png = .file(path: pngURL.path)
                         }
+                        let sample = SVHNSample(entry: entry, maxDigits: options.maxDigits, png: png)
                         let filename = "\(source.name)/\(entry.name)"
-                        let boxes = entry.boxes
-                        let digits = boxes.map(\.digit)
                         return PendingRecord(
-                            split: route(filename), path: png.path, index: entry.index, image: image,
-                            features: [
-                                "length": .int64([Int64(digits.count)]),
-                                "digits": .int64(
-                                    (digits + Array(repeating: 10, count: options.maxDigits - digits.count)).map(
-                                        Int64.init)),
-                                "bbox/left": .int64(boxes.map { Int64($0.left.rounded()) }),
-                                "bbox/top": .int64(boxes.map { Int64($0.top.rounded()) }),
-                                "bbox/width": .int64(boxes.map { Int64($0.width.rounded()) }),
-                                "bbox/height": .int64(boxes.map { Int64($0.height.rounded()) }),
-                                "bbox/label": .int64(digits.map(Int64.init)),
-                                "filename": .bytes([Array(filename.utf8)]),
-                            ])
+                            split: route(filename), path: pngURL.path, index: entry.index,
+                            image: .svhnPNG(sample.png, boxes: sample.boxes, size: SVHNCrop.outputSize),
+                            features: recordFeatures(sample, filename: filename))
                     })
             }, skips: skips)
     }

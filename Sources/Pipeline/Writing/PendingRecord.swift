@@ -8,16 +8,14 @@ import Foundation
 /// The image of a pending record: decoded pixels, or work the encoding workers still do.
 enum PendingImage: Sendable {
     case decoded(Image)
-    /// SVHN: a PNG file to read, decode as RGB, crop around the digit boxes and resize to `size`
-    /// (`SVHNReader.preprocess`), on a worker rather than on the reading thread.
-    case svhnPNG(path: String, entry: DigitStructEntry, size: Int)
+    /// SVHN: a PNG (a file still to read from a folder, or the bytes read out of an archive) to
+    /// decode as RGB, crop around the digit boxes and resize to `size` (`SVHNCrop.image`), on a
+    /// worker rather than on the reading thread.
+    case svhnPNG(SVHNImageData, boxes: [DigitBox], size: Int)
     /// An image file of a folder dataset (`FolderImage.load`), read and decoded on a worker and
     /// given `channels`. Its bytes are stored as they are when nothing changes them: same
     /// encoding, a plain file (`FolderImage.isPlain`), no resize, no augmentation.
     case imageFile(path: String, channels: Int)
-    /// SVHN from an archive: the PNG's bytes, read on the reading thread (an archive is one
-    /// stream), decoded, cropped and resized on a worker as `svhnPNG` is.
-    case svhnPNGData([UInt8], entry: DigitStructEntry, size: Int)
 }
 
 /// One record as the reader thread hands it to the encoding workers: the image as read,
@@ -61,14 +59,6 @@ struct RecordEncoder: Sendable {
     func encode(
         _ record: PendingRecord, augmenter: Augmenter?, into buffer: inout [UInt8], schema: inout SchemaAccumulator
     ) throws(DatasetError) {
-        /// SVHN's decode, crop and resize of a PNG's bytes.
-        func svhnCrop(_ png: [UInt8], _ entry: DigitStructEntry, _ size: Int) throws(DatasetError) -> Image {
-            do {
-                return try SVHNReader.preprocess(pngBytes: png, entry: entry, path: record.path, size: size)
-            } catch {
-                throw DatasetError(error)
-            }
-        }
         var image: Image
         // The source file's bytes, when they can be stored unchanged.
         var original: [UInt8]?
@@ -90,14 +80,9 @@ struct RecordEncoder: Sendable {
             if file.isPlain, file.image.channels == channels, sameSize, sameEncoding, augmenter == nil {
                 original = file.bytes
             }
-        case .svhnPNG(let path, let entry, let size):
-            guard let png = FileManager.default.contents(atPath: path).map({ [UInt8]($0) }) else {
-                throw DatasetError(
-                    .noInput, path: path, recordIndex: record.index, "cannot read the image named by digitStruct")
-            }
-            image = try svhnCrop(png, entry, size)
-        case .svhnPNGData(let png, let entry, let size):
-            image = try svhnCrop(png, entry, size)
+        case .svhnPNG(let png, let boxes, let size):
+            let bytes = try reading { () throws(FormatError) in try png.read(record: record.index) }
+            image = try SVHNCrop.image(png: bytes, boxes: boxes, path: record.path, record: record.index, size: size)
         }
         if let side = record.resizeSide, image.height != side || image.width != side {
             image = image.resizedBilinear(height: side, width: side)

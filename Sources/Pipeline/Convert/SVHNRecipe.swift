@@ -1,4 +1,8 @@
+internal import ShardKitSupport
+public import Shards
+public import Formats
 public import Imaging
+import Examples
 
 /// A pixel rectangle, half-open: rows `top..<top + height`, columns `left..<left + width`.
 public struct PixelRect: Sendable, Equatable {
@@ -33,6 +37,9 @@ public struct PixelRect: Sendable, Equatable {
 ///    is no longer square when clamping cut it; it is not padded.
 /// 6. Cropped, then resized to `size × size` with `Image.resizedBilinear` (TensorFlow's bilinear,
 ///    half-pixel centres) — the aspect ratio is not preserved for clamped crops.
+///
+/// This is the image half of the SVHN recipe: the reader (`Formats.SVHNReader`) hands over the
+/// PNG undecoded, and the encoding workers run `image(png:boxes:path:record:size:)`.
 public enum SVHNCrop {
     /// Side of the output image.
     public static let outputSize = 64
@@ -62,5 +69,45 @@ public enum SVHNCrop {
     public static func apply(_ rect: PixelRect, to image: Image, size: Int = outputSize) -> Image {
         image.cropped(top: rect.top, left: rect.left, height: rect.height, width: rect.width)
             .resizedBilinear(height: size, width: size)
+    }
+
+    /// Decode (RGB) → `rect` → crop → bilinear resize to `size × size`: the pixels of one record.
+    /// `path` and `record` name the PNG in errors: `.badInput` when it does not decode or when
+    /// the boxes lie outside it.
+    public static func image(
+        png: [UInt8], boxes: [DigitBox], path: String, record: Int, size: Int = outputSize
+    ) throws(DatasetError) -> Image {
+        let full: Image
+        do {
+            full = try PNGCodec.decode(png, channels: 3)
+        } catch {
+            throw DatasetError(FormatError(.decode, path: path, record: record, "PNG does not decode: \(error.message)"))
+        }
+        guard let rect = rect(for: boxes, imageWidth: full.width, imageHeight: full.height) else {
+            throw DatasetError(
+                FormatError(
+                    .badRecord, path: path, record: record, "digit boxes lie outside the image",
+                    expected: "boxes overlapping \(full.width)×\(full.height)", found: "\(boxes)"))
+        }
+        return apply(rect, to: full, size: size)
+    }
+}
+
+extension SVHNConversion {
+    /// The SVHN recipe's features other than `image`, for `sample` stored as `filename`
+    /// ("train/1.png"): `length`, `digits` (padded with 10), the boxes rounded to whole pixels
+    /// (`bbox/left|top|width|height`, `bbox/label` as the digit 0–9) and `filename`.
+    static func recordFeatures(_ sample: SVHNSample, filename: String) -> [String: Feature] {
+        let boxes = sample.boxes
+        return [
+            "length": .int64([Int64(sample.length)]),
+            "digits": .int64(sample.digits.map(Int64.init)),
+            "bbox/left": .int64(boxes.map { Int64($0.left.rounded()) }),
+            "bbox/top": .int64(boxes.map { Int64($0.top.rounded()) }),
+            "bbox/width": .int64(boxes.map { Int64($0.width.rounded()) }),
+            "bbox/height": .int64(boxes.map { Int64($0.height.rounded()) }),
+            "bbox/label": .int64(boxes.map { Int64($0.digit) }),
+            "filename": .bytes([Array(filename.utf8)]),
+        ]
     }
 }
