@@ -115,7 +115,6 @@ func reluForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
 func reluMask(
     output y: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int
 ) {
-    let zero = SIMD8<Float>(repeating: 0)
     var i = 0
     while i + 8 <= count {
         store8(reluGradient8(load8(y + i), load8(dy + i)), g + i)
