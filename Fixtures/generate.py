@@ -422,6 +422,11 @@ def svhn():
     write_mat(path("broken", "svhn", "missing-png", "digitStruct.mat"),
               [("1.png", [(3, 12, 4, 15, 22)]), ("7.png", [(5, 1, 1, 10, 20)]), ("1.png", [(3, 12, 4, 15, 22)])])
     write_mat(path("broken", "svhn", "huge-count", "digitStruct.mat"), [], huge_count=True)
+    # Entry 3 (4.png) has a label of 11 in its first box: entries 0-2 read, then the error.
+    write_mat(path("broken", "svhn", "bad-label", "digitStruct.mat"),
+              [("1.png", [(3, 12, 4, 15, 22)]), ("2.png", [(5, 1, 1, 10, 20), (6, 12, 1, 10, 20)]),
+               ("3.png", [(1, 1, 1, 10, 20)]), ("4.png", [(11, 1, 1, 10, 20), (2, 12, 1, 10, 20)]),
+               ("5.png", [(4, 1, 1, 10, 20)])])
 
 
 # ---------------------------------------------------------------------------------------------

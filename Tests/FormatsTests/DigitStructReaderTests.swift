@@ -12,10 +12,10 @@ import Testing
         }
     }
 
-    @Test(arguments: ["train", "test"])
-    func entriesMatchGenerator(split: String) throws {
+    @Test(arguments: ["train", "test"], [1, 2, 3])
+    func entriesMatchGenerator(split: String, walkers: Int) throws {
         let want = try expectedJSON("svhn/expected.json").list(split)
-        let reader = try DigitStructReader(url: FixturePaths.fixture("svhn/\(split)/digitStruct.mat"))
+        let reader = try DigitStructReader(url: FixturePaths.fixture("svhn/\(split)/digitStruct.mat"), walkers: walkers)
         #expect(reader.count == want.count)
         let entries = try readAll(reader)
         #expect(entries.map(\.name) == want.map { $0["name"] as! String })
@@ -35,6 +35,27 @@ import Testing
         #expect(entries[2].boxes.map(\.digit) == [1, 2, 3, 4, 5, 6])
         // 4.png: a box with left = -1.
         #expect(entries[3].boxes[0].left == -1)
+    }
+
+    /// Whichever walker meets the bad entry, the entries before it come out in order, then its
+    /// error, as with one walker; a restart reads from the first entry again.
+    @Test(arguments: [1, 2, 3])
+    func badEntryInTheMiddle(walkers: Int) throws {
+        let reader = try DigitStructReader(
+            url: FixturePaths.fixture("broken/svhn/bad-label/digitStruct.mat"), walkers: walkers)
+        #expect(reader.count == 5)
+        for round in 0..<2 {
+            var names: [String] = []
+            let e = formatError {
+                while let entry = try reader.next() { names.append(entry.name) }
+            }
+            #expect(names == ["1.png", "2.png", "3.png"], "round \(round)")
+            #expect(e?.kind == .badRecord)
+            #expect(e?.record == 3)
+            #expect(e?.description == "digitStruct.mat: record 3: digit 0 of '4.png': label out of range (expected 1…10, found 11.0)")
+            #expect(try reader.next() == nil)
+            try reader.restart()
+        }
     }
 
     @Test func missingDigitStruct() {

@@ -259,6 +259,13 @@ final class IsolatedHDF5Child {
             expected: "a MATLAB 7.3 digitStruct.mat")
     }
 
+    /// Two walkers of one file that counted its entries differently: this one is stopped.
+    func disagreement(_ first: Int, _ this: Int) -> FormatError {
+        stop(
+            record: nil,
+            "libhdf5's reader processes disagree on the entry count (\(first) and \(this)); the file is damaged")
+    }
+
     /// A reply out of order or out of range: the child is stopped and the file reported.
     private func unexpected(record: Int?) -> FormatError {
         stop(

@@ -75,9 +75,13 @@ enum SVHNConversion {
         /// disk, the reader opened for the progress total is the one the records pass reads.
         private var opened: DigitStructReader?
 
-        init(name: String, place: InputPlace) {
+        /// Child processes walking digitStruct.mat side by side (`DigitStructReader`).
+        let walkers: Int
+
+        init(name: String, place: InputPlace, walkers: Int = 1) {
             self.name = name
             self.place = place
+            self.walkers = walkers
             digitStruct =
                 place.file("digitStruct.mat")
                 ?? InputFile(disk: URL(fileURLWithPath: place.path).appendingPathComponent("digitStruct.mat"))
@@ -89,7 +93,7 @@ enum SVHNConversion {
                 try opened.restart()
                 return opened
             }
-            let reader = try DigitStructReader(input: digitStruct)
+            let reader = try DigitStructReader(input: digitStruct, walkers: walkers)
             opened = reader
             return reader
         }
@@ -162,7 +166,8 @@ enum SVHNConversion {
                 // A folder counts by its name (a missing digitStruct.mat is an error of its own);
                 // an archive by the digitStruct.mat it holds.
                 holds: { $0.archive == nil || $0.file("digitStruct.mat") != nil })
-            if let place { sources.append(Source(name: split, place: place)) }
+            // Two libhdf5 walkers when there are two jobs: the walk is the longest serial stretch.
+            if let place { sources.append(Source(name: split, place: place, walkers: min(2, options.jobs))) }
         }
         guard sources.contains(where: { $0.name != "extra" }) else {
             throw search.refusal("no train/ or test/ folder (each with digitStruct.mat and PNGs) or archive")
