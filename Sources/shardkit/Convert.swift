@@ -172,6 +172,7 @@ struct Convert: ParsableCommand {
     }
 
     func run() throws {
+        HeapPolicy.applyForStreaming()
         try reportingErrors {
             let options = ConvertOptions(
                 input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), name: name,

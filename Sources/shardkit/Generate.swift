@@ -44,6 +44,7 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
+        HeapPolicy.applyForStreaming()
         try reportingErrors {
             let summary = try SyntheticRecords.write(
                 to: URL(fileURLWithPath: output), name: name, records: records, shards: shards,

@@ -103,6 +103,7 @@ struct SynthCommand: ParsableCommand {
     }
 
     func run() throws {
+        HeapPolicy.applyForStreaming()
         try reportingErrors {
             let (height, width) = parsedSize!
             var request = SynthRequest(
