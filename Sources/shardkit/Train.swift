@@ -47,7 +47,7 @@ struct Train: ParsableCommand {
     @Option(help: "Multiply the learning rate by this every --decay-steps steps, exponential decay (default: 0.5 for digits, 1 for the others).")
     var decayRate: Float?
 
-    @Option(help: "Steps per decay period (default: 2 epochs for digits, 1000 for the others).")
+    @Option(help: "Steps per decay period (default: half the run for digits, i.e. 2 of its 4 epochs; 1000 for the others).")
     var decaySteps: Int?
 
     @Option(help: "Decoupled weight decay.")
@@ -138,7 +138,7 @@ struct Train: ParsableCommand {
             c.learningRate = lr ?? (optimizer == "sgd" ? 0.01 : 0.001)
             c.optimizer = optimizer
             c.decayRate = decayRate ?? defaults.decayRate
-            if let decaySteps { c.decaySteps = decaySteps } else { c.decayEpochs = defaults.decayEpochs }
+            if let decaySteps { c.decaySteps = decaySteps } else { c.decayEpochs = defaults.decayEpochs(forRunOf: c.epochs) }
             c.weightDecay = weightDecay
             c.patience = patience
             c.overwrite = overwrite

@@ -181,11 +181,17 @@ struct RunDirectoryTests {
     /// The digits model's defaults, and a decay period in epochs turned into steps (40 records
     /// in batches of 8: 5 steps per epoch, so 2 epochs are 10 steps).
     @Test func defaultsAndDecayEpochs() throws {
-        #expect(
-            TrainingDefaults.forModel("digits")
-                == TrainingDefaults(batchSize: 32, epochs: 4, decayRate: 0.5, decayEpochs: 2))
-        #expect(
-            TrainingDefaults.forModel("mnist") == TrainingDefaults(batchSize: 64, epochs: 1, decayRate: 1, decayEpochs: nil))
+        let digits = TrainingDefaults.forModel("digits")
+        #expect(digits == TrainingDefaults(batchSize: 32, epochs: 4, decayRate: 0.5, decayEpochs: 2, decayAtMidRun: true))
+        // Halved at the run's middle: after 2 of the default 4 epochs, 6 of 12, 1 of 1 or 3.
+        #expect(digits.decayEpochs(forRunOf: 4) == 2)
+        #expect(digits.decayEpochs(forRunOf: 12) == 6)
+        #expect(digits.decayEpochs(forRunOf: 3) == 1)
+        #expect(digits.decayEpochs(forRunOf: 1) == 1)
+        #expect(digits.decayEpochs(forRunOf: nil) == 2)
+        let mnist = TrainingDefaults.forModel("mnist")
+        #expect(mnist == TrainingDefaults(batchSize: 64, epochs: 1, decayRate: 1, decayEpochs: nil))
+        #expect(mnist.decayEpochs(forRunOf: 12) == nil)
         let data = try writeClassifierDataset(splits: ["train": 40], shards: 1)
         defer { try? FileManager.default.removeItem(at: data) }
         var c = configuration(data, data.appendingPathComponent("run"))
