@@ -8,8 +8,10 @@ extension Image {
         case jpeg
     }
 
-    /// PNG (`89 50 4E 47`) or JPEG (`FF D8 FF`) by the first bytes, else nil.
-    public static func encodedFormat(of bytes: [UInt8]) -> EncodedFormat? {
+    /// PNG (`89 50 4E 47`) or JPEG (`FF D8 FF`) by the first bytes, else nil. Any byte sequence,
+    /// so that a view into a record (the trainer's) is sniffed without a copy.
+    @inlinable
+    public static func encodedFormat(of bytes: some Sequence<UInt8>) -> EncodedFormat? {
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return .png }
         if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
         return nil

@@ -11,7 +11,7 @@ import RecordIO
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Convert a raw dataset (mnist, fashion-mnist, kmnist, emnist, cifar10, cifar100, svhn, hwdb, svhn-cropped, folder) to TFRecord shards.",
+            "Convert a raw dataset (\(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", "))) to TFRecord shards.",
         discussion: """
             Writes {name}-{split}.tfrecord-NNNNN-of-NNNNN shards of tf.train.Example records, an \
             index file per shard, features.json and dataset_info.json (so that \
@@ -23,46 +23,71 @@ struct Convert: ParsableCommand {
 
             --input: the archive as shipped, the folder it unpacks to, or the folder above \
             (archives are streamed; nothing is unpacked to disk):
-              mnist     *-idx3-ubyte[.gz] + *-idx1-ubyte[.gz]: their folder, or one of them
-              cifar10   cifar-10-binary.tar.gz, or cifar-10-batches-bin/
-              cifar100  cifar-100-binary.tar.gz, or cifar-100-binary/
-              svhn      train.tar.gz test.tar.gz [extra.tar.gz], or train/ test/ [extra/]
-              hwdb      CASIA's *_gnt.zip or their folders, or train/ + test/ of .gnt files
-              svhn-cropped  train_32x32.mat, test_32x32.mat [, extra_32x32.mat]
-              fashion-mnist, kmnist  as mnist
-              emnist    emnist-<set>-{train,test}-{images,labels}-idx…[.gz]
-              folder    <class>/*.png|jpg [in train/, validation/ or val/, test/]
-            HWDB1.1trn_gnt.zip holds an ALZip archive: the error prints the unalz command.
+            \(inputTable)
 
             The manifest records each input file's SHA-256; official downloads are checked \
             against their published checksums (a warning on mismatch, exit 65 with \
             --strict-inputs).
 
-            svhn: train (+ extra) is divided into train and validation per file name and \
-            --seed. hwdb: the character dictionary is written as characters.json. \
-            emnist: --subset picks one of EMNIST's six sets when the folder holds \
-            several; images are turned upright (--no-transpose keeps them as stored). \
-            folder: class names are the folder names; images are stored as they are \
-            unless --size, --channels, --augment or another encoding changes them; an \
-            unreadable image is an error unless --skip-corrupt.
+            \(notes)
 
             Examples:
-              shardkit convert mnist --input mnist --output out/mnist --shards 4
-              shardkit convert cifar10 -i cifar-10-binary.tar.gz -o out/c10 --jobs 2
-              shardkit convert cifar100 --input cifar-100 --output out/c100 --shard-size 64
-              shardkit convert svhn --input svhn --output out/svhn --include-extra
-              shardkit convert hwdb --input hwdb --output out/hwdb --image-encoding jpeg
-              shardkit convert svhn-cropped -i svhn -o out/svhn_cropped
-              shardkit convert emnist -i gzip -o out/letters --subset letters
-              shardkit convert folder -i notMNIST_small -o out/nm --skip-corrupt
-              shardkit convert folder -i photos -o out/p --size 64 --channels 3
-              shardkit convert mnist -i mnist -o out/mnist --shards 8 --worker 0/2
+            \(examples)
 
             Scaling out: with --shards N, --worker I/N (or a Slurm array / Kubernetes Indexed Job \
             index) writes only worker I's shards, in place, each with a receipt; `shardkit commit \
             DIR` then writes the manifest. The result is byte-identical whatever the worker count. \
             --resume continues a one-process run that was killed.
             """)
+
+    /// `--input`'s table, a line per format from the registry (formats whose inputs read
+    /// alike share a line: "fashion-mnist, kmnist  as mnist").
+    static var inputTable: String {
+        var rows: [(words: [String], input: String)] = []
+        for format in DatasetFormat.allCases {
+            if let last = rows.last, last.input == format.inputHelp {
+                rows[rows.count - 1].words.append(format.rawValue)
+            } else {
+                rows.append(([format.rawValue], format.inputHelp))
+            }
+        }
+        return rows.map { row in
+            let words = row.words.joined(separator: ", ")
+            return "  " + words + String(repeating: " ", count: max(2, 10 - words.count)) + row.input
+        }.joined(separator: "\n")
+    }
+
+    /// One paragraph: each format's note, after its word.
+    static var notes: String {
+        DatasetFormat.allCases.compactMap { format in format.note.map { "\(format.rawValue): \($0)" } }
+            .joined(separator: " ")
+    }
+
+    /// The formats' examples, then one of scaling out.
+    static var examples: String {
+        (DatasetFormat.allCases.flatMap(\.examples) + ["shardkit convert mnist -i mnist -o out/mnist --shards 8 --worker 0/2"])
+            .map { "  " + $0 }.joined(separator: "\n")
+    }
+
+    /// The formats that take `option`, as help and errors name them ("hwdb, folder").
+    static func formats(taking option: FormatOption) -> String {
+        DatasetFormat.allCases.filter { $0.takes(option) }.map(\.rawValue).joined(separator: ", ")
+    }
+
+    /// The formats whose default differs from the common one, as "raw for svhn".
+    static var imageEncodingDefault: String {
+        let others = DatasetFormat.allCases.filter { $0.defaultImageEncoding != .png }
+        return (["png"] + others.map { "\($0.defaultImageEncoding.rawValue) for \($0.rawValue)" }).joined(separator: "; ")
+    }
+
+    /// Each format that takes `--validation-fraction` with its default, as "svhn 0.1, folder 0".
+    static var validationFractionDefault: String {
+        DatasetFormat.allCases.filter { $0.takes(.validationFraction) }
+            .map { format in
+                let fraction = format.defaultValidationFraction
+                return "\(format.rawValue) \(fraction == fraction.rounded() ? String(Int(fraction)) : String(fraction))"
+            }.joined(separator: ", ")
+    }
 
     @Argument(help: "The raw format.")
     var format: DatasetFormat
@@ -81,7 +106,7 @@ struct Convert: ParsableCommand {
     @Option(help: "Start a new shard once the current one holds this many MiB.")
     var shardSize: Double?
 
-    @Option(help: "How `image` is stored (default: png; raw for svhn).")
+    @Option(help: "How `image` is stored (default: \(Convert.imageEncodingDefault)).")
     var imageEncoding: ImageEncoding?
 
     @Option(help: "Seed of every per-record random choice (SVHN's validation split).")
@@ -95,36 +120,36 @@ struct Convert: ParsableCommand {
     @Option(help: "Compression of whole shard files, as TensorFlow's compression_type.")
     var compression: Compression = .none
 
-    @Flag(help: "svhn: skip and count PNGs named in digitStruct.mat but missing, instead of failing.")
+    @Flag(help: "\(Convert.formats(taking: .skipMissing)): skip and count PNGs named in digitStruct.mat but missing, instead of failing.")
     var skipMissing = false
 
     @Option(
         help:
-            "svhn, folder: share of train (+ extra) records that go to the validation split, in [0, 1) (default: svhn 0.1, folder 0)."
+            "\(Convert.formats(taking: .validationFraction)): share of train (+ extra) records that go to the validation split, in [0, 1) (default: \(Convert.validationFractionDefault))."
     )
     var validationFraction: Double?
 
-    @Flag(help: "svhn: also convert extra/ into train and validation.")
+    @Flag(help: "\(Convert.formats(taking: .includeExtra)): also convert extra/ into train and validation.")
     var includeExtra = false
 
-    @Option(help: "hwdb, folder: side of the square output images (default: hwdb 64; folder: as stored).")
+    @Option(help: "\(Convert.formats(taking: .size)): side of the square output images (default: hwdb 64; folder: as stored).")
     var size: Int?
 
-    @Option(help: "folder: 1 (gray) or 3 (RGB) channels (default: the first image's).")
+    @Option(help: "\(Convert.formats(taking: .channels)): 1 (gray) or 3 (RGB) channels (default: the first image's).")
     var channels: Int?
 
-    @Flag(help: "folder: leave out and list files that are not readable images, instead of failing.")
+    @Flag(help: "\(Convert.formats(taking: .skipCorrupt)): leave out and list files that are not readable images, instead of failing.")
     var skipCorrupt = false
 
     @Flag(
         inversion: .prefixedNo,
-        help: "mnist, fashion-mnist, kmnist, emnist: transpose every image (default: on for emnist only).")
+        help: "\(Convert.formats(taking: .transpose)): transpose every image (default: on for emnist only).")
     var transpose: Bool?
 
-    @Option(help: "emnist: the set (\(EMNISTSubset.allCases.map(\.rawValue).joined(separator: ", "))).")
+    @Option(help: "\(Convert.formats(taking: .subset)): the set (\(EMNISTSubset.allCases.map(\.rawValue).joined(separator: ", "))).")
     var subset: EMNISTSubset?
 
-    @Option(help: "hwdb: character dictionary JSON to use instead of building one from train/.")
+    @Option(help: "\(Convert.formats(taking: .dictionary)): character dictionary JSON to use instead of building one from train/.")
     var dictionary: String?
 
     @Flag(
@@ -152,17 +177,14 @@ struct Convert: ParsableCommand {
     func validate() throws {
         if shards != nil && shardSize != nil { throw ValidationError("use either --shards or --shard-size, not both") }
         if let problem = sharding.problem { throw ValidationError("--\(shards != nil ? "shards" : "shard-size"): \(problem)") }
-        let idxFormats: [DatasetFormat] = [.mnist, .fashionMNIST, .kmnist, .emnist]
-        for (used, option, formats) in [
-            (skipMissing, "--skip-missing", [DatasetFormat.svhn]), (includeExtra, "--include-extra", [.svhn]),
-            (validationFraction != nil, "--validation-fraction", [.svhn, .folder]),
-            (size != nil, "--size", [.hwdb, .folder]),
-            (dictionary != nil, "--dictionary", [.hwdb]), (channels != nil, "--channels", [.folder]),
-            (skipCorrupt, "--skip-corrupt", [.folder]), (transpose != nil, "--transpose", idxFormats),
-            (subset != nil, "--subset", [.emnist]),
-        ] where used && !formats.contains(format) {
+        for (used, option) in [
+            (skipMissing, FormatOption.skipMissing), (includeExtra, .includeExtra),
+            (validationFraction != nil, .validationFraction), (size != nil, .size), (dictionary != nil, .dictionary),
+            (channels != nil, .channels), (skipCorrupt, .skipCorrupt), (transpose != nil, .transpose),
+            (subset != nil, .subset),
+        ] where used && !format.takes(option) {
             throw ValidationError(
-                "\(option) applies to \(formats.map(\.rawValue).joined(separator: ", ")) only, not \(format.rawValue)")
+                "\(option.rawValue) applies to \(Self.formats(taking: option)) only, not \(format.rawValue)")
         }
         if let channels, channels != 1 && channels != 3 { throw ValidationError("--channels must be 1 or 3") }
         if let validationFraction, !(validationFraction >= 0 && validationFraction < 1) {

@@ -202,9 +202,59 @@ import Testing
         let help = try ShardKitProcess.run(["convert", "--help"])
         #expect(help.status == 0)
         #expect(help.standardOutput.contains("Example"))
-        for format in ["mnist", "cifar10", "cifar100", "svhn", "hwdb"] {
+        for format in ["mnist", "cifar10", "cifar100", "svhn", "hwdb", "svhn-cropped", "emnist", "folder"] {
             #expect(help.standardOutput.contains("shardkit convert \(format) "))
         }
+    }
+
+    /// Every word `convert` takes, in the order the help lists them (from the recipe registry).
+    static let formats = [
+        "mnist", "fashion-mnist", "kmnist", "emnist", "cifar10", "cifar100", "svhn", "hwdb", "svhn-cropped", "folder",
+    ]
+
+    /// The help's abstract, `--input` table and the words the argument takes are generated from
+    /// the registry: every format is in each, and the table's rows are the recipes' own.
+    @Test func helpListsEveryFormatInTheAbstractTableAndValues() throws {
+        let help = try ShardKitProcess.run(["convert", "--help"], environment: ["COLUMNS": "1000"])
+        #expect(help.status == 0)
+        let text = help.standardOutput
+        #expect(text.contains("Convert a raw dataset (\(Self.formats.joined(separator: ", "))) to TFRecord shards."))
+        #expect(text.contains("(values: \(Self.formats.joined(separator: ", ")))"))
+        for row in [
+            "  mnist     *-idx3-ubyte[.gz] + *-idx1-ubyte[.gz]: their folder, or one of them",
+            "  fashion-mnist, kmnist  as mnist",
+            "  svhn-cropped  train_32x32.mat, test_32x32.mat [, extra_32x32.mat]",
+            "  folder    <class>/*.png|jpg [in train/, validation/ or val/, test/]",
+        ] {
+            #expect(text.contains(row + "\n"), "\(row)")
+        }
+        #expect(text.contains("(default: png; raw for svhn)"))
+        #expect(text.contains("(default: svhn 0.1, folder 0)"))
+        #expect(text.contains("hwdb: the character dictionary is written as characters.json; HWDB1.1trn_gnt.zip"))
+    }
+
+    /// An unknown word is a usage error (64) that lists every format.
+    @Test func anUnknownFormatListsTheFormats() throws {
+        let result = try ShardKitProcess.run(["convert", "mnits", "--input", "x", "--output", "y"])
+        #expect(result.status == 64)
+        #expect(result.standardError.contains("The value 'mnits' is invalid for '<format>'"))
+        let listed = result.standardError.split(separator: "\n").filter { $0.hasPrefix("  - ") }.map { $0.dropFirst(4) }
+        #expect(listed.map(String.init) == Self.formats)
+    }
+
+    /// A format-specific option given to another format is refused (64), naming the formats
+    /// that take it, as the recipes declare them.
+    @Test(arguments: [
+        (["svhn-cropped", "--include-extra"], "--include-extra applies to svhn only, not svhn-cropped"),
+        (["kmnist", "--dictionary", "d.json"], "--dictionary applies to hwdb only, not kmnist"),
+        (["svhn", "--skip-corrupt"], "--skip-corrupt applies to folder only, not svhn"),
+        (["cifar100", "--transpose"], "--transpose applies to mnist, fashion-mnist, kmnist, emnist only, not cifar100"),
+        (["hwdb", "--validation-fraction", "0.2"], "--validation-fraction applies to svhn, folder only, not hwdb"),
+    ])
+    func aFormatSpecificOptionElsewhereExitsSixtyFour(arguments: [String], message: String) throws {
+        let result = try ShardKitProcess.run(["convert", arguments[0], "--input", "x", "--output", "y"] + arguments.dropFirst())
+        #expect(result.status == 64)
+        #expect(result.standardError.contains(message), "\(result.standardError)")
     }
 }
 

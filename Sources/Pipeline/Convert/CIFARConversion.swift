@@ -6,10 +6,20 @@ import Foundation
 
 /// CIFAR-10 / CIFAR-100 binary → `id` ("train_00042"), `image` (32×32×3), `label` (fine label for
 /// CIFAR-100) and, for CIFAR-100, `coarse_label`, as TFDS's `cifar10` / `cifar100`.
-enum CIFARConversion {
-    static func plan(_ options: ConvertOptions, variant: CIFARVariant, encoding: ImageEncoding)
+enum CIFARConversion: FormatRecipe {
+    static let words = [
+        FormatWord(
+            format: .cifar10, input: "cifar-10-binary.tar.gz, or cifar-10-batches-bin/",
+            examples: ["shardkit convert cifar10 -i cifar-10-binary.tar.gz -o out/c10 --jobs 2"]),
+        FormatWord(
+            format: .cifar100, input: "cifar-100-binary.tar.gz, or cifar-100-binary/",
+            examples: ["shardkit convert cifar100 --input cifar-100 --output out/c100 --shard-size 64"]),
+    ]
+
+    static func plan(_ options: ConvertOptions, format: DatasetFormat, encoding: ImageEncoding)
         throws(DatasetError) -> ConversionPlan
     {
+        let variant: CIFARVariant = format == .cifar100 ? .cifar100 : .cifar10
         let (place, search) = try resolveInput(options, variant: variant)
         let splitFiles: [(String, [InputFile])]
         switch variant {
@@ -32,23 +42,14 @@ enum CIFARConversion {
             var running = 0
             passes.append(
                 ConversionPass(
-                    label: split, splits: [split],
-                    counts: { () throws(DatasetError) in
+                    split: split, files: files, countIsCheap: true,
+                    reader: { file throws(FormatError) in try CIFARReader(input: file, variant: variant) },
+                    count: { reader throws(FormatError) in
+                        if let count = reader.count { return count }
                         var total = 0
-                        for file in files {
-                            let reader = try reading { () throws(FormatError) in
-                                try CIFARReader(input: file, variant: variant)
-                            }
-                            if let count = reader.count {
-                                total += count
-                            } else {
-                                while try reading({ () throws(FormatError) in try reader.next() }) != nil { total += 1 }
-                            }
-                        }
-                        return [total]
+                        while try reader.next() != nil { total += 1 }
+                        return total
                     },
-                    countIsCheap: true,
-                    canSkip: true,
                     open: { skip throws(DatasetError) in
                         running = skip  // the id numbers records across the split's files
                         return chainedPull(
@@ -91,7 +92,7 @@ enum CIFARConversion {
     static func resolveInput(_ options: ConvertOptions, variant: CIFARVariant) throws(DatasetError)
         -> (InputPlace, InputSearch)
     {
-        let search = InputSearch(options.input, format: variant == .cifar10 ? .cifar10 : .cifar100)
+        let search = InputSearch(options.input)
         let folder = variant == .cifar10 ? "cifar-10-batches-bin" : "cifar-100-binary"
         let archive = variant == .cifar10 ? "cifar-10-binary.tar.gz" : "cifar-100-binary.tar.gz"
         let data =
@@ -115,4 +116,11 @@ enum CIFARConversion {
         let digits = String(value)
         return digits.count >= 5 ? digits : String(repeating: "0", count: 5 - digits.count) + digits
     }
+}
+
+extension DatasetFormat {
+    /// CIFAR-10's binary batches (`data_batch_1..5.bin`, `test_batch.bin`).
+    public static let cifar10 = DatasetFormat(word: "cifar10")
+    /// CIFAR-100's binary files (`train.bin`, `test.bin`), fine and coarse labels.
+    public static let cifar100 = DatasetFormat(word: "cifar100")
 }

@@ -29,6 +29,37 @@ struct ConversionPass {
     var skips = SkipCounter()
 }
 
+extension ConversionPass {
+    /// A pass of one split over `files` read one after another, each sample one record (so a
+    /// worker can start midway: `canSkip`), counted by opening each file with `reader` and summing
+    /// what `count` says of it (CIFAR, HWDB). `open` makes the record pull, as for any pass.
+    init<Reader: FormatReader>(
+        split: String, files: [InputFile], countIsCheap: Bool,
+        reader: @escaping (InputFile) throws(FormatError) -> Reader,
+        count: @escaping (Reader) throws(FormatError) -> Int,
+        open: @escaping (_ skip: Int) throws(DatasetError) -> RecordPull
+    ) {
+        self.init(
+            label: split, splits: [split],
+            counts: { () throws(DatasetError) in
+                var total = 0
+                for file in files {
+                    total += try reading { () throws(FormatError) in try count(reader(file)) }
+                }
+                return [total]
+            },
+            countIsCheap: countIsCheap, canSkip: true, open: open)
+    }
+}
+
+/// Whether record `key` goes to validation when a `fraction` of train is routed there (SVHN, a
+/// folder): one uniform draw from `RecordKey("validation/" + key).generator(seed:)`, so the
+/// division depends on neither the order of the records nor `--jobs`.
+func isValidation(key: String, seed: UInt64, fraction: Double) -> Bool {
+    var generator = RecordKey("validation/" + key).generator(seed: seed)
+    return Double(generator.next() >> 11) / Double(1 << 53) < fraction
+}
+
 /// Reason → count of source records a pass leaves out on purpose (not errors). Counted while
 /// reading, or, when the pass counts its records up front (`ConversionPass.counts`), by that
 /// count: then every worker and every resumed run reports the skips of the whole input, whatever

@@ -5,37 +5,6 @@ public import RecordIO
 public import Shards
 public import Formats
 
-/// The raw dataset formats `DatasetConverter` reads.
-public enum DatasetFormat: String, Sendable, CaseIterable {
-    /// MNIST's idx files (`*-images-idx3-ubyte[.gz]`, `*-labels-idx1-ubyte[.gz]`).
-    case mnist
-    /// CIFAR-10's binary batches (`data_batch_1..5.bin`, `test_batch.bin`).
-    case cifar10
-    /// CIFAR-100's binary files (`train.bin`, `test.bin`), fine and coarse labels.
-    case cifar100
-    /// SVHN format 1: `train/`, `test/` (and `extra/`), each `digitStruct.mat` and PNGs.
-    case svhn
-    /// CASIA HWDB `.gnt` files (`train/*.gnt`, `test/*.gnt`).
-    case hwdb
-    /// SVHN format 2: `train_32x32.mat`, `test_32x32.mat`, `extra_32x32.mat` (MAT v5).
-    case svhnCropped = "svhn-cropped"
-    /// Any folder of images with one subfolder per class (optionally inside split folders).
-    case folder
-    /// Fashion-MNIST's idx files.
-    case fashionMNIST = "fashion-mnist"
-    /// Kuzushiji-MNIST's idx files.
-    case kmnist
-    /// EMNIST's idx files (one of its six sets).
-    case emnist
-
-    /// How `image` is stored unless `--image-encoding` says otherwise.
-    public var defaultImageEncoding: ImageEncoding { self == .svhn ? .raw : .png }
-
-    /// The share of train records routed to validation unless `--validation-fraction` says
-    /// otherwise: SVHN sets one aside; a folder gets a validation split only when asked.
-    public var defaultValidationFraction: Double { self == .svhn ? 0.1 : 0 }
-}
-
 /// The settings of `convert folder`.
 public struct FolderOptions: Sendable, Equatable {
     /// Resize every image to `size × size` (bilinear); nil keeps each image's size, and the

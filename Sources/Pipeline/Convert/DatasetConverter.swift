@@ -22,17 +22,7 @@ public enum DatasetConverter {
         let start = Date()
         try check(options, format: format)
         let encoding = options.imageEncoding ?? format.defaultImageEncoding
-        let plan: ConversionPlan
-        switch format {
-        case .mnist, .fashionMNIST, .kmnist, .emnist:
-            plan = try MNISTConversion.plan(options, format: format, encoding: encoding)
-        case .cifar10: plan = try CIFARConversion.plan(options, variant: .cifar10, encoding: encoding)
-        case .cifar100: plan = try CIFARConversion.plan(options, variant: .cifar100, encoding: encoding)
-        case .svhn: plan = try SVHNConversion.plan(options, encoding: encoding)
-        case .hwdb: plan = try HWDBConversion.plan(options, encoding: encoding)
-        case .svhnCropped: plan = try SVHNCroppedConversion.plan(options, encoding: encoding)
-        case .folder: plan = try FolderConversion.plan(options, encoding: encoding)
-        }
+        let plan = try format.recipe.plan(options, format: format, encoding: encoding)
         let name = options.name ?? format.rawValue
         // With a shard count, every shard's records are known before reading: shards can be
         // split among workers, and a resumed run can skip the shards it already has.
@@ -226,23 +216,8 @@ public enum DatasetConverter {
         case .shards(let n): pairs["shards"] = String(n)
         case .shardBytes(let b): pairs["shard size"] = String(b)
         }
-        if format == .svhn {
-            pairs["validation fraction"] = String(options.validationFraction)
-            pairs["include extra"] = String(options.includeExtra)
-            pairs["skip missing"] = String(options.skipMissing)
-        }
-        if format == .hwdb {
-            pairs["size"] = String(options.size)
-            pairs["dictionary"] = options.dictionary?.path ?? "built from train"
-        }
-        if format == .folder {
-            pairs["validation fraction"] = String(options.validationFraction)
-            pairs["size"] = options.folder.size.map(String.init) ?? "as stored"
-            pairs["channels"] = options.folder.channels.map(String.init) ?? "the first image's"
-            pairs["skip corrupt"] = String(options.folder.skipCorrupt)
-        }
-        if let transpose = options.transpose { pairs["transpose"] = String(transpose) }
-        if let subset = options.emnistSubset { pairs["emnist subset"] = subset.rawValue }
+        // The format's own options (SVHN's fraction, HWDB's size and dictionary, folder's settings).
+        pairs.merge(format.recipe.fingerprint(options, format: format)) { _, own in own }
         pairs["input"] = inputFingerprint(options.input)
         return pairs
     }

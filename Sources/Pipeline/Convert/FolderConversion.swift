@@ -13,16 +13,39 @@ import Shards
 /// seeded share of train to `validation` per file (the key is the file's relative path, as SVHN's
 /// routing keys on its file names), so the division never depends on order or `--jobs`.
 ///
-/// Images are read and decoded by the encoding workers (`PendingImage.imageFile`). The image
+/// Images are read and decoded by the encoding workers (`FolderImageFile`). The image
 /// shape is declared from the options alone, so that every worker of a scaled-out run declares
 /// the same one: `[S, S, C]` with `--size S`, else `[None, None, C]` (each image keeps its size);
 /// `C` is `--channels`, else the first image's (in path order), and images with other channels
 /// are converted to it.
-enum FolderConversion {
+enum FolderConversion: FormatRecipe {
     /// The skip reason of files left out by `--skip-corrupt`.
     static let unreadableReason = "not a readable image (--skip-corrupt)"
 
-    static func plan(_ options: ConvertOptions, encoding: ImageEncoding) throws(DatasetError) -> ConversionPlan {
+    static let words = [
+        FormatWord(
+            format: .folder, input: "<class>/*.png|jpg [in train/, validation/ or val/, test/]",
+            examples: [
+                "shardkit convert folder -i notMNIST_small -o out/nm --skip-corrupt",
+                "shardkit convert folder -i photos -o out/p --size 64 --channels 3",
+            ],
+            note:
+                "class names are the folder names; images are stored as they are unless --size, --channels, --augment or another encoding changes them; an unreadable image is an error unless --skip-corrupt.",
+            options: [.validationFraction, .size, .channels, .skipCorrupt]),
+    ]
+
+    static func fingerprint(_ options: ConvertOptions, format: DatasetFormat) -> [String: String] {
+        [
+            "validation fraction": String(options.validationFraction),
+            "size": options.folder.size.map(String.init) ?? "as stored",
+            "channels": options.folder.channels.map(String.init) ?? "the first image's",
+            "skip corrupt": String(options.folder.skipCorrupt),
+        ]
+    }
+
+    static func plan(_ options: ConvertOptions, format: DatasetFormat, encoding: ImageEncoding)
+        throws(DatasetError) -> ConversionPlan
+    {
         let settings = options.folder
         if let channels = settings.channels, channels != 1 && channels != 3 {
             throw DatasetError(.usage, "--channels must be 1 or 3, not \(channels)")
@@ -73,7 +96,7 @@ enum FolderConversion {
             let names = routed ? ["train", "validation"] : [split.name]
             let files = split.files
             let route: @Sendable (String) -> Int = { key in
-                routed && SVHNConversion.isValidation(key: key, seed: seed, fraction: fraction) ? 1 : 0
+                routed && isValidation(key: key, seed: seed, fraction: fraction) ? 1 : 0
             }
             passes.append(
                 ConversionPass(
@@ -95,7 +118,7 @@ enum FolderConversion {
                             }
                             return PendingRecord(
                                 split: route(entry.relativePath), path: entry.path, index: entry.index,
-                                image: .imageFile(path: entry.path, channels: channels), resizeSide: size,
+                                image: .deferred(FolderImageFile(path: entry.path, channels: channels)), resizeSide: size,
                                 features: [
                                     "label": .int64([Int64(entry.classIndex)]),
                                     "filename": .bytes([Array(entry.relativePath.utf8)]),
@@ -197,4 +220,35 @@ enum FolderConversion {
         var errors: [FormatError?]
         init(count: Int) { errors = Array(repeating: nil, count: count) }
     }
+}
+
+/// An image file of a folder dataset, read and decoded on an encoding worker
+/// (`FolderImage.load`) and given `channels`. Its bytes are stored as they are when nothing
+/// changes them: the same encoding, a plain file (`FolderImage.isPlain`), no channel conversion,
+/// no resize, no augmentation engine.
+struct FolderImageFile: DeferredImage {
+    var path: String
+    var channels: Int
+
+    func load(_ request: DeferredImageRequest) throws(DatasetError) -> LoadedImage {
+        let file: FolderImage
+        do {
+            file = try FolderImage.load(path: path)
+        } catch {
+            var placed = error
+            placed.record = request.index
+            throw DatasetError(placed)
+        }
+        let image = file.image.converted(toChannels: channels)
+        let sameSize = request.resizeSide.map { $0 == image.height && $0 == image.width } ?? true
+        let sameEncoding =
+            (file.format == .png && request.encoding == .png) || (file.format == .jpeg && request.encoding == .jpeg)
+        let unchanged = file.isPlain && file.image.channels == channels && sameSize && sameEncoding
+        return LoadedImage(image: image, original: unchanged && !request.augmenting ? file.bytes : nil)
+    }
+}
+
+extension DatasetFormat {
+    /// Any folder of images with one subfolder per class (optionally inside split folders).
+    public static let folder = DatasetFormat(word: "folder")
 }

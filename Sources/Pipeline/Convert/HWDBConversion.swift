@@ -8,8 +8,23 @@ import Foundation
 /// the character dictionary), `character` (UTF-8) and `writer` (the file's base name). The
 /// dictionary is built from train (or loaded with `--dictionary`) and saved as `characters.json`
 /// beside the shards; a test character it lacks is an error naming file, record and character.
-enum HWDBConversion {
-    static func plan(_ options: ConvertOptions, encoding: ImageEncoding) throws(DatasetError) -> ConversionPlan {
+enum HWDBConversion: FormatRecipe {
+    static let words = [
+        FormatWord(
+            format: .hwdb, input: "CASIA's *_gnt.zip or their folders, or train/ + test/ of .gnt files",
+            examples: ["shardkit convert hwdb --input hwdb --output out/hwdb --image-encoding jpeg"],
+            note:
+                "the character dictionary is written as characters.json; HWDB1.1trn_gnt.zip holds an ALZip archive: the error prints the unalz command.",
+            options: [.size, .dictionary]),
+    ]
+
+    static func fingerprint(_ options: ConvertOptions, format: DatasetFormat) -> [String: String] {
+        ["size": String(options.size), "dictionary": options.dictionary?.path ?? "built from train"]
+    }
+
+    static func plan(_ options: ConvertOptions, format: DatasetFormat, encoding: ImageEncoding)
+        throws(DatasetError) -> ConversionPlan
+    {
         let (trainFiles, testFiles, search) = try resolveInput(options)
         let dictionary: CharacterDictionary
         let dictionarySource: String
@@ -34,18 +49,10 @@ enum HWDBConversion {
         for (split, files) in [("train", trainFiles), ("test", testFiles)] where !files.isEmpty {
             passes.append(
                 ConversionPass(
-                    label: split, splits: [split],
-                    counts: { () throws(DatasetError) in
-                        var total = 0
-                        for file in files {
-                            let reader = try reading { () throws(FormatError) in try GNTReader(input: file) }
-                            // Header to header: 10 bytes read per sample, no bitmap (a seek).
-                            total += try reading { () throws(FormatError) in try reader.skip(Int.max) }
-                        }
-                        return [total]
-                    },
-                    countIsCheap: false,
-                    canSkip: true,
+                    split: split, files: files, countIsCheap: false,
+                    reader: { file throws(FormatError) in try GNTReader(input: file) },
+                    // Header to header: 10 bytes read per sample, no bitmap (a seek).
+                    count: { reader throws(FormatError) in try reader.skip(Int.max) },
                     open: { skip throws(DatasetError) in
                         chainedPull(
                             files, skip: skip, open: { file throws(FormatError) in try GNTReader(input: file) },
@@ -100,7 +107,7 @@ enum HWDBConversion {
     static func resolveInput(_ options: ConvertOptions) throws(DatasetError)
         -> (train: [InputFile], test: [InputFile], search: InputSearch)
     {
-        let search = InputSearch(options.input, format: .hwdb)
+        let search = InputSearch(options.input)
         let input = search.input
         func gnt(_ place: InputPlace) -> [InputFile] { place.files { $0.hasSuffix(".gnt") } }
         func split(of name: String) -> String? {
@@ -192,4 +199,9 @@ enum HWDBConversion {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return (try? [UInt8](encoder.encode(map))) ?? []
     }
+}
+
+extension DatasetFormat {
+    /// CASIA HWDB `.gnt` files (`train/*.gnt`, `test/*.gnt`).
+    public static let hwdb = DatasetFormat(word: "hwdb")
 }

@@ -76,7 +76,6 @@ func bytewise(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPreced
 final class InputSearch {
     /// `--input`, standardized.
     let input: URL
-    let format: DatasetFormat
     /// The digests of every file the conversion reads (archives are hashed as they are listed).
     let digests = InputDigests()
     /// What was looked for, in order, for the refusal message.
@@ -85,9 +84,8 @@ final class InputSearch {
     /// Archives' names whose published checksum was already checked (at plan time).
     private var checked: Set<String> = []
 
-    init(_ input: URL, format: DatasetFormat) {
+    init(_ input: URL) {
         self.input = input.standardizedFileURL
-        self.format = format
     }
 
     /// Whether `--input` is a folder.

@@ -9,11 +9,33 @@ import Shards
 /// (int64), as TFDS's `mnist`, `fashion_mnist`, `kmnist` and `emnist`. Splits `train` and
 /// `test`, whichever the folder holds. The variant brings the class names, EMNIST letters'
 /// labels 1–26 moved to 0–25, and EMNIST's transposed images turned upright.
-enum MNISTConversion {
+enum MNISTConversion: FormatRecipe {
+    static let words = [
+        FormatWord(
+            format: .mnist, input: "*-idx3-ubyte[.gz] + *-idx1-ubyte[.gz]: their folder, or one of them",
+            examples: ["shardkit convert mnist --input mnist --output out/mnist --shards 4"],
+            options: [.transpose]),
+        FormatWord(format: .fashionMNIST, input: "as mnist", options: [.transpose]),
+        FormatWord(format: .kmnist, input: "as mnist", options: [.transpose]),
+        FormatWord(
+            format: .emnist, input: "emnist-<set>-{train,test}-{images,labels}-idx…[.gz]",
+            examples: ["shardkit convert emnist -i gzip -o out/letters --subset letters"],
+            note:
+                "--subset picks one of EMNIST's six sets when the folder holds several; images are turned upright (--no-transpose keeps them as stored).",
+            options: [.transpose, .subset]),
+    ]
+
+    static func fingerprint(_ options: ConvertOptions, format: DatasetFormat) -> [String: String] {
+        var pairs: [String: String] = [:]
+        if let transpose = options.transpose { pairs["transpose"] = String(transpose) }
+        if let subset = options.emnistSubset { pairs["emnist subset"] = subset.rawValue }
+        return pairs
+    }
+
     static func plan(_ options: ConvertOptions, format: DatasetFormat, encoding: ImageEncoding) throws(DatasetError)
         -> ConversionPlan
     {
-        let (place, search) = try resolveInput(options, format: format)
+        let (place, search) = try resolveInput(options)
         let folder = URL(fileURLWithPath: place.path)
         let names = place.files { _ in true }.map(\.name)
         let variant = try variant(of: format, options, names: names, folder: folder)
@@ -90,10 +112,10 @@ enum MNISTConversion {
     /// folder holding the files, one of the files (its folder is read), the zip, or the folder
     /// above (the one subfolder holding idx files, else a `gzip.zip`; several subfolders are
     /// refused, listed). Returns the place of the files.
-    static func resolveInput(_ options: ConvertOptions, format: DatasetFormat) throws(DatasetError)
+    static func resolveInput(_ options: ConvertOptions) throws(DatasetError)
         -> (InputPlace, InputSearch)
     {
-        let search = InputSearch(options.input, format: format)
+        let search = InputSearch(options.input)
         let forms = "the folder of idx files, one of them, EMNIST's gzip.zip, or the folder above"
         func isIDX(_ name: String) -> Bool { name.contains("idx1-ubyte") || name.contains("idx3-ubyte") }
         func holdsIDX(_ folder: URL) -> Bool {
@@ -176,6 +198,17 @@ enum MNISTConversion {
         }
         return .emnist(subsets[0])
     }
+}
+
+extension DatasetFormat {
+    /// MNIST's idx files (`*-images-idx3-ubyte[.gz]`, `*-labels-idx1-ubyte[.gz]`).
+    public static let mnist = DatasetFormat(word: "mnist")
+    /// Fashion-MNIST's idx files.
+    public static let fashionMNIST = DatasetFormat(word: "fashion-mnist")
+    /// Kuzushiji-MNIST's idx files.
+    public static let kmnist = DatasetFormat(word: "kmnist")
+    /// EMNIST's idx files (one of its six sets).
+    public static let emnist = DatasetFormat(word: "emnist")
 }
 
 extension MNISTVariant {

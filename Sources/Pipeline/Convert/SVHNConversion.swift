@@ -10,10 +10,29 @@ import Imaging
 /// (`bbox/left|top|width|height|label`, label as the digit 0–9) and `filename` ("train/1.png").
 /// train (+ extra) is divided into train and validation per record from (seed, filename), so the
 /// assignment does not depend on order or on the number of jobs; test stays as it is.
-enum SVHNConversion {
+enum SVHNConversion: FormatRecipe {
     static let maxDigits = 5
 
-    static func plan(_ options: ConvertOptions, encoding: ImageEncoding) throws(DatasetError) -> ConversionPlan {
+    static let words = [
+        FormatWord(
+            format: .svhn, input: "train.tar.gz test.tar.gz [extra.tar.gz], or train/ test/ [extra/]",
+            examples: ["shardkit convert svhn --input svhn --output out/svhn --include-extra"],
+            note: "train (+ extra) is divided into train and validation per file name and --seed.",
+            defaultImageEncoding: .raw, defaultValidationFraction: 0.1,
+            options: [.skipMissing, .includeExtra, .validationFraction]),
+    ]
+
+    static func fingerprint(_ options: ConvertOptions, format: DatasetFormat) -> [String: String] {
+        [
+            "validation fraction": String(options.validationFraction),
+            "include extra": String(options.includeExtra),
+            "skip missing": String(options.skipMissing),
+        ]
+    }
+
+    static func plan(_ options: ConvertOptions, format: DatasetFormat, encoding: ImageEncoding)
+        throws(DatasetError) -> ConversionPlan
+    {
         let (sources, search) = try resolveInput(options)
         var trainSources = sources.filter { $0.name == "train" }
         if options.includeExtra {
@@ -155,7 +174,7 @@ enum SVHNConversion {
     /// folder wins over the archive). `--input train.tar.gz` or `--input …/train` give that one
     /// split.
     static func resolveInput(_ options: ConvertOptions) throws(DatasetError) -> ([Source], InputSearch) {
-        let search = InputSearch(options.input, format: .svhn)
+        let search = InputSearch(options.input)
         var sources: [Source] = []
         // extra.tar.gz is large (1.3 GB): it is not even listed unless --include-extra asks for it.
         for split in ["train", "test"] + (options.includeExtra ? ["extra"] : []) {
@@ -190,12 +209,6 @@ enum SVHNConversion {
             ),
             ("filename", .text),
         ]
-    }
-
-    /// Whether record `key` goes to validation: one uniform draw from `RecordKey("validation/" + key).generator(seed:)`.
-    static func isValidation(key: String, seed: UInt64, fraction: Double) -> Bool {
-        var generator = RecordKey("validation/" + key).generator(seed: seed)
-        return Double(generator.next() >> 11) / Double(1 << 53) < fraction
     }
 
     private static func pass(
@@ -244,7 +257,7 @@ enum SVHNConversion {
             open: { _ throws(DatasetError) in
                 // The reading thread reads digitStruct.mat and checks that each PNG is there. From
                 // a folder, reading, decoding, cropping and resizing the PNG happen on the workers
-                // (`PendingImage.svhnPNG`, `SVHNCrop.image`), so a scale-out worker reads only its
+                // (`SVHNCropStep`, `SVHNCrop.image`), so a scale-out worker reads only its
                 // own PNGs; from an archive (one stream) this thread reads the PNG's bytes, in
                 // digitStruct's order (`ArchiveOrderedReader`), and the workers do the rest. Same
                 // samples, skips and errors as `SVHNReader`.
@@ -302,9 +315,14 @@ enum SVHNConversion {
                         let filename = "\(source.name)/\(entry.name)"
                         return PendingRecord(
                             split: route(filename), path: pngURL.path, index: entry.index,
-                            image: .svhnPNG(sample.png, boxes: sample.boxes, size: SVHNCrop.outputSize),
+                            image: .deferred(SVHNCropStep(png: sample.png, boxes: sample.boxes, size: SVHNCrop.outputSize)),
                             features: recordFeatures(sample, filename: filename))
                     })
             }, skips: skips)
     }
+}
+
+extension DatasetFormat {
+    /// SVHN format 1: `train/`, `test/` (and `extra/`), each `digitStruct.mat` and PNGs.
+    public static let svhn = DatasetFormat(word: "svhn")
 }

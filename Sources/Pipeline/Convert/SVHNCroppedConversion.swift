@@ -8,18 +8,26 @@ import Shards
 /// the file's 10 read as 0), as TFDS's `svhn_cropped`. The input is a folder holding
 /// `train_32x32.mat`, `test_32x32.mat` and optionally `extra_32x32.mat`, each converted to a
 /// split of its own name, or a single `.mat` file.
-enum SVHNCroppedConversion {
+enum SVHNCroppedConversion: FormatRecipe {
+    static let words = [
+        FormatWord(
+            format: .svhnCropped, input: "train_32x32.mat, test_32x32.mat [, extra_32x32.mat]",
+            examples: ["shardkit convert svhn-cropped -i svhn -o out/svhn_cropped"]),
+    ]
+
     /// The splits in the order they are written, each from `{split}_32x32.mat`.
     static let splits = ["train", "test", "extra"]
     /// Class names as `label.labels.txt` lists them: the digits.
     static let classNames = (0...9).map(String.init)
 
-    static func plan(_ options: ConvertOptions, encoding: ImageEncoding) throws(DatasetError) -> ConversionPlan {
+    static func plan(_ options: ConvertOptions, format: DatasetFormat, encoding: ImageEncoding)
+        throws(DatasetError) -> ConversionPlan
+    {
         var passes: [ConversionPass] = []
         let files = try inputFiles(options.input)
         // The MAT reader reads X by positioned windows, not front to back: each file is hashed
         // once the records are written (`finishInputs`), a read of its own.
-        let search = InputSearch(options.input, format: .svhnCropped)
+        let search = InputSearch(options.input)
         for (_, file) in files { search.digests.register(file.standardizedFileURL.path) }
         for (split, file) in files {
             passes.append(
@@ -86,4 +94,9 @@ enum SVHNCroppedConversion {
         }
         return found
     }
+}
+
+extension DatasetFormat {
+    /// SVHN format 2: `train_32x32.mat`, `test_32x32.mat`, `extra_32x32.mat` (MAT v5).
+    public static let svhnCropped = DatasetFormat(word: "svhn-cropped")
 }

@@ -93,6 +93,22 @@ public enum SVHNCrop {
     }
 }
 
+/// SVHN's per-record image work on the encoding workers: read the PNG (a file still to read from
+/// a folder, or the bytes already read out of an archive), decode it as RGB, crop around the digit
+/// boxes and resize to `size` (`SVHNCrop.image`). On a worker rather than the reading thread,
+/// so that the reading thread only walks digitStruct.mat.
+struct SVHNCropStep: DeferredImage {
+    var png: SVHNImageData
+    var boxes: [DigitBox]
+    var size: Int
+
+    func load(_ request: DeferredImageRequest) throws(DatasetError) -> LoadedImage {
+        let bytes = try reading { () throws(FormatError) in try png.read(record: request.index) }
+        return LoadedImage(
+            image: try SVHNCrop.image(png: bytes, boxes: boxes, path: request.path, record: request.index, size: size))
+    }
+}
+
 extension SVHNConversion {
     /// The SVHN recipe's features other than `image`, for `sample` stored as `filename`
     /// ("train/1.png"): `length`, `digits` (padded with 10), the boxes rounded to whole pixels

@@ -1,21 +1,45 @@
 internal import ShardKitSupport
 import Shards
 import Examples
-import Formats
 import Imaging
 import Foundation
 
 /// The image of a pending record: decoded pixels, or work the encoding workers still do.
 enum PendingImage: Sendable {
     case decoded(Image)
-    /// SVHN: a PNG (a file still to read from a folder, or the bytes read out of an archive) to
-    /// decode as RGB, crop around the digit boxes and resize to `size` (`SVHNCrop.image`), on a
-    /// worker rather than on the reading thread.
-    case svhnPNG(SVHNImageData, boxes: [DigitBox], size: Int)
-    /// An image file of a folder dataset (`FolderImage.load`), read and decoded on a worker and
-    /// given `channels`. Its bytes are stored as they are when nothing changes them: same
-    /// encoding, a plain file (`FolderImage.isPlain`), no resize, no augmentation.
-    case imageFile(path: String, channels: Int)
+    /// A format's per-record step (read a file, decode, crop…), run on a worker rather than on
+    /// the reading thread. Each recipe that needs one declares its own type in its file.
+    case deferred(any DeferredImage)
+}
+
+/// Per-record image work a format's recipe leaves to the encoding workers (SVHN's crop, a folder's
+/// image files). It must be a pure function of the record: the same record gives the same image
+/// on any thread.
+protocol DeferredImage: Sendable {
+    /// The record's image, before resizing and augmentation; errors name `request.path` and
+    /// `request.index`.
+    func load(_ request: DeferredImageRequest) throws(DatasetError) -> LoadedImage
+}
+
+/// What a `DeferredImage` is told about its record and what becomes of its image.
+struct DeferredImageRequest {
+    /// The record's source file and index, for errors.
+    var path: String
+    var index: Int
+    /// How the image will be stored.
+    var encoding: ImageEncoding
+    /// The side the image will be resized to, if any.
+    var resizeSide: Int?
+    /// Whether this worker has an augmentation engine (then the pixels are re-encoded).
+    var augmenting: Bool
+}
+
+/// A deferred image's result.
+struct LoadedImage {
+    var image: Image
+    /// The source file's bytes, when they can be stored unchanged (nothing alters the image and
+    /// its encoding is the one asked for).
+    var original: [UInt8]? = nil
 }
 
 /// One record as the reader thread hands it to the encoding workers: the image as read,
@@ -65,24 +89,13 @@ struct RecordEncoder: Sendable {
         switch record.image {
         case .decoded(let decoded):
             image = decoded
-        case .imageFile(let path, let channels):
-            let file: FolderImage
-            do {
-                file = try FolderImage.load(path: path)
-            } catch {
-                var placed = error
-                placed.record = record.index
-                throw DatasetError(placed)
-            }
-            image = file.image.converted(toChannels: channels)
-            let sameSize = record.resizeSide.map { $0 == image.height && $0 == image.width } ?? true
-            let sameEncoding = (file.format == .png && encoding == .png) || (file.format == .jpeg && encoding == .jpeg)
-            if file.isPlain, file.image.channels == channels, sameSize, sameEncoding, augmenter == nil {
-                original = file.bytes
-            }
-        case .svhnPNG(let png, let boxes, let size):
-            let bytes = try reading { () throws(FormatError) in try png.read(record: record.index) }
-            image = try SVHNCrop.image(png: bytes, boxes: boxes, path: record.path, record: record.index, size: size)
+        case .deferred(let step):
+            let loaded = try step.load(
+                DeferredImageRequest(
+                    path: record.path, index: record.index, encoding: encoding, resizeSide: record.resizeSide,
+                    augmenting: augmenter != nil))
+            image = loaded.image
+            original = loaded.original
         }
         if let side = record.resizeSide, image.height != side || image.width != side {
             image = image.resizedBilinear(height: side, width: side)

@@ -26,11 +26,12 @@ final class Preprocessor {
     /// model's channel count. Throws a plain message; callers add the place.
     func decodeImage(_ bytes: UnsafeRawBufferPointer) throws(DataError) -> Image {
         let channels = spec.inputShape[2]
-        let isPNG = bytes.count >= 4 && bytes[0] == 0x89 && bytes[1] == 0x50 && bytes[2] == 0x4E && bytes[3] == 0x47
-        let isJPEG = bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF
         do {
-            if isPNG { return try PNGCodec.decode(bytes, channels: channels) }
-            if isJPEG { return try JPEGCodec.decode(bytes, channels: channels) }
+            switch Image.encodedFormat(of: bytes) {
+            case .png: return try PNGCodec.decode(bytes, channels: channels)
+            case .jpeg: return try JPEGCodec.decode(bytes, channels: channels)
+            case nil: break
+            }
         } catch {
             throw DataError(path: "", message: "image does not decode: \(error)", underlying: error)
         }
