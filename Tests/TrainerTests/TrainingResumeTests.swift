@@ -183,7 +183,7 @@ struct RunDirectoryTests {
     @Test func defaultsAndDecayEpochs() throws {
         let digits = TrainingDefaults.forModel("digits")
         #expect(digits == TrainingDefaults(batchSize: 32, epochs: 4, decayRate: 0.5, decayEpochs: 2, decayAtMidRun: true))
-        // Halved at the run's middle: after 2 of the default 4 epochs, 6 of 12, 1 of 1 or 3.
+        // A period of half the run: 2 of the default 4 epochs, 6 of 12, 1 of 1 or 3.
         #expect(digits.decayEpochs(forRunOf: 4) == 2)
         #expect(digits.decayEpochs(forRunOf: 12) == 6)
         #expect(digits.decayEpochs(forRunOf: 3) == 1)

@@ -117,14 +117,15 @@ public struct TrainingDefaults: Sendable, Equatable {
     /// The decay period in epochs for a run of the default `epochs` (nil: `decaySteps` as given,
     /// 1000 by default); see `decayEpochs(forRunOf:)` for other lengths.
     public var decayEpochs: Int?
-    /// Whether the period follows the run's length: one period is half the run, so the rate is
-    /// halved once, at the middle, whatever `--epochs` says.
+    /// Whether the period follows the run's length: one period is half the run, so the rate
+    /// (decaying smoothly, step by step) is half at the run's middle and a quarter at its end,
+    /// whatever `--epochs` says.
     public var decayAtMidRun = false
 
-    /// - `digits`: batches of 32, 4 epochs, the learning rate halved at the run's middle (after
-    ///   epoch 2 of 4) — the settings `scripts/accept.sh` reached 97.5% whole-sequence accuracy
-    ///   with (20,000 strings, 4 epochs, before they became the defaults). A fixed period of 2
-    ///   epochs left a 12-epoch run at 1/64 of its rate for its last third.
+    /// - `digits`: batches of 32, 4 epochs, the learning rate halved every half run (every 2 of
+    ///   its default 4 epochs) — the settings `scripts/accept.sh` reached 97.5% whole-sequence
+    ///   accuracy with (20,000 strings, 4 epochs, before they became the defaults). A fixed period
+    ///   of 2 epochs left a 12-epoch run below 1/16 of its rate for its last third.
     /// - the others: batches of 64, 1 epoch, a constant learning rate.
     public static func forModel(_ name: String) -> TrainingDefaults {
         switch name {
