@@ -115,6 +115,10 @@ LOWER_IS_BETTER = {"s", "ms", "us", "ns", "MiB", "KiB", "GiB", "MB", "GB", "byte
 # Fields that tell apart two figures one program prints under one name (bench-trainer's GEMM rates
 # per kernel, bench_convert's peak RSS per --jobs).
 DISTINGUISHING = ("kernel", "jobs", "tier", "args")
+# Figures a section runs on both sides that do not measure ShardKit's code: the Python converters
+# inside the section scripts and the CPU's FMA peak probe. Their head/base shows how much the
+# machine drifted between the two sides, and gets no verdict.
+CONTROLS = ("py_", "fma_peak_")
 # How much worse than the base a figure may be: issue 10 allows 5%.
 TOLERANCE = 0.05
 
@@ -171,9 +175,7 @@ def side_by_side(figures, notes):
         else:
             ratio = h / b if b else math.inf
             is_worse = h < b * (1 - TOLERANCE)
-        if not name.startswith("shardkit_"):
-            # The same program on both sides (a Python converter inside a section script, the FMA
-            # probe): its spread shows how noisy the machine was, and is no verdict on ShardKit.
+        if name.startswith(CONTROLS):
             verdict = "control (same work both sides)"
         elif is_worse:
             verdict = f"worse by more than {TOLERANCE:.0%}"
