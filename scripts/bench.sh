@@ -22,6 +22,9 @@ anchors=${ANCHORS_DIR:-$root/../shared/anchors}
 REPEATS=${REPEATS:-3}
 SECTIONS=${SECTIONS:-records imaging convert trainer}
 BASE=${BASE:-}
+if [ -n "$BASE" ]; then  # checked before the builds, which take minutes
+    base_rev=$(git rev-parse --verify --quiet "$BASE^{commit}") || { echo "bench: BASE=$BASE names no commit" >&2; exit 64; }
+fi
 results=Benchmarks/results; mkdir -p "$results"
 raw="$results/bench-$(date +%Y%m%d-%H%M%S).raw"; log="${raw%.raw}.log"; : > "$raw"; : > "$log"
 
@@ -38,7 +41,6 @@ cpu_tier=$("$bin/shardkit" --version | sed -n 's/^kernel tier: \([a-z0-9]*\).*/\
 # The base side (BASE set): a worktree of REV outside this tree, built in release.
 bin_head=$bin benchbin_head=$benchbin
 if [ -n "$BASE" ]; then
-    base_rev=$(git rev-parse --verify --quiet "$BASE^{commit}") || { echo "bench: BASE=$BASE names no commit" >&2; exit 64; }
     base_short=$(git rev-parse --short=7 "$base_rev")
     base_root=${BENCH_BASE_ROOT:-/tmp/shardkit-bench}
     mkdir -p "$base_root"
