@@ -31,8 +31,10 @@ fuzz: bootstrap
 	@scripts/fuzz.sh $(FUZZ_ARGS)
 
 ## bench: throughput and memory benchmarks beside the TensorFlow/Pillow anchors; figures and ratios.
+## BASE=REV (make bench BASE=721dc11) also runs each benchmark built from commit REV, interleaved
+## with this tree's, and prints base, head, head/base and which figures are worse by more than 5%.
 bench: bootstrap
-	@scripts/bench.sh
+	@BASE="$(BASE)" scripts/bench.sh
 
 ## bench-full: full-size conversions (SVHN train, HWDB1.1 train, MNIST x1/x10/x100) beside the
 ## notebooks' Python method; about an hour, ~20 GB in /tmp/shardkit-bench/fullsize.

@@ -2,8 +2,15 @@
 package) from one run's RESULT lines, and prints each issue target with its measured ratio.
 
     python Benchmarks/compare.py results.raw
+    python Benchmarks/compare.py --ab results.raw
+
+--ab reads a side-by-side run (`make bench BASE=REV`: lines tagged side=base, side=head or
+side=anchor) and first prints, per figure, the base's and the head's medians, head/base oriented
+so that > 1 is better (time and memory inverted), and a verdict; then the targets as above, from
+the head's and the anchors' lines.
 """
 import collections
+import math
 import statistics
 import sys
 
@@ -55,20 +62,23 @@ TARGETS = [
 ]
 
 
-def load(path):
+def load(path, sides=None):
+    """Every figure's values by name; with `sides`, only lines whose side= is one of them."""
     runs = collections.OrderedDict()
     for line in open(path):
         if not line.startswith("RESULT "):
             continue
         kv = dict(t.split("=", 1) for t in line.split()[1:] if "=" in t)
+        if sides is not None and kv.get("side") not in sides:
+            continue
         name = kv["name"]
         runs.setdefault(name, {"unit": kv.get("unit", ""), "v": [], "extra": kv})
         runs[name]["v"].append(float(kv["value"]))
     return runs
 
 
-def main():
-    runs = load(sys.argv[1])
+def report(runs):
+    """Each figure's spread, then each issue target with its ratio, then peak memory."""
     print(f"{'benchmark':40s} {'unit':12s} {'median':>12s} {'min':>12s} {'max':>12s} {'n':>3s}")
     for name, r in runs.items():
         v = r["v"]
@@ -97,7 +107,99 @@ def main():
         print()
         print("peak memory (MiB, median):")
         for n, r in mem:
-            print(f"  {n:50s} {statistics.median(r['v']):8.1f}  {' '.join(f'{k}={v}' for k, v in r['extra'].items() if k not in ('name', 'value', 'unit', 'rep'))}")
+            print(f"  {n:50s} {statistics.median(r['v']):8.1f}  {' '.join(f'{k}={v}' for k, v in r['extra'].items() if k not in ('name', 'value', 'unit', 'rep', 'side'))}")
+
+
+# Units where less is better; every other unit is a rate or a fraction, where more is.
+LOWER_IS_BETTER = {"s", "ms", "us", "ns", "MiB", "KiB", "GiB", "MB", "GB", "bytes"}
+# Fields that tell apart two figures one program prints under one name (bench-trainer's GEMM rates
+# per kernel, bench_convert's peak RSS per --jobs).
+DISTINGUISHING = ("kernel", "jobs", "tier", "args")
+# Figures a section runs on both sides that do not measure ShardKit's code: the Python converters
+# inside the section scripts and the CPU's FMA peak probe. Their head/base shows how much the
+# machine drifted between the two sides, and gets no verdict.
+CONTROLS = ("py_", "fma_peak_")
+# How much worse than the base a figure may be: issue 10 allows 5%.
+TOLERANCE = 0.05
+
+
+def load_sides(path):
+    """(figures, notes): figures[key][side] = values over the rounds, key = (name, qualifier,
+    unit); notes = the run's FAILED and SKIPPED lines. A name printed more than once in one round by
+    one side gets the DISTINGUISHING fields as its qualifier."""
+    lines, notes = [], []
+    for line in open(path):
+        if line.startswith(("FAILED", "SKIPPED")):
+            notes.append(line.rstrip("\n"))
+        if not line.startswith("RESULT "):
+            continue
+        lines.append(dict(t.split("=", 1) for t in line.split()[1:] if "=" in t))
+    seen = collections.Counter((kv["name"], kv.get("side"), kv.get("rep")) for kv in lines)
+    repeated = {name for (name, _, _), count in seen.items() if count > 1}
+    figures = collections.OrderedDict()
+    for kv in lines:
+        qualifier = ""
+        if kv["name"] in repeated:
+            qualifier = " ".join(f"{k}={kv[k]}" for k in DISTINGUISHING if k in kv)
+        key = (kv["name"], qualifier, kv.get("unit", ""))
+        figures.setdefault(key, collections.defaultdict(list))[kv.get("side", "anchor")].append(float(kv["value"]))
+    return figures, notes
+
+
+def figure(x):
+    """A median in 11 columns, whole numbers from 10,000 up rather than in e-notation."""
+    return f"{x:11.0f}" if abs(x) >= 1e4 else f"{x:11.4g}"
+
+
+def side_by_side(figures, notes):
+    """The base/head table: medians, head/base with > 1 better, and the verdict."""
+    print("side by side (medians over the rounds; head/base > 1 is better, time and memory inverted):")
+    print(f"{'figure':58s} {'unit':12s} {'base':>11s} {'head':>11s} {'head/base':>9s} {'n':>5s}  verdict")
+    worse = []
+    for (name, qualifier, unit), by_side in figures.items():
+        base, head = by_side.get("base"), by_side.get("head")
+        if base is None and head is None:
+            continue  # an anchor
+        label = f"{name} [{qualifier}]" if qualifier else name
+        lower = unit in LOWER_IS_BETTER or name.endswith("peak_rss")
+        n = f"{len(base or [])}/{len(head or [])}"
+        if not base or not head:
+            shown = [figure(statistics.median(v)) if v else f"{'-':>11s}" for v in (base, head)]
+            verdict = "head only" if head else "base only"
+            print(f"{label:58s} {unit:12s} {shown[0]} {shown[1]} {'':>9s} {n:>5s}  {verdict}")
+            continue
+        b, h = statistics.median(base), statistics.median(head)
+        if lower:
+            ratio = b / h if h else math.inf
+            is_worse = h > b * (1 + TOLERANCE)
+        else:
+            ratio = h / b if b else math.inf
+            is_worse = h < b * (1 - TOLERANCE)
+        if name.startswith(CONTROLS):
+            verdict = "control (same work both sides)"
+        elif is_worse:
+            verdict = f"worse by more than {TOLERANCE:.0%}"
+            worse.append(label)
+        else:
+            verdict = "ok"
+        print(f"{label:58s} {unit:12s} {figure(b)} {figure(h)} {ratio:9.3f} {n:>5s}  {verdict}")
+    print()
+    if worse:
+        print(f"{len(worse)} figure(s) worse by more than {TOLERANCE:.0%}: {', '.join(worse)}")
+    else:
+        print(f"no figure worse by more than {TOLERANCE:.0%}")
+    for note in notes:
+        print(f"  not measured: {note}")
+
+
+def main():
+    if sys.argv[1] == "--ab":
+        path = sys.argv[2]
+        side_by_side(*load_sides(path))
+        print()
+        report(load(path, sides={"head", "anchor"}))
+    else:
+        report(load(sys.argv[1]))
 
 
 if __name__ == "__main__":
