@@ -24,7 +24,7 @@ let package = Package(
         .executableTarget(
             name: "bench-examples", dependencies: shardKit("Examples"), path: "bench-examples", swiftSettings: settings),
         .executableTarget(
-            name: "bench-shards", dependencies: shardKit("Pipeline", "Shards", "Examples", "RecordIO"),
+            name: "bench-shards", dependencies: shardKit("Shards", "Examples", "RecordIO"),
             path: "bench-shards", swiftSettings: settings),
         .executableTarget(
             name: "bench-imaging", dependencies: shardKit("Imaging", "Synth", "ShardKitSupport"), path: "bench-imaging",
