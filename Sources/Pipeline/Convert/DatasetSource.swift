@@ -5,7 +5,7 @@ import Foundation
 
 /// A file being read by a `DatasetSource`, with the strings records need worked out once per
 /// file rather than once per record (`URL.path` costs about a microsecond).
-struct SourceFile {
+struct SourceFile: Sendable {
     let url: URL
     /// `url.path`.
     let path: String
@@ -58,6 +58,8 @@ struct SourcedSample<Sample> {
     /// split's records with it).
     var ordinal: Int
 }
+
+extension SourcedSample: Sendable where Sample: Sendable {}
 
 /// A lazy sequence of a format's samples over its files, read one after another with readers
 /// made by `open`, each sample with its `SampleKey`: the source of the dataset spine. It can

@@ -268,7 +268,7 @@ enum SVHNConversion: FormatRecipe {
     }
 
     /// A digitStruct entry with its PNG, as the records pass reads them.
-    struct Entry {
+    struct Entry: Sendable {
         var entry: DigitStructEntry
         /// "train", "test" or "extra": the prefix of the `filename` feature.
         var sourceName: String
