@@ -39,7 +39,6 @@ enum CIFARConversion: FormatRecipe {
         }
         var passes: [ConversionPass] = []
         for (split, files) in splitFiles where !files.isEmpty {
-            var running = 0
             passes.append(
                 ConversionPass(
                     split: split, files: files, countIsCheap: true,
@@ -51,23 +50,10 @@ enum CIFARConversion: FormatRecipe {
                         return total
                     },
                     open: { skip throws(DatasetError) in
-                        running = skip  // the id numbers records across the split's files
-                        return chainedPull(
+                        DatasetSource(
                             files, skip: skip,
-                            open: { file throws(FormatError) in try CIFARReader(input: file, variant: variant) },
-                            map: { sample, file in
-                                defer { running += 1 }
-                                var features: [String: Feature] = [
-                                    "id": .bytes([Array("\(split)_\(pad5(running))".utf8)]),
-                                    "label": .int64([Int64(sample.label)]),
-                                ]
-                                if let coarse = sample.coarseLabel {
-                                    features["coarse_label"] = .int64([Int64(coarse)])
-                                }
-                                return PendingRecord(
-                                    split: 0, path: file.path, index: sample.index, image: .decoded(sample.image),
-                                    features: features)
-                            })
+                            open: { file throws(FormatError) in try CIFARReader(input: file, variant: variant) }
+                        ).records(Step(split: split))
                     }))
         }
         var features: [(String, TFDSFeature)] = [
@@ -84,6 +70,26 @@ enum CIFARConversion: FormatRecipe {
             try search.metadata(strict: options.strictInputs, quiet: options.quiet)
         }
         return plan
+    }
+
+    /// The per-sample step: `id` numbers the split's records across its files
+    /// (`"train_00042"`, from the sample's position in the source), then the labels.
+    struct Step: SampleRecipe {
+        var split: String
+
+        func record(_ sourced: SourcedSample<CIFARSample>) throws(DatasetError) -> PendingRecord {
+            let sample = sourced.sample
+            var features: [String: Feature] = [
+                "id": .bytes([Array("\(split)_\(pad5(sourced.ordinal))".utf8)]),
+                "label": .int64([Int64(sample.label)]),
+            ]
+            if let coarse = sample.coarseLabel {
+                features["coarse_label"] = .int64([Int64(coarse)])
+            }
+            return PendingRecord(
+                split: 0, path: sourced.file.path, index: sourced.index, key: sourced.key,
+                image: .decoded(sample.image), features: features)
+        }
     }
 
     /// `--input` for CIFAR: the tarball as shipped (`cifar-10-binary.tar.gz`,

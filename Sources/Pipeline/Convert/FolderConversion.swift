@@ -95,35 +95,26 @@ enum FolderConversion: FormatRecipe {
             let routed = split.name == "train" && fraction > 0
             let names = routed ? ["train", "validation"] : [split.name]
             let files = split.files
-            let route: @Sendable (String) -> Int = { key in
-                routed && isValidation(key: key, seed: seed, fraction: fraction) ? 1 : 0
-            }
+            let step = Step(routed: routed, seed: seed, fraction: fraction, channels: channels, size: size)
             passes.append(
                 ConversionPass(
                     label: names.joined(separator: "+"), splits: names,
                     counts: { () throws(DatasetError) in
                         var counts = Array(repeating: 0, count: names.count)
-                        for file in files { counts[route(file.relativePath)] += 1 }
+                        for file in files { counts[step.split(of: file.relativePath)] += 1 }
                         return counts
                     },
                     countIsCheap: true,
                     // A routed pass's records of one split are not a run of files: it cannot start midway.
                     canSkip: !routed,
                     open: { skip throws(DatasetError) in
-                        let reader = ImageFolderReader(folder: folder, files: files)
-                        _ = try reading { () throws(FormatError) in try reader.skip(skip) }
-                        return { () throws(DatasetError) -> PendingRecord? in
-                            guard let entry = try reading({ () throws(FormatError) in try reader.next() }) else {
-                                return nil
-                            }
-                            return PendingRecord(
-                                split: route(entry.relativePath), path: entry.path, index: entry.index,
-                                image: .deferred(FolderImageFile(path: entry.path, channels: channels)), resizeSide: size,
-                                features: [
-                                    "label": .int64([Int64(entry.classIndex)]),
-                                    "filename": .bytes([Array(entry.relativePath.utf8)]),
-                                ])
-                        }
+                        // The split's image files are one source whose samples are keyed by their
+                        // own files.
+                        DatasetSource(
+                            [folder.directory], skip: skip,
+                            open: { _ throws(FormatError) in ImageFolderReader(folder: folder, files: files) },
+                            keyPath: { entry, _ in entry.path }
+                        ).records(step)
                     }))
         }
         // Skips are the whole input's, counted here: every worker reports the same ones.
@@ -219,6 +210,36 @@ enum FolderConversion: FormatRecipe {
     private final class Failures: @unchecked Sendable {
         var errors: [FormatError?]
         init(count: Int) { errors = Array(repeating: nil, count: count) }
+    }
+}
+
+extension FolderConversion {
+    /// The per-sample step: the split (train, or validation for a seeded share of train keyed by
+    /// the relative path), `label` from the class folder, `filename`, and the image file left to
+    /// the workers (`FolderImageFile`).
+    struct Step: SampleRecipe {
+        /// Whether this split is train divided into train and validation.
+        var routed: Bool
+        var seed: UInt64
+        var fraction: Double
+        var channels: Int
+        var size: Int?
+
+        /// 1 (validation) or 0 (the pass's first split) for the file at `relativePath`.
+        func split(of relativePath: String) -> Int {
+            routed && isValidation(key: relativePath, seed: seed, fraction: fraction) ? 1 : 0
+        }
+
+        func record(_ sourced: SourcedSample<FolderEntry>) throws(DatasetError) -> PendingRecord {
+            let entry = sourced.sample
+            return PendingRecord(
+                split: split(of: entry.relativePath), path: entry.path, index: sourced.index, key: sourced.key,
+                image: .deferred(FolderImageFile(path: entry.path, channels: channels)), resizeSide: size,
+                features: [
+                    "label": .int64([Int64(entry.classIndex)]),
+                    "filename": .bytes([Array(entry.relativePath.utf8)]),
+                ])
+        }
     }
 }
 

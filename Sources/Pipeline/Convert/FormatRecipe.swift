@@ -5,7 +5,8 @@ public import Shards
 /// Everything one raw format means on the Pipeline/CLI side, in one type per format (a
 /// `<Name>Conversion.swift` file): the words `shardkit convert` takes for it and what the help
 /// says about them, its defaults, its plan over a `Formats` reader (passes, TFDS features,
-/// sample → `PendingRecord`), and any per-record image step that runs on the encoding workers
+/// a `DatasetSource` per pass, and its per-sample step: a `SampleRecipe` from sample and key to
+/// `PendingRecord`), and any per-record image step that runs on the encoding workers
 /// (a `DeferredImage` of its own). Nothing outside that file and `FormatRegistry.recipes` names
 /// a format.
 protocol FormatRecipe: Sendable {

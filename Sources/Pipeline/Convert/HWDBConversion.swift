@@ -45,6 +45,7 @@ enum HWDBConversion: FormatRecipe {
             dictionarySource = "train"
         }
         let side = options.size
+        let step = Step(dictionary: dictionary, dictionarySource: dictionarySource, side: side)
         var passes: [ConversionPass] = []
         for (split, files) in [("train", trainFiles), ("test", testFiles)] where !files.isEmpty {
             passes.append(
@@ -54,26 +55,8 @@ enum HWDBConversion: FormatRecipe {
                     // Header to header: 10 bytes read per sample, no bitmap (a seek).
                     count: { reader throws(FormatError) in try reader.skip(Int.max) },
                     open: { skip throws(DatasetError) in
-                        chainedPull(
-                            files, skip: skip, open: { file throws(FormatError) in try GNTReader(input: file) },
-                            map: { sample, file throws(DatasetError) in
-                                let label: Int
-                                do throws(FormatError) {
-                                    label = try dictionary.index(of: sample.character)
-                                } catch {
-                                    throw DatasetError(
-                                        .badInput, path: file.path, recordIndex: sample.index,
-                                        "\(error.message) built from \(dictionarySource)")
-                                }
-                                return PendingRecord(
-                                    split: 0, path: file.path, index: sample.index, image: .decoded(sample.image),
-                                    resizeSide: side,
-                                    features: [
-                                        "label": .int64([Int64(label)]),
-                                        "character": .bytes([Array(sample.character.utf8)]),
-                                        "writer": .bytes([Array(file.stem.utf8)]),
-                                    ])
-                            })
+                        DatasetSource(files, skip: skip, open: { file throws(FormatError) in try GNTReader(input: file) })
+                            .records(step)
                     }))
         }
         var plan = ConversionPlan(
@@ -95,6 +78,36 @@ enum HWDBConversion: FormatRecipe {
             try search.metadata(strict: options.strictInputs, quiet: options.quiet)
         }
         return plan
+    }
+
+    /// The per-sample step: the character's index in the dictionary as `label`, the character
+    /// itself, the writer (the file's base name), and the bitmap resized to `side × side` on the
+    /// workers. A character the dictionary lacks is an error naming file and record.
+    struct Step: SampleRecipe {
+        var dictionary: CharacterDictionary
+        /// Where the dictionary came from ("train", or the `--dictionary` file's name), for errors.
+        var dictionarySource: String
+        var side: Int
+
+        func record(_ sourced: SourcedSample<GNTSample>) throws(DatasetError) -> PendingRecord {
+            let sample = sourced.sample
+            let label: Int
+            do throws(FormatError) {
+                label = try dictionary.index(of: sample.character)
+            } catch {
+                throw DatasetError(
+                    .badInput, path: sourced.file.path, recordIndex: sourced.index,
+                    "\(error.message) built from \(dictionarySource)")
+            }
+            return PendingRecord(
+                split: 0, path: sourced.file.path, index: sourced.index, key: sourced.key,
+                image: .decoded(sample.image), resizeSide: side,
+                features: [
+                    "label": .int64([Int64(label)]),
+                    "character": .bytes([Array(sample.character.utf8)]),
+                    "writer": .bytes([Array(sourced.file.stem.utf8)]),
+                ])
+        }
     }
 
     /// `--input` for CASIA HWDB, in this order: a folder with `train/` and `test/` folders of

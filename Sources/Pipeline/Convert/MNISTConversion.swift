@@ -54,7 +54,11 @@ enum MNISTConversion: FormatRecipe {
             return try MNISTReader(images: file(files.images), labels: file(files.labels))
         }
         let transpose = options.transpose ?? variant.storesTransposed
-        let (classes, offset) = (variant.classCount, variant.labelOffset)
+        func step(labels: URL) -> Step {
+            Step(
+                transpose: transpose, variant: variant, classes: variant.classCount, offset: variant.labelOffset,
+                labelsPath: labels.path)
+        }
         var passes: [ConversionPass] = []
         var shape = [28, 28, 1]
         for split in MNISTDataset.Split.allCases {
@@ -67,24 +71,11 @@ enum MNISTConversion: FormatRecipe {
                     counts: { () throws(DatasetError) in [first.count] }, countIsCheap: true,
                     canSkip: true,
                     open: { skip throws(DatasetError) in
-                        chainedPull(
-                            [files.images], skip: skip,
-                            open: { _ throws(FormatError) in try reader(files) },
-                            map: { sample, file throws(DatasetError) in
-                                let label = sample.label - offset
-                                guard label >= 0 && label < classes else {
-                                    throw DatasetError(
-                                        .badInput, path: files.labels.path, recordIndex: sample.index,
-                                        "label \(sample.label) is not one of \(variant.name)'s (expected \(offset)…\(classes - 1 + offset))"
-                                    )
-                                }
-                                return PendingRecord(
-                                    split: 0, path: file.path, index: sample.index,
-                                    image: .decoded(transpose ? sample.image.transposed() : sample.image),
-                                    features: ["label": .int64([Int64(label)])])
-                            })
+                        DatasetSource([files.images], skip: skip, open: { _ throws(FormatError) in try reader(files) })
+                            .records(step(labels: files.labels))
                     }))
         }
+        let (classes, offset) = (variant.classCount, variant.labelOffset)
         var metadata: [String: String] = [:]
         if variant != .mnist {
             metadata["classes"] = String(classes)
@@ -105,6 +96,33 @@ enum MNISTConversion: FormatRecipe {
             try search.metadata(strict: options.strictInputs, quiet: options.quiet)
         }
         return plan
+    }
+
+    /// The per-sample step: the label moved by the variant's offset and checked against its
+    /// classes, the image as stored or transposed.
+    struct Step: SampleRecipe {
+        /// Whether images are turned (EMNIST stores them transposed).
+        var transpose: Bool
+        var variant: MNISTVariant
+        /// The variant's class count and label offset, worked out once (not per record).
+        var classes: Int
+        var offset: Int
+        /// The labels file, named by a label out of range.
+        var labelsPath: String
+
+        func record(_ sourced: SourcedSample<MNISTSample>) throws(DatasetError) -> PendingRecord {
+            let sample = sourced.sample
+            let label = sample.label - offset
+            guard label >= 0 && label < classes else {
+                throw DatasetError(
+                    .badInput, path: labelsPath, recordIndex: sourced.index,
+                    "label \(sample.label) is not one of \(variant.name)'s (expected \(offset)…\(classes - 1 + offset))")
+            }
+            return PendingRecord(
+                split: 0, path: sourced.file.path, index: sourced.index, key: sourced.key,
+                image: .decoded(transpose ? sample.image.transposed() : sample.image),
+                features: ["label": .int64([Int64(label)])])
+        }
     }
 
     /// `--input` for idx files, which the authors ship as four `.gz` files (MNIST, Fashion-MNIST,

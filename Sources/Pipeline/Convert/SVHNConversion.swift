@@ -58,14 +58,14 @@ enum SVHNConversion: FormatRecipe {
             let splits = fraction > 0 ? ["train", "validation"] : ["train"]
             passes.append(
                 pass(
-                    label: splits.joined(separator: "+"), splits: splits, sources: trainSources, options: readerOptions,
-                    route: { key in fraction > 0 && isValidation(key: key, seed: seed, fraction: fraction) ? 1 : 0 }))
+                    label: splits.joined(separator: "+"), splits: splits, sources: trainSources,
+                    step: Step(options: readerOptions, validationFraction: fraction, seed: seed)))
         }
         if let test {
             passes.append(
                 pass(
-                    label: "test", splits: ["test"], sources: [test], options: readerOptions,
-                    route: { _ in 0 }))
+                    label: "test", splits: ["test"], sources: [test],
+                    step: Step(options: readerOptions, validationFraction: 0, seed: seed)))
         }
         plan.passes = passes
         let used = trainSources + (test.map { [$0] } ?? [])
@@ -211,13 +211,9 @@ enum SVHNConversion: FormatRecipe {
         ]
     }
 
-    private static func pass(
-        label: String, splits: [String], sources: [Source], options: SVHNReader.Options,
-        route: @escaping (String) -> Int
-    ) -> ConversionPass {
+    private static func pass(label: String, splits: [String], sources: [Source], step: Step) -> ConversionPass {
         let skips = SkipCounter()
-        let tooManyDigits = "more than \(options.maxDigits) digits"
-        let missingImage = "image file missing (--skip-missing)"
+        let options = step.options
         let byPath = Dictionary(sources.map { ($0.digitStruct.url.path, $0) }, uniquingKeysWith: { first, _ in first })
         return ConversionPass(
             label: label, splits: splits,
@@ -231,14 +227,14 @@ enum SVHNConversion: FormatRecipe {
                     while let entry = try reading({ () throws(FormatError) in try entries.next() }) {
                         all.append(entry)
                         if entry.boxes.count > options.maxDigits {
-                            skipped[tooManyDigits, default: 0] += 1
+                            skipped[step.tooManyDigits, default: 0] += 1
                             continue
                         }
                         if options.missingImages == .skip && !source.has(entry.name) {
-                            skipped[missingImage, default: 0] += 1
+                            skipped[Step.missingImage, default: 0] += 1
                             continue
                         }
-                        counts[route("\(source.name)/\(entry.name)")] += 1
+                        counts[step.split(of: "\(source.name)/\(entry.name)")] += 1
                     }
                     source.keep(all)
                 }
@@ -260,65 +256,118 @@ enum SVHNConversion: FormatRecipe {
                 // (`SVHNCropStep`, `SVHNCrop.image`), so a scale-out worker reads only its
                 // own PNGs; from an archive (one stream) this thread reads the PNG's bytes, in
                 // digitStruct's order (`ArchiveOrderedReader`), and the workers do the rest. Same
-                // samples, skips and errors as `SVHNReader`.
-                var pngs: ArchiveOrderedReader?
-                return chainedPull(
+                // samples, skips and errors as `SVHNReader`. Samples are keyed by their PNGs.
+                DatasetSource(
                     sources.map(\.digitStruct),
                     open: { file throws(FormatError) in
-                        let source = byPath[file.url.path]!
-                        let entries = try source.stream()
-                        pngs = nil
-                        guard let archive = source.place.archive else { return entries }
-                        // From an archive, the PNGs' order is needed before the first record:
-                        // the entries are read once, kept, and replayed (not walked again).
-                        var all: [DigitStructEntry] = []
-                        var order: [ArchiveEntry] = []
-                        while let entry = try entries.next() {
-                            all.append(entry)
-                            guard entry.boxes.count <= options.maxDigits, let png = source.place.entry(entry.name)
-                            else { continue }
-                            order.append(png)
-                        }
-                        pngs = ArchiveOrderedReader(archive: archive, order: order)
-                        return EntryStream(kept: all)
+                        try EntryReader(source: byPath[file.url.path]!, maxDigits: options.maxDigits)
                     },
-                    map: { entry, file throws(DatasetError) in
-                        let source = byPath[file.path]!
-                        if entry.boxes.count > options.maxDigits {
-                            skips.add(tooManyDigits)
-                            return nil
-                        }
-                        let pngURL = URL(fileURLWithPath: source.place.path).appendingPathComponent(entry.name)
-                        guard source.has(entry.name) else {
-                            if options.missingImages == .skip {
-                                skips.add(missingImage)
-                                return nil
-                            }
-                            throw DatasetError(
-                                .noInput, path: pngURL.path, recordIndex: entry.index,
-                                "image named by digitStruct is missing")
-                        }
-                        let png: SVHNImageData
-                        if let reader = pngs {
-                            guard let (read, data) = try reading({ () throws(FormatError) in try reader.next() }),
-                                read.fileName == entry.name
-                            else {
-                                throw DatasetError(
-                                    .badInput, path: pngURL.path, recordIndex: entry.index,
-                                    "internal: the archive's PNGs came out of digitStruct's order")
-                            }
-                            png = .bytes(data)
-                        } else {
-                            png = .file(path: pngURL.path)
-                        }
-                        let sample = SVHNSample(entry: entry, maxDigits: options.maxDigits, png: png)
-                        let filename = "\(source.name)/\(entry.name)"
-                        return PendingRecord(
-                            split: route(filename), path: pngURL.path, index: entry.index,
-                            image: .deferred(SVHNCropStep(png: sample.png, boxes: sample.boxes, size: SVHNCrop.outputSize)),
-                            features: recordFeatures(sample, filename: filename))
-                    })
+                    keyPath: { sample, _ in sample.pngPath }
+                ).records(step, skips: skips)
             }, skips: skips)
+    }
+
+    /// A digitStruct entry with its PNG, as the records pass reads them.
+    struct Entry: Sendable {
+        var entry: DigitStructEntry
+        /// "train", "test" or "extra": the prefix of the `filename` feature.
+        var sourceName: String
+        /// Where the PNG is (on disk, or its place in the folder an archive holds), for errors.
+        var pngPath: String
+        /// The PNG: a file to read, or the bytes read out of an archive; nil when the input lacks
+        /// it, or when it was not read because the entry is left out (too many digits).
+        var png: SVHNImageData?
+    }
+
+    /// One split source's entries, each with its PNG: a file to read from a folder, or, from an
+    /// archive (one stream), the bytes read here in digitStruct's order.
+    final class EntryReader: FormatReader {
+        typealias Sample = Entry
+        private let source: Source
+        private let maxDigits: Int
+        private let entries: EntryStream
+        private let pngs: ArchiveOrderedReader?
+
+        init(source: Source, maxDigits: Int) throws(FormatError) {
+            self.source = source
+            self.maxDigits = maxDigits
+            let entries = try source.stream()
+            guard let archive = source.place.archive else {
+                self.entries = entries
+                pngs = nil
+                return
+            }
+            // From an archive, the PNGs' order is needed before the first record: the entries
+            // are read once, kept, and replayed (not walked again).
+            var all: [DigitStructEntry] = []
+            var order: [ArchiveEntry] = []
+            while let entry = try entries.next() {
+                all.append(entry)
+                guard entry.boxes.count <= maxDigits, let png = source.place.entry(entry.name) else { continue }
+                order.append(png)
+            }
+            pngs = ArchiveOrderedReader(archive: archive, order: order)
+            self.entries = EntryStream(kept: all)
+        }
+
+        func next() throws(FormatError) -> Entry? {
+            guard let entry = try entries.next() else { return nil }
+            let pngPath = URL(fileURLWithPath: source.place.path).appendingPathComponent(entry.name).path
+            var sample = Entry(entry: entry, sourceName: source.name, pngPath: pngPath)
+            guard entry.boxes.count <= maxDigits, source.has(entry.name) else { return sample }
+            if let pngs {
+                guard let (read, data) = try pngs.next(), read.fileName == entry.name else {
+                    throw FormatError(
+                        .badRecord, path: pngPath, record: entry.index,
+                        "internal: the archive's PNGs came out of digitStruct's order")
+                }
+                sample.png = .bytes(data)
+            } else {
+                sample.png = .file(path: pngPath)
+            }
+            return sample
+        }
+    }
+
+    /// The per-sample step: entries with too many digits are left out, and so are those whose PNG
+    /// is missing with `--skip-missing` (else an error); the record goes to validation for a
+    /// seeded share of train (by `filename`), carries the boxes and digits, and leaves the crop to
+    /// the workers (`SVHNCropStep`).
+    struct Step: SampleRecipe {
+        var options: SVHNReader.Options
+        /// The share of the pass's records routed to validation (0 for test).
+        var validationFraction: Double
+        var seed: UInt64
+
+        /// The skip reasons, as the manifest counts them.
+        var tooManyDigits: String { "more than \(options.maxDigits) digits" }
+        static let missingImage = "image file missing (--skip-missing)"
+
+        /// 1 (validation) or 0 (the pass's first split) for the record stored as `filename`.
+        func split(of filename: String) -> Int {
+            validationFraction > 0 && isValidation(key: filename, seed: seed, fraction: validationFraction) ? 1 : 0
+        }
+
+        func skipReason(_ sourced: SourcedSample<Entry>) -> String? {
+            if sourced.sample.entry.boxes.count > options.maxDigits { return tooManyDigits }
+            if sourced.sample.png == nil && options.missingImages == .skip { return Self.missingImage }
+            return nil
+        }
+
+        func record(_ sourced: SourcedSample<Entry>) throws(DatasetError) -> PendingRecord {
+            let entry = sourced.sample.entry
+            let pngPath = sourced.sample.pngPath
+            guard let png = sourced.sample.png else {
+                throw DatasetError(
+                    .noInput, path: pngPath, recordIndex: sourced.index, "image named by digitStruct is missing")
+            }
+            let sample = SVHNSample(entry: entry, maxDigits: options.maxDigits, png: png)
+            let filename = "\(sourced.sample.sourceName)/\(entry.name)"
+            return PendingRecord(
+                split: split(of: filename), path: pngPath, index: sourced.index, key: sourced.key,
+                image: .deferred(SVHNCropStep(png: sample.png, boxes: sample.boxes, size: SVHNCrop.outputSize)),
+                features: recordFeatures(sample, filename: filename))
+        }
     }
 }
 

@@ -40,13 +40,8 @@ enum SVHNCroppedConversion: FormatRecipe {
                     countIsCheap: true,
                     canSkip: true,
                     open: { skip throws(DatasetError) in
-                        chainedPull(
-                            [file], skip: skip, open: { url throws(FormatError) in try SVHNCroppedReader(file: url) },
-                            map: { sample, source in
-                                PendingRecord(
-                                    split: 0, path: source.path, index: sample.index, image: .decoded(sample.image),
-                                    features: ["label": .int64([Int64(sample.label)])])
-                            })
+                        DatasetSource([file], skip: skip, open: { url throws(FormatError) in try SVHNCroppedReader(file: url) })
+                            .records(Step())
                     }))
         }
         var plan = ConversionPlan(
@@ -66,6 +61,16 @@ enum SVHNCroppedConversion: FormatRecipe {
             try search.metadata(strict: options.strictInputs, quiet: options.quiet)
         }
         return plan
+    }
+
+    /// The per-sample step: the image as stored and the label (0–9, the file's 10 already read
+    /// as 0 by the reader).
+    struct Step: SampleRecipe {
+        func record(_ sourced: SourcedSample<SVHNCroppedSample>) throws(DatasetError) -> PendingRecord {
+            PendingRecord(
+                split: 0, path: sourced.file.path, index: sourced.index, key: sourced.key,
+                image: .decoded(sourced.sample.image), features: ["label": .int64([Int64(sourced.sample.label)])])
+        }
     }
 
     /// (split, file) pairs: the `{split}_32x32.mat` files a folder holds, or the one file given.

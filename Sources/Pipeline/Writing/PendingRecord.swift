@@ -51,6 +51,8 @@ struct PendingRecord: Sendable {
     /// Source file and record index, for error messages.
     var path: String
     var index: Int
+    /// The source sample's key (from its `DatasetSource`): with `copy`, the augmentation stream.
+    var key: SampleKey
     var image: PendingImage
     /// Resize the image to `side × side` before encoding (HWDB), or keep it as it is.
     var resizeSide: Int?
@@ -70,8 +72,8 @@ struct PendingRecord: Sendable {
 struct RecordEncoder: Sendable {
     var encoding: ImageEncoding
     var jpegQuality = 95
-    /// Applied after resizing, with randomness keyed by (seed, source file name, record index,
-    /// copy): the same record always gets the same pixels, on any thread.
+    /// Applied after resizing, with randomness keyed by the seed and the record's key and copy
+    /// (`SampleKey.recordKey(copy:)`): the same record always gets the same pixels, on any thread.
     var augment: AugmentSpec?
     var seed: UInt64 = 0
 
@@ -104,8 +106,7 @@ struct RecordEncoder: Sendable {
             if let problem = augment?.problem(height: image.height, width: image.width) {
                 throw DatasetError(.usage, path: record.path, recordIndex: record.index, "--augment: \(problem)")
             }
-            let source = record.path.split(separator: "/").last.map(String.init) ?? record.path
-            var rng = RecordKey("\(source)/\(record.index)/\(record.copy)").generator(seed: seed)
+            var rng = record.key.recordKey(copy: record.copy).generator(seed: seed)
             image = augmenter.apply(to: image, rng: &rng)
         }
         let bytes: [UInt8]
