@@ -169,8 +169,8 @@ public struct ContactSheetRenderer: Sendable {
         do { bytes = try PNGCodec.encode(image) } catch {
             throw DatasetError(.output, path: url.path, "cannot encode the PNG: \(error)")
         }
-        do { try Data(bytes).write(to: url, options: .atomic) } catch {
-            throw DatasetError(.output, path: url.path, "cannot write: \(error.localizedDescription)")
+        do throws(RecordIOError) { try writeFileAtomically(bytes, to: url.path) } catch {
+            throw DatasetError(.output, path: url.path, "cannot write: \(error.reason)")
         }
     }
 

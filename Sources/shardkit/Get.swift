@@ -59,8 +59,8 @@ struct Get: ParsableCommand {
             } else if let image {
                 let example = try reader.example(at: locator)
                 let (png, decoded) = try reader.imagePNG(of: example)
-                do { try Data(png).write(to: URL(fileURLWithPath: image), options: .atomic) } catch {
-                    throw DatasetError(.output, path: image, "cannot write: \(error.localizedDescription)")
+                do throws(RecordIOError) { try writeFileAtomically(png, to: image) } catch {
+                    throw DatasetError(.output, path: image, "cannot write: \(error.reason)")
                 }
                 print("wrote \(image) (\(decoded.width)x\(decoded.height), \(decoded.channels) channel\(decoded.channels == 1 ? "" : "s"))")
             } else {

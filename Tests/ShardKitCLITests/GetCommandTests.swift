@@ -68,6 +68,18 @@ import Testing
         #expect(try Data(contentsOf: png) == Data(base64Encoded: image[0]))
     }
 
+    /// An `--image` path in a folder that is not there: exit 74 naming the path, and no file or
+    /// temporary file left behind.
+    @Test func anImageThatCannotBeWrittenIs74() throws {
+        let output = try Self.dataset("none")
+        defer { try? FileManager.default.removeItem(at: output.deletingLastPathComponent()) }
+        let png = output.deletingLastPathComponent().appendingPathComponent("nope/record.png")
+        let get = try Self.get(output, ["--split", "test", "--index", "0", "--image", png.path])
+        #expect(get.status == 74)
+        #expect(get.standardError.contains("\(png.path): cannot write: "), "\(get.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: png.deletingLastPathComponent().path))
+    }
+
     static func get(_ output: URL, _ arguments: [String]) throws -> ShardKitProcess.Result {
         try ShardKitProcess.run(["get", output.path] + arguments)
     }

@@ -1,4 +1,5 @@
 public import Foundation
+internal import RecordIO
 
 /// Maps each character of a handwriting dataset to a class index: the characters sorted by
 /// Unicode scalar values, numbered from 0. Built once from the training files and saved beside
@@ -53,12 +54,16 @@ public struct CharacterDictionary: Sendable, Equatable {
 
     /// Writes `{"character": index, …}` as UTF-8 JSON with sorted keys.
     public func save(to url: URL) throws(FormatError) {
+        let json: Data
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            try encoder.encode(indices).write(to: url, options: .atomic)
+            json = try encoder.encode(indices)
         } catch {
-            throw FormatError(.io, path: url.path, "cannot write the dictionary: \(error.localizedDescription)")
+            throw FormatError(.io, path: url.path, "cannot encode the dictionary: \(error.localizedDescription)")
+        }
+        do throws(RecordIOError) { try writeFileAtomically([UInt8](json), to: url.path) } catch {
+            throw FormatError(.io, path: url.path, "cannot write the dictionary: \(error.reason)")
         }
     }
 
