@@ -47,7 +47,7 @@ struct Train: ParsableCommand {
     @Option(help: "Multiply the learning rate by this every --decay-steps steps, exponential decay (default: 0.5 for digits, 1 for the others).")
     var decayRate: Float?
 
-    @Option(help: "Steps per decay period (default: half the run for digits, 2 of its default 4 epochs; 1000 for the others).")
+    @Option(help: "Steps per decay period (default: half the run for digits, 2 epochs of a 4-epoch run; 1000 for the others).")
     var decaySteps: Int?
 
     @Option(help: "Decoupled weight decay.")
