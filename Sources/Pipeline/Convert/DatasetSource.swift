@@ -1,7 +1,27 @@
 internal import ShardKitSupport
 import Shards
 import Formats
+import Examples
 import Foundation
+
+/// A sample as a source of the dataset spine hands it out: the sample, and the key its random
+/// draws are made from (convert's `SampleKey`, synth's `SynthKey`, generate's record number).
+protocol KeyedSample {
+    associatedtype Sample
+    associatedtype Key: Hashable & Sendable
+    var sample: Sample { get }
+    var key: Key { get }
+}
+
+/// The source of the dataset spine, for every writing command: a lazy sequence of keyed
+/// samples, read in order on the engine's reading thread. `DatasetSource` reads a format's
+/// files (convert); `CountedSource` numbers the records of commands that make each record from
+/// its number (synth, generate).
+protocol SampleSource: AnyObject {
+    associatedtype Element: KeyedSample
+    /// The next sample with its key, nil after the last.
+    func next() throws(DatasetError) -> Element?
+}
 
 /// A file being read by a `DatasetSource`, with the strings records need worked out once per
 /// file rather than once per record (`URL.path` costs about a microsecond).
@@ -61,11 +81,13 @@ struct SourcedSample<Sample> {
 
 extension SourcedSample: Sendable where Sample: Sendable {}
 
+extension SourcedSample: KeyedSample {}
+
 /// A lazy sequence of a format's samples over its files, read one after another with readers
 /// made by `open`, each sample with its `SampleKey`: the source of the dataset spine. It can
 /// start `skip` samples in (a worker's first shard): the readers move past those without decoding
 /// them (`FormatReader.skip`), and indexes and keys count them.
-final class DatasetSource<Reader: FormatReader> {
+final class DatasetSource<Reader: FormatReader>: SampleSource {
     typealias Sample = Reader.Sample
 
     private let files: [InputFile]
@@ -154,12 +176,50 @@ final class DatasetSource<Reader: FormatReader> {
     }
 }
 
-/// A format's per-sample step, the recipe of the dataset spine: a pure function from a sourced
+/// The recipe of the dataset spine, for every writing command: a pure step from a keyed sample
+/// to what the command makes of it (convert: a `PendingRecord` its workers finish; synth and
+/// generate: the Example). The same input gives the same output on any thread. `Workspace` is
+/// per-thread scratch a step reuses from sample to sample (an augmentation engine and its
+/// buffers), made once per engine chunk; it never changes the output.
+protocol RecordRecipe: Sendable {
+    associatedtype Input: KeyedSample
+    associatedtype Output
+    associatedtype Workspace = Void
+    /// Fresh scratch for one thread.
+    func makeWorkspace() -> Workspace
+    /// What `input` becomes; throws for a sample that cannot be made, naming where it came from.
+    func make(_ input: Input, workspace: inout Workspace) throws(DatasetError) -> Output
+}
+
+extension RecordRecipe where Workspace == Void {
+    /// Nothing to keep between samples.
+    func makeWorkspace() {}
+}
+
+extension RecordRecipe where Output == Example, Input: Sendable {
+    /// The engine's encoder for this step (`OrderedEncoder.makeEncoder`): one workspace per
+    /// chunk, each input's Example serialized into the chunk's buffer and, with
+    /// `observingSchema`, added to its schema.
+    func encoder(observingSchema: Bool) -> @Sendable () -> OrderedEncoder<Input>.Encode {
+        {
+            var workspace = self.makeWorkspace()
+            return { (input, buffer, schema) throws(DatasetError) in
+                let example = try self.make(input, workspace: &workspace)
+                if observingSchema { schema.observe(example) }
+                example.serialize(into: &buffer)
+            }
+        }
+    }
+}
+
+/// A format's per-sample step, convert's recipe: a pure function from a sourced
 /// sample (the sample and its key) to its record, every feature but the image final and the
 /// image as read or as a step the encoding workers run (`PendingImage`). The same sample and
 /// key give the same record, on any thread; the record carries the key, from which
-/// `RecordEncoder` draws the augmentation stream.
-protocol SampleRecipe: Sendable {
+/// `RecordEncoder` draws the augmentation stream. It runs on the reading thread, so it needs no
+/// workspace.
+protocol SampleRecipe: RecordRecipe
+where Input == SourcedSample<Sample>, Output == PendingRecord, Workspace == Void {
     /// What the format's reader yields.
     associatedtype Sample
     /// Why `sourced` is left out on purpose (counted, not an error), or nil to keep it.
@@ -172,4 +232,45 @@ protocol SampleRecipe: Sendable {
 extension SampleRecipe {
     /// Every sample is kept.
     func skipReason(_ sourced: SourcedSample<Sample>) -> String? { nil }
+
+    /// `record(_:)`, as the spine's recipe.
+    func make(_ input: SourcedSample<Sample>, workspace: inout Void) throws(DatasetError) -> PendingRecord {
+        try record(input)
+    }
+}
+
+/// One numbered sample of a `CountedSource`: the record number and its key.
+struct CountedSample<Key: Hashable & Sendable>: KeyedSample, Sendable {
+    /// The record's number in its split.
+    var sample: Int
+    var key: Key
+}
+
+/// The records numbered `ranges` (ascending, empty ranges allowed), each with the key
+/// `key(number)` gives: the source of synth and generate, whose records are pure functions of
+/// their numbers. A worker's source holds just its shards' ranges.
+final class CountedSource<Key: Hashable & Sendable>: SampleSource {
+    private let ranges: [Range<Int>]
+    private let key: (Int) -> Key
+    private var rangeIndex = 0
+    private var number: Int
+
+    /// The numbers in `ranges`, keyed by `key`.
+    init(_ ranges: [Range<Int>], key: @escaping (Int) -> Key) {
+        self.ranges = ranges
+        self.key = key
+        number = ranges.first?.lowerBound ?? 0
+    }
+
+    func next() -> CountedSample<Key>? {
+        while rangeIndex < ranges.count {
+            if number < ranges[rangeIndex].upperBound {
+                defer { number += 1 }
+                return CountedSample(sample: number, key: key(number))
+            }
+            rangeIndex += 1
+            if rangeIndex < ranges.count { number = ranges[rangeIndex].lowerBound }
+        }
+        return nil
+    }
 }

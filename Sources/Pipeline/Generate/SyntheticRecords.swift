@@ -44,23 +44,11 @@ public enum SyntheticRecords {
             output: directory, name: name, sharding: .shards(shards), compression: compression, overwrite: overwrite)
         do throws(DatasetError) {
             try writer.open(split: "train", count: records)
-            var next = 0
-            let engine = OrderedEncoder<Int>(
-                jobs: 1,
-                makeEncoder: {
-                    { (index, buffer, schema) throws(DatasetError) in
-                        let example = example(index: index)
-                        schema.observe(example)
-                        example.serialize(into: &buffer)
-                    }
-                },
-                describe: { _ in (0, 0) })
+            let source = GeneratedRecipe.source(records: records)
+            let engine = OrderedEncoder<CountedSample<Int>>(
+                jobs: 1, makeEncoder: GeneratedRecipe().encoder(observingSchema: true), describe: { _ in (0, 0) })
             try engine.run(
-                next: { () -> Int? in
-                    guard next < records else { return nil }
-                    defer { next += 1 }
-                    return next
-                },
+                next: { source.next() },
                 write: { (_, bytes) throws(DatasetError) in try writer.write(split: "train", bytes) },
                 observe: { _, observed in schema.merge(observed) }, progress: { progress.advance(by: $0) })
             try writer.finish(split: "train")
@@ -81,5 +69,16 @@ public enum SyntheticRecords {
         let bytes = writer.splits.reduce(Int64(0)) { $0 + $1.manifest.bytes }
         return "wrote \(HumanReadable.count(records, "record")) in \(HumanReadable.count(shards, "shard")) "
             + "(\(HumanReadable.bytes(bytes))) to \(directory.path)"
+    }
+}
+
+/// Generate's recipe step: a record number to its formula's Example (`SyntheticRecords.example`).
+/// Its source numbers the records, each keyed by its number.
+struct GeneratedRecipe: RecordRecipe {
+    /// Records `0..<records`, each keyed by its number.
+    static func source(records: Int) -> CountedSource<Int> { CountedSource([0..<max(0, records)]) { $0 } }
+
+    func make(_ input: CountedSample<Int>, workspace: inout Void) -> Example {
+        SyntheticRecords.example(index: input.key)
     }
 }

@@ -13,8 +13,9 @@ import Synth
 /// `features.json`, `dataset_info.json`, and `manifest.json` last; a failure leaves nothing
 /// that looks complete). See formats/digit-strings.md.
 ///
-/// Records go through the one ordered engine (`OrderedEncoder`), like convert's: record `i` is
-/// a pure function of `i` and the seed, so the output does not depend on `jobs`.
+/// Records go through the spine like convert's: a `CountedSource` of keyed record numbers per
+/// split, the `SynthRecipe` step, the one ordered engine (`OrderedEncoder`). Record `i` is a pure
+/// function of its key and the seed, so the output does not depend on `jobs`.
 public enum SynthWriter {
     /// Writes the dataset `request` describes; returns a one-line summary.
     public static func write(_ request: SynthRequest) throws(DatasetError) -> String {
@@ -22,9 +23,9 @@ public enum SynthWriter {
         let started = clock.now
         let trainSource = try DigitSource.mnist(directory: request.digits, split: .train)
         let testSource = request.testCount > 0 ? try DigitSource.mnist(directory: request.digits, split: .test) : nil
-        let train = try maker(request, source: trainSource, split: "train")
+        let train = try recipe(request, source: trainSource, split: "train")
         let test = try testSource.map { source throws(DatasetError) in
-            try maker(request, source: source, split: "test")
+            try recipe(request, source: source, split: "test")
         }
 
         if let preview = request.preview {
@@ -38,8 +39,8 @@ public enum SynthWriter {
         var written: [String] = []
         do throws(DatasetError) {
             // Shards numbered dataset-wide, split after split; this process writes `assigned`.
-            let splits = [(train, request.trainCount), (test, request.testCount)].compactMap { maker, count in
-                maker.flatMap { count > 0 ? ($0, count * $0.copies) : nil }
+            let splits = [(train, request.trainCount), (test, request.testCount)].compactMap { recipe, count in
+                recipe.flatMap { count > 0 ? ($0, count * $0.copies) : nil }
             }
             let n = request.shards
             let assigned = request.worker?.shards(of: splits.count * n) ?? 0..<(splits.count * n)
@@ -47,25 +48,24 @@ public enum SynthWriter {
                 FileHandle.standardError.write(
                     Data("shardkit: worker \(worker) (from \(worker.source)): shards \(assigned.lowerBound)..<\(assigned.upperBound) of \(splits.count * n)\n".utf8))
             }
-            for (s, (maker, records)) in splits.enumerated() {
-                let first = maker.sample(0, augmenter: maker.makeAugmenter()).image
+            for (s, (recipe, records)) in splits.enumerated() {
+                let (first, firstString) = recipe.drawn(
+                    recipe.source([0..<1]).next()!, augmenter: recipe.makeWorkspace())
                 shape = (first.height, first.width, first.channels)
                 // Every record has the schema of the first: each shard's receipt carries it.
                 var schema = SchemaAccumulator()
                 schema.observe(
-                    try SynthRecordMaker.example(
-                        image: first, string: maker.synthesizer.synthesize(split: maker.split, index: 0),
-                        encoding: request.imageEncoding))
-                let kept = writer.completedShards(split: maker.split, count: n).filter { assigned.contains(s * n + $0) }
+                    try SynthRecipe.example(image: first, string: firstString, encoding: request.imageEncoding))
+                let kept = writer.completedShards(split: recipe.split, count: n).filter { assigned.contains(s * n + $0) }
                 let mine = (0..<n).filter { assigned.contains(s * n + $0) && !kept.contains($0) }
-                try writer.open(split: maker.split, count: records, only: mine)
+                try writer.open(split: recipe.split, count: records, only: mine)
                 let ranges = mine.map { shardStart($0, n: n, total: records)..<shardStart($0 + 1, n: n, total: records) }
                 for (k, range) in zip(mine, ranges) where !range.isEmpty {
-                    writer.observe(schema, split: maker.split, shard: k)
+                    writer.observe(schema, split: recipe.split, shard: k)
                 }
-                try writeSplit(maker, ranges: ranges, into: writer, request: request)
-                try writer.finish(split: maker.split)
-                written.append("\(ranges.reduce(0) { $0 + $1.count }) \(maker.split)")
+                try writeSplit(recipe, ranges: ranges, into: writer, request: request)
+                try writer.finish(split: recipe.split)
+                written.append("\(ranges.reduce(0) { $0 + $1.count }) \(recipe.split)")
             }
             let configuration = train.synthesizer.configuration
             var metadata = [
@@ -111,8 +111,9 @@ public enum SynthWriter {
             + "to \(request.output.path) in \(String(format: "%.2f", seconds))s (\(Int(rate)) records/s)"
     }
 
-    static func maker(_ request: SynthRequest, source: DigitSource, split: String) throws(DatasetError)
-        -> SynthRecordMaker
+    /// The recipe step of `split`, its strings drawn from `source`.
+    static func recipe(_ request: SynthRequest, source: DigitSource, split: String) throws(DatasetError)
+        -> SynthRecipe
     {
         let synthesizer: DigitStringSynthesizer
         do { synthesizer = try DigitStringSynthesizer(source: source, configuration: request.configuration) } catch {
@@ -126,17 +127,19 @@ public enum SynthWriter {
         {
             throw DatasetError(.usage, "--augment cannot apply to split \(split): \(problem)")
         }
-        return SynthRecordMaker(
+        return SynthRecipe(
             synthesizer: synthesizer, split: split, augment: augmented ? request.augment : nil,
             copies: augmented ? max(1, request.copies) : 1, encoding: request.imageEncoding)
     }
 
-    static func writePreview(_ maker: SynthRecordMaker, count: Int, to url: URL) throws(DatasetError) {
-        let augmenter = maker.makeAugmenter()
+    /// A contact sheet of the first `count` records of `recipe`'s split, as they are written.
+    static func writePreview(_ recipe: SynthRecipe, count: Int, to url: URL) throws(DatasetError) {
+        let augmenter = recipe.makeWorkspace()
         var images: [Image] = []
         var labels: [String] = []
-        for record in 0..<max(0, count) {
-            let (image, string) = maker.sample(record, augmenter: augmenter)
+        let source = recipe.source([0..<max(0, count)])
+        while let record = source.next() {
+            let (image, string) = recipe.drawn(record, augmenter: augmenter)
             images.append(image)
             labels.append(string.text)
         }
@@ -154,28 +157,23 @@ public enum SynthWriter {
         ]
     }
 
-    /// Writes the records in `ranges` (ascending) of `maker`'s split, in order, into `writer`
-    /// (whose split is open with just those records' shards), through the one engine: record i
-    /// is a pure function of i, so the bytes do not depend on `jobs`.
+    /// Writes the records in `ranges` (ascending) of `recipe`'s split, in order, into `writer`
+    /// (whose split is open with just those records' shards): the split's source through its
+    /// recipe and the one engine. Record i is a pure function of its key, so the bytes do not
+    /// depend on `jobs`.
     static func writeSplit(
-        _ maker: SynthRecordMaker, ranges: [Range<Int>], into writer: DatasetWriter, request: SynthRequest
+        _ recipe: SynthRecipe, ranges: [Range<Int>], into writer: DatasetWriter, request: SynthRequest
     ) throws(DatasetError) {
         let progress = ProgressReporter(
-            label: "synth \(request.name)/\(maker.split)", total: ranges.reduce(0) { $0 + $1.count }, quiet: request.quiet)
-        var records = ranges.lazy.flatMap { $0 }.makeIterator()
+            label: "synth \(request.name)/\(recipe.split)", total: ranges.reduce(0) { $0 + $1.count }, quiet: request.quiet)
+        let source = recipe.source(ranges)
         // Every record has the schema the shards' receipts were given up front: nothing to observe.
-        let engine = OrderedEncoder<Int>(
-            jobs: max(1, request.jobs), chunkSize: 64,
-            makeEncoder: {
-                let augmenter = maker.makeAugmenter()
-                return { (record, buffer, _) throws(DatasetError) in
-                    try maker.append(record, augmenter: augmenter, to: &buffer)
-                }
-            },
+        let engine = OrderedEncoder<CountedSample<SynthKey>>(
+            jobs: max(1, request.jobs), chunkSize: 64, makeEncoder: recipe.encoder(observingSchema: false),
             describe: { _ in (0, 0) })
         try engine.run(
-            next: { records.next() },
-            write: { (_, bytes) throws(DatasetError) in try writer.write(split: maker.split, bytes) },
+            next: { source.next() },
+            write: { (_, bytes) throws(DatasetError) in try writer.write(split: recipe.split, bytes) },
             observe: { _, _ in }, progress: { progress.advance(by: $0) })
         progress.finish()
     }
