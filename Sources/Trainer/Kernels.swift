@@ -153,6 +153,44 @@ func reluMaskAndColumnSums(
     }
 }
 
+/// Inverted dropout of `count` elements: mask[i] = scale when uniforms[i] ≥ threshold, else 0,
+/// and y[i] = x[i]·mask[i] (the same bits as the scalar loop).
+@inline(__always)
+func dropoutMask(
+    _ uniforms: UnsafePointer<UInt32>, threshold: UInt32, scale: Float, _ x: UnsafePointer<Float>,
+    into y: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>, count: Int
+) {
+    let (limit, keep, drop) = (SIMD8<UInt32>(repeating: threshold), SIMD8<Float>(repeating: scale), SIMD8<Float>())
+    var i = 0
+    while i + 8 <= count {
+        let u = UnsafeRawPointer(uniforms + i).loadUnaligned(as: SIMD8<UInt32>.self)
+        let m = drop.replacing(with: keep, where: u .>= limit)
+        store8(m, mask + i)
+        store8(load8(x + i) * m, y + i)
+        i += 8
+    }
+    while i < count {
+        let m: Float = uniforms[i] >= threshold ? scale : 0
+        mask[i] = m
+        y[i] = x[i] * m
+        i += 1
+    }
+}
+
+/// d[i] = a[i]·b[i] for i in 0..<count.
+@inline(__always)
+func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into d: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        store8(load8(a + i) * load8(b + i), d + i)
+        i += 8
+    }
+    while i < count {
+        d[i] = a[i] * b[i]
+        i += 1
+    }
+}
+
 /// d[i] += s[i] for i in 0..<count.
 @inline(__always)
 func addInPlace(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, count: Int) {
