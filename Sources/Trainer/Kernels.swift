@@ -134,9 +134,19 @@ func reluMaskAndColumnSums(
     output y: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>,
     rows: Int, cols: Int, addingTo sums: UnsafeMutablePointer<Float>
 ) {
+    reluMaskAndColumnSums(output: y, gradient: dy, into: g, rows: rows, cols: cols, rowStride: cols, addingTo: sums)
+}
+
+/// `reluMaskAndColumnSums` over a block of `cols` columns of wider matrices whose rows are
+/// `rowStride` floats apart (y, dy and g alike): one worker's column block.
+@inline(__always)
+func reluMaskAndColumnSums(
+    output y: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>,
+    rows: Int, cols: Int, rowStride: Int, addingTo sums: UnsafeMutablePointer<Float>
+) {
     let vectorCols = cols & ~7
     for r in 0..<rows {
-        let (yr, dyr, gr) = (y + r * cols, dy + r * cols, g + r * cols)
+        let (yr, dyr, gr) = (y + r * rowStride, dy + r * rowStride, g + r * rowStride)
         var c = 0
         while c < vectorCols {
             let v = reluGradient8(load8(yr + c), load8(dyr + c))
@@ -208,10 +218,18 @@ func addInPlace(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, cou
 /// sums[c] = Σ_r m[r, c] over a rows×cols row-major matrix.
 @inline(__always)
 func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into sums: UnsafeMutablePointer<Float>) {
+    columnSums(m, rows: rows, cols: cols, rowStride: cols, into: sums)
+}
+
+/// `columnSums` of a block of `cols` columns of a matrix whose rows are `rowStride` floats apart.
+@inline(__always)
+func columnSums(
+    _ m: UnsafePointer<Float>, rows: Int, cols: Int, rowStride: Int, into sums: UnsafeMutablePointer<Float>
+) {
     sums.update(repeating: 0, count: cols)
     let vectorCols = cols & ~7
     for r in 0..<rows {
-        let row = m + r * cols
+        let row = m + r * rowStride
         var c = 0
         while c < vectorCols {
             store8(load8(sums + c) + load8(row + c), sums + c)

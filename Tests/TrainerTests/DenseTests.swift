@@ -1,0 +1,53 @@
+import Testing
+
+@_spi(Benchmarks) @testable import Trainer
+
+/// Dense's backward pass split over two workers (each takes a column block of the output
+/// gradient: the ReLU mask, the bias sums, dW and its rows of Gᵀ), against a Double-precision
+/// reference. 300 outputs make two blocks of 150, so each block ends off the 8-lane vectors.
+@Suite("Dense backward over two workers equals a Double reference")
+struct DenseTests {
+    @Test("dW, the bias gradient and dX", arguments: [Activation.relu, .identity])
+    func backward(activation: Activation) {
+        useTwoWorkers()
+        let (n, inputs, outputs) = (5, 37, 300)
+        #expect(Workers.parts(for: outputs, minimum: 128) == 2)
+        var rng = TestRandom(activation == .relu ? 31 : 32)
+        let layer = Dense(name: "d", inputSize: inputs, outputSize: outputs, activation: activation, seed: 4)
+        for j in 0..<outputs { layer.bias.value.scalars[j] = 0.2 * rng.uniform() }
+        let x = rng.tensor([n, inputs])
+        var y = Tensor(shape: [0])
+        layer.forward(x, into: &y, training: true)
+        let dy = rng.tensor(y.shape)
+        var dx = Tensor(shape: [0])
+        layer.backward(input: x, output: y, outputGradient: dy, inputGradient: &dx, computeInputGradient: true)
+
+        let w = layer.kernel.value.scalars
+        // The gradient at the pre-activation.
+        var g = [Double](repeating: 0, count: n * outputs)
+        for i in 0..<n * outputs {
+            g[i] = activation == .relu && y.scalars[i] <= 0 ? 0 : Double(dy.scalars[i])
+        }
+        if activation == .relu { #expect(g.contains(0) && g.contains { $0 != 0 }) }
+        func close(_ a: Float, _ b: Double) -> Bool { abs(Double(a) - b) <= 1e-5 + 1e-5 * abs(b) }
+        var bad = 0
+        for j in 0..<outputs {
+            var db = 0.0
+            for i in 0..<n { db += g[i * outputs + j] }
+            if !close(layer.bias.gradient.scalars[j], db) { bad += 1 }
+            for p in 0..<inputs {
+                var dw = 0.0
+                for i in 0..<n { dw += Double(x.scalars[i * inputs + p]) * g[i * outputs + j] }
+                if !close(layer.kernel.gradient.scalars[p * outputs + j], dw) { bad += 1 }
+            }
+        }
+        for i in 0..<n {
+            for p in 0..<inputs {
+                var v = 0.0
+                for j in 0..<outputs { v += g[i * outputs + j] * Double(w[p * outputs + j]) }
+                if !close(dx.scalars[i * inputs + p], v) { bad += 1 }
+            }
+        }
+        #expect(bad == 0)
+    }
+}
