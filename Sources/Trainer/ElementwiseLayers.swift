@@ -71,7 +71,7 @@ final class Flatten: Layer {
 }
 
 #if _endian(big)
-#error("Dropout reads its 64-bit draws as pairs of 32-bit uniforms in little-endian order")
+    #error("Dropout reads its 64-bit draws as pairs of 32-bit uniforms in little-endian order")
 #endif
 
 /// Inverted dropout: in training each element is zeroed with probability `rate` and the
@@ -121,7 +121,8 @@ final class Dropout: Layer, StatefulLayer {
                         let (x, y, m) = (xb.baseAddress!, yb.baseAddress!, mb.baseAddress!)
                         // Element 2i takes the low half of draw i, element 2i + 1 the high half:
                         // on a little-endian CPU, the draws read as 32-bit words are in element order.
-                        let uniforms = training && n > 0
+                        let uniforms =
+                            training && n > 0
                             ? UnsafeRawPointer(db.baseAddress!).assumingMemoryBound(to: UInt32.self) : nil
                         let parts = Workers.parts(for: n, minimum: 1 << 15)
                         Workers.run(parts) { part in
