@@ -16,7 +16,8 @@ extension Model {
                     Conv2D(
                         name: "conv2", inChannels: 32, filters: 64, kernelSize: 5, activation: .relu, seed: seed &+ 2),
                     MaxPool2D(name: "pool2")),
-                Flatten(name: "flatten"),
+                // No Flatten layer: Dense reads any [N, …] input as [N, features], so the copy
+                // a Flatten makes each way would buy nothing.
                 Dense(
                     name: "fc1", inputSize: 7 * 7 * 64, outputSize: 1024, activation: .relu, initializer: .he,
                     seed: seed &+ 3),
@@ -53,8 +54,8 @@ extension Model {
             channels = filters
             size = (size + 1) / 2
         }
+        // Dense reads [N, 7, 7, 128] as [N, 6272]: no Flatten layer, and no copy each way.
         trunk += [
-            Flatten(name: "flatten"),
             Dense(
                 name: "fc1", inputSize: size * size * channels, outputSize: 1024, activation: .relu, initializer: .he,
                 seed: seed &+ 10),
