@@ -18,9 +18,10 @@
     let bias: Parameter
     /// The output gradient masked by the fused ReLU (unused without one).
     private var maskedGradient: [Float] = []
-    /// Gᵀ and dXᵀ for the input-gradient GEMM (see `backward`).
+    /// Gᵀ and dXᵀ, or Wᵀ, for the input-gradient GEMM (see `backward`).
     private let transposedGradient = Scratch()
     private let transposedInputGradient = Scratch()
+    private let transposedKernel = Scratch()
 
     init(
         name: String, inputSize: Int, outputSize: Int, activation: Activation = .identity,
@@ -83,7 +84,11 @@
             maskedGradient = [Float](repeating: 0, count: output.count)
         }
         if computeInputGradient { inputGradient.resize(to: input.shape) }
-        let gt = computeInputGradient ? transposedGradient.reserve(outputSize * n) : nil
+        // `gemm` wants its B operand row-major, so dX = G·Wᵀ needs Wᵀ, while dXᵀ = W·Gᵀ needs Gᵀ
+        // and dXᵀ transposed back: whichever moves fewer floats. A wide layer (fc1) transposes
+        // a batch's worth of G and dX; a narrow one (a head of 7 to 11 logits) its kernel.
+        let transposesKernel = inputSize * outputSize < n * (inputSize + outputSize)
+        let gt = computeInputGradient && !transposesKernel ? transposedGradient.reserve(outputSize * n) : nil
         output.scalars.withUnsafeBufferPointer { yb in
             outputGradient.scalars.withUnsafeBufferPointer { dyb in
                 maskedGradient.withUnsafeMutableBufferPointer { mb in
@@ -123,9 +128,28 @@
                             }
                         }
                     }
+                    guard computeInputGradient else { return }
+                    if transposesKernel {
+                        let wt = transposedKernel.reserve(inputSize * outputSize)
+                        kernel.value.scalars.withUnsafeBufferPointer { w in
+                            transpose(
+                                w.baseAddress!, rows: inputSize, cols: outputSize, sourceStride: outputSize, into: wt,
+                                destinationStride: inputSize)
+                        }
+                        inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
+                            // Workers take disjoint column blocks of Wᵀ and dX.
+                            let parts = Workers.parts(for: inputSize, minimum: 128)
+                            Workers.run(parts) { part in
+                                let cols = Workers.range(inputSize, parts: parts, part: part)
+                                gemm(
+                                    m: n, n: cols.count, k: outputSize, a: g, lda: outputSize,
+                                    b: wt + cols.lowerBound, ldb: inputSize, c: dx.baseAddress! + cols.lowerBound,
+                                    ldc: inputSize)
+                            }
+                        }
+                        return
+                    }
                     guard let gt else { return }
-                    // dXᵀ = W·Gᵀ rather than dX = G·Wᵀ: `gemm` wants its B operand row-major, and
-                    // transposing G and dXᵀ (a batch's worth each) is far cheaper than transposing W.
                     let dxt = transposedInputGradient.reserve(inputSize * n)
                     kernel.value.scalars.withUnsafeBufferPointer { w in
                         inputGradient.scalars.withUnsafeMutableBufferPointer { dx in

@@ -4,14 +4,19 @@ import Testing
 
 /// Dense's backward pass split over two workers (each takes a column block of the output
 /// gradient: the ReLU mask, the bias sums, dW and its rows of Gᵀ), against a Double-precision
-/// reference. 300 outputs make two blocks of 150, so each block ends off the 8-lane vectors.
+/// reference. 5 items, 37 inputs and 300 outputs: two blocks of 150, each ending off the 8-lane
+/// vectors, and dX through Gᵀ and dXᵀ. 40 items, 300 inputs and 10 outputs (a narrow head): one
+/// block, and dX = G·Wᵀ through the transposed kernel, in two column blocks of dX.
 @Suite("Dense backward over two workers equals a Double reference")
 struct DenseTests {
-    @Test("dW, the bias gradient and dX", arguments: [Activation.relu, .identity])
-    func backward(activation: Activation) {
+    @Test(
+        "dW, the bias gradient and dX",
+        arguments: [Activation.relu, .identity], [(5, 37, 300), (40, 300, 10)])
+    func backward(activation: Activation, sizes: (Int, Int, Int)) {
         useTwoWorkers()
-        let (n, inputs, outputs) = (5, 37, 300)
-        #expect(Workers.parts(for: outputs, minimum: 128) == 2)
+        let (n, inputs, outputs) = sizes
+        #expect(Workers.parts(for: max(outputs, inputs), minimum: 128) == 2)
+        #expect((inputs * outputs < n * (inputs + outputs)) == (outputs == 10), "the dX path under test")
         var rng = TestRandom(activation == .relu ? 31 : 32)
         let layer = Dense(name: "d", inputSize: inputs, outputSize: outputs, activation: activation, seed: 4)
         for j in 0..<outputs { layer.bias.value.scalars[j] = 0.2 * rng.uniform() }
