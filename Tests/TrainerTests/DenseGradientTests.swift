@@ -6,9 +6,10 @@ import Testing
 /// gradient: the ReLU mask, the bias sums, dW and its rows of Gᵀ), against a Double-precision
 /// reference. 5 items, 37 inputs and 300 outputs: two blocks of 150, each ending off the 8-lane
 /// vectors, and dX through Gᵀ and dXᵀ. 40 items, 300 inputs and 10 outputs (a narrow head): one
-/// block, and dX = G·Wᵀ through the transposed kernel, in two column blocks of dX.
+/// block, and dX = G·Wᵀ through the transposed kernel, in two column blocks of dX. (Named for
+/// the filter of `make test`'s run capped at the portable tier, where `gemm` is OpenBLAS.)
 @Suite("Dense backward over two workers equals a Double reference")
-struct DenseTests {
+struct DenseGradientTests {
     @Test(
         "dW, the bias gradient and dX",
         arguments: [Activation.relu, .identity], [(5, 37, 300), (40, 300, 10)])
