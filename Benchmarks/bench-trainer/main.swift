@@ -24,9 +24,10 @@ print(
 /// order: forward, then backward (dW, plus dX for every layer but the model's first).
 func stepFLOPs(_ model: Model, batch: Int) -> [(forward: Double, backward: Double)] {
     func cost(_ layer: any Layer, input: [Int], first: Bool) -> (Double, Double) {
-        let output = layer.outputShape(for: input)
         var forward = 0.0
-        if let conv = layer as? Conv2D {
+        // A fused convolution and pool (ConvPool) counts its convolution's work.
+        if let conv = layer as? Conv2D ?? (layer as? ConvPool)?.conv {
+            let output = conv.outputShape(for: input)
             forward = 2 * Double(output.reduce(1, *)) * Double(conv.kernelSize * conv.kernelSize * conv.inChannels)
         } else if let dense = layer as? Dense {
             forward = 2 * Double(input[0] * dense.inputSize * dense.outputSize)

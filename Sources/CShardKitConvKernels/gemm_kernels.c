@@ -42,7 +42,12 @@ static void multiply(
         if (depthBlock > pages) depthBlock = pages;
     }
     // Row panels of 24 (a multiple of every full tile height) so A's rows stay in cache while every
-    // column block of B passes over them.
+    // column block of B passes over them; a remainder of less than half a panel joins the last
+    // full panel (25 rows as one panel, 128 as 24·4 + 32). Each panel is cut into as few tiles as
+    // the tallest tile allows, of nearly equal heights (25 rows as 7+6+6+6 rather than 8+8+8+1,
+    // 32 as 6+6+5+5+5+5 rather than 6+6+6+6+4+4): a short tile reloads the same B vectors for a
+    // few FMAs each. Every C element is still summed by one tile over the same depth blocks, so
+    // the results are unchanged.
     const long panel = 24;
     // Column blocks of at most maxVectors vectors, as even as possible (64 columns as 24+24+16
     // rather than 24+24+8+8 on AVX2); only the last block's last vector is partial.
@@ -53,8 +58,8 @@ static void multiply(
         long depth = k - p0 < depthBlock ? k - p0 : depthBlock;
         int add = accumulate || p0 > 0;
         int last = p0 + depth >= k;  // the bias and ReLU apply once, to the finished sum
-        for (long i0 = 0; i0 < m; i0 += panel) {
-            long panelRows = m - i0 < panel ? m - i0 : panel;
+        for (long i0 = 0, panelRows = 0; i0 < m; i0 += panelRows) {
+            panelRows = m - i0 < panel + panel / 2 ? m - i0 : panel;
             long j0 = 0;
             for (long block = 0; block < blocks; block++) {
                 int vectors = (int)(vectorCount / blocks + (block < vectorCount % blocks));
@@ -62,9 +67,9 @@ static void multiply(
                 int lastWidth = (int)(width - lanes * (vectors - 1));
                 const GemmTile *tiles = K->tiles[gathered][vectors];
                 const long maxRows = K->maxRows[gathered][vectors];
-                for (long i = i0; i < i0 + panelRows;) {
-                    long rows = i0 + panelRows - i;
-                    if (rows > maxRows) rows = maxRows;
+                const long tileCount = (panelRows + maxRows - 1) / maxRows;
+                for (long t = 0, i = i0; t < tileCount; t++) {
+                    long rows = panelRows / tileCount + (t < panelRows % tileCount);
                     tiles[rows](
                         lastWidth, depth, A, i, p0, b + p0 * ldb + j0, ldb, c + i * ldc + j0, ldc, add,
                         last && bias ? bias + j0 : 0, last && relu);

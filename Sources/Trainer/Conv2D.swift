@@ -363,7 +363,43 @@ enum Padding: Sendable {
     public func backward(
         input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
     ) {
+        outputGradient.scalars.withUnsafeBufferPointer { dy in
+            backward(
+                input: input, output: output, gradient: .dense(dy.baseAddress!), inputGradient: &inputGradient,
+                computeInputGradient: computeInputGradient)
+        }
+    }
+
+    /// Where `backward` finds the gradient at the layer's output.
+    enum OutputGradient {
+        /// Laid out like the output.
+        case dense(UnsafePointer<Float>)
+        /// The gradient of a max pool over disjoint windows that followed this layer (its
+        /// output gradient, output and argmax: see `PoolRouting`). Needs the fused ReLU.
+        case pooled(PoolRouting)
+    }
+
+    /// `backward` with the output gradient given as `gradient`. When it is `.pooled`, the
+    /// gradient at each output element is the pool's gradient where the pool's argmax names the
+    /// element, else 0, masked by the ReLU, computed as it is read: the pool's full-size input
+    /// gradient is never written, nor this layer's output read.
+    func backward(
+        input: Tensor, output: Tensor, gradient: OutputGradient, inputGradient: inout Tensor,
+        computeInputGradient: Bool
+    ) {
         let g = geometry(input.shape)
+        let routing: PoolRouting?
+        switch gradient {
+        case .dense: routing = nil
+        case .pooled(let r):
+            precondition(activation == .relu, "\(name): a pooled output gradient needs the fused ReLU")
+            routing = r
+        }
+        let denseGradient: UnsafePointer<Float>? =
+            switch gradient {
+            case .dense(let dy): dy
+            case .pooled: nil
+            }
         let implicit = implicitGEMM
         if implicit { buildOffsetTables(g, shape: input.shape) }
         let padded = implicit ? paddedBuffer(g) : nil
@@ -394,112 +430,125 @@ enum Padding: Sendable {
 
         input.scalars.withUnsafeBufferPointer { xb in
             output.scalars.withUnsafeBufferPointer { yb in
-                outputGradient.scalars.withUnsafeBufferPointer { dyb in
-                    kernel.value.scalars.withUnsafeBufferPointer { wb in
-                        inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
-                            let x = xb.baseAddress!
-                            let dx = computeInputGradient ? dxb.baseAddress : nil
-                            let wt = dx == nil || direct ? nil : transposedKernelBlocks(g, wb.baseAddress!)
-                            let flipped = direct ? flippedKernel(g, wb.baseAddress!) : nil
-                            Workers.run(parts) { part in
-                                let images = Workers.range(g.n, parts: parts, part: part)
-                                // The gradient at the pre-activation: dY masked by the ReLU (with the bias
-                                // gradient's sums in the same pass), or dY itself; chunk by chunk below
-                                // when `chunked`.
-                                let grad: UnsafePointer<Float>
-                                let dw = partials[part]
-                                let db = dw + weightCount
-                                let offset = images.lowerBound * pixelsPerImage
-                                if let masked {
-                                    db.update(repeating: 0, count: g.filters)
+                kernel.value.scalars.withUnsafeBufferPointer { wb in
+                    inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
+                        let x = xb.baseAddress!
+                        let dx = computeInputGradient ? dxb.baseAddress : nil
+                        let wt = dx == nil || direct ? nil : transposedKernelBlocks(g, wb.baseAddress!)
+                        let flipped = direct ? flippedKernel(g, wb.baseAddress!) : nil
+                        Workers.run(parts) { part in
+                            let images = Workers.range(g.n, parts: parts, part: part)
+                            // The gradient at the pre-activation: dY masked by the ReLU (with the bias
+                            // gradient's sums in the same pass), or dY itself; chunk by chunk below
+                            // when `chunked`.
+                            let grad: UnsafePointer<Float>
+                            let dw = partials[part]
+                            let db = dw + weightCount
+                            let offset = images.lowerBound * pixelsPerImage
+                            if let masked {
+                                db.update(repeating: 0, count: g.filters)
+                                if let routing {
+                                    routing.reluMaskAndColumnSums(
+                                        firstRow: images.lowerBound * g.outPixels,
+                                        rows: images.count * g.outPixels, channels: g.filters,
+                                        into: masked + offset, addingTo: db)
+                                } else {
                                     reluMaskAndColumnSums(
-                                        output: yb.baseAddress! + offset, gradient: dyb.baseAddress! + offset,
+                                        output: yb.baseAddress! + offset, gradient: denseGradient! + offset,
                                         into: masked + offset, rows: images.count * g.outPixels, cols: g.filters,
                                         addingTo: db)
-                                    grad = UnsafePointer(masked)
-                                } else {
-                                    grad = dyb.baseAddress!
-                                    if !chunked {
-                                        columnSums(
-                                            grad + offset, rows: images.count * g.outPixels, cols: g.filters, into: db)
-                                    }
                                 }
-                                if let dx, let paddedGradient, let flipped {
-                                    // dX = the padded G convolved with the flipped kernel: a gathered
-                                    // GEMM over input pixels that writes every dX value once.
-                                    Conv2D.padGradient(g, grad, images: images, into: paddedGradient)
-                                    let pixels = g.h * g.w
-                                    gemmGathered(
-                                        m: images.count * pixels, n: g.c, k: g.patch / g.c * g.filters,
-                                        a: paddedGradient,
-                                        rowOffsets: inputPixelOffsets.pointer + images.lowerBound * pixels,
-                                        depthOffsets: flippedPatchOffsets.pointer, b: flipped, ldb: g.c,
-                                        c: dx + images.lowerBound * pixels * g.c, ldc: g.c, tier: kernelTier)
-                                } else if let dx {
-                                    let imageSize = g.h * g.w * g.c
-                                    (dx + images.lowerBound * imageSize).update(
-                                        repeating: 0, count: images.count * imageSize)
+                                grad = UnsafePointer(masked)
+                            } else {
+                                // Only with `.dense` (a pooled gradient needs the ReLU, so it is
+                                // masked, whole or a chunk at a time).
+                                grad = denseGradient ?? UnsafePointer(chunkBuffers[part])
+                                if !chunked {
+                                    columnSums(
+                                        grad + offset, rows: images.count * g.outPixels, cols: g.filters, into: db)
                                 }
-                                let start = images.lowerBound * g.outPixels
-                                let end = images.upperBound * g.outPixels
-                                if let padded {
-                                    // dW = colᵀ·G with colᵀ read from the padded input: its rows are
-                                    // the window offsets, its depth the output pixels.
-                                    if !reusePadded { Conv2D.pad(g, x, images: images, into: padded) }
-                                    if chunked {
-                                        let buffer = chunkBuffers[part]
-                                        db.update(repeating: 0, count: g.filters)
-                                        var first = start
-                                        while first < end {
-                                            let rows = min(chunkPixels, end - first)
+                            }
+                            if let dx, let paddedGradient, let flipped {
+                                // dX = the padded G convolved with the flipped kernel: a gathered
+                                // GEMM over input pixels that writes every dX value once.
+                                Conv2D.padGradient(g, grad, images: images, into: paddedGradient)
+                                let pixels = g.h * g.w
+                                gemmGathered(
+                                    m: images.count * pixels, n: g.c, k: g.patch / g.c * g.filters,
+                                    a: paddedGradient,
+                                    rowOffsets: inputPixelOffsets.pointer + images.lowerBound * pixels,
+                                    depthOffsets: flippedPatchOffsets.pointer, b: flipped, ldb: g.c,
+                                    c: dx + images.lowerBound * pixels * g.c, ldc: g.c, tier: kernelTier)
+                            } else if let dx {
+                                let imageSize = g.h * g.w * g.c
+                                (dx + images.lowerBound * imageSize).update(
+                                    repeating: 0, count: images.count * imageSize)
+                            }
+                            let start = images.lowerBound * g.outPixels
+                            let end = images.upperBound * g.outPixels
+                            if let padded {
+                                // dW = colᵀ·G with colᵀ read from the padded input: its rows are
+                                // the window offsets, its depth the output pixels.
+                                if !reusePadded { Conv2D.pad(g, x, images: images, into: padded) }
+                                if chunked {
+                                    let buffer = chunkBuffers[part]
+                                    db.update(repeating: 0, count: g.filters)
+                                    var first = start
+                                    while first < end {
+                                        let rows = min(chunkPixels, end - first)
+                                        if let routing {
+                                            routing.reluMaskAndColumnSums(
+                                                firstRow: first, rows: rows, channels: g.filters, into: buffer,
+                                                addingTo: db)
+                                        } else {
                                             reluMaskAndColumnSums(
                                                 output: yb.baseAddress! + first * g.filters,
-                                                gradient: dyb.baseAddress! + first * g.filters, into: buffer,
+                                                gradient: denseGradient! + first * g.filters, into: buffer,
                                                 rows: rows, cols: g.filters, addingTo: db)
-                                            gemmGathered(
-                                                m: g.patch, n: g.filters, k: rows, a: padded,
-                                                rowOffsets: patchOffsets.pointer,
-                                                depthOffsets: pixelOffsets.pointer + first, b: buffer, ldb: g.filters,
-                                                c: dw, ldc: g.filters, accumulate: first != start, tier: kernelTier)
-                                            first += rows
                                         }
-                                    } else {
                                         gemmGathered(
-                                            m: g.patch, n: g.filters, k: end - start, a: padded,
+                                            m: g.patch, n: g.filters, k: rows, a: padded,
                                             rowOffsets: patchOffsets.pointer,
-                                            depthOffsets: pixelOffsets.pointer + start, b: grad + start * g.filters,
-                                            ldb: g.filters, c: dw, ldc: g.filters, tier: kernelTier)
+                                            depthOffsets: pixelOffsets.pointer + first, b: buffer, ldb: g.filters,
+                                            c: dw, ldc: g.filters, accumulate: first != start, tier: kernelTier)
+                                        first += rows
                                     }
+                                } else {
+                                    gemmGathered(
+                                        m: g.patch, n: g.filters, k: end - start, a: padded,
+                                        rowOffsets: patchOffsets.pointer,
+                                        depthOffsets: pixelOffsets.pointer + start, b: grad + start * g.filters,
+                                        ldb: g.filters, c: dw, ldc: g.filters, tier: kernelTier)
                                 }
-                                var first = start
-                                while first < end && (padded == nil || (dx != nil && !direct)) {
-                                    let rows = min(chunk, end - first)
-                                    let gChunk = grad + first * g.filters
-                                    if padded == nil {
-                                        if !reuseColumns {
-                                            Conv2D.im2col(g, x, firstRow: first, rows: rows, cols[part])
-                                        }
+                            }
+                            var first = start
+                            while first < end && (padded == nil || (dx != nil && !direct)) {
+                                let rows = min(chunk, end - first)
+                                let gChunk = grad + first * g.filters
+                                if padded == nil {
+                                    if !reuseColumns {
+                                        Conv2D.im2col(g, x, firstRow: first, rows: rows, cols[part])
+                                    }
+                                    gemm(
+                                        transposeA: true, m: g.patch, n: g.filters, k: rows, a: cols[part],
+                                        lda: g.patch, b: gChunk, ldb: g.filters, c: dw, ldc: g.filters,
+                                        accumulate: first != start, tier: kernelTier)
+                                }
+                                if let dx, let wt, !direct {
+                                    for j0 in Swift.stride(from: 0, to: g.patch, by: 64) {
+                                        let width = min(64, g.patch - j0)
                                         gemm(
-                                            transposeA: true, m: g.patch, n: g.filters, k: rows, a: cols[part],
-                                            lda: g.patch, b: gChunk, ldb: g.filters, c: dw, ldc: g.filters,
-                                            accumulate: first != start, tier: kernelTier)
+                                            m: rows, n: width, k: g.filters, a: gChunk, lda: g.filters,
+                                            b: wt + g.filters * j0, ldb: width, c: cols[part] + j0, ldc: g.patch,
+                                            tier: kernelTier)
                                     }
-                                    if let dx, let wt, !direct {
-                                        for j0 in Swift.stride(from: 0, to: g.patch, by: 64) {
-                                            let width = min(64, g.patch - j0)
-                                            gemm(
-                                                m: rows, n: width, k: g.filters, a: gChunk, lda: g.filters,
-                                                b: wt + g.filters * j0, ldb: width, c: cols[part] + j0, ldc: g.patch,
-                                                tier: kernelTier)
-                                        }
-                                        Conv2D.col2im(g, cols[part], firstRow: first, rows: rows, dx)
-                                    }
-                                    first += rows
+                                    Conv2D.col2im(g, cols[part], firstRow: first, rows: rows, dx)
                                 }
-                                if start == end {
-                                    dw.update(repeating: 0, count: weightCount)
-                                    db.update(repeating: 0, count: g.filters)
-                                }
+                                first += rows
+                            }
+                            if start == end {
+                                dw.update(repeating: 0, count: weightCount)
+                                db.update(repeating: 0, count: g.filters)
                             }
                         }
                     }

@@ -16,10 +16,12 @@
     let kernel: Parameter
     /// The bias, shape `[outputSize]`.
     let bias: Parameter
+    /// The output gradient masked by the fused ReLU (unused without one).
     private var maskedGradient: [Float] = []
-    /// Gᵀ and dXᵀ for the input-gradient GEMM (see `backward`).
+    /// Gᵀ and dXᵀ, or Wᵀ, for the input-gradient GEMM (see `backward`).
     private let transposedGradient = Scratch()
     private let transposedInputGradient = Scratch()
+    private let transposedKernel = Scratch()
 
     init(
         name: String, inputSize: Int, outputSize: Int, activation: Activation = .identity,
@@ -77,55 +79,92 @@
         input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
     ) {
         let n = input.shape[0]
-        if activation == .relu {
-            if maskedGradient.count != output.count { maskedGradient = [Float](repeating: 0, count: output.count) }
-            output.scalars.withUnsafeBufferPointer { y in
-                outputGradient.scalars.withUnsafeBufferPointer { dy in
-                    maskedGradient.withUnsafeMutableBufferPointer { m in
-                        reluMask(
-                            output: y.baseAddress!, gradient: dy.baseAddress!, into: m.baseAddress!, count: output.count
-                        )
-                    }
-                }
-            }
+        let relu = activation == .relu
+        if relu && maskedGradient.count != output.count {
+            maskedGradient = [Float](repeating: 0, count: output.count)
         }
         if computeInputGradient { inputGradient.resize(to: input.shape) }
-        let gradientSource = activation == .relu ? maskedGradient : outputGradient.scalars
-        gradientSource.withUnsafeBufferPointer { gb in
-            let g = gb.baseAddress!
-            bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
-                columnSums(g, rows: n, cols: outputSize, into: db.baseAddress!)
-            }
-            input.scalars.withUnsafeBufferPointer { x in
-                kernel.gradient.scalars.withUnsafeMutableBufferPointer { dw in
-                    let parts = Workers.parts(for: outputSize, minimum: 128)
-                    Workers.run(parts) { part in
-                        let cols = Workers.range(outputSize, parts: parts, part: part)
-                        gemm(
-                            transposeA: true, m: inputSize, n: cols.count, k: n, a: x.baseAddress!, lda: inputSize,
-                            b: g + cols.lowerBound, ldb: outputSize, c: dw.baseAddress! + cols.lowerBound,
-                            ldc: outputSize)
+        // `gemm` wants its B operand row-major, so dX = G·Wᵀ needs Wᵀ, while dXᵀ = W·Gᵀ needs Gᵀ
+        // and dXᵀ transposed back: whichever moves fewer floats. A wide layer (fc1) transposes
+        // a batch's worth of G and dX; a narrow one (a head of 7 to 11 logits) its kernel.
+        let transposesKernel = inputSize * outputSize < n * (inputSize + outputSize)
+        let gt = computeInputGradient && !transposesKernel ? transposedGradient.reserve(outputSize * n) : nil
+        output.scalars.withUnsafeBufferPointer { yb in
+            outputGradient.scalars.withUnsafeBufferPointer { dyb in
+                maskedGradient.withUnsafeMutableBufferPointer { mb in
+                    // The gradient at the pre-activation: dY masked by the fused ReLU, or dY itself.
+                    let g = relu ? UnsafePointer(mb.baseAddress!) : dyb.baseAddress!
+                    input.scalars.withUnsafeBufferPointer { x in
+                        kernel.gradient.scalars.withUnsafeMutableBufferPointer { dw in
+                            bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
+                                // Workers take disjoint column blocks of G, dW, the bias gradient
+                                // and rows of Gᵀ: each masks its block and sums its columns while
+                                // the block is in cache, then multiplies it.
+                                let parts = Workers.parts(for: outputSize, minimum: 128)
+                                Workers.run(parts) { part in
+                                    let cols = Workers.range(outputSize, parts: parts, part: part)
+                                    let c0 = cols.lowerBound
+                                    if relu {
+                                        db.baseAddress!.advanced(by: c0).update(repeating: 0, count: cols.count)
+                                        reluMaskAndColumnSums(
+                                            output: yb.baseAddress! + c0, gradient: dyb.baseAddress! + c0,
+                                            into: mb.baseAddress! + c0, rows: n, cols: cols.count,
+                                            rowStride: outputSize, addingTo: db.baseAddress! + c0)
+                                    } else {
+                                        columnSums(
+                                            g + c0, rows: n, cols: cols.count, rowStride: outputSize,
+                                            into: db.baseAddress! + c0)
+                                    }
+                                    gemm(
+                                        transposeA: true, m: inputSize, n: cols.count, k: n, a: x.baseAddress!,
+                                        lda: inputSize, b: g + c0, ldb: outputSize, c: dw.baseAddress! + c0,
+                                        ldc: outputSize)
+                                    if let gt {
+                                        transpose(
+                                            g + c0, rows: n, cols: cols.count, sourceStride: outputSize,
+                                            into: gt + c0 * n, destinationStride: n)
+                                    }
+                                }
+                            }
+                        }
                     }
-                }
-            }
-            if computeInputGradient {
-                // dXᵀ = W·Gᵀ rather than dX = G·Wᵀ: `gemm` wants its B operand row-major, and
-                // transposing G and dXᵀ (a batch's worth each) is far cheaper than transposing W.
-                let gt = transposedGradient.reserve(outputSize * n)
-                let dxt = transposedInputGradient.reserve(inputSize * n)
-                transpose(g, rows: n, cols: outputSize, sourceStride: outputSize, into: gt, destinationStride: n)
-                kernel.value.scalars.withUnsafeBufferPointer { w in
-                    inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
-                        // Workers take disjoint row blocks of W (column blocks of dx).
-                        let parts = Workers.parts(for: inputSize, minimum: 128)
-                        Workers.run(parts) { part in
-                            let rows = Workers.range(inputSize, parts: parts, part: part)
-                            gemm(
-                                m: rows.count, n: n, k: outputSize, a: w.baseAddress! + rows.lowerBound * outputSize,
-                                lda: outputSize, b: gt, ldb: n, c: dxt + rows.lowerBound * n, ldc: n)
+                    guard computeInputGradient else { return }
+                    if transposesKernel {
+                        let wt = transposedKernel.reserve(inputSize * outputSize)
+                        kernel.value.scalars.withUnsafeBufferPointer { w in
                             transpose(
-                                dxt + rows.lowerBound * n, rows: rows.count, cols: n, sourceStride: n,
-                                into: dx.baseAddress! + rows.lowerBound, destinationStride: inputSize)
+                                w.baseAddress!, rows: inputSize, cols: outputSize, sourceStride: outputSize, into: wt,
+                                destinationStride: inputSize)
+                        }
+                        inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
+                            // Workers take disjoint column blocks of Wᵀ and dX.
+                            let parts = Workers.parts(for: inputSize, minimum: 128)
+                            Workers.run(parts) { part in
+                                let cols = Workers.range(inputSize, parts: parts, part: part)
+                                gemm(
+                                    m: n, n: cols.count, k: outputSize, a: g, lda: outputSize,
+                                    b: wt + cols.lowerBound, ldb: inputSize, c: dx.baseAddress! + cols.lowerBound,
+                                    ldc: inputSize)
+                            }
+                        }
+                        return
+                    }
+                    guard let gt else { return }
+                    let dxt = transposedInputGradient.reserve(inputSize * n)
+                    kernel.value.scalars.withUnsafeBufferPointer { w in
+                        inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
+                            // Workers take disjoint row blocks of W (column blocks of dx).
+                            let parts = Workers.parts(for: inputSize, minimum: 128)
+                            Workers.run(parts) { part in
+                                let rows = Workers.range(inputSize, parts: parts, part: part)
+                                gemm(
+                                    m: rows.count, n: n, k: outputSize,
+                                    a: w.baseAddress! + rows.lowerBound * outputSize, lda: outputSize, b: gt, ldb: n,
+                                    c: dxt + rows.lowerBound * n, ldc: n)
+                                transpose(
+                                    dxt + rows.lowerBound * n, rows: rows.count, cols: n, sourceStride: n,
+                                    into: dx.baseAddress! + rows.lowerBound, destinationStride: inputSize)
+                            }
                         }
                     }
                 }

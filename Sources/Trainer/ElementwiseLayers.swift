@@ -70,6 +70,10 @@ final class Flatten: Layer {
     }
 }
 
+#if _endian(big)
+    #error("Dropout reads its 64-bit draws as pairs of 32-bit uniforms in little-endian order")
+#endif
+
 /// Inverted dropout: in training each element is zeroed with probability `rate` and the
 /// survivors are scaled by 1 / (1 − rate), so inference is the identity. The mask comes from
 /// the layer's own seeded generator, whose state is saved in checkpoints.
@@ -78,6 +82,8 @@ final class Dropout: Layer, StatefulLayer {
     let rate: Float
     private var generator: SeededGenerator
     private var mask: [Float] = []
+    /// The generator's 64-bit draws for one forward pass (see `forward`).
+    private var draws: [UInt64] = []
 
     init(name: String, rate: Float, seed: UInt64) {
         precondition(rate >= 0 && rate < 1, "dropout rate must be in [0, 1)")
@@ -94,34 +100,43 @@ final class Dropout: Layer, StatefulLayer {
         let scale = 1 / (1 - rate)
         // Keep when a 32-bit uniform is at or above rate·2³².
         let threshold = UInt64((Double(rate) * 4_294_967_296).rounded())
-        input.scalars.withUnsafeBufferPointer { x in
-            output.scalars.withUnsafeMutableBufferPointer { y in
-                mask.withUnsafeMutableBufferPointer { m in
-                    let n = x.count
-                    if !training {
-                        for i in 0..<n {
-                            m[i] = 1
-                            y[i] = x[i] * 1
+        let n = input.count
+        // The generator's stream is the one serial part: its 64-bit draws (two 32-bit uniforms
+        // each, elements 2i and 2i + 1) go to a buffer in one tight loop, with the generator in a
+        // local (a class property would be checked for exclusive access at every draw). The
+        // mask and the output then come from the buffer on every worker, in vectors.
+        let pairs = (n + 1) / 2
+        if training {
+            if draws.count != pairs { draws = [UInt64](repeating: 0, count: pairs) }
+            var rng = generator
+            draws.withUnsafeMutableBufferPointer { d in
+                for i in 0..<pairs { d[i] = rng.next() }
+            }
+            generator = rng
+        }
+        input.scalars.withUnsafeBufferPointer { xb in
+            output.scalars.withUnsafeMutableBufferPointer { yb in
+                mask.withUnsafeMutableBufferPointer { mb in
+                    draws.withUnsafeBufferPointer { db in
+                        let (x, y, m) = (xb.baseAddress!, yb.baseAddress!, mb.baseAddress!)
+                        // Element 2i takes the low half of draw i, element 2i + 1 the high half:
+                        // on a little-endian CPU, the draws read as 32-bit words are in element order.
+                        let uniforms =
+                            training && n > 0
+                            ? UnsafeRawPointer(db.baseAddress!).assumingMemoryBound(to: UInt32.self) : nil
+                        let parts = Workers.parts(for: n, minimum: 1 << 15)
+                        Workers.run(parts) { part in
+                            let r = Workers.range(n, parts: parts, part: part)
+                            if let uniforms {
+                                dropoutMask(
+                                    uniforms + r.lowerBound, threshold: UInt32(threshold), scale: scale,
+                                    x + r.lowerBound, into: y + r.lowerBound, mask: m + r.lowerBound, count: r.count)
+                            } else {
+                                (m + r.lowerBound).update(repeating: 1, count: r.count)
+                                (y + r.lowerBound).update(from: x + r.lowerBound, count: r.count)
+                            }
                         }
-                        return
                     }
-                    // One pass: mask and output together, the generator in a local (a class
-                    // property would be checked for exclusive access at every draw).
-                    var rng = generator
-                    var i = 0
-                    while i < n {
-                        let bits = rng.next()
-                        let m0: Float = (bits & 0xFFFF_FFFF) >= threshold ? scale : 0
-                        m[i] = m0
-                        y[i] = x[i] * m0
-                        if i + 1 < n {
-                            let m1: Float = (bits >> 32) >= threshold ? scale : 0
-                            m[i + 1] = m1
-                            y[i + 1] = x[i + 1] * m1
-                        }
-                        i += 2
-                    }
-                    generator = rng
                 }
             }
         }
@@ -132,10 +147,16 @@ final class Dropout: Layer, StatefulLayer {
     ) {
         guard computeInputGradient else { return }
         inputGradient.resize(to: input.shape)
-        outputGradient.scalars.withUnsafeBufferPointer { dy in
-            mask.withUnsafeBufferPointer { m in
-                inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
-                    for i in 0..<dy.count { dx[i] = dy[i] * m[i] }
+        outputGradient.scalars.withUnsafeBufferPointer { dyb in
+            mask.withUnsafeBufferPointer { mb in
+                inputGradient.scalars.withUnsafeMutableBufferPointer { dxb in
+                    let (dy, m, dx) = (dyb.baseAddress!, mb.baseAddress!, dxb.baseAddress!)
+                    let n = dyb.count
+                    let parts = Workers.parts(for: n, minimum: 1 << 15)
+                    Workers.run(parts) { part in
+                        let r = Workers.range(n, parts: parts, part: part)
+                        multiply(dy + r.lowerBound, m + r.lowerBound, into: dx + r.lowerBound, count: r.count)
+                    }
                 }
             }
         }

@@ -134,9 +134,19 @@ func reluMaskAndColumnSums(
     output y: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>,
     rows: Int, cols: Int, addingTo sums: UnsafeMutablePointer<Float>
 ) {
+    reluMaskAndColumnSums(output: y, gradient: dy, into: g, rows: rows, cols: cols, rowStride: cols, addingTo: sums)
+}
+
+/// `reluMaskAndColumnSums` over a block of `cols` columns of wider matrices whose rows are
+/// `rowStride` floats apart (y, dy and g alike): one worker's column block.
+@inline(__always)
+func reluMaskAndColumnSums(
+    output y: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>,
+    rows: Int, cols: Int, rowStride: Int, addingTo sums: UnsafeMutablePointer<Float>
+) {
     let vectorCols = cols & ~7
     for r in 0..<rows {
-        let (yr, dyr, gr) = (y + r * cols, dy + r * cols, g + r * cols)
+        let (yr, dyr, gr) = (y + r * rowStride, dy + r * rowStride, g + r * rowStride)
         var c = 0
         while c < vectorCols {
             let v = reluGradient8(load8(yr + c), load8(dyr + c))
@@ -150,6 +160,44 @@ func reluMaskAndColumnSums(
             sums[c] += v
             c += 1
         }
+    }
+}
+
+/// Inverted dropout of `count` elements: mask[i] = scale when uniforms[i] ≥ threshold, else 0,
+/// and y[i] = x[i]·mask[i] (the same bits as the scalar loop).
+@inline(__always)
+func dropoutMask(
+    _ uniforms: UnsafePointer<UInt32>, threshold: UInt32, scale: Float, _ x: UnsafePointer<Float>,
+    into y: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>, count: Int
+) {
+    let (limit, keep, drop) = (SIMD8<UInt32>(repeating: threshold), SIMD8<Float>(repeating: scale), SIMD8<Float>())
+    var i = 0
+    while i + 8 <= count {
+        let u = UnsafeRawPointer(uniforms + i).loadUnaligned(as: SIMD8<UInt32>.self)
+        let m = drop.replacing(with: keep, where: u .>= limit)
+        store8(m, mask + i)
+        store8(load8(x + i) * m, y + i)
+        i += 8
+    }
+    while i < count {
+        let m: Float = uniforms[i] >= threshold ? scale : 0
+        mask[i] = m
+        y[i] = x[i] * m
+        i += 1
+    }
+}
+
+/// d[i] = a[i]·b[i] for i in 0..<count.
+@inline(__always)
+func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into d: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        store8(load8(a + i) * load8(b + i), d + i)
+        i += 8
+    }
+    while i < count {
+        d[i] = a[i] * b[i]
+        i += 1
     }
 }
 
@@ -170,10 +218,18 @@ func addInPlace(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, cou
 /// sums[c] = Σ_r m[r, c] over a rows×cols row-major matrix.
 @inline(__always)
 func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into sums: UnsafeMutablePointer<Float>) {
+    columnSums(m, rows: rows, cols: cols, rowStride: cols, into: sums)
+}
+
+/// `columnSums` of a block of `cols` columns of a matrix whose rows are `rowStride` floats apart.
+@inline(__always)
+func columnSums(
+    _ m: UnsafePointer<Float>, rows: Int, cols: Int, rowStride: Int, into sums: UnsafeMutablePointer<Float>
+) {
     sums.update(repeating: 0, count: cols)
     let vectorCols = cols & ~7
     for r in 0..<rows {
-        let row = m + r * cols
+        let row = m + r * rowStride
         var c = 0
         while c < vectorCols {
             store8(load8(sums + c) + load8(row + c), sums + c)

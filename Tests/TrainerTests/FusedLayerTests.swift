@@ -247,10 +247,14 @@ struct FusedLayerTests {
         #expect(bad.isEmpty, "\(bad.prefix(5))")
     }
 
-    @Test("Dropout's one-pass mask: two draws of 32 bits per generator step, odd counts, state carried over")
-    func dropoutMask() {
+    @Test(
+        "Dropout's mask: two draws of 32 bits per generator step, odd counts, state carried over, split over workers",
+        arguments: [[3, 37], [2, 40_001]])
+    func dropoutMask(shape: [Int]) {
+        // 80 002 elements make two worker parts of 40 001, the second starting at an odd element.
+        useTwoWorkers()
         var rng = TestRandom(13)
-        let x = rng.awayFromZero([3, 37])
+        let x = rng.awayFromZero(shape)
         let layer = Dropout(name: "d", rate: 0.3, seed: 42)
         var reference = SeededGenerator(seed: 42)
         let threshold = UInt64((Double(Float(0.3)) * 4_294_967_296).rounded())
@@ -267,6 +271,9 @@ struct FusedLayerTests {
                 i += 2
             }
             #expect(y.scalars.map(\.bitPattern) == expected.map(\.bitPattern))
+            var dx = Tensor(shape: [0])
+            layer.backward(input: x, output: y, outputGradient: x, inputGradient: &dx, computeInputGradient: true)
+            #expect(dx.scalars.map(\.bitPattern) == y.scalars.map(\.bitPattern), "dx = dy·mask, with dy = x here")
         }
     }
 
