@@ -260,29 +260,49 @@ public struct DigitStringSynthesizer: Sendable {
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: sw) { blended in
             let blended = blended.baseAddress!
             blended.initialize(repeating: 0, count: sw)
+            // Raw pointers throughout: this is synth's inner loop, and array subscripts here cost
+            // bounds checks and reference counting on every tap. Integer sums, so any order gives
+            // the same bytes.
             digit.pixels.withUnsafeBufferPointer { src in
                 canvas.withUnsafeMutableBufferPointer { dst in
-                    let src = src.baseAddress!
-                    let dst = dst.baseAddress!
-                    for r in 0..<rowTaps.count where rowTaps.reaches(ink.rows, at: r) {
-                        let rowBase = r * rowTaps.stride
-                        for x in ink.columns {
-                            var sum: Int32 = 0
-                            for k in 0..<rowTaps.stride {
-                                sum &+= Int32(src[Int(rowTaps.sources[rowBase + k]) * sw + x]) &* rowTaps.weights[rowBase + k]
+                    rowTaps.sources.withUnsafeBufferPointer { rowSources in
+                        rowTaps.weights.withUnsafeBufferPointer { rowWeights in
+                            columnTaps.sources.withUnsafeBufferPointer { columnSources in
+                                columnTaps.weights.withUnsafeBufferPointer { columnWeights in
+                                    let src = src.baseAddress!
+                                    let dst = dst.baseAddress!
+                                    let rowSources = rowSources.baseAddress!
+                                    let rowWeights = rowWeights.baseAddress!
+                                    let columnSources = columnSources.baseAddress!
+                                    let columnWeights = columnWeights.baseAddress!
+                                    let rowStride = rowTaps.stride
+                                    let columnStride = columnTaps.stride
+                                    let inkColumns = ink.columns
+                                    for r in 0..<rowTaps.count where rowTaps.reaches(ink.rows, at: r) {
+                                        let rowSource = rowSources + r * rowStride
+                                        let rowWeight = rowWeights + r * rowStride
+                                        for x in inkColumns {
+                                            var sum: Int32 = 0
+                                            for k in 0..<rowStride {
+                                                sum &+= Int32(src[Int(rowSource[k]) &* sw &+ x]) &* rowWeight[k]
+                                            }
+                                            blended[x] = sum
+                                        }
+                                        let row = dst + (y0 + r) * width + x0
+                                        for c in firstColumn..<endColumn {
+                                            let columnSource = columnSources + c * columnStride
+                                            let columnWeight = columnWeights + c * columnStride
+                                            var v: Int32 = 0
+                                            // ≤ 255·256·256 + 2¹⁵: fits, and each axis's weights sum to at most 256, so ≤ 255.
+                                            for k in 0..<columnStride {
+                                                v &+= blended[Int(columnSource[k])] &* columnWeight[k]
+                                            }
+                                            let value = UInt8(truncatingIfNeeded: (v &+ 32768) >> 16)
+                                            row[c] = max(row[c], value)  // branch-free: a data-dependent branch mispredicts half the time
+                                        }
+                                    }
+                                }
                             }
-                            blended[x] = sum
-                        }
-                        let row = dst + (y0 + r) * width + x0
-                        for c in firstColumn..<endColumn {
-                            let base = c * columnTaps.stride
-                            var v: Int32 = 0
-                            // ≤ 255·256·256 + 2¹⁵: fits, and each axis's weights sum to at most 256, so ≤ 255.
-                            for k in 0..<columnTaps.stride {
-                                v &+= blended[Int(columnTaps.sources[base + k])] &* columnTaps.weights[base + k]
-                            }
-                            let value = UInt8(truncatingIfNeeded: (v &+ 32768) >> 16)
-                            row[c] = max(row[c], value)  // branch-free: a data-dependent branch mispredicts half the time
                         }
                     }
                 }
@@ -301,42 +321,48 @@ struct TentTaps {
     /// Taps per output pixel.
     let stride: Int
     /// Source index of tap `k` of output `o` at `o * stride + k`, always inside the source.
-    var sources: [Int32]
+    let sources: [Int32]
     /// Weight of that tap, in 1/256.
-    var weights: [Int32]
+    let weights: [Int32]
 
     /// Output pixels `outputs` (pixel centres at `o + 0.5`) of a box starting at `origin` and
     /// `length` pixels long, over `sourceSize` source pixels.
     init(outputs: Range<Int>, origin: Double, length: Double, sourceSize: Int) {
         let factor = Double(sourceSize) / length
         let radius = max(1, factor)
-        count = outputs.count
-        stride = Int((2 * radius).rounded(.up)) + 1
-        sources = [Int32](repeating: 0, count: count * stride)
-        weights = [Int32](repeating: 0, count: count * stride)
-        var raw = [Double](repeating: 0, count: stride)
-        for o in 0..<count {
-            let centre = (Double(outputs.lowerBound + o) + 0.5 - origin) * factor - 0.5
-            let first = Int((centre - radius).rounded(.up))
-            var total = 0.0
-            for k in 0..<stride {
-                raw[k] = max(0, 1 - abs(Double(first + k) - centre) / radius)
-                total += raw[k]
-            }
-            // Weights from the rounded running sum: all taps' weights then sum to exactly 256.
-            var cumulative = 0.0
-            var given: Int32 = 0
-            for k in 0..<stride {
-                cumulative += raw[k]
-                let upTo = Int32((cumulative / total * 256).rounded(.toNearestOrAwayFromZero))
-                let source = first + k
-                if (0..<sourceSize).contains(source) {
-                    sources[o * stride + k] = Int32(source)
-                    weights[o * stride + k] = upTo - given
+        let n = outputs.count
+        let taps = Int((2 * radius).rounded(.up)) + 1
+        var sources = [Int32](repeating: 0, count: n * taps)
+        var weights = [Int32](repeating: 0, count: n * taps)
+        // One scratch row of raw tent values on the stack: this runs for every digit drawn.
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: taps) { raw in
+            for o in 0..<n {
+                let centre = (Double(outputs.lowerBound + o) + 0.5 - origin) * factor - 0.5
+                let first = Int((centre - radius).rounded(.up))
+                var total = 0.0
+                for k in 0..<taps {
+                    raw[k] = max(0, 1 - abs(Double(first + k) - centre) / radius)
+                    total += raw[k]
                 }
-                given = upTo
+                // Weights from the rounded running sum: all taps' weights then sum to exactly 256.
+                var cumulative = 0.0
+                var given: Int32 = 0
+                for k in 0..<taps {
+                    cumulative += raw[k]
+                    let upTo = Int32((cumulative / total * 256).rounded(.toNearestOrAwayFromZero))
+                    let source = first + k
+                    if (0..<sourceSize).contains(source) {
+                        sources[o * taps + k] = Int32(source)
+                        weights[o * taps + k] = upTo - given
+                    }
+                    given = upTo
+                }
             }
         }
+        count = n
+        stride = taps
+        self.sources = sources
+        self.weights = weights
     }
 
     /// Whether output `o` reads a source pixel in `range` with a non-zero weight.
