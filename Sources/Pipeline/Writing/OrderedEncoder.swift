@@ -1,6 +1,7 @@
 internal import ShardKitSupport
 import Shards
 import Dispatch
+import Foundation
 import Examples
 
 /// The one engine every writing command runs its records through (convert, synth, generate):
@@ -13,8 +14,9 @@ import Examples
 /// split an item goes to and which group (shard) its schema counts towards.
 ///
 /// The calling thread reads records into chunks (`chunkSize` records) grouped in windows of
-/// `2 × jobs` chunks. A window is encoded by `jobs` workers (`DispatchQueue.concurrentPerform`,
-/// worker w takes chunks w, w + jobs, …) into one buffer per chunk, while the calling thread
+/// `2 × jobs` to `8 × jobs` chunks (about 8 MiB of encoded records once their size is known). A
+/// window is encoded by `jobs` workers (`DispatchQueue.concurrentPerform`, each claiming the next
+/// chunk not yet taken) into one buffer per chunk, while the calling thread
 /// reads the next window, and then writes the encoded records, in order, while the workers
 /// encode the window read meanwhile. At most two windows are in memory at any time (one being
 /// read or written, one encoding), whatever the input's size.
@@ -40,11 +42,27 @@ struct OrderedEncoder<Item: Sendable> {
     }
 
     /// Result slots for one window. `@unchecked Sendable` is safe here: each slot is written by
-    /// exactly one worker (chunk i belongs to worker i mod jobs), and the slots are read only
+    /// exactly one worker (the one that claimed chunk i), and the slots are read only
     /// after `DispatchGroup.wait()`, which orders those writes before the reads.
     private final class Slots: @unchecked Sendable {
         var results: [Result<EncodedChunk, DatasetError>?]
         init(count: Int) { results = Array(repeating: nil, count: count) }
+    }
+
+    /// The next unclaimed chunk of a window, for whichever worker asks first.
+    private final class ChunkClaims: @unchecked Sendable {
+        private let lock = NSLock()
+        private var nextIndex = 0
+        private let count: Int
+        init(count: Int) { self.count = count }
+
+        func next() -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard nextIndex < count else { return nil }
+            nextIndex += 1
+            return nextIndex - 1
+        }
     }
 
     private struct Window {
@@ -68,6 +86,11 @@ struct OrderedEncoder<Item: Sendable> {
         }
         var pending: Window?
         var ended = false
+        // Chunks per window: 2 × jobs at first, then as many as keep a window's encoded bytes
+        // near `windowBytes` (at most 8 × jobs). Each window ends at a barrier where the workers
+        // wait for the slowest, so small records (synth's strings, MNIST's PNGs) want more chunks
+        // a window; large ones (SVHN's 12 KiB crops) keep two windows' bytes bounded.
+        var chunksPerWindow = 2 * jobs
         // A read error ends the input like a clean end, but is thrown only after every record
         // read before it was encoded and written: an encoding error of an earlier record wins,
         // whatever the window size (and so whatever the number of jobs).
@@ -80,7 +103,7 @@ struct OrderedEncoder<Item: Sendable> {
                 var chunk: [Item] = []
                 chunk.reserveCapacity(chunkSize)
                 do throws(DatasetError) {
-                    while chunks.count < 2 * jobs {
+                    while chunks.count < chunksPerWindow {
                         guard let record = try next() else {
                             ended = true
                             break
@@ -103,7 +126,13 @@ struct OrderedEncoder<Item: Sendable> {
             let finished = pending
             finished?.group.wait()
             pending = chunks.isEmpty ? nil : start(chunks, jobs: jobs)
-            if let finished { try drain(finished, write: write, observe: observe, progress: progress) }
+            if let finished {
+                let encodedBytes = try drain(finished, write: write, observe: observe, progress: progress)
+                if finished.count > 0 && encodedBytes > 0 {
+                    let perChunk = max(1, encodedBytes / finished.count)
+                    chunksPerWindow = min(4 * jobs, max(2 * jobs, Self.windowBytes / perChunk))
+                }
+            }
             if pending == nil { break }
         }
         if let readError { throw readError }
@@ -152,13 +181,16 @@ struct OrderedEncoder<Item: Sendable> {
         let group = DispatchGroup()
         let (makeEncoder, describe) = (self.makeEncoder, self.describe)
         let workers = min(jobs, chunks.count)
+        // Chunks are claimed one at a time rather than dealt out in turn: a worker that the
+        // calling thread (reading and writing meanwhile) or another process delays no longer
+        // leaves its share undone while the other workers wait at the end of the window. Each
+        // chunk still has its own slot, so the order written does not depend on who encoded it.
+        let claims = ChunkClaims(count: chunks.count)
         group.enter()
         DispatchQueue.global().async {
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var i = worker
-                while i < chunks.count {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while let i = claims.next() {
                     slots.results[i] = Self.encode(chunks[i], encode: makeEncoder(), describe: describe)
-                    i += workers
                 }
             }
             group.leave()
@@ -195,10 +227,16 @@ struct OrderedEncoder<Item: Sendable> {
         return .success(out)
     }
 
+    /// The encoded bytes a window aims at once record sizes are known (see `run`).
+    static var windowBytes: Int { 8 << 20 }
+
+    /// Writes a window's records in order; returns how many encoded bytes it held.
+    @discardableResult
     private func drain(
         _ window: Window, write: (Int, UnsafeRawBufferPointer) throws(DatasetError) -> Void,
         observe: (Int, SchemaAccumulator) -> Void, progress: (Int) -> Void
-    ) throws(DatasetError) {
+    ) throws(DatasetError) -> Int {
+        var total = 0
         for i in 0..<window.count {
             let chunk: EncodedChunk
             switch window.slots.results[i]! {
@@ -222,6 +260,8 @@ struct OrderedEncoder<Item: Sendable> {
             }
             if let failure { throw failure }
             progress(chunk.ends.count)
+            total += chunk.bytes.count
         }
+        return total
     }
 }
