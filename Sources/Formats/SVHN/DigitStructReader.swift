@@ -135,7 +135,7 @@ public final class DigitStructReader: FormatReader {
         return (children, count)
     }
 
-    /// Starts again at entry 0, with a new child over the same file or image (no second read of
+    /// Starts again at entry 0, with new walkers over the same file or image (no second read of
     /// an archive); a reader that has not handed out an entry yet is already there.
     public func restart() throws(FormatError) {
         guard index > 0 || finished else { return }

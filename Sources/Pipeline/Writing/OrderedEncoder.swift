@@ -14,7 +14,7 @@ import Examples
 /// split an item goes to and which group (shard) its schema counts towards.
 ///
 /// The calling thread reads records into chunks (`chunkSize` records) grouped in windows of
-/// `2 × jobs` to `8 × jobs` chunks (about 8 MiB of encoded records once their size is known). A
+/// `2 × jobs` to `4 × jobs` chunks (about 8 MiB of encoded records once their size is known). A
 /// window is encoded by `jobs` workers (`DispatchQueue.concurrentPerform`, each claiming the next
 /// chunk not yet taken) into one buffer per chunk, while the calling thread
 /// reads the next window, and then writes the encoded records, in order, while the workers
@@ -87,7 +87,7 @@ struct OrderedEncoder<Item: Sendable> {
         var pending: Window?
         var ended = false
         // Chunks per window: 2 × jobs at first, then as many as keep a window's encoded bytes
-        // near `windowBytes` (at most 8 × jobs). Each window ends at a barrier where the workers
+        // near `windowBytes` (at most 4 × jobs). Each window ends at a barrier where the workers
         // wait for the slowest, so small records (synth's strings, MNIST's PNGs) want more chunks
         // a window; large ones (SVHN's 12 KiB crops) keep two windows' bytes bounded.
         var chunksPerWindow = 2 * jobs
