@@ -153,6 +153,23 @@ public struct AugmentSpec: Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
+    /// The shape images of `height`×`width`×`channels` have after the steps: crops (clamped to
+    /// the image, as the engine clamps them) and resizes set the size, `gray` makes one channel.
+    /// What a dataset of augmented records declares as its images' shape. A nil size is one that
+    /// varies from image to image; a crop of it varies too (it is clamped to smaller images).
+    public func outputShape(height: Int?, width: Int?, channels: Int) -> (height: Int?, width: Int?, channels: Int) {
+        var (h, w, c) = (height, width, channels)
+        for step in steps {
+            switch step {
+            case .randomCrop(let ch, let cw), .centerCrop(let ch, let cw): (h, w) = (h.map { min(ch, $0) }, w.map { min(cw, $0) })
+            case .resizeBilinear(let rh, let rw), .resizeArea(let rh, let rw): (h, w) = (rh, rw)
+            case .grayscale: c = 1
+            case .flip, .brightness, .contrast: break
+            }
+        }
+        return (h, w, c)
+    }
+
     /// Applies the steps one by one with the `Image` methods, drawing from `rng` in step order.
     /// A crop larger than the image is clamped to the image. This is the reference `Augmenter`
     /// (the one augmentation engine) falls back on for specs it does not fuse, and that tests

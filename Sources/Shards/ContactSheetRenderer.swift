@@ -11,12 +11,12 @@ import RecordIO
 /// `random` a uniform sample of `count` chosen by reservoir sampling (at most `count` records held
 /// at once) with draws from `RecordKey("grid").generator(seed:)`, shown in reading order.
 ///
-/// Images: PNG or JPEG bytes are decoded. Raw bytes take their shape from, in order, the
-/// manifest's `image` entry; `image/height`, `image/width`, `image/channels`
-/// (or `height`, `width`, `depth`) int64 features; or the byte count: 784 = 28×28×1,
-/// 3072 = 32×32×3, 4096 = 64×64×1, 12288 = 64×64×3, 8748 = 54×54×3, 3920 = 28×140×1, and any
-/// other multiple of 2352 (784) = 28×(28·k)×3 (×1), the fixed digit-string layout. An image that
-/// cannot be decoded or shaped gets an empty cell labelled `?`.
+/// Images: a file listed in a manifest is decoded as its split's `ImageSpec` says (feature,
+/// encoding and shape). A bare record file, which no manifest describes, is read as its records
+/// describe themselves: `image` as PNG or JPEG when its bytes are one, else as raw pixels shaped
+/// by the record's `image/height`, `image/width`, `image/channels` (or `height`, `width`, `depth`)
+/// features; nothing guesses a shape from a byte count. An image that cannot be shown gets an
+/// empty cell labelled `?`, and `notes` says why.
 ///
 /// Labels: `digits` up to `length` (`"4071"`); `character` (HWDB) as the character itself, drawn
 /// with FreeType from a CJK font (`CJKFont`) when the built-in bitmap font lacks it, and as
@@ -68,10 +68,11 @@ public struct ContactSheetRenderer: Sendable {
     /// the directories of `files`.
     public func render(_ files: [URL]) throws(DatasetError) -> RenderedSheet {
         var context = DatasetContext(files: files)
-        var chosen: [(position: Int, example: Example)] = []
+        var chosen: [(position: Int, example: Example, spec: ImageSpec?)] = []
         var rng = RecordKey("grid").generator(seed: seed)
         var seen = 0
         reading: for (url, _) in context.readingOrder(files) {
+            let spec = context.image(of: url)
             var reader: RecordReader
             do { reader = try RecordReader(path: url.path) } catch { throw DatasetError(error) }
             var index = 0
@@ -92,21 +93,35 @@ public struct ContactSheetRenderer: Sendable {
                             .badInput, path: url.path, recordIndex: index, byteOffset: reader.lastRecordOffset,
                             "not a tf.train.Example: \(error)")
                     }
-                    if slot == chosen.count { chosen.append((seen, example)) } else { chosen[slot] = (seen, example) }
+                    if slot == chosen.count {
+                        chosen.append((seen, example, spec))
+                    } else {
+                        chosen[slot] = (seen, example, spec)
+                    }
                 }
                 seen += 1
                 index += 1
             }
         }
         chosen.sort { $0.position < $1.position }
-        let shape = context.imageShape.map { ($0.height, $0.width, $0.channels) }
-        let images = chosen.map { Self.image(of: $0.example, shape: shape) }
+        var notes: [String] = []
+        let images = chosen.map { Self.image(of: $0.example, spec: $0.spec) }
+        if let failed = zip(chosen, images).first(where: { $0.1 == nil })?.0 {
+            let reason =
+                if let spec = failed.spec {
+                    "\"\(spec.key)\" is not the \(spec.shapeText) \(spec.encoding.rawValue) image the manifest declares"
+                } else {
+                    "no manifest.json beside the file declares how \"image\" is stored, and the bytes are neither "
+                        + "PNG nor JPEG nor raw pixels with image/height and image/width features"
+                }
+            let count = images.filter { $0 == nil }.count
+            notes.append("\(count) record\(count == 1 ? "" : "s") drawn as ?: \(reason)")
+        }
         let drawnImages = images.map { $0 ?? Image(height: 1, width: 1, channels: 1) }
         let cell = Self.cellSize(for: drawnImages)
 
         // The bitmap font draws everything but HWDB's characters; only those need a real font.
         var typeface: any LabelTypeface = BitmapTypeface()
-        var notes: [String] = []
         var fontPath: String?
         let characters = chosen.compactMap { Self.character(of: $0.example) }
         if characters.contains(where: { !typeface.canDraw($0) }) {
@@ -122,7 +137,7 @@ public struct ContactSheetRenderer: Sendable {
         }
         let classNames = context.classNames(of: "label")
         var labels: [String] = []
-        for ((_, example), image) in zip(chosen, images) {
+        for ((_, example, _), image) in zip(chosen, images) {
             labels.append(image == nil ? "?" : Self.label(of: example, classNames: classNames, canDraw: typeface.canDraw))
         }
         if let renderer = typeface as? GlyphRenderer {
@@ -176,40 +191,24 @@ public struct ContactSheetRenderer: Sendable {
 
     // MARK: Images and labels
 
-    /// The record's `image`, decoded or shaped as the type documentation describes.
-    static func image(of example: Example, shape: (Int, Int, Int)?) -> Image? {
+    /// The record's image: decoded as `spec` says when a manifest gives one, else as the record
+    /// describes itself (see the type documentation); nil when it cannot be shown.
+    static func image(of example: Example, spec: ImageSpec?) -> Image? {
+        if let spec {
+            guard let bytes = example.bytes(spec.key)?.first else { return nil }
+            return try? spec.decode(bytes)
+        }
         guard let bytes = example.bytes("image")?.first, !bytes.isEmpty else { return nil }
         if Image.encodedFormat(of: bytes) != nil { return try? Image.decode(bytes) }
         func feature(_ keys: [String]) -> Int? {
             for key in keys { if let v = example.int64s(key)?.first { return Int(v) } }
             return nil
         }
-        var candidates: [(Int, Int, Int)] = []
-        if let shape { candidates.append(shape) }
-        if let h = feature(["image/height", "height"]), let w = feature(["image/width", "width"]) {
-            candidates.append((h, w, feature(["image/channels", "channels", "depth"]) ?? bytes.count / max(1, h * w)))
-        }
-        if let known = knownShape(byteCount: bytes.count) { candidates.append(known) }
-        for (h, w, c) in candidates where h > 0 && w > 0 && (c == 1 || c == 3) && h * w * c == bytes.count {
-            return Image(height: h, width: w, channels: c, pixels: bytes)
-        }
-        return nil
-    }
-
-    /// The shape a raw image of `byteCount` bytes has among the shapes ShardKit writes.
-    static func knownShape(byteCount n: Int) -> (Int, Int, Int)? {
-        switch n {
-        case 784: return (28, 28, 1)
-        case 3072: return (32, 32, 3)
-        case 4096: return (64, 64, 1)
-        case 12288: return (64, 64, 3)
-        case 8748: return (54, 54, 3)
-        case 3920: return (28, 140, 1)
-        default:
-            if n > 0 && n % 2352 == 0 { return (28, 28 * (n / 2352), 3) }
-            if n > 0 && n % 784 == 0 { return (28, 28 * (n / 784), 1) }
-            return nil
-        }
+        guard let h = feature(["image/height", "height"]), let w = feature(["image/width", "width"]), h > 0, w > 0
+        else { return nil }
+        let c = feature(["image/channels", "channels", "depth"]) ?? 1
+        guard c == 1 || c == 3, h * w * c == bytes.count else { return nil }
+        return Image(height: h, width: w, channels: c, pixels: bytes)
     }
 
     /// The record's `character` (HWDB) as text, when it has one.

@@ -1,16 +1,16 @@
 public import Foundation
 
 /// What the directories of some shards say about them, for people reading them (`inspect`, its
-/// contact sheets): each shard's split, the stored image's key and shape, and class names.
+/// contact sheets): each shard's split, how its images are stored (`ImageSpec`), and class names.
 /// Read once from `manifest.json` and TFDS's `{key}.labels.txt`; a missing or unreadable file
 /// only means less is known (inspection must work on bare record files too).
 public struct DatasetContext: Sendable {
-    /// `[height, width, channels]` of raw images, from the first manifest with an image entry.
-    public var imageShape: (height: Int, width: Int, channels: Int)?
-    /// The feature holding the images, from the manifest.
+    /// The feature holding the images, from the first manifest with an image entry.
     public var imageKey: String?
     /// Shard file name → split, from the manifests.
     private var splitOfFile: [String: String] = [:]
+    /// Directory path → its manifest.
+    private var manifestOfDirectory: [String: Manifest] = [:]
     /// Feature key → class names (index i names class i), for the keys looked up so far.
     private var namesOfKey: [String: [String]] = [:]
     private let directories: [URL]
@@ -25,10 +25,8 @@ public struct DatasetContext: Sendable {
                 continue
             }
             manifests.append(manifest)
-            if imageShape == nil, let image = manifest.image, image.shape.count == 3 {
-                imageShape = (image.shape[0], image.shape[1], image.shape[2])
-                imageKey = image.key
-            }
+            manifestOfDirectory[directory.path] = manifest
+            if imageKey == nil { imageKey = manifest.image?.key }
             for (split, entry) in manifest.splits {
                 for shard in entry.shards { splitOfFile[(shard.file as NSString).lastPathComponent] = split }
             }
@@ -50,6 +48,16 @@ public struct DatasetContext: Sendable {
         guard let dash = stem.lastIndex(of: "-") else { return nil }
         let split = stem[stem.index(after: dash)...]
         return split.isEmpty ? nil : String(split)
+    }
+
+    /// How the records of `file` store their images, as the manifest beside it says for the
+    /// file's split; nil for a file with no manifest beside it (bare record files), or a dataset
+    /// without images.
+    public func image(of file: URL) -> ImageSpec? {
+        guard let manifest = manifestOfDirectory[file.deletingLastPathComponent().standardizedFileURL.path] else {
+            return nil
+        }
+        return split(of: file).flatMap { manifest.image(of: $0) } ?? manifest.image
     }
 
     /// The class names of the int64 feature `key`: TFDS's `{key}.labels.txt` beside the shards

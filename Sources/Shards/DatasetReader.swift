@@ -169,22 +169,25 @@ public final class DatasetReader {
         }
     }
 
-    /// The record's image as PNG bytes: the stored bytes themselves when they are PNG; JPEG
-    /// decoded, and raw pixels shaped by the manifest's `image` entry, encoded as PNG. A record
-    /// without the image feature is a `.usage` error; an image that cannot be decoded or shaped,
-    /// `.badInput`.
-    public func imagePNG(of example: Example) throws(DatasetError) -> (png: [UInt8], image: Image) {
-        let key = manifest.image?.key ?? "image"
-        guard let bytes = example.bytes(key)?.first else {
-            throw DatasetError(.usage, path: directory.path, "the record has no \"\(key)\" bytes feature to write as an image")
+    /// The image of a record of `split` as PNG bytes, decoded as the manifest's `ImageSpec` for
+    /// the split says: the stored bytes themselves when they are PNG; JPEG and raw pixels
+    /// encoded as PNG. A dataset without images, or a record without the image feature, is a
+    /// `.usage` error; an image that does not decode as the spec says, `.badInput`.
+    public func imagePNG(of example: Example, split: String) throws(DatasetError) -> (png: [UInt8], image: Image) {
+        guard let spec = manifest.image(of: split) else {
+            throw DatasetError(.usage, path: directory.path, "the dataset's manifest declares no image feature")
         }
-        let shape = manifest.image.flatMap { $0.shape.count == 3 ? ($0.shape[0], $0.shape[1], $0.shape[2]) : nil }
-        guard let image = ContactSheetRenderer.image(of: example, shape: shape) else {
+        guard let bytes = example.bytes(spec.key)?.first else {
+            throw DatasetError(
+                .usage, path: directory.path, "the record has no \"\(spec.key)\" bytes feature to write as an image")
+        }
+        let image: Image
+        do { image = try spec.decode(bytes) } catch {
             throw DatasetError(
                 .badInput, path: directory.path,
-                "the record's \"\(key)\" (\(bytes.count) bytes) is neither PNG nor JPEG nor raw pixels of the manifest's shape")
+                "the record's \"\(spec.key)\" (\(bytes.count) bytes) is not a \(spec.shapeText) \(spec.encoding.rawValue) image: \(error.message)")
         }
-        if Image.encodedFormat(of: bytes) == .png { return (bytes, image) }
+        if spec.encoding == .png { return (bytes, image) }
         do { return (try PNGCodec.encode(image), image) } catch {
             throw DatasetError(.badInput, path: directory.path, "cannot encode the image as PNG: \(error)")
         }

@@ -601,10 +601,12 @@ struct SourceDataset {
     func outputManifest(splits: [(name: String, manifest: SplitManifest)], schema: SchemaAccumulator?) -> Manifest {
         var metadata = manifest?.metadata ?? [:]
         metadata["repaired_from"] = directory.path
-        return Manifest(
+        var repaired = Manifest(
             name: name, version: manifest?.version ?? DatasetDescription.version, compression: compression,
             splits: Dictionary(uniqueKeysWithValues: splits.map { ($0.name, $0.manifest) }),
             features: schema?.entries ?? manifest?.features ?? [], image: manifest?.image, metadata: metadata)
+        for split in repaired.splits.keys { repaired.splits[split]?.image = manifest?.splits[split]?.image }
+        return repaired
     }
 }
 

@@ -1,7 +1,7 @@
 internal import ShardKitSupport
 import RecordIO
 /// How the `image` feature of a converted record is stored.
-public enum ImageEncoding: String, Sendable, CaseIterable {
+public enum ImageEncoding: String, Codable, Sendable, CaseIterable {
     /// PNG bytes (lossless; what TensorFlow Datasets stores for MNIST and CIFAR).
     case png
     /// JPEG bytes, quality 95.

@@ -36,30 +36,16 @@ public struct SplitManifest: Codable, Sendable, Equatable {
     public var bytes: Int64
     /// The shards in order: shard k holds the records after those of shards 0…k−1.
     public var shards: [ShardManifest]
+    /// How this split stores its images when that differs from the dataset's `image` (an
+    /// augmentation that crops, resizes or grays some splits only); nil: as the dataset's.
+    public var image: ImageSpec?
 
     /// Totals computed from the shards.
-    public init(shards: [ShardManifest]) {
+    public init(shards: [ShardManifest], image: ImageSpec? = nil) {
         self.shards = shards
+        self.image = image
         records = shards.reduce(0) { $0 + $1.records }
         bytes = shards.reduce(0) { $0 + $1.bytes }
-    }
-}
-
-/// The stored images of a dataset: which feature holds them, their shape and how they are encoded.
-/// Written once, from the dataset's feature description; every reader takes the shape from here.
-public struct ImageManifest: Codable, Sendable, Equatable {
-    /// The feature that holds the image bytes (`image`).
-    public var key: String
-    /// `[height, width, channels]` of every stored image.
-    public var shape: [Int]
-    /// `png`, `jpeg` or `raw` (row-major H×W×C bytes).
-    public var encoding: String
-
-    /// An entry as the dataset's description gives it.
-    public init(key: String, shape: [Int], encoding: String) {
-        self.key = key
-        self.shape = shape
-        self.encoding = encoding
     }
 }
 
@@ -82,8 +68,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var splits: [String: SplitManifest]
     /// What the records hold, key by key (kinds and value counts, as the writer observed).
     public var features: [SchemaEntry]
-    /// The stored images, when the records hold images.
-    public var image: ImageManifest?
+    /// How the records store their images (shape and encoding), when they hold images: what
+    /// every reader decodes them by.
+    public var image: ImageSpec?
     /// Free-form facts about how the dataset was made (source format, seed, augmentation,
     /// skipped records); informational, no reader depends on them.
     public var metadata: [String: String]
@@ -94,7 +81,7 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// A manifest without a checksum; `encoded()` adds it when the manifest is written.
     public init(
         name: String, version: String, format: String = "tfrecord", compression: Compression = .none,
-        splits: [String: SplitManifest] = [:], features: [SchemaEntry] = [], image: ImageManifest? = nil,
+        splits: [String: SplitManifest] = [:], features: [SchemaEntry] = [], image: ImageSpec? = nil,
         metadata: [String: String] = [:]
     ) {
         self.name = name
@@ -141,6 +128,9 @@ public struct Manifest: Codable, Sendable, Equatable {
         guard expected == bytes else { return "the manifest's bytes differ from what its content encodes to" }
         return nil
     }
+
+    /// How `split` stores its images: its own entry, else the dataset's `image`.
+    public func image(of split: String) -> ImageSpec? { splits[split]?.image ?? image }
 
     /// Writes `directory/manifest.json` atomically (temporary file, fsync, rename).
     public func write(to directory: String) throws(RecordIOError) {

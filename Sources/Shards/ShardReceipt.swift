@@ -108,7 +108,9 @@ package struct DatasetJob: Codable, Equatable, Sendable {
     package var name: String
     package var description: String
     package var supervisedKeys: [String]?
-    package var image: ImageManifest?
+    package var image: ImageSpec?
+    /// Splits whose images differ from `image` (`DatasetSpec.splitImages`); nil when none do.
+    package var splitImages: [String: ImageSpec]?
     package var metadata: [String: String]
     package var compression: Compression
     /// In the order they are written and listed.
@@ -156,10 +158,13 @@ package struct DatasetJob: Codable, Equatable, Sendable {
                         splits: finished, supervisedKeys: supervisedKeys.map { ($0[0], $0[1]) })
                 ))
         }
-        let manifest = Manifest(
+        var manifest = Manifest(
             name: name, version: DatasetDescription.version, compression: compression,
             splits: Dictionary(uniqueKeysWithValues: finished.map { ($0.name, $0.manifest) }),
             features: schema.entries, image: image, metadata: metadata)
+        for (split, image) in splitImages ?? [:] where manifest.splits[split] != nil {
+            manifest.splits[split]?.image = image
+        }
         return (files, manifest)
     }
 }
@@ -170,9 +175,11 @@ extension DatasetDescription {
         -> DatasetJob
     {
         let rendered =
-            TFDSMetadata.labelFiles(features) + files + [("features.json", TFDSMetadata.featuresJSON(features))]
+            TFDSMetadata.labelFiles(spec.features) + files
+            + [("features.json", TFDSMetadata.featuresJSON(spec.tfdsFeatures))]
         return DatasetJob(
-            name: name, description: description, supervisedKeys: supervisedKeys.map { [$0.0, $0.1] }, image: image,
+            name: name, description: description, supervisedKeys: spec.supervisedKeys.map { [$0.0, $0.1] }, image: spec.image,
+            splitImages: spec.splitImages.isEmpty ? nil : spec.splitImages,
             metadata: metadata, compression: compression, splits: splits,
             files: rendered.map { DatasetJob.SideFile(name: $0.0, base64: Data($0.1).base64EncodedString()) },
             fingerprint: fingerprint)

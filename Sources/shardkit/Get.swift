@@ -58,7 +58,7 @@ struct Get: ParsableCommand {
                 print(example.jsonString(maxBytesPreview: bytesPreview == 0 ? nil : bytesPreview))
             } else if let image {
                 let example = try reader.example(at: locator)
-                let (png, decoded) = try reader.imagePNG(of: example)
+                let (png, decoded) = try reader.imagePNG(of: example, split: split)
                 do throws(RecordIOError) { try writeFileAtomically(png, to: image) } catch {
                     throw DatasetError(.output, path: image, "cannot write: \(error.reason)")
                 }

@@ -84,7 +84,7 @@ enum ConvertTesting {
         #expect(first.bytes("image")![0] == (try reader.next())!.image.pixels)
         let features = try String(contentsOf: output.appendingPathComponent("features.json"), encoding: .utf8)
         #expect(features.contains("\"encoding\" : \"bytes\""))
-        #expect(try Manifest.read(from: output.path).image == ImageManifest(key: "image", shape: [28, 28, 1], encoding: "raw"))
+        #expect(try Manifest.read(from: output.path).image == ImageSpec(key: "image", height: 28, width: 28, channels: 1, encoding: .raw))
     }
 
     @Test(arguments: [CIFARVariant.cifar10, .cifar100])

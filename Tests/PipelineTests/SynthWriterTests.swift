@@ -149,7 +149,7 @@ func readSplit(_ directory: URL, name: String = "synth", split: String) throws -
             #expect(decoded.pixels == a.bytes("image")![0])
             #expect(a.int64s("digits") == b.int64s("digits"))
         }
-        #expect(try Manifest.read(from: png.path).image?.encoding == "png")
+        #expect(try Manifest.read(from: png.path).image?.encoding == .png)
     }
 
     @Test func augmentedCopiesShareLabelsAndDiffer() throws {

@@ -62,6 +62,56 @@ import Testing
         #expect(synth.standardError.contains("crop=80 needs images of at least 80×80, these are 64×64"), "\(synth.standardError)")
     }
 
+    /// An augmentation that crops changes the stored shape: the manifest declares each split's
+    /// own (train 24×24, test 28×28), features.json leaves the differing sizes unknown (-1, as
+    /// TFDS writes None), `get --image` and the trainer read each split as declared, and raw
+    /// images of two shapes in one dataset are refused.
+    @Test func aCroppingAugmentationDeclaresEachSplitsShape() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let mnist = FixturePaths.fixture("mnist").path
+        let output = directory.appendingPathComponent("cropped")
+        let run = try ShardKitProcess.run(["convert", "mnist", "-i", mnist, "-o", output.path, "--augment", "crop=24", "-q"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("manifest.json"))) as? [String: Any]
+        let splits = manifest?["splits"] as? [String: [String: Any]]
+        #expect((manifest?["image"] as? [String: Any])?["shape"] as? [Int] == [28, 28, 1])
+        #expect((splits?["train"]?["image"] as? [String: Any])?["shape"] as? [Int] == [24, 24, 1])
+        #expect(splits?["test"]?["image"] == nil)
+        let features = try String(contentsOf: output.appendingPathComponent("features.json"), encoding: .utf8)
+        #expect(features.contains("\"-1\""), "\(features)")
+        let png = directory.appendingPathComponent("train0.png")
+        let get = try ShardKitProcess.run(["get", output.path, "--split", "train", "--index", "0", "--image", png.path])
+        #expect(get.status == 0 && get.standardOutput.contains("(24x24, 1 channel)"), "\(get.standardOutput) \(get.standardError)")
+        let getTest = try ShardKitProcess.run(["get", output.path, "--split", "test", "--index", "0", "--image", png.path])
+        #expect(getTest.status == 0 && getTest.standardOutput.contains("(28x28, 1 channel)"), "\(getTest.standardOutput)")
+        let train = try ShardKitProcess.run([
+            "train", "--data", output.path, "--model", "classifier", "--batch", "4", "--jobs", "1", "--steps", "2",
+            "--run-dir", directory.appendingPathComponent("run").path,
+        ])
+        #expect(train.status == 0, "\(train.standardError)")
+        // Crop every split: one shape for the dataset, no per-split entries.
+        let all = directory.appendingPathComponent("all")
+        let both = try ShardKitProcess.run([
+            "convert", "mnist", "-i", mnist, "-o", all.path, "--augment", "crop=24", "--augment-splits", "train,test", "-q",
+        ])
+        #expect(both.status == 0, "\(both.standardError)")
+        let allManifest = try JSONSerialization.jsonObject(with: Data(contentsOf: all.appendingPathComponent("manifest.json"))) as? [String: Any]
+        #expect((allManifest?["image"] as? [String: Any])?["shape"] as? [Int] == [24, 24, 1])
+        let allSplits = allManifest?["splits"] as? [String: [String: Any]]
+        #expect(allSplits?["train"]?["image"] == nil && allSplits?["test"]?["image"] == nil)
+        // Raw pixels of two shapes: refused before anything is written.
+        let raw = directory.appendingPathComponent("raw")
+        let refused = try ShardKitProcess.run([
+            "convert", "mnist", "-i", mnist, "-o", raw.path, "--augment", "crop=24", "--image-encoding", "raw",
+        ])
+        #expect(refused.status == 64, "\(refused.standardError)")
+        #expect(
+            refused.standardError.contains("stores train as 24x24x1 raw images but test as 28x28x1; raw images have one shape per dataset"),
+            "\(refused.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: raw.path), "a refused run left its output folder")
+    }
+
     @Test func noSplitIsWrittenEmpty() throws {
         let directory = try FixturePaths.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -9,8 +9,11 @@ import TestSupport
 import Testing
 
 @Suite struct ContactSheetRendererTests {
-    /// Writes `examples` as one shard `name-train.tfrecord-00000-of-00001` under `directory`.
-    func writeShard(_ examples: [Example], to directory: URL, name: String = "t") throws -> URL {
+    /// Writes `examples` as one shard `name-train.tfrecord-00000-of-00001` under `directory`,
+    /// with a manifest declaring `image` beside it when given (raw pixels need one: nothing
+    /// guesses their shape).
+    func writeShard(_ examples: [Example], to directory: URL, name: String = "t", image: ImageSpec? = nil) throws -> URL {
+        if let image { try Manifest(name: name, version: "1.0.0", image: image).write(to: directory.path) }
         let writer = try ShardedWriter(
             directory: directory.path, name: name, split: "train",
             sharding: .shards(1), records: examples.count,
@@ -38,7 +41,7 @@ import Testing
                 "digits": .int64([Int64(index % 10), 4, 10, 10, 10]),
             ])
         }
-        let shard = try writeShard(examples, to: directory)
+        let shard = try writeShard(examples, to: directory, image: ImageSpec(height: 64, width: 64, channels: 3, encoding: .raw))
         let result = try ContactSheetRenderer(count: 10, columns: 4).render([shard])
         // 10 cells of 64 in 4 columns and 3 rows.
         #expect(result.sheet.width == 4 * 66 + 2)
@@ -88,7 +91,7 @@ import Testing
             [
                 Example(["image": .bytes([gray]), "label": .int64([17]), "character": .bytes([Array("中".utf8)])]),
                 Example(["image": .bytes([gray]), "label": .int64([3]), "character": .bytes([Array("A".utf8)])]),
-            ], to: hwdb)
+            ], to: hwdb, image: ImageSpec(height: 64, width: 64, channels: 1, encoding: .raw))
         let hwdbSheet = try ContactSheetRenderer().render([hwdbShard])
         #expect(hwdbSheet.labels == ["中", "A"])
         #expect(hwdbSheet.notes.isEmpty && hwdbSheet.fontPath != nil)
@@ -102,13 +105,29 @@ import Testing
         try FileManager.default.createDirectory(at: svhn, withIntermediateDirectories: true)
         let rgb = gradient(height: 64, width: 64, channels: 3, seed: 3).pixels
         let svhnShard = try writeShard(
-            [Example(["image": .bytes([rgb]), "length": .int64([4]), "digits": .int64([4, 0, 7, 1, 10])])], to: svhn)
-        #expect(try ContactSheetRenderer().render([svhnShard]).labels == ["4071"])
+            [
+                Example([
+                    "image": .bytes([rgb]), "length": .int64([4]), "digits": .int64([4, 0, 7, 1, 10]),
+                    "image/height": .int64([64]), "image/width": .int64([64]), "image/channels": .int64([3]),
+                ])
+            ], to: svhn)
+        // A bare file (no manifest): raw pixels shaped by the record's own image/height, /width, /channels.
+        let svhnSheet = try ContactSheetRenderer().render([svhnShard])
+        #expect(svhnSheet.labels == ["4071"])
+        let (cellX, cellY) = ContactSheetLayout.origin(ofCell: 0, columns: 1, cellSize: 64)
+        #expect(svhnSheet.sheet.cropped(top: cellY, left: cellX, height: 64, width: 64).pixels == rgb)
         // Raw bytes of no known shape: an empty cell marked "?".
         let odd = directory.appendingPathComponent("odd")
         try FileManager.default.createDirectory(at: odd, withIntermediateDirectories: true)
         let oddShard = try writeShard([Example(["image": .bytes([[1, 2, 3, 4, 5]]), "label": .int64([1])])], to: odd)
-        #expect(try ContactSheetRenderer().render([oddShard]).labels == ["?"])
+        let oddSheet = try ContactSheetRenderer().render([oddShard])
+        #expect(oddSheet.labels == ["?"])
+        #expect(oddSheet.notes.contains { $0.hasPrefix("1 record drawn as ?: no manifest.json beside the file declares") }, "\(oddSheet.notes)")
+        // 784 raw bytes with no manifest are not taken for 28x28x1: nothing guesses a shape from a count.
+        let bare = directory.appendingPathComponent("bare")
+        try FileManager.default.createDirectory(at: bare, withIntermediateDirectories: true)
+        let bareShard = try writeShard([Example(["image": .bytes([[UInt8](repeating: 7, count: 784)]), "label": .int64([1])])], to: bare)
+        #expect(try ContactSheetRenderer().render([bareShard]).labels == ["?"])
     }
 
     @Test func rawShapeComesFromTheManifest() throws {
@@ -118,7 +137,7 @@ import Testing
         let image = gradient(height: 40, width: 30, channels: 3, seed: 4)
         let shard = try writeShard([Example(["image": .bytes([image.pixels]), "label": .int64([0])])], to: directory)
         #expect(try ContactSheetRenderer().render([shard]).labels == ["?"])
-        try Manifest(name: "t", version: "1.0.0", image: ImageManifest(key: "image", shape: [40, 30, 3], encoding: "raw"))
+        try Manifest(name: "t", version: "1.0.0", image: ImageSpec(key: "image", height: 40, width: 30, channels: 3, encoding: .raw))
             .write(to: directory.path)
         let result = try ContactSheetRenderer().render([shard])
         #expect(result.labels == ["0"])
@@ -134,7 +153,7 @@ import Testing
                 "image": .bytes([[UInt8](repeating: UInt8(index), count: 784)]), "label": .int64([Int64(index)]),
             ])
         }
-        let shard = try writeShard(examples, to: directory)
+        let shard = try writeShard(examples, to: directory, image: ImageSpec(height: 28, width: 28, channels: 1, encoding: .raw))
         let a = try ContactSheetRenderer(count: 10, random: true, seed: 5).render([shard])
         let b = try ContactSheetRenderer(count: 10, random: true, seed: 5).render([shard])
         let c = try ContactSheetRenderer(count: 10, random: true, seed: 6).render([shard])
@@ -163,7 +182,7 @@ import Testing
     @Test func cjkLabelsAreDrawnWithTheFontUnderTheirCells() throws {
         let directory = try FixturePaths.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let shard = try writeShard(hwdbExamples(["中", "国", "一"]), to: directory)
+        let shard = try writeShard(hwdbExamples(["中", "国", "一"]), to: directory, image: ImageSpec(height: 64, width: 64, channels: 1, encoding: .raw))
         let result = try ContactSheetRenderer(columns: 3).render([shard])
         #expect(result.labels == ["中", "国", "一"])
         guard case .found(let font) = CJKFont.renderer(pixelSize: 16, environment: [:]) else {
@@ -194,16 +213,45 @@ import Testing
         let directory = try FixturePaths.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         // U+0378 is unassigned: no font has it.
-        let shard = try writeShard(hwdbExamples(["中", "\u{0378}"]), to: directory)
+        let shard = try writeShard(hwdbExamples(["中", "\u{0378}"]), to: directory, image: ImageSpec(height: 64, width: 64, channels: 1, encoding: .raw))
         let result = try ContactSheetRenderer().render([shard])
         #expect(result.labels == ["中", "#1"])
         #expect(result.notes.count == 1 && result.notes[0].hasSuffix("labelled with the class index (#N)"))
+    }
+
+    /// Each split is decoded with its own spec: an augmentation that cropped train to 24x24
+    /// leaves test at 28x28, and the manifest says so per split. A record that does not match its
+    /// split's spec is drawn as `?`, with a note naming the spec.
+    @Test func eachSplitIsDecodedWithItsOwnSpec() throws {
+        let directory = try FixturePaths.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var shards: [String: ShardManifest] = [:]
+        for (split, side) in [("train", 24), ("test", 28)] {
+            let writer = try ShardedWriter(
+                directory: directory.path, name: "t", split: split, sharding: .shards(1), records: 2, durable: false)
+            let good = gradient(height: side, width: side, channels: 1, seed: side).pixels
+            try writer.write(Example(["image": .bytes([good]), "label": .int64([Int64(side)])]).serialized())
+            try writer.write(Example(["image": .bytes([[UInt8](repeating: 1, count: 10)]), "label": .int64([0])]).serialized())
+            let file = ShardedWriter.shardFileName(name: "t", split: split, index: 0, count: 1)
+            _ = try writer.finish()
+            shards[split] = ShardManifest(file: file, records: 2, bytes: 0, sha256: "", index: nil)
+        }
+        var manifest = Manifest(name: "t", version: "1.0.0", image: ImageSpec(height: 28, width: 28, channels: 1, encoding: .raw))
+        manifest.splits["train"] = SplitManifest(
+            shards: [shards["train"]!], image: ImageSpec(height: 24, width: 24, channels: 1, encoding: .raw))
+        manifest.splits["test"] = SplitManifest(shards: [shards["test"]!])
+        try manifest.write(to: directory.path)
+        let files = try ShardFiles.resolve([directory.path]).records
+        let sheet = try ContactSheetRenderer().render(files)
+        #expect(sheet.labels == ["24", "?", "28", "?"])
+        #expect(sheet.notes.contains { $0.hasPrefix("2 records drawn as ?: \"image\" is not the 24x24x1 raw image the manifest declares") }, "\(sheet.notes)")
     }
 
     @Test func trainRecordsComeFirst() throws {
         let directory = try FixturePaths.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         // Name order would put test before train.
+        try Manifest(name: "t", version: "1.0.0", image: ImageSpec(height: 28, width: 28, channels: 1, encoding: .raw)).write(to: directory.path)
         for (split, label) in [("test", 1), ("train", 0)] {
             let writer = try ShardedWriter(
                 directory: directory.path, name: "t", split: split, sharding: .shards(1), records: 1, durable: false)

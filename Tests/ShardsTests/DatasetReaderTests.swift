@@ -34,7 +34,7 @@ import Testing
             try writer.finish(split: split)
         }
         try writer.commit(
-            DatasetDescription(name: "r", description: "random access", features: [("i", .int64), ("blob", .text)]),
+            DatasetDescription(name: "r", description: "random access", spec: DatasetSpec(features: [("i", .int64), ("blob", .text)])),
             schema: schema)
         return directory
     }
@@ -187,18 +187,32 @@ import Testing
         }
         try writer.finish(split: "train")
         try writer.commit(
-            DatasetDescription(name: "img", description: "images", features: [("image", .image(shape: [6, 4, 3], encoding: .raw)), ("label", .int64)]),
+            DatasetDescription(name: "img", description: "images", spec: DatasetSpec(features: [("image", .image(shape: [6, 4, 3], encoding: .raw)), ("label", .int64)])),
             schema: schema)
-        // The manifest's image entry shapes raw bytes.
-        var manifest = try Manifest.read(from: directory.path)
-        manifest.image = ImageManifest(key: "image", shape: [6, 4, 3], encoding: "raw")
-        try manifest.write(to: directory.path)
-        let reader = try DatasetReader(directory: directory.path)
-        let fromRaw = try reader.imagePNG(of: reader.example(split: "train", index: 0))
+        // The manifest's image spec (raw, 6x4x3) says how to read the bytes: no sniffing.
+        var reader = try DatasetReader(directory: directory.path)
+        #expect(reader.manifest.image == ImageSpec(key: "image", height: 6, width: 4, channels: 3, encoding: .raw))
+        let fromRaw = try reader.imagePNG(of: reader.example(split: "train", index: 0), split: "train")
         #expect(try PNGCodec.decode(fromRaw.png) == raw)
-        // Stored PNG bytes come back as they are.
-        #expect(try reader.imagePNG(of: reader.example(split: "train", index: 1)).png == png)
-        let none = Self.datasetError { _ = try reader.imagePNG(of: reader.example(split: "train", index: 2)) }
+        // PNG bytes in a dataset whose spec says raw are damage, not a PNG to pass through.
+        let mismatch = Self.datasetError { _ = try reader.imagePNG(of: reader.example(split: "train", index: 1), split: "train") }
+        #expect(mismatch?.kind == .badInput)
+        #expect(mismatch?.message.contains("not a 6x4x3 raw image: expected 72 bytes") == true, "\(String(describing: mismatch))")
+        let none = Self.datasetError { _ = try reader.imagePNG(of: reader.example(split: "train", index: 2), split: "train") }
         #expect(none?.kind == .usage)
+        // A spec saying PNG of that size: the stored bytes come back as they are, and raw bytes fail.
+        var manifest = try Manifest.read(from: directory.path)
+        manifest.image = ImageSpec(key: "image", height: 2, width: 3, channels: 1, encoding: .png)
+        try manifest.write(to: directory.path)
+        reader = try DatasetReader(directory: directory.path)
+        #expect(try reader.imagePNG(of: reader.example(split: "train", index: 1), split: "train").png == png)
+        let notPNG = Self.datasetError { _ = try reader.imagePNG(of: reader.example(split: "train", index: 0), split: "train") }
+        #expect(notPNG?.kind == .badInput)
+        // A PNG of another size than the spec's is refused too.
+        manifest.image = ImageSpec(key: "image", height: 3, width: 2, channels: 1, encoding: .png)
+        try manifest.write(to: directory.path)
+        reader = try DatasetReader(directory: directory.path)
+        let resized = Self.datasetError { _ = try reader.imagePNG(of: reader.example(split: "train", index: 1), split: "train") }
+        #expect(resized?.message.contains("the image is 2x3; the dataset's images are 3x2x1") == true, "\(String(describing: resized))")
     }
 }

@@ -250,7 +250,7 @@ import Testing
             try writer.finish(split: split)
         }
         try writer.commit(
-            DatasetDescription(name: "sized", description: "sized", features: [("v", .int64)]), schema: nil)
+            DatasetDescription(name: "sized", description: "sized", spec: DatasetSpec(features: [("v", .int64)])), schema: nil)
         let srcManifest = try Manifest.read(from: source.path)
         let counts = ["train", "test"].map { srcManifest.splits[$0]!.shards.count }
         #expect(counts[0] > counts[1])

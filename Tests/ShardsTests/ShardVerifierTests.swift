@@ -21,7 +21,7 @@ import Testing
             try example.serialized().withUnsafeBytes { bytes in try writer.write(split: "train", bytes) }
         }
         try writer.finish(split: "train")
-        try writer.commit(DatasetDescription(name: "t", description: "tiny", features: [("v", .int64)]), schema: schema)
+        try writer.commit(DatasetDescription(name: "t", description: "tiny", spec: DatasetSpec(features: [("v", .int64)])), schema: schema)
         return directory
     }
 

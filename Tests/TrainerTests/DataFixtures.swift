@@ -33,7 +33,7 @@ func writeClassifierDataset(
             SchemaEntry(key: "image", kind: .bytes, minCount: 1, maxCount: 1),
             SchemaEntry(key: "label", kind: .int64, minCount: 1, maxCount: 1),
         ],
-        image: ImageManifest(key: "image", shape: [size, size, 1], encoding: "raw"))
+        image: ImageSpec(key: "image", height: size, width: size, channels: 1, encoding: .raw))
     try manifest.write(to: dir.path)
     return dir
 }

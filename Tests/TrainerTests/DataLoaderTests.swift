@@ -157,7 +157,7 @@ struct DataLoaderTests {
         }
         try Manifest(
             name: "s", version: "1", splits: ["train": SplitManifest(shards: try writer.finish())],
-            image: ImageManifest(key: "image", shape: [64, 64, 3], encoding: "raw")
+            image: ImageSpec(key: "image", height: 64, width: 64, channels: 3, encoding: .raw)
         ).write(to: dir.path)
         let spec = InputSpec.forModel(Model.digits())
         let loader = try ShardLoader(

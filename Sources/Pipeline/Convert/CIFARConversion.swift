@@ -64,7 +64,7 @@ enum CIFARConversion: FormatRecipe {
             features.append(("coarse_label", .classLabel(count: 20, names: names?.coarseNames)))
         }
         var plan = ConversionPlan(
-            passes: passes, features: features, supervisedKeys: ("image", "label"),
+            passes: passes, spec: DatasetSpec(features: features, supervisedKeys: ("image", "label")),
             description: "\(variant == .cifar10 ? "CIFAR-10" : "CIFAR-100") converted by shardkit")
         plan.finishInputs = { () throws(DatasetError) in
             try search.metadata(strict: options.strictInputs, quiet: options.quiet)

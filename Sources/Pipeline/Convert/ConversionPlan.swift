@@ -80,12 +80,11 @@ final class SkipCounter {
     }
 }
 
-/// What a format's converter hands to `DatasetConverter`: the passes, the TFDS feature
-/// description, side files and manifest metadata.
+/// What a format's converter hands to `DatasetConverter`: the passes, the spec of the records
+/// they make (features, image shape and encoding, class names), side files and manifest metadata.
 struct ConversionPlan {
     var passes: [ConversionPass]
-    var features: [(String, TFDSFeature)]
-    var supervisedKeys: (String, String)?
+    var spec: DatasetSpec
     var description: String
     /// Extra files written beside the shards (e.g. `characters.json`).
     var files: [(String, [UInt8])] = []

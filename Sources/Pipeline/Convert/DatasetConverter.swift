@@ -45,6 +45,9 @@ public enum DatasetConverter {
                 options.augment != nil && options.augmentSplits.contains(split) ? options.copies : 1
             }
             try checkAugmentation(options, plan: plan)
+            // The images as stored: an augmentation that crops or resizes changes their shape.
+            let spec = try plan.spec.augmented(
+                by: options.augment, splits: options.augmentSplits, of: plan.passes.flatMap(\.splits))
             // Exact counts are needed up front for a shard count (and cheap ones for progress).
             // A pass that is not counted first (SVHN's train+validation: counting means walking
             // digitStruct.mat) streams into its splits, and a split left empty is dropped or
@@ -174,8 +177,7 @@ public enum DatasetConverter {
             }
             for (reason, count) in plan.skipped { metadata["skipped: \(reason)"] = String(count) }
             let description = DatasetDescription(
-                name: name, description: plan.description, features: plan.features,
-                supervisedKeys: plan.supervisedKeys, files: plan.files, metadata: metadata)
+                name: name, description: plan.description, spec: spec, files: plan.files, metadata: metadata)
             if options.worker != nil {
                 try writer.finishWorker(description)
             } else {
@@ -258,12 +260,8 @@ public enum DatasetConverter {
     /// checked record by record as it is encoded).
     private static func checkAugmentation(_ options: ConvertOptions, plan: ConversionPlan) throws(DatasetError) {
         guard let augment = options.augment else { return }
-        let shape = plan.features.lazy.compactMap { _, feature -> [Int]? in
-            if case .image(let shape, _) = feature { return shape }
-            return nil
-        }.first
-        guard let shape, shape.count >= 2, shape[0] > 0, shape[1] > 0,
-            let problem = augment.problem(height: shape[0], width: shape[1])
+        guard let image = plan.spec.image, let height = image.height, let width = image.width,
+            let problem = augment.problem(height: height, width: width)
         else { return }
         let splits = plan.passes.flatMap(\.splits).filter(options.augmentSplits.contains)
         guard let split = splits.first else { return }

@@ -137,12 +137,13 @@ enum FolderConversion: FormatRecipe {
         let side = size ?? -1  // TFDS's unknown dimension
         return ConversionPlan(
             passes: passes,
-            features: [
+            spec: DatasetSpec(
+                features: [
                 ("image", .image(shape: [side, side, channels], encoding: encoding)),
                 ("label", .classLabel(count: folder.classNames.count, names: folder.classNames)),
                 ("filename", .text),
             ],
-            supervisedKeys: ("image", "label"),
+            supervisedKeys: ("image", "label")),
             description: "Images in class folders converted by shardkit from \(options.input.lastPathComponent)",
             metadata: metadata)
     }

@@ -61,12 +61,13 @@ enum HWDBConversion: FormatRecipe {
         }
         var plan = ConversionPlan(
             passes: passes,
-            features: [
+            spec: DatasetSpec(
+                features: [
                 ("image", .image(shape: [side, side, 1], encoding: encoding)),
                 ("label", .classLabel(count: dictionary.count, names: dictionary.characters)),
                 ("character", .text), ("writer", .text),
             ],
-            supervisedKeys: ("image", "label"),
+            supervisedKeys: ("image", "label")),
             description: "CASIA HWDB handwritten characters converted by shardkit",
             files: [("characters.json", charactersJSON(dictionary))],
             metadata: [

@@ -85,11 +85,12 @@ enum MNISTConversion: FormatRecipe {
         }
         var plan = ConversionPlan(
             passes: passes,
-            features: [
+            spec: DatasetSpec(
+                features: [
                 ("image", .image(shape: shape, encoding: encoding)),
                 ("label", .classLabel(count: classes, names: variant.classNames)),
             ],
-            supervisedKeys: ("image", "label"),
+            supervisedKeys: ("image", "label")),
             description: "\(variant.longName) converted by shardkit from \(folder.lastPathComponent)",
             metadata: metadata)
         plan.finishInputs = { () throws(DatasetError) in

@@ -43,7 +43,7 @@ enum SVHNConversion: FormatRecipe {
         }
         let test = sources.first { $0.name == "test" }
         var plan = ConversionPlan(
-            passes: [], features: features(encoding: encoding), supervisedKeys: nil,
+            passes: [], spec: DatasetSpec(features: features(encoding: encoding)),
             description: "SVHN format 1 (multi-digit) crops converted by shardkit",
             metadata: [
                 "validation_fraction": String(options.validationFraction),

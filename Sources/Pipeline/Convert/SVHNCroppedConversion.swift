@@ -46,7 +46,8 @@ enum SVHNCroppedConversion: FormatRecipe {
         }
         var plan = ConversionPlan(
             passes: passes,
-            features: [
+            spec: DatasetSpec(
+                features: [
                 (
                     "image",
                     .image(
@@ -55,7 +56,7 @@ enum SVHNCroppedConversion: FormatRecipe {
                 ),
                 ("label", .classLabel(count: 10, names: classNames)),
             ],
-            supervisedKeys: ("image", "label"),
+            supervisedKeys: ("image", "label")),
             description: "SVHN cropped digits (format 2, 32×32) converted by shardkit")
         plan.finishInputs = { () throws(DatasetError) in
             try search.metadata(strict: options.strictInputs, quiet: options.quiet)

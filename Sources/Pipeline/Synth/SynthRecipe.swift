@@ -30,6 +30,17 @@ struct SynthRecipe: RecordRecipe {
     let copies: Int
     let encoding: ImageEncoding
 
+    /// What the records hold before augmentation: the synthesizer's image as `encoding`, the
+    /// string's length, and its digits in five slots (10 = none): SVHN's schema.
+    var spec: DatasetSpec {
+        let (height, width, channels) = synthesizer.imageShape
+        return DatasetSpec(features: [
+            ("image", .image(shape: [height, width, channels], encoding: encoding)),
+            ("length", .int64),
+            ("digits", .int64Tensor(shape: [DigitString.labelSlots])),
+        ])
+    }
+
     /// The split's records numbered `ranges` (ascending), each keyed by its string and copy.
     func source(_ ranges: [Range<Int>]) -> CountedSource<SynthKey> {
         let (split, copies) = (split, copies)

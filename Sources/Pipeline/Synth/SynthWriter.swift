@@ -35,7 +35,6 @@ public enum SynthWriter {
             output: request.output, name: request.name, sharding: .shards(request.shards), compression: .none,
             role: request.worker.map { .worker($0) } ?? .whole(resume: request.resume),
             fingerprint: fingerprint(request), overwrite: request.overwrite)
-        var shape = train.synthesizer.imageShape
         var written: [String] = []
         do throws(DatasetError) {
             // Shards numbered dataset-wide, split after split; this process writes `assigned`.
@@ -51,7 +50,6 @@ public enum SynthWriter {
             for (s, (recipe, records)) in splits.enumerated() {
                 let (first, firstString) = recipe.drawn(
                     recipe.source([0..<1]).next()!, augmenter: recipe.makeWorkspace())
-                shape = (first.height, first.width, first.channels)
                 // Every record has the schema of the first: each shard's receipt carries it.
                 var schema = SchemaAccumulator()
                 schema.observe(
@@ -82,15 +80,12 @@ public enum SynthWriter {
             ]
             if configuration.layout == .free { metadata["size"] = "\(configuration.height)x\(configuration.width)" }
             if let testSource { metadata["test_digits"] = String(testSource.count) }
-            let features: [(String, TFDSFeature)] = [
-                ("image", .image(shape: [shape.height, shape.width, shape.channels], encoding: request.imageEncoding)),
-                ("length", .int64),
-                ("digits", .int64Tensor(shape: [DigitString.labelSlots])),
-            ]
+            let spec = try train.spec.augmented(
+                by: request.augment, splits: request.augmentSplits, of: splits.map(\.0.split))
             let description = DatasetDescription(
                 name: request.name,
                 description: "Multi-digit strings synthesized by shardkit synth from \(request.digits.path)",
-                features: features, metadata: metadata)
+                spec: spec, metadata: metadata)
             if request.worker != nil {
                 try writer.finishWorker(description)
             } else {

@@ -35,10 +35,18 @@ public struct Dataset: Sendable {
         return s.shards.map { directory.hasSuffix("/") ? directory + $0.file : directory + "/" + $0.file }
     }
 
-    /// The shape `[H, W, C]` of the stored images, from the manifest's `image` entry, if any.
-    var rawImageShape: [Int]? {
-        guard let shape = manifest.image?.shape, shape.count == 3 else { return nil }
-        return shape
+    /// The shape `[H, W, C]` of the stored training images (-1: a size that varies), from the
+    /// manifest's image spec for `train`, if any.
+    var rawImageShape: [Int]? { manifest.image(of: "train")?.shape }
+
+    /// How `split` stores its images, as the manifest declares it; the loader decodes by it.
+    func storedImage(_ split: String) throws(DataError) -> ImageSpec {
+        guard let spec = manifest.image(of: split) else {
+            throw DataError(
+                .unusable, path: directory + "/manifest.json",
+                message: "the manifest declares no image (an \"image\" entry with its key, shape and encoding)")
+        }
+        return spec
     }
 
     /// The split used for validation: `validation`, else `test`, else nil.

@@ -1,51 +1,40 @@
 import Examples
+import Shards
 import Imaging
 
 /// Turns one record (or one image file) into the model's input floats and labels, following an
 /// `InputSpec`. Not thread-safe (it owns an `Augmenter`): one per thread.
 final class Preprocessor {
     let spec: InputSpec
-    /// Raw (undecoded) image bytes are read with this shape `[H, W, C]`, when known.
-    let rawShape: [Int]?
+    /// How the records store their images (the manifest's spec for the split read); nil for a
+    /// preprocessor of image files (`predict`), which decodes them itself.
+    let stored: ImageSpec?
     private let augmenter: Augmenter
     private var digits: [Int64] = []
 
     /// - Parameters:
     ///   - training: use the training augmentation (else the evaluation one).
-    ///   - rawShape: the shape of raw image bytes (from the manifest's `image` entry).
-    init(spec: InputSpec, training: Bool, rawShape: [Int]? = nil) {
+    ///   - stored: how the records store their images (from the manifest).
+    init(spec: InputSpec, training: Bool, stored: ImageSpec? = nil) {
         self.spec = spec
-        self.rawShape = rawShape
+        self.stored = stored
         augmenter = Augmenter(spec: training ? spec.trainAugment : spec.evalAugment)
     }
 
     /// Number of floats per image.
     var floatsPerImage: Int { spec.inputShape.reduce(1, *) }
 
-    /// Decodes PNG/JPEG bytes (sniffed by signature) or raw HWC bytes of `rawShape`, with the
-    /// model's channel count. Throws a plain message; callers add the place.
+    /// Decodes a record's image bytes as the stored spec says (PNG, JPEG or raw pixels of its
+    /// shape), with the model's channel count. Throws a plain message; callers add the place.
     func decodeImage(_ bytes: UnsafeRawBufferPointer) throws(DataError) -> Image {
-        let channels = spec.inputShape[2]
-        do {
-            switch Image.encodedFormat(of: bytes) {
-            case .png: return try PNGCodec.decode(bytes, channels: channels)
-            case .jpeg: return try JPEGCodec.decode(bytes, channels: channels)
-            case nil: break
-            }
-        } catch {
-            throw DataError(path: "", message: "image does not decode: \(error)", underlying: error)
+        guard let stored else {
+            throw DataError(path: "", message: "no image spec: records are read with the manifest's")
         }
-        let shape = rawShape ?? spec.inputShape
-        guard shape.count == 3, bytes.count == shape.reduce(1, *) else {
+        do { return try stored.decode(bytes, channels: spec.inputShape[2]) } catch {
             throw DataError(
-                path: "",
-                message:
-                    "image: expected PNG, JPEG or \(shape.reduce(1, *)) raw bytes (\(shape.map(String.init).joined(separator: "x"))), found \(bytes.count) bytes"
-            )
+                path: "", message: "image: not a \(stored.shapeText) \(stored.encoding.rawValue) image: \(error.message)",
+                underlying: error)
         }
-        var image = Image(height: shape[0], width: shape[1], channels: shape[2], pixels: Array(bytes))
-        if image.channels != channels { image = image.converted(toChannels: channels) }
-        return image
     }
 
     /// Augments `image` and resizes it to the input size if needed.

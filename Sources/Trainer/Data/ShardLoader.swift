@@ -1,4 +1,5 @@
 import Foundation
+import Shards
 import Imaging
 import RecordIO
 internal import ShardKitSupport
@@ -68,14 +69,14 @@ final class ShardLoader: IteratorProtocol, Sequence {
         self.options = options
         state = LoaderState(prefetch: options.prefetch)
         let state = self.state
-        let rawShape = dataset.rawImageShape
+        let stored = try dataset.storedImage(split)
         let reader = Thread { readRecords(paths: paths, options: options, state: state) }
         reader.name = "shardkit.loader.read"
         reader.start()
         for w in 0..<options.workers {
             let worker = Thread {
                 decodeBatches(
-                    paths: paths, spec: spec, rawShape: rawShape, options: options, state: state)
+                    paths: paths, spec: spec, stored: stored, options: options, state: state)
             }
             worker.name = "shardkit.loader.decode\(w)"
             worker.start()
@@ -282,9 +283,9 @@ private func readRecords(paths: [String], options: ShardLoader.Options, state: L
 
 /// A decode thread: raw batches to tensors.
 private func decodeBatches(
-    paths: [String], spec: InputSpec, rawShape: [Int]?, options: ShardLoader.Options, state: LoaderState
+    paths: [String], spec: InputSpec, stored: ImageSpec, options: ShardLoader.Options, state: LoaderState
 ) {
-    let preprocessor = Preprocessor(spec: spec, training: options.training, rawShape: rawShape)
+    let preprocessor = Preprocessor(spec: spec, training: options.training, stored: stored)
     let per = preprocessor.floatsPerImage
     while let (sequence, records) = state.takeRaw() {
         var scalars = [Float](repeating: 0, count: records.count * per)
