@@ -3,7 +3,7 @@ import ShardKitSupport
 import Trainer
 
 /// What `shardkit --version` prints: the version, the kernel tier in force, and which kernel each
-/// piece with more than one implementation uses on this CPU.
+/// piece with more than one implementation uses on this CPU, and the CPUs this process may use.
 enum VersionText {
     static let number = "0.1.0"
 
@@ -16,6 +16,7 @@ enum VersionText {
             gemm: \(gemmKernelName)
             elementwise: \(elementwiseKernelName)
             sha256: \(SHA256Hasher.kernelName)
+            cpus available: \(AvailableCPUs.count) (affinity mask and cgroup quota)
             """
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import TestSupport
 import Testing
 
@@ -38,6 +39,19 @@ import Testing
             #expect(Self.tier(capped) == uncapped)
             #expect(capped.standardError.contains("SHARDKIT_ISA=\(cap) names no kernel tier"))
         }
+    }
+
+    /// The CPUs the process may use follow its affinity mask (`taskset`, a Slurm task's binding):
+    /// one job on one CPU runs on the calling thread alone (`OrderedEncoder`).
+    @Test func cpusAvailableFollowTheAffinityMask() throws {
+        func cpus(_ arguments: [String], _ executable: String) throws -> Int? {
+            let text = try standardOutput(of: executable, arguments)
+            let line = text.split(separator: "\n").first { $0.hasPrefix("cpus available: ") }
+            return line.flatMap { Int($0.dropFirst("cpus available: ".count).prefix { $0.isNumber }) }
+        }
+        let all = try #require(try cpus(["--version"], ShardKitProcess.binary.path))
+        #expect(all >= 1)
+        #expect(try cpus(["-c", "0", ShardKitProcess.binary.path, "--version"], "/usr/bin/taskset") == 1)
     }
 
     @Test func anUnknownCapIsIgnoredWithAWarning() throws {

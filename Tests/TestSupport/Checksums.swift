@@ -15,6 +15,11 @@ public func sha256sumListingOfPNGs(in folder: String) throws -> String {
 
 /// Runs `executable` with `arguments` and returns the first 64 characters it prints: the hash.
 private func firstHash(printedBy executable: String, _ arguments: [String]) throws -> String {
+    String(try standardOutput(of: executable, arguments).prefix(64))
+}
+
+/// Runs `executable` with `arguments` and returns what it printed on standard output.
+public func standardOutput(of executable: String, _ arguments: [String]) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -23,5 +28,5 @@ private func firstHash(printedBy executable: String, _ arguments: [String]) thro
     try process.run()
     let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    return String(text.prefix(64))
+    return text
 }

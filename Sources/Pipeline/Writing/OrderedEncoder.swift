@@ -81,7 +81,7 @@ struct OrderedEncoder<Item: Sendable> {
         progress: (Int) -> Void
     ) throws(DatasetError) {
         let jobs = max(1, self.jobs)
-        if jobs == 1 {
+        if jobs == 1 && AvailableCPUs.count == 1 {
             return try runInline(next: next, write: write, observe: observe, progress: progress)
         }
         var pending: Window?
@@ -138,11 +138,13 @@ struct OrderedEncoder<Item: Sendable> {
         if let readError { throw readError }
     }
 
-    /// One job: the calling thread reads a chunk, encodes it and writes it, with no second
-    /// thread. A worker given one CPU (a Slurm array task with `--cpus-per-task=1`, a pod with a
-    /// one-core limit) then runs one thread on it instead of two taking turns, and the chunk is
-    /// written while its bytes are still in cache. Chunks, encoders and the order of errors are
-    /// those of the threaded path, so the bytes are the same.
+    /// One job on one CPU: the calling thread reads a chunk, encodes it and writes it, with no
+    /// second thread. A worker given one CPU (a Slurm array task with `--cpus-per-task=1`, a pod
+    /// with a one-core limit: `AvailableCPUs`) then runs one thread on it instead of two taking
+    /// turns, and the chunk is written while its bytes are still in cache. With a CPU to spare,
+    /// one job is one encoding worker while the calling thread reads and writes beside it, as
+    /// with more jobs. Chunks, encoders and the order of errors are those of the threaded path,
+    /// so the bytes are the same.
     private func runInline(
         next: () throws(DatasetError) -> Item?,
         write: (Int, UnsafeRawBufferPointer) throws(DatasetError) -> Void,
