@@ -72,6 +72,26 @@ def test_mnist_with_tf_data_and_tfds(shardkit, tmp_path):
     assert sup[0].shape == (28, 28, 1)
 
 
+def test_a_cropping_augmentation_loads_in_tfds_with_each_splits_shape(shardkit, tmp_path):
+    """`--augment crop=24` crops train only: features.json leaves the size unknown (-1) and TFDS
+    gives train 24x24 and test 28x28 images, the test ones equal to the source digits."""
+    out = convert(shardkit, tmp_path, "mnist", "--augment", "crop=24")
+    manifest = json.load(open(out / "manifest.json"))
+    assert manifest["image"]["shape"] == [28, 28, 1]
+    assert manifest["splits"]["train"]["image"]["shape"] == [24, 24, 1]
+    assert "image" not in manifest["splits"]["test"]
+    import tensorflow_datasets as tfds
+    builder = tfds.builder_from_directory(str(out))
+    assert builder.info.features["image"].shape == (None, None, 1)
+    train = list(builder.as_dataset(split="train", shuffle_files=False).as_numpy_iterator())
+    assert len(train) == 20 and {ex["image"].shape for ex in train} == {(24, 24, 1)}
+    images = idx(os.path.join(FIXTURES, "mnist", "t10k-images-idx3-ubyte"))
+    test = list(builder.as_dataset(split="test", shuffle_files=False).as_numpy_iterator())
+    assert len(test) == len(images)
+    for ex, image in zip(test, images):
+        np.testing.assert_array_equal(ex["image"], image[:, :, None])
+
+
 def test_mnist_jpeg_decodes_close_to_the_source(shardkit, tmp_path):
     out = convert(shardkit, tmp_path, "mnist", "--image-encoding", "jpeg")
     images = idx(os.path.join(FIXTURES, "mnist", "t10k-images-idx3-ubyte"))
