@@ -65,6 +65,32 @@ struct OrderedEncoder<Item: Sendable> {
         }
     }
 
+    /// Chunk buffers whose records are written, for the next chunks to encode into. A chunk's
+    /// buffer is about a megabyte for synth's strings; freed and allocated afresh every window,
+    /// each would be a new mapping under `HeapPolicy`'s fixed mmap threshold, its pages faulted in
+    /// and zeroed again (a third more CPU for synth). At most the chunks of two windows are ever
+    /// in flight, so the pool holds at most that many buffers.
+    private final class BufferPool: @unchecked Sendable {
+        private let lock = NSLock()
+        private var buffers: [[UInt8]] = []
+
+        /// An empty buffer, with the capacity of one written before when there is one.
+        func take() -> [UInt8] {
+            lock.lock()
+            defer { lock.unlock() }
+            return buffers.popLast() ?? []
+        }
+
+        /// Keeps `buffer`'s storage for a later `take`, leaving `buffer` empty.
+        func give(_ buffer: inout [UInt8]) {
+            buffer.removeAll(keepingCapacity: true)
+            lock.lock()
+            buffers.append(buffer)
+            lock.unlock()
+            buffer = []
+        }
+    }
+
     private struct Window {
         var slots: Slots
         var group: DispatchGroup
@@ -81,8 +107,9 @@ struct OrderedEncoder<Item: Sendable> {
         progress: (Int) -> Void
     ) throws(DatasetError) {
         let jobs = max(1, self.jobs)
+        let pool = BufferPool()
         if jobs == 1 && AvailableCPUs.count == 1 {
-            return try runInline(next: next, write: write, observe: observe, progress: progress)
+            return try runInline(next: next, write: write, observe: observe, progress: progress, pool: pool)
         }
         var pending: Window?
         var ended = false
@@ -125,9 +152,9 @@ struct OrderedEncoder<Item: Sendable> {
             // and write the finished one while they work: one window encodes at a time.
             let finished = pending
             finished?.group.wait()
-            pending = chunks.isEmpty ? nil : start(chunks, jobs: jobs)
+            pending = chunks.isEmpty ? nil : start(chunks, jobs: jobs, pool: pool)
             if let finished {
-                let encodedBytes = try drain(finished, write: write, observe: observe, progress: progress)
+                let encodedBytes = try drain(finished, write: write, observe: observe, progress: progress, pool: pool)
                 if finished.count > 0 && encodedBytes > 0 {
                     let perChunk = max(1, encodedBytes / finished.count)
                     chunksPerWindow = min(4 * jobs, max(2 * jobs, Self.windowBytes / perChunk))
@@ -149,7 +176,7 @@ struct OrderedEncoder<Item: Sendable> {
         next: () throws(DatasetError) -> Item?,
         write: (Int, UnsafeRawBufferPointer) throws(DatasetError) -> Void,
         observe: (_ group: Int, SchemaAccumulator) -> Void,
-        progress: (Int) -> Void
+        progress: (Int) -> Void, pool: BufferPool
     ) throws(DatasetError) {
         var chunk: [Item] = []
         chunk.reserveCapacity(chunkSize)
@@ -171,14 +198,14 @@ struct OrderedEncoder<Item: Sendable> {
             }
             if chunk.isEmpty { break }
             let slots = Slots(count: 1)
-            slots.results[0] = Self.encode(chunk, encode: makeEncoder(), describe: describe)
+            slots.results[0] = Self.encode(chunk, pool: pool, encode: makeEncoder(), describe: describe)
             try drain(Window(slots: slots, group: DispatchGroup(), count: 1),
-                      write: write, observe: observe, progress: progress)
+                      write: write, observe: observe, progress: progress, pool: pool)
         }
         if let readError { throw readError }
     }
 
-    private func start(_ chunks: [[Item]], jobs: Int) -> Window {
+    private func start(_ chunks: [[Item]], jobs: Int, pool: BufferPool) -> Window {
         let slots = Slots(count: chunks.count)
         let group = DispatchGroup()
         let (makeEncoder, describe) = (self.makeEncoder, self.describe)
@@ -192,7 +219,7 @@ struct OrderedEncoder<Item: Sendable> {
         DispatchQueue.global().async {
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 while let i = claims.next() {
-                    slots.results[i] = Self.encode(chunks[i], encode: makeEncoder(), describe: describe)
+                    slots.results[i] = Self.encode(chunks[i], pool: pool, encode: makeEncoder(), describe: describe)
                 }
             }
             group.leave()
@@ -201,9 +228,10 @@ struct OrderedEncoder<Item: Sendable> {
     }
 
     private static func encode(
-        _ chunk: [Item], encode: Encode, describe: (Item) -> (split: Int, group: Int)
+        _ chunk: [Item], pool: BufferPool, encode: Encode, describe: (Item) -> (split: Int, group: Int)
     ) -> Result<EncodedChunk, DatasetError> {
         var out = EncodedChunk()
+        out.bytes = pool.take()  // held once, so appending reuses its storage
         out.ends.reserveCapacity(chunk.count)
         out.splits.reserveCapacity(chunk.count)
         var group = chunk.first.map { describe($0).group } ?? 0
@@ -236,15 +264,17 @@ struct OrderedEncoder<Item: Sendable> {
     @discardableResult
     private func drain(
         _ window: Window, write: (Int, UnsafeRawBufferPointer) throws(DatasetError) -> Void,
-        observe: (Int, SchemaAccumulator) -> Void, progress: (Int) -> Void
+        observe: (Int, SchemaAccumulator) -> Void, progress: (Int) -> Void, pool: BufferPool
     ) throws(DatasetError) -> Int {
         var total = 0
         for i in 0..<window.count {
-            let chunk: EncodedChunk
+            var chunk: EncodedChunk
             switch window.slots.results[i]! {
             case .success(let c): chunk = c
             case .failure(let error): throw error
             }
+            // The slot lets go of the chunk, so that its buffer goes back to the pool unshared.
+            window.slots.results[i] = nil
             // Before the records: a shard may complete (and its receipt be written) among them.
             for (group, schema) in chunk.schemas { observe(group, schema) }
             var failure: DatasetError?
@@ -263,6 +293,7 @@ struct OrderedEncoder<Item: Sendable> {
             if let failure { throw failure }
             progress(chunk.ends.count)
             total += chunk.bytes.count
+            pool.give(&chunk.bytes)
         }
         return total
     }
