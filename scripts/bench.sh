@@ -177,6 +177,9 @@ for ((r = 1; r <= REPEATS; r++)); do
         ours "$r" "{bench}/bench-imaging"
         ours "$r" "{tree}/Benchmarks/synth/bench_synth.sh" "{bin}/shardkit"
         ours "$r" env SYNTH_ARGS="--channels 3" SYNTH_NAME=shardkit_synth_rgb "{tree}/Benchmarks/synth/bench_synth.sh" "{bin}/shardkit"
+        # The fixed layout draws nothing (digits copied into slots): its bytes are the same before
+        # and after issue 13's drawing change, so a side-by-side run compares the same output.
+        ours "$r" env SYNTH_ARGS="--layout fixed" SYNTH_NAME=shardkit_synth_fixed "{tree}/Benchmarks/synth/bench_synth.sh" "{bin}/shardkit"
     fi
     if has convert && [ -f Benchmarks/convert/bench_convert.sh ]; then
         section=convert
