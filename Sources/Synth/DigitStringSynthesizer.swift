@@ -179,7 +179,7 @@ public struct DigitStringSynthesizer: Sendable {
                 left: offsetX + kx * lefts[i], top: offsetY + ky * tops[i],
                 width: kx * dw * scales[i], height: ky * dh * scales[i])
             boxes.append(box)
-            draw(source.images[indices[i]], ink: inks[i], into: &gray, width: canvasW, height: canvasH, box: box)
+            Self.draw(source.images[indices[i]], ink: inks[i], into: &gray, width: canvasW, height: canvasH, box: box)
         }
         return DigitString(
             image: image(gray: gray, height: canvasH, width: canvasW), digits: digits, sourceIndices: indices,
@@ -232,12 +232,16 @@ public struct DigitStringSynthesizer: Sendable {
     /// shrink factor, whichever is larger: plain bilinear sampling when a digit is enlarged, and
     /// an average over the source pixels an output pixel covers when it is shrunk. Plain
     /// bilinear sampling of a shrunk digit would skip source columns, and MNIST's 2–3 pixel
-    /// strokes would break up or vanish in long strings. Done in two passes per output row: the
-    /// source rows it reads are blended once into `blended` (one value per source column), then
-    /// each output pixel blends the values of that row its column reads. A tap outside the digit
-    /// gets weight 0, which is the same as sampling a zero border; results round half up. Output
-    /// pixels whose taps all miss `ink` would be zero, which cannot raise the canvas: skipped.
-    private func draw(
+    /// strokes would break up or vanish in long strings. A tap outside the digit gets weight 0,
+    /// which is the same as sampling a zero border; results round half up. Output pixels whose
+    /// taps all miss `ink` would be zero, which cannot raise the canvas: skipped.
+    ///
+    /// Two passes, horizontal first: each source ink row an output row reads is blended once
+    /// into one value per output column (`blended`), then each output row sums the blended rows
+    /// its taps read, `lanes` columns at a time. The weights are integers and every sum is
+    /// exact, so this order gives the same bytes as any other; it blends each source row once
+    /// (a digit is mostly drawn taller than its 28 rows) and reads the blended rows contiguously.
+    static func draw(
         _ digit: Image, ink: InkBox, into canvas: inout [UInt8], width: Int, height: Int, box: DigitBox
     ) {
         guard !ink.rows.isEmpty else { return }
@@ -248,21 +252,35 @@ public struct DigitStringSynthesizer: Sendable {
         let y0 = max(0, Int((box.top - 0.5).rounded(.up)))
         let y1 = min(height, Int((box.top + box.height - 0.5).rounded(.up)))
         guard x0 < x1, y0 < y1 else { return }
-        let columnTaps = TentTaps(
-            outputs: x0..<x1, origin: box.left, length: box.width, sourceSize: sw)
+        let columnTaps = TentTaps(outputs: x0..<x1, origin: box.left, length: box.width, sourceSize: sw)
         let rowTaps = TentTaps(outputs: y0..<y1, origin: box.top, length: box.height, sourceSize: sh)
-        // Taps grow with the output coordinate, so the columns that reach the ink are one run.
-        var firstColumn = 0
-        while firstColumn < columnTaps.count && !columnTaps.reaches(ink.columns, at: firstColumn) { firstColumn += 1 }
-        var endColumn = columnTaps.count
-        while endColumn > firstColumn && !columnTaps.reaches(ink.columns, at: endColumn - 1) { endColumn -= 1 }
-        guard firstColumn < endColumn else { return }
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: sw) { blended in
+        // Taps grow with the output coordinate, so the outputs that reach the ink are one run.
+        guard let columns = columnTaps.outputs(reaching: ink.columns),
+            let rows = rowTaps.outputs(reaching: ink.rows)
+        else { return }
+        // The ink rows those output rows read: the only source rows to blend. The others read as 0.
+        var readLow = sh
+        var readHigh = 0
+        for r in rows {
+            for k in 0..<rowTaps.stride where rowTaps.weights[r * rowTaps.stride + k] != 0 {
+                let source = Int(rowTaps.sources[r * rowTaps.stride + k])
+                readLow = min(readLow, source)
+                readHigh = max(readHigh, source + 1)
+            }
+        }
+        let blendLow = max(readLow, ink.rows.lowerBound)
+        let blendHigh = max(blendLow, min(readHigh, ink.rows.upperBound))
+        // Blended rows padded to whole vectors with zeros: a zero lane never raises the canvas.
+        let lanes = Lanes.scalarCount
+        let paddedColumns = (columns.count + lanes - 1) / lanes * lanes
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: sh * paddedColumns) { blended in
             let blended = blended.baseAddress!
-            blended.initialize(repeating: 0, count: sw)
+            // Rows outside blendLow..<blendHigh are read only with weight 0 or are blank: zeros.
+            blended.initialize(repeating: 0, count: blendLow * paddedColumns)
+            blended.advanced(by: blendHigh * paddedColumns).initialize(
+                repeating: 0, count: (sh - blendHigh) * paddedColumns)
             // Raw pointers throughout: this is synth's inner loop, and array subscripts here cost
-            // bounds checks and reference counting on every tap. Integer sums, so any order gives
-            // the same bytes.
+            // bounds checks and reference counting on every tap.
             digit.pixels.withUnsafeBufferPointer { src in
                 canvas.withUnsafeMutableBufferPointer { dst in
                     rowTaps.sources.withUnsafeBufferPointer { rowSources in
@@ -270,35 +288,59 @@ public struct DigitStringSynthesizer: Sendable {
                             columnTaps.sources.withUnsafeBufferPointer { columnSources in
                                 columnTaps.weights.withUnsafeBufferPointer { columnWeights in
                                     let src = src.baseAddress!
-                                    let dst = dst.baseAddress!
                                     let rowSources = rowSources.baseAddress!
                                     let rowWeights = rowWeights.baseAddress!
-                                    let columnSources = columnSources.baseAddress!
-                                    let columnWeights = columnWeights.baseAddress!
-                                    let rowStride = rowTaps.stride
+                                    let columnSources = columnSources.baseAddress! + columns.lowerBound * columnTaps.stride
+                                    let columnWeights = columnWeights.baseAddress! + columns.lowerBound * columnTaps.stride
                                     let columnStride = columnTaps.stride
-                                    let inkColumns = ink.columns
-                                    for r in 0..<rowTaps.count where rowTaps.reaches(ink.rows, at: r) {
-                                        let rowSource = rowSources + r * rowStride
-                                        let rowWeight = rowWeights + r * rowStride
-                                        for x in inkColumns {
+                                    let rowStride = rowTaps.stride
+                                    // Horizontal pass: ≤ 255 × 256 per value.
+                                    for sourceRow in blendLow..<blendHigh {
+                                        let pixels = src + sourceRow * sw
+                                        let out = blended + sourceRow * paddedColumns
+                                        for c in 0..<columns.count {
+                                            let taps = columnSources + c * columnStride
+                                            let weights = columnWeights + c * columnStride
                                             var sum: Int32 = 0
-                                            for k in 0..<rowStride {
-                                                sum &+= Int32(src[Int(rowSource[k]) &* sw &+ x]) &* rowWeight[k]
-                                            }
-                                            blended[x] = sum
-                                        }
-                                        let row = dst + (y0 + r) * width + x0
-                                        for c in firstColumn..<endColumn {
-                                            let columnSource = columnSources + c * columnStride
-                                            let columnWeight = columnWeights + c * columnStride
-                                            var v: Int32 = 0
-                                            // ≤ 255·256·256 + 2¹⁵: fits, and each axis's weights sum to at most 256, so ≤ 255.
                                             for k in 0..<columnStride {
-                                                v &+= blended[Int(columnSource[k])] &* columnWeight[k]
+                                                sum &+= Int32(pixels[Int(taps[k])]) &* weights[k]
                                             }
-                                            let value = UInt8(truncatingIfNeeded: (v &+ 32768) >> 16)
-                                            row[c] = max(row[c], value)  // branch-free: a data-dependent branch mispredicts half the time
+                                            out[c] = sum
+                                        }
+                                        (out + columns.count).initialize(
+                                            repeating: 0, count: paddedColumns - columns.count)
+                                    }
+                                    // Vertical pass: ≤ 255 × 256 × 256 + 2¹⁵, fits; each axis's
+                                    // weights sum to at most 256, so the result is ≤ 255.
+                                    let canvasEnd = dst.baseAddress! + dst.count
+                                    let blendedRaw = UnsafeRawPointer(blended)
+                                    for r in rows {
+                                        let taps = rowSources + r * rowStride
+                                        let weights = rowWeights + r * rowStride
+                                        let row = dst.baseAddress! + (y0 + r) * width + x0 + columns.lowerBound
+                                        var c = 0
+                                        while c < columns.count {
+                                            var sum = Lanes(repeating: 32768)
+                                            for k in 0..<rowStride {
+                                                let values = blendedRaw.loadUnaligned(
+                                                    fromByteOffset: (Int(taps[k]) * paddedColumns + c) * 4,
+                                                    as: Lanes.self)
+                                                sum &+= values &* weights[k]
+                                            }
+                                            let bytes = LaneBytes(truncatingIfNeeded: sum &>> 16)
+                                            // Max into the canvas, whole vectors where the canvas
+                                            // goes on that far (padding lanes are 0, so bytes past
+                                            // this digit keep their value).
+                                            if row + c + lanes <= canvasEnd {
+                                                let target = UnsafeMutableRawPointer(row + c)
+                                                let old = target.loadUnaligned(as: LaneBytes.self)
+                                                target.storeBytes(of: pointwiseMax(old, bytes), as: LaneBytes.self)
+                                            } else {
+                                                for lane in 0..<min(lanes, columns.count - c) {
+                                                    row[c + lane] = max(row[c + lane], bytes[lane])
+                                                }
+                                            }
+                                            c += lanes
                                         }
                                     }
                                 }
@@ -309,6 +351,10 @@ public struct DigitStringSynthesizer: Sendable {
             }
         }
     }
+
+    /// Output columns summed at once by `draw`'s vertical pass, and their bytes.
+    private typealias Lanes = SIMD16<Int32>
+    private typealias LaneBytes = SIMD16<UInt8>
 }
 
 /// The source pixels and 8-bit weights each output pixel of one axis reads, for a tent filter of
@@ -371,6 +417,16 @@ struct TentTaps {
             if range.contains(Int(sources[o * stride + k])) { return true }
         }
         return false
+    }
+
+    /// The outputs that read a source pixel in `range` with a non-zero weight (one run, as taps
+    /// move with the output), or nil when none does.
+    func outputs(reaching range: Range<Int>) -> Range<Int>? {
+        var first = 0
+        while first < count && !reaches(range, at: first) { first += 1 }
+        var end = count
+        while end > first && !reaches(range, at: end - 1) { end -= 1 }
+        return first < end ? first..<end : nil
     }
 }
 
