@@ -245,19 +245,39 @@ public struct DigitStringSynthesizer: Sendable {
         _ digit: Image, ink: InkBox, into canvas: inout [UInt8], width: Int, height: Int, box: DigitBox
     ) {
         guard !ink.rows.isEmpty else { return }
-        let sw = digit.width
-        let sh = digit.height
-        let x0 = max(0, Int((box.left - 0.5).rounded(.up)))
-        let x1 = min(width, Int((box.left + box.width - 0.5).rounded(.up)))
-        let y0 = max(0, Int((box.top - 0.5).rounded(.up)))
-        let y1 = min(height, Int((box.top + box.height - 0.5).rounded(.up)))
+        let x0 = max(0, Int(ceilingOf: box.left - 0.5))
+        let x1 = min(width, Int(ceilingOf: box.left + box.width - 0.5))
+        let y0 = max(0, Int(ceilingOf: box.top - 0.5))
+        let y1 = min(height, Int(ceilingOf: box.top + box.height - 0.5))
         guard x0 < x1, y0 < y1 else { return }
-        let columnTaps = TentTaps(outputs: x0..<x1, origin: box.left, length: box.width, sourceSize: sw)
-        let rowTaps = TentTaps(outputs: y0..<y1, origin: box.top, length: box.height, sourceSize: sh)
-        // Taps grow with the output coordinate, so the outputs that reach the ink are one run.
-        guard let columns = columnTaps.outputs(reaching: ink.columns),
-            let rows = rowTaps.outputs(reaching: ink.rows)
-        else { return }
+        TentTaps.with(outputs: x0..<x1, origin: box.left, length: box.width, sourceSize: digit.width, ink: ink.columns) {
+            columnTaps in
+            TentTaps.with(outputs: y0..<y1, origin: box.top, length: box.height, sourceSize: digit.height, ink: ink.rows) {
+                rowTaps in
+                // Taps grow with the output coordinate, so the outputs that reach the ink are one run.
+                guard let columns = columnTaps.outputs(reaching: ink.columns),
+                    let rows = rowTaps.outputs(reaching: ink.rows)
+                else { return }
+                digit.pixels.withUnsafeBufferPointer { pixels in
+                    canvas.withUnsafeMutableBufferPointer { canvas in
+                        resample(
+                            pixels, width: digit.width, ink: ink.rows, columnTaps: columnTaps, columns: columns,
+                            rowTaps: rowTaps, rows: rows, into: canvas, width: width, at: (x0, y0))
+                    }
+                }
+            }
+        }
+    }
+
+    /// `draw`'s two passes over raw pointers (this is synth's inner loop: array subscripts here
+    /// cost bounds checks and reference counting on every tap): output `columns` × `rows` of
+    /// the taps, whose output (0, 0) is canvas pixel `at`, maxed into `canvas` (`width` columns).
+    private static func resample(
+        _ digit: UnsafeBufferPointer<UInt8>, width sw: Int, ink inkRows: Range<Int>, columnTaps: TentTaps,
+        columns: Range<Int>, rowTaps: TentTaps, rows: Range<Int>, into canvas: UnsafeMutableBufferPointer<UInt8>,
+        width: Int, at origin: (x: Int, y: Int)
+    ) {
+        let sh = digit.count / sw
         // The ink rows those output rows read: the only source rows to blend. The others read as 0.
         var readLow = sh
         var readHigh = 0
@@ -268,8 +288,8 @@ public struct DigitStringSynthesizer: Sendable {
                 readHigh = max(readHigh, source + 1)
             }
         }
-        let blendLow = max(readLow, ink.rows.lowerBound)
-        let blendHigh = max(blendLow, min(readHigh, ink.rows.upperBound))
+        let blendLow = max(readLow, inkRows.lowerBound)
+        let blendHigh = max(blendLow, min(readHigh, inkRows.upperBound))
         // Blended rows padded to whole vectors with zeros: a zero lane never raises the canvas.
         let lanes = Lanes.scalarCount
         let paddedColumns = (columns.count + lanes - 1) / lanes * lanes
@@ -277,76 +297,52 @@ public struct DigitStringSynthesizer: Sendable {
             let blended = blended.baseAddress!
             // Rows outside blendLow..<blendHigh are read only with weight 0 or are blank: zeros.
             blended.initialize(repeating: 0, count: blendLow * paddedColumns)
-            blended.advanced(by: blendHigh * paddedColumns).initialize(
-                repeating: 0, count: (sh - blendHigh) * paddedColumns)
-            // Raw pointers throughout: this is synth's inner loop, and array subscripts here cost
-            // bounds checks and reference counting on every tap.
-            digit.pixels.withUnsafeBufferPointer { src in
-                canvas.withUnsafeMutableBufferPointer { dst in
-                    rowTaps.sources.withUnsafeBufferPointer { rowSources in
-                        rowTaps.weights.withUnsafeBufferPointer { rowWeights in
-                            columnTaps.sources.withUnsafeBufferPointer { columnSources in
-                                columnTaps.weights.withUnsafeBufferPointer { columnWeights in
-                                    let src = src.baseAddress!
-                                    let rowSources = rowSources.baseAddress!
-                                    let rowWeights = rowWeights.baseAddress!
-                                    let columnSources = columnSources.baseAddress! + columns.lowerBound * columnTaps.stride
-                                    let columnWeights = columnWeights.baseAddress! + columns.lowerBound * columnTaps.stride
-                                    let columnStride = columnTaps.stride
-                                    let rowStride = rowTaps.stride
-                                    // Horizontal pass: ≤ 255 × 256 per value.
-                                    for sourceRow in blendLow..<blendHigh {
-                                        let pixels = src + sourceRow * sw
-                                        let out = blended + sourceRow * paddedColumns
-                                        for c in 0..<columns.count {
-                                            let taps = columnSources + c * columnStride
-                                            let weights = columnWeights + c * columnStride
-                                            var sum: Int32 = 0
-                                            for k in 0..<columnStride {
-                                                sum &+= Int32(pixels[Int(taps[k])]) &* weights[k]
-                                            }
-                                            out[c] = sum
-                                        }
-                                        (out + columns.count).initialize(
-                                            repeating: 0, count: paddedColumns - columns.count)
-                                    }
-                                    // Vertical pass: ≤ 255 × 256 × 256 + 2¹⁵, fits; each axis's
-                                    // weights sum to at most 256, so the result is ≤ 255.
-                                    let canvasEnd = dst.baseAddress! + dst.count
-                                    let blendedRaw = UnsafeRawPointer(blended)
-                                    for r in rows {
-                                        let taps = rowSources + r * rowStride
-                                        let weights = rowWeights + r * rowStride
-                                        let row = dst.baseAddress! + (y0 + r) * width + x0 + columns.lowerBound
-                                        var c = 0
-                                        while c < columns.count {
-                                            var sum = Lanes(repeating: 32768)
-                                            for k in 0..<rowStride {
-                                                let values = blendedRaw.loadUnaligned(
-                                                    fromByteOffset: (Int(taps[k]) * paddedColumns + c) * 4,
-                                                    as: Lanes.self)
-                                                sum &+= values &* weights[k]
-                                            }
-                                            let bytes = LaneBytes(truncatingIfNeeded: sum &>> 16)
-                                            // Max into the canvas, whole vectors where the canvas
-                                            // goes on that far (padding lanes are 0, so bytes past
-                                            // this digit keep their value).
-                                            if row + c + lanes <= canvasEnd {
-                                                let target = UnsafeMutableRawPointer(row + c)
-                                                let old = target.loadUnaligned(as: LaneBytes.self)
-                                                target.storeBytes(of: pointwiseMax(old, bytes), as: LaneBytes.self)
-                                            } else {
-                                                for lane in 0..<min(lanes, columns.count - c) {
-                                                    row[c + lane] = max(row[c + lane], bytes[lane])
-                                                }
-                                            }
-                                            c += lanes
-                                        }
-                                    }
-                                }
-                            }
-                        }
+            (blended + blendHigh * paddedColumns).initialize(repeating: 0, count: (sh - blendHigh) * paddedColumns)
+            let src = digit.baseAddress!
+            let columnSources = columnTaps.sources + columns.lowerBound * columnTaps.stride
+            let columnWeights = columnTaps.weights + columns.lowerBound * columnTaps.stride
+            let columnStride = columnTaps.stride
+            let rowStride = rowTaps.stride
+            // Horizontal pass: ≤ 255 × 256 per value.
+            for sourceRow in blendLow..<blendHigh {
+                let pixels = src + sourceRow * sw
+                let out = blended + sourceRow * paddedColumns
+                for c in 0..<columns.count {
+                    let taps = columnSources + c * columnStride
+                    let weights = columnWeights + c * columnStride
+                    var sum: Int32 = 0
+                    for k in 0..<columnStride { sum &+= Int32(pixels[Int(taps[k])]) &* weights[k] }
+                    out[c] = sum
+                }
+                (out + columns.count).initialize(repeating: 0, count: paddedColumns - columns.count)
+            }
+            // Vertical pass: ≤ 255 × 256 × 256 + 2¹⁵, fits; each axis's weights sum to at most
+            // 256, so the result is ≤ 255.
+            let canvasEnd = canvas.baseAddress! + canvas.count
+            let blendedRaw = UnsafeRawPointer(blended)
+            for r in rows {
+                let taps = rowTaps.sources + r * rowStride
+                let weights = rowTaps.weights + r * rowStride
+                let row = canvas.baseAddress! + (origin.y + r) * width + origin.x + columns.lowerBound
+                var c = 0
+                while c < columns.count {
+                    var sum = Lanes(repeating: 32768)
+                    for k in 0..<rowStride {
+                        let values = blendedRaw.loadUnaligned(
+                            fromByteOffset: (Int(taps[k]) * paddedColumns + c) * 4, as: Lanes.self)
+                        sum &+= values &* weights[k]
                     }
+                    let bytes = LaneBytes(truncatingIfNeeded: sum &>> 16)
+                    // Max into the canvas, whole vectors where the canvas goes on that far
+                    // (padding lanes are 0, so bytes past this digit keep their value).
+                    if row + c + lanes <= canvasEnd {
+                        let target = UnsafeMutableRawPointer(row + c)
+                        let old = target.loadUnaligned(as: LaneBytes.self)
+                        target.storeBytes(of: pointwiseMax(old, bytes), as: LaneBytes.self)
+                    } else {
+                        for lane in 0..<min(lanes, columns.count - c) { row[c + lane] = max(row[c + lane], bytes[lane]) }
+                    }
+                    c += lanes
                 }
             }
         }
@@ -360,53 +356,77 @@ public struct DigitStringSynthesizer: Sendable {
 /// The source pixels and 8-bit weights each output pixel of one axis reads, for a tent filter of
 /// radius max(1, shrink factor) in source pixels. Every output has `stride` taps (unused ones have
 /// weight 0 and source 0); an output's weights sum to 256 less the share of taps outside the
-/// source, which read as zero.
+/// source, which read as zero. Held in temporary memory for the length of a `with` call (it is
+/// made twice for every digit drawn). Outputs whose taps all lie outside the source's ink read
+/// only zeros whatever their weights: their taps are left all weight 0, not computed.
 struct TentTaps {
     /// How many output pixels.
     let count: Int
     /// Taps per output pixel.
     let stride: Int
     /// Source index of tap `k` of output `o` at `o * stride + k`, always inside the source.
-    let sources: [Int32]
+    let sources: UnsafePointer<Int32>
     /// Weight of that tap, in 1/256.
-    let weights: [Int32]
+    let weights: UnsafePointer<Int32>
 
-    /// Output pixels `outputs` (pixel centres at `o + 0.5`) of a box starting at `origin` and
-    /// `length` pixels long, over `sourceSize` source pixels.
-    init(outputs: Range<Int>, origin: Double, length: Double, sourceSize: Int) {
+    /// Calls `body` with the taps of output pixels `outputs` (pixel centres at `o + 0.5`) of a
+    /// box starting at `origin` and `length` pixels long, over `sourceSize` source pixels, whose
+    /// ink (non-zero pixels) lies in `ink`.
+    static func with<Result>(
+        outputs: Range<Int>, origin: Double, length: Double, sourceSize: Int, ink: Range<Int>,
+        _ body: (TentTaps) -> Result
+    ) -> Result {
         let factor = Double(sourceSize) / length
         let radius = max(1, factor)
         let n = outputs.count
-        let taps = Int((2 * radius).rounded(.up)) + 1
-        var sources = [Int32](repeating: 0, count: n * taps)
-        var weights = [Int32](repeating: 0, count: n * taps)
-        // One scratch row of raw tent values on the stack: this runs for every digit drawn.
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: taps) { raw in
-            for o in 0..<n {
-                let centre = (Double(outputs.lowerBound + o) + 0.5 - origin) * factor - 0.5
-                let first = Int((centre - radius).rounded(.up))
-                var total = 0.0
-                for k in 0..<taps {
-                    raw[k] = max(0, 1 - abs(Double(first + k) - centre) / radius)
-                    total += raw[k]
-                }
-                // Weights from the rounded running sum: all taps' weights then sum to exactly 256.
-                var cumulative = 0.0
-                var given: Int32 = 0
-                for k in 0..<taps {
-                    cumulative += raw[k]
-                    let upTo = Int32((cumulative / total * 256).rounded(.toNearestOrAwayFromZero))
-                    let source = first + k
-                    if (0..<sourceSize).contains(source) {
-                        sources[o * taps + k] = Int32(source)
-                        weights[o * taps + k] = upTo - given
+        let stride = Int(ceilingOf: 2 * radius) + 1
+        // Sources, weights, then one row of raw tent values.
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * n * stride) { storage in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: stride) { raw in
+                let sources = storage.baseAddress!
+                let weights = sources + n * stride
+                let raw = raw.baseAddress!
+                for o in 0..<n {
+                    let centre = (Double(outputs.lowerBound + o) + 0.5 - origin) * factor - 0.5
+                    let first = Int(ceilingOf: centre - radius)
+                    guard first + stride > ink.lowerBound && first < ink.upperBound else {
+                        (sources + o * stride).initialize(repeating: 0, count: stride)
+                        (weights + o * stride).initialize(repeating: 0, count: stride)
+                        continue
                     }
-                    given = upTo
+                    var total = 0.0
+                    for k in 0..<stride {
+                        let distance = abs(Double(first + k) - centre)
+                        // Dividing by 1 is exact: skipped where the digit is enlarged.
+                        raw[k] = max(0, 1 - (radius == 1 ? distance : distance / radius))
+                        total += raw[k]
+                    }
+                    // Weights from the rounded running sum: all taps' weights then sum to exactly 256.
+                    // A zero tap leaves the sum, so its rounding, as it was; the sum of all taps
+                    // gives exactly 256 (x / x is 1): both skip a division.
+                    var cumulative = 0.0
+                    var given: Int32 = 0
+                    var upTo: Int32 = 0
+                    for k in 0..<stride {
+                        if raw[k] != 0 {
+                            cumulative += raw[k]
+                            upTo = cumulative == total ? 256 : Int32(roundingHalfUp: cumulative / total * 256)
+                        }
+                        let source = first + k
+                        let inside = source >= 0 && source < sourceSize
+                        sources[o * stride + k] = inside ? Int32(source) : 0
+                        weights[o * stride + k] = inside ? upTo - given : 0
+                        given = upTo
+                    }
                 }
             }
+            return body(TentTaps(count: n, stride: stride, sources: storage.baseAddress!, weights: storage.baseAddress! + n * stride))
         }
-        count = n
-        stride = taps
+    }
+
+    private init(count: Int, stride: Int, sources: UnsafePointer<Int32>, weights: UnsafePointer<Int32>) {
+        self.count = count
+        self.stride = stride
         self.sources = sources
         self.weights = weights
     }
@@ -427,6 +447,27 @@ struct TentTaps {
         var end = count
         while end > first && !reaches(range, at: end - 1) { end -= 1 }
         return first < end ? first..<end : nil
+    }
+}
+
+// Rounding without libm: on baseline x86-64 (no SSE4.1 `roundsd`) `rounded(_:)` is a call to
+// `ceil` or `round`, and these run for every tap of every digit drawn.
+extension Int {
+    /// ⌈`value`⌉, as `Int(value.rounded(.up))`: truncation, then one up where that lost a
+    /// positive fraction (truncation already rounds a negative value up).
+    init(ceilingOf value: Double) {
+        let truncated = Int(value)
+        self = Double(truncated) < value ? truncated + 1 : truncated
+    }
+}
+
+extension Int32 {
+    /// `value` ≥ 0 rounded half up, as `Int32(value.rounded(.toNearestOrAwayFromZero))`: the
+    /// fraction `value - truncated` is exact (Sterbenz), so comparing it with 0.5 is too.
+    init(roundingHalfUp value: Double) {
+        let truncated = Int32(value)
+        // A select, not a branch: which way it goes is as good as random.
+        self = truncated &+ (value - Double(truncated) >= 0.5 ? 1 : 0)
     }
 }
 

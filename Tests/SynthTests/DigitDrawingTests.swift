@@ -92,6 +92,25 @@ import Testing
         return (origin, length)
     }
 
+    /// The libm-free rounding the taps use, at the values where truncation-based forms go wrong:
+    /// halves, just below and above them, integers, negatives and signed zero.
+    @Test func roundingMatchesLibm() {
+        var values: [Double] = [0, -0.0, 0.5, 1.5, 2.5, 255.5, 256, 1e-300, 0.49999999999999994, 7, -7, -0.5, -2.5]
+        for base in [0.5, 1, 1.5, 2, 127.5, 255.5, 255.99999999999997, 3] {
+            values += [base.nextDown, base, base.nextUp, -base.nextDown, -base, -base.nextUp]
+        }
+        var rng = SeededGenerator(seed: 3)
+        values += (0..<10_000).map { _ in Double.random(in: -300...300, using: &rng) }
+        for value in values {
+            #expect(Int(ceilingOf: value) == Int(value.rounded(.up)), "ceiling of \(value)")
+            if value >= 0 && value <= 256 {
+                #expect(
+                    Int32(roundingHalfUp: value) == Int32(value.rounded(.toNearestOrAwayFromZero)),
+                    "rounding of \(value)")
+            }
+        }
+    }
+
     @Test func tapsMatchTheReferenceWeights() {
         var rng = SeededGenerator(seed: 15)
         for _ in 0..<4000 {
@@ -100,15 +119,24 @@ import Testing
             let (origin, length) = Self.randomSpan(canvas: canvas, source: size, using: &rng)
             let low = Int.random(in: 0..<canvas, using: &rng)
             let outputs = low..<Int.random(in: low + 1...canvas, using: &rng)
-            let taps = TentTaps(outputs: outputs, origin: origin, length: length, sourceSize: size)
-            #expect(taps.count == outputs.count)
-            for (o, output) in outputs.enumerated() {
-                var dense = [Int32](repeating: 0, count: size)
-                for k in 0..<taps.stride where taps.weights[o * taps.stride + k] != 0 {
-                    dense[Int(taps.sources[o * taps.stride + k])] += taps.weights[o * taps.stride + k]
+            // Ink everywhere, or in a random block.
+            let inkLow = Int.random(in: 0..<size, using: &rng)
+            let ink = Bool.random(using: &rng) ? 0..<size : inkLow..<Int.random(in: inkLow + 1...size, using: &rng)
+            TentTaps.with(outputs: outputs, origin: origin, length: length, sourceSize: size, ink: ink) { taps in
+                #expect(taps.count == outputs.count)
+                for (o, output) in outputs.enumerated() {
+                    var dense = [Int32](repeating: 0, count: size)
+                    for k in 0..<taps.stride where taps.weights[o * taps.stride + k] != 0 {
+                        dense[Int(taps.sources[o * taps.stride + k])] += taps.weights[o * taps.stride + k]
+                    }
+                    let expected = Self.referenceWeights(output: output, origin: origin, length: length, size: size)
+                    // All of an output's weights where it reaches the ink; all or none where it
+                    // does not (it reads only zeros).
+                    let reaches = ink.contains { expected[$0] != 0 }
+                    #expect(
+                        dense == expected || (!reaches && dense.allSatisfy { $0 == 0 }),
+                        "output \(output) of \(origin) + \(length) over \(size), ink \(ink)")
                 }
-                let expected = Self.referenceWeights(output: output, origin: origin, length: length, size: size)
-                #expect(dense == expected, "output \(output) of \(origin) + \(length) over \(size)")
             }
         }
     }
