@@ -479,29 +479,53 @@ extension Int32 {
 /// is enlarged (bilinear taps) and less than one output pixel where it is shrunk (the tent
 /// filter), never past the digit's box.
 struct InkSpans {
-    let starts: [Double]
-    let scales: [Double]
-    let length: Double
-    let ink: [Range<Int>?]
+    /// A digit with ink, in digit units: its box's start and end, the outermost inked pixel
+    /// centres, and its scale. None of these depends on the scale `extent` is asked about, so
+    /// each of `scale(fitting:)`'s ~120 calls only multiplies.
+    private struct InkedDigit {
+        var scale: Double
+        var start: Double
+        var end: Double
+        var firstInk: Double
+        var lastInk: Double
+    }
+
+    /// The digits with ink, left to right.
+    private let inked: [InkedDigit]
+    /// Every digit's box (start, end) in digit units, for a string without ink.
+    private let boxes: [(start: Double, end: Double)]
+
+    init(starts: [Double], scales: [Double], length: Double, ink: [Range<Int>?]) {
+        var inked: [InkedDigit] = []
+        var boxes: [(start: Double, end: Double)] = []
+        for i in starts.indices {
+            let s = scales[i]
+            let end = starts[i] + s * length
+            boxes.append((starts[i], end))
+            guard let ink = ink[i] else { continue }
+            inked.append(
+                InkedDigit(
+                    scale: s, start: starts[i], end: end, firstInk: starts[i] + s * (Double(ink.lowerBound) + 0.5),
+                    lastInk: starts[i] + s * (Double(ink.upperBound) - 0.5)))
+        }
+        self.inked = inked
+        self.boxes = boxes
+    }
 
     /// The lowest and highest canvas coordinate ink can reach at `scale` canvas pixels per digit
     /// unit, digit units' origin at 0. Without ink anywhere, the digits' boxes.
     func extent(scale k: Double) -> (low: Double, high: Double) {
         var low = Double.infinity
         var high = -Double.infinity
-        for i in starts.indices {
-            guard let ink = ink[i] else { continue }
-            let s = scales[i]
-            let reach = max(k * s, 1)
-            let first = k * (starts[i] + s * (Double(ink.lowerBound) + 0.5))
-            let last = k * (starts[i] + s * (Double(ink.upperBound) - 0.5))
-            low = min(low, max(first - reach, k * starts[i]))
-            high = max(high, min(last + reach, k * (starts[i] + s * length)))
+        for digit in inked {
+            let reach = max(k * digit.scale, 1)
+            low = min(low, max(k * digit.firstInk - reach, k * digit.start))
+            high = max(high, min(k * digit.lastInk + reach, k * digit.end))
         }
         if low.isFinite { return (low, high) }
-        for i in starts.indices {
-            low = min(low, k * starts[i])
-            high = max(high, k * (starts[i] + scales[i] * length))
+        for box in boxes {
+            low = min(low, k * box.start)
+            high = max(high, k * box.end)
         }
         return (low, high)
     }
@@ -513,17 +537,32 @@ struct InkSpans {
             let (low, high) = extent(scale: k)
             return high - low
         }
+        // span(below) ≤ size always (span(0) is 0); span(above) > size once checked.
         var below = 0.0
         var above = 1.0
+        var aboveChecked = false
         var doublings = 0
-        while span(above) <= size && doublings < 60 {
+        while doublings < 60 {
+            guard span(above) <= size else {
+                aboveChecked = true
+                break
+            }
             below = above
             above *= 2
             doublings += 1
         }
         for _ in 0..<60 {
             let middle = (below + above) / 2
-            if span(middle) <= size { below = middle } else { above = middle }
+            // Neighbouring doubles: the middle is one of the ends, whose check would leave both
+            // ends as they are, and so would every step after it. Stopping here returns the
+            // same double as running all 60 steps (the last few of them are such steps).
+            if middle == below || (middle == above && aboveChecked) { break }
+            if span(middle) <= size {
+                below = middle
+            } else {
+                above = middle
+                aboveChecked = true
+            }
         }
         return below
     }

@@ -170,6 +170,55 @@ import Testing
         #expect(drawn == 1500)
     }
 
+    /// The fit's extent and scale against the formula evaluated term by term and a bisection
+    /// that always runs its 60 steps: the same doubles, bit for bit (the fit decides pixels).
+    @Test func inkSpansMatchAPlainEvaluation() {
+        var rng = SeededGenerator(seed: 8)
+        for _ in 0..<2000 {
+            let count = Int.random(in: 1...5, using: &rng)
+            let length = Double(Int.random(in: 1...40, using: &rng))
+            let scales = (0..<count).map { _ in Double.random(in: 0.5...1.5, using: &rng) }
+            let starts = (0..<count).map { _ in Double.random(in: -40...160, using: &rng) }
+            let ink: [Range<Int>?] = (0..<count).map { _ in
+                guard Int.random(in: 0..<5, using: &rng) != 0 else { return nil }
+                let low = Int.random(in: 0..<Int(length), using: &rng)
+                return low..<Int.random(in: low + 1...Int(length), using: &rng)
+            }
+            func span(_ k: Double) -> Double {
+                let inked = (0..<count).filter { ink[$0] != nil }
+                let lows = inked.map { i in
+                    max(k * (starts[i] + scales[i] * (Double(ink[i]!.lowerBound) + 0.5)) - max(k * scales[i], 1), k * starts[i])
+                }
+                let highs = inked.map { i in
+                    min(k * (starts[i] + scales[i] * (Double(ink[i]!.upperBound) - 0.5)) + max(k * scales[i], 1),
+                        k * (starts[i] + scales[i] * length))
+                }
+                if inked.isEmpty {
+                    return starts.indices.map { k * (starts[$0] + scales[$0] * length) }.max()! - starts.map { k * $0 }.min()!
+                }
+                return highs.max()! - lows.min()!
+            }
+            let size = Double.random(in: 1...300, using: &rng)
+            var below = 0.0
+            var above = 1.0
+            var doublings = 0
+            while span(above) <= size && doublings < 60 {
+                below = above
+                above *= 2
+                doublings += 1
+            }
+            for _ in 0..<60 {
+                let middle = (below + above) / 2
+                if span(middle) <= size { below = middle } else { above = middle }
+            }
+            let spans = InkSpans(starts: starts, scales: scales, length: length, ink: ink)
+            #expect(spans.scale(fitting: size).bitPattern == below.bitPattern, "\(starts) \(scales) \(ink) \(size)")
+            let k = Double.random(in: 0...4, using: &rng)
+            let (low, high) = spans.extent(scale: k)
+            #expect((high - low).bitPattern == span(k).bitPattern)
+        }
+    }
+
     /// The synthesizer's own strings, on canvases whose rows are not whole vectors, drawn again
     /// by the reference from the boxes they report.
     @Test(arguments: [(64, 64), (37, 45), (32, 100), (9, 7)])
