@@ -505,12 +505,11 @@ extension Int {
 }
 
 extension Int32 {
-    /// `value` ≥ 0 rounded half up, as `Int32(value.rounded(.toNearestOrAwayFromZero))`: the
-    /// fraction `value - truncated` is exact (Sterbenz), so comparing it with 0.5 is too.
+    /// `value` ≥ 0 rounded half up, as `Int32(value.rounded(.toNearestOrAwayFromZero))`:
+    /// ⌊value + ½⌋ = (⌊2·value⌋ + 1) >> 1, where 2·value is exact and truncation floors it. No
+    /// comparison: a branch on the fraction (as good as random) mispredicted half the time.
     init(roundingHalfUp value: Double) {
-        let truncated = Int32(value)
-        // A select, not a branch: which way it goes is as good as random.
-        self = truncated &+ (value - Double(truncated) >= 0.5 ? 1 : 0)
+        self = (Int32(value * 2) &+ 1) >> 1
     }
 }
 
