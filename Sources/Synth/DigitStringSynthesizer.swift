@@ -515,8 +515,9 @@ extension Int32 {
 
 /// Where a string's ink reaches along one axis once its digit units are scaled to canvas pixels.
 ///
-/// Digit `i` starts at `starts[i]` digit units, spans `scales[i] × length` of them, and has ink in
-/// source pixels `ink[i]` (nil: none), whose centres lie at `c + 0.5` source pixels. `draw` lets
+/// Digit `i` (of `init`'s arguments) starts at `starts[i]` digit units, spans `scales[i] × length`
+/// of them, and has ink in source pixels `ink[i]` (nil: none), whose centres lie at `c + 0.5`
+/// source pixels. `draw` lets
 /// ink reach output pixel centres less than one source pixel past an inked centre where the digit
 /// is enlarged (bilinear taps) and less than one output pixel where it is shrunk (the tent
 /// filter), never past the digit's box.
@@ -537,6 +538,8 @@ struct InkSpans {
     /// Every digit's box (start, end) in digit units, for a string without ink.
     private let boxes: [(start: Double, end: Double)]
 
+    /// The spans of digits starting at `starts`, scaled by `scales`, `length` digit units long
+    /// unscaled, with ink in source pixels `ink` (nil: none).
     init(starts: [Double], scales: [Double], length: Double, ink: [Range<Int>?]) {
         var inked: [InkedDigit] = []
         var boxes: [(start: Double, end: Double)] = []
