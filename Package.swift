@@ -105,7 +105,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "GlyphsTests", dependencies: ["Glyphs", "Imaging", "TestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "TestSupport", "ShardKitSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "FormatsTests", dependencies: ["Formats", "Imaging", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(

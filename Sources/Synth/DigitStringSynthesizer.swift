@@ -179,7 +179,7 @@ public struct DigitStringSynthesizer: Sendable {
                 left: offsetX + kx * lefts[i], top: offsetY + ky * tops[i],
                 width: kx * dw * scales[i], height: ky * dh * scales[i])
             boxes.append(box)
-            draw(source.images[indices[i]], ink: inks[i], into: &gray, width: canvasW, height: canvasH, box: box)
+            Self.draw(source.images[indices[i]], ink: inks[i], into: &gray, width: canvasW, height: canvasH, box: box)
         }
         return DigitString(
             image: image(gray: gray, height: canvasH, width: canvasW), digits: digits, sourceIndices: indices,
@@ -232,76 +232,157 @@ public struct DigitStringSynthesizer: Sendable {
     /// shrink factor, whichever is larger: plain bilinear sampling when a digit is enlarged, and
     /// an average over the source pixels an output pixel covers when it is shrunk. Plain
     /// bilinear sampling of a shrunk digit would skip source columns, and MNIST's 2–3 pixel
-    /// strokes would break up or vanish in long strings. Done in two passes per output row: the
-    /// source rows it reads are blended once into `blended` (one value per source column), then
-    /// each output pixel blends the values of that row its column reads. A tap outside the digit
-    /// gets weight 0, which is the same as sampling a zero border; results round half up. Output
-    /// pixels whose taps all miss `ink` would be zero, which cannot raise the canvas: skipped.
-    private func draw(
+    /// strokes would break up or vanish in long strings. A tap outside the digit gets weight 0,
+    /// which is the same as sampling a zero border; results round half up. Output pixels whose
+    /// taps all miss `ink` would be zero, which cannot raise the canvas: skipped.
+    ///
+    /// Two passes, horizontal first: each source ink row an output row reads is blended once
+    /// into one value per output column (`blended`), then each output row sums the blended rows
+    /// its taps read, `lanes` columns at a time. The weights are integers and every sum is
+    /// exact, so this order gives the same bytes as any other; it blends each source row once
+    /// (a digit is mostly drawn taller than its 28 rows) and reads the blended rows contiguously.
+    static func draw(
         _ digit: Image, ink: InkBox, into canvas: inout [UInt8], width: Int, height: Int, box: DigitBox
     ) {
         guard !ink.rows.isEmpty else { return }
-        let sw = digit.width
-        let sh = digit.height
-        let x0 = max(0, Int((box.left - 0.5).rounded(.up)))
-        let x1 = min(width, Int((box.left + box.width - 0.5).rounded(.up)))
-        let y0 = max(0, Int((box.top - 0.5).rounded(.up)))
-        let y1 = min(height, Int((box.top + box.height - 0.5).rounded(.up)))
+        let x0 = max(0, Int(ceilingOf: box.left - 0.5))
+        let x1 = min(width, Int(ceilingOf: box.left + box.width - 0.5))
+        let y0 = max(0, Int(ceilingOf: box.top - 0.5))
+        let y1 = min(height, Int(ceilingOf: box.top + box.height - 0.5))
         guard x0 < x1, y0 < y1 else { return }
-        let columnTaps = TentTaps(
-            outputs: x0..<x1, origin: box.left, length: box.width, sourceSize: sw)
-        let rowTaps = TentTaps(outputs: y0..<y1, origin: box.top, length: box.height, sourceSize: sh)
-        // Taps grow with the output coordinate, so the columns that reach the ink are one run.
-        var firstColumn = 0
-        while firstColumn < columnTaps.count && !columnTaps.reaches(ink.columns, at: firstColumn) { firstColumn += 1 }
-        var endColumn = columnTaps.count
-        while endColumn > firstColumn && !columnTaps.reaches(ink.columns, at: endColumn - 1) { endColumn -= 1 }
-        guard firstColumn < endColumn else { return }
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: sw) { blended in
-            let blended = blended.baseAddress!
-            blended.initialize(repeating: 0, count: sw)
-            // Raw pointers throughout: this is synth's inner loop, and array subscripts here cost
-            // bounds checks and reference counting on every tap. Integer sums, so any order gives
-            // the same bytes.
-            digit.pixels.withUnsafeBufferPointer { src in
-                canvas.withUnsafeMutableBufferPointer { dst in
-                    rowTaps.sources.withUnsafeBufferPointer { rowSources in
-                        rowTaps.weights.withUnsafeBufferPointer { rowWeights in
-                            columnTaps.sources.withUnsafeBufferPointer { columnSources in
-                                columnTaps.weights.withUnsafeBufferPointer { columnWeights in
-                                    let src = src.baseAddress!
-                                    let dst = dst.baseAddress!
-                                    let rowSources = rowSources.baseAddress!
-                                    let rowWeights = rowWeights.baseAddress!
-                                    let columnSources = columnSources.baseAddress!
-                                    let columnWeights = columnWeights.baseAddress!
-                                    let rowStride = rowTaps.stride
-                                    let columnStride = columnTaps.stride
-                                    let inkColumns = ink.columns
-                                    for r in 0..<rowTaps.count where rowTaps.reaches(ink.rows, at: r) {
-                                        let rowSource = rowSources + r * rowStride
-                                        let rowWeight = rowWeights + r * rowStride
-                                        for x in inkColumns {
-                                            var sum: Int32 = 0
-                                            for k in 0..<rowStride {
-                                                sum &+= Int32(src[Int(rowSource[k]) &* sw &+ x]) &* rowWeight[k]
-                                            }
-                                            blended[x] = sum
-                                        }
-                                        let row = dst + (y0 + r) * width + x0
-                                        for c in firstColumn..<endColumn {
-                                            let columnSource = columnSources + c * columnStride
-                                            let columnWeight = columnWeights + c * columnStride
-                                            var v: Int32 = 0
-                                            // ≤ 255·256·256 + 2¹⁵: fits, and each axis's weights sum to at most 256, so ≤ 255.
-                                            for k in 0..<columnStride {
-                                                v &+= blended[Int(columnSource[k])] &* columnWeight[k]
-                                            }
-                                            let value = UInt8(truncatingIfNeeded: (v &+ 32768) >> 16)
-                                            row[c] = max(row[c], value)  // branch-free: a data-dependent branch mispredicts half the time
-                                        }
-                                    }
-                                }
+        TentTaps.with(outputs: x0..<x1, origin: box.left, length: box.width, sourceSize: digit.width, ink: ink.columns) {
+            columnTaps in
+            TentTaps.with(outputs: y0..<y1, origin: box.top, length: box.height, sourceSize: digit.height, ink: ink.rows) {
+                rowTaps in
+                // Taps grow with the output coordinate, so the outputs that reach the ink are one run.
+                guard let columns = columnTaps.outputs(reaching: ink.columns),
+                    let rows = rowTaps.outputs(reaching: ink.rows)
+                else { return }
+                digit.pixels.withUnsafeBufferPointer { pixels in
+                    canvas.withUnsafeMutableBufferPointer { canvas in
+                        resample(
+                            pixels, width: digit.width, ink: ink, columnTaps: columnTaps, columns: columns,
+                            rowTaps: rowTaps, rows: rows, into: canvas, width: width, at: (x0, y0))
+                    }
+                }
+            }
+        }
+    }
+
+    /// `draw`'s two passes over raw pointers (this is synth's inner loop: array subscripts here
+    /// cost bounds checks and reference counting on every tap): output `columns` × `rows` of
+    /// the taps, whose output (0, 0) is canvas pixel `at`, maxed into `canvas` (`width` columns).
+    ///
+    /// All in 16-bit lanes, which baseline x86-64 multiplies natively (8 at a time; 32-bit
+    /// products take five instructions per 4 lanes there). The sums are exact in 16 bits: a
+    /// blended value B = Σ pixel × column weight ≤ 255 × 256, as an output's weights sum to at
+    /// most 256. The output's exact sum V = Σ row weight × B is up to 24 bits, so B is split into
+    /// its high and low bytes and the two sums H = Σ w × (B >> 8) and L = Σ w × (B & 255), each
+    /// ≤ 255 × 256, are kept apart: V = 256 H + L, and (V + 2¹⁵) >> 16 = (H + (L >> 8) + 128) >> 8
+    /// (the low byte of L cannot carry into bit 16; H + (L >> 8) ≤ V >> 8 ≤ 255 × 256, no overflow).
+    private static func resample(
+        _ digit: UnsafeBufferPointer<UInt8>, width sw: Int, ink: InkBox, columnTaps: TentTaps,
+        columns: Range<Int>, rowTaps: TentTaps, rows: Range<Int>, into canvas: UnsafeMutableBufferPointer<UInt8>,
+        width: Int, at origin: (x: Int, y: Int)
+    ) {
+        let sh = digit.count / sw
+        // The ink rows those output rows read: the only source rows to blend. The others read as 0.
+        var readLow = sh
+        var readHigh = 0
+        for r in rows {
+            for k in 0..<rowTaps.stride where rowTaps.weights[r * rowTaps.stride + k] != 0 {
+                let source = Int(rowTaps.sources[r * rowTaps.stride + k])
+                readLow = min(readLow, source)
+                readHigh = max(readHigh, source + 1)
+            }
+        }
+        let blendLow = max(readLow, ink.rows.lowerBound)
+        let blendHigh = max(blendLow, min(readHigh, ink.rows.upperBound))
+        // Output columns in blocks of `lanes`, padded with zero weights: a zero lane never
+        // raises the canvas.
+        let lanes = Lanes.scalarCount
+        let blocks = (columns.count + lanes - 1) / lanes
+        let inkLeft = ink.columns.lowerBound
+        let inkColumns = ink.columns.count
+        // One allocation (UInt16s) for: the column weights as a dense matrix over the ink
+        // columns (row sx - inkLeft, `lanes` columns per block), each block's ink columns read,
+        // and the blended rows' high and low bytes (row sr, block b at (sr × blocks + b) × lanes).
+        let matrixSize = inkColumns * blocks * lanes
+        let planeSize = sh * blocks * lanes
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: matrixSize + 2 * blocks + 2 * planeSize) { storage in
+            let matrix = storage.baseAddress!
+            let blockFirst = matrix + matrixSize
+            let blockEnd = blockFirst + blocks
+            let highs = blockEnd + blocks
+            let lows = highs + planeSize
+            matrix.initialize(repeating: 0, count: matrixSize)
+            blockFirst.initialize(repeating: UInt16(inkColumns), count: blocks)
+            blockEnd.initialize(repeating: 0, count: blocks)
+            for c in 0..<columns.count {
+                let block = c / lanes
+                for k in 0..<columnTaps.stride {
+                    let tap = (columns.lowerBound + c) * columnTaps.stride + k
+                    let column = Int(columnTaps.sources[tap]) - inkLeft
+                    guard columnTaps.weights[tap] != 0, column >= 0, column < inkColumns else { continue }
+                    matrix[(column * blocks + block) * lanes + c % lanes] = UInt16(columnTaps.weights[tap])
+                    blockFirst[block] = min(blockFirst[block], UInt16(column))
+                    blockEnd[block] = max(blockEnd[block], UInt16(column + 1))
+                }
+            }
+            // Rows outside blendLow..<blendHigh are read only with weight 0 or are blank: zeros.
+            let rowSize = blocks * lanes
+            highs.initialize(repeating: 0, count: blendLow * rowSize)
+            (highs + blendHigh * rowSize).initialize(repeating: 0, count: (sh - blendHigh) * rowSize)
+            lows.initialize(repeating: 0, count: blendLow * rowSize)
+            (lows + blendHigh * rowSize).initialize(repeating: 0, count: (sh - blendHigh) * rowSize)
+            let matrixRaw = UnsafeRawPointer(matrix)
+            let highsRaw = UnsafeMutableRawPointer(highs)
+            let lowsRaw = UnsafeMutableRawPointer(lows)
+            let laneBytes = lanes * 2
+            // Horizontal pass, a block of output columns at a time: ≤ 255 × 256 per value. (Offsets
+            // in wrapping arithmetic: they are within the allocation, and overflow checks cost
+            // as much as the multiply-adds.)
+            for sourceRow in blendLow..<blendHigh {
+                let pixels = digit.baseAddress! + sourceRow * sw + inkLeft
+                for block in 0..<blocks {
+                    var sum = Lanes()
+                    // Empty (first > end) for a block none of whose taps reach the ink.
+                    for column in stride(from: Int(blockFirst[block]), to: Int(blockEnd[block]), by: 1) {
+                        let weights = matrixRaw.loadUnaligned(
+                            fromByteOffset: (column &* blocks &+ block) &* laneBytes, as: Lanes.self)
+                        sum &+= weights &* UInt16(pixels[column])
+                    }
+                    let at = (sourceRow * blocks + block) * laneBytes
+                    highsRaw.storeBytes(of: sum &>> 8, toByteOffset: at, as: Lanes.self)
+                    lowsRaw.storeBytes(of: sum & 255, toByteOffset: at, as: Lanes.self)
+                }
+            }
+            // Vertical pass, per output row and block.
+            let canvasEnd = canvas.baseAddress! + canvas.count
+            for r in rows {
+                let taps = rowTaps.sources + r * rowTaps.stride
+                let weights = rowTaps.weights + r * rowTaps.stride
+                let row = canvas.baseAddress! + (origin.y + r) * width + origin.x + columns.lowerBound
+                for block in 0..<blocks {
+                    var high = Lanes()
+                    var low = Lanes()
+                    for k in 0..<rowTaps.stride {
+                        let weight = UInt16(truncatingIfNeeded: weights[k])
+                        let at = (Int(taps[k]) &* blocks &+ block) &* laneBytes
+                        high &+= UnsafeRawPointer(highsRaw).loadUnaligned(fromByteOffset: at, as: Lanes.self) &* weight
+                        low &+= UnsafeRawPointer(lowsRaw).loadUnaligned(fromByteOffset: at, as: Lanes.self) &* weight
+                    }
+                    let bytes = LaneBytes(truncatingIfNeeded: (high &+ (low &>> 8) &+ 128) &>> 8)
+                    let target = row + block * lanes
+                    // Max into the canvas, whole vectors where the canvas goes on that far
+                    // (padding lanes are 0, so bytes past this digit keep their value).
+                    if target + lanes <= canvasEnd {
+                        let old = UnsafeRawPointer(target).loadUnaligned(as: LaneBytes.self)
+                        UnsafeMutableRawPointer(target).storeBytes(of: pointwiseMax(old, bytes), as: LaneBytes.self)
+                    } else {
+                        withUnsafeBytes(of: bytes) { bytes in
+                            for lane in 0..<min(lanes, columns.count - block * lanes) {
+                                target[lane] = max(target[lane], bytes[lane])
                             }
                         }
                     }
@@ -309,58 +390,86 @@ public struct DigitStringSynthesizer: Sendable {
             }
         }
     }
+
+    /// Output columns summed at once by `draw`'s passes, and their bytes.
+    private typealias Lanes = SIMD16<UInt16>
+    private typealias LaneBytes = SIMD16<UInt8>
 }
 
 /// The source pixels and 8-bit weights each output pixel of one axis reads, for a tent filter of
 /// radius max(1, shrink factor) in source pixels. Every output has `stride` taps (unused ones have
 /// weight 0 and source 0); an output's weights sum to 256 less the share of taps outside the
-/// source, which read as zero.
+/// source, which read as zero. Held in temporary memory for the length of a `with` call (it is
+/// made twice for every digit drawn). Outputs whose taps all lie outside the source's ink read
+/// only zeros whatever their weights: their taps are left all weight 0, not computed.
 struct TentTaps {
     /// How many output pixels.
     let count: Int
     /// Taps per output pixel.
     let stride: Int
     /// Source index of tap `k` of output `o` at `o * stride + k`, always inside the source.
-    let sources: [Int32]
+    let sources: UnsafePointer<Int32>
     /// Weight of that tap, in 1/256.
-    let weights: [Int32]
+    let weights: UnsafePointer<Int32>
 
-    /// Output pixels `outputs` (pixel centres at `o + 0.5`) of a box starting at `origin` and
-    /// `length` pixels long, over `sourceSize` source pixels.
-    init(outputs: Range<Int>, origin: Double, length: Double, sourceSize: Int) {
+    /// Calls `body` with the taps of output pixels `outputs` (pixel centres at `o + 0.5`) of a
+    /// box starting at `origin` and `length` pixels long, over `sourceSize` source pixels, whose
+    /// ink (non-zero pixels) lies in `ink`.
+    static func with<Result>(
+        outputs: Range<Int>, origin: Double, length: Double, sourceSize: Int, ink: Range<Int>,
+        _ body: (TentTaps) -> Result
+    ) -> Result {
         let factor = Double(sourceSize) / length
         let radius = max(1, factor)
         let n = outputs.count
-        let taps = Int((2 * radius).rounded(.up)) + 1
-        var sources = [Int32](repeating: 0, count: n * taps)
-        var weights = [Int32](repeating: 0, count: n * taps)
-        // One scratch row of raw tent values on the stack: this runs for every digit drawn.
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: taps) { raw in
-            for o in 0..<n {
-                let centre = (Double(outputs.lowerBound + o) + 0.5 - origin) * factor - 0.5
-                let first = Int((centre - radius).rounded(.up))
-                var total = 0.0
-                for k in 0..<taps {
-                    raw[k] = max(0, 1 - abs(Double(first + k) - centre) / radius)
-                    total += raw[k]
-                }
-                // Weights from the rounded running sum: all taps' weights then sum to exactly 256.
-                var cumulative = 0.0
-                var given: Int32 = 0
-                for k in 0..<taps {
-                    cumulative += raw[k]
-                    let upTo = Int32((cumulative / total * 256).rounded(.toNearestOrAwayFromZero))
-                    let source = first + k
-                    if (0..<sourceSize).contains(source) {
-                        sources[o * taps + k] = Int32(source)
-                        weights[o * taps + k] = upTo - given
+        let stride = Int(ceilingOf: 2 * radius) + 1
+        // Sources, weights, then one row of raw tent values.
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * n * stride) { storage in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: stride) { raw in
+                let sources = storage.baseAddress!
+                let weights = sources + n * stride
+                let raw = raw.baseAddress!
+                for o in 0..<n {
+                    let centre = (Double(outputs.lowerBound + o) + 0.5 - origin) * factor - 0.5
+                    let first = Int(ceilingOf: centre - radius)
+                    guard first + stride > ink.lowerBound && first < ink.upperBound else {
+                        (sources + o * stride).initialize(repeating: 0, count: stride)
+                        (weights + o * stride).initialize(repeating: 0, count: stride)
+                        continue
                     }
-                    given = upTo
+                    var total = 0.0
+                    for k in 0..<stride {
+                        let distance = abs(Double(first + k) - centre)
+                        // Dividing by 1 is exact: skipped where the digit is enlarged.
+                        raw[k] = max(0, 1 - (radius == 1 ? distance : distance / radius))
+                        total += raw[k]
+                    }
+                    // Weights from the rounded running sum: all taps' weights then sum to exactly 256.
+                    // A zero tap leaves the sum, so its rounding, as it was; the sum of all taps
+                    // gives exactly 256 (x / x is 1): both skip a division.
+                    var cumulative = 0.0
+                    var given: Int32 = 0
+                    var upTo: Int32 = 0
+                    for k in 0..<stride {
+                        if raw[k] != 0 {
+                            cumulative += raw[k]
+                            upTo = cumulative == total ? 256 : Int32(roundingHalfUp: cumulative / total * 256)
+                        }
+                        let source = first + k
+                        let inside = source >= 0 && source < sourceSize
+                        sources[o * stride + k] = inside ? Int32(source) : 0
+                        weights[o * stride + k] = inside ? upTo - given : 0
+                        given = upTo
+                    }
                 }
             }
+            return body(TentTaps(count: n, stride: stride, sources: storage.baseAddress!, weights: storage.baseAddress! + n * stride))
         }
-        count = n
-        stride = taps
+    }
+
+    private init(count: Int, stride: Int, sources: UnsafePointer<Int32>, weights: UnsafePointer<Int32>) {
+        self.count = count
+        self.stride = stride
         self.sources = sources
         self.weights = weights
     }
@@ -372,39 +481,96 @@ struct TentTaps {
         }
         return false
     }
+
+    /// The outputs that read a source pixel in `range` with a non-zero weight (one run, as taps
+    /// move with the output), or nil when none does.
+    func outputs(reaching range: Range<Int>) -> Range<Int>? {
+        var first = 0
+        while first < count && !reaches(range, at: first) { first += 1 }
+        var end = count
+        while end > first && !reaches(range, at: end - 1) { end -= 1 }
+        return first < end ? first..<end : nil
+    }
+}
+
+// Rounding without libm: on baseline x86-64 (no SSE4.1 `roundsd`) `rounded(_:)` is a call to
+// `ceil` or `round`, and these run for every tap of every digit drawn.
+extension Int {
+    /// ⌈`value`⌉, as `Int(value.rounded(.up))`: truncation, then one up where that lost a
+    /// positive fraction (truncation already rounds a negative value up).
+    init(ceilingOf value: Double) {
+        let truncated = Int(value)
+        self = Double(truncated) < value ? truncated + 1 : truncated
+    }
+}
+
+extension Int32 {
+    /// `value` ≥ 0 rounded half up, as `Int32(value.rounded(.toNearestOrAwayFromZero))`:
+    /// ⌊value + ½⌋ = (⌊2·value⌋ + 1) >> 1, where 2·value is exact and truncation floors it. No
+    /// comparison: a branch on the fraction (as good as random) mispredicted half the time.
+    init(roundingHalfUp value: Double) {
+        self = (Int32(value * 2) &+ 1) >> 1
+    }
 }
 
 /// Where a string's ink reaches along one axis once its digit units are scaled to canvas pixels.
 ///
-/// Digit `i` starts at `starts[i]` digit units, spans `scales[i] × length` of them, and has ink in
-/// source pixels `ink[i]` (nil: none), whose centres lie at `c + 0.5` source pixels. `draw` lets
+/// Digit `i` (of `init`'s arguments) starts at `starts[i]` digit units, spans `scales[i] × length`
+/// of them, and has ink in source pixels `ink[i]` (nil: none), whose centres lie at `c + 0.5`
+/// source pixels. `draw` lets
 /// ink reach output pixel centres less than one source pixel past an inked centre where the digit
 /// is enlarged (bilinear taps) and less than one output pixel where it is shrunk (the tent
 /// filter), never past the digit's box.
 struct InkSpans {
-    let starts: [Double]
-    let scales: [Double]
-    let length: Double
-    let ink: [Range<Int>?]
+    /// A digit with ink, in digit units: its box's start and end, the outermost inked pixel
+    /// centres, and its scale. None of these depends on the scale `extent` is asked about, so
+    /// each of `scale(fitting:)`'s ~120 calls only multiplies.
+    private struct InkedDigit {
+        var scale: Double
+        var start: Double
+        var end: Double
+        var firstInk: Double
+        var lastInk: Double
+    }
+
+    /// The digits with ink, left to right.
+    private let inked: [InkedDigit]
+    /// Every digit's box (start, end) in digit units, for a string without ink.
+    private let boxes: [(start: Double, end: Double)]
+
+    /// The spans of digits starting at `starts`, scaled by `scales`, `length` digit units long
+    /// unscaled, with ink in source pixels `ink` (nil: none).
+    init(starts: [Double], scales: [Double], length: Double, ink: [Range<Int>?]) {
+        var inked: [InkedDigit] = []
+        var boxes: [(start: Double, end: Double)] = []
+        for i in starts.indices {
+            let s = scales[i]
+            let end = starts[i] + s * length
+            boxes.append((starts[i], end))
+            guard let ink = ink[i] else { continue }
+            inked.append(
+                InkedDigit(
+                    scale: s, start: starts[i], end: end, firstInk: starts[i] + s * (Double(ink.lowerBound) + 0.5),
+                    lastInk: starts[i] + s * (Double(ink.upperBound) - 0.5)))
+        }
+        self.inked = inked
+        self.boxes = boxes
+    }
 
     /// The lowest and highest canvas coordinate ink can reach at `scale` canvas pixels per digit
     /// unit, digit units' origin at 0. Without ink anywhere, the digits' boxes.
     func extent(scale k: Double) -> (low: Double, high: Double) {
         var low = Double.infinity
         var high = -Double.infinity
-        for i in starts.indices {
-            guard let ink = ink[i] else { continue }
-            let s = scales[i]
-            let reach = max(k * s, 1)
-            let first = k * (starts[i] + s * (Double(ink.lowerBound) + 0.5))
-            let last = k * (starts[i] + s * (Double(ink.upperBound) - 0.5))
-            low = min(low, max(first - reach, k * starts[i]))
-            high = max(high, min(last + reach, k * (starts[i] + s * length)))
+        for digit in inked {
+            let reach = max(k * digit.scale, 1)
+            low = min(low, max(k * digit.firstInk - reach, k * digit.start))
+            high = max(high, min(k * digit.lastInk + reach, k * digit.end))
         }
         if low.isFinite { return (low, high) }
-        for i in starts.indices {
-            low = min(low, k * starts[i])
-            high = max(high, k * (starts[i] + scales[i] * length))
+        for box in boxes {
+            low = min(low, k * box.start)
+            high = max(high, k * box.end)
         }
         return (low, high)
     }
@@ -416,17 +582,32 @@ struct InkSpans {
             let (low, high) = extent(scale: k)
             return high - low
         }
+        // span(below) ≤ size always (span(0) is 0); span(above) > size once checked.
         var below = 0.0
         var above = 1.0
+        var aboveChecked = false
         var doublings = 0
-        while span(above) <= size && doublings < 60 {
+        while doublings < 60 {
+            guard span(above) <= size else {
+                aboveChecked = true
+                break
+            }
             below = above
             above *= 2
             doublings += 1
         }
         for _ in 0..<60 {
             let middle = (below + above) / 2
-            if span(middle) <= size { below = middle } else { above = middle }
+            // Neighbouring doubles: the middle is one of the ends, whose check would leave both
+            // ends as they are, and so would every step after it. Stopping here returns the
+            // same double as running all 60 steps (the last few of them are such steps).
+            if middle == below || (middle == above && aboveChecked) { break }
+            if span(middle) <= size {
+                below = middle
+            } else {
+                above = middle
+                aboveChecked = true
+            }
         }
         return below
     }
