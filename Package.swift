@@ -54,8 +54,10 @@ let package = Package(
         .systemLibrary(name: "CShardKitOpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // FreeType draws the CJK labels of contact sheets (HWDB) from a Debian font.
         .systemLibrary(name: "CShardKitFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
-        // libarchive reads the archives datasets ship as (tar, .tar.gz, zip) as streams (Formats' ArchiveReader).
-        .systemLibrary(name: "CShardKitArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        // libarchive reads the archives datasets ship as (tar, .tar.gz, zip) as streams (Formats'
+        // ArchiveReader). Loaded with dlopen when the first archive is opened (its headers from
+        // libarchive-dev, the library libarchive13): it and what it links weigh 3.7 MB of RSS.
+        .target(name: "CShardKitArchive", linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: Library modules, lowest first; each imports only those above it in this list.
         // Helpers shared by our own modules with `package` access: CPU features and the kernel tier.

@@ -27,7 +27,9 @@ public struct ArchiveEntry: Sendable, Equatable {
 /// The corresponding C functions: `archive_read_new`, `archive_read_support_filter_*`,
 /// `archive_read_support_format_tar`/`_zip`, `archive_read_set_read_callback`,
 /// `archive_read_set_seek_callback`, `archive_read_open1`, `archive_read_next_header`,
-/// `archive_read_data`, `archive_read_free`.
+/// `archive_read_data`, `archive_read_free`, each called through its `shardkit_` wrapper in
+/// `CShardKitArchive`, which loads libarchive when the first archive is opened (a missing
+/// library is an `.io` error here, not a failure to start).
 final class ArchiveReader {
     /// The archive file.
     let path: String
@@ -54,33 +56,37 @@ final class ArchiveReader {
         file = try FileSource(path: path)
         digests?.register(path)
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 64)
-        guard let archive = archive_read_new() else {
+        guard shardkit_archive_load() == 0 else {
+            let why = shardkit_archive_load_error().map { String(cString: $0) } ?? "unknown"
+            throw FormatError(.io, path: path, "cannot load libarchive (\(why)); it comes with Debian's libarchive13")
+        }
+        guard let archive = shardkit_archive_read_new() else {
             throw FormatError(.io, path: path, "libarchive could not allocate a reader")
         }
         self.archive = archive
-        archive_read_support_filter_gzip(archive)
-        archive_read_support_filter_bzip2(archive)
-        archive_read_support_filter_xz(archive)
-        archive_read_support_format_tar(archive)
-        archive_read_support_format_zip(archive)
-        archive_read_set_callback_data(archive, Unmanaged.passUnretained(self).toOpaque())
-        archive_read_set_read_callback(archive) { _, context, out in
+        shardkit_archive_read_support_filter_gzip(archive)
+        shardkit_archive_read_support_filter_bzip2(archive)
+        shardkit_archive_read_support_filter_xz(archive)
+        shardkit_archive_read_support_format_tar(archive)
+        shardkit_archive_read_support_format_zip(archive)
+        shardkit_archive_read_set_callback_data(archive, Unmanaged.passUnretained(self).toOpaque())
+        shardkit_archive_read_set_read_callback(archive) { _, context, out in
             Unmanaged<ArchiveReader>.fromOpaque(context!).takeUnretainedValue().supply(out!)
         }
         // A zip is read through its central directory, which needs seeks; a compressed tar is
         // never sought in (libarchive reads it through).
         if file.knownSize != nil {
-            archive_read_set_seek_callback(archive) { _, context, offset, whence in
+            shardkit_archive_read_set_seek_callback(archive) { _, context, offset, whence in
                 Unmanaged<ArchiveReader>.fromOpaque(context!).takeUnretainedValue().seek(offset, whence)
             }
         }
-        guard archive_read_open1(archive) == ARCHIVE_OK else {
+        guard shardkit_archive_read_open1(archive) == ARCHIVE_OK else {
             throw failure(.badMagic, "cannot open as an archive (shardkit reads tar, .tar.gz/.bz2/.xz and zip)")
         }
     }
 
     deinit {
-        if let archive { archive_read_free(archive) }
+        if let archive { shardkit_archive_read_free(archive) }
         buffer.deallocate()
     }
 
@@ -117,7 +123,7 @@ final class ArchiveReader {
     /// of the archive. The previous entry's unread data is skipped.
     func nextHeader() throws(FormatError) -> (entry: ArchiveEntry, isFile: Bool)? {
         var header: OpaquePointer?
-        let status = archive_read_next_header(archive, &header)
+        let status = shardkit_archive_read_next_header(archive, &header)
         if status == ARCHIVE_EOF {
             entry = nil
             return nil
@@ -136,10 +142,10 @@ final class ArchiveReader {
         }
         ordinal += 1
         var name =
-            archive_entry_pathname_utf8(header).map { String(cString: $0) }
-            ?? archive_entry_pathname(header).map { String(cString: $0) } ?? ""
+            shardkit_archive_entry_pathname_utf8(header).map { String(cString: $0) }
+            ?? shardkit_archive_entry_pathname(header).map { String(cString: $0) } ?? ""
         while name.hasPrefix("./") { name.removeFirst(2) }
-        let size = archive_entry_size_is_set(header) != 0 ? Int(archive_entry_size(header)) : nil
+        let size = shardkit_archive_entry_size_is_set(header) != 0 ? Int(shardkit_archive_entry_size(header)) : nil
         let current = ArchiveEntry(name: name, size: size, ordinal: ordinal)
         entry = current
         entryOffset = 0
@@ -149,7 +155,7 @@ final class ArchiveReader {
     /// Decompresses the current entry's next bytes into `destination`; 0 at its end.
     func read(into destination: UnsafeMutableRawBufferPointer) throws(FormatError) -> Int {
         guard entry != nil, destination.count > 0 else { return 0 }
-        let n = archive_read_data(archive, destination.baseAddress, destination.count)
+        let n = shardkit_archive_read_data(archive, destination.baseAddress, destination.count)
         // Negative values are failures; ARCHIVE_WARN among them is a zip entry whose CRC does
         // not match, which is damage, not a remark.
         guard n >= 0 else { throw failure(.compression, "archive entry is damaged") }
@@ -167,8 +173,8 @@ final class ArchiveReader {
             error.message += " (while reading the archive)"
             return error
         }
-        let detail = archive.flatMap { archive_error_string($0) }.map { String(cString: $0) } ?? "no detail"
-        let code = archive.map { archive_errno($0) } ?? 0
+        let detail = archive.flatMap { shardkit_archive_error_string($0) }.map { String(cString: $0) } ?? "no detail"
+        let code = archive.map { shardkit_archive_errno($0) } ?? 0
         var kind = kind
         let lowered = detail.lowercased()
         if lowered.contains("truncated") || lowered.contains("premature") || lowered.contains("unexpected end") {
