@@ -99,7 +99,8 @@ void test_pooling(void) {
         {2, 8, 7, 33, 3, 3, 0, 1, 1}, {2, 9, 9, 16, 3, 2, 0, 0, 0}, {1, 4, 6, 1, 2, 2, 0, 0, 1},
         {2, 14, 14, 64, 2, 2, 0, 0, 0}, {1, 5, 7, 17, 3, 3, 1, 1, 1},
     };
-    ck_begin("max pool forward and disjoint backward (%s kernel): same bits as pooling written out",
+    ck_begin("max pool forward, disjoint backward and a ReLU convolution's routed gradient (%s kernel): "
+             "same bits as written out",
              shardkit_elementwise_kernel_name(tier));
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         long n = cases[k][0], h = cases[k][1], w = cases[k][2], c = cases[k][3], pool = cases[k][4];
@@ -128,11 +129,16 @@ void test_pooling(void) {
             float v = normalised ? x[i] * scale[j] + shift[j] : x[i];
             seen[i] = normalised && v <= 0 ? 0 : v;
         }
-        // Two calls over image ranges, as two workers would make them.
+        // Two calls over image ranges, as two workers would make them; the second is given only
+        // its own images, in a buffer of their exact size (as a fused convolution hands them over).
         shardkit_maxpool_forward_tier(
-            tier, x, 0, n / 2, h, w, c, oh, ow, pool, stride, padTop, padLeft, s, t, normalised, y, argmax);
+            tier, x, 0, 0, n / 2, h, w, c, oh, ow, pool, stride, padTop, padLeft, s, t, normalised, y, argmax);
+        size_t tailStart = (size_t)(n / 2 * h * w * c);
+        float *tail = ck_alloc((in - tailStart) * sizeof(float));
+        memcpy(tail, x + tailStart, (in - tailStart) * sizeof(float));
         shardkit_maxpool_forward_tier(
-            tier, x, n / 2, n, h, w, c, oh, ow, pool, stride, padTop, padLeft, s, t, normalised, y, argmax);
+            tier, tail, n / 2, n / 2, n, h, w, c, oh, ow, pool, stride, padTop, padLeft, s, t, normalised, y, argmax);
+        free(tail);
         memset(expectDx, 0, in * sizeof(float));
         for (long b = 0; b < n; b++)
             for (long oy = 0; oy < oh; oy++)
@@ -156,6 +162,34 @@ void test_pooling(void) {
             for (size_t i = 0; i < in; i++)
                 CK_CHECK(same_bits(dx[i], expectDx[i]), "case %zu, dx[%zu] = %.9g, expected %.9g", k, i, dx[i],
                          expectDx[i]);
+            // A ReLU convolution's gradient routed through this pool: dx, then 0 where the pool's
+            // output at the window is <= 0, and the column sums row by row; over two row ranges
+            // cut mid-image, as two workers (or two chunks) would ask for them.
+            shardkit_bn_gradient source = {dy, argmax, h, w, oh, ow, stride, padTop, padLeft};
+            long rows = n * h * w, cut = rows / 2 + 1;
+            float *g = ck_alloc(in * sizeof(float));
+            float sums[64], expectSums[64];
+            for (long j = 0; j < c; j++) sums[j] = expectSums[j] = j % 3 == 0 ? -0.0f : 0.5f;
+            shardkit_pool_relu_gradient_tier(tier, source, y, 0, cut, c, g, sums);
+            shardkit_pool_relu_gradient_tier(tier, source, y, cut, rows, c, g + cut * c, sums);
+            for (long r = 0; r < rows; r++) {
+                long b = r / (h * w), iy = r % (h * w) / w, ix = r % w;
+                long oy = (iy + padTop) / stride, ox = (ix + padLeft) / stride;
+                for (long j = 0; j < c; j++) {
+                    long i = r * c + j;
+                    float want = 0;
+                    if (oy < oh && ox < ow) {
+                        long o = ((b * oh + oy) * ow + ox) * c + j;
+                        want = y[o] <= 0 ? 0 : expectDx[i];
+                    }
+                    expectSums[j] += want;
+                    CK_CHECK(same_bits(g[i], want), "case %zu, routed g[%ld] = %.9g, expected %.9g", k, i, g[i], want);
+                }
+            }
+            for (long j = 0; j < c; j++)
+                CK_CHECK(same_bits(sums[j], expectSums[j]), "case %zu, routed sum %ld = %.9g, expected %.9g", k, j,
+                         sums[j], expectSums[j]);
+            free(g);
         }
         free(x); free(y); free(dy); free(dx); free(expectDx); free(argmax); free(seen);
     }
