@@ -98,82 +98,10 @@ static void pool_backward_portable(
         }
 }
 
-// MARK: batch norm backward. `bn_row` finds row r's gradient row, argmax row (null: not
-// pooled) and the flat index of the row's first element, as the Swift layer routes it.
-
-typedef struct {
-    const float *g;
-    const int *argmax;
-    int index;
-    int reached;
-} bn_row_source;
-
-static inline bn_row_source bn_row(const shardkit_bn_gradient *s, long r, long c) {
-    bn_row_source row = {0, 0, (int)(r * c), 1};
-    if (!s->argmax) {
-        row.g = s->dy + r * c;
-        return row;
-    }
-    long hw = s->height * s->width;
-    long b = r / hw, iy = (r - b * hw) / s->width, ix = r - b * hw - iy * s->width;
-    long oy = (iy + s->padTop) / s->stride, ox = (ix + s->padLeft) / s->stride;
-    if (oy >= s->outputHeight || ox >= s->outputWidth) {
-        row.reached = 0;
-        return row;
-    }
-    long o = ((b * s->outputHeight + oy) * s->outputWidth + ox) * c;
-    row.g = s->dy + o;
-    row.argmax = s->argmax + o;
-    return row;
-}
-
-/// dz of element j of a row (the scalar reference every vector lane matches).
-static inline float bn_dz(bn_row_source row, const float *xr, long j, int relu, const float *a, const float *b) {
-    float g = !row.reached ? 0 : row.argmax ? (row.argmax[j] == row.index + (int)j ? row.g[j] : 0) : row.g[j];
-    if (relu && xr[j] * a[j] + b[j] <= 0) return 0;
-    return g;
-}
-
-static void bn_stats_portable(const float *x, long row0, long row1, long c, const float *k, float *s1, float *s2) {
-    for (long r = row0; r < row1; r++)
-        for (long j = 0; j < c; j++) {
-            float d = x[r * c + j] - k[j];
-            s1[j] += d;
-            s2[j] += d * d;
-        }
-}
-
-static void bn_sums_portable(
-    const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
-    const float *b, const float *mean, const float *inv, float *sumDz, float *sumDzX) {
-    for (long r = row0; r < row1; r++) {
-        bn_row_source row = bn_row(s, r, c);
-        const float *xr = x + r * c;
-        for (long j = 0; j < c; j++) {
-            float dz = bn_dz(row, xr, j, relu, a, b);
-            sumDz[j] += dz;
-            sumDzX[j] += dz * (xr[j] - mean[j]) * inv[j];
-        }
-    }
-}
-
-static void bn_input_portable(
-    const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
-    const float *b, const float *k, const float *shift, const float *scale, const float *mean, float *dx) {
-    for (long r = row0; r < row1; r++) {
-        bn_row_source row = bn_row(s, r, c);
-        const float *xr = x + r * c;
-        for (long j = 0; j < c; j++) {
-            float dz = bn_dz(row, xr, j, relu, a, b);
-            dx[r * c + j] = k[j] * dz - shift[j] - scale[j] * (xr[j] - mean[j]);
-        }
-    }
-}
-
-// MARK: a ReLU convolution's gradient routed through the max pool after it. Row r (one pixel,
-// pixels counted image by image) of the convolution's output takes its gradient from the pool's
-// window holding it; the cursor steps the window's coordinates along with r, since divisions per
-// row would cost more than a row of 32 or 64 channels.
+// MARK: routing a pool's gradient back to its input. Row r (one pixel, pixels counted image by
+// image) of the pool's input takes its gradient from the window holding it; the cursor steps the
+// window's coordinates along with r, since divisions per row would cost more than a row of 32
+// to 64 channels. (With no pool, `shardkit_bn_gradient` holds 1×1 images and stride 1.)
 
 typedef struct {
     long hw, iy, ix, oy, oyPhase, ox, oxPhase, image;
@@ -207,6 +135,77 @@ static inline void route_next(const shardkit_bn_gradient *s, route_cursor *at) {
     if (at->iy < s->height) return;
     at->iy = 0, at->image++;
     at->oy = s->padTop / s->stride, at->oyPhase = s->padTop % s->stride;
+}
+
+// MARK: batch norm backward. `bn_row` finds row r (at the cursor)'s gradient row, argmax row (null: not
+// pooled) and the flat index of the row's first element, as the Swift layer routes it.
+
+typedef struct {
+    const float *g;
+    const int *argmax;
+    int index;
+    int reached;
+} bn_row_source;
+
+static inline bn_row_source bn_row(const shardkit_bn_gradient *s, const route_cursor *at, long r, long c) {
+    bn_row_source row = {0, 0, (int)(r * c), 1};
+    if (!s->argmax) {
+        row.g = s->dy + r * c;
+        return row;
+    }
+    long o = route_window(s, at, c);
+    if (o < 0) {
+        row.reached = 0;
+        return row;
+    }
+    row.g = s->dy + o;
+    row.argmax = s->argmax + o;
+    return row;
+}
+
+/// dz of element j of a row (the scalar reference every vector lane matches).
+static inline float bn_dz(bn_row_source row, const float *xr, long j, int relu, const float *a, const float *b) {
+    float g = !row.reached ? 0 : row.argmax ? (row.argmax[j] == row.index + (int)j ? row.g[j] : 0) : row.g[j];
+    if (relu && xr[j] * a[j] + b[j] <= 0) return 0;
+    return g;
+}
+
+static void bn_stats_portable(const float *x, long row0, long row1, long c, const float *k, float *s1, float *s2) {
+    for (long r = row0; r < row1; r++)
+        for (long j = 0; j < c; j++) {
+            float d = x[r * c + j] - k[j];
+            s1[j] += d;
+            s2[j] += d * d;
+        }
+}
+
+static void bn_sums_portable(
+    const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
+    const float *b, const float *mean, const float *inv, float *sumDz, float *sumDzX) {
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        bn_row_source row = bn_row(s, &at, r, c);
+        const float *xr = x + r * c;
+        for (long j = 0; j < c; j++) {
+            float dz = bn_dz(row, xr, j, relu, a, b);
+            sumDz[j] += dz;
+            sumDzX[j] += dz * (xr[j] - mean[j]) * inv[j];
+        }
+    }
+}
+
+static void bn_input_portable(
+    const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
+    const float *b, const float *k, const float *shift, const float *scale, const float *mean, float *dx) {
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        bn_row_source row = bn_row(s, &at, r, c);
+        const float *xr = x + r * c;
+        for (long j = 0; j < c; j++) {
+            float dz = bn_dz(row, xr, j, relu, a, b);
+            dx[r * c + j] = k[j] * dz - shift[j] - scale[j] * (xr[j] - mean[j]);
+        }
+    }
 }
 
 static void pool_relu_gradient_portable(
@@ -461,8 +460,9 @@ __attribute__((target("avx512f"))) static void bn_stats_avx512(
 __attribute__((target("avx512f"))) static void bn_sums_avx512(
     const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
     const float *b, const float *mean, const float *inv, float *sumDz, float *sumDzX) {
-    for (long r = row0; r < row1; r++) {
-        bn_row_source row = bn_row(s, r, c);
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        bn_row_source row = bn_row(s, &at, r, c);
         const float *xr = x + r * c;
         for (long j = 0; j < c; j += 16) {
             __mmask16 live = c - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (c - j)) - 1);
@@ -481,8 +481,9 @@ __attribute__((target("avx512f"))) static void bn_sums_avx512(
 __attribute__((target("avx512f"))) static void bn_input_avx512(
     const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
     const float *b, const float *k, const float *shift, const float *scale, const float *mean, float *dx) {
-    for (long r = row0; r < row1; r++) {
-        bn_row_source row = bn_row(s, r, c);
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        bn_row_source row = bn_row(s, &at, r, c);
         const float *xr = x + r * c;
         for (long j = 0; j < c; j += 16) {
             __mmask16 live = c - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (c - j)) - 1);
@@ -536,8 +537,9 @@ __attribute__((target("avx2"))) static void bn_sums_avx2(
     const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
     const float *b, const float *mean, const float *inv, float *sumDz, float *sumDzX) {
     const long vc = c & ~7L;
-    for (long r = row0; r < row1; r++) {
-        bn_row_source row = bn_row(s, r, c);
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        bn_row_source row = bn_row(s, &at, r, c);
         const float *xr = x + r * c;
         for (long j = 0; j < vc; j += 8) {
             __m256 dz = bn_dz8(row, xr, j, relu, a, b);
@@ -558,8 +560,9 @@ __attribute__((target("avx2"))) static void bn_input_avx2(
     const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
     const float *b, const float *k, const float *shift, const float *scale, const float *mean, float *dx) {
     const long vc = c & ~7L;
-    for (long r = row0; r < row1; r++) {
-        bn_row_source row = bn_row(s, r, c);
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        bn_row_source row = bn_row(s, &at, r, c);
         const float *xr = x + r * c;
         for (long j = 0; j < vc; j += 8) {
             __m256 dz = bn_dz8(row, xr, j, relu, a, b);

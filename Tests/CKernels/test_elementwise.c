@@ -255,7 +255,10 @@ void test_batchnorm(void) {
             // Two calls over row ranges, as the blocks of the Swift layer make them.
             shardkit_bn_backward_sums_tier(tier, source, x, 0, rows / 3, c, relu, a, bb, mean, inv, sums[0], sums[1]);
             shardkit_bn_backward_sums_tier(tier, source, x, rows / 3, rows, c, relu, a, bb, mean, inv, sums[0], sums[1]);
-            shardkit_bn_backward_input_tier(tier, source, x, 0, rows, c, relu, a, bb, kk, shift, scale, mean, dx);
+            // The input pass over two ranges too, the second starting mid-row of an image.
+            long cut = rows / 2 + 1;
+            shardkit_bn_backward_input_tier(tier, source, x, 0, cut, c, relu, a, bb, kk, shift, scale, mean, dx);
+            shardkit_bn_backward_input_tier(tier, source, x, cut, rows, c, relu, a, bb, kk, shift, scale, mean, dx);
             for (long r = 0; r < rows; r++)
                 for (long j = 0; j < c; j++) {
                     float dz = bn_reference_dz(&source, x, r, c, j, relu, a, bb);
