@@ -465,6 +465,7 @@ enum Padding: Sendable {
         let weightCount = g.patch * g.filters
         let partials = (0..<parts).map { partialScratch[$0].reserve(weightCount + g.filters) }
         let pixelsPerImage = g.outPixels * g.filters
+        let hasBias = bias != nil
         // Without dX, on the gathered path, the ReLU-masked gradient is made a chunk at a time
         // into a small per-worker buffer that the dW product reads while it is still in cache,
         // instead of being written whole and read twice more (bias sums, dW).
@@ -510,7 +511,10 @@ enum Padding: Sendable {
                                 // Only with `.dense` (a pooled gradient needs the ReLU, so it is
                                 // masked, whole or a chunk at a time).
                                 grad = denseGradient ?? UnsafePointer(chunkBuffers[part])
-                                if !chunked {
+                                // The bias gradient's sums, a pass over the whole gradient: only
+                                // for a layer with a bias (digits' convolutions, before batch
+                                // norm, have none).
+                                if !chunked && hasBias {
                                     columnSums(
                                         grad + offset, rows: images.count * g.outPixels, cols: g.filters, into: db)
                                 }
