@@ -223,6 +223,21 @@ static void pool_relu_gradient_portable(
     }
 }
 
+// MARK: transposing a matrix, in square blocks so that both sides move a few cache lines at a time.
+
+static void transpose_block_portable(const float *s, long rows, long cols, long ss, float *d, long ds) {
+    for (long i = 0; i < rows; i++)
+        for (long j = 0; j < cols; j++) d[j * ds + i] = s[i * ss + j];
+}
+
+static void transpose_portable(const float *s, long rows, long cols, long ss, float *d, long ds) {
+    for (long i0 = 0; i0 < rows; i0 += 16)
+        for (long j0 = 0; j0 < cols; j0 += 16)
+            transpose_block_portable(
+                s + i0 * ss + j0, rows - i0 < 16 ? rows - i0 : 16, cols - j0 < 16 ? cols - j0 : 16, ss,
+                d + j0 * ds + i0, ds);
+}
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 #define ELEMENTWISE_X86 1
@@ -629,6 +644,38 @@ __attribute__((target("avx2"))) static void pool_relu_gradient_avx2(
         }
     }
 }
+/// An 8×8 block through registers: rows of s in, rows of d (its columns) out.
+__attribute__((target("avx2"))) static inline void transpose8x8_avx2(const float *s, long ss, float *d, long ds) {
+    __m256 r[8], t[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(s + i * ss);
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        _mm256_storeu_ps(d + i * ds, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+        _mm256_storeu_ps(d + (i + 4) * ds, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+    }
+}
+
+/// Both x86 tiers: 8×8 blocks in registers inside 32×32 blocks, the edges element by element.
+__attribute__((target("avx2"))) static void transpose_avx2(
+    const float *s, long rows, long cols, long ss, float *d, long ds) {
+    const long rows8 = rows & ~7L, cols8 = cols & ~7L;
+    for (long i0 = 0; i0 < rows8; i0 += 32)
+        for (long j0 = 0; j0 < cols8; j0 += 32)
+            for (long i = i0; i < i0 + 32 && i < rows8; i += 8)
+                for (long j = j0; j < j0 + 32 && j < cols8; j += 8)
+                    transpose8x8_avx2(s + i * ss + j, ss, d + j * ds + i, ds);
+    if (cols8 < cols) transpose_block_portable(s + cols8, rows, cols - cols8, ss, d + cols8 * ds, ds);
+    if (rows8 < rows) transpose_block_portable(s + rows8 * ss, rows - rows8, cols8, ss, d + rows8, ds);
+}
 #endif
 
 
@@ -738,6 +785,20 @@ void shardkit_pool_relu_gradient_tier(
     case SHARDKIT_TIER_AVX2: pool_relu_gradient_avx2(&source, pooled, row0, row1, channels, g, sums); return;
 #endif
     default: pool_relu_gradient_portable(&source, pooled, row0, row1, channels, g, sums);
+    }
+}
+
+void shardkit_transpose_tier(
+    int tier, const float *source, long rows, long cols, long sourceStride, float *destination,
+    long destinationStride) {
+    switch (shardkit_cpu_clamp_tier(tier)) {
+#ifdef ELEMENTWISE_X86
+    case SHARDKIT_TIER_AVX512:
+    case SHARDKIT_TIER_AVX2:
+        transpose_avx2(source, rows, cols, sourceStride, destination, destinationStride);
+        return;
+#endif
+    default: transpose_portable(source, rows, cols, sourceStride, destination, destinationStride);
     }
 }
 

@@ -9,7 +9,8 @@
 // and the routed gradient, bit for bit, with ties and NaNs, clipped windows, padding before,
 // rows no window reaches, and channel counts around the vectors. The batch norm's backward
 // passes against the same passes written out here, gradients laid out like the input or routed
-// through a pool's argmax, with and without the ReLU mask, bit for bit.
+// through a pool's argmax, with and without the ReLU mask, bit for bit. The transpose against
+// element-by-element moves.
 #include "ck.h"
 #include "elementwise_kernels.h"
 #include "shardkit_cpu.h"
@@ -38,6 +39,32 @@ static void adam_reference(
 }
 
 static int same_bits(float a, float b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+// The transpose: sizes around the 8×8 register blocks and the 32×32 cache blocks, and the
+// trainer's fc1 shapes, with row strides wider than the matrices; the destination's padding
+// between rows must stay untouched.
+static void test_transpose(int tier, ck_rng *rng) {
+    static const long shapes[][2] = {{1, 1}, {1, 9}, {7, 1}, {8, 8}, {9, 7}, {17, 33}, {40, 24}, {64, 65}, {128, 512}};
+    ck_begin("transpose (%s kernel): every element moved, nothing else written",
+             shardkit_elementwise_kernel_name(tier));
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        long rows = shapes[k][0], cols = shapes[k][1], ss = cols + (long)(k % 3), ds = rows + (long)(k % 2) * 5;
+        size_t sourceSize = (size_t)((rows - 1) * ss + cols), destinationSize = (size_t)((cols - 1) * ds + rows);
+        float *source = ck_alloc(sourceSize * sizeof(float)), *destination = ck_alloc(destinationSize * sizeof(float));
+        for (size_t i = 0; i < sourceSize; i++) source[i] = ck_unit(rng);
+        for (size_t i = 0; i < destinationSize; i++) destination[i] = -7.5f;
+        shardkit_transpose_tier(tier, source, rows, cols, ss, destination, ds);
+        for (long j = 0; j < cols; j++)
+            for (long i = 0; i < ds && j * ds + i < (long)destinationSize; i++) {
+                float want = i < rows ? source[i * ss + j] : -7.5f;
+                CK_CHECK(same_bits(destination[j * ds + i], want), "%ldx%ld: d[%ld][%ld] = %.9g, expected %.9g", rows,
+                         cols, j, i, destination[j * ds + i], want);
+            }
+        free(source);
+        free(destination);
+    }
+    ck_end();
+}
 
 void test_elementwise(void) {
     int tier = shardkit_cpu()->tier;
@@ -80,6 +107,7 @@ void test_elementwise(void) {
         free(w); free(m); free(v); free(g); free(rw); free(rm); free(rv);
     }
     ck_end();
+    test_transpose(tier, &rng);
 }
 
 typedef struct {

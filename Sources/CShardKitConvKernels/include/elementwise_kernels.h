@@ -91,6 +91,13 @@ void shardkit_pool_relu_gradient_tier(
     int tier, shardkit_bn_gradient source, const float *pooled, long row0, long row1, long channels, float *g,
     float *sums);
 
+/// destination[j·destinationStride + i] = source[i·sourceStride + j] for a rows × cols matrix:
+/// 8×8 blocks through vector registers at the x86 tiers (AVX-512 uses the AVX2 blocks), square
+/// blocks of plain C elsewhere. The matrices must not overlap.
+void shardkit_transpose_tier(
+    int tier, const float *source, long rows, long cols, long sourceStride, float *destination,
+    long destinationStride);
+
 /// The element-wise kernels that `tier` runs after clamping: "avx512", "avx2" or "portable". A
 /// static string.
 const char *shardkit_elementwise_kernel_name(int tier);
