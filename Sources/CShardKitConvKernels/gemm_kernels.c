@@ -76,15 +76,26 @@ typedef struct {
     long width;
 } ColumnBlock;
 
-/// Column block `block` of `blocks` (starting at column j0) of an n-column product: blocks of at
-/// most maxVectors vectors, as even as possible (64 columns as 24+24+16 rather than 24+24+8+8 on
-/// AVX2); only the last block's last vector is partial.
-static ColumnBlock column_block(const GemmKernel *K, long n, long j0, long block, long blocks) {
+/// How an n-column product is cut into column blocks: blocks of at most maxVectors vectors, as
+/// even as possible (64 columns as 24+24+16 rather than 24+24+8+8 on AVX2); only the last
+/// block's last vector is partial. The divisions are made once here, not per block.
+typedef struct {
+    long n, lanes, blocks, vectorsPerBlock, widerBlocks;
+} ColumnBlocks;
+
+static ColumnBlocks column_blocks(const GemmKernel *K, long n) {
     const long lanes = K->lanes, vectorCount = (n + lanes - 1) / lanes;
+    const long blocks = (vectorCount + K->maxVectors - 1) / K->maxVectors;
+    ColumnBlocks cuts = {n, lanes, blocks, blocks ? vectorCount / blocks : 0, blocks ? vectorCount % blocks : 0};
+    return cuts;
+}
+
+/// Block `block` of `cuts`, starting at column j0.
+static inline ColumnBlock column_block(const ColumnBlocks *cuts, long j0, long block) {
     ColumnBlock cb;
-    cb.vectors = (int)(vectorCount / blocks + (block < vectorCount % blocks));
-    cb.width = n - j0 < cb.vectors * lanes ? n - j0 : cb.vectors * lanes;
-    cb.lastWidth = (int)(cb.width - lanes * (cb.vectors - 1));
+    cb.vectors = (int)(cuts->vectorsPerBlock + (block < cuts->widerBlocks));
+    cb.width = cuts->n - j0 < cb.vectors * cuts->lanes ? cuts->n - j0 : cb.vectors * cuts->lanes;
+    cb.lastWidth = (int)(cb.width - cuts->lanes * (cb.vectors - 1));
     return cb;
 }
 
@@ -103,12 +114,11 @@ static void multiply_block(
     // few FMAs each. Every C element is still summed by one tile over the same depth blocks, so
     // the results are unchanged.
     const long panel = 24;
-    const long vectorCount = (n + K->lanes - 1) / K->lanes;
-    const long blocks = (vectorCount + K->maxVectors - 1) / K->maxVectors;
+    const ColumnBlocks cuts = column_blocks(K, n);
     for (long i0 = 0, panelRows = 0; i0 < m; i0 += panelRows) {
         panelRows = m - i0 < panel + panel / 2 ? m - i0 : panel;
-        for (long block = 0, j0 = 0; block < blocks; block++) {
-            ColumnBlock cb = column_block(K, n, j0, block, blocks);
+        for (long block = 0, j0 = 0; block < cuts.blocks; block++) {
+            ColumnBlock cb = column_block(&cuts, j0, block);
             const float *bBlock = packedB ? b + j0 * depth : b + j0;
             const long bStride = packedB ? cb.vectors * K->lanes : ldb;
             const GemmTile *tiles = K->tiles[gathered][cb.vectors];
@@ -129,9 +139,6 @@ static void multiply_block(
 static void multiply(
     const GemmKernel *K, long m, long n, long k, GemmOperand A, int gathered, const float *b, long ldb, float *c,
     long ldc, int accumulate, const float *bias, int relu) {
-    const long lanes = K->lanes;
-    const long vectorCount = (n + lanes - 1) / lanes;
-    const long blocks = (vectorCount + K->maxVectors - 1) / K->maxVectors;
     if (k == 0) {
         for (long i = 0; i < m; i++)
             for (long j = 0; j < n; j++) {
@@ -149,7 +156,8 @@ static void multiply(
     // blocks hold the same values, summed in the same order: the results are unchanged.
     if (ldb > n && m >= 256) {
         // About 256 KB of packed B per depth block, at least 16 depths.
-        const long packedWidth = vectorCount * lanes;
+        const long packedWidth = (n + K->lanes - 1) / K->lanes * K->lanes;
+        const ColumnBlocks cuts = column_blocks(K, n);
         long depthBlock = 65536 / packedWidth;
         if (depthBlock < 16) depthBlock = 16;
         if (depthBlock > k) depthBlock = k;
@@ -157,12 +165,12 @@ static void multiply(
         if (packed) {
             for (long p0 = 0; p0 < k; p0 += depthBlock) {
                 long depth = k - p0 < depthBlock ? k - p0 : depthBlock;
-                for (long block = 0, j0 = 0; block < blocks; block++) {
-                    ColumnBlock cb = column_block(K, n, j0, block, blocks);
+                for (long block = 0, j0 = 0; block < cuts.blocks; block++) {
+                    ColumnBlock cb = column_block(&cuts, j0, block);
                     float *to = packed + j0 * depth;
                     const float *from = b + p0 * ldb + j0;
                     for (long p = 0; p < depth; p++)
-                        memcpy(to + p * cb.vectors * lanes, from + p * ldb, (size_t)cb.width * sizeof(float));
+                        memcpy(to + p * cb.vectors * K->lanes, from + p * ldb, (size_t)cb.width * sizeof(float));
                     j0 += cb.width;
                 }
                 multiply_block(
