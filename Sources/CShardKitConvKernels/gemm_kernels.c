@@ -13,6 +13,7 @@
 #include "gemm_kernels.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,8 +64,9 @@ static float *pack_buffer(long floats) {
         }
     }
     if (buffer->capacity < floats) {
-        float *data = malloc((size_t)floats * sizeof(float));
-        if (!data) return 0;
+        // 64-byte aligned, so that every packed row starts a cache line (see `multiply`).
+        void *data = 0;
+        if (posix_memalign(&data, 64, (size_t)floats * sizeof(float)) != 0) return 0;
         free(buffer->data);
         buffer->data = data;
         buffer->capacity = floats;
@@ -149,39 +151,6 @@ static void multiply(
             }
         return;
     }
-    // B's rows far apart (a column slice of a wider matrix, as each worker of a dense layer takes)
-    // and many rows of A to pass over it (a dense layer's dW: m = its inputs, k = the batch):
-    // each depth block of B is copied once into contiguous column blocks, [depth × block width]
-    // each, so that the tiles stream it from consecutive lines instead of one 4 KB page per depth
-    // step. On fc1's dW (m 3136, n 512 of ldb 1024, k 128) that ran 10-15% faster on AVX-512 with
-    // both cores busy; on its forward product (m 128) the copy cost what it saved. The packed
-    // blocks hold the same values, summed in the same order: the results are unchanged.
-    if (ldb > n && m >= 256) {
-        // About 256 KB of packed B per depth block, at least 16 depths.
-        const long packedWidth = (n + K->lanes - 1) / K->lanes * K->lanes;
-        const ColumnBlocks cuts = column_blocks(K, n);
-        long depthBlock = 65536 / packedWidth;
-        if (depthBlock < 16) depthBlock = 16;
-        if (depthBlock > k) depthBlock = k;
-        float *packed = pack_buffer(depthBlock * packedWidth);
-        if (packed) {
-            for (long p0 = 0; p0 < k; p0 += depthBlock) {
-                long depth = k - p0 < depthBlock ? k - p0 : depthBlock;
-                for (long block = 0, j0 = 0; block < cuts.blocks; block++) {
-                    ColumnBlock cb = column_block(&cuts, j0, block);
-                    float *to = packed + j0 * depth;
-                    const float *from = b + p0 * ldb + j0;
-                    for (long p = 0; p < depth; p++)
-                        memcpy(to + p * cb.vectors * K->lanes, from + p * ldb, (size_t)cb.width * sizeof(float));
-                    j0 += cb.width;
-                }
-                multiply_block(
-                    K, m, n, depth, p0, A, gathered, packed, 0, 1, c, ldc, accumulate || p0 > 0, p0 + depth >= k,
-                    bias, relu);
-            }
-            return;
-        }
-    }
     // Depth blocks keep the k×n block of B within about half of a 1 MB L2 cache.
     long depthBlock = 131072 / (n > 0 ? n : 1);
     if (depthBlock < 128) depthBlock = 128;
@@ -190,16 +159,46 @@ static void multiply(
     // pages a sweep over B touches, to 64 (the first-level TLB's reach). On fc1's forward shapes
     // (ldb 1024, m 32 or 128, k 3136 or 6272) depth 64 instead of 256 ran 10-25% faster on AVX-512
     // and AVX2. With C the larger each extra depth block costs a pass over C instead: no cap there.
+    // (The same depth blocks whether B is packed or not, below, so packing never changes a sum.)
     if (ldb > n && k > m) {
         long pages = 65536 / (ldb > 0 ? ldb : 1);
         if (pages < 64) pages = 64;
         if (depthBlock > pages) depthBlock = pages;
     }
+    if (depthBlock > k) depthBlock = k;
+    // Each depth block of B is copied into contiguous column blocks, [depth × block width] each,
+    // rows a whole number of vectors long from a 64-byte boundary, when:
+    // - B's rows are not aligned to the kernel's vectors (Swift arrays start wherever malloc puts
+    //   them, 16 or 48 bytes past a 64-byte line as often as not): every vector load of B then
+    //   spans two cache lines. Aligned, mnist's fc1 forward product ran 19% faster on AVX-512,
+    //   conv2's products 7-12%; the copy is one pass over B per call, for m rows of work.
+    // - B's rows lie far apart (a column slice of a wider matrix, as each worker of a dense
+    //   layer takes) with many rows of A to reuse them (a dense layer's dW: m = its inputs,
+    //   k = the batch): the tiles then stream consecutive lines instead of one 4 KB page per depth
+    //   step (fc1's dW, m 3136, n 512 of ldb 1024: 10-15% faster on AVX-512 with both cores busy).
+    // The packed blocks hold the same values, summed in the same order: the results are the same.
+    const long vectorBytes = K->lanes * (long)sizeof(float);
+    // (The portable kernel's plain C loops load 16 bytes at a time at most: alignment is moot.)
+    const int misaligned = K != &shardkit_gemm_portable &&
+                           ((uintptr_t)b % (uintptr_t)vectorBytes != 0 || ldb * (long)sizeof(float) % vectorBytes != 0);
+    const long packedWidth = (n + K->lanes - 1) / K->lanes * K->lanes;
+    float *packed = (misaligned && m >= 32) || (ldb > n && m >= 256) ? pack_buffer(depthBlock * packedWidth) : 0;
+    const ColumnBlocks cuts = column_blocks(K, n);
     for (long p0 = 0; p0 < k; p0 += depthBlock) {
         long depth = k - p0 < depthBlock ? k - p0 : depthBlock;
+        if (packed) {
+            for (long block = 0, j0 = 0; block < cuts.blocks; block++) {
+                ColumnBlock cb = column_block(&cuts, j0, block);
+                float *to = packed + j0 * depth;
+                const float *from = b + p0 * ldb + j0;
+                for (long p = 0; p < depth; p++)
+                    memcpy(to + p * cb.vectors * K->lanes, from + p * ldb, (size_t)cb.width * sizeof(float));
+                j0 += cb.width;
+            }
+        }
         multiply_block(
-            K, m, n, depth, p0, A, gathered, b + p0 * ldb, ldb, 0, c, ldc, accumulate || p0 > 0, p0 + depth >= k,
-            bias, relu);
+            K, m, n, depth, p0, A, gathered, packed ? packed : b + p0 * ldb, ldb, packed != 0, c, ldc,
+            accumulate || p0 > 0, p0 + depth >= k, bias, relu);
     }
 }
 
