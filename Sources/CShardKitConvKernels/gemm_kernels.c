@@ -4,8 +4,9 @@
 // contiguous vectors and A values are broadcast one at a time, so A may have any layout that
 // a pair of strides or a pair of offset tables can describe. The offset tables let a
 // convolution read its input directly as the column ("im2col") matrix without building it.
-// One exception: B whose rows lie far apart with many rows of A to reuse it (a dense layer's
-// dW) is copied into contiguous column blocks first, one depth block at a time (`multiply`).
+// The exception: B whose rows are not aligned to the vectors, or lie far apart with many rows
+// of A to reuse them (a dense layer's dW), is copied into aligned, contiguous column blocks
+// first, one depth block at a time (`multiply`).
 //
 // This file holds the one driver (the blocking loops) and the dispatch. The tiles come in one
 // kernel per tier: AVX-512 and AVX2+FMA (gemm_x86.c, one source for both, gemm_tile.h) and
