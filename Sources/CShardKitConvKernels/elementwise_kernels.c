@@ -51,8 +51,10 @@ static inline float pool_load(float v, const float *scale, const float *shift, i
 }
 
 static void pool_forward_portable(
-    const float *x, long image0, long image1, long h, long w, long c, long oh, long ow, long pool, long stride,
-    long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y, int *argmax) {
+    const float *x, long xImage, long image0, long image1, long h, long w, long c, long oh, long ow, long pool,
+    long stride, long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y, int *argmax) {
+    // x holds images from xImage on: element `at` (a flat index in the whole input) is x[at - skip].
+    const long skip = xImage * h * w * c;
     for (long b = image0; b < image1; b++)
         for (long oy = 0; oy < oh; oy++)
             for (long ox = 0; ox < ow; ox++) {
@@ -60,12 +62,12 @@ static void pool_forward_portable(
                 long out = ((b * oh + oy) * ow + ox) * c;
                 for (long ch = 0; ch < c; ch++) {
                     long first = ((b * h + y0) * w + x0) * c + ch;
-                    float best = pool_load(x[first], scale, shift, relu, ch);
+                    float best = pool_load(x[first - skip], scale, shift, relu, ch);
                     long index = first;
                     for (long iy = y0; iy < y1; iy++)
                         for (long ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++) {
                             long at = ((b * h + iy) * w + ix) * c + ch;
-                            float v = pool_load(x[at], scale, shift, relu, ch);
+                            float v = pool_load(x[at - skip], scale, shift, relu, ch);
                             if (v > best) {
                                 best = v;
                                 index = at;
@@ -96,7 +98,46 @@ static void pool_backward_portable(
         }
 }
 
-// MARK: batch norm backward. `bn_row` finds row r's gradient row, argmax row (null: not
+// MARK: routing a pool's gradient back to its input. Row r (one pixel, pixels counted image by
+// image) of the pool's input takes its gradient from the window holding it; the cursor steps the
+// window's coordinates along with r, since divisions per row would cost more than a row of 32
+// to 64 channels. (With no pool, `shardkit_bn_gradient` holds 1×1 images and stride 1.)
+
+typedef struct {
+    long hw, iy, ix, oy, oyPhase, ox, oxPhase, image;
+} route_cursor;
+
+static inline route_cursor route_start(const shardkit_bn_gradient *s, long r) {
+    route_cursor at;
+    at.hw = s->height * s->width;
+    at.image = r / at.hw;
+    at.iy = r % at.hw / s->width;
+    at.ix = r % s->width;
+    at.oy = (at.iy + s->padTop) / s->stride, at.oyPhase = (at.iy + s->padTop) % s->stride;
+    at.ox = (at.ix + s->padLeft) / s->stride, at.oxPhase = (at.ix + s->padLeft) % s->stride;
+    return at;
+}
+
+/// The offset of the cursor's window in the pool's output (c floats a pixel), or -1 for a row
+/// no window reaches.
+static inline long route_window(const shardkit_bn_gradient *s, const route_cursor *at, long c) {
+    if (at->oy >= s->outputHeight || at->ox >= s->outputWidth) return -1;
+    return ((at->image * s->outputHeight + at->oy) * s->outputWidth + at->ox) * c;
+}
+
+static inline void route_next(const shardkit_bn_gradient *s, route_cursor *at) {
+    at->ix++;
+    if (++at->oxPhase == s->stride) at->ox++, at->oxPhase = 0;
+    if (at->ix < s->width) return;
+    at->ix = 0, at->ox = s->padLeft / s->stride, at->oxPhase = s->padLeft % s->stride;
+    at->iy++;
+    if (++at->oyPhase == s->stride) at->oy++, at->oyPhase = 0;
+    if (at->iy < s->height) return;
+    at->iy = 0, at->image++;
+    at->oy = s->padTop / s->stride, at->oyPhase = s->padTop % s->stride;
+}
+
+// MARK: batch norm backward. `bn_row` finds row r (at the cursor)'s gradient row, argmax row (null: not
 // pooled) and the flat index of the row's first element, as the Swift layer routes it.
 
 typedef struct {
@@ -106,20 +147,17 @@ typedef struct {
     int reached;
 } bn_row_source;
 
-static inline bn_row_source bn_row(const shardkit_bn_gradient *s, long r, long c) {
+static inline bn_row_source bn_row(const shardkit_bn_gradient *s, const route_cursor *at, long r, long c) {
     bn_row_source row = {0, 0, (int)(r * c), 1};
     if (!s->argmax) {
         row.g = s->dy + r * c;
         return row;
     }
-    long hw = s->height * s->width;
-    long b = r / hw, iy = (r - b * hw) / s->width, ix = r - b * hw - iy * s->width;
-    long oy = (iy + s->padTop) / s->stride, ox = (ix + s->padLeft) / s->stride;
-    if (oy >= s->outputHeight || ox >= s->outputWidth) {
+    long o = route_window(s, at, c);
+    if (o < 0) {
         row.reached = 0;
         return row;
     }
-    long o = ((b * s->outputHeight + oy) * s->outputWidth + ox) * c;
     row.g = s->dy + o;
     row.argmax = s->argmax + o;
     return row;
@@ -144,8 +182,9 @@ static void bn_stats_portable(const float *x, long row0, long row1, long c, cons
 static void bn_sums_portable(
     const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
     const float *b, const float *mean, const float *inv, float *sumDz, float *sumDzX) {
-    for (long r = row0; r < row1; r++) {
-        bn_row_source row = bn_row(s, r, c);
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        bn_row_source row = bn_row(s, &at, r, c);
         const float *xr = x + r * c;
         for (long j = 0; j < c; j++) {
             float dz = bn_dz(row, xr, j, relu, a, b);
@@ -158,14 +197,45 @@ static void bn_sums_portable(
 static void bn_input_portable(
     const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
     const float *b, const float *k, const float *shift, const float *scale, const float *mean, float *dx) {
-    for (long r = row0; r < row1; r++) {
-        bn_row_source row = bn_row(s, r, c);
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        bn_row_source row = bn_row(s, &at, r, c);
         const float *xr = x + r * c;
         for (long j = 0; j < c; j++) {
             float dz = bn_dz(row, xr, j, relu, a, b);
             dx[r * c + j] = k[j] * dz - shift[j] - scale[j] * (xr[j] - mean[j]);
         }
     }
+}
+
+static void pool_relu_gradient_portable(
+    const shardkit_bn_gradient *s, const float *pooled, long row0, long row1, long c, float *g, float *sums) {
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        long o = route_window(s, &at, c);
+        float *gr = g + (r - row0) * c;
+        for (long j = 0; j < c; j++) {
+            // The routed gradient, then 0 where the ReLU's output (the pool's, at its argmax) is ≤ 0.
+            float v = o < 0 || s->argmax[o + j] != (int)(r * c + j) || pooled[o + j] <= 0 ? 0 : s->dy[o + j];
+            gr[j] = v;
+            sums[j] += v;
+        }
+    }
+}
+
+// MARK: transposing a matrix, in square blocks so that both sides move a few cache lines at a time.
+
+static void transpose_block_portable(const float *s, long rows, long cols, long ss, float *d, long ds) {
+    for (long i = 0; i < rows; i++)
+        for (long j = 0; j < cols; j++) d[j * ds + i] = s[i * ss + j];
+}
+
+static void transpose_portable(const float *s, long rows, long cols, long ss, float *d, long ds) {
+    for (long i0 = 0; i0 < rows; i0 += 16)
+        for (long j0 = 0; j0 < cols; j0 += 16)
+            transpose_block_portable(
+                s + i0 * ss + j0, rows - i0 < 16 ? rows - i0 : 16, cols - j0 < 16 ? cols - j0 : 16, ss,
+                d + j0 * ds + i0, ds);
 }
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -223,9 +293,11 @@ __attribute__((target("avx512f"))) static inline __m512 pool_load16(
 }
 
 __attribute__((target("avx512f"))) static void pool_forward_avx512(
-    const float *x, long image0, long image1, long h, long w, long c, long oh, long ow, long pool, long stride,
-    long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y, int *argmax) {
+    const float *x, long xImage, long image0, long image1, long h, long w, long c, long oh, long ow, long pool,
+    long stride, long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y, int *argmax) {
     const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    // x holds images from xImage on: element `at` (a flat index in the whole input) is x[at - skip].
+    const long skip = xImage * h * w * c;
     for (long b = image0; b < image1; b++)
         for (long oy = 0; oy < oh; oy++)
             for (long ox = 0; ox < ow; ox++) {
@@ -236,12 +308,12 @@ __attribute__((target("avx512f"))) static void pool_forward_avx512(
                     long first = ((b * h + y0) * w + x0) * c + ch;
                     __m512 vs = _mm512_setzero_ps(), vb = _mm512_setzero_ps();
                     if (scale) vs = _mm512_maskz_loadu_ps(live, scale + ch), vb = _mm512_maskz_loadu_ps(live, shift + ch);
-                    __m512 best = pool_load16(_mm512_maskz_loadu_ps(live, x + first), scale, vs, vb, relu);
+                    __m512 best = pool_load16(_mm512_maskz_loadu_ps(live, x + (first - skip)), scale, vs, vb, relu);
                     __m512i index = _mm512_add_epi32(_mm512_set1_epi32((int)first), lanes);
                     for (long iy = y0; iy < y1; iy++)
                         for (long ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++) {
                             long at = ((b * h + iy) * w + ix) * c + ch;
-                            __m512 v = pool_load16(_mm512_maskz_loadu_ps(live, x + at), scale, vs, vb, relu);
+                            __m512 v = pool_load16(_mm512_maskz_loadu_ps(live, x + (at - skip)), scale, vs, vb, relu);
                             __mmask16 greater = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
                             best = _mm512_mask_blend_ps(greater, best, v);
                             index = _mm512_mask_blend_epi32(
@@ -289,10 +361,12 @@ __attribute__((target("avx2"))) static inline __m256 pool_load8(
 }
 
 __attribute__((target("avx2"))) static void pool_forward_avx2(
-    const float *x, long image0, long image1, long h, long w, long c, long oh, long ow, long pool, long stride,
-    long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y, int *argmax) {
+    const float *x, long xImage, long image0, long image1, long h, long w, long c, long oh, long ow, long pool,
+    long stride, long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y, int *argmax) {
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const long vc = c & ~7L;
+    // x holds images from xImage on: element `at` (a flat index in the whole input) is x[at - skip].
+    const long skip = xImage * h * w * c;
     for (long b = image0; b < image1; b++)
         for (long oy = 0; oy < oh; oy++)
             for (long ox = 0; ox < ow; ox++) {
@@ -302,12 +376,12 @@ __attribute__((target("avx2"))) static void pool_forward_avx2(
                     long first = ((b * h + y0) * w + x0) * c + ch;
                     __m256 vs = _mm256_setzero_ps(), vb = _mm256_setzero_ps();
                     if (scale) vs = _mm256_loadu_ps(scale + ch), vb = _mm256_loadu_ps(shift + ch);
-                    __m256 best = pool_load8(_mm256_loadu_ps(x + first), scale, vs, vb, relu);
+                    __m256 best = pool_load8(_mm256_loadu_ps(x + (first - skip)), scale, vs, vb, relu);
                     __m256i index = _mm256_add_epi32(_mm256_set1_epi32((int)first), lanes);
                     for (long iy = y0; iy < y1; iy++)
                         for (long ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++) {
                             long at = ((b * h + iy) * w + ix) * c + ch;
-                            __m256 v = pool_load8(_mm256_loadu_ps(x + at), scale, vs, vb, relu);
+                            __m256 v = pool_load8(_mm256_loadu_ps(x + (at - skip)), scale, vs, vb, relu);
                             __m256 greater = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
                             best = _mm256_blendv_ps(best, v, greater);
                             index = _mm256_castps_si256(_mm256_blendv_ps(
@@ -319,12 +393,12 @@ __attribute__((target("avx2"))) static void pool_forward_avx2(
                 }
                 for (long ch = vc; ch < c; ch++) {
                     long first = ((b * h + y0) * w + x0) * c + ch;
-                    float best = pool_load(x[first], scale, shift, relu, ch);
+                    float best = pool_load(x[first - skip], scale, shift, relu, ch);
                     long index = first;
                     for (long iy = y0; iy < y1; iy++)
                         for (long ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++) {
                             long at = ((b * h + iy) * w + ix) * c + ch;
-                            float v = pool_load(x[at], scale, shift, relu, ch);
+                            float v = pool_load(x[at - skip], scale, shift, relu, ch);
                             if (v > best) {
                                 best = v;
                                 index = at;
@@ -401,8 +475,9 @@ __attribute__((target("avx512f"))) static void bn_stats_avx512(
 __attribute__((target("avx512f"))) static void bn_sums_avx512(
     const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
     const float *b, const float *mean, const float *inv, float *sumDz, float *sumDzX) {
-    for (long r = row0; r < row1; r++) {
-        bn_row_source row = bn_row(s, r, c);
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        bn_row_source row = bn_row(s, &at, r, c);
         const float *xr = x + r * c;
         for (long j = 0; j < c; j += 16) {
             __mmask16 live = c - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (c - j)) - 1);
@@ -421,8 +496,9 @@ __attribute__((target("avx512f"))) static void bn_sums_avx512(
 __attribute__((target("avx512f"))) static void bn_input_avx512(
     const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
     const float *b, const float *k, const float *shift, const float *scale, const float *mean, float *dx) {
-    for (long r = row0; r < row1; r++) {
-        bn_row_source row = bn_row(s, r, c);
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        bn_row_source row = bn_row(s, &at, r, c);
         const float *xr = x + r * c;
         for (long j = 0; j < c; j += 16) {
             __mmask16 live = c - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (c - j)) - 1);
@@ -476,8 +552,9 @@ __attribute__((target("avx2"))) static void bn_sums_avx2(
     const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
     const float *b, const float *mean, const float *inv, float *sumDz, float *sumDzX) {
     const long vc = c & ~7L;
-    for (long r = row0; r < row1; r++) {
-        bn_row_source row = bn_row(s, r, c);
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        bn_row_source row = bn_row(s, &at, r, c);
         const float *xr = x + r * c;
         for (long j = 0; j < vc; j += 8) {
             __m256 dz = bn_dz8(row, xr, j, relu, a, b);
@@ -498,8 +575,9 @@ __attribute__((target("avx2"))) static void bn_input_avx2(
     const shardkit_bn_gradient *s, const float *x, long row0, long row1, long c, int relu, const float *a,
     const float *b, const float *k, const float *shift, const float *scale, const float *mean, float *dx) {
     const long vc = c & ~7L;
-    for (long r = row0; r < row1; r++) {
-        bn_row_source row = bn_row(s, r, c);
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        bn_row_source row = bn_row(s, &at, r, c);
         const float *xr = x + r * c;
         for (long j = 0; j < vc; j += 8) {
             __m256 dz = bn_dz8(row, xr, j, relu, a, b);
@@ -515,7 +593,91 @@ __attribute__((target("avx2"))) static void bn_input_avx2(
         }
     }
 }
+__attribute__((target("avx512f"))) static void pool_relu_gradient_avx512(
+    const shardkit_bn_gradient *s, const float *pooled, long row0, long row1, long c, float *g, float *sums) {
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        long o = route_window(s, &at, c);
+        float *gr = g + (r - row0) * c;
+        for (long j = 0; j < c; j += 16) {
+            __mmask16 live = c - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (c - j)) - 1);
+            __m512 v = _mm512_setzero_ps();
+            if (o >= 0) {
+                __m512i mine = _mm512_add_epi32(_mm512_set1_epi32((int)(r * c + j)), lanes);
+                __mmask16 hit =
+                    _mm512_mask_cmpeq_epi32_mask(live, _mm512_maskz_loadu_epi32(live, s->argmax + o + j), mine);
+                __mmask16 positive =
+                    _mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(live, pooled + o + j), _mm512_setzero_ps(), _CMP_NLE_UQ);
+                v = _mm512_maskz_loadu_ps(hit & positive, s->dy + o + j);
+            }
+            _mm512_mask_storeu_ps(gr + j, live, v);
+            _mm512_mask_storeu_ps(sums + j, live, _mm512_add_ps(_mm512_maskz_loadu_ps(live, sums + j), v));
+        }
+    }
+}
+
+__attribute__((target("avx2"))) static void pool_relu_gradient_avx2(
+    const shardkit_bn_gradient *s, const float *pooled, long row0, long row1, long c, float *g, float *sums) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const long vc = c & ~7L;
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        long o = route_window(s, &at, c);
+        float *gr = g + (r - row0) * c;
+        for (long j = 0; j < vc; j += 8) {
+            __m256 v = _mm256_setzero_ps();
+            if (o >= 0) {
+                __m256i mine = _mm256_add_epi32(_mm256_set1_epi32((int)(r * c + j)), lanes);
+                __m256 hit = _mm256_castsi256_ps(
+                    _mm256_cmpeq_epi32(_mm256_loadu_si256((const __m256i *)(s->argmax + o + j)), mine));
+                __m256 positive = _mm256_cmp_ps(_mm256_loadu_ps(pooled + o + j), _mm256_setzero_ps(), _CMP_NLE_UQ);
+                v = _mm256_and_ps(_mm256_and_ps(hit, positive), _mm256_loadu_ps(s->dy + o + j));
+            }
+            _mm256_storeu_ps(gr + j, v);
+            _mm256_storeu_ps(sums + j, _mm256_add_ps(_mm256_loadu_ps(sums + j), v));
+        }
+        for (long j = vc; j < c; j++) {
+            float v = o < 0 || s->argmax[o + j] != (int)(r * c + j) || pooled[o + j] <= 0 ? 0 : s->dy[o + j];
+            gr[j] = v;
+            sums[j] += v;
+        }
+    }
+}
+/// An 8×8 block through registers: rows of s in, rows of d (its columns) out.
+__attribute__((target("avx2"))) static inline void transpose8x8_avx2(const float *s, long ss, float *d, long ds) {
+    __m256 r[8], t[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(s + i * ss);
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        _mm256_storeu_ps(d + i * ds, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+        _mm256_storeu_ps(d + (i + 4) * ds, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+    }
+}
+
+/// Both x86 tiers: 8×8 blocks in registers inside 32×32 blocks, the edges element by element.
+__attribute__((target("avx2"))) static void transpose_avx2(
+    const float *s, long rows, long cols, long ss, float *d, long ds) {
+    const long rows8 = rows & ~7L, cols8 = cols & ~7L;
+    for (long i0 = 0; i0 < rows8; i0 += 32)
+        for (long j0 = 0; j0 < cols8; j0 += 32)
+            for (long i = i0; i < i0 + 32 && i < rows8; i += 8)
+                for (long j = j0; j < j0 + 32 && j < cols8; j += 8)
+                    transpose8x8_avx2(s + i * ss + j, ss, d + j * ds + i, ds);
+    if (cols8 < cols) transpose_block_portable(s + cols8, rows, cols - cols8, ss, d + cols8 * ds, ds);
+    if (rows8 < rows) transpose_block_portable(s + rows8 * ss, rows - rows8, cols8, ss, d + rows8, ds);
+}
 #endif
+
 
 void shardkit_adam_step_tier(
     int tier, float *w, float *m, float *v, const float *g, long count, float beta1, float oneMinusBeta1,
@@ -535,21 +697,22 @@ void shardkit_adam_step_tier(
 }
 
 void shardkit_maxpool_forward_tier(
-    int tier, const float *x, long image0, long image1, long h, long w, long c, long oh, long ow, long pool,
-    long stride, long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y, int *argmax) {
+    int tier, const float *x, long xImage, long image0, long image1, long h, long w, long c, long oh, long ow,
+    long pool, long stride, long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y,
+    int *argmax) {
     switch (shardkit_cpu_clamp_tier(tier)) {
 #ifdef ELEMENTWISE_X86
     case SHARDKIT_TIER_AVX512:
         pool_forward_avx512(
-            x, image0, image1, h, w, c, oh, ow, pool, stride, padTop, padLeft, scale, shift, relu, y, argmax);
+            x, xImage, image0, image1, h, w, c, oh, ow, pool, stride, padTop, padLeft, scale, shift, relu, y, argmax);
         return;
     case SHARDKIT_TIER_AVX2:
         pool_forward_avx2(
-            x, image0, image1, h, w, c, oh, ow, pool, stride, padTop, padLeft, scale, shift, relu, y, argmax);
+            x, xImage, image0, image1, h, w, c, oh, ow, pool, stride, padTop, padLeft, scale, shift, relu, y, argmax);
         return;
 #endif
     default: pool_forward_portable(
-            x, image0, image1, h, w, c, oh, ow, pool, stride, padTop, padLeft, scale, shift, relu, y, argmax);
+            x, xImage, image0, image1, h, w, c, oh, ow, pool, stride, padTop, padLeft, scale, shift, relu, y, argmax);
     }
 }
 
@@ -610,6 +773,32 @@ void shardkit_bn_backward_input_tier(
         return;
 #endif
     default: bn_input_portable(&source, x, row0, row1, channels, relu, a, b, k, shift, scale, mean, dx);
+    }
+}
+
+void shardkit_pool_relu_gradient_tier(
+    int tier, shardkit_bn_gradient source, const float *pooled, long row0, long row1, long channels, float *g,
+    float *sums) {
+    switch (shardkit_cpu_clamp_tier(tier)) {
+#ifdef ELEMENTWISE_X86
+    case SHARDKIT_TIER_AVX512: pool_relu_gradient_avx512(&source, pooled, row0, row1, channels, g, sums); return;
+    case SHARDKIT_TIER_AVX2: pool_relu_gradient_avx2(&source, pooled, row0, row1, channels, g, sums); return;
+#endif
+    default: pool_relu_gradient_portable(&source, pooled, row0, row1, channels, g, sums);
+    }
+}
+
+void shardkit_transpose_tier(
+    int tier, const float *source, long rows, long cols, long sourceStride, float *destination,
+    long destinationStride) {
+    switch (shardkit_cpu_clamp_tier(tier)) {
+#ifdef ELEMENTWISE_X86
+    case SHARDKIT_TIER_AVX512:
+    case SHARDKIT_TIER_AVX2:
+        transpose_avx2(source, rows, cols, sourceStride, destination, destinationStride);
+        return;
+#endif
+    default: transpose_portable(source, rows, cols, sourceStride, destination, destinationStride);
     }
 }
 

@@ -4,11 +4,19 @@
 // contiguous vectors and A values are broadcast one at a time, so A may have any layout that
 // a pair of strides or a pair of offset tables can describe. The offset tables let a
 // convolution read its input directly as the column ("im2col") matrix without building it.
+// The exception: B whose rows are not aligned to the vectors, or lie far apart with many rows
+// of A to reuse them (a dense layer's dW), is copied into aligned, contiguous column blocks
+// first, one depth block at a time (`multiply`).
 //
 // This file holds the one driver (the blocking loops) and the dispatch. The tiles come in one
 // kernel per tier: AVX-512 and AVX2+FMA (gemm_x86.c, one source for both, gemm_tile.h) and
 // plain C (gemm_portable.c) for every other CPU. Which one runs is shardkit_cpu's decision alone.
 #include "gemm_kernels.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "gemm_internal.h"
 #include "shardkit_cpu.h"
@@ -24,23 +32,85 @@ static const GemmKernel *kernel_for(int tier) {
     }
 }
 
-static void multiply(
-    const GemmKernel *K, long m, long n, long k, GemmOperand A, int gathered, const float *b, long ldb, float *c,
-    long ldc, int accumulate, const float *bias, int relu) {
-    // Depth blocks keep the k×n block of B within about half of a 1 MB L2 cache.
-    long depthBlock = 131072 / (n > 0 ? n : 1);
-    if (depthBlock < 128) depthBlock = 128;
-    // B's rows far apart (a column slice of a wider matrix, as each worker of a dense layer
-    // takes) and B deeper than C is tall (so B, not C, is what streams): every depth step lands
-    // on another 4 KB page, so the depth block also bounds the pages a sweep over B touches, to
-    // 64 (the first-level TLB's reach). On fc1's forward shapes (ldb 1024, m 32 or 128, k 3136
-    // or 6272) depth 64 instead of 256 ran 10-25% faster on AVX-512 and AVX2. With C the larger
-    // (fc1's dW, k = batch) each extra depth block costs a pass over C instead: no cap there.
-    if (ldb > n && k > m) {
-        long pages = 65536 / (ldb > 0 ? ldb : 1);
-        if (pages < 64) pages = 64;
-        if (depthBlock > pages) depthBlock = pages;
+// MARK: packing B. Each thread owns one buffer, grown on demand and freed when the thread ends.
+
+typedef struct {
+    float *data;
+    long capacity;
+} PackBuffer;
+
+static pthread_key_t pack_key;
+static pthread_once_t pack_once = PTHREAD_ONCE_INIT;
+static int pack_key_ready;
+
+static void pack_buffer_free(void *p) {
+    PackBuffer *buffer = p;
+    free(buffer->data);
+    free(buffer);
+}
+
+static void pack_key_make(void) { pack_key_ready = pthread_key_create(&pack_key, pack_buffer_free) == 0; }
+
+/// This thread's buffer of at least `floats` floats, or null when memory is short (the caller
+/// then reads B where it is).
+static float *pack_buffer(long floats) {
+    pthread_once(&pack_once, pack_key_make);
+    if (!pack_key_ready) return 0;
+    PackBuffer *buffer = pthread_getspecific(pack_key);
+    if (!buffer) {
+        buffer = calloc(1, sizeof *buffer);
+        if (!buffer || pthread_setspecific(pack_key, buffer) != 0) {
+            free(buffer);
+            return 0;
+        }
     }
+    if (buffer->capacity < floats) {
+        // 64-byte aligned, so that every packed row starts a cache line (see `multiply`).
+        void *data = 0;
+        if (posix_memalign(&data, 64, (size_t)floats * sizeof(float)) != 0) return 0;
+        free(buffer->data);
+        buffer->data = data;
+        buffer->capacity = floats;
+    }
+    return buffer->data;
+}
+
+/// The shape of one column block: `vectors` vectors, `width` columns, the last vector's width.
+typedef struct {
+    int vectors, lastWidth;
+    long width;
+} ColumnBlock;
+
+/// How an n-column product is cut into column blocks: blocks of at most maxVectors vectors, as
+/// even as possible (64 columns as 24+24+16 rather than 24+24+8+8 on AVX2); only the last
+/// block's last vector is partial. The divisions are made once here, not per block.
+typedef struct {
+    long n, lanes, blocks, vectorsPerBlock, widerBlocks;
+} ColumnBlocks;
+
+static ColumnBlocks column_blocks(const GemmKernel *K, long n) {
+    const long lanes = K->lanes, vectorCount = (n + lanes - 1) / lanes;
+    const long blocks = (vectorCount + K->maxVectors - 1) / K->maxVectors;
+    ColumnBlocks cuts = {n, lanes, blocks, blocks ? vectorCount / blocks : 0, blocks ? vectorCount % blocks : 0};
+    return cuts;
+}
+
+/// Block `block` of `cuts`, starting at column j0.
+static inline ColumnBlock column_block(const ColumnBlocks *cuts, long j0, long block) {
+    ColumnBlock cb;
+    cb.vectors = (int)(cuts->vectorsPerBlock + (block < cuts->widerBlocks));
+    cb.width = cuts->n - j0 < cb.vectors * cuts->lanes ? cuts->n - j0 : cb.vectors * cuts->lanes;
+    cb.lastWidth = (int)(cb.width - cuts->lanes * (cb.vectors - 1));
+    return cb;
+}
+
+/// One depth block, depths p0 ..< p0 + depth, of every C element: C is added to when `add`, and
+/// the bias and ReLU apply when `last` (once, to the finished sum). B's row p0 is at `b`, its
+/// rows `ldb` apart; or, when `packedB`, column block j's rows are at b + j0·depth, one block
+/// width apart (see `multiply`).
+static void multiply_block(
+    const GemmKernel *K, long m, long n, long depth, long p0, GemmOperand A, int gathered, const float *b, long ldb,
+    int packedB, float *c, long ldc, int add, int last, const float *bias, int relu) {
     // Row panels of 24 (a multiple of every full tile height) so A's rows stay in cache while every
     // column block of B passes over them; a remainder of less than half a panel joins the last
     // full panel (25 rows as one panel, 128 as 24·4 + 32). Each panel is cut into as few tiles as
@@ -49,42 +119,88 @@ static void multiply(
     // few FMAs each. Every C element is still summed by one tile over the same depth blocks, so
     // the results are unchanged.
     const long panel = 24;
-    // Column blocks of at most maxVectors vectors, as even as possible (64 columns as 24+24+16
-    // rather than 24+24+8+8 on AVX2); only the last block's last vector is partial.
-    const long lanes = K->lanes;
-    const long vectorCount = (n + lanes - 1) / lanes;
-    const long blocks = (vectorCount + K->maxVectors - 1) / K->maxVectors;
-    for (long p0 = 0; p0 < k; p0 += depthBlock) {
-        long depth = k - p0 < depthBlock ? k - p0 : depthBlock;
-        int add = accumulate || p0 > 0;
-        int last = p0 + depth >= k;  // the bias and ReLU apply once, to the finished sum
-        for (long i0 = 0, panelRows = 0; i0 < m; i0 += panelRows) {
-            panelRows = m - i0 < panel + panel / 2 ? m - i0 : panel;
-            long j0 = 0;
-            for (long block = 0; block < blocks; block++) {
-                int vectors = (int)(vectorCount / blocks + (block < vectorCount % blocks));
-                long width = n - j0 < vectors * lanes ? n - j0 : vectors * lanes;
-                int lastWidth = (int)(width - lanes * (vectors - 1));
-                const GemmTile *tiles = K->tiles[gathered][vectors];
-                const long maxRows = K->maxRows[gathered][vectors];
-                const long tileCount = (panelRows + maxRows - 1) / maxRows;
-                for (long t = 0, i = i0; t < tileCount; t++) {
-                    long rows = panelRows / tileCount + (t < panelRows % tileCount);
-                    tiles[rows](
-                        lastWidth, depth, A, i, p0, b + p0 * ldb + j0, ldb, c + i * ldc + j0, ldc, add,
-                        last && bias ? bias + j0 : 0, last && relu);
-                    i += rows;
-                }
-                j0 += width;
+    const ColumnBlocks cuts = column_blocks(K, n);
+    for (long i0 = 0, panelRows = 0; i0 < m; i0 += panelRows) {
+        panelRows = m - i0 < panel + panel / 2 ? m - i0 : panel;
+        for (long block = 0, j0 = 0; block < cuts.blocks; block++) {
+            ColumnBlock cb = column_block(&cuts, j0, block);
+            const float *bBlock = packedB ? b + j0 * depth : b + j0;
+            const long bStride = packedB ? cb.vectors * K->lanes : ldb;
+            const GemmTile *tiles = K->tiles[gathered][cb.vectors];
+            const long maxRows = K->maxRows[gathered][cb.vectors];
+            const long tileCount = (panelRows + maxRows - 1) / maxRows;
+            for (long t = 0, i = i0; t < tileCount; t++) {
+                long rows = panelRows / tileCount + (t < panelRows % tileCount);
+                tiles[rows](
+                    cb.lastWidth, depth, A, i, p0, bBlock, bStride, c + i * ldc + j0, ldc, add,
+                    last && bias ? bias + j0 : 0, last && relu);
+                i += rows;
             }
+            j0 += cb.width;
         }
     }
-    if (k == 0)
+}
+
+static void multiply(
+    const GemmKernel *K, long m, long n, long k, GemmOperand A, int gathered, const float *b, long ldb, float *c,
+    long ldc, int accumulate, const float *bias, int relu) {
+    if (k == 0) {
         for (long i = 0; i < m; i++)
             for (long j = 0; j < n; j++) {
                 float sum = (accumulate ? c[i * ldc + j] : 0) + (bias ? bias[j] : 0);
                 c[i * ldc + j] = relu && sum < 0 ? 0 : sum;
             }
+        return;
+    }
+    // Depth blocks keep the k×n block of B within about half of a 1 MB L2 cache.
+    long depthBlock = 131072 / (n > 0 ? n : 1);
+    if (depthBlock < 128) depthBlock = 128;
+    // B's rows far apart and B deeper than C is tall (so B, not C, is what streams), read in
+    // place: every depth step lands on another 4 KB page, so the depth block also bounds the
+    // pages a sweep over B touches, to 64 (the first-level TLB's reach). On fc1's forward shapes
+    // (ldb 1024, m 32 or 128, k 3136 or 6272) depth 64 instead of 256 ran 10-25% faster on AVX-512
+    // and AVX2. With C the larger each extra depth block costs a pass over C instead: no cap there.
+    // (The same depth blocks whether B is packed or not, below, so packing never changes a sum.)
+    if (ldb > n && k > m) {
+        long pages = 65536 / (ldb > 0 ? ldb : 1);
+        if (pages < 64) pages = 64;
+        if (depthBlock > pages) depthBlock = pages;
+    }
+    if (depthBlock > k) depthBlock = k;
+    // Each depth block of B is copied into contiguous column blocks, [depth × block width] each,
+    // rows a whole number of vectors long from a 64-byte boundary, when:
+    // - B's rows are not aligned to the kernel's vectors (Swift arrays start wherever malloc puts
+    //   them, 16 or 48 bytes past a 64-byte line as often as not): every vector load of B then
+    //   spans two cache lines. Aligned, mnist's fc1 forward product ran 19% faster on AVX-512,
+    //   conv2's products 7-12%; the copy is one pass over B per call, for m rows of work.
+    // - B's rows lie far apart (a column slice of a wider matrix, as each worker of a dense
+    //   layer takes) with many rows of A to reuse them (a dense layer's dW: m = its inputs,
+    //   k = the batch): the tiles then stream consecutive lines instead of one 4 KB page per depth
+    //   step (fc1's dW, m 3136, n 512 of ldb 1024: 10-15% faster on AVX-512 with both cores busy).
+    // The packed blocks hold the same values, summed in the same order: the results are the same.
+    const long vectorBytes = K->lanes * (long)sizeof(float);
+    // (The portable kernel's plain C loops load 16 bytes at a time at most: alignment is moot.)
+    const int misaligned = K != &shardkit_gemm_portable &&
+                           ((uintptr_t)b % (uintptr_t)vectorBytes != 0 || ldb * (long)sizeof(float) % vectorBytes != 0);
+    const long packedWidth = (n + K->lanes - 1) / K->lanes * K->lanes;
+    float *packed = (misaligned && m >= 32) || (ldb > n && m >= 256) ? pack_buffer(depthBlock * packedWidth) : 0;
+    const ColumnBlocks cuts = column_blocks(K, n);
+    for (long p0 = 0; p0 < k; p0 += depthBlock) {
+        long depth = k - p0 < depthBlock ? k - p0 : depthBlock;
+        if (packed) {
+            for (long block = 0, j0 = 0; block < cuts.blocks; block++) {
+                ColumnBlock cb = column_block(&cuts, j0, block);
+                float *to = packed + j0 * depth;
+                const float *from = b + p0 * ldb + j0;
+                for (long p = 0; p < depth; p++)
+                    memcpy(to + p * cb.vectors * K->lanes, from + p * ldb, (size_t)cb.width * sizeof(float));
+                j0 += cb.width;
+            }
+        }
+        multiply_block(
+            K, m, n, depth, p0, A, gathered, packed ? packed : b + p0 * ldb, ldb, packed != 0, c, ldc,
+            accumulate || p0 > 0, p0 + depth >= k, bias, relu);
+    }
 }
 
 void shardkit_sgemm_tier(

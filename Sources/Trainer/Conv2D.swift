@@ -67,6 +67,8 @@ enum Padding: Sendable {
     private let maskScratch = Scratch()
     /// Per worker: one chunk of the masked output gradient (see `maskedChunkPixels`).
     private var maskedChunkScratch: [Scratch] = []
+    /// Per worker: a few images' outputs for the forward pass in pieces (`forward(_:training:chunkFloats:consume:)`).
+    private var forwardChunkScratch: [Scratch] = []
     /// Wᵀ in column blocks for the dX GEMM (see `transposedKernelBlocks`).
     private let transposedScratch = Scratch()
     /// Whether forward and dW read the padded input through offset tables (`gemmGathered`)
@@ -358,6 +360,51 @@ enum Padding: Sendable {
         }
     }
 
+    /// The forward pass on the gathered path (`implicitGEMM`) without writing the output whole:
+    /// each worker convolves its images a few at a time, about `chunkFloats` floats of output per
+    /// piece, into a buffer of its own, and hands every piece to `consume(images, values)` on its
+    /// thread while the piece is still in cache (`values` holds those images' outputs, laid out
+    /// as in the whole output). Each output value has the bits `forward` gives it. Returns false,
+    /// having done nothing, when the layer builds column matrices instead (`implicitGEMM` off).
+    func forward(
+        _ input: Tensor, training: Bool, chunkFloats: Int, consume: (Range<Int>, UnsafePointer<Float>) -> Void
+    ) -> Bool {
+        guard implicitGEMM else { return false }
+        let g = geometry(input.shape)
+        buildOffsetTables(g, shape: input.shape)
+        let padded = paddedBuffer(g)
+        let parts = Workers.parts(for: g.n)
+        let imageFloats = g.outPixels * g.filters
+        let imagesPerChunk = max(1, min(g.n, chunkFloats / max(1, imageFloats)))
+        while forwardChunkScratch.count < parts { forwardChunkScratch.append(Scratch()) }
+        let chunks = (0..<parts).map { forwardChunkScratch[$0].reserve(imagesPerChunk * imageFloats) }
+        columnsHoldInput = nil
+        paddedHoldsInput = training ? input.shape : nil
+        let biasValues = bias?.value.scalars ?? []
+        let (relu, tier) = (activation == .relu, kernelTier)
+        input.scalars.withUnsafeBufferPointer { xb in
+            kernel.value.scalars.withUnsafeBufferPointer { wb in
+                biasValues.withUnsafeBufferPointer { bb in
+                    let (x, w, b) = (xb.baseAddress!, wb.baseAddress!, bb.isEmpty ? nil : bb.baseAddress!)
+                    Workers.run(parts) { part in
+                        let images = Workers.range(g.n, parts: parts, part: part)
+                        Conv2D.pad(g, x, images: images, into: padded)
+                        for first in Swift.stride(from: images.lowerBound, to: images.upperBound, by: imagesPerChunk) {
+                            let piece = first..<min(first + imagesPerChunk, images.upperBound)
+                            gemmGathered(
+                                m: piece.count * g.outPixels, n: g.filters, k: g.patch, a: padded,
+                                rowOffsets: pixelOffsets.pointer + first * g.outPixels,
+                                depthOffsets: patchOffsets.pointer, b: w, ldb: g.filters, c: chunks[part],
+                                ldc: g.filters, bias: b, relu: relu, tier: tier)
+                            consume(piece, chunks[part])
+                        }
+                    }
+                }
+            }
+        }
+        return true
+    }
+
     /// Sets the kernel's and the bias's gradients from `outputGradient` (masked by the fused
     /// ReLU, when there is one) and, when `computeInputGradient`, writes dLoss/dInput.
     public func backward(
@@ -418,6 +465,7 @@ enum Padding: Sendable {
         let weightCount = g.patch * g.filters
         let partials = (0..<parts).map { partialScratch[$0].reserve(weightCount + g.filters) }
         let pixelsPerImage = g.outPixels * g.filters
+        let hasBias = bias != nil
         // Without dX, on the gathered path, the ReLU-masked gradient is made a chunk at a time
         // into a small per-worker buffer that the dW product reads while it is still in cache,
         // instead of being written whole and read twice more (bias sums, dW).
@@ -451,7 +499,7 @@ enum Padding: Sendable {
                                     routing.reluMaskAndColumnSums(
                                         firstRow: images.lowerBound * g.outPixels,
                                         rows: images.count * g.outPixels, channels: g.filters,
-                                        into: masked + offset, addingTo: db)
+                                        into: masked + offset, addingTo: db, tier: kernelTier)
                                 } else {
                                     reluMaskAndColumnSums(
                                         output: yb.baseAddress! + offset, gradient: denseGradient! + offset,
@@ -463,7 +511,10 @@ enum Padding: Sendable {
                                 // Only with `.dense` (a pooled gradient needs the ReLU, so it is
                                 // masked, whole or a chunk at a time).
                                 grad = denseGradient ?? UnsafePointer(chunkBuffers[part])
-                                if !chunked {
+                                // The bias gradient's sums, a pass over the whole gradient: only
+                                // for a layer with a bias (digits' convolutions, before batch
+                                // norm, have none).
+                                if !chunked && hasBias {
                                     columnSums(
                                         grad + offset, rows: images.count * g.outPixels, cols: g.filters, into: db)
                                 }
@@ -499,7 +550,7 @@ enum Padding: Sendable {
                                         if let routing {
                                             routing.reluMaskAndColumnSums(
                                                 firstRow: first, rows: rows, channels: g.filters, into: buffer,
-                                                addingTo: db)
+                                                addingTo: db, tier: kernelTier)
                                         } else {
                                             reluMaskAndColumnSums(
                                                 output: yb.baseAddress! + first * g.filters,

@@ -1,3 +1,6 @@
+internal import CShardKitConvKernels
+internal import ShardKitSupport
+
 /// A convolution with its fused ReLU followed by a max pool over disjoint windows, as one layer
 /// (`conv1+pool1`): the same output and gradients, bit for bit, as the two layers in sequence.
 ///
@@ -15,8 +18,15 @@
     let pool: MaxPool2D
     /// "<conv>+<pool>", e.g. `conv1+pool1`.
     public let name: String
-    /// The convolution's output, the pool's input (the layer's own, not the model's).
+    /// The convolution's output, the pool's input (the layer's own, not the model's), when the
+    /// convolution builds column matrices; on its gathered path it is never written whole.
     private var convolved = Tensor(shape: [0])
+    /// The convolution's output shape in the last forward pass.
+    private var convolvedShape: [Int] = []
+    /// Floats of convolution output per piece of the fused forward pass: 256 KB, well inside a
+    /// core's L2 cache with the pool's output beside it (2 images of mnist's conv1, 5 of its
+    /// conv2; at least one image a piece). Tests make it small to cut every worker's share.
+    var chunkFloats = 65_536
 
     init(_ conv: Conv2D, _ pool: MaxPool2D) {
         precondition(pool.stride == pool.poolSize, "ConvPool needs disjoint pooling windows (stride = pool size)")
@@ -34,8 +44,24 @@
         pool.outputShape(for: conv.outputShape(for: inputShape))
     }
 
-    /// The convolution into the layer's own buffer, then the pool into `output`.
+    /// The convolution a few images at a time, each piece pooled into `output` while it is in
+    /// cache (the whole convolution output is never written nor read back); or, when the
+    /// convolution builds column matrices, the convolution into the layer's own buffer, then the
+    /// pool. The same bits either way.
     public func forward(_ input: Tensor, into output: inout Tensor, training: Bool) {
+        let shape = conv.outputShape(for: input.shape)
+        convolvedShape = shape
+        pool.prepare(inputShape: shape, output: &output)
+        let pool = self.pool
+        let pooled = output.scalars.withUnsafeMutableBufferPointer { yb in
+            let y = yb.baseAddress!
+            return pool.withArgmax { argmax in
+                conv.forward(input, training: training, chunkFloats: chunkFloats) { images, values in
+                    pool.forward(images: images, of: values, inputShape: shape, into: y, argmax: argmax)
+                }
+            }
+        }
+        if pooled { return }
         conv.forward(input, into: &convolved, training: training)
         pool.forward(convolved, into: &output, training: training)
     }
@@ -44,7 +70,7 @@
     public func backward(
         input: Tensor, output: Tensor, outputGradient: Tensor, inputGradient: inout Tensor, computeInputGradient: Bool
     ) {
-        let (h, w) = (convolved.shape[1], convolved.shape[2])
+        let (h, w) = (convolvedShape[1], convolvedShape[2])
         let rows = pool.padding.geometry(input: h, window: pool.poolSize, stride: pool.stride)
         let columns = pool.padding.geometry(input: w, window: pool.poolSize, stride: pool.stride)
         output.scalars.withUnsafeBufferPointer { y in
@@ -79,64 +105,14 @@ struct PoolRouting {
     /// that came before the pool, and sums[j] += Σ_r g[r, j], rows in order: the bits of
     /// `reluMaskAndColumnSums` over the ReLU's output and the pool's full input gradient. (The
     /// ReLU's output at the element the argmax names is the pool's output, so the mask needs no
-    /// other input.)
+    /// other input.) Runs the C kernel of `tier` (`shardkit_pool_relu_gradient_tier`).
     func reluMaskAndColumnSums(
         firstRow: Int, rows: Int, channels c: Int, into g: UnsafeMutablePointer<Float>,
-        addingTo sums: UnsafeMutablePointer<Float>
+        addingTo sums: UnsafeMutablePointer<Float>, tier: KernelTier
     ) {
-        let vectorChannels = c & ~7
-        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-        let zero = SIMD8<Float>()
-        // The row's image, input row and column, and its window's output row and column, all
-        // stepped along with r (a division per row would cost more than the row's work).
-        var image = firstRow / (height * width)
-        var iy = firstRow % (height * width) / width
-        var ix = firstRow % width
-        var (oy, oyPhase) = ((iy + padTop) / stride, (iy + padTop) % stride)
-        let (ox0, ox0Phase) = (padLeft / stride, padLeft % stride)
-        var (ox, oxPhase) = ((ix + padLeft) / stride, (ix + padLeft) % stride)
-        for r in firstRow..<(firstRow + rows) {
-            let gr = g + (r - firstRow) * c
-            if oy < outputHeight && ox < outputWidth {
-                let o = ((image * outputHeight + oy) * outputWidth + ox) * c
-                let (dy, y, a) = (gradient + o, output + o, argmax + o)
-                let index = Int32(r * c)
-                var j = 0
-                while j < vectorChannels {
-                    let here = SIMD8<Int32>(repeating: index + Int32(j)) &+ lanes
-                    let routed = zero.replacing(with: load8(dy + j), where: loadIndices(a + j) .== here)
-                    let v = reluGradient8(load8(y + j), routed)
-                    store8(v, gr + j)
-                    store8(load8(sums + j) + v, sums + j)
-                    j += 8
-                }
-                while j < c {
-                    let v = reluGradient(y[j], a[j] == index + Int32(j) ? dy[j] : 0)
-                    gr[j] = v
-                    sums[j] += v
-                    j += 1
-                }
-            } else {
-                // No window: 0 (as reluGradient gives it for a zero gradient) into g and the sums.
-                for j in 0..<c {
-                    gr[j] = 0
-                    sums[j] += 0
-                }
-            }
-            ix += 1
-            oxPhase += 1
-            if oxPhase == stride { (ox, oxPhase) = (ox + 1, 0) }
-            if ix == width {
-                (ix, ox, oxPhase) = (0, ox0, ox0Phase)
-                iy += 1
-                oyPhase += 1
-                if oyPhase == stride { (oy, oyPhase) = (oy + 1, 0) }
-                if iy == height {
-                    iy = 0
-                    image += 1
-                    (oy, oyPhase) = (padTop / stride, padTop % stride)
-                }
-            }
-        }
+        let source = shardkit_bn_gradient(
+            dy: gradient, argmax: argmax, height: height, width: width, outputHeight: outputHeight,
+            outputWidth: outputWidth, stride: stride, padTop: padTop, padLeft: padLeft)
+        shardkit_pool_relu_gradient_tier(tier.rawValue, source, output, firstRow, firstRow + rows, c, g, sums)
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+internal import CShardKitConvKernels
+internal import ShardKitSupport
 
 // Small element-wise loops shared by layers. They take raw pointers so the optimiser can
 // vectorise them without bounds checks.
@@ -242,20 +244,13 @@ func columnSums(
     }
 }
 
-/// d[j, i] = s[i, j] for a rows×cols matrix s (row strides given), in square blocks so that
-/// both sides are read and written a few cache lines at a time.
+/// d[j, i] = s[i, j] for a rows×cols matrix s (row strides given), through the C kernel of the
+/// tier in force (`shardkit_transpose_tier`: 8×8 blocks in vector registers at the x86 tiers).
 func transpose(
     _ s: UnsafePointer<Float>, rows: Int, cols: Int, sourceStride: Int, into d: UnsafeMutablePointer<Float>,
     destinationStride: Int
 ) {
-    let block = 16
-    for i0 in Swift.stride(from: 0, to: rows, by: block) {
-        for j0 in Swift.stride(from: 0, to: cols, by: block) {
-            for i in i0..<min(i0 + block, rows) {
-                for j in j0..<min(j0 + block, cols) { d[j * destinationStride + i] = s[i * sourceStride + j] }
-            }
-        }
-    }
+    shardkit_transpose_tier(gemmTier.rawValue, s, rows, cols, sourceStride, d, destinationStride)
 }
 
 /// Monotonic nanoseconds, for the per-layer profile.

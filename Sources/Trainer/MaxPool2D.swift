@@ -63,13 +63,43 @@ final class MaxPool2D: Layer {
                     Workers.run(parts) { part in
                         let images = Workers.range(n, parts: parts, part: part)
                         shardkit_maxpool_forward_tier(
-                            tier.rawValue, x, images.lowerBound, images.upperBound, h, w, c, shape[1], shape[2], pool,
-                            step, padTop, padLeft, normalizing?.scale, normalizing?.shift,
+                            tier.rawValue, x, 0, images.lowerBound, images.upperBound, h, w, c, shape[1], shape[2],
+                            pool, step, padTop, padLeft, normalizing?.scale, normalizing?.shift,
                             normalizing?.relu == true ? 1 : 0, y, a)
                     }
                 }
             }
         }
+    }
+
+    /// Sizes `output` and `argmax` for an input of `inputShape`, as `forward` does first, for a
+    /// caller that then pools the input a few images at a time (`forward(images:…)`).
+    func prepare(inputShape: [Int], output: inout Tensor) {
+        let shape = outputShape(for: inputShape)
+        output.resize(to: shape)
+        precondition(inputShape.reduce(1, *) < Int(Int32.max), "\(name): input too large for 32-bit indices")
+        if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
+    }
+
+    /// Calls `body` with `argmax`'s storage (sized by `prepare`), for `forward(images:…)`.
+    func withArgmax<R>(_ body: (UnsafeMutablePointer<Int32>) -> R) -> R {
+        argmax.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+
+    /// Pools images `images` of an input of `inputShape`, given only those images' values at
+    /// `x`, into `y` and `argmax` (the whole output's and argmax's storage, as `prepare` sized
+    /// them), on the calling thread: the bits `forward` gives, with argmax naming flat indices
+    /// in the whole input.
+    func forward(
+        images: Range<Int>, of x: UnsafePointer<Float>, inputShape: [Int], into y: UnsafeMutablePointer<Float>,
+        argmax: UnsafeMutablePointer<Int32>
+    ) {
+        let (h, w, c) = (inputShape[1], inputShape[2], inputShape[3])
+        let rows = padding.geometry(input: h, window: poolSize, stride: stride)
+        let columns = padding.geometry(input: w, window: poolSize, stride: stride)
+        shardkit_maxpool_forward_tier(
+            kernelTier.rawValue, x, images.lowerBound, images.lowerBound, images.upperBound, h, w, c, rows.output,
+            columns.output, poolSize, stride, rows.padBefore, columns.padBefore, nil, nil, 0, y, argmax)
     }
 
     func backward(

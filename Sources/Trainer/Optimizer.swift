@@ -70,7 +70,12 @@ internal import ShardKitSupport
     public let momentum: Float
     /// λ, the decoupled weight decay per unit of learning rate (0: none).
     public let weightDecay: Float
-    private var velocity: [String: [Float]] = [:]
+    /// Each parameter's velocity, in a box of its own so that the update can hold every one open at once.
+    private final class Velocity {
+        var values: [Float]
+        init(_ values: [Float]) { self.values = values }
+    }
+    private var velocity: [String: Velocity] = [:]
 
     /// SGD with the given schedule, momentum μ and decoupled weight decay λ.
     public init(learningRate: LearningRateSchedule, momentum: Float = 0, weightDecay: Float = 0) {
@@ -83,47 +88,62 @@ internal import ShardKitSupport
     public func update(_ parameters: [Parameter]) {
         let lr = schedule.rate(at: step)
         let (mu, decay) = (momentum, 1 - lr * weightDecay)
-        for p in parameters where p.isTrainable && p.value.count > 0 {
-            if mu != 0 && velocity[p.name] == nil {
-                velocity[p.name] = [Float](repeating: 0, count: p.value.count)
-            }
-            p.gradient.scalars.withUnsafeBufferPointer { gb in
-                p.value.scalars.withUnsafeMutableBufferPointer { wb in
-                    let (g, w, count) = (gb.baseAddress!, wb.baseAddress!, wb.count)
-                    // Elementwise, so any split gives the same bits; big tensors use every thread.
-                    let parts = Workers.parts(for: count, minimum: 1 << 16)
-                    if mu == 0 {
-                        Workers.run(parts) { part in
-                            let r = Workers.range(count, parts: parts, part: part)
-                            sgdStep(w + r.lowerBound, gradient: g + r.lowerBound, count: r.count, lr: lr, decay: decay)
+        let updated = parameters.filter { $0.isTrainable && $0.value.count > 0 }
+        let velocities = updated.map { p -> Velocity? in
+            guard mu != 0 else { return nil }
+            if let existing = velocity[p.name] { return existing }
+            let v = Velocity([Float](repeating: 0, count: p.value.count))
+            velocity[p.name] = v
+            return v
+        }
+        withStepOperands(
+            count: updated.count,
+            open: { i, use in
+                let p = updated[i]
+                p.gradient.scalars.withUnsafeBufferPointer { g in
+                    p.value.scalars.withUnsafeMutableBufferPointer { w in
+                        guard let velocity = velocities[i] else {
+                            return use(StepOperands(value: w.baseAddress!, gradient: g.baseAddress!, count: w.count))
                         }
-                    } else {
-                        velocity[p.name]!.withUnsafeMutableBufferPointer { vb in
-                            let v = vb.baseAddress!
-                            Workers.run(parts) { part in
-                                let r = Workers.range(count, parts: parts, part: part)
-                                momentumStep(
-                                    w + r.lowerBound, velocity: v + r.lowerBound, gradient: g + r.lowerBound,
-                                    count: r.count, lr: lr, momentum: mu, decay: decay)
-                            }
+                        velocity.values.withUnsafeMutableBufferPointer { v in
+                            use(
+                                StepOperands(
+                                    value: w.baseAddress!, gradient: g.baseAddress!, first: v.baseAddress!,
+                                    count: w.count))
                         }
                     }
                 }
-            }
-        }
+            },
+            body: { operands in
+                forEachElementRange(of: operands) { o, r in
+                    if let v = o.first {
+                        momentumStep(
+                            o.value + r.lowerBound, velocity: v + r.lowerBound, gradient: o.gradient + r.lowerBound,
+                            count: r.count, lr: lr, momentum: mu, decay: decay)
+                    } else {
+                        sgdStep(
+                            o.value + r.lowerBound, gradient: o.gradient + r.lowerBound, count: r.count, lr: lr,
+                            decay: decay)
+                    }
+                }
+            })
         step += 1
     }
 
     /// The velocities, keyed `velocity/<parameter name>`.
     public func state() -> [String: Tensor] {
-        velocity.reduce(into: [:]) { $0["velocity/\($1.key)"] = Tensor(shape: [$1.value.count], scalars: $1.value) }
+        velocity.reduce(into: [:]) {
+            $0["velocity/\($1.key)"] = Tensor(shape: [$1.value.values.count], scalars: $1.value.values)
+        }
     }
 
     /// Restores what `state()` returned, at `step`.
     public func restore(state: [String: Tensor], step: Int) {
         self.step = step
         velocity = [:]
-        for (key, t) in state where key.hasPrefix("velocity/") { velocity[String(key.dropFirst(9))] = t.scalars }
+        for (key, t) in state where key.hasPrefix("velocity/") {
+            velocity[String(key.dropFirst(9))] = Velocity(t.scalars)
+        }
     }
 }
 
@@ -178,33 +198,35 @@ internal import ShardKitSupport
         let (b1, b2, eps) = (beta1, beta2, epsilon)
         let decay = 1 - lr * weightDecay
         let tier = kernelTier
-        for p in parameters where p.isTrainable {
-            let s: Slots
-            if let existing = slots[p.name] {
-                s = existing
-            } else {
-                s = Slots(count: p.value.count)
-                slots[p.name] = s
-            }
-            p.gradient.scalars.withUnsafeBufferPointer { gb in
-                p.value.scalars.withUnsafeMutableBufferPointer { wb in
-                    s.m.withUnsafeMutableBufferPointer { mb in
-                        s.v.withUnsafeMutableBufferPointer { vb in
-                            let (g, w, m, v) = (gb.baseAddress!, wb.baseAddress!, mb.baseAddress!, vb.baseAddress!)
-                            let count = wb.count
-                            let parts = Workers.parts(for: count, minimum: 1 << 16)
-                            Workers.run(parts) { part in
-                                let r = Workers.range(count, parts: parts, part: part)
-                                adamStep(
-                                    w + r.lowerBound, m: m + r.lowerBound, v: v + r.lowerBound,
-                                    gradient: g + r.lowerBound, count: r.count, beta1: b1, beta2: b2, epsilon: eps,
-                                    stepSize: lrT, decay: decay, tier: tier)
+        // Every trainable parameter has its moments (in checkpoints too), even an empty one.
+        for p in parameters where p.isTrainable && slots[p.name] == nil { slots[p.name] = Slots(count: p.value.count) }
+        let updated = parameters.filter { $0.isTrainable && $0.value.count > 0 }
+        let moments = updated.map { slots[$0.name]! }
+        withStepOperands(
+            count: updated.count,
+            open: { i, use in
+                let (p, s) = (updated[i], moments[i])
+                p.gradient.scalars.withUnsafeBufferPointer { g in
+                    p.value.scalars.withUnsafeMutableBufferPointer { w in
+                        s.m.withUnsafeMutableBufferPointer { m in
+                            s.v.withUnsafeMutableBufferPointer { v in
+                                use(
+                                    StepOperands(
+                                        value: w.baseAddress!, gradient: g.baseAddress!, first: m.baseAddress!,
+                                        second: v.baseAddress!, count: w.count))
                             }
                         }
                     }
                 }
-            }
-        }
+            },
+            body: { operands in
+                forEachElementRange(of: operands) { o, r in
+                    adamStep(
+                        o.value + r.lowerBound, m: o.first! + r.lowerBound, v: o.second! + r.lowerBound,
+                        gradient: o.gradient + r.lowerBound, count: r.count, beta1: b1, beta2: b2, epsilon: eps,
+                        stepSize: lrT, decay: decay, tier: tier)
+                }
+            })
         step += 1
     }
 
@@ -228,6 +250,58 @@ internal import ShardKitSupport
             s.m = t.scalars
             if let v = state["v/\(name)"] { s.v = v.scalars }
             slots[name] = s
+        }
+    }
+}
+
+/// One parameter's storage for an element-wise optimizer step: its value and gradient, and up
+/// to two state slots (SGD's velocity; Adam's moments), `count` floats each.
+struct StepOperands {
+    var value: UnsafeMutablePointer<Float>
+    var gradient: UnsafePointer<Float>
+    var first: UnsafeMutablePointer<Float>? = nil
+    var second: UnsafeMutablePointer<Float>? = nil
+    var count: Int
+}
+
+/// Calls `body` with the operands of `count` parameters, all held open at once: `open(i, use)`
+/// must call `use` exactly once, from inside the scopes that pin parameter i's arrays, with
+/// their addresses. The scopes nest (parameter 0's outermost), so every address stays valid
+/// until `body` returns.
+func withStepOperands(
+    count: Int, open: (Int, (StepOperands) -> Void) -> Void, body: ([StepOperands]) -> Void
+) {
+    // `open` is handed a closure that calls `open` again; Swift allows that only for a closure
+    // typed escaping, which it does not become: every call returns before this function does.
+    withoutActuallyEscaping(open) { open in
+        var operands: [StepOperands] = []
+        operands.reserveCapacity(count)
+        func openFrom(_ i: Int) {
+            guard i < count else { return body(operands) }
+            open(i) { o in
+                operands.append(o)
+                openFrom(i + 1)
+            }
+        }
+        openFrom(0)
+    }
+}
+
+/// Runs `step(operands, range)` over every element of every parameter as one job: the elements
+/// of all parameters, end to end, are cut into one contiguous range per worker, so small
+/// tensors share the threads instead of each running alone, and the update costs one hand-off
+/// rather than one per parameter. The steps are element-wise, so any cut gives the same bits.
+func forEachElementRange(of operands: [StepOperands], _ step: (StepOperands, Range<Int>) -> Void) {
+    let total = operands.reduce(0) { $0 + $1.count }
+    let parts = Workers.parts(for: total, minimum: 1 << 16)
+    Workers.run(parts) { part in
+        let range = Workers.range(total, parts: parts, part: part)
+        var start = 0
+        for o in operands {
+            let lower = max(range.lowerBound - start, 0)
+            let upper = min(range.upperBound - start, o.count)
+            if lower < upper { step(o, lower..<upper) }
+            start += o.count
         }
     }
 }

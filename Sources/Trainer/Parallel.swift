@@ -44,27 +44,34 @@ enum Workers {
     }
 }
 
-/// Float scratch memory owned by a layer, grown on demand and reused across steps.
+/// Float scratch memory owned by a layer, grown on demand and reused across steps. It starts on
+/// a 64-byte boundary: the GEMM's vector loads of an aligned B operand never span two cache
+/// lines, and it need not copy the operand to align it (see gemm_kernels.c).
 final class Scratch {
     private(set) var pointer: UnsafeMutablePointer<Float>
     private(set) var capacity: Int
 
     init() {
         capacity = 0
-        pointer = .allocate(capacity: 1)
+        pointer = Scratch.allocate(1)
+    }
+
+    private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
     }
 
     /// At least `count` floats (contents unspecified).
     func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
         if count > capacity {
-            pointer.deallocate()
-            pointer = .allocate(capacity: count)
+            UnsafeMutableRawPointer(pointer).deallocate()
+            pointer = Scratch.allocate(count)
             capacity = count
         }
         return pointer
     }
 
-    deinit { pointer.deallocate() }
+    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
 }
 
 /// A fixed table of offsets (for `gemmGathered`), rebuilt in place when its contents change.

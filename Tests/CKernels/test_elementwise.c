@@ -9,7 +9,8 @@
 // and the routed gradient, bit for bit, with ties and NaNs, clipped windows, padding before,
 // rows no window reaches, and channel counts around the vectors. The batch norm's backward
 // passes against the same passes written out here, gradients laid out like the input or routed
-// through a pool's argmax, with and without the ReLU mask, bit for bit.
+// through a pool's argmax, with and without the ReLU mask, bit for bit. The transpose against
+// element-by-element moves.
 #include "ck.h"
 #include "elementwise_kernels.h"
 #include "shardkit_cpu.h"
@@ -38,6 +39,32 @@ static void adam_reference(
 }
 
 static int same_bits(float a, float b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+// The transpose: sizes around the 8×8 register blocks and the 32×32 cache blocks, and the
+// trainer's fc1 shapes, with row strides wider than the matrices; the destination's padding
+// between rows must stay untouched.
+static void test_transpose(int tier, ck_rng *rng) {
+    static const long shapes[][2] = {{1, 1}, {1, 9}, {7, 1}, {8, 8}, {9, 7}, {17, 33}, {40, 24}, {64, 65}, {128, 512}};
+    ck_begin("transpose (%s kernel): every element moved, nothing else written",
+             shardkit_elementwise_kernel_name(tier));
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        long rows = shapes[k][0], cols = shapes[k][1], ss = cols + (long)(k % 3), ds = rows + (long)(k % 2) * 5;
+        size_t sourceSize = (size_t)((rows - 1) * ss + cols), destinationSize = (size_t)((cols - 1) * ds + rows);
+        float *source = ck_alloc(sourceSize * sizeof(float)), *destination = ck_alloc(destinationSize * sizeof(float));
+        for (size_t i = 0; i < sourceSize; i++) source[i] = ck_unit(rng);
+        for (size_t i = 0; i < destinationSize; i++) destination[i] = -7.5f;
+        shardkit_transpose_tier(tier, source, rows, cols, ss, destination, ds);
+        for (long j = 0; j < cols; j++)
+            for (long i = 0; i < ds && j * ds + i < (long)destinationSize; i++) {
+                float want = i < rows ? source[i * ss + j] : -7.5f;
+                CK_CHECK(same_bits(destination[j * ds + i], want), "%ldx%ld: d[%ld][%ld] = %.9g, expected %.9g", rows,
+                         cols, j, i, destination[j * ds + i], want);
+            }
+        free(source);
+        free(destination);
+    }
+    ck_end();
+}
 
 void test_elementwise(void) {
     int tier = shardkit_cpu()->tier;
@@ -80,6 +107,7 @@ void test_elementwise(void) {
         free(w); free(m); free(v); free(g); free(rw); free(rm); free(rv);
     }
     ck_end();
+    test_transpose(tier, &rng);
 }
 
 typedef struct {
@@ -99,7 +127,8 @@ void test_pooling(void) {
         {2, 8, 7, 33, 3, 3, 0, 1, 1}, {2, 9, 9, 16, 3, 2, 0, 0, 0}, {1, 4, 6, 1, 2, 2, 0, 0, 1},
         {2, 14, 14, 64, 2, 2, 0, 0, 0}, {1, 5, 7, 17, 3, 3, 1, 1, 1},
     };
-    ck_begin("max pool forward and disjoint backward (%s kernel): same bits as pooling written out",
+    ck_begin("max pool forward, disjoint backward and a ReLU convolution's routed gradient (%s kernel): "
+             "same bits as written out",
              shardkit_elementwise_kernel_name(tier));
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         long n = cases[k][0], h = cases[k][1], w = cases[k][2], c = cases[k][3], pool = cases[k][4];
@@ -128,11 +157,16 @@ void test_pooling(void) {
             float v = normalised ? x[i] * scale[j] + shift[j] : x[i];
             seen[i] = normalised && v <= 0 ? 0 : v;
         }
-        // Two calls over image ranges, as two workers would make them.
+        // Two calls over image ranges, as two workers would make them; the second is given only
+        // its own images, in a buffer of their exact size (as a fused convolution hands them over).
         shardkit_maxpool_forward_tier(
-            tier, x, 0, n / 2, h, w, c, oh, ow, pool, stride, padTop, padLeft, s, t, normalised, y, argmax);
+            tier, x, 0, 0, n / 2, h, w, c, oh, ow, pool, stride, padTop, padLeft, s, t, normalised, y, argmax);
+        size_t tailStart = (size_t)(n / 2 * h * w * c);
+        float *tail = ck_alloc((in - tailStart) * sizeof(float));
+        memcpy(tail, x + tailStart, (in - tailStart) * sizeof(float));
         shardkit_maxpool_forward_tier(
-            tier, x, n / 2, n, h, w, c, oh, ow, pool, stride, padTop, padLeft, s, t, normalised, y, argmax);
+            tier, tail, n / 2, n / 2, n, h, w, c, oh, ow, pool, stride, padTop, padLeft, s, t, normalised, y, argmax);
+        free(tail);
         memset(expectDx, 0, in * sizeof(float));
         for (long b = 0; b < n; b++)
             for (long oy = 0; oy < oh; oy++)
@@ -156,6 +190,34 @@ void test_pooling(void) {
             for (size_t i = 0; i < in; i++)
                 CK_CHECK(same_bits(dx[i], expectDx[i]), "case %zu, dx[%zu] = %.9g, expected %.9g", k, i, dx[i],
                          expectDx[i]);
+            // A ReLU convolution's gradient routed through this pool: dx, then 0 where the pool's
+            // output at the window is <= 0, and the column sums row by row; over two row ranges
+            // cut mid-image, as two workers (or two chunks) would ask for them.
+            shardkit_bn_gradient source = {dy, argmax, h, w, oh, ow, stride, padTop, padLeft};
+            long rows = n * h * w, cut = rows / 2 + 1;
+            float *g = ck_alloc(in * sizeof(float));
+            float sums[64], expectSums[64];
+            for (long j = 0; j < c; j++) sums[j] = expectSums[j] = j % 3 == 0 ? -0.0f : 0.5f;
+            shardkit_pool_relu_gradient_tier(tier, source, y, 0, cut, c, g, sums);
+            shardkit_pool_relu_gradient_tier(tier, source, y, cut, rows, c, g + cut * c, sums);
+            for (long r = 0; r < rows; r++) {
+                long b = r / (h * w), iy = r % (h * w) / w, ix = r % w;
+                long oy = (iy + padTop) / stride, ox = (ix + padLeft) / stride;
+                for (long j = 0; j < c; j++) {
+                    long i = r * c + j;
+                    float want = 0;
+                    if (oy < oh && ox < ow) {
+                        long o = ((b * oh + oy) * ow + ox) * c + j;
+                        want = y[o] <= 0 ? 0 : expectDx[i];
+                    }
+                    expectSums[j] += want;
+                    CK_CHECK(same_bits(g[i], want), "case %zu, routed g[%ld] = %.9g, expected %.9g", k, i, g[i], want);
+                }
+            }
+            for (long j = 0; j < c; j++)
+                CK_CHECK(same_bits(sums[j], expectSums[j]), "case %zu, routed sum %ld = %.9g, expected %.9g", k, j,
+                         sums[j], expectSums[j]);
+            free(g);
         }
         free(x); free(y); free(dy); free(dx); free(expectDx); free(argmax); free(seen);
     }
@@ -221,7 +283,10 @@ void test_batchnorm(void) {
             // Two calls over row ranges, as the blocks of the Swift layer make them.
             shardkit_bn_backward_sums_tier(tier, source, x, 0, rows / 3, c, relu, a, bb, mean, inv, sums[0], sums[1]);
             shardkit_bn_backward_sums_tier(tier, source, x, rows / 3, rows, c, relu, a, bb, mean, inv, sums[0], sums[1]);
-            shardkit_bn_backward_input_tier(tier, source, x, 0, rows, c, relu, a, bb, kk, shift, scale, mean, dx);
+            // The input pass over two ranges too, the second starting mid-row of an image.
+            long cut = rows / 2 + 1;
+            shardkit_bn_backward_input_tier(tier, source, x, 0, cut, c, relu, a, bb, kk, shift, scale, mean, dx);
+            shardkit_bn_backward_input_tier(tier, source, x, cut, rows, c, relu, a, bb, kk, shift, scale, mean, dx);
             for (long r = 0; r < rows; r++)
                 for (long j = 0; j < c; j++) {
                     float dz = bn_reference_dz(&source, x, r, c, j, relu, a, bb);

@@ -2,7 +2,8 @@
 // kernel the tier in force selects, against a double-precision triple loop, on odd shapes around
 // the register tiles' edges (16-float vectors, up to 12 rows, 64-column blocks, depth blocks of
 // 131072/n), with A row-major or transposed through its strides, padded leading dimensions, and
-// the accumulate, bias and ReLU options. Padding between C's rows must stay untouched.
+// the accumulate, bias and ReLU options, and B packed (rows far apart, m >= 256). Padding between
+// C's rows must stay untouched.
 // Every tier has a kernel (AVX-512, AVX2+FMA, portable C), so the tests run at whatever tier the
 // program's SHARDKIT_ISA puts in force.
 #include "ck.h"
@@ -190,6 +191,17 @@ void test_gemm(void) {
     for (size_t d = 0; d < sizeof deep / sizeof deep[0]; d++) {
         strided_case(deep[d][0], deep[d][1], 2100, variant((int)d * 3 + 5), &rng);
         gathered_case(deep[d][0], deep[d][1], 2100, variant((int)d + 2), 0, &rng);
+    }
+    ck_end();
+
+    // B's rows farther apart than its width (padded ldb) with m >= 256: the driver copies B into
+    // contiguous column blocks first, about 64 K floats per depth block (several blocks here).
+    ck_begin("packed B: padded ldb, m >= 256, one and several depth blocks, strided and gathered A");
+    static const long packed[][3] = {{256, 17, 2100}, {300, 130, 500}, {257, 600, 120}, {384, 64, 128}, {256, 1, 7}};
+    static const int paddedVariants[] = {2, 3, 5, 6};
+    for (size_t d = 0; d < sizeof packed / sizeof packed[0]; d++) {
+        strided_case(packed[d][0], packed[d][1], packed[d][2], variant(paddedVariants[d % 4]), &rng);
+        gathered_case(packed[d][0], packed[d][1], packed[d][2], variant(paddedVariants[(d + 1) % 4]), 0, &rng);
     }
     ck_end();
 

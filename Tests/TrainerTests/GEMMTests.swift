@@ -31,10 +31,12 @@ struct GEMMTests {
 
     /// Shapes around the tile sizes (6, 8, 12 rows; 8- and 16-column vectors; column blocks of
     /// 2 to 4 vectors), odd sizes, leading dimensions larger than the matrices, and depths beyond
-    /// one depth block.
+    /// one depth block; with 256 rows or more (B's rows are `ldb` > n apart in every case), the
+    /// C driver copies B into contiguous column blocks first.
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (7, 5, 3), (13, 17, 9), (25, 33, 31), (37, 48, 75), (50, 64, 40), (23, 65, 19), (31, 130, 7),
         (6, 800, 64), (100, 32, 25), (9, 16, 2100), (5, 300, 600), (3, 7, 0), (11, 40, 13), (29, 8, 6),
+        (300, 130, 37), (256, 20, 90),
     ]
 
     /// The ways of computing one product that `check` compares with the reference.

@@ -25,14 +25,17 @@ void shardkit_adam_step_tier(
 /// (n × oh × ow × c) and its flat index in `x` to `argmax`: the first element of the window in
 /// row-major order, replaced only by a strictly greater one (so a NaN first element stays, and
 /// later NaNs are skipped). `y` and `argmax` are the whole tensors; only the images' part is
-/// written. Runs the kernel of `tier`, clamped like `shardkit_adam_step_tier`.
+/// written. `x` holds the input from image `xImage` on (0: the whole tensor; image0 ≥ xImage),
+/// so a caller can pool a few images as they are made, with argmax still naming flat indices in
+/// the whole input. Runs the kernel of `tier`, clamped like `shardkit_adam_step_tier`.
 ///
 /// When `scale` is not null, each value v is pooled as v·scale[ch] + shift[ch] (then max(·, 0)
 /// when `relu`, with NaN kept), transformed as it is loaded: a batch norm's output pooled
 /// without being written, with the bits the separate layers would give.
 void shardkit_maxpool_forward_tier(
-    int tier, const float *x, long image0, long image1, long h, long w, long c, long oh, long ow, long pool,
-    long stride, long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y, int *argmax);
+    int tier, const float *x, long xImage, long image0, long image1, long h, long w, long c, long oh, long ow,
+    long pool, long stride, long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y,
+    int *argmax);
 
 /// A batch norm's statistics pass over rows [row0, row1) of x (`channels` floats each): with
 /// d = x − k (k one reference row), adds d into `sum[j]` and d·d into `sumSquares[j]`, row by
@@ -75,6 +78,25 @@ void shardkit_bn_backward_input_tier(
     int tier, shardkit_bn_gradient source, const float *x, long row0, long row1, long channels, int relu,
     const float *a, const float *b, const float *k, const float *shift, const float *scale, const float *mean,
     float *dx);
+
+/// The gradient at the output of a convolution with a fused ReLU that a max pool over disjoint
+/// windows followed, for rows [row0, row1) of that output (`channels` floats each, rows counted
+/// pixel by pixel, image by image), without the pool's full-size input gradient: `source` holds
+/// the pool's output gradient, argmax and geometry (as for a batch norm before a pool), `pooled`
+/// the pool's output. Element j of row r gets dy of its window where argmax names it
+/// (r·channels + j), else 0, and 0 where the pool's output there is ≤ 0 (the ReLU's output at
+/// the argmax); rows no window reaches get 0. Writes row r at g + (r − row0)·channels and adds
+/// each value into sums[j], row by row in order, so every tier gives the same bits.
+void shardkit_pool_relu_gradient_tier(
+    int tier, shardkit_bn_gradient source, const float *pooled, long row0, long row1, long channels, float *g,
+    float *sums);
+
+/// destination[j·destinationStride + i] = source[i·sourceStride + j] for a rows × cols matrix:
+/// 8×8 blocks through vector registers at the x86 tiers (AVX-512 uses the AVX2 blocks), square
+/// blocks of plain C elsewhere. The matrices must not overlap.
+void shardkit_transpose_tier(
+    int tier, const float *source, long rows, long cols, long sourceStride, float *destination,
+    long destinationStride);
 
 /// The element-wise kernels that `tier` runs after clamping: "avx512", "avx2" or "portable". A
 /// static string.
