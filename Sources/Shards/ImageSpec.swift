@@ -75,6 +75,8 @@ public struct ImageSpec: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey { case key, shape, encoding }
 
+    /// Reads `{"key", "shape": [height, width, channels], "encoding"}`; `-1` in the shape reads as
+    /// an unknown size. A shape that is not three numbers with 1 or 3 channels is a decoding error.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let shape = try container.decode([Int].self, forKey: .shape)
@@ -91,6 +93,7 @@ public struct ImageSpec: Codable, Sendable, Equatable {
             channels: shape[2], encoding: try container.decode(ImageEncoding.self, forKey: .encoding))
     }
 
+    /// Writes the manifest's JSON form: an unknown height or width as `-1`.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(key, forKey: .key)
