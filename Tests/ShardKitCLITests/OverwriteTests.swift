@@ -252,7 +252,7 @@ import Testing
     @Test func overwriteWithResumeContinuesAKilledOverwrite() throws {
         let synth = Self.synth + ["--shards", "8"]
         try Self.withOutput("strings", holding: synth + ["--count", "40"]) { directory, output, old in
-            let arguments = synth + ["--output", output.path, "--count", "30000", "--seed", "9", "--overwrite"]
+            let arguments = synth + ["--output", output.path, "--count", "8000", "--seed", "9", "--overwrite"]
             let run = try ShardKitRun(arguments)
             try #require(Self.waitForStaging(run, in: output, receipts: 2), "the overwrite never finished a shard")
             let ending = run.stop(with: SIGKILL)
@@ -267,7 +267,7 @@ import Testing
             #expect(resumed.standardError.contains("resuming the run of process"), "\(resumed.standardError)")
             let reference = directory.appendingPathComponent("reference")
             let fresh = try ShardKitProcess.run(
-                synth + ["--output", reference.path, "--count", "30000", "--seed", "9"])
+                synth + ["--output", reference.path, "--count", "8000", "--seed", "9"])
             try #require(fresh.status == 0)
             try ScaleOutTests.expectSameTree(reference, output)
         }
