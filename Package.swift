@@ -58,6 +58,9 @@ let package = Package(
         // ArchiveReader). Loaded with dlopen when the first archive is opened (its headers from
         // libarchive-dev, the library libarchive13): it and what it links weigh 3.7 MB of RSS.
         .target(name: "CShardKitArchive", linkerSettings: [.linkedLibrary("dl")]),
+        // Child processes that run this same executable again (posix_spawn of /proc/self/exe,
+        // and a constructor that runs the child's job instead of `main`): libhdf5 on untrusted files.
+        .target(name: "CShardKitIsolation"),
 
         // MARK: Library modules, lowest first; each imports only those above it in this list.
         // Helpers shared by our own modules with `package` access: CPU features and the kernel tier.
@@ -70,7 +73,7 @@ let package = Package(
         .target(name: "Glyphs", dependencies: ["ShardKitSupport", "Imaging", "CShardKitFreeType"], swiftSettings: strictSettings),
         .target(name: "Synth", dependencies: ["ShardKitSupport", "Imaging"], swiftSettings: strictSettings),
         .target(
-            name: "Formats", dependencies: ["ShardKitSupport", "Imaging", "CShardKitHDF5", "CShardKitZlib", "CShardKitArchive", "RecordIO"],
+            name: "Formats", dependencies: ["ShardKitSupport", "Imaging", "CShardKitHDF5", "CShardKitZlib", "CShardKitArchive", "CShardKitIsolation", "RecordIO"],
             swiftSettings: strictSettings),
         // Datasets of shards: the sharded writer, the typed manifest and TFDS side files, the one
         // crash-safety mechanism, and inspect/verify/contact sheets beside them.

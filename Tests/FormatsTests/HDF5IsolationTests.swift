@@ -8,63 +8,55 @@ import Testing
 /// libhdf5 runs in a child process (`IsolatedHDF5Child`): whatever happens to the child, the
 /// reader gets a `FormatError` naming the file and the entry, and the child is gone afterwards.
 @Suite struct HDF5IsolationTests {
-    let path = "/data/digitStruct.mat"
+    let scratch: Scratch
+    /// A named pipe with no writer: libhdf5's `open` of it blocks, so the child stays silent.
+    let silentInput: String
 
-    func entry(_ i: Int) -> DigitStructEntry {
-        DigitStructEntry(
-            index: i, name: "\(i).png",
-            boxes: [
-                DigitBox(label: 10, left: -1, top: 2.5, width: 9, height: 20),
-                DigitBox(label: 3, left: 8, top: 0, width: 7, height: 19),
-            ])
+    init() throws {
+        scratch = try Scratch()
+        silentInput = scratch.file("digitStruct.mat")
+        #expect(mkfifo(silentInput, 0o600) == 0)
     }
 
-    @Test func entriesAndErrorsCrossThePipeIntact() throws {
-        let child = try IsolatedHDF5Child(path: path) { channel in
-            channel.sendCount(3)
-            for i in 0..<2 { channel.send(entry(i)) }
-            channel.send(
-                FormatError(.badRecord, path: "ignored", record: 2, "label out of range", expected: "1…10", found: "11")
-            )
-        }
-        #expect(try child.receiveCount() == 3)
-        #expect(try child.receiveEntry(record: 0) == entry(0))
-        #expect(try child.receiveEntry(record: 1) == entry(1))
-        let error = formatError { _ = try child.receiveEntry(record: 2) }
-        #expect(
-            error == FormatError(.badRecord, path: path, record: 2, "label out of range", expected: "1…10", found: "11")
-        )
-    }
-
-    @Test func aChildKilledBySignalIsAnErrorNamingTheEntry() throws {
-        let child = try IsolatedHDF5Child(path: path) { channel in
-            channel.sendCount(5)
-            channel.send(entry(0))
-            raise(SIGSEGV)
-        }
-        #expect(try child.receiveCount() == 5)
-        #expect(try child.receiveEntry(record: 0) == entry(0))
-        let error = formatError { _ = try child.receiveEntry(record: 1) }
-        #expect(error?.kind == .decode)
-        #expect(error?.path == path && error?.record == 1)
-        #expect(
-            error?.message.hasPrefix("libhdf5 failed on this file (its reader process was killed by signal 11 (")
-                == true)
-    }
-
-    @Test func aChildThatExitsEarlyIsAnError() throws {
-        let child = try IsolatedHDF5Child(path: path) { _ in _exit(3) }
+    /// The child is this executable started again (no fork of this multi-threaded process, whose
+    /// other threads' locks a forked child inherits): its /proc entry shows the same executable
+    /// under the child's own name. Killing it is an error on what was being read.
+    @Test func theChildIsThisExecutableStartedAgain() throws {
+        let child = try IsolatedHDF5Child(
+            path: silentInput, job: .digitStructWalk(walker: 0, walkers: 1, fromImage: false))
+        // /proc files report size 0, so they are read to their end rather than by size.
+        let commandLine =
+            try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/\(child.pid)/cmdline"))
+            .readToEnd() ?? Data()
+        #expect(String(decoding: commandLine, as: UTF8.self) == "shardkit-isolated-child\0")
+        let ours = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(child.pid)/exe") == ours)
+        #expect(kill(child.pid, SIGKILL) == 0)
         let error = formatError { _ = try child.receiveCount() }
-        #expect(error?.record == nil)
-        #expect(error?.message.contains("exited with status 3") == true)
+        #expect(error?.kind == .decode && error?.record == nil)
+        #expect(
+            error?.message.hasPrefix("libhdf5 failed on this file (its reader process was killed by signal 9 (")
+                == true, "\(String(describing: error))")
     }
 
     @Test func aSilentChildIsStoppedAfterTheLimit() throws {
-        let child = try IsolatedHDF5Child(path: path, silenceLimit: 1) { _ in sleep(30) }
+        let child = try IsolatedHDF5Child(
+            path: silentInput, job: .digitStructWalk(walker: 0, walkers: 1, fromImage: false), silenceLimit: 1)
         let start = Date()
         let error = formatError { _ = try child.receiveCount() }
         #expect(Date().timeIntervalSince(start) < 10)
         #expect(error?.message == "libhdf5 made no progress on this file for 1 s and was stopped")
+        #expect(kill(child.pid, 0) != 0, "the silent child is still there")
+    }
+
+    @Test func aChildsExitStatusIsNamed() throws {
+        let child = try IsolatedHDF5Child(
+            path: silentInput, job: .digitStructWalk(walker: 0, walkers: 1, fromImage: false))
+        let error = child.failure(status: 3 << 8, record: 4)
+        #expect(error.record == 4)
+        #expect(
+            error.message.hasPrefix(
+                "libhdf5 failed on this file (its reader process exited with status 3 before it finished)"))
     }
 
     @Test func readingAllEntriesEndsWithACleanExit() throws {

@@ -1,12 +1,12 @@
 // SVHN's digitStruct.mat (MATLAB v7.3, i.e. HDF5) through libhdf5: the fuzzed bytes are written to
 // a file, since libhdf5 opens files, and read entry by entry as the SVHN converter does.
 //
-// DigitStructReader parses in a forked child (see formats/svhn-digitstruct.md), so what libhdf5
-// does to itself on a crafted file happens there and comes back as a FormatError. The child is a
-// copy of this fuzzer, sanitizers and all; so that its end is not mistaken for this process's, a
-// child forgets libFuzzer's crash callback and reports to /dev/null, and huge requests fail as
-// glibc's malloc fails them (allocator_may_return_null). The coverage the fuzzer sees is this
-// process's: the reader and its pipe, not libhdf5's parse. At exit the harness prints how many
+// DigitStructReader parses in a child process (see formats/svhn-digitstruct.md), so what libhdf5
+// does to itself on a crafted file happens there and comes back as a FormatError. The child is this
+// fuzzer's executable started again, sanitizers and all, but it runs the parse instead of
+// libFuzzer's main (so no crash of its is taken for this process's), its output goes to
+// /dev/null, and huge requests fail as glibc's malloc fails them (allocator_may_return_null). The
+// coverage the fuzzer sees is this process's: the reader and its pipe, not libhdf5's parse. At exit the harness prints how many
 // inputs made the child die; with FUZZ_SAVE_CHILD_DEATHS=DIR it also copies each such input there
 // (how Fuzz/regressions/fuzz-digitstruct/hdf5-segv.mat was found).
 import Formats
@@ -23,19 +23,8 @@ public func asanDefaultOptions() -> UnsafePointer<CChar>? {
 nonisolated(unsafe) private var childFailures = 0
 nonisolated(unsafe) private var childHangs = 0
 
-/// Installed once: a quiet child, and the count printed at exit.
+/// Installed once: the count printed at exit.
 private let installed: Bool = {
-    pthread_atfork(nil, nil) {
-        typealias SetCallback = @convention(c) (UnsafeRawPointer?) -> Void
-        // dlsym(nil, …) is RTLD_DEFAULT: the sanitizer runtime linked into this executable.
-        if let deathCallback = dlsym(nil, "__sanitizer_set_death_callback") {
-            unsafeBitCast(deathCallback, to: SetCallback.self)(nil)
-        }
-        if let reportFD = dlsym(nil, "__sanitizer_set_report_fd") {
-            let devNull = open("/dev/null", O_WRONLY)
-            unsafeBitCast(reportFD, to: SetCallback.self)(UnsafeRawPointer(bitPattern: Int(devNull)))
-        }
-    }
     atexit {
         let line =
             "fuzz-digitstruct: the libhdf5 child died on \(childFailures) input(s) and hung on \(childHangs); "

@@ -1,5 +1,7 @@
 internal import CShardKitHDF5
+internal import CShardKitIsolation
 public import Foundation
+internal import Glibc
 
 /// One digit's bounding box from SVHN's `digitStruct.mat`, in pixels of the full image.
 public struct DigitBox: Sendable, Equatable {
@@ -109,22 +111,18 @@ public final class DigitStructReader: FormatReader {
     private static func start(path: String, image: [UInt8]?, walkers: Int) throws(FormatError) -> (
         [IsolatedHDF5Child], Int
     ) {
+        // A file image reaches the children through one in-memory file that they all read.
+        var imageFile: Int32? = nil
+        defer { if let imageFile { close(imageFile) } }
+        if let image {
+            imageFile = try memoryFile(holding: image, path: path)
+        }
         var children: [IsolatedHDF5Child] = []
         for walker in 0..<walkers {
             children.append(
-                try IsolatedHDF5Child(path: path) { (channel: IsolatedHDF5Child.ChildChannel) in
-                    do throws(FormatError) {
-                        let parser = try withHDF5 { () throws(FormatError) in
-                            try DigitStructParser(path: path, image: image)
-                        }
-                        channel.sendCount(parser.count)
-                        for i in stride(from: walker, to: parser.count, by: walkers) {
-                            channel.send(try withHDF5 { () throws(FormatError) in try parser.readEntry(i) })
-                        }
-                    } catch {
-                        channel.send(error)
-                    }
-                })
+                try IsolatedHDF5Child(
+                    path: path, job: .digitStructWalk(walker: walker, walkers: walkers, fromImage: image != nil),
+                    input: imageFile))
         }
         // Every walker parsed the same file; the first one's count (or error) stands for all.
         var count = 0
@@ -133,6 +131,43 @@ public final class DigitStructReader: FormatReader {
             if walker == 0 { count = counted } else if counted != count { throw child.disagreement(count, counted) }
         }
         return (children, count)
+    }
+
+    /// A child's work (`IsolatedHDF5Child.Job.digitStructWalk`): parses the file and sends the
+    /// entry count, then entries `walker`, `walker + walkers`, …, or the first error met.
+    static func walk(
+        path: String, image: [UInt8]?, walker: Int, walkers: Int, to channel: IsolatedHDF5Child.ChildChannel
+    ) {
+        do throws(FormatError) {
+            let parser = try withHDF5 { () throws(FormatError) in try DigitStructParser(path: path, image: image) }
+            channel.sendCount(parser.count)
+            for i in stride(from: walker, to: parser.count, by: walkers) {
+                channel.send(try withHDF5 { () throws(FormatError) in try parser.readEntry(i) })
+            }
+        } catch {
+            channel.send(error)
+        }
+    }
+
+    /// An anonymous in-memory file with `bytes` in it, for the children to read.
+    private static func memoryFile(holding bytes: [UInt8], path: String) throws(FormatError) -> Int32 {
+        let fd = shardkit_memory_file("digitStruct.mat")
+        guard fd >= 0 else {
+            throw FormatError(
+                .io, path: path, "cannot hold the file image: memfd_create: \(String(cString: strerror(errno)))")
+        }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                throw FormatError(.io, path: path, "cannot hold the file image: \(reason)")
+            }
+            done += n
+        }
+        return fd
     }
 
     /// Starts again at entry 0, with new walkers over the same file or image (no second read of

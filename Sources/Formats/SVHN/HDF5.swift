@@ -6,13 +6,8 @@ internal import Glibc
 /// recursive because handles close themselves (taking the lock) inside locked regions too.
 let hdf5Lock = NSRecursiveLock()
 
-/// Set in the single-threaded child of `IsolatedHDF5Child`, where `hdf5Lock` is not needed and may
-/// have been held by another thread of the parent at the moment of the fork.
-nonisolated(unsafe) var hdf5LockBypassed = false
-
 /// Runs `body` holding `hdf5Lock`.
 func withHDF5<T>(_ body: () throws(FormatError) -> T) throws(FormatError) -> T {
-    if hdf5LockBypassed { return try body() }
     hdf5Lock.lock()
     defer { hdf5Lock.unlock() }
     return try body()
@@ -44,8 +39,8 @@ final class H5Handle {
     }
 
     deinit {
-        if !hdf5LockBypassed { hdf5Lock.lock() }
-        defer { if !hdf5LockBypassed { hdf5Lock.unlock() } }
+        hdf5Lock.lock()
+        defer { hdf5Lock.unlock() }
         switch kind {
         case .file: H5Fclose(id)
         case .group: H5Gclose(id)

@@ -1,54 +1,69 @@
-internal import CShardKitHDF5
+internal import CShardKitIsolation
 internal import Foundation
 internal import Glibc
 
 /// Runs libhdf5 on an untrusted file in a child process, so that what libhdf5 does on a crafted
 /// file (fuzzing found requests for terabytes, leaks and out-of-bounds reads in libhdf5 1.10)
-/// cannot take this process down. The child is a `fork` of this process: it runs `work` (which
-/// does every libhdf5 call) and sends its results over a pipe; this side reads them as they are
+/// cannot take this process down. The child is this executable started again (`posix_spawn` of
+/// /proc/self/exe, see CShardKitIsolation): a `fork` of a multi-threaded process inherits the
+/// locks other threads held at that moment, and a CI run saw such a child wait on one for good.
+/// The child runs a `Job` and sends its results over a pipe; this side reads them as they are
 /// needed, so entries still stream. A child that dies before it sent its end, or that says nothing
 /// for `silenceLimit` seconds (default 120), becomes a `FormatError` naming the file and the entry.
-///
-/// The child never returns into the caller's code: it leaves with `_exit`, so neither `atexit`
-/// handlers nor the parent's signal clean-up (SIGINT and SIGTERM are reset to their defaults) run
-/// there. It dies with its parent (`PR_SET_PDEATHSIG`).
+/// The child dies with its parent (`PR_SET_PDEATHSIG`).
 final class IsolatedHDF5Child {
+    /// What a child does, passed to it in its environment.
+    enum Job: Equatable {
+        /// Parse the digitStruct.mat at the child's path (or the file image on its descriptor 4)
+        /// and send entries `walker`, `walker + walkers`, … (`DigitStructReader.walk`).
+        case digitStructWalk(walker: Int, walkers: Int, fromImage: Bool)
+
+        /// The marker variable's value for this job.
+        fileprivate static let digitStructName = "digitstruct"
+    }
+
     /// How long the child may stay silent before it is taken to hang, in seconds.
     let silenceLimit: Int32
+    /// The child's process id (tests signal it).
+    let pid: pid_t
     private let path: String
-    private let pid: pid_t
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var consumed = 0
     private var reaped = false
 
-    /// Forks; the child runs `work` and exits. The pipe and the fork happen under `spawnLock`, so
-    /// a child never inherits another child's pipe (which would keep that pipe from ending).
-    init(path: String, silenceLimit: Int32 = 120, work: (ChildChannel) -> Void) throws(FormatError) {
+    /// Starts a child that runs `job` on `path`; `input` (an open descriptor, or nil) becomes the
+    /// child's descriptor 4, which is how a file image reaches it.
+    init(path: String, job: Job, input: Int32? = nil, silenceLimit: Int32 = 120) throws(FormatError) {
         self.path = path
         self.silenceLimit = silenceLimit
         var ends: [Int32] = [-1, -1]
-        Self.spawnLock.lock()
-        guard pipe(&ends) == 0 else {
-            Self.spawnLock.unlock()
+        guard shardkit_cloexec_pipe(&ends) == 0 else {
             throw FormatError(
                 .io, path: path, "cannot start the HDF5 reader: pipe: \(String(cString: strerror(errno)))")
         }
-        let child = fork()
-        if child == 0 {
-            close(ends[0])
-            Self.becomeChild()
-            let channel = ChildChannel(fd: ends[1])
-            work(channel)
-            channel.sendEnd()
-            _exit(0)
+        var environment = [
+            "\(SHARDKIT_ISOLATED_PARENT_VARIABLE)=\(getpid())",
+            // The child needs none of OpenBLAS's threads (the library is linked, so it starts them).
+            "OPENBLAS_NUM_THREADS=1",
+            "\(Self.pathVariable)=\(path)",
+        ]
+        switch job {
+        case .digitStructWalk(let walker, let walkers, let fromImage):
+            environment += [
+                "\(SHARDKIT_ISOLATED_CHILD_VARIABLE)=\(Job.digitStructName)",
+                "\(Self.walkerVariable)=\(walker)/\(walkers)/\(fromImage ? 1 : 0)",
+            ]
+        }
+        var child: pid_t = 0
+        let status = Self.withCStrings(environment) { pointers in
+            shardkit_spawn_isolated_child(pointers, ends[1], input ?? -1, &child)
         }
         close(ends[1])
-        Self.spawnLock.unlock()
-        guard child > 0 else {
+        guard status == 0 else {
             close(ends[0])
             throw FormatError(
-                .io, path: path, "cannot start the HDF5 reader: fork: \(String(cString: strerror(errno)))")
+                .io, path: path, "cannot start the HDF5 reader: posix_spawn: \(String(cString: strerror(status)))")
         }
         pid = child
         fd = ends[0]
@@ -63,19 +78,51 @@ final class IsolatedHDF5Child {
         }
     }
 
-    /// Held from `pipe` to the parent's `close` of the child's end.
-    private static let spawnLock = NSLock()
+    private static let pathVariable = "SHARDKIT_ISOLATED_PATH"
+    private static let walkerVariable = "SHARDKIT_DIGITSTRUCT_WALKER"
 
-    /// In the child, before `work`: default signal dispositions (the parent's handlers clean up
-    /// the parent's outputs, and a crash handler such as Swift's backtracer would report the
-    /// child's crash as the parent's: the parent reports it, in one line), death with the parent,
-    /// and no locking of `hdf5Lock`, which another thread of the parent may have held at the fork.
-    private static func becomeChild() {
-        for signalNumber in [SIGINT, SIGTERM, SIGPIPE, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] {
-            signal(signalNumber, SIG_DFL)
+    /// `strings` as a NULL-terminated array of C strings, alive during `body`.
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+        let copies = strings.map { strdup($0) }
+        defer { copies.forEach { free($0) } }
+        let pointers = copies.map { UnsafePointer($0) } + [nil]
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    // MARK: The child's side.
+
+    /// The child's `main`, called by CShardKitIsolation's constructor before the executable's own:
+    /// decodes the job from the environment, runs it, and returns the exit status.
+    static func runChild(job: String) -> Int32 {
+        let channel = ChildChannel(fd: SHARDKIT_ISOLATED_REPLY_FD)
+        guard job == Job.digitStructName, let path = getenv(pathVariable).map({ String(cString: $0) }),
+            let walking = getenv(walkerVariable).map({ String(cString: $0) })
+        else { return 2 }
+        let fields = walking.split(separator: "/").compactMap { Int($0) }
+        guard fields.count == 3, fields[1] > 0, (0..<fields[1]).contains(fields[0]) else { return 2 }
+        var image: [UInt8]? = nil
+        if fields[2] == 1 {
+            guard let bytes = readAll(SHARDKIT_ISOLATED_INPUT_FD) else { return 2 }
+            image = bytes
         }
-        shardkit_die_with_parent()
-        hdf5LockBypassed = true
+        DigitStructReader.walk(path: path, image: image, walker: fields[0], walkers: fields[1], to: channel)
+        channel.sendEnd()
+        return 0
+    }
+
+    /// Every byte of the file open at `fd` (the parent's in-memory file image), or nil.
+    private static func readAll(_ fd: Int32) -> [UInt8]? {
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_size >= 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            done += n
+        }
+        return bytes
     }
 
     // MARK: Messages: a tag byte, then little-endian fields; strings are a UInt32 length and UTF-8.
@@ -121,7 +168,7 @@ final class IsolatedHDF5Child {
             write(out)
         }
 
-        /// Called by `init` after `work`: the end marker, then `_exit(0)`.
+        /// Sent by `runChild` after the job: all is sent.
         fileprivate func sendEnd() { write([Tag.end.rawValue]) }
 
         private func append(_ value: UInt64, to out: inout [UInt8]) {
@@ -246,15 +293,15 @@ final class IsolatedHDF5Child {
     }
 
     /// What the child's end means: a crash (signal, or a non-zero exit such as a sanitizer's).
-    private func failure(status: Int32, record: Int?) -> FormatError {
+    func failure(status: Int32, record: Int?) -> FormatError {
         let signal = status & 0x7F
         let how =
             signal != 0
-            ? "killed by signal \(signal) (\(String(cString: strsignal(signal))))"
+            ? "was killed by signal \(signal) (\(String(cString: strsignal(signal))))"
             : "exited with status \((status >> 8) & 0xFF)"
         return FormatError(
             .decode, path: path, record: record,
-            "libhdf5 failed on this file (its reader process was \(how) before it finished); "
+            "libhdf5 failed on this file (its reader process \(how) before it finished); "
                 + "the file is damaged or not a digitStruct.mat",
             expected: "a MATLAB 7.3 digitStruct.mat")
     }
@@ -279,4 +326,11 @@ final class IsolatedHDF5Child {
         _ = reap()
         return FormatError(.decode, path: path, record: record, message, expected: "a MATLAB 7.3 digitStruct.mat")
     }
+}
+
+/// Called by CShardKitIsolation's constructor in a process started as an isolated child; not for
+/// any other use.
+@_cdecl("shardkit_isolated_child_main")
+func isolatedChildMain(_ job: UnsafePointer<CChar>) -> Int32 {
+    IsolatedHDF5Child.runChild(job: String(cString: job))
 }
