@@ -1,11 +1,8 @@
 #pragma once
 #include <hdf5.h>
 #include <hdf5_hl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <unistd.h>
 // HDF5's type and property-list identifiers are macros that expand to function calls or
 // globals Swift cannot import; the Formats module reads them through static inline getters here.
 
@@ -91,11 +88,3 @@ static inline void shardkit_h5e_message(char *text, size_t size) {
 /// (no copy) and frees it with free() when the file is closed.
 static inline unsigned shardkit_h5lt_image_dont_copy(void) { return H5LT_FILE_IMAGE_DONT_COPY; }
 
-/// In a child process that parses an untrusted file: be killed when the parent dies (prctl's
-/// PR_SET_PDEATHSIG, which Swift cannot call: prctl is variadic), and leave at once if the parent
-/// is already gone.
-static inline void shardkit_die_with_parent(void) {
-    pid_t parent = getppid();
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(1);
-}

@@ -10,16 +10,23 @@
 
 /// The environment variable that marks a process as an isolated child; its value names the job.
 #define SHARDKIT_ISOLATED_CHILD_VARIABLE "SHARDKIT_ISOLATED_CHILD"
-/// The parent's pid, so that a child whose parent is already gone exits at once.
+/// The parent's pid: a child whose parent is gone (at its start, or later) exits.
 #define SHARDKIT_ISOLATED_PARENT_VARIABLE "SHARDKIT_ISOLATED_PARENT"
 /// The descriptor the child writes its replies to.
 #define SHARDKIT_ISOLATED_REPLY_FD 3
 /// The descriptor the child reads its input from (when the parent passes one), or closed.
 #define SHARDKIT_ISOLATED_INPUT_FD 4
 
+/// A child's exit statuses that are not about the file: its parent was gone,
+/// its environment did not name a job it knows, or its input descriptor could not be read.
+#define SHARDKIT_ISOLATED_ORPHANED 125
+#define SHARDKIT_ISOLATED_BAD_REQUEST 124
+#define SHARDKIT_ISOLATED_UNREADABLE_INPUT 123
+
 /// Starts this executable again as a child: `extra_environment` (NULL-terminated "NAME=value"
 /// strings) is added to this process's environment, `reply_fd` becomes the child's descriptor 3,
-/// `input_fd` (or -1) its descriptor 4, and 0, 1 and 2 are /dev/null. Every signal starts at its
+/// `input_fd` (or -1) its descriptor 4, and 0, 1 and 2 are /dev/null; a variable set in
+/// `extra_environment` replaces an inherited one of the same name. Every signal starts at its
 /// default action, with none blocked. Returns 0 and the pid, or an errno value.
 int shardkit_spawn_isolated_child(const char *const *extra_environment, int reply_fd, int input_fd, pid_t *pid);
 

@@ -10,7 +10,7 @@ internal import Glibc
 /// The child runs a `Job` and sends its results over a pipe; this side reads them as they are
 /// needed, so entries still stream. A child that dies before it sent its end, or that says nothing
 /// for `silenceLimit` seconds (default 120), becomes a `FormatError` naming the file and the entry.
-/// The child dies with its parent (`PR_SET_PDEATHSIG`).
+/// The child exits within a second of its parent's end (a thread of it watches `getppid`).
 final class IsolatedHDF5Child {
     /// What a child does, passed to it in its environment.
     enum Job: Equatable {
@@ -97,12 +97,14 @@ final class IsolatedHDF5Child {
         let channel = ChildChannel(fd: SHARDKIT_ISOLATED_REPLY_FD)
         guard job == Job.digitStructName, let path = getenv(pathVariable).map({ String(cString: $0) }),
             let walking = getenv(walkerVariable).map({ String(cString: $0) })
-        else { return 2 }
+        else { return SHARDKIT_ISOLATED_BAD_REQUEST }
         let fields = walking.split(separator: "/").compactMap { Int($0) }
-        guard fields.count == 3, fields[1] > 0, (0..<fields[1]).contains(fields[0]) else { return 2 }
+        guard fields.count == 3, fields[1] > 0, (0..<fields[1]).contains(fields[0]) else {
+            return SHARDKIT_ISOLATED_BAD_REQUEST
+        }
         var image: [UInt8]? = nil
         if fields[2] == 1 {
-            guard let bytes = readAll(SHARDKIT_ISOLATED_INPUT_FD) else { return 2 }
+            guard let bytes = readAll(SHARDKIT_ISOLATED_INPUT_FD) else { return SHARDKIT_ISOLATED_UNREADABLE_INPUT }
             image = bytes
         }
         DigitStructReader.walk(path: path, image: image, walker: fields[0], walkers: fields[1], to: channel)
@@ -292,19 +294,31 @@ final class IsolatedHDF5Child {
         return status
     }
 
-    /// What the child's end means: a crash (signal, or a non-zero exit such as a sanitizer's).
+    /// What the child's end means: a crash (signal, or a non-zero exit such as a sanitizer's), or,
+    /// for the statuses the child uses for itself, a failure to start that is not the file's.
     func failure(status: Int32, record: Int?) -> FormatError {
         let signal = status & 0x7F
+        let exitStatus = (status >> 8) & 0xFF
+        if signal == 0, let reason = Self.startFailures[exitStatus] {
+            return FormatError(.io, path: path, record: record, "cannot start the HDF5 reader: \(reason)")
+        }
         let how =
             signal != 0
             ? "was killed by signal \(signal) (\(String(cString: strsignal(signal))))"
-            : "exited with status \((status >> 8) & 0xFF)"
+            : "exited with status \(exitStatus)"
         return FormatError(
             .decode, path: path, record: record,
             "libhdf5 failed on this file (its reader process \(how) before it finished); "
                 + "the file is damaged or not a digitStruct.mat",
             expected: "a MATLAB 7.3 digitStruct.mat")
     }
+
+    /// The child's own exit statuses (CShardKitIsolation's header), as reasons.
+    private static let startFailures: [Int32: String] = [
+        SHARDKIT_ISOLATED_ORPHANED: "its parent was gone",
+        SHARDKIT_ISOLATED_BAD_REQUEST: "it was not told which file and entries to read",
+        SHARDKIT_ISOLATED_UNREADABLE_INPUT: "it could not read the file image it was given",
+    ]
 
     /// Two walkers of one file that counted its entries differently: this one is stopped.
     func disagreement(_ first: Int, _ this: Int) -> FormatError {
