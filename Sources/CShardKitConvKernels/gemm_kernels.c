@@ -65,7 +65,8 @@ static float *pack_buffer(long floats) {
         }
     }
     if (buffer->capacity < floats) {
-        // 64-byte aligned, so that every packed row starts a cache line (see `multiply`).
+        // 64-byte aligned, so that a packed block starts a cache line and its rows, a whole number
+        // of vectors long, never split a vector across two lines (see `multiply`).
         void *data = 0;
         if (posix_memalign(&data, 64, (size_t)floats * sizeof(float)) != 0) return 0;
         free(buffer->data);

@@ -1,9 +1,9 @@
-internal import ShardKitSupport
 import Examples
 public import Foundation
 public import Glyphs
 public import Imaging
 import RecordIO
+internal import ShardKitSupport
 
 /// Draws records from shards as a contact sheet: each record's `image` with its label under it.
 ///
@@ -132,13 +132,15 @@ public struct ContactSheetRenderer: Sendable {
             case .notFound(let why):
                 notes.append(
                     "no CJK font found (\(why)): characters are labelled with their class index (#N); "
-                        + "install fonts-wqy-microhei or fonts-noto-cjk, or set \(CJKFont.environmentVariable) to a font file")
+                        + "install fonts-wqy-microhei or fonts-noto-cjk, or set \(CJKFont.environmentVariable) to a font file"
+                )
             }
         }
         let classNames = context.classNames(of: "label")
         var labels: [String] = []
         for ((_, example, _), image) in zip(chosen, images) {
-            labels.append(image == nil ? "?" : Self.label(of: example, classNames: classNames, canDraw: typeface.canDraw))
+            labels.append(
+                image == nil ? "?" : Self.label(of: example, classNames: classNames, canDraw: typeface.canDraw))
         }
         if let renderer = typeface as? GlyphRenderer {
             let lacking = Set(characters.filter { !renderer.canDraw($0) })
@@ -149,7 +151,8 @@ public struct ContactSheetRenderer: Sendable {
             }
         }
         return RenderedSheet(
-            sheet: Self.sheet(images: drawnImages, labels: labels, columns: columns, typeface: typeface), labels: labels,
+            sheet: Self.sheet(images: drawnImages, labels: labels, columns: columns, typeface: typeface),
+            labels: labels,
             recordsRead: seen, notes: notes, fontPath: fontPath)
     }
 
@@ -204,7 +207,10 @@ public struct ContactSheetRenderer: Sendable {
             for key in keys { if let v = example.int64s(key)?.first { return Int(v) } }
             return nil
         }
-        guard let h = feature(["image/height", "height"]), let w = feature(["image/width", "width"]), h > 0, w > 0
+        // The record's own sizes are untrusted: bounded before they are multiplied.
+        let sides = 1...ImageSpec.maximumSide
+        guard let h = feature(["image/height", "height"]), let w = feature(["image/width", "width"]),
+            sides.contains(h), sides.contains(w)
         else { return nil }
         let c = feature(["image/channels", "channels", "depth"]) ?? 1
         guard c == 1 || c == 3, h * w * c == bytes.count else { return nil }

@@ -16,7 +16,7 @@ public struct DatasetContext: Sendable {
     private let directories: [URL]
     private var manifests: [Manifest] = []
 
-    /// Reads the manifests of `directories` (sorted by path, so the first one wins for the shape).
+    /// Reads the manifests of `directories` (sorted by path, so the first one wins for the image key).
     public init(directories: [URL]) {
         self.directories = Array(Set(directories.map(\.standardizedFileURL))).sorted { $0.path < $1.path }
         for directory in self.directories {

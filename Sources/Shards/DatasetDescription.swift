@@ -80,14 +80,6 @@ package struct DatasetSpec: Sendable {
             key == stored.key ? (key, .image(shape: dims, encoding: stored.encoding)) : (key, feature)
         }
     }
-
-    /// The class names of the top-level class label `key`, when the spec gives them.
-    package func classNames(of key: String) -> [String]? {
-        for (name, feature) in features where name == key {
-            if case .classLabel(_, let names) = feature { return names }
-        }
-        return nil
-    }
 }
 
 /// Everything a writing command says about its dataset beyond the records: its spec, name and

@@ -75,17 +75,24 @@ public struct ImageSpec: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey { case key, shape, encoding }
 
+    /// The largest height or width a manifest may declare: 2²⁰, so that a crafted manifest's
+    /// sizes cannot overflow `rawByteCount` (2²⁰ · 2²⁰ · 3 fits an Int with room to spare).
+    public static let maximumSide = 1 << 20
+
     /// Reads `{"key", "shape": [height, width, channels], "encoding"}`; `-1` in the shape reads as
-    /// an unknown size. A shape that is not three numbers with 1 or 3 channels is a decoding error.
+    /// an unknown size. A shape that is not three numbers with 1 or 3 channels, or with a side
+    /// above `maximumSide`, is a decoding error.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let shape = try container.decode([Int].self, forKey: .shape)
-        guard shape.count == 3, shape[0] > 0 || shape[0] == -1, shape[1] > 0 || shape[1] == -1,
+        let sides = 1...Self.maximumSide
+        guard shape.count == 3, sides.contains(shape[0]) || shape[0] == -1, sides.contains(shape[1]) || shape[1] == -1,
             shape[2] == 1 || shape[2] == 3
         else {
             throw DecodingError.dataCorruptedError(
                 forKey: .shape, in: container,
-                debugDescription: "an image shape is [height, width, 1 or 3] (-1: varies), not \(shape)")
+                debugDescription:
+                    "an image shape is [height, width, 1 or 3] (-1: varies; sides up to 2^20), not \(shape)")
         }
         self.init(
             key: try container.decode(String.self, forKey: .key), height: shape[0] > 0 ? shape[0] : nil,

@@ -8,7 +8,8 @@ import Testing
 @Suite struct AugmentSplitsTests {
     static func shards(_ directory: URL, split: String) throws -> [String: Data] {
         var found: [String: Data] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.contains("-\(split).tfrecord-") {
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        where name.contains("-\(split).tfrecord-") {
             found[name] = try Data(contentsOf: directory.appendingPathComponent(name))
         }
         return found
@@ -51,7 +52,8 @@ import Testing
         ])
         #expect(run.status == 64)
         #expect(
-            run.standardError.contains("--augment cannot apply to split train: crop=40 needs images of at least 40×40, these are 28×28"),
+            run.standardError.contains(
+                "--augment cannot apply to split train: crop=40 needs images of at least 40×40, these are 28×28"),
             "\(run.standardError)")
         #expect(!FileManager.default.fileExists(atPath: output.path), "a refused run left its output folder")
         let synth = try ShardKitProcess.run([
@@ -59,7 +61,21 @@ import Testing
             "--augment", "crop=80",
         ])
         #expect(synth.status == 64)
-        #expect(synth.standardError.contains("crop=80 needs images of at least 80×80, these are 64×64"), "\(synth.standardError)")
+        #expect(
+            synth.standardError.contains("crop=80 needs images of at least 80×80, these are 64×64"),
+            "\(synth.standardError)")
+        // synth stores raw pixels by default: cropping train only would give raw images of two
+        // shapes, refused before any string is made.
+        let twoShapes = try ShardKitProcess.run([
+            "synth", "--digits", FixturePaths.fixture("digits").path, "-o", output.path, "--count", "10",
+            "--test-count", "5", "--augment", "crop=54",
+        ])
+        #expect(twoShapes.status == 64, "\(twoShapes.standardError)")
+        #expect(
+            twoShapes.standardError.contains(
+                "stores train as 54x54x1 raw images but test as 64x64x1; raw images have one shape per dataset"),
+            "\(twoShapes.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: output.path), "a refused run left its output folder")
     }
 
     /// An augmentation that crops changes the stored shape: the manifest declares each split's
@@ -71,9 +87,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let mnist = FixturePaths.fixture("mnist").path
         let output = directory.appendingPathComponent("cropped")
-        let run = try ShardKitProcess.run(["convert", "mnist", "-i", mnist, "-o", output.path, "--augment", "crop=24", "-q"])
+        let run = try ShardKitProcess.run([
+            "convert", "mnist", "-i", mnist, "-o", output.path, "--augment", "crop=24", "-q",
+        ])
         #expect(run.status == 0, "\(run.standardError)")
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("manifest.json"))) as? [String: Any]
+        let manifest =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("manifest.json")))
+            as? [String: Any]
         let splits = manifest?["splits"] as? [String: [String: Any]]
         #expect((manifest?["image"] as? [String: Any])?["shape"] as? [Int] == [28, 28, 1])
         #expect((splits?["train"]?["image"] as? [String: Any])?["shape"] as? [Int] == [24, 24, 1])
@@ -82,9 +102,14 @@ import Testing
         #expect(features.contains("\"-1\""), "\(features)")
         let png = directory.appendingPathComponent("train0.png")
         let get = try ShardKitProcess.run(["get", output.path, "--split", "train", "--index", "0", "--image", png.path])
-        #expect(get.status == 0 && get.standardOutput.contains("(24x24, 1 channel)"), "\(get.standardOutput) \(get.standardError)")
-        let getTest = try ShardKitProcess.run(["get", output.path, "--split", "test", "--index", "0", "--image", png.path])
-        #expect(getTest.status == 0 && getTest.standardOutput.contains("(28x28, 1 channel)"), "\(getTest.standardOutput)")
+        #expect(
+            get.status == 0 && get.standardOutput.contains("(24x24, 1 channel)"),
+            "\(get.standardOutput) \(get.standardError)")
+        let getTest = try ShardKitProcess.run([
+            "get", output.path, "--split", "test", "--index", "0", "--image", png.path,
+        ])
+        #expect(
+            getTest.status == 0 && getTest.standardOutput.contains("(28x28, 1 channel)"), "\(getTest.standardOutput)")
         let train = try ShardKitProcess.run([
             "train", "--data", output.path, "--model", "classifier", "--batch", "4", "--jobs", "1", "--steps", "2",
             "--run-dir", directory.appendingPathComponent("run").path,
@@ -93,10 +118,13 @@ import Testing
         // Crop every split: one shape for the dataset, no per-split entries.
         let all = directory.appendingPathComponent("all")
         let both = try ShardKitProcess.run([
-            "convert", "mnist", "-i", mnist, "-o", all.path, "--augment", "crop=24", "--augment-splits", "train,test", "-q",
+            "convert", "mnist", "-i", mnist, "-o", all.path, "--augment", "crop=24", "--augment-splits", "train,test",
+            "-q",
         ])
         #expect(both.status == 0, "\(both.standardError)")
-        let allManifest = try JSONSerialization.jsonObject(with: Data(contentsOf: all.appendingPathComponent("manifest.json"))) as? [String: Any]
+        let allManifest =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: all.appendingPathComponent("manifest.json")))
+            as? [String: Any]
         #expect((allManifest?["image"] as? [String: Any])?["shape"] as? [Int] == [24, 24, 1])
         let allSplits = allManifest?["splits"] as? [String: [String: Any]]
         #expect(allSplits?["train"]?["image"] == nil && allSplits?["test"]?["image"] == nil)
@@ -107,7 +135,8 @@ import Testing
         ])
         #expect(refused.status == 64, "\(refused.standardError)")
         #expect(
-            refused.standardError.contains("stores train as 24x24x1 raw images but test as 28x28x1; raw images have one shape per dataset"),
+            refused.standardError.contains(
+                "stores train as 24x24x1 raw images but test as 28x28x1; raw images have one shape per dataset"),
             "\(refused.standardError)")
         #expect(!FileManager.default.fileExists(atPath: raw.path), "a refused run left its output folder")
     }
@@ -121,14 +150,18 @@ import Testing
             let run = try ShardKitProcess.run(
                 ["convert", "svhn", "-i", svhn, "-o", output.path, "--validation-fraction", "0.25"] + extra)
             #expect(run.status == 64, "\(run.standardError)")
-            #expect(run.standardError.contains("leaves split validation empty (train 3, validation 0 records)"), "\(run.standardError)")
+            #expect(
+                run.standardError.contains("leaves split validation empty (train 3, validation 0 records)"),
+                "\(run.standardError)")
             #expect(!FileManager.default.fileExists(atPath: output.path), "an empty split's run left its output folder")
         }
         // The default fraction is not the user's choice: no validation split, and a note.
         let output = directory.appendingPathComponent("default")
         let run = try ShardKitProcess.run(["convert", "svhn", "-i", svhn, "-o", output.path, "--seed", "3"])
         #expect(run.status == 0, "\(run.standardError)")
-        #expect(run.standardError.contains("no validation split: the default --validation-fraction 0.1 gives it none of 3 records"))
+        #expect(
+            run.standardError.contains(
+                "no validation split: the default --validation-fraction 0.1 gives it none of 3 records"))
         let names = try FileManager.default.contentsOfDirectory(atPath: output.path)
         #expect(!names.contains { $0.contains("-validation.") }, "\(names)")
         let manifest = try String(contentsOf: output.appendingPathComponent("manifest.json"), encoding: .utf8)

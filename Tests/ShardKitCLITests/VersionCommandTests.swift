@@ -41,8 +41,8 @@ import Testing
         }
     }
 
-    /// The CPUs the process may use follow its affinity mask (`taskset`, a Slurm task's binding):
-    /// one job on one CPU runs on the calling thread alone (`OrderedEncoder`).
+    /// The CPUs the process may use follow its affinity mask (`taskset`, a Slurm task's binding),
+    /// never more than `nproc` (which reads the same mask) counts, fewer under a cgroup quota.
     @Test func cpusAvailableFollowTheAffinityMask() throws {
         func cpus(_ arguments: [String], _ executable: String) throws -> Int? {
             let text = try standardOutput(of: executable, arguments)
@@ -50,7 +50,9 @@ import Testing
             return line.flatMap { Int($0.dropFirst("cpus available: ".count).prefix { $0.isNumber }) }
         }
         let all = try #require(try cpus(["--version"], ShardKitProcess.binary.path))
-        #expect(all >= 1)
+        let nproc = try #require(
+            Int(try standardOutput(of: "/usr/bin/nproc", []).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect((1...nproc).contains(all), "\(all) CPUs reported, nproc says \(nproc)")
         #expect(try cpus(["-c", "0", ShardKitProcess.binary.path, "--version"], "/usr/bin/taskset") == 1)
     }
 

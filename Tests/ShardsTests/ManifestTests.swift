@@ -1,8 +1,8 @@
+import Examples
 import Foundation
 import RecordIO
-import TestSupport
 import Shards
-import Examples
+import TestSupport
 import Testing
 
 @Suite struct ManifestTests {
@@ -40,6 +40,21 @@ import Testing
         let c = try #require(text.range(of: "\"compression\""))
         let n = try #require(text.range(of: "\"name\""))
         #expect(c.lowerBound < n.lowerBound)
+    }
+
+    /// An image shape is three numbers, sides positive (or -1: varies) and at most 2²⁰, 1 or 3
+    /// channels: a crafted manifest cannot make `rawByteCount` overflow.
+    @Test func imageShapesAreBounded() throws {
+        func spec(_ shape: String) -> ImageSpec? {
+            try? JSONDecoder().decode(
+                ImageSpec.self, from: Data("{\"key\": \"image\", \"shape\": \(shape), \"encoding\": \"raw\"}".utf8))
+        }
+        #expect(spec("[28, 28, 1]")?.rawByteCount == 784)
+        #expect(spec("[-1, 64, 3]")?.rawByteCount == nil)
+        #expect(spec("[1048576, 1048576, 3]")?.rawByteCount == 3 << 40)
+        for bad in ["[4294967296, 4294967296, 1]", "[1048577, 1, 1]", "[0, 28, 1]", "[28, 28, 2]", "[28, 28]"] {
+            #expect(spec(bad) == nil, "\(bad)")
+        }
     }
 
     @Test func splitTotals() {

@@ -10,8 +10,8 @@ extern "C" {
 /// Single-precision C = A·B (or C += A·B when `accumulate` is non-zero) without packing either
 /// operand, for the shapes of convolution layers: n (the filters) is small, m (the pixels) large.
 /// (B is copied into aligned, contiguous blocks only when its rows are not aligned to the
-/// kernel's vectors, or are farther apart than its width with m ≥ 256, where that ran faster;
-/// the sums are the same.)
+/// kernel's vectors with m ≥ 32, or are farther apart than its width with m ≥ 256, where that
+/// ran faster; the sums are the same.)
 /// Then, when `bias` is not null, adds bias[j] to every C(i, j), and when `relu` is non-zero,
 /// replaces negative results by 0 (both while the tile is still in registers).
 ///

@@ -39,7 +39,8 @@ public struct ConvertOptions: Sendable {
     public var compression: Compression
     /// Seeds every per-record random choice (SVHN's train/validation assignment).
     public var seed: UInt64
-    /// Encoding threads; the output does not depend on it.
+    /// Encoding threads (`init`'s default: the CPUs this process may use); the output does not
+    /// depend on it.
     public var jobs: Int
     /// No progress lines on standard error.
     public var quiet: Bool
@@ -90,7 +91,7 @@ public struct ConvertOptions: Sendable {
     public init(
         input: URL, output: URL, name: String? = nil, sharding: ShardingPolicy = .default,
         imageEncoding: ImageEncoding? = nil, compression: Compression = .none, seed: UInt64 = 0,
-        jobs: Int = ProcessInfo.processInfo.activeProcessorCount, quiet: Bool = false, durable: Bool = true,
+        jobs: Int? = nil, quiet: Bool = false, durable: Bool = true,
         skipMissing: Bool = false, validationFraction: Double = 0.1, includeExtra: Bool = false, size: Int = 64,
         dictionary: URL? = nil, augment: AugmentSpec? = nil, copies: Int = 1, worker: WorkerSlot? = nil,
         resume: Bool = false, folder: FolderOptions = FolderOptions(), transpose: Bool? = nil,
@@ -110,7 +111,7 @@ public struct ConvertOptions: Sendable {
         self.imageEncoding = imageEncoding
         self.compression = compression
         self.seed = seed
-        self.jobs = jobs
+        self.jobs = jobs ?? AvailableCPUs.count
         self.quiet = quiet
         self.durable = durable
         self.skipMissing = skipMissing

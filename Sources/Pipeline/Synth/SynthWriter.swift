@@ -1,9 +1,9 @@
-internal import ShardKitSupport
 import Examples
 import Formats
 import Foundation
 import Imaging
 import RecordIO
+internal import ShardKitSupport
 public import Shards
 import Synth
 
@@ -45,8 +45,14 @@ public enum SynthWriter {
             let assigned = request.worker?.shards(of: splits.count * n) ?? 0..<(splits.count * n)
             if let worker = request.worker, !request.quiet {
                 FileHandle.standardError.write(
-                    Data("shardkit: worker \(worker) (from \(worker.source)): shards \(assigned.lowerBound)..<\(assigned.upperBound) of \(splits.count * n)\n".utf8))
+                    Data(
+                        "shardkit: worker \(worker) (from \(worker.source)): shards \(assigned.lowerBound)..<\(assigned.upperBound) of \(splits.count * n)\n"
+                            .utf8))
             }
+            // The dataset's spec before any string is made: raw images in two shapes (some splits
+            // augmented to another size) are refused up front, not after all the work.
+            let spec = try train.spec.augmented(
+                by: request.augment, splits: request.augmentSplits, of: splits.map(\.0.split))
             for (s, (recipe, records)) in splits.enumerated() {
                 let (first, firstString) = recipe.drawn(
                     recipe.source([0..<1]).next()!, augmenter: recipe.makeWorkspace())
@@ -54,10 +60,14 @@ public enum SynthWriter {
                 var schema = SchemaAccumulator()
                 schema.observe(
                     try SynthRecipe.example(image: first, string: firstString, encoding: request.imageEncoding))
-                let kept = writer.completedShards(split: recipe.split, count: n).filter { assigned.contains(s * n + $0) }
+                let kept = writer.completedShards(split: recipe.split, count: n).filter {
+                    assigned.contains(s * n + $0)
+                }
                 let mine = (0..<n).filter { assigned.contains(s * n + $0) && !kept.contains($0) }
                 try writer.open(split: recipe.split, count: records, only: mine)
-                let ranges = mine.map { shardStart($0, n: n, total: records)..<shardStart($0 + 1, n: n, total: records) }
+                let ranges = mine.map {
+                    shardStart($0, n: n, total: records)..<shardStart($0 + 1, n: n, total: records)
+                }
                 for (k, range) in zip(mine, ranges) where !range.isEmpty {
                     writer.observe(schema, split: recipe.split, shard: k)
                 }
@@ -80,8 +90,6 @@ public enum SynthWriter {
             ]
             if configuration.layout == .free { metadata["size"] = "\(configuration.height)x\(configuration.width)" }
             if let testSource { metadata["test_digits"] = String(testSource.count) }
-            let spec = try train.spec.augmented(
-                by: request.augment, splits: request.augmentSplits, of: splits.map(\.0.split))
             let description = DatasetDescription(
                 name: request.name,
                 description: "Multi-digit strings synthesized by shardkit synth from \(request.digits.path)",
@@ -144,7 +152,8 @@ public enum SynthWriter {
     /// What the shards depend on: every option that changes a record, and the digit files.
     static func fingerprint(_ request: SynthRequest) -> [String: String] {
         [
-            "name": request.name, "train strings": String(request.trainCount), "test strings": String(request.testCount),
+            "name": request.name, "train strings": String(request.trainCount),
+            "test strings": String(request.testCount),
             "configuration": String(describing: request.configuration), "shards": String(request.shards),
             "image encoding": request.imageEncoding.rawValue, "augment": request.augment?.description ?? "none",
             "copies": String(request.copies), "digits": inputFingerprint(request.digits),
@@ -160,7 +169,8 @@ public enum SynthWriter {
         _ recipe: SynthRecipe, ranges: [Range<Int>], into writer: DatasetWriter, request: SynthRequest
     ) throws(DatasetError) {
         let progress = ProgressReporter(
-            label: "synth \(request.name)/\(recipe.split)", total: ranges.reduce(0) { $0 + $1.count }, quiet: request.quiet)
+            label: "synth \(request.name)/\(recipe.split)", total: ranges.reduce(0) { $0 + $1.count },
+            quiet: request.quiet)
         let source = recipe.source(ranges)
         // Every record has the schema the shards' receipts were given up front: nothing to observe.
         let engine = OrderedEncoder<CountedSample<SynthKey>>(
