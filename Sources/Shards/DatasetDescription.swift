@@ -1,6 +1,6 @@
-internal import ShardKitSupport
 package import Imaging
 import RecordIO
+internal import ShardKitSupport
 
 /// What every record of a dataset holds, declared by the recipe that makes the records (a
 /// format's `ConversionPlan`, synth's and generate's writers): the features with their kinds and
@@ -25,10 +25,11 @@ package struct DatasetSpec: Sendable {
     package var image: ImageSpec? {
         for (key, feature) in features {
             guard case .image(let shape, let encoding) = feature else { continue }
-            precondition(shape.count == 3, "an image feature's shape is [height, width, channels], not \(shape)")
-            return ImageSpec(
-                key: key, height: shape[0] > 0 ? shape[0] : nil, width: shape[1] > 0 ? shape[1] : nil,
-                channels: shape[2], encoding: encoding)
+            // A recipe declares its own shapes: one the manifest could not hold is a bug here.
+            guard let spec = ImageSpec(key: key, shape: shape, encoding: encoding) else {
+                preconditionFailure("an image feature's shape is [height, width, 1 or 3] (-1: varies), not \(shape)")
+            }
+            return spec
         }
         return nil
     }

@@ -32,6 +32,19 @@ public struct ImageSpec: Codable, Sendable, Equatable {
     /// `[height, width, channels]`, as TFDS and the manifest write shapes (-1: varies).
     public var shape: [Int] { [height ?? -1, width ?? -1, channels] }
 
+    /// The spec of a shape as `shape` writes it: the one reading of -1 (a size that varies), for
+    /// the manifest's JSON and a recipe's TFDS features alike. Nil unless the shape is three
+    /// numbers, sides in 1...`maximumSide` or -1, and 1 or 3 channels.
+    package init?(key: String, shape: [Int], encoding: ImageEncoding) {
+        let sides = 1...Self.maximumSide
+        guard shape.count == 3, sides.contains(shape[0]) || shape[0] == -1,
+            sides.contains(shape[1]) || shape[1] == -1, shape[2] == 1 || shape[2] == 3
+        else { return nil }
+        self.init(
+            key: key, height: shape[0] > 0 ? shape[0] : nil, width: shape[1] > 0 ? shape[1] : nil, channels: shape[2],
+            encoding: encoding)
+    }
+
     /// The bytes of one image stored `.raw` (row-major H×W×C); nil when the size varies.
     public var rawByteCount: Int? { height.flatMap { h in width.map { w in h * w * channels } } }
 
@@ -85,19 +98,15 @@ public struct ImageSpec: Codable, Sendable, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let shape = try container.decode([Int].self, forKey: .shape)
-        let sides = 1...Self.maximumSide
-        guard shape.count == 3, sides.contains(shape[0]) || shape[0] == -1, sides.contains(shape[1]) || shape[1] == -1,
-            shape[2] == 1 || shape[2] == 3
-        else {
+        let key = try container.decode(String.self, forKey: .key)
+        let encoding = try container.decode(ImageEncoding.self, forKey: .encoding)
+        guard let spec = ImageSpec(key: key, shape: shape, encoding: encoding) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .shape, in: container,
                 debugDescription:
                     "an image shape is [height, width, 1 or 3] (-1: varies; sides up to 2^20), not \(shape)")
         }
-        self.init(
-            key: try container.decode(String.self, forKey: .key), height: shape[0] > 0 ? shape[0] : nil,
-            width: shape[1] > 0 ? shape[1] : nil,
-            channels: shape[2], encoding: try container.decode(ImageEncoding.self, forKey: .encoding))
+        self = spec
     }
 
     /// Writes the manifest's JSON form: an unknown height or width as `-1`.

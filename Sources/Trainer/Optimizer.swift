@@ -2,8 +2,9 @@ internal import CShardKitConvKernels
 import Foundation
 internal import ShardKitSupport
 
-/// A learning rate as a function of the optimizer step: `initial · rate^(step / decaySteps)`
-/// (exponential decay; with `staircase` the exponent is rounded down).
+/// A learning rate as a function of the optimizer step: exponential decay,
+/// `initial · rate^(step / decaySteps)` (with `staircase` the exponent is rounded down), or a
+/// cosine from `initial` down to `finalFraction · initial` over `cosineSteps` steps.
 /// SPI for the benchmarks package; `TrainingSession` builds its schedule from `TrainingConfiguration`.
 @_spi(Benchmarks) public struct LearningRateSchedule: Sendable, Equatable {
     /// The rate at step 0.
@@ -14,6 +15,10 @@ internal import ShardKitSupport
     public var decaySteps: Int
     /// Decay in whole periods (a step function) rather than continuously.
     public var staircase: Bool
+    /// When set, the cosine's length in steps (the exponential fields are then unused).
+    public var cosineSteps: Int?
+    /// The cosine's last rate, as a fraction of `initial`.
+    public var finalFraction: Float = 0
 
     /// Exponential decay; `decayRate` 1 gives a constant rate.
     public init(initial: Float, decayRate: Float = 1, decaySteps: Int = 1, staircase: Bool = false) {
@@ -27,8 +32,24 @@ internal import ShardKitSupport
     /// A constant learning rate.
     public static func constant(_ rate: Float) -> LearningRateSchedule { LearningRateSchedule(initial: rate) }
 
+    /// Half a cosine wave from `initial` at step 0 to `finalFraction · initial` at step `steps`,
+    /// flat after it: the rate stays near its peak for the first third of the run and anneals in
+    /// the last.
+    public static func cosine(initial: Float, steps: Int, finalFraction: Float) -> LearningRateSchedule {
+        precondition(steps > 0, "steps must be positive")
+        var schedule = LearningRateSchedule(initial: initial)
+        schedule.cosineSteps = steps
+        schedule.finalFraction = finalFraction
+        return schedule
+    }
+
     /// The rate for step `step` (0-based).
     public func rate(at step: Int) -> Float {
+        if let cosineSteps {
+            let progress = Double(min(step, cosineSteps)) / Double(cosineSteps)
+            let wave = 0.5 * (1 + cos(Double.pi * progress))
+            return initial * Float(Double(finalFraction) + (1 - Double(finalFraction)) * wave)
+        }
         var exponent = Double(step) / Double(decaySteps)
         if staircase { exponent.round(.down) }
         return initial * Float(pow(Double(decayRate), exponent))

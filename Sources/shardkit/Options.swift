@@ -4,7 +4,9 @@ import Foundation
 import Imaging
 import Pipeline
 public import Shards
+public import Trainer
 import RecordIO
+import ShardKitSupport
 import Synth
 
 /// Options every long-running command shares.
@@ -26,7 +28,7 @@ struct DatasetOutputOptions: ParsableArguments {
 
 /// `--jobs N`: worker threads, one name in every command that runs work in parallel.
 struct JobsOptions: ParsableArguments {
-    @Option(help: "Worker threads (default: the number of cores).")
+    @Option(help: "Worker threads (default: the CPUs this process may use: its affinity mask, capped by a cgroup quota).")
     var jobs: Int?
 
     /// The name train and eval used before `--jobs`, still accepted.
@@ -34,7 +36,7 @@ struct JobsOptions: ParsableArguments {
     var legacyThreads: Int?
 
     /// The thread count asked for.
-    var count: Int { legacyThreads ?? jobs ?? ProcessInfo.processInfo.activeProcessorCount }
+    var count: Int { legacyThreads ?? jobs ?? AvailableCPUs.count }
 
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--jobs must be at least 1") }
@@ -97,5 +99,6 @@ struct ScaleOutOptions: ParsableArguments {
 extension DatasetFormat: ExpressibleByArgument {}
 extension Compression: ExpressibleByArgument {}
 extension ImageEncoding: ExpressibleByArgument {}
+extension LearningRateShape: ExpressibleByArgument {}
 extension DigitLayout: ExpressibleByArgument {}
 extension EMNISTSubset: ExpressibleByArgument {}

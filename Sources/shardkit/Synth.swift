@@ -39,7 +39,8 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Longest string, 1 to 5 (the digits feature has five slots).")
     var maxLength: Int = 5
 
-    @Option(help: "Length weights, e.g. 1:1,2:1,3:2,4:2,5:4, or uniform: each length from 1 to --max-length equally often.")
+    @Option(
+        help: "Length weights, e.g. 1:1,2:1,3:2,4:2,5:4, or uniform: each length from 1 to --max-length equally often.")
     var lengths: String = "uniform"
 
     @Option(help: "free (random spacing, jitter and scale, fitted to --size) or fixed (28x28 slots side by side).")
@@ -49,7 +50,9 @@ struct SynthCommand: ParsableCommand {
     var size: String = "64"
 
     @Option(
-        help: "1 (gray, as the source digits; a third of the bytes) or 3 (the gray value in R, G and B, the shape of SVHN's images; the trainer reads either).")
+        help:
+            "1 (gray, as the source digits; a third of the bytes) or 3 (the gray value in R, G and B, the shape of SVHN's images; the trainer reads either)."
+    )
     var channels: Int = 1
 
     @Option(help: "Seed of every random draw.")
@@ -90,7 +93,7 @@ struct SynthCommand: ParsableCommand {
         do { _ = try LengthDistribution(parsing: lengths, maxLength: maxLength) } catch {
             throw ValidationError("--lengths: \(error.message)")
         }
-        guard parsedSize != nil else { throw ValidationError("--size must be N or HxW with positive numbers") }
+        guard parsedSize != nil else { throw ValidationError("--size must be N or HxW with numbers from 1 to 4096") }
         if let problem = ShardingPolicy.shards(shards).problem { throw ValidationError("--shards: \(problem)") }
         guard channels == 1 || channels == 3 else { throw ValidationError("--channels must be 1 or 3") }
         guard previewCount >= 1 else { throw ValidationError("--preview-count must be at least 1") }
@@ -98,7 +101,9 @@ struct SynthCommand: ParsableCommand {
 
     private var parsedSize: (Int, Int)? {
         let parts = size.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
-        guard (1...2).contains(parts.count), let h = parts[0], let w = parts.last!, h > 0, w > 0 else { return nil }
+        guard (1...2).contains(parts.count), let h = parts[0], let w = parts.last!, (1...4096).contains(h),
+            (1...4096).contains(w)
+        else { return nil }
         return (h, w)
     }
 

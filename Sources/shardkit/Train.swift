@@ -44,10 +44,24 @@ struct Train: ParsableCommand {
     @Option(help: "adam or sgd (with momentum 0.9).")
     var optimizer: String = "adam"
 
-    @Option(help: "Multiply the learning rate by this every --decay-steps steps, exponential decay (default: 0.5 for digits, 1 for the others).")
+    @Option(
+        help: """
+            How the learning rate falls: cosine (over the whole run, to 1% of --lr) or exponential \
+            (--decay-rate every --decay-steps). Default: cosine for digits, exponential for the others, \
+            and exponential whenever --decay-rate or --decay-steps is given.
+            """)
+    var schedule: LearningRateShape?
+
+    @Option(
+        help:
+            "With --schedule exponential: multiply the learning rate by this every --decay-steps steps (default: 0.5 for digits, 1 for the others)."
+    )
     var decayRate: Float?
 
-    @Option(help: "Steps per decay period (default: half the run for digits, 2 epochs of a 4-epoch run; 1000 for the others).")
+    @Option(
+        help:
+            "With --schedule exponential: steps per decay period (default: half the run for digits; 1000 for the others)."
+    )
     var decaySteps: Int?
 
     @Option(help: "Decoupled weight decay.")
@@ -118,6 +132,10 @@ struct Train: ParsableCommand {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if schedule == .cosine && (decayRate != nil || decaySteps != nil) {
+            throw ValidationError(
+                "--decay-rate and --decay-steps shape the exponential schedule, not --schedule cosine")
+        }
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
         guard logEvery >= 1, (decaySteps ?? 1) >= 1, shuffleBuffer >= 1, loaderThreads >= 1,
             (inputOnly ?? 1) >= 1
@@ -137,8 +155,13 @@ struct Train: ParsableCommand {
             c.batchSize = batch ?? defaults.batchSize
             c.learningRate = lr ?? (optimizer == "sgd" ? 0.01 : 0.001)
             c.optimizer = optimizer
+            c.schedule = schedule ?? (decayRate != nil || decaySteps != nil ? .exponential : defaults.schedule)
             c.decayRate = decayRate ?? defaults.decayRate
-            if let decaySteps { c.decaySteps = decaySteps } else { c.decayEpochs = defaults.decayEpochs(forRunOf: c.epochs) }
+            if let decaySteps {
+                c.decaySteps = decaySteps
+            } else {
+                c.decayEpochs = defaults.decayEpochs(forRunOf: c.epochs)
+            }
             c.weightDecay = weightDecay
             c.patience = patience
             c.overwrite = overwrite

@@ -71,6 +71,7 @@ import Testing
         ["synth", "--digits", "d", "--output", "/tmp/x", "--lengths", "7:1"],
         ["synth", "--digits", "d", "--output", "/tmp/x", "--layout", "grid"],
         ["synth", "--digits", "d", "--output", "/tmp/x", "--size", "0"],
+        ["synth", "--digits", "d", "--output", "/tmp/x", "--size", "64x5000"],
         ["synth", "--digits", "d", "--output", "/tmp/x", "--augment", "crop=x"],
         ["synth", "--digits", "d", "--output", "/tmp/x", "--copies", "2"],
         ["synth", "--digits", "d", "--output", "/tmp/x", "--image-encoding", "gif"],

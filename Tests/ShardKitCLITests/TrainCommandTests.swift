@@ -43,7 +43,10 @@ import Testing
         #expect(lines.last == "checkpoint: \(run)/latest.safetensors, best: \(run)/best.safetensors")
         // One folder holds the run: the checkpoints, the event file and the configuration.
         let files = try FileManager.default.contentsOfDirectory(atPath: run).sorted()
-        #expect(files.filter { !$0.hasPrefix("events.out.tfevents.") } == ["best.safetensors", "config.json", "latest.safetensors"])
+        #expect(
+            files.filter { !$0.hasPrefix("events.out.tfevents.") } == [
+                "best.safetensors", "config.json", "latest.safetensors",
+            ])
         #expect(files.filter { $0.hasPrefix("events.out.tfevents.") }.count == 1)
 
         // The same command again is refused, naming the folder, and changes nothing.
@@ -97,18 +100,31 @@ import Testing
         let work = try FixturePaths.makeScratchDirectory("shardkit-train-cli")
         defer { for d in [data, work] { try? FileManager.default.removeItem(at: d) } }
         let run = work.appendingPathComponent("run").path
-        let base = ["train", "--data", data.path, "--model", "mnist", "--steps", "1", "--batch", "4", "--run-dir", run, "--quiet"]
+        let base = [
+            "train", "--data", data.path, "--model", "mnist", "--steps", "1", "--batch", "4", "--run-dir", run,
+            "--quiet",
+        ]
         #expect(try ShardKitProcess.run(base).status == 0)
         let overwrite = try ShardKitProcess.run(base + ["--overwrite", "--steps", "2"])
         #expect(overwrite.status == 0, "\(overwrite.standardError)")
-        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/config.json")))
+        let config = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: run + "/config.json")))
         #expect((config as? [String: Any])?["steps"] as? Int == 2)
+        // mnist's default schedule: exponential (constant at decay rate 1); --schedule cosine spans the run.
+        #expect((config as? [String: Any])?["schedule"] as? String == "exponential")
+        let cosine = try ShardKitProcess.run(base + ["--overwrite", "--steps", "3", "--schedule", "cosine"])
+        #expect(cosine.status == 0, "\(cosine.standardError)")
+        let cosineConfig = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: run + "/config.json")))
+        #expect((cosineConfig as? [String: Any])?["schedule"] as? String == "cosine")
+        #expect((cosineConfig as? [String: Any])?["cosine_steps"] as? Int == 3)
 
         let empty = work.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         let eval = try ShardKitProcess.run(["eval", "--run-dir", empty.path, "--data", data.path])
         #expect(eval.status == 66)
-        #expect(eval.standardError == "shardkit: error: \(empty.path): holds no best.safetensors or latest.safetensors\n")
+        #expect(
+            eval.standardError == "shardkit: error: \(empty.path): holds no best.safetensors or latest.safetensors\n")
     }
 
     @Test func usageErrorsExit64() throws {
@@ -122,6 +138,8 @@ import Testing
             ["train", "--data", "/nonexistent", "--model", "mnist", "--logdir", "a", "--checkpoint-dir", "b"],
             ["train", "--data", "/nonexistent", "--model", "mnist", "--overwrite", "--resume"],
             ["train", "--data", "/nonexistent", "--model", "mnist", "--checkpoint-every", "0"],
+            ["train", "--data", "/nonexistent", "--model", "mnist", "--schedule", "linear"],
+            ["train", "--data", "/nonexistent", "--model", "digits", "--schedule", "cosine", "--decay-rate", "0.5"],
         ] {
             let result = try ShardKitProcess.run(arguments)
             #expect(result.status == 64, "\(arguments): \(result.standardError)")

@@ -113,6 +113,19 @@ struct OptimizerTests {
         #expect(stairs.rate(at: 19) == stairs.rate(at: 10))
         #expect(LearningRateSchedule.constant(0.3).rate(at: 1000) == 0.3)
     }
+
+    @Test("Cosine learning-rate schedule: the peak, the midpoint, the floor, and flat after the end")
+    func cosineSchedule() {
+        let cosine = LearningRateSchedule.cosine(initial: 0.1, steps: 100, finalFraction: 0.01)
+        #expect(abs(cosine.rate(at: 0) - 0.1) < 1e-8)
+        // Halfway: 0.01 + 0.99 · 0.5 of the peak.
+        #expect(abs(cosine.rate(at: 50) - 0.0505) < 1e-7)
+        // A quarter in: cos(π/4) = √½, so 0.01 + 0.99 · (1 + √½) / 2.
+        #expect(abs(Double(cosine.rate(at: 25)) - 0.1 * (0.01 + 0.99 * (1 + 0.5.squareRoot()) / 2)) < 1e-8)
+        #expect(abs(cosine.rate(at: 100) - 0.001) < 1e-9)
+        #expect(cosine.rate(at: 150) == cosine.rate(at: 100))
+        #expect((1...100).allSatisfy { cosine.rate(at: $0) < cosine.rate(at: $0 - 1) })
+    }
 }
 
 @Test(

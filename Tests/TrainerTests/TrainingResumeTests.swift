@@ -92,7 +92,10 @@ struct RunDirectoryTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: run.path).sorted()
         #expect(files.count == 4, "\(files)")
         #expect(files.filter { $0.hasPrefix("events.out.tfevents.") }.count == 1)
-        #expect(Array(files.filter { !$0.hasPrefix("events.") }) == ["best.safetensors", "config.json", "latest.safetensors"])
+        #expect(
+            Array(files.filter { !$0.hasPrefix("events.") }) == [
+                "best.safetensors", "config.json", "latest.safetensors",
+            ])
 
         let config = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json")))
@@ -127,7 +130,8 @@ struct RunDirectoryTests {
             $0.hasPrefix("events.out.tfevents.")
         }
         #expect(events.count == 1)
-        let newConfig = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json")))
+        let newConfig = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: run.appendingPathComponent("config.json")))
         #expect((newConfig as? [String: Any])?["steps"] as? Int == 2)
         #expect(try Checkpoint.read(from: run.appendingPathComponent("latest.safetensors")).metadata["step"] == "2")
     }
@@ -142,7 +146,10 @@ struct RunDirectoryTests {
         resumed.learningRate = 0.01
         let error = #expect(throws: DataError.self) { _ = try TrainingSession(resumed).run { _ in } }
         #expect(error?.kind == .unusable)
-        #expect(error?.message == "--resume: the checkpoint was trained with learning_rate 0.001, not 0.01; give the same settings to continue it")
+        #expect(
+            error?.message
+                == "--resume: the checkpoint was trained with learning_rate 0.001, not 0.01; give the same settings to continue it"
+        )
         resumed.learningRate = 0.001
         resumed.optimizer = "sgd"
         let other = #expect(throws: DataError.self) { _ = try TrainingSession(resumed).run { _ in } }
@@ -182,7 +189,10 @@ struct RunDirectoryTests {
     /// in batches of 8: 5 steps per epoch, so 2 epochs are 10 steps).
     @Test func defaultsAndDecayEpochs() throws {
         let digits = TrainingDefaults.forModel("digits")
-        #expect(digits == TrainingDefaults(batchSize: 32, epochs: 4, decayRate: 0.5, decayEpochs: 2, decayAtMidRun: true))
+        #expect(
+            digits
+                == TrainingDefaults(
+                    batchSize: 32, epochs: 4, decayRate: 0.5, decayEpochs: 2, decayAtMidRun: true, schedule: .cosine))
         // A period of half the run: 2 of the default 4 epochs, 6 of 12, 1 of 1 or 3.
         #expect(digits.decayEpochs(forRunOf: 4) == 2)
         #expect(digits.decayEpochs(forRunOf: 12) == 6)
@@ -191,6 +201,7 @@ struct RunDirectoryTests {
         #expect(digits.decayEpochs(forRunOf: nil) == 2)
         let mnist = TrainingDefaults.forModel("mnist")
         #expect(mnist == TrainingDefaults(batchSize: 64, epochs: 1, decayRate: 1, decayEpochs: nil))
+        #expect(mnist.schedule == .exponential)
         #expect(mnist.decayEpochs(forRunOf: 12) == nil)
         let data = try writeClassifierDataset(splits: ["train": 40], shards: 1)
         defer { try? FileManager.default.removeItem(at: data) }
@@ -201,5 +212,39 @@ struct RunDirectoryTests {
         #expect(session.configuration.decaySteps == 10)
         #expect(session.optimizer.schedule == LearningRateSchedule(initial: 0.001, decayRate: 0.5, decaySteps: 10))
         #expect(session.optimizer.schedule.rate(at: 10) == 0.0005)
+    }
+
+    /// A cosine schedule spans the whole run: 3 epochs of 5 steps (40 records in batches of 8),
+    /// or the steps given; the checkpoint records it, and a resume with another schedule (or an
+    /// old checkpoint, exponential) is refused by name.
+    @Test func cosineScheduleSpansTheRun() throws {
+        let data = try writeClassifierDataset(splits: ["train": 40], shards: 1)
+        defer { try? FileManager.default.removeItem(at: data) }
+        var c = configuration(data, data.appendingPathComponent("run"))
+        c.schedule = .cosine
+        c.steps = nil
+        c.epochs = 3
+        let session = try TrainingSession(c)
+        #expect(session.configuration.cosineSteps == 15)
+        #expect(
+            session.optimizer.schedule == LearningRateSchedule.cosine(initial: 0.001, steps: 15, finalFraction: 0.01))
+        #expect(session.configuration.trajectoryMetadata["schedule"] == "cosine")
+        #expect(session.configuration.trajectoryMetadata["cosine_steps"] == "15")
+        #expect(session.configuration.trajectoryMetadata["decay_rate"] == nil)
+        c.epochs = nil
+        c.steps = 7
+        #expect(try TrainingSession(c).configuration.cosineSteps == 7)
+
+        // A run trained on the exponential schedule does not resume on the cosine one.
+        let run = data.appendingPathComponent("run2")
+        _ = try TrainingSession(configuration(data, run)).run { _ in }
+        var resumed = configuration(data, run, steps: 2)
+        resumed.resume = true
+        resumed.schedule = .cosine
+        let error = #expect(throws: DataError.self) { _ = try TrainingSession(resumed).run { _ in } }
+        #expect(
+            error?.message
+                == "--resume: the checkpoint was trained with schedule exponential, not cosine; give the same settings to continue it"
+        )
     }
 }

@@ -35,9 +35,9 @@ public struct Dataset: Sendable {
         return s.shards.map { directory.hasSuffix("/") ? directory + $0.file : directory + "/" + $0.file }
     }
 
-    /// The shape `[H, W, C]` of the stored training images (-1: a size that varies), from the
-    /// manifest's image spec for `train`, if any.
-    var rawImageShape: [Int]? { manifest.image(of: "train")?.shape }
+    /// The shape `[H, W, C]` of the images `split` stores (-1: a size that varies), from the
+    /// manifest's image spec, if any.
+    func storedImageShape(_ split: String) -> [Int]? { manifest.image(of: split)?.shape }
 
     /// How `split` stores its images, as the manifest declares it; the loader decodes by it.
     func storedImage(_ split: String) throws(DataError) -> ImageSpec {

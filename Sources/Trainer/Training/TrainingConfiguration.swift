@@ -1,5 +1,5 @@
-internal import ShardKitSupport
 import Imaging
+internal import ShardKitSupport
 
 /// Everything a training run needs; `shardkit train` fills it from its options.
 ///
@@ -23,12 +23,18 @@ public struct TrainingConfiguration: Sendable {
     public var optimizer: String = "adam"
     /// SGD's momentum μ (unused by Adam).
     public var momentum: Float = 0.9
+    /// How the learning rate falls over the run: exponential decay (`decayRate`, `decaySteps`)
+    /// or a cosine over the whole run.
+    public var schedule: LearningRateShape = .exponential
     /// Exponential decay: the rate is multiplied by `decayRate` every `decaySteps` steps…
     public var decayRate: Float = 1
     /// The decay period in optimizer steps (positive).
     public var decaySteps: Int = 1000
     /// …or, when set, every this many epochs (the session turns it into `decaySteps`).
     public var decayEpochs: Int?
+    /// The cosine's length in steps: the whole run (the session sets it from `steps`, or from
+    /// `epochs` and the train split's size).
+    public var cosineSteps: Int?
     /// Decoupled weight decay λ: before each update, w ← w − lr·λ·w (0: none).
     public var weightDecay: Float = 0
     /// Seeds the initial weights, the shuffling, the augmentation and dropout: equal seeds and
@@ -78,6 +84,12 @@ extension TrainingConfiguration {
             "shuffle_buffer": String(shuffleBuffer),
         ]
         if optimizer == "sgd" { m["momentum"] = String(momentum) }
+        m["schedule"] = schedule.rawValue
+        if schedule == .cosine {
+            m["cosine_steps"] = cosineSteps.map { String($0) }
+            m["decay_rate"] = nil
+            m["decay_steps"] = nil
+        }
         return m
     }
 
@@ -90,7 +102,10 @@ extension TrainingConfiguration {
             ("data", string(dataDirectory)), ("model", string(modelName)), ("epochs", number(epochs)),
             ("steps", number(steps)), ("batch_size", number(batchSize)), ("optimizer", string(optimizer)),
             ("learning_rate", number(learningRate)), ("momentum", number(optimizer == "sgd" ? momentum : nil)),
-            ("decay_rate", number(decayRate)), ("decay_steps", number(decaySteps)), ("decay_epochs", number(decayEpochs)),
+            ("schedule", string(schedule.rawValue)), ("cosine_steps", number(cosineSteps)),
+            ("decay_rate", number(schedule == .exponential ? decayRate : nil)),
+            ("decay_steps", number(schedule == .exponential ? decaySteps : nil)),
+            ("decay_epochs", number(schedule == .exponential ? decayEpochs : nil)),
             ("weight_decay", number(weightDecay)), ("patience", number(patience)), ("seed", number(seed)),
             ("shuffle_buffer", number(shuffleBuffer)), ("log_every", number(logEvery)),
             ("checkpoint_every", number(checkpointEvery)), ("threads", number(threads)),
@@ -103,6 +118,17 @@ extension TrainingConfiguration {
         ]
         return "{\n" + fields.map { "  \(JSONText.string($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n}\n"
     }
+}
+
+/// How the learning rate falls over a run.
+public enum LearningRateShape: String, Sendable, CaseIterable {
+    /// Multiplied by `decayRate` every `decaySteps` steps (smoothly, step by step).
+    case exponential
+    /// Half a cosine wave over the whole run, from the initial rate down to 1% of it.
+    case cosine
+
+    /// The cosine's last rate as a fraction of the first.
+    static let cosineFinalFraction: Float = 0.01
 }
 
 /// What `shardkit train` uses for a built-in model when an option is not given: settings that
@@ -121,15 +147,21 @@ public struct TrainingDefaults: Sendable, Equatable {
     /// (decaying smoothly, step by step) is half at the run's middle and a quarter at its end,
     /// whatever `--epochs` says.
     public var decayAtMidRun = false
+    /// The schedule's shape; the decay fields above apply to `.exponential` only.
+    public var schedule: LearningRateShape = .exponential
 
-    /// - `digits`: batches of 32, 4 epochs, the learning rate halved every half run (every 2 of
-    ///   its default 4 epochs) — the settings `scripts/accept.sh` reached 97.5% whole-sequence
-    ///   accuracy with (20,000 strings, 4 epochs, before they became the defaults). A fixed period
-    ///   of 2 epochs left a 12-epoch run below 1/16 of its rate for its last third.
+    /// - `digits`: batches of 32, 4 epochs, and a cosine schedule over the whole run, from 0.001
+    ///   down to 1% of it. On real MNIST strings (30,000, 10 epochs) it reached 93.87%
+    ///   whole-sequence accuracy where the exponential decay it replaced (halved every half run,
+    ///   a quarter of the rate at the end) reached 92.47%: that run was still fitting when its
+    ///   rate was cut, and the cosine keeps the rate high for longer and then anneals it. The
+    ///   exponential fields stay for `--schedule exponential`.
     /// - the others: batches of 64, 1 epoch, a constant learning rate.
     public static func forModel(_ name: String) -> TrainingDefaults {
         switch name {
-        case "digits": TrainingDefaults(batchSize: 32, epochs: 4, decayRate: 0.5, decayEpochs: 2, decayAtMidRun: true)
+        case "digits":
+            TrainingDefaults(
+                batchSize: 32, epochs: 4, decayRate: 0.5, decayEpochs: 2, decayAtMidRun: true, schedule: .cosine)
         default: TrainingDefaults(batchSize: 64, epochs: 1, decayRate: 1, decayEpochs: nil)
         }
     }

@@ -1,8 +1,8 @@
 import Dispatch
 import Foundation
-import Shards
 import Imaging
 import RecordIO
+import Shards
 
 /// What a training run reached.
 public struct TrainingResult: Sendable {
@@ -39,8 +39,8 @@ public struct TrainingResult: Sendable {
 /// generators and the position in the data stream — so N steps plus N resumed steps equal 2N
 /// steps, bit for bit. A run stopped by SIGINT or SIGTERM keeps its last checkpoint (`RunGuard`).
 public final class TrainingSession {
-    /// The configuration as resolved: the batch fitted to a small train split and `decayEpochs`
-    /// turned into `decaySteps`.
+    /// The configuration as resolved: the batch fitted to a small train split, `decayEpochs`
+    /// turned into `decaySteps`, and a cosine schedule's length in steps.
     public let configuration: TrainingConfiguration
     /// The model being trained; after `run(log:)`, it holds the last step's weights.
     public let model: Model
@@ -82,14 +82,19 @@ public final class TrainingSession {
         } else {
             batchNote = nil
         }
+        let stepsPerEpoch = max(1, trainRecords / max(1, configuration.batchSize))
         if let epochs = configuration.decayEpochs {
-            configuration.decaySteps = max(1, epochs * (trainRecords / max(1, configuration.batchSize)))
+            configuration.decaySteps = max(1, epochs * stepsPerEpoch)
+        }
+        if configuration.schedule == .cosine {
+            configuration.cosineSteps = configuration.steps ?? (configuration.epochs ?? 1) * stepsPerEpoch
         }
         self.configuration = configuration
         runDirectory = RunDirectory(configuration.runDirectory)
         let classes = dataset.manifest.metadata["classes"].flatMap { Int($0) }
         let fit = try ModelFit.input(
-            model: configuration.modelName, datasetShape: dataset.rawImageShape, dataset: configuration.dataDirectory)
+            model: configuration.modelName, datasetShape: dataset.storedImageShape(configuration.trainSplit),
+            dataset: configuration.dataDirectory)
         let shape = fit.shape
         var adaptation = fit.note
         guard
@@ -108,9 +113,17 @@ public final class TrainingSession {
         self.adaptation = adaptation
         spec = InputSpec.forModel(model)
         try dataset.check(spec)
-        let schedule = LearningRateSchedule(
-            initial: configuration.learningRate, decayRate: configuration.decayRate,
-            decaySteps: configuration.decaySteps)
+        let schedule =
+            switch configuration.schedule {
+            case .exponential:
+                LearningRateSchedule(
+                    initial: configuration.learningRate, decayRate: configuration.decayRate,
+                    decaySteps: configuration.decaySteps)
+            case .cosine:
+                LearningRateSchedule.cosine(
+                    initial: configuration.learningRate, steps: max(1, configuration.cosineSteps ?? 1),
+                    finalFraction: LearningRateShape.cosineFinalFraction)
+            }
         switch configuration.optimizer {
         case "sgd":
             optimizer = SGD(
@@ -196,7 +209,8 @@ public final class TrainingSession {
             }
             if !removed.isEmpty { log("--overwrite: removed the previous run's \(removed.joined(separator: ", "))") }
         }
-        let config = c.json(spec: spec, validationSplit: validation, stepsPerEpoch: stepsPerEpoch, resumedFrom: resumedFrom)
+        let config = c.json(
+            spec: spec, validationSplit: validation, stepsPerEpoch: stepsPerEpoch, resumedFrom: resumedFrom)
         try guardian.perform { s in
             s.madeFiles.append(runDirectory.configPath)
             try RunDirectory.write(Array(config.utf8), to: runDirectory.configPath)
@@ -240,7 +254,8 @@ public final class TrainingSession {
                 let loss = model.trainStep(images: batch.images, labels: batch.labels, optimizer: optimizer)
                 guard loss.isFinite else {
                     throw DataError(
-                        .unusable, path: c.dataDirectory, message: "loss is \(loss) at step \(optimizer.step); lower --lr")
+                        .unusable, path: c.dataDirectory,
+                        message: "loss is \(loss) at step \(optimizer.step); lower --lr")
                 }
                 windowLoss += Double(loss)
                 windowSteps += 1
@@ -335,7 +350,7 @@ public final class TrainingSession {
         if let bestAccuracy { extra["best_accuracy"] = String(bestAccuracy) }
         if let lastValidationAccuracy { extra["validation_accuracy"] = String(lastValidationAccuracy) }
         // Only a size every stored image has (a folder of images of any size declares -1).
-        if let s = dataset.rawImageShape, s.allSatisfy({ $0 > 0 }) {
+        if let s = dataset.storedImageShape(c.trainSplit), s.allSatisfy({ $0 > 0 }) {
             extra["source_shape"] = s.map(String.init).joined(separator: "x")
         }
         if let adaptation { extra["adaptation"] = adaptation }
@@ -358,13 +373,17 @@ public final class TrainingSession {
     /// with: any difference is a usage error naming the setting.
     private func checkSameTrajectory(_ saved: [String: String]) throws {
         var now = configuration.trajectoryMetadata
+        var saved = saved
+        // Checkpoints from before the cosine schedule record none: theirs was exponential.
+        saved["schedule"] = saved["schedule"] ?? LearningRateShape.exponential.rawValue
         now["model"] = model.name
         now["optimizer"] = optimizer.kind
         for key in now.keys.sorted() {
             guard let was = saved[key], was != now[key] else { continue }
             throw DataError(
                 .unusable, path: latestPath,
-                message: "--resume: the checkpoint was trained with \(key) \(was), not \(now[key]!); give the same settings to continue it"
+                message:
+                    "--resume: the checkpoint was trained with \(key) \(was), not \(now[key]!); give the same settings to continue it"
             )
         }
     }
