@@ -199,6 +199,9 @@ import Testing
         // The run's duration as last measured: the machine's load changes while the test runs.
         var estimate = timing.run
         var (killed, attempt) = (0, 0)
+        // Runs that ended before this kill's moment: each halves the next moment, so a kill in a
+        // step of a few milliseconds (after the manifest) lands on a loaded machine too.
+        var missed = 0
         while killed < kills && attempt < attempts {
             attempt += 1
             let i = killed
@@ -207,7 +210,8 @@ import Testing
             // manifest, after the manifest, moving shards), at a moment counted from its mark.
             let commitStep = i % 5 == 4 ? [CommitStep.movingShards, .sideFiles, .afterManifest][(i / 5) % 3] : nil
             let resume = i % 2 == 1
-            let moment = fraction(&rng) * (commitStep.map { timing.steps[$0]! } ?? estimate)
+            let moment =
+                fraction(&rng) * (commitStep.map { timing.steps[$0]! } ?? estimate) * pow(0.5, Double(missed))
             let start = Date()
             let process = try launch(writer.arguments(output))
             let pid = process.processIdentifier
@@ -228,9 +232,11 @@ import Testing
                 #expect(process.terminationStatus == 0)
                 #expect(try fileHashes(below: output) == expected, "\(replay)")
                 try? FileManager.default.removeItem(at: output)
+                missed += 1
                 continue
             }
             killed += 1
+            missed = 0
             let stage = stage(of: writer, output: output, pid: pid, shards: shards)
             let staging = output.appendingPathComponent(".shardkit-staging-\(pid)")
             let (hadStaging, hadFingerprint) = (
