@@ -61,14 +61,10 @@ package final class WritableFile {
 
     /// Writes all `count` bytes, retrying partial writes.
     package func write(_ bytes: UnsafeRawPointer, count: Int) throws(RecordIOError) {
-        var done = 0
-        while done < count {
-            let n = Glibc.write(descriptor, bytes + done, count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw RecordIOError(path: path, kind: .io(errnoMessage("write")))
-            }
-            done += n
+        do {
+            try writeAll(descriptor, bytes, count: count)
+        } catch {
+            throw RecordIOError(path: path, kind: .io("\(error.operation) failed: \(error.reason)"))
         }
     }
 

@@ -50,6 +50,17 @@ package final class ReadOnlyFile {
         isRegularFile = (info.st_mode & S_IFMT) == S_IFREG
     }
 
+    /// Takes over `descriptor`, already open for reading (it closes it), and reads its status;
+    /// `path` names it in errors. On failure the descriptor stays the caller's.
+    package init(adopting descriptor: Int32, path: String) throws(SystemCallError) {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw SystemCallError("fstat") }
+        self.path = path
+        self.descriptor = descriptor
+        size = Int64(info.st_size)
+        isRegularFile = (info.st_mode & S_IFMT) == S_IFREG
+    }
+
     deinit { close(descriptor) }
 
     /// Reads up to `count` bytes at the file position (one `read`); 0 at the end of the file.
@@ -81,5 +92,19 @@ package final class ReadOnlyFile {
     /// Moves the file position `count` bytes ahead; false when the descriptor cannot seek.
     package func seek(by count: Int) -> Bool {
         lseek(descriptor, off_t(count), SEEK_CUR) >= 0
+    }
+}
+
+/// Writes all `count` bytes to `descriptor`, retrying partial writes and `EINTR`: the one write
+/// loop (RecordIO's output files, the HDF5 reader's memory file and its reply pipe).
+package func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawPointer, count: Int) throws(SystemCallError) {
+    var done = 0
+    while done < count {
+        let n = Glibc.write(descriptor, bytes + done, count - done)
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw SystemCallError("write")
+        }
+        done += n
     }
 }

@@ -2,31 +2,30 @@ internal import CShardKitConvKernels
 import Foundation
 internal import ShardKitSupport
 
-/// A learning rate as a function of the optimizer step: exponential decay,
-/// `initial · rate^(step / decaySteps)` (with `staircase` the exponent is rounded down), or a
-/// cosine from `initial` down to `finalFraction · initial` over `cosineSteps` steps.
+/// A learning rate as a function of the optimizer step: a peak `initial` and a `Curve` down from
+/// it (exponential decay or a half cosine).
 /// SPI for the benchmarks package; `TrainingSession` builds its schedule from `TrainingConfiguration`.
 @_spi(Benchmarks) public struct LearningRateSchedule: Sendable, Equatable {
+    /// How the rate falls from `initial`.
+    public enum Curve: Sendable, Equatable {
+        /// `initial · decayRate^(step / decaySteps)`, the exponent rounded down when `staircase`
+        /// (a step function); `decayRate` 1 is a constant rate. `decaySteps` is positive.
+        case exponential(decayRate: Float, decaySteps: Int, staircase: Bool)
+        /// Half a cosine wave from `initial` at step 0 to `finalFraction · initial` at step
+        /// `steps`, flat after it.
+        case cosine(steps: Int, finalFraction: Float)
+    }
+
     /// The rate at step 0.
     public var initial: Float
-    /// The factor per `decaySteps` steps (1: constant; 0.5: halved every period).
-    public var decayRate: Float
-    /// The decay period in optimizer steps (positive).
-    public var decaySteps: Int
-    /// Decay in whole periods (a step function) rather than continuously.
-    public var staircase: Bool
-    /// When set, the cosine's length in steps (the exponential fields are then unused).
-    public var cosineSteps: Int?
-    /// The cosine's last rate, as a fraction of `initial`.
-    public var finalFraction: Float = 0
+    /// How it falls from there.
+    public var curve: Curve
 
     /// Exponential decay; `decayRate` 1 gives a constant rate.
     public init(initial: Float, decayRate: Float = 1, decaySteps: Int = 1, staircase: Bool = false) {
         precondition(decaySteps > 0, "decaySteps must be positive")
         self.initial = initial
-        self.decayRate = decayRate
-        self.decaySteps = decaySteps
-        self.staircase = staircase
+        self.curve = .exponential(decayRate: decayRate, decaySteps: decaySteps, staircase: staircase)
     }
 
     /// A constant learning rate.
@@ -38,21 +37,22 @@ internal import ShardKitSupport
     public static func cosine(initial: Float, steps: Int, finalFraction: Float) -> LearningRateSchedule {
         precondition(steps > 0, "steps must be positive")
         var schedule = LearningRateSchedule(initial: initial)
-        schedule.cosineSteps = steps
-        schedule.finalFraction = finalFraction
+        schedule.curve = .cosine(steps: steps, finalFraction: finalFraction)
         return schedule
     }
 
     /// The rate for step `step` (0-based).
     public func rate(at step: Int) -> Float {
-        if let cosineSteps {
-            let progress = Double(min(step, cosineSteps)) / Double(cosineSteps)
+        switch curve {
+        case .cosine(let steps, let finalFraction):
+            let progress = Double(min(step, steps)) / Double(steps)
             let wave = 0.5 * (1 + cos(Double.pi * progress))
             return initial * Float(Double(finalFraction) + (1 - Double(finalFraction)) * wave)
+        case .exponential(let decayRate, let decaySteps, let staircase):
+            var exponent = Double(step) / Double(decaySteps)
+            if staircase { exponent.round(.down) }
+            return initial * Float(pow(Double(decayRate), exponent))
         }
-        var exponent = Double(step) / Double(decaySteps)
-        if staircase { exponent.round(.down) }
-        return initial * Float(pow(Double(decayRate), exponent))
     }
 }
 

@@ -7,9 +7,10 @@ import TestSupport
 @_spi(Benchmarks) @testable import Trainer
 
 /// Writes a small dataset of raw `size`×`size`×1 images: record i of a split has label
-/// `labelOf(i)` and pixels `(i + 3·p) mod 256`. Returns the directory (the caller removes it).
+/// `labelOf(i)` and pixels `(i + 3·p) mod 256`, in the bytes feature `imageKey`. Returns the
+/// directory (the caller removes it).
 func writeClassifierDataset(
-    splits: [String: Int], shards: Int = 3, size: Int = 28, classes: Int = 10,
+    splits: [String: Int], shards: Int = 3, size: Int = 28, classes: Int = 10, imageKey: String = "image",
     label labelOf: @escaping (Int) -> Int64 = { Int64($0 % 10) },
     corrupt: (split: String, record: Int)? = nil
 ) throws -> URL {
@@ -21,7 +22,7 @@ func writeClassifierDataset(
             durable: false)
         for i in 0..<count {
             let pixels = (0..<(size * size)).map { UInt8(truncatingIfNeeded: i + 3 * $0) }
-            var features: [String: Feature] = ["image": .bytes([pixels]), "label": .int64(labelOf(i))]
+            var features: [String: Feature] = [imageKey: .bytes([pixels]), "label": .int64(labelOf(i))]
             if let corrupt, corrupt.split == split, corrupt.record == i { features["label"] = .int64(Int64(classes)) }
             try writer.write(Example(features).serialized())
         }
@@ -30,10 +31,10 @@ func writeClassifierDataset(
     let manifest = Manifest(
         name: "toy", version: "1.0.0", splits: splitManifests,
         features: [
-            SchemaEntry(key: "image", kind: .bytes, minCount: 1, maxCount: 1),
+            SchemaEntry(key: imageKey, kind: .bytes, minCount: 1, maxCount: 1),
             SchemaEntry(key: "label", kind: .int64, minCount: 1, maxCount: 1),
         ],
-        image: ImageSpec(key: "image", height: size, width: size, channels: 1, encoding: .raw))
+        image: ImageSpec(key: imageKey, height: size, width: size, channels: 1, encoding: .raw))
     try manifest.write(to: dir.path)
     return dir
 }

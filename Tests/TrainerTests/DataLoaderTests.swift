@@ -71,6 +71,26 @@ struct DataLoaderTests {
         #expect(try loader.nextBatch() == nil)
     }
 
+    @Test func theImageIsTheFeatureTheManifestNames() throws {
+        let dir = try writeClassifierDataset(splits: ["train": 8, "test": 4], shards: 1, imageKey: "pixels")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let mnist = InputSpec(inputShape: [28, 28, 1], labels: .classifier(key: "label", classes: 10), normalization: .scale)
+        #expect(mnist.imageKey == "image")
+        let loader = try ShardLoader(
+            dataset: try Dataset(directory: dir.path), split: "test", spec: mnist,
+            options: .init(batchSize: 4, training: false))
+        let batch = try #require(try loader.nextBatch())
+        // Record 2, pixel 5: (2 + 15) / 255.
+        #expect(abs(batch.images.scalars[2 * 784 + 5] - 17 / 255) < 1e-6)
+        // Training takes the key from the manifest too, and so the checkpoint records it.
+        var c = TrainingConfiguration(
+            dataDirectory: dir.path, modelName: "mnist", runDirectory: dir.appendingPathComponent("run").path)
+        c.batchSize = 4
+        let session = try TrainingSession(c)
+        #expect(session.spec.imageKey == "pixels")
+        #expect(session.spec.metadata["image_key"] == "pixels")
+    }
+
     @Test func aRecordThatDoesNotFitNamesTheShardAndRecord() throws {
         let dir = try writeClassifierDataset(
             splits: ["test": 30], shards: 2, size: 8, classes: 10, corrupt: (split: "test", record: 20))

@@ -2,6 +2,7 @@ internal import CShardKitHDF5
 internal import CShardKitIsolation
 public import Foundation
 internal import Glibc
+internal import ShardKitSupport
 
 /// One digit's bounding box from SVHN's `digitStruct.mat`, in pixels of the full image.
 public struct DigitBox: Sendable, Equatable {
@@ -156,16 +157,14 @@ public final class DigitStructReader: FormatReader {
             throw FormatError(
                 .io, path: path, "cannot hold the file image: memfd_create: \(String(cString: strerror(errno)))")
         }
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                let reason = String(cString: strerror(errno))
-                close(fd)
-                throw FormatError(.io, path: path, "cannot hold the file image: \(reason)")
-            }
-            done += n
+        let failure = bytes.withUnsafeBytes { raw -> SystemCallError? in
+            guard let base = raw.baseAddress else { return nil }
+            do throws(SystemCallError) { try writeAll(fd, base, count: raw.count) } catch { return error }
+            return nil
+        }
+        if let failure {
+            close(fd)
+            throw FormatError(.io, path: path, "cannot hold the file image: \(failure.operation): \(failure.reason)")
         }
         return fd
     }

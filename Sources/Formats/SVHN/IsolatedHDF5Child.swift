@@ -1,6 +1,7 @@
 internal import CShardKitIsolation
 internal import Foundation
 internal import Glibc
+internal import ShardKitSupport
 
 /// Runs libhdf5 on an untrusted file in a child process, so that what libhdf5 does on a crafted
 /// file (fuzzing found requests for terabytes, leaks and out-of-bounds reads in libhdf5 1.10)
@@ -114,17 +115,13 @@ final class IsolatedHDF5Child {
 
     /// Every byte of the file open at `fd` (the parent's in-memory file image), or nil.
     private static func readAll(_ fd: Int32) -> [UInt8]? {
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_size >= 0 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return nil }
-            done += n
+        guard let file = try? ReadOnlyFile(adopting: fd, path: "the file image"), file.size >= 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(file.size))
+        let count: Int? = bytes.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return 0 }
+            return try? file.read(into: base, count: raw.count, at: 0)
         }
-        return bytes
+        return count == bytes.count ? bytes : nil
     }
 
     // MARK: Messages: a tag byte, then little-endian fields; strings are a UInt32 length and UTF-8.
@@ -185,13 +182,7 @@ final class IsolatedHDF5Child {
         /// Writes all of `bytes`; a parent that stopped listening ends the child.
         private func write(_ bytes: [UInt8]) {
             bytes.withUnsafeBytes { raw in
-                var done = 0
-                while done < raw.count {
-                    let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                    if n < 0 && errno == EINTR { continue }
-                    if n <= 0 { _exit(0) }
-                    done += n
-                }
+                do { try writeAll(fd, raw.baseAddress!, count: raw.count) } catch { _exit(0) }
             }
         }
     }

@@ -35,7 +35,8 @@ public struct InputSpec: Sendable, Equatable {
     public var inputShape: [Int]
     /// Which int64 features hold the labels, and how many heads read them.
     public var labels: Labels
-    /// The bytes feature holding the image (PNG, JPEG or raw HWC bytes).
+    /// The bytes feature holding the image (PNG, JPEG or raw HWC bytes). Training and the loader
+    /// take it from the dataset's manifest (its image entry); checkpoints record it.
     public var imageKey: String
     /// How pixels become floats.
     public var normalization: Normalization

@@ -63,13 +63,16 @@ final class ShardLoader: IteratorProtocol, Sequence {
 
     /// Starts the threads for one pass over `split` of `dataset`.
     init(dataset: Dataset, split: String, spec: InputSpec, options: Options) throws(DataError) {
+        // The manifest says which feature holds the image; the model's spec only says what to
+        // make of it.
+        let stored = try dataset.storedImage(split)
+        let spec = { var s = spec; s.imageKey = stored.key; return s }()
         try dataset.check(spec)
         let paths = try dataset.shardPaths(split)
         self.spec = spec
         self.options = options
         state = LoaderState(prefetch: options.prefetch)
         let state = self.state
-        let stored = try dataset.storedImage(split)
         let reader = Thread { readRecords(paths: paths, options: options, state: state) }
         reader.name = "shardkit.loader.read"
         reader.start()

@@ -111,8 +111,10 @@ public final class TrainingSession {
             adaptation = adaptation.map { "\($0); \(missing)" } ?? "\(model.name): \(missing)"
         }
         self.adaptation = adaptation
-        spec = InputSpec.forModel(model)
+        var spec = InputSpec.forModel(model)
+        spec.imageKey = try dataset.storedImage(configuration.trainSplit).key  // recorded in checkpoints
         try dataset.check(spec)
+        self.spec = spec
         let schedule =
             switch configuration.schedule {
             case .exponential:
