@@ -133,8 +133,8 @@ TOLERANCE = 0.05
 
 
 def load_sides(path):
-    """(figures, notes): figures[key][side] = values over the rounds, key = (name, qualifier,
-    unit); notes = the run's FAILED and SKIPPED lines. A name printed more than once in one round by
+    """(figures, notes, rounds): figures[key][side] = values over the rounds, key = (name,
+    qualifier, unit); notes = the run's FAILED and SKIPPED lines; rounds[key][side][rep] = value. A name printed more than once in one round by
     one side gets the DISTINGUISHING fields as its qualifier."""
     lines, notes = [], []
     for line in open(path):
@@ -146,13 +146,25 @@ def load_sides(path):
     seen = collections.Counter((kv["name"], kv.get("side"), kv.get("rep")) for kv in lines)
     repeated = {name for (name, _, _), count in seen.items() if count > 1}
     figures = collections.OrderedDict()
+    rounds = {}
     for kv in lines:
         qualifier = ""
         if kv["name"] in repeated:
             qualifier = " ".join(f"{k}={kv[k]}" for k in DISTINGUISHING if k in kv)
         key = (kv["name"], qualifier, kv.get("unit", ""))
         figures.setdefault(key, collections.defaultdict(list))[kv.get("side", "anchor")].append(float(kv["value"]))
-    return figures, notes
+        rounds.setdefault(key, collections.defaultdict(dict))[kv.get("side", "anchor")][kv.get("rep")] = float(kv["value"])
+    return figures, notes, rounds
+
+
+def paired_ratios(by_rep, lower):
+    """head/base (> 1 better) of each round both sides ran, in round order."""
+    base, head = by_rep.get("base", {}), by_rep.get("head", {})
+    out = []
+    for rep in sorted(set(base) & set(head), key=lambda r: int(r or 0)):
+        b, h = base[rep], head[rep]
+        out.append((b / h if h else math.inf) if lower else (h / b if b else math.inf))
+    return out
 
 
 def figure(x):
@@ -160,11 +172,15 @@ def figure(x):
     return f"{x:11.0f}" if abs(x) >= 1e4 else f"{x:11.4g}"
 
 
-def side_by_side(figures, notes):
-    """The base/head table: medians, head/base with > 1 better, and the verdict."""
+def side_by_side(figures, notes, rounds):
+    """The base/head table: medians, head/base with > 1 better, and the verdict. A figure is
+    worse when the head's median is more than TOLERANCE below the base's and the head lost by
+    more than TOLERANCE in every round's pair (the two sides run back to back); when the medians
+    say worse but some round's pair does not, the gap is within what the machine's own swings
+    make, and the verdict says so with the rounds' ratios."""
     print("side by side (medians over the rounds; head/base > 1 is better, time and memory inverted):")
     print(f"{'figure':58s} {'unit':12s} {'base':>11s} {'head':>11s} {'head/base':>9s} {'n':>5s}  verdict")
-    worse, other = [], []
+    worse, other, noisy = [], [], []
     for (name, qualifier, unit), by_side in figures.items():
         base, head = by_side.get("base"), by_side.get("head")
         if base is None and head is None:
@@ -184,13 +200,18 @@ def side_by_side(figures, notes):
         else:
             ratio = h / b if b else math.inf
             is_worse = h < b * (1 - TOLERANCE)
+        pairs = paired_ratios(rounds[(name, qualifier, unit)], lower)
         if name.startswith(CONTROLS):
             verdict = "control (same work both sides)"
         elif name in OTHER_OUTPUT:
             verdict = OTHER_OUTPUT[name]
             other.append(label)
+        elif is_worse and pairs and any(p >= 1 - TOLERANCE for p in pairs):
+            verdict = "noise: rounds' head/base " + " ".join(f"{p:.2f}" for p in pairs)
+            noisy.append(label)
         elif is_worse:
-            verdict = f"worse by more than {TOLERANCE:.0%}"
+            verdict = f"worse by more than {TOLERANCE:.0%}" + (
+                " in every round: " + " ".join(f"{p:.2f}" for p in pairs) if pairs else "")
             worse.append(label)
         else:
             verdict = "ok"
@@ -200,6 +221,8 @@ def side_by_side(figures, notes):
         print(f"{len(worse)} figure(s) worse by more than {TOLERANCE:.0%}: {', '.join(worse)}")
     else:
         print(f"no figure worse by more than {TOLERANCE:.0%}")
+    if noisy:
+        print(f"worse in the medians but not in every round (the machine's swings): {', '.join(noisy)}")
     if other:
         print(f"not comparable (the two sides write other output): {', '.join(other)}")
     for note in notes:

@@ -6,8 +6,9 @@
 #
 # BASE=REV (a commit, e.g. BASE=721dc11) adds a side-by-side comparison: every ShardKit benchmark
 # of the selected sections runs twice per round, once built from REV and once from this tree
-# (base first, then head), beside the anchors, which run once per round; compare.py --ab prints
-# base, head, head/base (> 1 is better) and flags any figure worse by more than 5%. REV is built
+# (base first in odd rounds, head first in even ones), beside the anchors, which run once per
+# round; compare.py --ab prints base, head, head/base (> 1 is better) and flags a figure worse by
+# more than 5% in the medians and in every round's pair. REV is built
 # with `swift build -c release` in a git worktree at $BENCH_BASE_ROOT/base-<short rev> (default
 # /tmp/shardkit-bench), made once and reused while it stays at REV. The section scripts (convert,
 # synth, fullsize) are this tree's, given the base's binary, so both sides do the same work; when
@@ -115,10 +116,27 @@ fill() {
 # base binary rejected its options once; then the base tree's, or "skip" when it has none.
 declare -A base_scripts=()
 # ours REP ARGS...: one of ShardKit's own benchmarks (ARGS with {bin}, {bench}, {tree}); this tree's
-# build or, with BASE, the base's and then this tree's.
+# build or, with BASE, both sides one after the other: base first in odd rounds, head first in even
+# ones, so that a machine slowing down or warming up within a round does not favour one side.
 ours() {
     local rep=$1; shift
     if [ -z "$BASE" ]; then fill head "$root" "$@"; run "$rep" "${cmd[@]}"; return; fi
+    if ((rep % 2)); then base_side "$rep" "$@"; head_side "$rep" "$@"; else head_side "$rep" "$@"; base_side "$rep" "$@"; fi
+}
+
+# head_side REP ARGS...: this tree's run of one benchmark.
+head_side() {
+    local rep=$1; shift
+    side=head
+    fill head "$root" "$@"
+    run "$rep" "${cmd[@]}"
+    side=""
+}
+
+# base_side REP ARGS...: the base's run of one benchmark, with this tree's copy of its script
+# unless the base binary rejects that copy's options.
+base_side() {
+    local rep=$1; shift
     local key="$*" script=""
     local a; for a in "$@"; do [[ $a == "{tree}/"* ]] && { script=${a#"{tree}/"}; break; }; done
     side=base
@@ -143,9 +161,6 @@ ours() {
             fi
         fi
     fi
-    side=head
-    fill head "$root" "$@"
-    run "$rep" "${cmd[@]}"
     side=""
 }
 
