@@ -135,22 +135,7 @@ public struct AugmentSpec: Sendable, Equatable, CustomStringConvertible {
     /// it would cut, after the steps before it), or nil when they can. The augmentation engine
     /// would clamp such a crop to the image, silently doing nothing: callers refuse it instead.
     public func problem(height: Int, width: Int) -> String? {
-        var (h, w) = (height, width)
-        for step in steps {
-            switch step {
-            case .randomCrop(let ch, let cw), .centerCrop(let ch, let cw):
-                if ch > h || cw > w {
-                    let token = AugmentSpec(steps: [step]).description
-                    return "\(token) needs images of at least \(ch)×\(cw), these are \(h)×\(w)"
-                }
-                (h, w) = (ch, cw)
-            case .resizeBilinear(let rh, let rw), .resizeArea(let rh, let rw):
-                (h, w) = (rh, rw)
-            default:
-                break
-            }
-        }
-        return nil
+        walk(height: height, width: width, channels: 1).problem
     }
 
     /// The shape images of `height`×`width`×`channels` have after the steps: crops (clamped to
@@ -158,16 +143,31 @@ public struct AugmentSpec: Sendable, Equatable, CustomStringConvertible {
     /// What a dataset of augmented records declares as its images' shape. A nil size is one that
     /// varies from image to image; a crop of it varies too (it is clamped to smaller images).
     public func outputShape(height: Int?, width: Int?, channels: Int) -> (height: Int?, width: Int?, channels: Int) {
+        let walked = walk(height: height, width: width, channels: channels)
+        return (walked.height, walked.width, walked.channels)
+    }
+
+    /// The one reading of what the steps do to an image's shape, step by step: the shape after
+    /// them (crops clamped), and the first crop larger than the image it would cut.
+    private func walk(height: Int?, width: Int?, channels: Int)
+        -> (height: Int?, width: Int?, channels: Int, problem: String?)
+    {
         var (h, w, c) = (height, width, channels)
+        var problem: String? = nil
         for step in steps {
             switch step {
-            case .randomCrop(let ch, let cw), .centerCrop(let ch, let cw): (h, w) = (h.map { min(ch, $0) }, w.map { min(cw, $0) })
+            case .randomCrop(let ch, let cw), .centerCrop(let ch, let cw):
+                if problem == nil, let h, let w, ch > h || cw > w {
+                    let token = AugmentSpec(steps: [step]).description
+                    problem = "\(token) needs images of at least \(ch)×\(cw), these are \(h)×\(w)"
+                }
+                (h, w) = (h.map { min(ch, $0) }, w.map { min(cw, $0) })
             case .resizeBilinear(let rh, let rw), .resizeArea(let rh, let rw): (h, w) = (rh, rw)
             case .grayscale: c = 1
             case .flip, .brightness, .contrast: break
             }
         }
-        return (h, w, c)
+        return (h, w, c, problem)
     }
 
     /// Applies the steps one by one with the `Image` methods, drawing from `rng` in step order.

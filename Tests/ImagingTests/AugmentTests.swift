@@ -38,6 +38,28 @@ import ShardKitSupport
     }
 }
 
+@Suite struct AugmentShapeTests {
+    @Test func aCropLargerThanTheImageIsAProblemAndTheShapeClampsIt() throws {
+        let crop = try AugmentSpec(parsing: "crop=40")
+        #expect(crop.problem(height: 28, width: 28) == "crop=40 needs images of at least 40×40, these are 28×28")
+        #expect(crop.problem(height: 40, width: 64) == nil)
+        #expect(crop.outputShape(height: 28, width: 28, channels: 1) == (28, 28, 1))
+        #expect(crop.outputShape(height: 64, width: 50, channels: 3) == (40, 40, 3))
+    }
+
+    @Test func stepsApplyInOrder() throws {
+        // A resize first makes the later crop fit; a crop first is cut from the image as given.
+        let grow = try AugmentSpec(parsing: "resize=64,crop=54,gray")
+        #expect(grow.problem(height: 28, width: 28) == nil)
+        #expect(grow.outputShape(height: 28, width: 28, channels: 3) == (54, 54, 1))
+        let shrink = try AugmentSpec(parsing: "resize=32,crop=40")
+        #expect(shrink.problem(height: 64, width: 64) == "crop=40 needs images of at least 40×40, these are 32×32")
+        // A size that varies stays unknown through a crop and is set by a resize.
+        #expect(try AugmentSpec(parsing: "crop=24").outputShape(height: nil, width: nil, channels: 3) == (nil, nil, 3))
+        #expect(shrink.outputShape(height: nil, width: nil, channels: 3) == (32, 32, 3))
+    }
+}
+
 @Suite struct AugmenterTests {
     /// The fused path must equal the step-by-step path bit for bit, for any draws.
     @Test(arguments: [

@@ -259,13 +259,12 @@ public enum DatasetConverter {
     /// size, before anything is read (images of one declared shape; a folder of mixed sizes is
     /// checked record by record as it is encoded).
     private static func checkAugmentation(_ options: ConvertOptions, plan: ConversionPlan) throws(DatasetError) {
-        guard let augment = options.augment else { return }
-        guard let image = plan.spec.image, let height = image.height, let width = image.width,
-            let problem = augment.problem(height: height, width: width)
+        guard let augment = options.augment,
+            let image = plan.spec.image, let height = image.height, let width = image.width
         else { return }
         let splits = plan.passes.flatMap(\.splits).filter(options.augmentSplits.contains)
         guard let split = splits.first else { return }
-        throw DatasetError(.usage, "--augment cannot apply to split \(split): \(problem)")
+        try augment.check(split: split, height: height, width: width)
     }
 
     /// Records between plain progress lines (not a terminal): about ten lines per pass, at

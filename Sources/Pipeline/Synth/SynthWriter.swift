@@ -124,11 +124,8 @@ public enum SynthWriter {
         }
         // Only the splits in `augmentSplits` are augmented and copied; the others are as drawn.
         let augmented = request.augment != nil && request.augmentSplits.contains(split)
-        if augmented, let augment = request.augment,
-            let problem = augment.problem(
-                height: synthesizer.imageShape.height, width: synthesizer.imageShape.width)
-        {
-            throw DatasetError(.usage, "--augment cannot apply to split \(split): \(problem)")
+        if augmented, let augment = request.augment {
+            try augment.check(split: split, height: synthesizer.imageShape.height, width: synthesizer.imageShape.width)
         }
         return SynthRecipe(
             synthesizer: synthesizer, split: split, augment: augmented ? request.augment : nil,
