@@ -46,7 +46,7 @@ accept: release
 	@SHARDKIT_BIN=$(BIN_RELEASE) scripts/accept.sh
 
 ## accept-real: digits on strings of real MNIST digits (MNIST's original files, from PyPI), held-out
-## digits, on defaults; target 95%; about 35 minutes on 2 shared cores. Not part of `make test`.
+## digits, on defaults, 24 epochs; target 95%; about 85 minutes on 2 cores. Not part of `make test`.
 accept-real: release
 	@SHARDKIT_BIN=$(BIN_RELEASE) scripts/accept-real-mnist.sh
 
