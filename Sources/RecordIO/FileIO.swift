@@ -1,6 +1,11 @@
 import Glibc
 internal import ShardKitSupport
 
+/// "read failed: Input/output error": a failed call as `errnoMessage` words it.
+private func failureMessage(_ error: SystemCallError) -> String {
+    "\(error.operation) failed: \(error.reason)"
+}
+
 package func errnoMessage(_ operation: String) -> String {
     "\(operation) failed: \(String(cString: strerror(errno)))"
 }
@@ -16,21 +21,17 @@ package final class ReadableFile {
         do {
             file = try ReadOnlyFile(path: path)
         } catch {
-            throw RecordIOError(path: path, kind: .io(Self.message(error)))
+            throw RecordIOError(path: path, kind: .io(failureMessage(error)))
         }
     }
 
-    /// "read failed: Input/output error", as `errnoMessage` words it.
-    private static func message(_ error: SystemCallError) -> String {
-        "\(error.operation) failed: \(error.reason)"
-    }
 
     /// Reads up to `count` bytes; 0 at end of file.
     package func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(RecordIOError) -> Int {
         do {
             return try file.read(into: buffer, count: count)
         } catch {
-            throw RecordIOError(path: path, kind: .io(Self.message(error)))
+            throw RecordIOError(path: path, kind: .io(failureMessage(error)))
         }
     }
 
@@ -39,7 +40,7 @@ package final class ReadableFile {
         do {
             return try file.read(into: buffer, count: count, at: offset)
         } catch {
-            throw RecordIOError(path: path, kind: .io(Self.message(error)))
+            throw RecordIOError(path: path, kind: .io(failureMessage(error)))
         }
     }
 }
@@ -64,7 +65,7 @@ package final class WritableFile {
         do {
             try writeAll(descriptor, bytes, count: count)
         } catch {
-            throw RecordIOError(path: path, kind: .io("\(error.operation) failed: \(error.reason)"))
+            throw RecordIOError(path: path, kind: .io(failureMessage(error)))
         }
     }
 
