@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #if defined(__aarch64__)
 #include <sys/auxv.h>
@@ -82,7 +83,26 @@ static int tier_named(const char *name) {
     return -1;
 }
 
+/// One core's L2 cache in bytes: glibc's sysconf (from CPUID on x86-64), else sysfs (what the
+/// kernel read from the device tree or ACPI on arm64), else 0.
+static long detect_l2_bytes(void) {
+#ifdef _SC_LEVEL2_CACHE_SIZE
+    long size = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    if (size > 0) return size;
+#endif
+    FILE *file = fopen("/sys/devices/system/cpu/cpu0/cache/index2/size", "r");
+    if (file == NULL) return 0;
+    long kib = 0;
+    char unit = 0;
+    int fields = fscanf(file, "%ld%c", &kib, &unit);
+    fclose(file);
+    if (fields < 1 || kib <= 0) return 0;
+    return unit == 'M' ? kib << 20 : kib << 10;
+}
+
 static void decide(void) {
+    long l2 = detect_l2_bytes();
+    info.l2_bytes = l2 > 0 ? l2 : 512L << 10;
     info.features = detect_features();
     info.cpu_tier = best_tier(info.features);
     info.tier = info.cpu_tier;

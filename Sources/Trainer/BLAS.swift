@@ -28,6 +28,11 @@ extension KernelTier {
 let gemmTier = CPUFeatures.tier
 
 /// The GEMM implementation in force (for `shardkit --version`).
+/// Rows of B per pass of our GEMM tiles for a product of `columns` columns
+/// (`shardkit_sgemm_depth_block`): a caller that splits a long product at multiples of it gets
+/// the sums of one call.
+func gemmDepthBlock(columns: Int) -> Int { shardkit_sgemm_depth_block(columns) }
+
 public var gemmKernelName: String {
     gemmTier.hasGEMMTiles ? String(cString: shardkit_sgemm_kernel_name(gemmTier.rawValue)) : "openblas + im2col"
 }

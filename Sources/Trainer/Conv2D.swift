@@ -619,10 +619,11 @@ enum Padding: Sendable {
         }
     }
 
-    /// Output pixels per chunk of the masked gradient on the chunked dW path: 512 KB of floats
-    /// (half of a 1 MB L2 cache), which is also the GEMM's own depth block for n = filters, so
-    /// the chunks add up in the same order as one call over every pixel would.
-    static func maskedChunkPixels(filters: Int) -> Int { max(128, 131_072 / max(1, filters)) }
+    /// Output pixels per chunk of the masked gradient on the chunked dW path: the GEMM's own depth
+    /// block for n = filters (a quarter of the L2 cache of floats), so the chunk is still in cache
+    /// when the dW product reads it, and the chunks add up in the same order as one call over every
+    /// pixel would.
+    static func maskedChunkPixels(filters: Int) -> Int { gemmDepthBlock(columns: filters) }
 
     /// Writes one row of `k·k·c` floats for each output pixel `firstRow..<firstRow+rows`, the
     /// pixels numbered image by image, row by row.

@@ -184,7 +184,8 @@ void test_gemm(void) {
                 gathered_case(ms[mi], ns[ni], ks[(turn * 5 + mi + 1) % kcount], variant(turn + 3), 0, &rng);
     ck_end();
 
-    // Deep products: several depth blocks (131072/n floats of B each) for the wider shapes, with
+    // Deep products: several depth blocks (shardkit_sgemm_depth_block(n) rows of B each: a quarter
+    // of the L2 cache, at least 16384 floats, so k = 2100 spans several for n >= 17), with
     // the bias and ReLU applied once to the finished sum.
     ck_begin("deep products: k = 2100 (several depth blocks), every option");
     static const long deep[][2] = {{1, 1}, {7, 17}, {13, 65}, {25, 33}, {37, 130}, {50, 64}, {100, 16}};
@@ -202,6 +203,37 @@ void test_gemm(void) {
     for (size_t d = 0; d < sizeof packed / sizeof packed[0]; d++) {
         strided_case(packed[d][0], packed[d][1], packed[d][2], variant(paddedVariants[d % 4]), &rng);
         gathered_case(packed[d][0], packed[d][1], packed[d][2], variant(paddedVariants[(d + 1) % 4]), 0, &rng);
+    }
+    ck_end();
+
+    // The depth block follows the L2 cache (a quarter of it in floats, at least 16384), and a
+    // product fed in pieces of that depth, accumulating, sums exactly as one call does (Conv2D's
+    // chunked dW relies on it): bit-identical, not merely close.
+    ck_begin("depth blocks: a quarter of the L2 cache; pieces of one block depth sum as one call");
+    {
+        const long l2 = shardkit_cpu()->l2_bytes;
+        ck_note("L2 cache: %ld KiB; depth block for n = 64: %ld", l2 >> 10, shardkit_sgemm_depth_block(64));
+        CK_CHECK(l2 >= 16384, "l2_bytes %ld", l2);
+        long floats = l2 / 16 < 16384 ? 16384 : l2 / 16;
+        static const long widths[] = {1, 32, 64, 128, 1000};
+        for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+            long expected = floats / widths[w] < 128 ? 128 : floats / widths[w];
+            CK_CHECK(shardkit_sgemm_depth_block(widths[w]) == expected, "n=%ld: depth block %ld, expected %ld",
+                     widths[w], shardkit_sgemm_depth_block(widths[w]), expected);
+        }
+        const long m = 50, n = 64, block = shardkit_sgemm_depth_block(n), k = 2 * block + 37;
+        float *a = ck_alloc((size_t)(m * k) * sizeof(float)), *b = ck_alloc((size_t)(k * n) * sizeof(float));
+        float *whole = ck_alloc((size_t)(m * n) * sizeof(float)), *pieces = ck_alloc((size_t)(m * n) * sizeof(float));
+        for (long i = 0; i < m * k; i++) a[i] = ck_unit(&rng);
+        for (long i = 0; i < k * n; i++) b[i] = ck_unit(&rng);
+        shardkit_sgemm(m, n, k, a, k, 1, b, n, whole, n, 0, 0, 0);
+        for (long p0 = 0; p0 < k; p0 += block) {
+            long depth = k - p0 < block ? k - p0 : block;
+            shardkit_sgemm(m, n, depth, a + p0, k, 1, b + p0 * n, n, pieces, n, p0 > 0, 0, 0);
+        }
+        CK_CHECK(memcmp(whole, pieces, (size_t)(m * n) * sizeof(float)) == 0,
+                 "k=%ld in pieces of %ld: sums differ from one call", k, block);
+        free(a), free(b), free(whole), free(pieces);
     }
     ck_end();
 

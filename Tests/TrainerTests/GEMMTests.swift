@@ -206,7 +206,8 @@ struct ConvPathTests {
 
     /// A first layer (no dX) with a fused ReLU: the gathered path masks the gradient a chunk of
     /// pixels at a time and accumulates dW over the chunks; here over several chunks (four
-    /// images of 48×48 pixels against chunks of 131072 / 32 = 4096) and a partial last one.
+    /// images of 48×48 pixels against chunks of at most 131072 / 32 = 4096 pixels: the GEMM's depth
+    /// block, a quarter of the L2 cache of floats, on CPUs of up to 2 MiB of L2) and a partial last one.
     func checkFirstLayer(tier: KernelTier) {
         var rng = TestRandom(404)
         let shape = [4, 48, 48, 2]

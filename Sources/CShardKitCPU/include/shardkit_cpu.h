@@ -51,6 +51,9 @@ typedef struct {
     uint32_t features;
     /// 1 when SHARDKIT_ISA was set but named no tier of this architecture (it is then ignored).
     int cap_ignored;
+    /// The size of one core's level-2 cache in bytes, as the C library or sysfs reports it, or
+    /// 512 KiB when neither knows. The GEMM sizes its blocks of B from it.
+    long l2_bytes;
 } shardkit_cpu_info;
 
 /// The CPU's features and the tier in force, worked out once (thread-safe) on first use.

@@ -45,6 +45,11 @@ void shardkit_sgemm_gathered_tier(
     int tier, long m, long n, long k, const float *a, const long *rowOffsets, const long *depthOffsets,
     const float *b, long ldb, float *c, long ldc, int accumulate, const float *bias, int relu);
 
+/// The depth block of a product with `n` columns: how many rows of B one pass of the tiles
+/// takes (a quarter of this CPU's L2 cache of them, at least 128). A caller that feeds a long
+/// product in pieces of this depth, accumulating, gets the same sums as one call over all of it.
+long shardkit_sgemm_depth_block(long n);
+
 /// A description of the kernel that `shardkit_sgemm_tier(tier, …)` runs (after clamping), e.g.
 /// "avx2+fma tiles (no packing, bias and ReLU fused, offset tables)". A static string.
 const char *shardkit_sgemm_kernel_name(int tier);
