@@ -66,6 +66,10 @@ public enum CPUFeatures {
     /// the trainer's compute threads run this way, as TensorFlow's do.
     public static func flushDenormalsOnThisThread() { shardkit_cpu_flush_denormals() }
 
+    /// One core's level-2 cache in bytes (512 KiB when the system does not say); the GEMM sizes
+    /// its blocks from it.
+    public static var l2CacheBytes: Int { shardkit_cpu().pointee.l2_bytes }
+
     /// True when `SHARDKIT_ISA` was set to a name that is no tier of this architecture.
     public static var capIgnored: Bool { shardkit_cpu().pointee.cap_ignored != 0 }
 }

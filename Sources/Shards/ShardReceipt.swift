@@ -1,5 +1,5 @@
 internal import ShardKitSupport
-public import Foundation
+internal import Foundation
 package import Examples
 package import RecordIO
 

@@ -1,5 +1,5 @@
 internal import ShardKitSupport
-public import Foundation
+internal import Foundation
 import Dispatch
 
 #if canImport(Glibc)

@@ -27,14 +27,17 @@ extension KernelTier {
 /// CShardKitCPU decide it; nothing here tests the CPU).
 let gemmTier = CPUFeatures.tier
 
-/// The GEMM implementation in force (for `shardkit --version`).
 /// Rows of B per pass of our GEMM tiles for a product of `columns` columns
 /// (`shardkit_sgemm_depth_block`): a caller that splits a long product at multiples of it gets
 /// the sums of one call.
 func gemmDepthBlock(columns: Int) -> Int { shardkit_sgemm_depth_block(columns) }
 
+/// The GEMM implementation in force, and the L2 cache size its blocks are cut for (for
+/// `shardkit --version`).
 public var gemmKernelName: String {
-    gemmTier.hasGEMMTiles ? String(cString: shardkit_sgemm_kernel_name(gemmTier.rawValue)) : "openblas + im2col"
+    guard gemmTier.hasGEMMTiles else { return "openblas + im2col" }
+    return String(cString: shardkit_sgemm_kernel_name(gemmTier.rawValue))
+        + ", blocks for a \(CPUFeatures.l2CacheBytes >> 10) KiB L2"
 }
 
 /// The element-wise kernels in force (Adam, max pooling, batch norm; for `shardkit --version`):
