@@ -205,9 +205,10 @@ static void multiply(
 long shardkit_sgemm_depth_block(long n) {
     // The k×n block of B takes a quarter of the L2 cache, so that it stays there beside the rows
     // of A it meets (a convolution's dW reads as many bytes of its padded input as of B) and a
-    // column block of it (depth × 16 floats) nearly fits the L1 cache. On Zen 3 (512 KiB L2) a
-    // quarter ran dW 20-30% faster than half, and a sixth or an eighth no faster; the blocks were
-    // first sized at half of the 1 MiB L2 of the Xeon the kernels were written on.
+    // column block of it (depth × 16 floats on AVX2) nearly fits the L1 cache. On Zen 3 (512 KiB
+    // L2) a quarter ran dW 20-30% faster than half, and 3/16 or an eighth no faster. (The blocks
+    // were first a fixed 512 KiB: about half the L2 of the Xeon the kernels were written on, all
+    // of Zen 3's.)
     long floats = shardkit_cpu()->l2_bytes / 4 / (long)sizeof(float);
     if (floats < 16384) floats = 16384;
     long depth = floats / (n > 0 ? n : 1);
