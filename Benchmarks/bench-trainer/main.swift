@@ -11,14 +11,21 @@ Model.setThreadCount(threads)
 // The kernels in force and the CPU's FP32 FMA peak at that tier: every training figure below is
 // also given as a fraction of it.
 let peak = FMAPeak.measure(tier: CPUFeatures.tier, threads: threads)
+// At the portable tier there is no probe (plain C has no vectors to count, and OpenBLAS picks its
+// own kernels): no peak, so no fractions of it, rather than a division by zero.
+let hasPeak = peak.flops > 0
 print(
     "KERNELS tier=\(CPUFeatures.tier) cpu_tier=\(CPUFeatures.cpuTier) gemm=\"\(gemmKernelName)\"")
-print(
-    "RESULT name=fma_peak_\(peak.tier) value=\(String(format: "%.1f", peak.flops / 1e9)) unit=GFLOP/s threads=\(threads)"
-        + " clock_mhz=\(peak.clockHz.map { String(format: "%.0f", $0 / 1e6) } ?? "unknown")"
-        + " fma_units=\(peak.fmaUnitsPerCore) lanes=\(peak.lanes)"
-        + " clock_based=\(peak.clockBasedFLOPS.map { String(format: "%.1f", $0 / 1e9) } ?? "none")"
-        + " measured=\(String(format: "%.1f", peak.measuredFLOPS / 1e9))")
+if hasPeak {
+    print(
+        "RESULT name=fma_peak_\(peak.tier) value=\(String(format: "%.1f", peak.flops / 1e9)) unit=GFLOP/s threads=\(threads)"
+            + " clock_mhz=\(peak.clockHz.map { String(format: "%.0f", $0 / 1e6) } ?? "unknown")"
+            + " fma_units=\(peak.fmaUnitsPerCore) lanes=\(peak.lanes)"
+            + " clock_based=\(peak.clockBasedFLOPS.map { String(format: "%.1f", $0 / 1e9) } ?? "none")"
+            + " measured=\(String(format: "%.1f", peak.measuredFLOPS / 1e9))")
+} else {
+    print("# no FMA peak at the \(peak.tier) tier (no probe there): fractions of peak are left out")
+}
 
 /// Multiply-add FLOPs (2 per multiply-add) of each layer in one training step, in `allLayers`
 /// order: forward, then backward (dW, plus dX for every layer but the model's first).
@@ -101,10 +108,12 @@ func run(
             + " ms_per_step=\(String(format: "%.2f", seconds / Double(steps) * 1e3))"
             + " cpu_ms_per_step=\(String(format: "%.2f", cpu * 1e3)) steps=\(steps) loss=\(loss)"
             + " gflop_per_step=\(String(format: "%.3f", flopsPerStep / 1e9))")
-    print(
-        "RESULT name=\(name)_peak_fraction value=\(String(format: "%.3f", achieved / peak.flops)) unit=fraction"
-            + " tier=\(CPUFeatures.tier) gflops=\(String(format: "%.1f", achieved / 1e9))"
-            + " peak_gflops=\(String(format: "%.1f", peak.flops / 1e9))")
+    if hasPeak {
+        print(
+            "RESULT name=\(name)_peak_fraction value=\(String(format: "%.3f", achieved / peak.flops)) unit=fraction"
+                + " tier=\(CPUFeatures.tier) gflops=\(String(format: "%.1f", achieved / 1e9))"
+                + " peak_gflops=\(String(format: "%.1f", peak.flops / 1e9))")
+    }
 
     // A separate profiled run: timing every layer adds a little overhead, so it is not in the figure above.
     model.isProfiling = true
@@ -115,14 +124,14 @@ func run(
     model.isProfiling = false
     let n = Double(model.profiledSteps)
     print(
-        "PROFILE \(name) (tier \(CPUFeatures.tier), peak \(String(format: "%.1f", peak.flops / 1e9)) GFLOP/s):"
+        "PROFILE \(name) (tier \(CPUFeatures.tier), peak \(hasPeak ? String(format: "%.1f", peak.flops / 1e9) : "none") GFLOP/s):"
             + " per step, ms forward / backward, GFLOP/s forward / backward, fraction of peak forward / backward")
     var total = 0.0
     func gflops(_ work: Double, _ ms: Double) -> String {
         work == 0 ? "       -" : String(format: "%8.1f", work / (ms * 1e-3) / 1e9)
     }
     func share(_ work: Double, _ ms: Double) -> String {
-        work == 0 ? "     -" : String(format: "%6.2f", work / (ms * 1e-3) / peak.flops)
+        work == 0 || !hasPeak ? "     -" : String(format: "%6.2f", work / (ms * 1e-3) / peak.flops)
     }
     // The profile has one entry per layer, then the loss and the optimizer step.
     for (i, entry) in model.profile.enumerated() {

@@ -37,11 +37,14 @@ struct GEMMTests {
         (1, 1, 1), (7, 5, 3), (13, 17, 9), (25, 33, 31), (37, 48, 75), (50, 64, 40), (23, 65, 19), (31, 130, 7),
         (6, 800, 64), (100, 32, 25), (9, 16, 2100), (5, 300, 600), (3, 7, 0), (11, 40, 13), (29, 8, 6),
         (300, 130, 37), (256, 20, 90),
+        // A dense layer's forward shape (few rows, n·k ≥ 2²⁰): `gemm` hands it to OpenBLAS at avx2.
+        (4, 520, 2017),
     ]
 
     /// The ways of computing one product that `check` compares with the reference.
     enum Path: CustomStringConvertible {
-        /// `gemm` at the tier: our tiles at avx2/avx512, OpenBLAS at the portable tier.
+        /// `gemm` at the tier: our tiles at avx2/avx512 (OpenBLAS for a dense forward shape at
+        /// avx2), OpenBLAS at the portable tier.
         case gemm
         /// Our C kernel of the tier with strided A (`gemmTiles`).
         case tiles
@@ -149,6 +152,19 @@ struct GEMMTests {
         arguments: shapes.indices)
     func avx512(shapeIndex: Int) {
         check(tier: .avx512, paths: [.gemm, .gathered], shapeIndex: shapeIndex)
+    }
+
+    @Test("a dense layer's forward product (few rows, large weights) goes to OpenBLAS at avx2 only")
+    func denseForwardRule() {
+        #expect(KernelTier.avx2.usesBLAS(forRows: 128, columns: 512, depth: 3136, transposeA: false))  // mnist fc1
+        #expect(KernelTier.avx2.usesBLAS(forRows: 32, columns: 512, depth: 6272, transposeA: false))  // digits fc1
+        #expect(KernelTier.avx2.usesBLAS(forRows: 4, columns: 520, depth: 2017, transposeA: false))
+        #expect(!KernelTier.avx2.usesBLAS(forRows: 257, columns: 512, depth: 3136, transposeA: false))
+        #expect(!KernelTier.avx2.usesBLAS(forRows: 128, columns: 512, depth: 3136, transposeA: true))  // dW
+        #expect(!KernelTier.avx2.usesBLAS(forRows: 128, columns: 11, depth: 1024, transposeA: false))  // a head
+        #expect(!KernelTier.avx2.usesBLAS(forRows: 4, columns: 520, depth: 2016, transposeA: false))
+        #expect(!KernelTier.avx512.usesBLAS(forRows: 128, columns: 512, depth: 3136, transposeA: false))
+        #expect(!KernelTier.portable.usesBLAS(forRows: 128, columns: 512, depth: 3136, transposeA: false))
     }
 
     @Test("the kernel names follow the tier in force")
