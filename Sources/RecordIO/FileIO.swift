@@ -25,7 +25,6 @@ package final class ReadableFile {
         }
     }
 
-
     /// Reads up to `count` bytes; 0 at end of file.
     package func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(RecordIOError) -> Int {
         do {

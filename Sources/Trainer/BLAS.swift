@@ -29,8 +29,11 @@ extension KernelTier {
     /// (`mnist`, 0.79 of peak instead of 0.50–0.59) and 3.6 ms instead of 6.0–6.2 (`digits`).
     /// Not measured on AVX-512, whose wider tiles keep the product.
     func usesBLAS(forRows m: Int, columns n: Int, depth k: Int, transposeA: Bool) -> Bool {
-        self == .avx2 && !transposeA && m <= 256 && n * k >= 1 << 20
+        sendsWideDenseForwardToBLAS && !transposeA && m <= 256 && n * k >= 1 << 20
     }
+
+    /// Whether this tier gives wide dense forward products to OpenBLAS at all (`usesBLAS`).
+    var sendsWideDenseForwardToBLAS: Bool { self == .avx2 }
 }
 
 /// The tier whose GEMM kernels run: `CPUFeatures.tier`, read once (ShardKitSupport and
@@ -46,10 +49,9 @@ func gemmDepthBlock(columns: Int) -> Int { shardkit_sgemm_depth_block(columns) }
 /// `shardkit --version`).
 public var gemmKernelName: String {
     guard gemmTier.hasGEMMTiles else { return "openblas + im2col" }
-    let denseForward = gemmTier.usesBLAS(forRows: 128, columns: 1024, depth: 1024, transposeA: false)
     return String(cString: shardkit_sgemm_kernel_name(gemmTier.rawValue))
         + ", blocks for a \(CPUFeatures.l2CacheBytes >> 10) KiB L2"
-        + (denseForward ? "; wide dense layers' forward: openblas" : "")
+        + (gemmTier.sendsWideDenseForwardToBLAS ? "; wide dense layers' forward: openblas" : "")
 }
 
 /// The element-wise kernels in force (Adam, max pooling, batch norm; for `shardkit --version`):
