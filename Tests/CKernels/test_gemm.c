@@ -118,12 +118,24 @@ static void strided_case(long m, long n, long k, options opt, ck_rng *rng) {
 }
 
 // shardkit_sgemm_gathered: A(i, p) = a[rowOffsets[i] + depthOffsets[p]] with random offsets
-// (overlapping reads, any order), or, with `conv` set, the column matrix of a 3×3 convolution
-// over an H×W×C input, as the trainer uses it.
+// (overlapping reads, any order); with `conv` = CONV_FORWARD, the column matrix of a 3×3
+// convolution over an H×W×C input, as the trainer's forward pass uses it; with CONV_DW, its
+// transpose, as the trainer's dW uses it (rows the window offsets, depth the output pixels, whose
+// consecutive depths lie a whole pixel of channels apart: the driver's inner depth steps).
+enum { RANDOM_OFFSETS, CONV_FORWARD, CONV_DW };
 static void gathered_case(long m, long n, long k, options opt, int conv, ck_rng *rng) {
     long *rowOffsets = ck_alloc((size_t)m * sizeof(long)), *depthOffsets = ck_alloc((size_t)k * sizeof(long));
     size_t a_size;
-    if (conv) {
+    if (conv == CONV_DW) {
+        // m = 9·channels window offsets, k = outH·outW output pixels, outW = 9.
+        long outW = 9, outH = k / outW, channels = m / 9, width = outW + 2;
+        for (long y = 0; y < outH; y++)
+            for (long x = 0; x < outW; x++) depthOffsets[y * outW + x] = (y * width + x) * channels;
+        for (long ky = 0; ky < 3; ky++)
+            for (long kx = 0; kx < 3; kx++)
+                for (long ch = 0; ch < channels; ch++) rowOffsets[(ky * 3 + kx) * channels + ch] = (ky * width + kx) * channels + ch;
+        a_size = (size_t)((outH + 2) * width * channels);
+    } else if (conv) {
         // m = outH·outW outputs of a 3×3 "valid" convolution over (outH+2)×(outW+2)×channels.
         long outW = 9, outH = m / outW, channels = k / 9, width = outW + 2;
         for (long y = 0; y < outH; y++)
@@ -152,7 +164,8 @@ static void gathered_case(long m, long n, long k, options opt, int conv, ck_rng 
     shardkit_sgemm_gathered(m, n, k, a, rowOffsets, depthOffsets, b, ldb, o.c, ldc, opt.accumulate,
                             opt.bias ? bias : NULL, opt.relu);
     char what[160];
-    snprintf(what, sizeof what, "sgemm_gathered%s m=%ld n=%ld k=%ld%s%s%s%s", conv ? " (3x3 conv)" : "", m, n, k,
+    snprintf(what, sizeof what, "sgemm_gathered%s m=%ld n=%ld k=%ld%s%s%s%s",
+             conv == CONV_DW ? " (3x3 conv dW)" : conv ? " (3x3 conv)" : "", m, n, k,
              opt.padded ? " padded" : "", opt.accumulate ? " accumulate" : "", opt.bias ? " bias" : "",
              opt.relu ? " relu" : "");
     check_output(&o, product, k, &opt, bias, what);
@@ -181,7 +194,7 @@ void test_gemm(void) {
     for (int mi = 0; mi < mcount; mi++)
         for (int ni = 0; ni < ncount; ni++)
             for (int r = 0; r < 2; r++, turn++)
-                gathered_case(ms[mi], ns[ni], ks[(turn * 5 + mi + 1) % kcount], variant(turn + 3), 0, &rng);
+                gathered_case(ms[mi], ns[ni], ks[(turn * 5 + mi + 1) % kcount], variant(turn + 3), RANDOM_OFFSETS, &rng);
     ck_end();
 
     // Deep products: several depth blocks (shardkit_sgemm_depth_block(n) rows of B each: a quarter
@@ -191,7 +204,7 @@ void test_gemm(void) {
     static const long deep[][2] = {{1, 1}, {7, 17}, {13, 65}, {25, 33}, {37, 130}, {50, 64}, {100, 16}};
     for (size_t d = 0; d < sizeof deep / sizeof deep[0]; d++) {
         strided_case(deep[d][0], deep[d][1], 2100, variant((int)d * 3 + 5), &rng);
-        gathered_case(deep[d][0], deep[d][1], 2100, variant((int)d + 2), 0, &rng);
+        gathered_case(deep[d][0], deep[d][1], 2100, variant((int)d + 2), RANDOM_OFFSETS, &rng);
     }
     ck_end();
 
@@ -202,7 +215,7 @@ void test_gemm(void) {
     static const int paddedVariants[] = {2, 3, 5, 6};
     for (size_t d = 0; d < sizeof packed / sizeof packed[0]; d++) {
         strided_case(packed[d][0], packed[d][1], packed[d][2], variant(paddedVariants[d % 4]), &rng);
-        gathered_case(packed[d][0], packed[d][1], packed[d][2], variant(paddedVariants[(d + 1) % 4]), 0, &rng);
+        gathered_case(packed[d][0], packed[d][1], packed[d][2], variant(paddedVariants[(d + 1) % 4]), RANDOM_OFFSETS, &rng);
     }
     ck_end();
 
@@ -226,20 +239,37 @@ void test_gemm(void) {
         float *whole = ck_alloc((size_t)(m * n) * sizeof(float)), *pieces = ck_alloc((size_t)(m * n) * sizeof(float));
         for (long i = 0; i < m * k; i++) a[i] = ck_unit(&rng);
         for (long i = 0; i < k * n; i++) b[i] = ck_unit(&rng);
-        shardkit_sgemm(m, n, k, a, k, 1, b, n, whole, n, 0, 0, 0);
-        for (long p0 = 0; p0 < k; p0 += block) {
-            long depth = k - p0 < block ? k - p0 : block;
-            shardkit_sgemm(m, n, depth, a + p0, k, 1, b + p0 * n, n, pieces, n, p0 > 0, 0, 0);
+        // A row-major (depth along its rows), then transposed (consecutive depths m floats apart, a
+        // line or more: the driver then takes each block in inner steps, and the pieces must too).
+        for (int transposed = 0; transposed < 2; transposed++) {
+            const long rowStride = transposed ? 1 : k, depthStride = transposed ? m : 1;
+            shardkit_sgemm(m, n, k, a, rowStride, depthStride, b, n, whole, n, 0, 0, 0);
+            for (long p0 = 0; p0 < k; p0 += block) {
+                long depth = k - p0 < block ? k - p0 : block;
+                shardkit_sgemm(m, n, depth, a + p0 * depthStride, rowStride, depthStride, b + p0 * n, n, pieces, n,
+                               p0 > 0, 0, 0);
+            }
+            CK_CHECK(memcmp(whole, pieces, (size_t)(m * n) * sizeof(float)) == 0,
+                     "k=%ld in pieces of %ld, A %s: sums differ from one call", k, block,
+                     transposed ? "transposed" : "row-major");
         }
-        CK_CHECK(memcmp(whole, pieces, (size_t)(m * n) * sizeof(float)) == 0,
-                 "k=%ld in pieces of %ld: sums differ from one call", k, block);
         free(a), free(b), free(whole), free(pieces);
     }
     ck_end();
 
     ck_begin("shardkit_sgemm_gathered as a 3x3 convolution (im2col through offsets)");
-    gathered_case(63, 17, 45, variant(0), 1, &rng);  // 7×9 outputs, 5 channels
-    gathered_case(27, 64, 9 * 16, variant(6), 1, &rng);
-    gathered_case(90, 33, 9 * 3, variant(5), 1, &rng);
+    gathered_case(63, 17, 45, variant(0), CONV_FORWARD, &rng);  // 7×9 outputs, 5 channels
+    gathered_case(27, 64, 9 * 16, variant(6), CONV_FORWARD, &rng);
+    gathered_case(90, 33, 9 * 3, variant(5), CONV_FORWARD, &rng);
+    ck_end();
+
+    // The dW product of such a convolution: 16 and 48 channels put consecutive depths (output
+    // pixels) a line or more apart, so the driver takes each depth block in inner steps; 3
+    // channels do not. k = 270 spans several inner steps, k = 1350 several depth blocks too.
+    ck_begin("shardkit_sgemm_gathered as a 3x3 convolution's dW (depth = output pixels)");
+    gathered_case(9 * 16, 64, 9 * 30, variant(6), CONV_DW, &rng);
+    gathered_case(9 * 48, 33, 9 * 150, variant(5), CONV_DW, &rng);
+    gathered_case(9 * 16, 130, 9 * 150, variant(3), CONV_DW, &rng);
+    gathered_case(9 * 3, 48, 9 * 150, variant(2), CONV_DW, &rng);
     ck_end();
 }
