@@ -126,23 +126,18 @@ enum { RANDOM_OFFSETS, CONV_FORWARD, CONV_DW };
 static void gathered_case(long m, long n, long k, options opt, int conv, ck_rng *rng) {
     long *rowOffsets = ck_alloc((size_t)m * sizeof(long)), *depthOffsets = ck_alloc((size_t)k * sizeof(long));
     size_t a_size;
-    if (conv == CONV_DW) {
-        // m = 9·channels window offsets, k = outH·outW output pixels, outW = 9.
-        long outW = 9, outH = k / outW, channels = m / 9, width = outW + 2;
+    if (conv) {
+        // A 3×3 "valid" convolution with outW = 9 over (outH+2)×(outW+2)×channels: its output
+        // pixels are A's rows (forward: m = outH·outW, k = 9·channels) or its depths (dW).
+        long *pixelOffsets = conv == CONV_DW ? depthOffsets : rowOffsets;
+        long *windowOffsets = conv == CONV_DW ? rowOffsets : depthOffsets;
+        long pixels = conv == CONV_DW ? k : m, windows = conv == CONV_DW ? m : k;
+        long outW = 9, outH = pixels / outW, channels = windows / 9, width = outW + 2;
         for (long y = 0; y < outH; y++)
-            for (long x = 0; x < outW; x++) depthOffsets[y * outW + x] = (y * width + x) * channels;
+            for (long x = 0; x < outW; x++) pixelOffsets[y * outW + x] = (y * width + x) * channels;
         for (long ky = 0; ky < 3; ky++)
             for (long kx = 0; kx < 3; kx++)
-                for (long ch = 0; ch < channels; ch++) rowOffsets[(ky * 3 + kx) * channels + ch] = (ky * width + kx) * channels + ch;
-        a_size = (size_t)((outH + 2) * width * channels);
-    } else if (conv) {
-        // m = outH·outW outputs of a 3×3 "valid" convolution over (outH+2)×(outW+2)×channels.
-        long outW = 9, outH = m / outW, channels = k / 9, width = outW + 2;
-        for (long y = 0; y < outH; y++)
-            for (long x = 0; x < outW; x++) rowOffsets[y * outW + x] = (y * width + x) * channels;
-        for (long ky = 0; ky < 3; ky++)
-            for (long kx = 0; kx < 3; kx++)
-                for (long ch = 0; ch < channels; ch++) depthOffsets[(ky * 3 + kx) * channels + ch] = (ky * width + kx) * channels + ch;
+                for (long ch = 0; ch < channels; ch++) windowOffsets[(ky * 3 + kx) * channels + ch] = (ky * width + kx) * channels + ch;
         a_size = (size_t)((outH + 2) * width * channels);
     } else {
         long rows = 3 * m + 1, depths = 2 * k + 1;
