@@ -232,8 +232,16 @@ import Testing
                 delay /= 2
                 continue
             }
-            killedOnce = true
             let refused = try ShardKitProcess.run(["commit", output.path])
+            // On a busy machine the kill can land after the worker's last shard and receipt but
+            // before its job file shows here: then commit rightly accepts the run, and must have
+            // made one process's bytes. That attempt killed nothing part-way: try earlier.
+            if refused.status == 0 {
+                try Self.expectSameTree(reference, output)
+                delay /= 2
+                continue
+            }
+            killedOnce = true
             #expect(refused.status == 66, "\(refused.standardError)")
             #expect(refused.standardError.contains("--worker 1/2"), "\(refused.standardError)")
             #expect(!refused.standardError.contains("[worker 0/2]"), "\(refused.standardError)")
