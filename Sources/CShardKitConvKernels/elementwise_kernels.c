@@ -372,7 +372,41 @@ __attribute__((target("avx2"))) static void pool_forward_avx2(
             for (long ox = 0; ox < ow; ox++) {
                 POOL_WINDOW(oy, ox)
                 long out = ((b * oh + oy) * ow + ox) * c;
-                for (long ch = 0; ch < vc; ch += 8) {
+                long ch = 0;
+                if (pool == 2 && stride == 2 && y0 == wy0 && x0 == wx0 && y1 == y0 + 2 && x1 == x0 + 2) {
+                    // A whole 2×2 window (every window of the trainer's nets but a last row or
+                    // column cut by "same" padding): its four elements at fixed distances, in
+                    // the same order and with the same compares as the loops below, without their
+                    // index arithmetic and branches (one thread, mnist's pool2 over 64 images:
+                    // 0.34 -> 0.15 ms; the AVX-512 kernel has no such path yet).
+                    const long first = ((b * h + y0) * w + x0) * c;
+                    const float *p = x + (first - skip);
+                    const __m256i right = _mm256_set1_epi32((int)c), down = _mm256_set1_epi32((int)(w * c));
+                    for (; ch < vc; ch += 8) {
+                        __m256 vs = _mm256_setzero_ps(), vb = _mm256_setzero_ps();
+                        if (scale) vs = _mm256_loadu_ps(scale + ch), vb = _mm256_loadu_ps(shift + ch);
+                        const __m256i i00 = _mm256_add_epi32(_mm256_set1_epi32((int)(first + ch)), lanes);
+                        const __m256i i01 = _mm256_add_epi32(i00, right), i10 = _mm256_add_epi32(i00, down);
+                        const __m256i i11 = _mm256_add_epi32(i10, right);
+                        __m256 best = pool_load8(_mm256_loadu_ps(p + ch), scale, vs, vb, relu);
+                        __m256 index = _mm256_castsi256_ps(i00);
+                        __m256 v = pool_load8(_mm256_loadu_ps(p + c + ch), scale, vs, vb, relu);
+                        __m256 greater = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
+                        best = _mm256_blendv_ps(best, v, greater);
+                        index = _mm256_blendv_ps(index, _mm256_castsi256_ps(i01), greater);
+                        v = pool_load8(_mm256_loadu_ps(p + w * c + ch), scale, vs, vb, relu);
+                        greater = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
+                        best = _mm256_blendv_ps(best, v, greater);
+                        index = _mm256_blendv_ps(index, _mm256_castsi256_ps(i10), greater);
+                        v = pool_load8(_mm256_loadu_ps(p + w * c + c + ch), scale, vs, vb, relu);
+                        greater = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
+                        best = _mm256_blendv_ps(best, v, greater);
+                        index = _mm256_blendv_ps(index, _mm256_castsi256_ps(i11), greater);
+                        _mm256_storeu_ps(y + out + ch, best);
+                        _mm256_storeu_si256((__m256i *)(argmax + out + ch), _mm256_castps_si256(index));
+                    }
+                }
+                for (; ch < vc; ch += 8) {
                     long first = ((b * h + y0) * w + x0) * c + ch;
                     __m256 vs = _mm256_setzero_ps(), vb = _mm256_setzero_ps();
                     if (scale) vs = _mm256_loadu_ps(scale + ch), vb = _mm256_loadu_ps(shift + ch);
