@@ -651,8 +651,50 @@ __attribute__((target("avx512f"))) static void pool_relu_gradient_avx512(
     }
 }
 
+/// `pool_relu_gradient_avx2` for c = 8·groups channels (groups ≤ 8, a constant at each call):
+/// the column sums stay in registers from the first row to the last instead of going through
+/// memory at every row, the same additions in the same order.
+__attribute__((target("avx2"))) static inline __attribute__((always_inline)) void pool_relu_gradient_avx2_groups(
+    const shardkit_bn_gradient *s, const float *pooled, long row0, long row1, const int groups, float *g,
+    float *sums) {
+    const long c = 8L * groups;
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), eight = _mm256_set1_epi32(8);
+    __m256 acc[8];
+#pragma clang loop unroll(full)
+    for (int q = 0; q < groups; q++) acc[q] = _mm256_loadu_ps(sums + 8 * q);
+    route_cursor at = route_start(s, row0);
+    for (long r = row0; r < row1; r++, route_next(s, &at)) {
+        long o = route_window(s, &at, c);
+        float *gr = g + (r - row0) * c;
+        __m256i mine = _mm256_add_epi32(_mm256_set1_epi32((int)(r * c)), lanes);
+#pragma clang loop unroll(full)
+        for (int q = 0; q < groups; q++) {
+            __m256 v = _mm256_setzero_ps();
+            if (o >= 0) {
+                __m256 hit = _mm256_castsi256_ps(
+                    _mm256_cmpeq_epi32(_mm256_loadu_si256((const __m256i *)(s->argmax + o + 8 * q)), mine));
+                __m256 positive =
+                    _mm256_cmp_ps(_mm256_loadu_ps(pooled + o + 8 * q), _mm256_setzero_ps(), _CMP_NLE_UQ);
+                v = _mm256_and_ps(_mm256_and_ps(hit, positive), _mm256_loadu_ps(s->dy + o + 8 * q));
+            }
+            _mm256_storeu_ps(gr + 8 * q, v);
+            acc[q] = _mm256_add_ps(acc[q], v);
+            mine = _mm256_add_epi32(mine, eight);
+        }
+    }
+#pragma clang loop unroll(full)
+    for (int q = 0; q < groups; q++) _mm256_storeu_ps(sums + 8 * q, acc[q]);
+}
+
 __attribute__((target("avx2"))) static void pool_relu_gradient_avx2(
     const shardkit_bn_gradient *s, const float *pooled, long row0, long row1, long c, float *g, float *sums) {
+    switch (c) {
+    case 16: pool_relu_gradient_avx2_groups(s, pooled, row0, row1, 2, g, sums); return;
+    case 32: pool_relu_gradient_avx2_groups(s, pooled, row0, row1, 4, g, sums); return;
+    case 48: pool_relu_gradient_avx2_groups(s, pooled, row0, row1, 6, g, sums); return;
+    case 64: pool_relu_gradient_avx2_groups(s, pooled, row0, row1, 8, g, sums); return;
+    default: break;
+    }
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const long vc = c & ~7L;
     route_cursor at = route_start(s, row0);

@@ -126,6 +126,9 @@ void test_pooling(void) {
         {2, 6, 8, 19, 2, 2, 0, 0, 0}, {3, 7, 5, 20, 2, 2, 0, 0, 1}, {1, 5, 5, 8, 2, 2, 0, 0, 0},
         {2, 8, 7, 33, 3, 3, 0, 1, 1}, {2, 9, 9, 16, 3, 2, 0, 0, 0}, {1, 4, 6, 1, 2, 2, 0, 0, 1},
         {2, 14, 14, 64, 2, 2, 0, 0, 0}, {1, 5, 7, 17, 3, 3, 1, 1, 1},
+        // 16, 32 and 48 channels: the routed gradient's kernels for whole vectors of channels
+        // (sums kept in registers), with rows no window reaches (7×9 "valid") and cut windows.
+        {2, 6, 6, 32, 2, 2, 0, 0, 1}, {1, 7, 9, 48, 2, 2, 0, 0, 0}, {2, 5, 4, 16, 2, 2, 0, 0, 1},
     };
     ck_begin("max pool forward, disjoint backward and a ReLU convolution's routed gradient (%s kernel): "
              "same bits as written out",
