@@ -223,8 +223,9 @@ static void multiply(
     // and the B rows of the step (16 KB for 64 columns) stay in L1 while every column block
     // passes, and only the C panel is read again per step (from L1). One thread, Zen 3: conv dW
     // 79-80 -> 84-85 GFLOP/s for 64 columns, 84-85 -> 86 for 128, mnist fc1's dW 73-76 -> 78;
-    // 32 steps ran slower than 64, 128 no faster (Benchmarks/RESULTS.md, tenth session). Where A's depth runs along a line (the forward products,
-    // a first layer's dW over 1-3 channels) a panel already reuses each line over many steps.
+    // 32 steps ran slower than 64, 128 no faster (Benchmarks/RESULTS.md, tenth session). Where
+    // A's depth runs along a line (the forward products, a first layer's dW over 1-3 channels) a
+    // panel already reuses each line over many steps.
     const long innerDepth = reads_a_across_lines(A, gathered, k) ? 64 : depthBlock;
     const ColumnBlocks cuts = column_blocks(K, n);
     for (long p0 = 0; p0 < k; p0 += depthBlock) {
