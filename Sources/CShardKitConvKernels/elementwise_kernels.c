@@ -360,6 +360,15 @@ __attribute__((target("avx2"))) static inline __m256 pool_load8(
     return relu ? _mm256_and_ps(_mm256_cmp_ps(t, _mm256_setzero_ps(), _CMP_NLE_UQ), t) : t;
 }
 
+/// One step of a window's scan: where `v` is strictly greater than `best` (never for a NaN, so a
+/// NaN first element stays), it becomes the best and `candidate` (its flat indices) the argmax.
+__attribute__((target("avx2"))) static inline __attribute__((always_inline)) void pool_keep_greater8(
+    __m256 *best, __m256 *index, __m256 v, __m256i candidate) {
+    __m256 greater = _mm256_cmp_ps(v, *best, _CMP_GT_OQ);
+    *best = _mm256_blendv_ps(*best, v, greater);
+    *index = _mm256_blendv_ps(*index, _mm256_castsi256_ps(candidate), greater);
+}
+
 __attribute__((target("avx2"))) static void pool_forward_avx2(
     const float *x, long xImage, long image0, long image1, long h, long w, long c, long oh, long ow, long pool,
     long stride, long padTop, long padLeft, const float *scale, const float *shift, int relu, float *y, int *argmax) {
@@ -390,18 +399,12 @@ __attribute__((target("avx2"))) static void pool_forward_avx2(
                         const __m256i i11 = _mm256_add_epi32(i10, right);
                         __m256 best = pool_load8(_mm256_loadu_ps(p + ch), scale, vs, vb, relu);
                         __m256 index = _mm256_castsi256_ps(i00);
-                        __m256 v = pool_load8(_mm256_loadu_ps(p + c + ch), scale, vs, vb, relu);
-                        __m256 greater = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
-                        best = _mm256_blendv_ps(best, v, greater);
-                        index = _mm256_blendv_ps(index, _mm256_castsi256_ps(i01), greater);
-                        v = pool_load8(_mm256_loadu_ps(p + w * c + ch), scale, vs, vb, relu);
-                        greater = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
-                        best = _mm256_blendv_ps(best, v, greater);
-                        index = _mm256_blendv_ps(index, _mm256_castsi256_ps(i10), greater);
-                        v = pool_load8(_mm256_loadu_ps(p + w * c + c + ch), scale, vs, vb, relu);
-                        greater = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
-                        best = _mm256_blendv_ps(best, v, greater);
-                        index = _mm256_blendv_ps(index, _mm256_castsi256_ps(i11), greater);
+                        pool_keep_greater8(
+                            &best, &index, pool_load8(_mm256_loadu_ps(p + c + ch), scale, vs, vb, relu), i01);
+                        pool_keep_greater8(
+                            &best, &index, pool_load8(_mm256_loadu_ps(p + w * c + ch), scale, vs, vb, relu), i10);
+                        pool_keep_greater8(
+                            &best, &index, pool_load8(_mm256_loadu_ps(p + w * c + c + ch), scale, vs, vb, relu), i11);
                         _mm256_storeu_ps(y + out + ch, best);
                         _mm256_storeu_si256((__m256i *)(argmax + out + ch), _mm256_castps_si256(index));
                     }
@@ -411,19 +414,16 @@ __attribute__((target("avx2"))) static void pool_forward_avx2(
                     __m256 vs = _mm256_setzero_ps(), vb = _mm256_setzero_ps();
                     if (scale) vs = _mm256_loadu_ps(scale + ch), vb = _mm256_loadu_ps(shift + ch);
                     __m256 best = pool_load8(_mm256_loadu_ps(x + (first - skip)), scale, vs, vb, relu);
-                    __m256i index = _mm256_add_epi32(_mm256_set1_epi32((int)first), lanes);
+                    __m256 index = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_set1_epi32((int)first), lanes));
                     for (long iy = y0; iy < y1; iy++)
                         for (long ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++) {
                             long at = ((b * h + iy) * w + ix) * c + ch;
-                            __m256 v = pool_load8(_mm256_loadu_ps(x + (at - skip)), scale, vs, vb, relu);
-                            __m256 greater = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
-                            best = _mm256_blendv_ps(best, v, greater);
-                            index = _mm256_castps_si256(_mm256_blendv_ps(
-                                _mm256_castsi256_ps(index),
-                                _mm256_castsi256_ps(_mm256_add_epi32(_mm256_set1_epi32((int)at), lanes)), greater));
+                            pool_keep_greater8(
+                                &best, &index, pool_load8(_mm256_loadu_ps(x + (at - skip)), scale, vs, vb, relu),
+                                _mm256_add_epi32(_mm256_set1_epi32((int)at), lanes));
                         }
                     _mm256_storeu_ps(y + out + ch, best);
-                    _mm256_storeu_si256((__m256i *)(argmax + out + ch), index);
+                    _mm256_storeu_si256((__m256i *)(argmax + out + ch), _mm256_castps_si256(index));
                 }
                 for (long ch = vc; ch < c; ch++) {
                     long first = ((b * h + y0) * w + x0) * c + ch;
@@ -651,6 +651,16 @@ __attribute__((target("avx512f"))) static void pool_relu_gradient_avx512(
     }
 }
 
+/// The routed, ReLU-masked gradient of 8 channels of a row whose window's outputs start at `o`
+/// (`mine` holds the row's flat indices of those channels): dy where the argmax names the element
+/// and the pool's output is > 0, else 0.
+__attribute__((target("avx2"))) static inline __attribute__((always_inline)) __m256 routed_relu8(
+    const shardkit_bn_gradient *s, const float *pooled, long o, __m256i mine) {
+    __m256 hit = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_loadu_si256((const __m256i *)(s->argmax + o)), mine));
+    __m256 positive = _mm256_cmp_ps(_mm256_loadu_ps(pooled + o), _mm256_setzero_ps(), _CMP_NLE_UQ);
+    return _mm256_and_ps(_mm256_and_ps(hit, positive), _mm256_loadu_ps(s->dy + o));
+}
+
 /// `pool_relu_gradient_avx2` for c = 8·groups channels (groups ≤ 8, a constant at each call):
 /// the column sums stay in registers from the first row to the last instead of going through
 /// memory at every row, the same additions in the same order.
@@ -669,14 +679,7 @@ __attribute__((target("avx2"))) static inline __attribute__((always_inline)) voi
         __m256i mine = _mm256_add_epi32(_mm256_set1_epi32((int)(r * c)), lanes);
 #pragma clang loop unroll(full)
         for (int q = 0; q < groups; q++) {
-            __m256 v = _mm256_setzero_ps();
-            if (o >= 0) {
-                __m256 hit = _mm256_castsi256_ps(
-                    _mm256_cmpeq_epi32(_mm256_loadu_si256((const __m256i *)(s->argmax + o + 8 * q)), mine));
-                __m256 positive =
-                    _mm256_cmp_ps(_mm256_loadu_ps(pooled + o + 8 * q), _mm256_setzero_ps(), _CMP_NLE_UQ);
-                v = _mm256_and_ps(_mm256_and_ps(hit, positive), _mm256_loadu_ps(s->dy + o + 8 * q));
-            }
+            __m256 v = o >= 0 ? routed_relu8(s, pooled, o + 8 * q, mine) : _mm256_setzero_ps();
             _mm256_storeu_ps(gr + 8 * q, v);
             acc[q] = _mm256_add_ps(acc[q], v);
             mine = _mm256_add_epi32(mine, eight);
@@ -702,14 +705,8 @@ __attribute__((target("avx2"))) static void pool_relu_gradient_avx2(
         long o = route_window(s, &at, c);
         float *gr = g + (r - row0) * c;
         for (long j = 0; j < vc; j += 8) {
-            __m256 v = _mm256_setzero_ps();
-            if (o >= 0) {
-                __m256i mine = _mm256_add_epi32(_mm256_set1_epi32((int)(r * c + j)), lanes);
-                __m256 hit = _mm256_castsi256_ps(
-                    _mm256_cmpeq_epi32(_mm256_loadu_si256((const __m256i *)(s->argmax + o + j)), mine));
-                __m256 positive = _mm256_cmp_ps(_mm256_loadu_ps(pooled + o + j), _mm256_setzero_ps(), _CMP_NLE_UQ);
-                v = _mm256_and_ps(_mm256_and_ps(hit, positive), _mm256_loadu_ps(s->dy + o + j));
-            }
+            __m256i mine = _mm256_add_epi32(_mm256_set1_epi32((int)(r * c + j)), lanes);
+            __m256 v = o >= 0 ? routed_relu8(s, pooled, o + j, mine) : _mm256_setzero_ps();
             _mm256_storeu_ps(gr + j, v);
             _mm256_storeu_ps(sums + j, _mm256_add_ps(_mm256_loadu_ps(sums + j), v));
         }
